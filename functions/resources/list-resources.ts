@@ -1,0 +1,6 @@
+import { listResources } from '../../src/domain/resources';
+import { json } from '../../src/http/handler';
+import { managementDeps, managementHandler } from '../../src/http/management';
+
+/** `GET /v1/resources`: the built-in `latchkey` resource first, then the environment's own. */
+export const handler = managementHandler(async (_event, caller) => json(200, { items: await listResources(managementDeps(), caller) }));

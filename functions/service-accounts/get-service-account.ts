@@ -1,0 +1,8 @@
+import { getServiceAccount } from '../../src/domain/service-accounts';
+import { json } from '../../src/http/handler';
+import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+
+/** `GET /v1/service-accounts/{id}` */
+export const handler = managementHandler(async (event, caller) =>
+  json(200, await getServiceAccount(managementDeps(), caller, pathParameter(event, 'id'))),
+);

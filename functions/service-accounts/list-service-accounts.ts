@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { listServiceAccounts } from '../../src/domain/service-accounts';
+import { json } from '../../src/http/handler';
+import { managementDeps, managementHandler } from '../../src/http/management';
+import { queryParams } from '../../src/http/request';
+
+const query = z.object({
+  limit: z.coerce.number().int('must be a whole number').optional(),
+  cursor: z.string().max(400).optional(),
+}).strict();
+
+/** `GET /v1/service-accounts?limit=&cursor=`: one page; pass `cursor` back for the next. */
+export const handler = managementHandler(async (event, caller) =>
+  json(200, await listServiceAccounts(managementDeps(), caller, queryParams(event, query))),
+);

@@ -1,0 +1,18 @@
+import { kmsKeySet } from '../../src/adapters/from-environment';
+import { mintForServiceAccount } from '../../src/domain/service-account-tokens';
+import { json } from '../../src/http/handler';
+import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { jsonBody } from '../../src/http/request';
+import { tokenRequest } from '../../src/http/schemas';
+
+/** `POST /v1/service-accounts/{id}/access-tokens`: a token for the account without its secret (SA-7). */
+export const handler = managementHandler(async (event, caller) => {
+  const request = jsonBody(event, tokenRequest, { optional: true });
+  const resources = typeof request.resource === 'string' ? [request.resource] : request.resource;
+  const token = await mintForServiceAccount({ ...managementDeps(), signer: kmsKeySet() }, caller, pathParameter(event, 'id'), {
+    ...(request.scope !== undefined ? { scope: request.scope } : {}),
+    ...(resources ? { resources } : {}),
+  });
+  const { claims: _claims, ...answer } = token;
+  return json(201, answer);
+});

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { resetSecret } from '../../src/domain/service-accounts';
+import { json } from '../../src/http/handler';
+import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { jsonBody } from '../../src/http/request';
+import { seconds } from '../../src/http/schemas';
+
+const body = z.object({ gracePeriodSeconds: seconds.optional() }).strict();
+
+/** `POST /v1/service-accounts/{id}/secret`: a new secret, shown once. */
+export const handler = managementHandler(async (event, caller) =>
+  json(200, await resetSecret(managementDeps(), caller, pathParameter(event, 'id'), jsonBody(event, body, { optional: true }))),
+);

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { updateServiceAccount } from '../../src/domain/service-accounts';
+import { json } from '../../src/http/handler';
+import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { jsonBody } from '../../src/http/request';
+import { description, name } from '../../src/http/schemas';
+
+const body = z.object({
+  name: name.optional(),
+  description: description.optional(),
+  disabled: z.boolean().optional(),
+}).strict().refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, disabled');
+
+/** `PATCH /v1/service-accounts/{id}`: rename, describe, disable or enable. */
+export const handler = managementHandler(async (event, caller) =>
+  json(200, await updateServiceAccount(managementDeps(), caller, pathParameter(event, 'id'), jsonBody(event, body))),
+);

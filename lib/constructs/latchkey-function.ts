@@ -1,0 +1,86 @@
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** The repository root: handler paths in the route table are relative to it. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The newest Node.js runtime this aws-cdk-lib knows. Pinned by name (not computed) so a runtime
+ * bump is a reviewed change; the infra tests and cdk-nag (AwsSolutions-L1) fail when it falls behind.
+ */
+export const LATCHKEY_RUNTIME = Runtime.NODEJS_24_X;
+
+/** Tag that marks Latchkey's operation functions (as opposed to any CDK-internal function). */
+export const OPERATION_TAG = 'latchkey:operation';
+
+export interface LatchkeyFunctionProps {
+  /** Handler module relative to the repository root; it exports `handler`. */
+  readonly handler: string;
+  readonly operationName: string;
+  readonly issuer: string;
+  readonly retain: boolean;
+  /** @default 512 */
+  readonly memorySize?: number;
+}
+
+/**
+ * One Latchkey operation as a Lambda function: every setting that must be the same for all of them
+ * lives here, so operations differ only in code, routes and the access the route table grants.
+ *
+ * The function gets its own role with no managed policy: the only permissions it starts with are
+ * writes to its own log group, and everything else comes from `grantAccess`.
+ */
+export class LatchkeyFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: LatchkeyFunctionProps) {
+    super(scope, id);
+    const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Latchkey ${props.operationName}`,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): only this function's group.
+    this.logGroup.grantWrite(this.role);
+
+    const nodeMajor = LATCHKEY_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, '$1');
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, props.handler),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: LATCHKEY_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        format: OutputFormat.ESM,
+        target: `node${nodeMajor}`,
+        // Prefer ESM builds of dependencies; some still `require` Node built-ins, hence the banner.
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'latchkey',
+        POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
+        LATCHKEY_ISSUER: props.issuer,
+      },
+    });
+    Tags.of(this.fn).add(OPERATION_TAG, props.operationName);
+  }
+}

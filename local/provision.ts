@@ -1,0 +1,98 @@
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  ResourceNotFoundException as SecretNotFound,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { TABLE_DESIGN } from '../src/adapters/table-design';
+
+/**
+ * Creates, once, the long-lived resources the CDK stack would: the table, the signing key and the
+ * pepper secret. It goes through the same AWS APIs (against the local stand-ins), and on a restart it
+ * finds what the first run made, so keys, secrets and data survive.
+ */
+
+export const LOCAL_NAMES = {
+  table: 'latchkey-local',
+  signingKeyAlias: 'alias/latchkey-local-signing-primary',
+  pepperSecret: 'latchkey/local/pepper',
+} as const;
+
+export interface LocalResources {
+  readonly tableName: string;
+  readonly signingKeyArn: string;
+  readonly pepperSecretArn: string;
+}
+
+export async function provisionLocalResources(): Promise<LocalResources> {
+  const [tableName, signingKeyArn, pepperSecretArn] = await Promise.all([ensureTable(), ensureSigningKey(), ensurePepper()]);
+  return { tableName, signingKeyArn, pepperSecretArn };
+}
+
+async function ensureTable(): Promise<string> {
+  const dynamodb = new DynamoDBClient({});
+  const TableName = LOCAL_NAMES.table;
+  try {
+    await dynamodb.send(new DescribeTableCommand({ TableName }));
+    return TableName;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const { partitionKey, sortKey, indexes, timeToLiveAttribute } = TABLE_DESIGN;
+  const keyNames = [partitionKey, sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])];
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: keyNames.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        { AttributeName: sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+  // The embedded DynamoDB accepts the setting but never expires items; readers check expiry themselves.
+  await dynamodb
+    .send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true } }))
+    .catch(() => undefined);
+  return TableName;
+}
+
+async function ensureSigningKey(): Promise<string> {
+  const kms = new KMSClient({});
+  try {
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: LOCAL_NAMES.signingKeyAlias }));
+    return KeyMetadata!.Arn!;
+  } catch (error) {
+    if (!(error instanceof NotFoundException)) throw error;
+  }
+  const { KeyMetadata } = await kms.send(
+    new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Latchkey local token signing key' }),
+  );
+  await kms.send(new CreateAliasCommand({ AliasName: LOCAL_NAMES.signingKeyAlias, TargetKeyId: KeyMetadata!.KeyId! }));
+  return KeyMetadata!.Arn!;
+}
+
+async function ensurePepper(): Promise<string> {
+  const secrets = new SecretsManagerClient({});
+  try {
+    const { ARN } = await secrets.send(new DescribeSecretCommand({ SecretId: LOCAL_NAMES.pepperSecret }));
+    return ARN!;
+  } catch (error) {
+    if (!(error instanceof SecretNotFound)) throw error;
+  }
+  const { RandomPassword } = await secrets.send(new GetRandomPasswordCommand({ PasswordLength: 64, ExcludePunctuation: true }));
+  const { ARN } = await secrets.send(new CreateSecretCommand({ Name: LOCAL_NAMES.pepperSecret, SecretString: RandomPassword! }));
+  return ARN!;
+}

@@ -1,0 +1,29 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV, issuer, publishedKeyIds, requireEnv } from '../config';
+import { DynamoDbStore, documentClient } from './dynamodb/store';
+import { KmsKeySet } from './kms-key-set';
+import { PepperHasher } from './pepper-hasher';
+
+/**
+ * The adapters a function needs, built once per container from its environment (set by the CDK
+ * stack or the local runtime from the route table). AWS SDK clients take their region, credentials
+ * and endpoint from the standard environment (`AWS_REGION`, `AWS_ENDPOINT_URL_KMS`, ...), which is
+ * how the same code talks to AWS, LocalStack or Latchkey's local stand-ins.
+ */
+
+const once = <T>(build: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= build());
+};
+
+export const kmsKeySet = once(() => new KmsKeySet(new KMSClient({}), process.env[ENV.signingKeyId], publishedKeyIds()));
+
+export const store = once(() => new DynamoDbStore(documentClient(new DynamoDBClient({})), requireEnv(ENV.tableName)));
+
+export const pepperHasher = once(() => new PepperHasher(new SecretsManagerClient({}), requireEnv(ENV.pepperSecretId)));
+
+export const clock = (): number => Date.now();
+
+export { issuer };

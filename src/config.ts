@@ -1,0 +1,40 @@
+/**
+ * Runtime configuration of a Latchkey function, read from its environment once per container.
+ *
+ * The CDK stack and the local runtime both set these variables from the route table (see
+ * `lib/routes.ts`); a variable a handler needs but does not have fails the cold start with a message
+ * that names it, instead of failing the first request.
+ */
+
+export const ENV = {
+  issuer: 'LATCHKEY_ISSUER',
+  tableName: 'LATCHKEY_TABLE_NAME',
+  /** KMS key ID or ARN of the key that signs new tokens. */
+  signingKeyId: 'LATCHKEY_SIGNING_KEY_ID',
+  /** Comma-separated KMS key IDs or ARNs published in the JWKS (the signing key among them). */
+  publishedKeyIds: 'LATCHKEY_PUBLISHED_KEY_IDS',
+  /** Secrets Manager ID or ARN of the pepper that keys the hashes of client secrets. */
+  pepperSecretId: 'LATCHKEY_PEPPER_SECRET_ID',
+} as const;
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new TypeError(`environment variable ${name} is not set; the route table or the local runtime should set it`);
+  }
+  return value;
+}
+
+export function issuer(): string {
+  return requireEnv(ENV.issuer).replace(/\/+$/, '');
+}
+
+export function publishedKeyIds(): string[] {
+  const ids = requireEnv(ENV.publishedKeyIds)
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+  const signing = process.env[ENV.signingKeyId];
+  if (signing && !ids.includes(signing)) ids.unshift(signing);
+  return ids;
+}

@@ -1,0 +1,41 @@
+import type { Resource } from './model';
+
+/**
+ * The built-in resource `latchkey`: Latchkey's own management API. Its permissions are what a
+ * service account needs to call each management operation. It exists in every environment, is
+ * defined here rather than stored, and cannot be changed or deleted.
+ */
+export const LATCHKEY_RESOURCE_KEY = 'latchkey';
+
+export const MANAGEMENT_PERMISSIONS = [
+  'SERVICE_ACCOUNTS_READ',
+  'SERVICE_ACCOUNTS_EDIT',
+  'RESOURCES_READ',
+  'RESOURCES_EDIT',
+  'ENVIRONMENT_READ',
+  'ENVIRONMENT_EDIT',
+  'APPLICATIONS_READ',
+  'APPLICATIONS_EDIT',
+  'IDP_CONNECTIONS_READ',
+  'IDP_CONNECTIONS_EDIT',
+  'USERS_READ',
+  'GENERATE_DELEGATED_ACCESS_TOKEN',
+] as const;
+
+export type ManagementPermission = (typeof MANAGEMENT_PERMISSIONS)[number];
+
+/** The management API's audience: the `/v1` base URL of the deployment. */
+export function latchkeyAudience(issuer: string): string {
+  return `${issuer}/v1`;
+}
+
+export function latchkeyResource(issuer: string): Resource {
+  return {
+    key: LATCHKEY_RESOURCE_KEY,
+    name: 'Latchkey management API',
+    description: 'Built in: the permissions that Latchkey management operations require.',
+    audience: latchkeyAudience(issuer),
+    permissions: MANAGEMENT_PERMISSIONS,
+    builtIn: true,
+  };
+}

@@ -1,0 +1,68 @@
+import { newId } from './ids';
+import { InvalidRequest, NotFound } from './errors';
+import type { Caller } from './caller';
+import { requirePermission } from './caller';
+import type { Environment, Tenant } from './model';
+import type { Clock, EnvironmentStore } from './ports';
+
+/** SA-6: one hour unless the environment says otherwise; never under 30 seconds, never over a day. */
+export const DEFAULT_SERVICE_ACCOUNT_TOKEN_TTL_SECONDS = 3600;
+export const MIN_TOKEN_TTL_SECONDS = 30;
+export const MAX_TOKEN_TTL_SECONDS = 86_400;
+
+export interface EnvironmentDeps {
+  readonly store: EnvironmentStore;
+  readonly now: Clock;
+}
+
+export async function getEnvironment(deps: EnvironmentDeps, caller: Caller): Promise<Environment> {
+  requirePermission(caller, 'ENVIRONMENT_READ');
+  const environment = await deps.store.getEnvironment(caller.environmentId);
+  if (!environment) throw new NotFound('the environment');
+  return environment;
+}
+
+export async function updateEnvironment(
+  deps: EnvironmentDeps,
+  caller: Caller,
+  changes: { name?: string; serviceAccountTokenTtlSeconds?: number },
+): Promise<Environment> {
+  requirePermission(caller, 'ENVIRONMENT_EDIT');
+  if (changes.serviceAccountTokenTtlSeconds !== undefined) checkTokenTtl('serviceAccountTokenTtlSeconds', changes.serviceAccountTokenTtlSeconds);
+  if (changes.name !== undefined && !changes.name.trim()) throw new InvalidRequest('name must not be empty', { fields: [{ path: 'name', message: 'must not be empty' }] });
+  const updated = await deps.store.updateEnvironment(caller.environmentId, {
+    ...changes,
+    updatedAt: new Date(deps.now()).toISOString(),
+  });
+  if (!updated) throw new NotFound('the environment');
+  return updated;
+}
+
+/** Creates a tenant (if new) and an environment in it; used by the bootstrap paths only. */
+export async function createTenantEnvironment(
+  deps: EnvironmentDeps,
+  input: { tenantId?: string; tenantName: string; environmentId?: string; environmentName: string },
+): Promise<{ tenant: Tenant; environment: Environment }> {
+  if (!input.tenantName.trim() || !input.environmentName.trim()) throw new InvalidRequest('tenant and environment names must not be empty');
+  const createdAt = new Date(deps.now()).toISOString();
+  const tenant: Tenant = { id: input.tenantId ?? newId('ten'), name: input.tenantName, createdAt };
+  const environment: Environment = {
+    id: input.environmentId ?? newId('env'),
+    tenantId: tenant.id,
+    tenantName: tenant.name,
+    name: input.environmentName,
+    serviceAccountTokenTtlSeconds: DEFAULT_SERVICE_ACCOUNT_TOKEN_TTL_SECONDS,
+    createdAt,
+    updatedAt: createdAt,
+  };
+  await deps.store.createTenant(tenant);
+  await deps.store.createEnvironment(environment);
+  return { tenant, environment };
+}
+
+export function checkTokenTtl(field: string, seconds: number): void {
+  if (!Number.isInteger(seconds) || seconds < MIN_TOKEN_TTL_SECONDS || seconds > MAX_TOKEN_TTL_SECONDS) {
+    const message = `must be a whole number of seconds from ${MIN_TOKEN_TTL_SECONDS} to ${MAX_TOKEN_TTL_SECONDS}`;
+    throw new InvalidRequest(`${field} ${message}`, { fields: [{ path: field, message }] });
+  }
+}

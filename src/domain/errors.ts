@@ -1,0 +1,155 @@
+/**
+ * Latchkey's one error hierarchy.
+ *
+ * Every error a client may see is a `LatchkeyError`: an HTTP status, a stable snake_case `code`
+ * (the RFC 6749 error code where one applies) and a message that is safe to show. What is not safe
+ * to show (the exact reason a credential was refused, a stack) goes to `internalDetail`, which only
+ * the log sees. `src/http/error-mapping.ts` is the one place these become OAuth errors,
+ * problem+json or GraphQL errors. Anything that is not a `LatchkeyError` is a bug and becomes a
+ * generic 500.
+ *
+ * Programmer misuse (a missing environment variable, a wrong argument) throws `TypeError` instead.
+ */
+
+export interface FieldProblem {
+  /** Dotted path of the offending field, e.g. `grants.0.resource`; empty for the whole body. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface LatchkeyErrorOptions {
+  /** Logged, never shown: the precise reason behind a deliberately vague public message. */
+  readonly internalDetail?: string;
+  readonly fields?: readonly FieldProblem[];
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly cause?: unknown;
+}
+
+export class LatchkeyError extends Error {
+  readonly internalDetail: string | undefined;
+  readonly fields: readonly FieldProblem[];
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options: LatchkeyErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.internalDetail = options.internalDetail;
+    this.fields = options.fields ?? [];
+    this.headers = options.headers ?? {};
+  }
+}
+
+// ---- Request shape (any surface) -------------------------------------------------------------
+
+/** The request is malformed: a missing or wrong parameter, an unreadable body. */
+export class InvalidRequest extends LatchkeyError {
+  constructor(message: string, options?: LatchkeyErrorOptions) {
+    super(400, 'invalid_request', message, options);
+  }
+}
+
+export class PayloadTooLarge extends LatchkeyError {
+  constructor(limitBytes: number) {
+    super(413, 'payload_too_large', `the request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+export class UnsupportedMediaType extends LatchkeyError {
+  constructor(expected: string) {
+    super(415, 'unsupported_media_type', `the request body must be ${expected}`);
+  }
+}
+
+export class RouteNotFound extends LatchkeyError {
+  constructor(path: string) {
+    super(404, 'not_found', `no operation at ${path}`);
+  }
+}
+
+export class MethodNotAllowed extends LatchkeyError {
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(405, 'method_not_allowed', `${method} is not allowed on ${path}; use ${allowed.join(', ')}`, {
+      headers: { allow: allowed.join(', ') },
+    });
+  }
+}
+
+// ---- Management API --------------------------------------------------------------------------
+
+/** A management record does not exist in the caller's environment (or in any, as far as it can tell). */
+export class NotFound extends LatchkeyError {
+  constructor(what: string) {
+    super(404, 'not_found', `${what} was not found`);
+  }
+}
+
+export class Conflict extends LatchkeyError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+  }
+}
+
+/** No usable bearer token was presented. */
+export class TokenRequired extends LatchkeyError {
+  constructor(message = 'a bearer token is required', options?: LatchkeyErrorOptions) {
+    super(401, 'token_required', message, { ...options, headers: { 'www-authenticate': 'Bearer', ...options?.headers } });
+  }
+}
+
+/** A bearer token was presented but is not valid (bad signature, expired, wrong issuer...). */
+export class InvalidToken extends LatchkeyError {
+  constructor(message = 'the bearer token is not valid', options?: LatchkeyErrorOptions) {
+    super(401, 'invalid_token', message, {
+      ...options,
+      headers: { 'www-authenticate': 'Bearer error="invalid_token"', ...options?.headers },
+    });
+  }
+}
+
+/** The caller is authenticated but lacks a permission. */
+export class NotAuthorized extends LatchkeyError {
+  constructor(message: string, options?: LatchkeyErrorOptions) {
+    super(403, 'not_authorized', message, options);
+  }
+}
+
+// ---- OAuth token endpoint (RFC 6749 §5.2, RFC 8707) -----------------------------------------
+
+export class InvalidClient extends LatchkeyError {
+  /** @param basicScheme the client tried HTTP Basic, so the answer must challenge it (RFC 6749 §5.2). */
+  constructor(internalDetail: string, basicScheme = false) {
+    super(401, 'invalid_client', 'client authentication failed', {
+      internalDetail,
+      headers: basicScheme ? { 'www-authenticate': 'Basic realm="latchkey", charset="UTF-8"' } : {},
+    });
+  }
+}
+
+export class UnsupportedGrantType extends LatchkeyError {
+  constructor(grantType: string) {
+    super(400, 'unsupported_grant_type', `grant_type "${grantType}" is not supported`);
+  }
+}
+
+export class UnauthorizedClient extends LatchkeyError {
+  constructor(message: string) {
+    super(400, 'unauthorized_client', message);
+  }
+}
+
+export class InvalidScope extends LatchkeyError {
+  constructor(message: string) {
+    super(400, 'invalid_scope', message);
+  }
+}
+
+export class InvalidTarget extends LatchkeyError {
+  constructor(message: string) {
+    super(400, 'invalid_target', message);
+  }
+}

@@ -1,0 +1,78 @@
+import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from './model';
+
+/**
+ * The interfaces the domain needs from the outside world. Each has one AWS implementation under
+ * `src/adapters/` and can be replaced by a plain in-memory object in domain tests.
+ */
+
+/** A public key in JWK form, as published in the JWKS. */
+export interface PublicJwk {
+  readonly kty: string;
+  readonly kid: string;
+  readonly alg: string;
+  readonly use: 'sig';
+  readonly [member: string]: unknown;
+}
+
+export interface TokenSigner {
+  /** Signs the claims as a compact JWS with the active key; `typ` defaults to `JWT`. */
+  sign(claims: Readonly<Record<string, unknown>>, options?: { typ?: string }): Promise<string>;
+}
+
+export interface PublicKeySet {
+  /** Every published key: the active one and those still verifying or not yet signing. */
+  publicKeys(): Promise<readonly PublicJwk[]>;
+}
+
+/** Keys secrets before they are stored: the same secret always gives the same hash. */
+export interface SecretHasher {
+  hash(secret: string): Promise<string>;
+}
+
+/** Milliseconds since the epoch; replaced by a fixed clock in tests. */
+export type Clock = () => number;
+
+export interface EnvironmentStore {
+  /** Creates the tenant if it is new; an existing tenant of that ID is left as it is. */
+  createTenant(tenant: Tenant): Promise<void>;
+  /** Fails with `Conflict` if the ID is taken. */
+  createEnvironment(environment: Environment): Promise<void>;
+  getEnvironment(environmentId: string): Promise<Environment | undefined>;
+  updateEnvironment(environmentId: string, changes: Partial<Pick<Environment, 'name' | 'serviceAccountTokenTtlSeconds' | 'updatedAt'>>): Promise<Environment | undefined>;
+}
+
+export interface ResourceStore {
+  listResources(environmentId: string): Promise<Resource[]>;
+  getResources(environmentId: string, keys: readonly string[]): Promise<Resource[]>;
+  /** Fails with `Conflict` if the key is taken. */
+  createResource(environmentId: string, resource: Resource): Promise<void>;
+  updateResource(environmentId: string, key: string, changes: Partial<Omit<Resource, 'key' | 'audience' | 'builtIn'>>): Promise<Resource | undefined>;
+  deleteResource(environmentId: string, key: string): Promise<boolean>;
+}
+
+export interface ServiceAccountStore {
+  /** Fails with `Conflict` if the ID is taken. */
+  createServiceAccount(account: StoredServiceAccount): Promise<void>;
+  getServiceAccount(environmentId: string, id: string): Promise<StoredServiceAccount | undefined>;
+  listServiceAccounts(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredServiceAccount>>;
+  /** Changes an existing account only; answers undefined when there is none. */
+  updateServiceAccount(
+    environmentId: string,
+    id: string,
+    changes: Partial<Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'grants' | 'secret' | 'updatedAt'>>,
+  ): Promise<StoredServiceAccount | undefined>;
+  deleteServiceAccount(environmentId: string, id: string): Promise<boolean>;
+  /**
+   * What issuing a token for an account needs, in one read: the environment, the account and the
+   * named resources (unknown keys are simply absent).
+   */
+  loadTokenContext(environmentId: string, accountId: string, resourceKeys: readonly string[]): Promise<TokenContext>;
+}
+
+export interface TokenContext {
+  readonly environment?: Environment;
+  readonly account?: StoredServiceAccount;
+  readonly resources: readonly Resource[];
+}
+
+export type Store = EnvironmentStore & ResourceStore & ServiceAccountStore;

@@ -1,0 +1,119 @@
+import { Conflict, InvalidRequest, NotFound } from './errors';
+import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
+import { requirePermission, type Caller } from './caller';
+import { checkTokenTtl } from './environments';
+import type { Resource } from './model';
+import type { Clock, ResourceStore } from './ports';
+
+/**
+ * Resources: the APIs tokens are issued for. A resource's key and audience never change once
+ * created (tokens and grants refer to them); its name, description, permissions and token lifetime can.
+ */
+
+export interface ResourceDeps {
+  readonly store: ResourceStore;
+  readonly now: Clock;
+  readonly issuer: string;
+}
+
+const KEY = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const PERMISSION = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export interface ResourceInput {
+  key: string;
+  name?: string;
+  description?: string;
+  audience?: string;
+  permissions?: string[];
+  accessTokenTtlSeconds?: number;
+}
+
+export async function listResources(deps: ResourceDeps, caller: Caller): Promise<Resource[]> {
+  requirePermission(caller, 'RESOURCES_READ');
+  return [latchkeyResource(deps.issuer), ...(await deps.store.listResources(caller.environmentId))];
+}
+
+export async function getResource(deps: ResourceDeps, caller: Caller, key: string): Promise<Resource> {
+  requirePermission(caller, 'RESOURCES_READ');
+  if (key === LATCHKEY_RESOURCE_KEY) return latchkeyResource(deps.issuer);
+  const [resource] = await deps.store.getResources(caller.environmentId, [key]);
+  if (!resource) throw new NotFound(`resource "${key}"`);
+  return resource;
+}
+
+export async function createResource(deps: ResourceDeps, caller: Caller, input: ResourceInput): Promise<Resource> {
+  requirePermission(caller, 'RESOURCES_EDIT');
+  if (!KEY.test(input.key)) {
+    throw invalid('key', 'must be 1 to 63 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+  }
+  if (input.key === LATCHKEY_RESOURCE_KEY) throw new Conflict(`resource "${LATCHKEY_RESOURCE_KEY}" is built in`);
+  const audience = input.audience ?? `urn:latchkey:resource:${input.key}`;
+  checkAudience(audience);
+  checkSettings(input);
+  const now = new Date(deps.now()).toISOString();
+  const resource: Resource = {
+    key: input.key,
+    name: input.name ?? input.key,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    audience,
+    permissions: unique(input.permissions ?? []),
+    ...(input.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: input.accessTokenTtlSeconds } : {}),
+    builtIn: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.store.createResource(caller.environmentId, resource);
+  return resource;
+}
+
+export async function updateResource(
+  deps: ResourceDeps,
+  caller: Caller,
+  key: string,
+  changes: Omit<ResourceInput, 'key' | 'audience'>,
+): Promise<Resource> {
+  requirePermission(caller, 'RESOURCES_EDIT');
+  if (key === LATCHKEY_RESOURCE_KEY) throw new InvalidRequest(`resource "${LATCHKEY_RESOURCE_KEY}" is built in and cannot be changed`);
+  checkSettings(changes);
+  const updated = await deps.store.updateResource(caller.environmentId, key, {
+    ...changes,
+    ...(changes.permissions ? { permissions: unique(changes.permissions) } : {}),
+    updatedAt: new Date(deps.now()).toISOString(),
+  });
+  if (!updated) throw new NotFound(`resource "${key}"`);
+  return updated;
+}
+
+export async function deleteResource(deps: ResourceDeps, caller: Caller, key: string): Promise<void> {
+  requirePermission(caller, 'RESOURCES_EDIT');
+  if (key === LATCHKEY_RESOURCE_KEY) throw new InvalidRequest(`resource "${LATCHKEY_RESOURCE_KEY}" is built in and cannot be deleted`);
+  if (!(await deps.store.deleteResource(caller.environmentId, key))) throw new NotFound(`resource "${key}"`);
+}
+
+function checkSettings(input: Omit<ResourceInput, 'key' | 'audience'>): void {
+  if (input.name !== undefined && !input.name.trim()) throw invalid('name', 'must not be empty');
+  for (const [index, permission] of (input.permissions ?? []).entries()) {
+    if (!PERMISSION.test(permission)) {
+      throw invalid(`permissions.${index}`, `"${permission}" is not a valid permission name (letters, digits, ".", "_", ":" or "-", at most 128)`);
+    }
+  }
+  if (input.accessTokenTtlSeconds !== undefined) checkTokenTtl('accessTokenTtlSeconds', input.accessTokenTtlSeconds);
+}
+
+function checkAudience(audience: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(audience);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || audience.length > 512 || parsed.hash) throw invalid('audience', 'must be an absolute URI without a fragment, at most 512 characters');
+}
+
+function invalid(path: string, message: string): InvalidRequest {
+  return new InvalidRequest(`${path} ${message}`, { fields: [{ path, message }] });
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,36 @@
+import { InvalidScope } from './errors';
+
+/**
+ * The `scope` values the token endpoint understands (MU-5). Besides the standard OpenID scopes, it
+ * accepts the compatibility aliases that clients of other token services send:
+ * `urn:zitadel:iam:org:project:id:{resourceKey}:aud` selects a resource as audience,
+ * `urn:zitadel:iam:org:projects:roles` adds role claims, and `urn:zitadel:iam:user:resourceowner`
+ * adds claims naming the tenant. Anything else is refused with `invalid_scope`.
+ */
+
+const STANDARD = new Set(['openid', 'profile', 'email', 'offline_access']);
+const AUDIENCE_ALIAS = /^urn:zitadel:iam:org:project:id:([^:\s]+):aud$/;
+export const ROLES_SCOPE = 'urn:zitadel:iam:org:projects:roles';
+export const RESOURCE_OWNER_SCOPE = 'urn:zitadel:iam:user:resourceowner';
+
+export interface ParsedScope {
+  /** Every value as sent, in order, without duplicates. */
+  readonly values: readonly string[];
+  /** Resource keys selected through the audience alias. */
+  readonly resourceKeys: readonly string[];
+  readonly includeRoles: boolean;
+  readonly includeResourceOwner: boolean;
+}
+
+export function parseScope(scope: string | undefined): ParsedScope {
+  const values = [...new Set((scope ?? '').split(' ').filter(Boolean))];
+  const resourceKeys: string[] = [];
+  for (const value of values) {
+    const alias = AUDIENCE_ALIAS.exec(value);
+    if (alias) resourceKeys.push(alias[1]!);
+    else if (!STANDARD.has(value) && value !== ROLES_SCOPE && value !== RESOURCE_OWNER_SCOPE) {
+      throw new InvalidScope(`scope "${value}" is not supported`);
+    }
+  }
+  return { values, resourceKeys, includeRoles: values.includes(ROLES_SCOPE), includeResourceOwner: values.includes(RESOURCE_OWNER_SCOPE) };
+}

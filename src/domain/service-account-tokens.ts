@@ -1,0 +1,180 @@
+import { InvalidClient, InvalidScope, InvalidTarget, NotFound, UnauthorizedClient } from './errors';
+import { newId, parseClientId } from './ids';
+import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
+import { requirePermission, type Caller } from './caller';
+import { parseScope, type ParsedScope } from './scopes';
+import { secretMatches } from './secrets';
+import type { Environment, Resource, StoredServiceAccount } from './model';
+import type { Clock, ResourceStore, SecretHasher, ServiceAccountStore, TokenSigner } from './ports';
+
+/**
+ * Access tokens for service accounts (SA-5, SA-6, SA-7, MU-5).
+ *
+ * Rules, in the order they are checked:
+ * 1. The client ID names an account of an existing environment; the account exists and is enabled.
+ * 2. The secret matches the account's current secret, or its previous one inside a grace period.
+ * 3. Every requested resource (scope alias or `resource` parameter) exists in the environment.
+ * 4. The token carries exactly the granted permissions on its audience resources: all granted
+ *    resources when none were requested, else only the requested ones.
+ * 5. It lives as long as the environment allows, or less if an audience resource says so.
+ * Every authentication failure is the same `invalid_client` to the client; the log gets the reason.
+ */
+
+export interface TokenDeps {
+  readonly store: ServiceAccountStore & ResourceStore;
+  readonly hasher: SecretHasher;
+  readonly signer: TokenSigner;
+  readonly now: Clock;
+  readonly issuer: string;
+}
+
+export interface TokenRequest {
+  readonly scope?: string;
+  /** RFC 8707 `resource` values: a resource key or a resource's audience URI. */
+  readonly resources?: readonly string[];
+}
+
+export interface IssuedToken {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresInSeconds: number;
+  readonly scope?: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+export async function authenticateWithSecret(
+  deps: TokenDeps,
+  clientId: string,
+  clientSecret: string,
+  request: TokenRequest,
+  basicScheme = false,
+): Promise<IssuedToken> {
+  const parsed = parseClientId(clientId);
+  if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID', basicScheme);
+  const scope = parseScope(request.scope);
+  const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
+  const context = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, wanted);
+  const { account, environment } = context;
+  if (!account || !environment) throw new InvalidClient(`no service account ${parsed.principalId} in ${parsed.environmentId}`, basicScheme);
+  if (!(await secretMatches(deps.hasher, clientSecret, account.secret, Math.floor(deps.now() / 1000)))) {
+    throw new InvalidClient(`wrong secret for ${account.id}`, basicScheme);
+  }
+  if (account.disabled) throw new InvalidClient(`service account ${account.id} is disabled`, basicScheme);
+  return issue(deps, environment, account, scope, request.resources ?? [], context.resources);
+}
+
+/** SA-7: an administrator mints a token for an account without its secret, for testing. */
+export async function mintForServiceAccount(deps: TokenDeps, caller: Caller, id: string, request: TokenRequest): Promise<IssuedToken> {
+  requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
+  const scope = parseScope(request.scope);
+  const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
+  const context = await deps.store.loadTokenContext(caller.environmentId, id, wanted);
+  if (!context.account || !context.environment) throw new NotFound(`service account "${id}"`);
+  if (context.account.disabled) throw new UnauthorizedClient(`service account "${id}" is disabled`);
+  return issue(deps, context.environment, context.account, scope, request.resources ?? [], context.resources);
+}
+
+async function issue(
+  deps: TokenDeps,
+  environment: Environment,
+  account: StoredServiceAccount,
+  scope: ParsedScope,
+  resourceParameters: readonly string[],
+  loaded: readonly Resource[],
+): Promise<IssuedToken> {
+  const builtIn = latchkeyResource(deps.issuer);
+  const byKey = new Map<string, Resource>([[builtIn.key, builtIn], ...loaded.map((resource) => [resource.key, resource] as const)]);
+  const audienceResources = await selectResources(deps, account, scope, resourceParameters, byKey);
+
+  const permissions: Record<string, string[]> = {};
+  for (const resource of audienceResources) {
+    const granted = account.grants[resource.key];
+    if (granted?.length) permissions[resource.key] = [...granted];
+  }
+  const lifetime = Math.min(
+    environment.serviceAccountTokenTtlSeconds,
+    ...audienceResources.map((resource) => resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY),
+  );
+  const iat = Math.floor(deps.now() / 1000);
+  const audiences = audienceResources.length > 0 ? audienceResources.map((resource) => resource.audience) : [builtIn.audience];
+  const claims: Record<string, unknown> = {
+    iss: deps.issuer,
+    sub: account.id,
+    aud: audiences.length === 1 ? audiences[0] : audiences,
+    iat,
+    exp: iat + lifetime,
+    jti: newId('tok'),
+    client_id: account.clientId,
+    name: account.name,
+    subjectType: 'ServiceAccount',
+    tenantId: environment.tenantId,
+    environmentId: environment.id,
+    permissions,
+    ...(scope.values.length > 0 ? { scope: scope.values.join(' ') } : {}),
+    ...compatibilityClaims(environment, permissions, scope),
+  };
+  const accessToken = await deps.signer.sign(claims, { typ: 'at+jwt' });
+  return {
+    accessToken,
+    tokenType: 'Bearer',
+    expiresInSeconds: lifetime,
+    ...(scope.values.length > 0 ? { scope: scope.values.join(' ') } : {}),
+    claims,
+  };
+}
+
+/** The audience: what was asked for, by key or audience URI; else every resource the account holds grants on. */
+async function selectResources(
+  deps: TokenDeps,
+  account: StoredServiceAccount,
+  scope: ParsedScope,
+  resourceParameters: readonly string[],
+  byKey: Map<string, Resource>,
+): Promise<Resource[]> {
+  const selected = new Map<string, Resource>();
+  for (const key of scope.resourceKeys) {
+    const resource = byKey.get(key);
+    if (!resource) throw new InvalidScope(`resource "${key}" does not exist`);
+    selected.set(resource.key, resource);
+  }
+  const byAudience = resourceParameters.some((value) => !byKey.has(value))
+    ? new Map((await deps.store.listResources(account.environmentId)).map((resource) => [resource.audience, resource] as const))
+    : new Map<string, Resource>();
+  byAudience.set(latchkeyResource(deps.issuer).audience, latchkeyResource(deps.issuer));
+  for (const value of resourceParameters) {
+    const resource = byKey.get(value) ?? byAudience.get(value);
+    if (!resource) throw new InvalidTarget(`resource "${value}" does not exist`);
+    selected.set(resource.key, resource);
+  }
+  if (selected.size > 0) return [...selected.values()];
+
+  const grantedKeys = Object.keys(account.grants);
+  const missing = grantedKeys.filter((key) => !byKey.has(key));
+  const fetched = missing.length > 0 ? await deps.store.getResources(account.environmentId, missing) : [];
+  for (const resource of fetched) byKey.set(resource.key, resource);
+  // A grant on a resource deleted since is simply not carried.
+  return grantedKeys.map((key) => byKey.get(key)).filter((resource): resource is Resource => resource !== undefined);
+}
+
+/** MU-5 role and resource-owner claims, for clients written against another token service. */
+function compatibilityClaims(environment: Environment, permissions: Record<string, string[]>, scope: ParsedScope): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  if (scope.includeRoles) {
+    const merged: Record<string, Record<string, string>> = {};
+    for (const [resourceKey, granted] of Object.entries(permissions)) {
+      const roles: Record<string, Record<string, string>> = {};
+      for (const permission of granted) {
+        roles[permission] = { [environment.tenantId]: environment.name };
+        merged[permission] = { ...merged[permission], [environment.tenantId]: environment.name };
+      }
+      claims[`urn:zitadel:iam:org:project:${resourceKey}:roles`] = roles;
+    }
+    claims['urn:zitadel:iam:org:projects:roles'] = merged;
+  }
+  if (scope.includeResourceOwner) {
+    claims['urn:zitadel:iam:user:resourceowner:id'] = environment.tenantId;
+    claims['urn:zitadel:iam:user:resourceowner:name'] = environment.tenantName;
+    claims['urn:zitadel:iam:user:resourceowner:primary_domain'] = environment.name;
+  }
+  return claims;
+}

@@ -1,0 +1,28 @@
+/** Stable codes of guard failures; a resource server can switch on them. */
+export type GuardErrorCode =
+  | 'TOKEN_REQUIRED'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'NOT_AUTHORIZED'
+  | 'SIGNING_KEY_NOT_FOUND'
+  | 'JWKS_UNREACHABLE';
+
+/** Why a token was not accepted. `code` is stable; `message` is for people. */
+export class GuardError extends Error {
+  override readonly name = 'GuardError';
+
+  constructor(
+    readonly code: GuardErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The HTTP status a resource server should answer with. */
+  get status(): 401 | 403 | 503 {
+    if (this.code === 'NOT_AUTHORIZED') return 403;
+    if (this.code === 'JWKS_UNREACHABLE') return 503;
+    return 401;
+  }
+}

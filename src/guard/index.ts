@@ -1,0 +1,15 @@
+/**
+ * `latchkey/guard`: verify Latchkey access tokens in a resource server.
+ *
+ * ```ts
+ * import { createGuard } from 'latchkey/guard';
+ * const guard = createGuard({ issuer: 'https://id.example.com', environmentId: 'env_...' });
+ * const claims = await guard.verifyAuthorizationHeader(request.headers.authorization, {
+ *   resource: 'orders', anyOf: ['orders.read', 'orders.admin'],
+ * });
+ * ```
+ */
+export { createGuard, DEFAULT_EMBEDDED_TOKEN_CLAIM } from './guard';
+export type { Guard, GuardOptions, LatchkeyClaims, Requirements } from './guard';
+export { GuardError } from './errors';
+export type { GuardErrorCode } from './errors';

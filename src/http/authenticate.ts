@@ -1,0 +1,59 @@
+import { createGuard, GuardError, type Guard } from '../guard';
+import { kmsKeySet, issuer, store } from '../adapters/from-environment';
+import { latchkeyAudience } from '../domain/builtin-resource';
+import type { Caller } from '../domain/caller';
+import { InvalidToken, LatchkeyError, NotAuthorized, TokenRequired } from '../domain/errors';
+import type { HttpEvent } from './handler';
+import { header } from './request';
+
+/**
+ * Who is calling the management API. The bearer token is checked by the same guard that resource
+ * servers use, against Latchkey's own published keys (read from KMS, verified locally): a Latchkey
+ * service-account token for the management audience. The account must still exist and be enabled,
+ * so disabling an administrator cuts its tokens off at once.
+ */
+
+let guard: Guard | undefined;
+
+function managementGuard(): Guard {
+  guard ??= createGuard({
+    issuer: issuer(),
+    audience: latchkeyAudience(issuer()),
+    jwks: async () => ({ keys: [...(await kmsKeySet().publicKeys())] }),
+  });
+  return guard;
+}
+
+export async function authenticateCaller(event: HttpEvent): Promise<Caller> {
+  const authorization = header(event, 'authorization');
+  let claims;
+  try {
+    claims = await managementGuard().verifyAuthorizationHeader(authorization, { subjectType: 'ServiceAccount' });
+  } catch (error) {
+    throw fromGuardError(error);
+  }
+  const account = await store().getServiceAccount(claims.environmentId, claims.sub);
+  if (!account || account.disabled) {
+    throw new InvalidToken('the service account this token was issued to is disabled or deleted');
+  }
+  return {
+    tenantId: claims.tenantId,
+    environmentId: claims.environmentId,
+    accountId: claims.sub,
+    permissions: claims.permissions ?? {},
+  };
+}
+
+export function fromGuardError(error: unknown): unknown {
+  if (!(error instanceof GuardError)) return error;
+  switch (error.code) {
+    case 'TOKEN_REQUIRED':
+      return new TokenRequired(error.message);
+    case 'NOT_AUTHORIZED':
+      return new NotAuthorized(error.message);
+    case 'JWKS_UNREACHABLE':
+      return new LatchkeyError(503, 'temporarily_unavailable', 'the signing keys could not be loaded; try again', { cause: error });
+    default:
+      return new InvalidToken(error.message, { internalDetail: error.code });
+  }
+}

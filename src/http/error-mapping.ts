@@ -1,0 +1,86 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { LatchkeyError } from '../domain/errors';
+
+/**
+ * The one place where errors become HTTP answers.
+ *
+ * - `oauth`: RFC 6749 §5.2 `{error, error_description}` (token, introspection, revocation endpoints).
+ * - `problem`: RFC 9457 `application/problem+json` with Latchkey's stable `code` (management API).
+ * - `graphql`: `{data: null, errors: [{message, extensions: {code}}]}` (GraphQL compatibility).
+ *
+ * An error that is not a `LatchkeyError` is a bug: the client gets a generic 500, the log gets the rest.
+ */
+export type ErrorStyle = 'oauth' | 'problem' | 'graphql';
+
+const INTERNAL = new LatchkeyError(500, 'server_error', 'an unexpected error occurred');
+
+/** GraphQL clients written against the compatibility API expect these upper-case codes. */
+const GRAPHQL_CODES: Readonly<Record<string, string>> = {
+  invalid_client: 'INVALID_CLIENT_ID_SECRET',
+  invalid_request: 'BAD_USER_INPUT',
+  token_required: 'UNAUTHENTICATED',
+  invalid_token: 'UNAUTHENTICATED',
+  not_authorized: 'FORBIDDEN',
+  server_error: 'INTERNAL_SERVER_ERROR',
+};
+
+export function graphqlCode(code: string): string {
+  return GRAPHQL_CODES[code] ?? code.toUpperCase();
+}
+
+export function toLatchkeyError(error: unknown): LatchkeyError {
+  return error instanceof LatchkeyError ? error : INTERNAL;
+}
+
+export function errorResponse(error: LatchkeyError, style: ErrorStyle): APIGatewayProxyStructuredResultV2 {
+  const headers: Record<string, string> = { ...error.headers };
+  switch (style) {
+    case 'oauth':
+      return {
+        statusCode: error.status,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ error: error.code, error_description: error.message }),
+      };
+    case 'graphql':
+      return {
+        // GraphQL over HTTP answers errors in a 200 body; an unexpected failure is still a 500.
+        statusCode: error.status >= 500 ? 500 : 200,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          data: null,
+          errors: [{ message: error.message, extensions: { code: graphqlCode(error.code) } }],
+        }),
+      };
+    case 'problem':
+      return {
+        statusCode: error.status,
+        headers: { ...headers, 'content-type': 'application/problem+json' },
+        body: JSON.stringify({
+          type: `urn:latchkey:problem:${error.code}`,
+          title: titleOf(error.status),
+          status: error.status,
+          detail: error.message,
+          code: error.code,
+          ...(error.fields.length > 0 ? { errors: error.fields } : {}),
+        }),
+      };
+  }
+}
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+function titleOf(status: number): string {
+  return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}

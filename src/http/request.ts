@@ -1,0 +1,81 @@
+import type { z } from 'zod';
+import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
+import type { HttpEvent } from './handler';
+
+/**
+ * Reading requests at the edge. Every body goes through one of these functions, so every malformed,
+ * oversized or mistyped request is refused the same way, before any domain code or write runs.
+ */
+
+/** Management and OAuth bodies are small; anything larger is a mistake or an attack. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function header(event: HttpEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+export function rawBody(event: HttpEvent): string {
+  if (event.body === undefined || event.body === null) return '';
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLarge(MAX_BODY_BYTES);
+  return bytes.toString('utf8');
+}
+
+function mediaType(event: HttpEvent): string {
+  return (header(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** Parses a JSON body and validates it with a schema; an absent body counts as `{}` when allowed. */
+export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S, options: { optional?: boolean } = {}): z.output<S> {
+  const text = rawBody(event);
+  let value: unknown = {};
+  if (text.trim() !== '') {
+    const type = mediaType(event);
+    if (type !== 'application/json' && !type.endsWith('+json')) throw new UnsupportedMediaType('application/json');
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new InvalidRequest('the request body is not valid JSON');
+    }
+  } else if (!options.optional) {
+    throw new InvalidRequest('a JSON request body is required');
+  }
+  return validate(schema, value, 'request body');
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body. A parameter given twice is refused (RFC 6749
+ * §3.2) unless it is one of `repeatable` (such as RFC 8707's `resource`).
+ */
+export function formBody(event: HttpEvent, repeatable: readonly string[] = []): URLSearchParams {
+  const text = rawBody(event);
+  if (mediaType(event) !== 'application/x-www-form-urlencoded') {
+    throw new InvalidRequest('the request body must be application/x-www-form-urlencoded');
+  }
+  const form = new URLSearchParams(text);
+  const seen = new Set<string>();
+  for (const key of form.keys()) {
+    if (seen.has(key) && !repeatable.includes(key)) throw new InvalidRequest(`parameter "${key}" must not be repeated`);
+    seen.add(key);
+  }
+  return form;
+}
+
+export function queryParams<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+  return validate(schema, event.queryStringParameters ?? {}, 'query string');
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields: FieldProblem[] = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  const summary = fields.map((field) => (field.path ? `${field.path}: ${field.message}` : field.message)).join('; ');
+  throw new InvalidRequest(`invalid ${what}: ${summary}`, { fields });
+}

@@ -1,0 +1,86 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, generateKeyPair, calculateJwkThumbprint } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KmsKeySet } from '../../src/adapters/kms-key-set';
+import { startTestRuntime } from '../support/local-runtime';
+
+describe('KMS-signed tokens and discovery over the local API', () => {
+  let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+  let signer: KmsKeySet;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    // The unchanged SDK client, configured only through the standard endpoint variable.
+    expect(process.env.AWS_ENDPOINT_URL_KMS).toBe(runtime.endpoints.aws);
+    signer = new KmsKeySet(new KMSClient({}), runtime.resources.signingKeyArn, [runtime.resources.signingKeyArn]);
+  });
+  afterAll(() => runtime?.stop());
+
+  it('signs an ES256 token that jose verifies against the JWKS served over HTTP', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signer.sign({ iss: runtime.url, sub: 'someone', iat: now, exp: now + 60 }, { typ: 'at+jwt' });
+    const jwks = createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`));
+    const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: runtime.url, typ: 'at+jwt' });
+    expect(payload.sub).toBe('someone');
+    expect(protectedHeader.alg).toBe('ES256');
+  });
+
+  it('names the key by its RFC 7638 thumbprint', async () => {
+    const { keys } = (await (await fetch(`${runtime.url}/oauth/v2/keys`)).json()) as { keys: Array<Record<string, string>> };
+    expect(keys).toHaveLength(1);
+    const key = keys[0]!;
+    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(key.kid).toBe(await calculateJwkThumbprint({ kty: key.kty, crv: key.crv, x: key.x, y: key.y }));
+    expect(key).not.toHaveProperty('d');
+  });
+
+  it('rejects a tampered token', async () => {
+    const token = await signer.sign({ sub: 'someone', scope: 'read' });
+    const [header, payload, signature] = token.split('.');
+    const forged = Buffer.from(JSON.stringify({ sub: 'someone', scope: 'admin' })).toString('base64url');
+    expect(payload).not.toBe(forged);
+    const jwks = createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`));
+    await expect(jwtVerify(`${header}.${forged}.${signature}`, jwks)).rejects.toThrow(/signature verification failed/);
+  });
+
+  it('rejects a token signed by a key that is not published', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const published = (await signer.publicKeys())[0]!;
+    const jwks = createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`));
+    const foreign = await new SignJWT({ sub: 'someone' }).setProtectedHeader({ alg: 'ES256', kid: 'unknown' }).sign(privateKey);
+    await expect(jwtVerify(foreign, jwks)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    // Claiming the published kid does not help a foreign key either.
+    const impostor = await new SignJWT({ sub: 'someone' }).setProtectedHeader({ alg: 'ES256', kid: published.kid }).sign(privateKey);
+    expect(decodeProtectedHeader(impostor).kid).toBe(published.kid);
+    await expect(jwtVerify(impostor, jwks)).rejects.toThrow(/signature verification failed/);
+  });
+
+  it('serves the discovery document with the issuer and JWKS location, cacheable', async () => {
+    const response = await fetch(`${runtime.url}/.well-known/openid-configuration`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
+    const metadata = (await response.json()) as Record<string, unknown>;
+    expect(metadata.issuer).toBe(runtime.url);
+    expect(metadata.jwks_uri).toBe(`${runtime.url}/.well-known/jwks.json`);
+  });
+
+  it('answers the JWKS as a cacheable JWK set', async () => {
+    const response = await fetch(`${runtime.url}/.well-known/jwks.json`);
+    expect(response.headers.get('content-type')).toBe('application/jwk-set+json');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const response = await fetch(`${runtime.url}/no/such/path`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 404, code: 'not_found', detail: 'no operation at /no/such/path' });
+  });
+
+  it('answers a wrong method with a JSON 405 naming the allowed ones', async () => {
+    const response = await fetch(`${runtime.url}/.well-known/jwks.json`, { method: 'DELETE' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET');
+    expect(await response.json()).toMatchObject({ status: 405, code: 'method_not_allowed' });
+  });
+});
