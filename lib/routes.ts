@@ -20,8 +20,12 @@ export type TableAccess = 'read' | 'readwrite';
  */
 export type KeyAccess = 'verify' | 'sign';
 
-/** Secrets an operation may read. `pepper` keys the hashes of client secrets. */
-export type SecretAccess = 'pepper';
+/**
+ * Secrets an operation may use. `pepper` keys the hashes of client secrets (read). `webhook` reads
+ * the enrichment webhook secrets (`latchkey/<stage>/webhook/*`); `webhook-write` also creates,
+ * replaces and deletes them.
+ */
+export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
 
 export interface RouteAccess {
   readonly table?: TableAccess;
@@ -105,6 +109,15 @@ export const operations: readonly Operation[] = [
   management('delete-resource', 'DELETE', '/resources/{key}', 'resources', MANAGE_WRITE, 'Delete a resource'),
   management('get-environment', 'GET', '/environment', 'environment', MANAGE_READ, "Read the caller's environment settings"),
   management('update-environment', 'PATCH', '/environment', 'environment', MANAGE_WRITE, "Change the caller's environment settings"),
+
+  // ---- applications (DA-7 enrichment settings live here) ----
+  management('list-applications', 'GET', '/applications', 'applications', MANAGE_READ, 'List applications, a page at a time'),
+  management('create-application', 'POST', '/applications', 'applications', MANAGE_WRITE, 'Create an application with its end-user token lifetime and enrichment webhook'),
+  management('get-application', 'GET', '/applications/{id}', 'applications', MANAGE_READ, 'Read an application'),
+  management('update-application', 'PATCH', '/applications/{id}', 'applications', MANAGE_WRITE, 'Change an application and its enrichment webhook'),
+  management('delete-application', 'DELETE', '/applications/{id}', 'applications', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, 'Delete an application and its webhook secret'),
+  management('create-webhook-secret', 'POST', '/applications/{id}/webhook-secret', 'applications', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, "Generate an application's webhook secret; answers it once"),
+  management('delete-webhook-secret', 'DELETE', '/applications/{id}/webhook-secret', 'applications', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, "Delete an application's webhook secret"),
 
   // ---- everything else ----
   {

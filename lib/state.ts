@@ -31,10 +31,13 @@ export class LatchkeyState extends Construct {
   readonly signingKeys: readonly SigningKey[];
   readonly activeSigningKey: SigningKey;
   readonly pepper: Secret;
+  /** Name prefix of the enrichment webhook secrets that Latchkey creates at run time, one per application. */
+  readonly webhookSecretPrefix: string;
 
   constructor(scope: Construct, id: string, props: LatchkeyStateProps) {
     super(scope, id);
     const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.webhookSecretPrefix = `latchkey/${props.stage}/webhook/`;
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_DESIGN.partitionKey, type: AttributeType.STRING },

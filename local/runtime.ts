@@ -72,6 +72,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.signingKeyId]: resources.signingKeyArn,
     [ENV.publishedKeyIds]: resources.signingKeyArn,
     [ENV.pepperSecretId]: resources.pepperSecretArn,
+    [ENV.webhookSecretPrefix]: 'latchkey/local/webhook/',
   });
 
   const devAdmin = await ensureDevAdmin(options.dataDir);

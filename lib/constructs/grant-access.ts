@@ -1,4 +1,5 @@
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { ENV } from '../../src/config';
 import type { RouteAccess } from '../routes';
@@ -35,10 +36,42 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Latc
         state.pepper.grantRead(fn);
         fn.addEnvironment(ENV.pepperSecretId, state.pepper.secretArn);
         break;
+      case 'webhook':
+      case 'webhook-write':
+        grantWebhookSecrets(fn, state, secret === 'webhook-write');
+        break;
       default:
         throw new TypeError(`no secret named ${secret satisfies never} in LatchkeyState`);
     }
   }
+}
+
+/**
+ * Webhook secrets are created at run time, one per application, under `latchkey/<stage>/webhook/`:
+ * the grant is on that name prefix only. Readers (token generation, the webhook Lambda) may only
+ * read values; the management operations may only create, replace and delete them, never read.
+ */
+function grantWebhookSecrets(fn: LambdaFunction, state: LatchkeyState, write: boolean): void {
+  const prefixArn = Stack.of(fn).formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${state.webhookSecretPrefix}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: write ? ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'] : ['secretsmanager:GetSecretValue'],
+      resources: [prefixArn],
+    }),
+  );
+  fn.addEnvironment(ENV.webhookSecretPrefix, state.webhookSecretPrefix);
+  if (!fn.role) return;
+  Validations.of(fn.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${state.webhookSecretPrefix}*]`,
+    reason:
+      'Webhook secrets are created at run time, one per application, so their names are not known at deploy ' +
+      "time; the wildcard covers only this stage's webhook secret prefix.",
+  });
 }
 
 /**

@@ -3,7 +3,10 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV, issuer, publishedKeyIds, requireEnv } from '../config';
 import { DynamoDbStore, documentClient } from './dynamodb/store';
+import { DynamoDbTokenStore } from './dynamodb/token-store';
 import { KmsKeySet } from './kms-key-set';
+import { DynamoDbApplicationStore } from './dynamodb/application-store';
+import { SecretsManagerWebhookVault } from './webhook-secrets';
 import { PepperHasher } from './pepper-hasher';
 
 /**
@@ -23,6 +26,16 @@ export const kmsKeySet = once(() => new KmsKeySet(new KMSClient({}), process.env
 export const store = once(() => new DynamoDbStore(documentClient(new DynamoDBClient({})), requireEnv(ENV.tableName)));
 
 export const pepperHasher = once(() => new PepperHasher(new SecretsManagerClient({}), requireEnv(ENV.pepperSecretId)));
+
+/** One document client for the per-area stores below. */
+const tableClient = once(() => documentClient(new DynamoDBClient({})));
+
+export const applicationStore = once(() => new DynamoDbApplicationStore(tableClient(), requireEnv(ENV.tableName)));
+
+/** Personal access tokens, opaque access tokens and JWT revocations (MU-1, MU-4, MU-6). */
+export const tokenStore = once(() => new DynamoDbTokenStore(tableClient(), requireEnv(ENV.tableName)));
+
+export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient({}), requireEnv(ENV.webhookSecretPrefix)));
 
 export const clock = (): number => Date.now();
 

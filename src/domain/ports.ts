@@ -76,3 +76,60 @@ export interface TokenContext {
 }
 
 export type Store = EnvironmentStore & ResourceStore & ServiceAccountStore;
+
+// ---- reference tokens and revocations (MU-1, MU-4, MU-6) -------------------------------------
+
+/** A personal access token as stored: metadata and a keyed hash of the whole token, never the token. */
+export interface StoredPersonalAccessToken {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly serviceAccountId: string;
+  readonly name?: string;
+  readonly createdAt: string;
+  /** Epoch seconds (the table's TTL attribute); absent when the token does not expire. */
+  readonly expiresAt?: number;
+  readonly tokenHash: string;
+}
+
+/** An opaque access token as stored: the claims it stands for and a keyed hash of the token. */
+export interface StoredOpaqueToken {
+  /** The `jti` of its claims. */
+  readonly id: string;
+  readonly environmentId: string;
+  readonly serviceAccountId: string;
+  readonly tokenHash: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  /** Epoch seconds, the `exp` of its claims (the table's TTL attribute). */
+  readonly expiresAt: number;
+}
+
+/** A token record and the service account that owns it, read together. */
+export interface WithOwner<T> {
+  readonly token?: T;
+  readonly owner?: StoredServiceAccount;
+}
+
+/** Where the token endpoint keeps the opaque access tokens it issues. */
+export interface OpaqueTokenStore {
+  /** Fails with `Conflict` if the ID is taken. */
+  putOpaqueToken(token: StoredOpaqueToken): Promise<void>;
+}
+
+/**
+ * Personal access tokens, opaque access tokens and JWT revocations. Records are answered as stored,
+ * expired or not: the domain decides with its clock, because DynamoDB's TTL deletes late (dynalite never).
+ */
+export interface TokenRecordStore extends OpaqueTokenStore {
+  /** Fails with `Conflict` if the ID is taken. */
+  createPersonalAccessToken(token: StoredPersonalAccessToken): Promise<void>;
+  listPersonalAccessTokens(environmentId: string, serviceAccountId: string, limit: number, cursor?: string): Promise<Page<StoredPersonalAccessToken>>;
+  getPersonalAccessToken(environmentId: string, serviceAccountId: string, id: string): Promise<StoredPersonalAccessToken | undefined>;
+  deletePersonalAccessToken(environmentId: string, serviceAccountId: string, id: string): Promise<boolean>;
+  loadPersonalAccessToken(environmentId: string, serviceAccountId: string, id: string): Promise<WithOwner<StoredPersonalAccessToken>>;
+  loadOpaqueToken(environmentId: string, serviceAccountId: string, id: string): Promise<WithOwner<StoredOpaqueToken>>;
+  deleteOpaqueToken(environmentId: string, id: string): Promise<boolean>;
+  /** Records that the JWT `jti` is revoked until `expiresAt` (its `exp`); repeating it is harmless. */
+  revokeJwt(environmentId: string, jti: string, expiresAt: number): Promise<void>;
+  /** The revocation record of `jti` (its `expiresAt`, if any) and, when named, the owning account, in one read. */
+  loadJwtState(environmentId: string, jti: string | undefined, serviceAccountId?: string): Promise<{ revokedUntil?: number; owner?: StoredServiceAccount }>;
+}

@@ -4,8 +4,9 @@ import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requirePermission, type Caller } from './caller';
 import { parseScope, type ParsedScope } from './scopes';
 import { secretMatches } from './secrets';
+import { issueOpaqueToken } from './opaque-tokens';
 import type { Environment, Resource, StoredServiceAccount } from './model';
-import type { Clock, ResourceStore, SecretHasher, ServiceAccountStore, TokenSigner } from './ports';
+import type { Clock, OpaqueTokenStore, ResourceStore, SecretHasher, ServiceAccountStore, TokenContext, TokenSigner } from './ports';
 
 /**
  * Access tokens for service accounts (SA-5, SA-6, SA-7, MU-5).
@@ -17,6 +18,7 @@ import type { Clock, ResourceStore, SecretHasher, ServiceAccountStore, TokenSign
  * 4. The token carries exactly the granted permissions on its audience resources: all granted
  *    resources when none were requested, else only the requested ones.
  * 5. It lives as long as the environment allows, or less if an audience resource says so.
+ * 6. It is a signed JWT, or an opaque reference token when the account's `accessTokenType` says so.
  * Every authentication failure is the same `invalid_client` to the client; the log gets the reason.
  */
 
@@ -24,8 +26,19 @@ export interface TokenDeps {
   readonly store: ServiceAccountStore & ResourceStore;
   readonly hasher: SecretHasher;
   readonly signer: TokenSigner;
+  /** Where opaque access tokens are written (MU-1); required so no caller can forget it and fail at run time. */
+  readonly opaqueTokens: OpaqueTokenStore;
   readonly now: Clock;
   readonly issuer: string;
+}
+
+/** What authenticating a client needs: no signer, so introspection and revocation can use it too. */
+export type ClientAuthDeps = Pick<TokenDeps, 'store' | 'hasher' | 'now'>;
+
+/** An authenticated, enabled service account, with its environment and the resources asked for. */
+export interface AuthenticatedClient extends TokenContext {
+  readonly account: StoredServiceAccount;
+  readonly environment: Environment;
 }
 
 export interface TokenRequest {
@@ -49,18 +62,33 @@ export async function authenticateWithSecret(
   request: TokenRequest,
   basicScheme = false,
 ): Promise<IssuedToken> {
-  const parsed = parseClientId(clientId);
-  if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID', basicScheme);
   const scope = parseScope(request.scope);
   const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
-  const context = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, wanted);
+  const client = await authenticateServiceAccountClient(deps, clientId, clientSecret, basicScheme, wanted);
+  return issue(deps, client.environment, client.account, scope, request.resources ?? [], client.resources);
+}
+
+/**
+ * Rules 1 and 2: the client ID and secret of an enabled service account, read in one batch with the
+ * resources named (the token endpoint's audience; none for introspection and revocation).
+ */
+export async function authenticateServiceAccountClient(
+  deps: ClientAuthDeps,
+  clientId: string,
+  clientSecret: string,
+  basicScheme = false,
+  resourceKeys: readonly string[] = [],
+): Promise<AuthenticatedClient> {
+  const parsed = parseClientId(clientId);
+  if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID', basicScheme);
+  const context = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, resourceKeys);
   const { account, environment } = context;
   if (!account || !environment) throw new InvalidClient(`no service account ${parsed.principalId} in ${parsed.environmentId}`, basicScheme);
   if (!(await secretMatches(deps.hasher, clientSecret, account.secret, Math.floor(deps.now() / 1000)))) {
     throw new InvalidClient(`wrong secret for ${account.id}`, basicScheme);
   }
   if (account.disabled) throw new InvalidClient(`service account ${account.id} is disabled`, basicScheme);
-  return issue(deps, environment, account, scope, request.resources ?? [], context.resources);
+  return { account, environment, resources: context.resources };
 }
 
 /** SA-7: an administrator mints a token for an account without its secret, for testing. */
@@ -113,7 +141,9 @@ async function issue(
     ...(scope.values.length > 0 ? { scope: scope.values.join(' ') } : {}),
     ...compatibilityClaims(environment, permissions, scope),
   };
-  const accessToken = await deps.signer.sign(claims, { typ: 'at+jwt' });
+  // Rule 6, decided here so every way of getting a token (token endpoint, SA-7 mint, GraphQL) honours it.
+  const accessToken =
+    account.accessTokenType === 'opaque' ? await issueOpaqueToken(deps, claims) : await deps.signer.sign(claims, { typ: 'at+jwt' });
   return {
     accessToken,
     tokenType: 'Bearer',

@@ -9,6 +9,14 @@
  * | environment      | ENV#{id}          | ENVIRONMENT               |
  * | resource         | ENV#{envId}       | RESOURCE#{key}            |
  * | service account  | ENV#{envId}       | SERVICE_ACCOUNT#{id}      |
+ * | personal access token | ENV#{envId}  | PAT#{accountId}#{patId}   |  (TTL `expiresAt`)
+ * | opaque access token   | ENV#{envId}  | OPAQUE_TOKEN#{jti}        |  (TTL `expiresAt`)
+ * | revoked JWT           | ENV#{envId}  | REVOKED#{jti}             |  (TTL `expiresAt`: the JWT's `exp`)
+ * | application      | ENV#{envId}       | APPLICATION#{id}          |
+ * | IDP connection   | ENV#{envId}       | IDP_CONNECTION#{type}     |  (one `delegated` per environment)
+ * | end user         | ENV#{envId}       | USER#{id}                 |
+ * | subject → user   | ENV#{envId}       | USER_SUBJECT#{idpConnectionId}#{subjectId} |
+ * | profile          | ENV#{envId}       | PROFILE#{userId}#DEFAULT or PROFILE#{userId}#ID#{identifier} |
  */
 
 export type Key = { pk: string; sk: string };
@@ -18,11 +26,33 @@ export const keys = {
   environment: (id: string): Key => ({ pk: `ENV#${id}`, sk: 'ENVIRONMENT' }),
   resource: (environmentId: string, key: string): Key => ({ pk: `ENV#${environmentId}`, sk: `RESOURCE#${key}` }),
   serviceAccount: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `SERVICE_ACCOUNT#${id}` }),
+  /** Under the owner's ID, so an account's tokens are one key-prefix query. */
+  personalAccessToken: (environmentId: string, accountId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `PAT#${accountId}#${id}` }),
+  opaqueToken: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `OPAQUE_TOKEN#${jti}` }),
+  revokedJwt: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `REVOKED#${jti}` }),
+  application: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `APPLICATION#${id}` }),
+  /** Keyed by type, not ID: a conditional put on it is what keeps one `delegated` connection per environment. */
+  idpConnection: (environmentId: string, type: string): Key => ({ pk: `ENV#${environmentId}`, sk: `IDP_CONNECTION#${type}` }),
+  user: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `USER#${id}` }),
+  /** The lock that makes concurrent first calls for one subject create one user. */
+  userSubject: (environmentId: string, idpConnectionId: string, subjectId: string): Key => ({
+    pk: `ENV#${environmentId}`,
+    sk: `USER_SUBJECT#${idpConnectionId}#${subjectId}`,
+  }),
+  profile: (environmentId: string, userId: string, uniqueProfileIdentifier?: string): Key => ({
+    pk: `ENV#${environmentId}`,
+    sk: `PROFILE#${userId}#${uniqueProfileIdentifier === undefined ? 'DEFAULT' : `ID#${uniqueProfileIdentifier}`}`,
+  }),
 };
 
 export const SK_PREFIX = {
   resource: 'RESOURCE#',
   serviceAccount: 'SERVICE_ACCOUNT#',
+  personalAccessTokensOf: (accountId: string) => `PAT#${accountId}#`,
+  application: 'APPLICATION#',
+  idpConnection: 'IDP_CONNECTION#',
+  user: 'USER#',
+  profilesOf: (userId: string) => `PROFILE#${userId}#`,
 } as const;
 
 const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'type', 'expiresAt']);

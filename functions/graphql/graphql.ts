@@ -1,0 +1,38 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { clock, issuer, kmsKeySet, pepperHasher, store } from '../../src/adapters/from-environment';
+import { createGraphqlContext } from '../../src/graphql/context';
+import { runGraphql } from '../../src/graphql/execute';
+import { MAX_QUERY_CHARS } from '../../src/graphql/limits';
+import { authenticateCaller } from '../../src/http/authenticate';
+import { httpHandler, json } from '../../src/http/handler';
+import { metrics } from '../../src/http/observability';
+import { header, jsonBody } from '../../src/http/request';
+
+const deps = {
+  tokens: { store: store(), hasher: pepperHasher(), signer: kmsKeySet(), now: clock, issuer: issuer() },
+  tokenIssued: () => metrics.addMetric('TokensIssued', MetricUnit.Count, 1),
+};
+
+/** A GraphQL-over-HTTP POST body. `extensions` is allowed by that spec and ignored; batches are not supported. */
+const body = z.object({
+  query: z.string().min(1, 'must not be empty').max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`),
+  variables: z.record(z.string(), z.unknown()).nullable().optional(),
+  operationName: z.string().max(200, 'must be at most 200 characters').nullable().optional(),
+  extensions: z.record(z.string(), z.unknown()).nullable().optional(),
+}).strict();
+
+/**
+ * `POST /graphql` (SA-9): GraphQL compatibility for token operations, answering
+ * `{data, errors: [{message, extensions: {code}}]}`. A body that is not a GraphQL request (not JSON,
+ * too large, wrong shape) is refused the same way by the shared stack, with `BAD_USER_INPUT`,
+ * `PAYLOAD_TOO_LARGE` or `UNSUPPORTED_MEDIA_TYPE`. Other methods get the route table's 405 with
+ * `Allow: POST`: GraphQL over HTTP forbids mutations over GET.
+ */
+export const handler = httpHandler({ errors: 'graphql', metrics: 'GraphqlRequests' }, async (event) => {
+  const request = jsonBody(event, body);
+  const context = createGraphqlContext(deps, header(event, 'authorization'), () => authenticateCaller(event));
+  const answer = await runGraphql(request, context);
+  if (answer.body.errors) metrics.addMetric('GraphqlRequestsRefused', MetricUnit.Count, 1);
+  return json(answer.status, answer.body);
+});

@@ -1,0 +1,42 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ApplicationStore, StoredApplication } from '../../domain/applications';
+import type { Page } from '../../domain/model';
+import { keys, SK_PREFIX, toRecord } from './items';
+import { RecordIo } from './record-io';
+import { updateExisting } from './update';
+
+/** Applications, one item each under `APPLICATION#{id}` in their environment's partition. */
+export class DynamoDbApplicationStore implements ApplicationStore {
+  private readonly io: RecordIo;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.io = new RecordIo(client, tableName);
+  }
+
+  createApplication(application: StoredApplication): Promise<void> {
+    return this.io.putNew(keys.application(application.environmentId, application.id), 'application', application);
+  }
+
+  getApplication(environmentId: string, applicationId: string): Promise<StoredApplication | undefined> {
+    return this.io.get<StoredApplication>(keys.application(environmentId, applicationId));
+  }
+
+  listApplications(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredApplication>> {
+    return this.io.page<StoredApplication>(`ENV#${environmentId}`, SK_PREFIX.application, limit, cursor);
+  }
+
+  async updateApplication(
+    environmentId: string,
+    applicationId: string,
+    changes: Parameters<ApplicationStore['updateApplication']>[2],
+  ): Promise<StoredApplication | undefined> {
+    return toRecord<StoredApplication>(await updateExisting(this.client, this.tableName, keys.application(environmentId, applicationId), changes));
+  }
+
+  deleteApplication(environmentId: string, applicationId: string): Promise<boolean> {
+    return this.io.deleteExisting(keys.application(environmentId, applicationId));
+  }
+}

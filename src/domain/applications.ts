@@ -1,0 +1,268 @@
+import { InvalidRequest, NotFound } from './errors';
+import { newId, newSecret } from './ids';
+import { requirePermission, type Caller } from './caller';
+import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from './environments';
+import type { Clock } from './ports';
+import type { Page } from './model';
+
+/**
+ * Applications: the end-user facing apps of an environment. An application has its own end-user
+ * token lifetime and, optionally, an enrichment webhook (DA-7) that adds claims to its end users'
+ * tokens. OIDC/SAML clients (CL-*) hang off an application and look it up with `getApplication`.
+ *
+ * Rules this module enforces:
+ * - A webhook target is an HTTPS URL, a plain HTTP URL only on a loopback host (development), or the
+ *   ARN of a Lambda function (invoked directly). Its time budget is bounded so generation never hangs.
+ * - The webhook secret is generated here (256 bits), answered once, and handed to the vault (Secrets
+ *   Manager); the application record keeps only where it is, never the value.
+ */
+
+export type FailurePolicy = 'fail' | 'omit';
+
+export interface WebhookSettings {
+  /** An `https://` URL, `http://` on localhost/127.0.0.1/[::1], or `arn:aws:lambda:...:function:...`. */
+  readonly target: string;
+  /** `fail`: refuse to issue the token when the webhook fails; `omit`: issue it without `extensions`. */
+  readonly failurePolicy: FailurePolicy;
+  /** How long Latchkey waits for the webhook before the policy applies. */
+  readonly timeoutMs: number;
+}
+
+/** Where the webhook secret is kept: a Secrets Manager secret and the version that is current. */
+export interface WebhookSecretRef {
+  readonly secretId: string;
+  readonly versionId: string;
+}
+
+export interface StoredApplication {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly description?: string;
+  /** Lifetime of delegated end-user access tokens for this application. */
+  readonly endUserTokenTtlSeconds: number;
+  readonly webhook?: WebhookSettings;
+  readonly webhookSecret?: WebhookSecretRef;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What callers see: whether a secret exists, never where or what it is. */
+export type Application = Omit<StoredApplication, 'webhookSecret'> & { readonly webhookSecretConfigured: boolean };
+
+export interface ApplicationStore {
+  /** Fails with `Conflict` if the ID is taken. */
+  createApplication(application: StoredApplication): Promise<void>;
+  getApplication(environmentId: string, applicationId: string): Promise<StoredApplication | undefined>;
+  listApplications(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredApplication>>;
+  /** Changes an existing application only; `null` removes an attribute; answers undefined when there is none. */
+  updateApplication(
+    environmentId: string,
+    applicationId: string,
+    changes: { [K in 'name' | 'description' | 'endUserTokenTtlSeconds' | 'webhook' | 'webhookSecret']?: StoredApplication[K] | null } & { updatedAt: string },
+  ): Promise<StoredApplication | undefined>;
+  deleteApplication(environmentId: string, applicationId: string): Promise<boolean>;
+}
+
+/** Secrets Manager, as far as webhook secrets go. */
+export interface WebhookSecretVault {
+  /** Creates or replaces the secret of an application; answers the version now current. */
+  put(environmentId: string, applicationId: string, value: string): Promise<WebhookSecretRef>;
+  read(ref: WebhookSecretRef): Promise<string>;
+  /** Deletes at once (no recovery window), so a new secret can take the name; absent is fine. */
+  remove(ref: WebhookSecretRef): Promise<void>;
+}
+
+export interface ApplicationDeps {
+  readonly applications: ApplicationStore;
+  readonly vault: WebhookSecretVault;
+  readonly now: Clock;
+}
+
+export const DEFAULT_END_USER_TOKEN_TTL_SECONDS = 3600;
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 2000;
+export const MIN_WEBHOOK_TIMEOUT_MS = 100;
+/** Well under the 10 s a Lambda function of the stack may run, so a refusal can still be answered. */
+export const MAX_WEBHOOK_TIMEOUT_MS = 5000;
+export const MAX_PAGE_SIZE = 100;
+
+export interface ApplicationInput {
+  name: string;
+  description?: string;
+  endUserTokenTtlSeconds?: number;
+  webhook?: WebhookInput;
+}
+
+export interface WebhookInput {
+  target: string;
+  failurePolicy?: FailurePolicy;
+  timeoutMs?: number;
+}
+
+export interface ApplicationChanges {
+  name?: string;
+  description?: string;
+  endUserTokenTtlSeconds?: number;
+  /** Replaces the webhook settings as a whole; `null` removes them (the secret stays until deleted). */
+  webhook?: WebhookInput | null;
+}
+
+export function publicView(application: StoredApplication): Application {
+  const { webhookSecret, ...view } = application;
+  return { ...view, webhookSecretConfigured: webhookSecret !== undefined };
+}
+
+export async function createApplication(deps: Pick<ApplicationDeps, 'applications' | 'now'>, caller: Caller, input: ApplicationInput): Promise<Application> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  checkName(input.name);
+  if (input.endUserTokenTtlSeconds !== undefined) checkTtl(input.endUserTokenTtlSeconds);
+  const now = new Date(deps.now()).toISOString();
+  const application: StoredApplication = {
+    id: newId('app'),
+    environmentId: caller.environmentId,
+    tenantId: caller.tenantId,
+    name: input.name,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    endUserTokenTtlSeconds: input.endUserTokenTtlSeconds ?? DEFAULT_END_USER_TOKEN_TTL_SECONDS,
+    ...(input.webhook ? { webhook: webhookSettings(input.webhook) } : {}),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.applications.createApplication(application);
+  return publicView(application);
+}
+
+export async function listApplications(
+  deps: Pick<ApplicationDeps, 'applications'>,
+  caller: Caller,
+  options: { limit?: number; cursor?: string },
+): Promise<Page<Application>> {
+  requirePermission(caller, 'APPLICATIONS_READ');
+  const limit = options.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalid('limit', `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  const page = await deps.applications.listApplications(caller.environmentId, limit, options.cursor);
+  return { items: page.items.map(publicView), ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+export async function getApplication(deps: Pick<ApplicationDeps, 'applications'>, caller: Caller, id: string): Promise<Application> {
+  requirePermission(caller, 'APPLICATIONS_READ');
+  return publicView(await load(deps, caller.environmentId, id));
+}
+
+export async function updateApplication(deps: Pick<ApplicationDeps, 'applications' | 'now'>, caller: Caller, id: string, changes: ApplicationChanges): Promise<Application> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  if (changes.name !== undefined) checkName(changes.name);
+  if (changes.endUserTokenTtlSeconds !== undefined) checkTtl(changes.endUserTokenTtlSeconds);
+  const { webhook, ...rest } = changes;
+  const updated = await deps.applications.updateApplication(caller.environmentId, id, {
+    ...rest,
+    ...(webhook === null ? { webhook: null } : webhook ? { webhook: webhookSettings(webhook) } : {}),
+    updatedAt: new Date(deps.now()).toISOString(),
+  });
+  if (!updated) throw notFound(id);
+  return publicView(updated);
+}
+
+/** Deletes the application and its webhook secret. Its end users stay: they belong to the environment. */
+export async function deleteApplication(deps: ApplicationDeps, caller: Caller, id: string): Promise<void> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  const application = await load(deps, caller.environmentId, id);
+  if (!(await deps.applications.deleteApplication(caller.environmentId, id))) throw notFound(id);
+  if (application.webhookSecret) await deps.vault.remove(application.webhookSecret);
+}
+
+/** A new webhook secret, answered this once; the previous one stops signing at once. */
+export async function generateWebhookSecret(
+  deps: ApplicationDeps,
+  caller: Caller,
+  id: string,
+): Promise<Application & { readonly webhookSecret: string }> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  await load(deps, caller.environmentId, id);
+  const secret = newSecret('lkw');
+  const ref = await deps.vault.put(caller.environmentId, id, secret);
+  const updated = await deps.applications.updateApplication(caller.environmentId, id, {
+    webhookSecret: ref,
+    updatedAt: new Date(deps.now()).toISOString(),
+  });
+  if (!updated) {
+    // Deleted meanwhile: leave no orphaned secret behind.
+    await deps.vault.remove(ref);
+    throw notFound(id);
+  }
+  return { ...publicView(updated), webhookSecret: secret };
+}
+
+/** Clears the webhook secret: the record forgets it first, then the vault deletes it. */
+export async function deleteWebhookSecret(deps: ApplicationDeps, caller: Caller, id: string): Promise<void> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  const application = await load(deps, caller.environmentId, id);
+  if (!application.webhookSecret) throw new NotFound(`a webhook secret of application "${id}"`);
+  const updated = await deps.applications.updateApplication(caller.environmentId, id, {
+    webhookSecret: null,
+    updatedAt: new Date(deps.now()).toISOString(),
+  });
+  if (!updated) throw notFound(id);
+  await deps.vault.remove(application.webhookSecret);
+}
+
+async function load(deps: Pick<ApplicationDeps, 'applications'>, environmentId: string, id: string): Promise<StoredApplication> {
+  const application = await deps.applications.getApplication(environmentId, id);
+  if (!application) throw notFound(id);
+  return application;
+}
+
+function webhookSettings(input: WebhookInput): WebhookSettings {
+  checkWebhookTarget(input.target);
+  const timeoutMs = input.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < MIN_WEBHOOK_TIMEOUT_MS || timeoutMs > MAX_WEBHOOK_TIMEOUT_MS) {
+    throw invalid('webhook.timeoutMs', `must be a whole number of milliseconds from ${MIN_WEBHOOK_TIMEOUT_MS} to ${MAX_WEBHOOK_TIMEOUT_MS}`);
+  }
+  return { target: input.target, failurePolicy: input.failurePolicy ?? 'fail', timeoutMs };
+}
+
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function isLambdaArn(target: string): boolean {
+  return LAMBDA_ARN.test(target);
+}
+
+/** HTTPS anywhere; plain HTTP only to this machine, for development; or a Lambda function ARN. */
+export function checkWebhookTarget(target: string): void {
+  if (target.length > 2048) throw invalid('webhook.target', 'must be at most 2048 characters');
+  if (target.startsWith('arn:')) {
+    if (!isLambdaArn(target)) throw invalid('webhook.target', 'is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)');
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw invalid('webhook.target', 'must be an https:// URL or a Lambda function ARN');
+  }
+  if (url.username || url.password) throw invalid('webhook.target', 'must not carry credentials in the URL');
+  if (url.hash) throw invalid('webhook.target', 'must not have a fragment');
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return;
+  throw invalid('webhook.target', 'must use https:// (plain http:// is allowed only for localhost, 127.0.0.1 and [::1])');
+}
+
+function checkTtl(seconds: number): void {
+  if (!Number.isInteger(seconds) || seconds < MIN_TOKEN_TTL_SECONDS || seconds > MAX_TOKEN_TTL_SECONDS) {
+    throw invalid('endUserTokenTtlSeconds', `must be a whole number of seconds from ${MIN_TOKEN_TTL_SECONDS} to ${MAX_TOKEN_TTL_SECONDS}`);
+  }
+}
+
+function checkName(name: string): void {
+  if (!name.trim() || name.length > 200) throw invalid('name', 'must be 1 to 200 characters');
+}
+
+function invalid(path: string, message: string): InvalidRequest {
+  return new InvalidRequest(`${path} ${message}`, { fields: [{ path, message }] });
+}
+
+function notFound(id: string): NotFound {
+  return new NotFound(`application "${id}"`);
+}

@@ -1,0 +1,101 @@
+import type { SecretHashes } from '../model';
+
+/**
+ * The client registry's records (CL-1 to CL-10): OIDC and SAML clients of an application. Wire names
+ * follow SPEC "Wire names for clients"; the README maps them to RFC 7591 registration metadata.
+ */
+
+export const CLIENT_TYPES = ['web', 'native'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export const PKCE_MODES = ['allow', 'enforce', 'enforce_instead_of_secret'] as const;
+export type PkceMode = (typeof PKCE_MODES)[number];
+
+export const PROMPT_VALUES = ['login', 'consent', 'none'] as const;
+export type PromptValue = (typeof PROMPT_VALUES)[number];
+
+export const NAME_ID_TYPES = ['email', 'phone_number', 'username', 'external_user_id'] as const;
+export type NameIdType = (typeof NAME_ID_TYPES)[number];
+
+/** A public JSON Web Key as a client registers it (RFC 7517); only public members are kept. */
+export type ClientJwk = Readonly<Record<string, unknown>> & { readonly kty: string };
+
+/** CL-5: a resource the client may request, with the lifetime of tokens for it. */
+export interface ClientResource {
+  /** The resource's key. */
+  readonly resource: string;
+  readonly accessTokenTtlSeconds?: number;
+}
+
+/** Every setting of an OIDC client that its owner chooses (CL-2 to CL-8). */
+export interface OidcClientSettings {
+  readonly name: string;
+  readonly description?: string;
+  readonly redirectUris: readonly string[];
+  readonly clientType: ClientType;
+  readonly thirdParty: boolean;
+  readonly authMethod: AuthMethod;
+  readonly jwks?: { readonly keys: readonly ClientJwk[] };
+  readonly jwksUri?: string;
+  /** PEM of the certificate a `self_signed_tls_client_auth` client presents. */
+  readonly tlsClientCertificate?: string;
+  readonly tokenBinding: boolean;
+  readonly pkce: PkceMode;
+  readonly resources: readonly ClientResource[];
+  readonly idTokenClaims: readonly string[];
+  readonly promptValues: readonly PromptValue[];
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly maxRefreshSeconds: number;
+  readonly consentRedirectUris: readonly string[];
+  readonly accessValiditySeconds: number;
+  readonly scopes: readonly string[];
+}
+
+interface ClientIdentity {
+  /** `cl_…`: the record's ID, unique in the environment. */
+  readonly id: string;
+  /** `cl_…@env_…`: what the client sends as `client_id`; generated, never changes. */
+  readonly clientId: string;
+  readonly applicationId: string;
+  readonly environmentId: string;
+  readonly tenantId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface OidcClient extends OidcClientSettings, ClientIdentity {
+  readonly protocol: 'oidc';
+}
+
+export interface StoredOidcClient extends OidcClient {
+  readonly secret: SecretHashes;
+  /** base64url SHA-256 of the registered certificate's DER (RFC 8705 `x5t#S256`), derived on write. */
+  readonly tlsCertificateThumbprint?: string;
+}
+
+export interface SamlClientSettings {
+  readonly name: string;
+  readonly description?: string;
+  readonly acsUrl: string;
+  readonly spEntityId: string;
+  readonly nameIdType: NameIdType;
+}
+
+export interface StoredSamlClient extends SamlClientSettings, ClientIdentity {
+  readonly protocol: 'saml';
+  /** PEM of Latchkey's signing certificate for this client, signed by the KMS RSA key. */
+  readonly certificate: string;
+}
+
+/** What callers see of a SAML client: the stored record and the URLs derived from the issuer. */
+export interface SamlClient extends StoredSamlClient {
+  readonly ssoUrl: string;
+  readonly idpEntityId: string;
+  readonly metadataUrl: string;
+}
+
+export type StoredClient = StoredOidcClient | StoredSamlClient;

@@ -1,0 +1,168 @@
+import { InvalidRequest, InvalidToken, NotFound } from './errors';
+import { isId, newId } from './ids';
+import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
+import { requirePermission, type Caller } from './caller';
+import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
+import { MAX_PAGE_SIZE } from './service-accounts';
+import type { Page } from './model';
+import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './ports';
+
+/**
+ * Personal access tokens (MU-4): bearer secrets owned by a service account that work on Latchkey's
+ * management API with the owner's permissions.
+ *
+ * Rules this module enforces:
+ * - Creating, listing, reading and revoking need SERVICE_ACCOUNTS_EDIT / SERVICE_ACCOUNTS_READ, and
+ *   only ever reach accounts of the caller's environment. (Whoever may mint tokens for or reset the
+ *   secret of an account may already act as it, so issuing its PATs grants nothing new.)
+ * - The token is answered once, at creation; only a keyed hash of it is stored, and no read
+ *   answers the hash.
+ * - An expiry, when given, must lie in the future; from that moment the token is gone, whether or
+ *   not TTL has deleted the record yet.
+ * - A presented PAT works only while its record exists, has not expired, matches in constant time,
+ *   and its owner exists and is enabled. It carries the owner's CURRENT management permissions
+ *   (on the built-in `latchkey` resource) — a grant removed from the owner is gone from its PATs too.
+ * - Every refusal of a presented PAT is the same `invalid_token`; the log gets the reason.
+ *
+ * Not kept: a "last used" time. It would turn every management read into a write (and give every
+ * read-only function write access to the table) for a convenience the issue does not ask for.
+ */
+
+export interface PersonalAccessTokenDeps {
+  readonly store: ServiceAccountStore;
+  readonly tokens: TokenRecordStore;
+  readonly hasher: SecretHasher;
+  readonly now: Clock;
+}
+
+/** What callers see of a PAT. */
+export interface PersonalAccessToken {
+  readonly id: string;
+  readonly serviceAccountId: string;
+  readonly name?: string;
+  readonly createdAt: string;
+  /** ISO 8601; absent when the token does not expire. */
+  readonly expiresAt?: string;
+}
+
+export interface CreatePersonalAccessTokenInput {
+  readonly name?: string;
+  /** ISO 8601 date-time in the future. */
+  readonly expiresAt?: string;
+}
+
+export async function createPersonalAccessToken(
+  deps: PersonalAccessTokenDeps,
+  caller: Caller,
+  accountId: string,
+  input: CreatePersonalAccessTokenInput,
+): Promise<PersonalAccessToken & { token: string }> {
+  requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
+  const nowMs = deps.now();
+  const expiresAt = input.expiresAt === undefined ? undefined : expirySeconds(input.expiresAt, nowMs);
+  await requireAccount(deps, caller, accountId);
+  const id = newId('pat');
+  const { token, hash } = await newReferenceToken(deps.hasher, 'lkp', caller.environmentId, accountId, id);
+  const record: StoredPersonalAccessToken = {
+    id,
+    environmentId: caller.environmentId,
+    serviceAccountId: accountId,
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    createdAt: new Date(nowMs).toISOString(),
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    tokenHash: hash,
+  };
+  await deps.tokens.createPersonalAccessToken(record);
+  return { ...publicView(record), token };
+}
+
+export async function listPersonalAccessTokens(
+  deps: PersonalAccessTokenDeps,
+  caller: Caller,
+  accountId: string,
+  options: { limit?: number; cursor?: string },
+): Promise<Page<PersonalAccessToken>> {
+  requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
+  const limit = options.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new InvalidRequest(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`, { fields: [{ path: 'limit', message: `must be from 1 to ${MAX_PAGE_SIZE}` }] });
+  }
+  await requireAccount(deps, caller, accountId);
+  const page = await deps.tokens.listPersonalAccessTokens(caller.environmentId, accountId, limit, options.cursor);
+  // Expired tokens TTL has not removed yet are left out, so a page may hold fewer than `limit`.
+  const live = page.items.filter((token) => !hasExpired(token.expiresAt, deps.now()));
+  return { items: live.map(publicView), ...(page.cursor ? { cursor: page.cursor } : {}) };
+}
+
+export async function getPersonalAccessToken(deps: PersonalAccessTokenDeps, caller: Caller, accountId: string, id: string): Promise<PersonalAccessToken> {
+  requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
+  if (!isId(accountId, 'sa') || !isId(id, 'pat')) throw notFound(id);
+  const token = await deps.tokens.getPersonalAccessToken(caller.environmentId, accountId, id);
+  if (!token || hasExpired(token.expiresAt, deps.now())) throw notFound(id);
+  return publicView(token);
+}
+
+/** Revokes a PAT at once (the record is deleted). */
+export async function deletePersonalAccessToken(deps: PersonalAccessTokenDeps, caller: Caller, accountId: string, id: string): Promise<void> {
+  requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
+  if (!isId(accountId, 'sa') || !isId(id, 'pat')) throw notFound(id);
+  if (!(await deps.tokens.deletePersonalAccessToken(caller.environmentId, accountId, id))) throw notFound(id);
+}
+
+/** Whether an `Authorization` value carries a PAT rather than a JWT: the `lkp_` prefix decides. */
+export function presentedPersonalAccessToken(authorization: string | undefined): string | undefined {
+  const match = /^Bearer +(lkp_\S*)$/i.exec(authorization?.trim() ?? '');
+  return match?.[1];
+}
+
+/** The management caller a presented PAT stands for, or `invalid_token`. */
+export async function authenticatePersonalAccessToken(deps: Omit<PersonalAccessTokenDeps, 'store'>, presented: string): Promise<Caller> {
+  const parsed = parseReferenceToken(presented);
+  if (!parsed || parsed.kind !== 'lkp') throw refused('not a personal access token');
+  const { token, owner } = await deps.tokens.loadPersonalAccessToken(parsed.environmentId, parsed.accountId, parsed.id);
+  if (!token) throw refused(`no personal access token ${parsed.id}`);
+  if (hasExpired(token.expiresAt, deps.now())) throw refused(`personal access token ${parsed.id} has expired`);
+  if (!(await referenceTokenMatches(deps.hasher, presented, token.tokenHash))) throw refused(`wrong secret for ${parsed.id}`);
+  if (!owner || owner.disabled) {
+    throw new InvalidToken('the service account this token belongs to is disabled or deleted', { internalDetail: parsed.id });
+  }
+  const management = owner.grants[LATCHKEY_RESOURCE_KEY];
+  return {
+    tenantId: owner.tenantId,
+    environmentId: owner.environmentId,
+    accountId: owner.id,
+    permissions: management ? { [LATCHKEY_RESOURCE_KEY]: [...management] } : {},
+  };
+}
+
+export function publicView(token: StoredPersonalAccessToken): PersonalAccessToken {
+  return {
+    id: token.id,
+    serviceAccountId: token.serviceAccountId,
+    ...(token.name !== undefined ? { name: token.name } : {}),
+    createdAt: token.createdAt,
+    ...(token.expiresAt !== undefined ? { expiresAt: new Date(token.expiresAt * 1000).toISOString() } : {}),
+  };
+}
+
+function expirySeconds(expiresAt: string, nowMs: number): number {
+  const ms = Date.parse(expiresAt);
+  const field = (message: string) => new InvalidRequest(`expiresAt ${message}`, { fields: [{ path: 'expiresAt', message }] });
+  if (Number.isNaN(ms)) throw field('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z');
+  if (ms <= nowMs) throw field(`must be in the future (it is ${new Date(nowMs).toISOString()} now)`);
+  // Whole seconds, rounded up, so the token never expires before the moment asked for.
+  return Math.ceil(ms / 1000);
+}
+
+/** IDs from the path become sort keys: anything but a well-formed account ID is simply not found. */
+async function requireAccount(deps: PersonalAccessTokenDeps, caller: Caller, accountId: string): Promise<void> {
+  if (!isId(accountId, 'sa') || !(await deps.store.getServiceAccount(caller.environmentId, accountId))) throw new NotFound(`service account "${accountId}"`);
+}
+
+function refused(reason: string): InvalidToken {
+  return new InvalidToken('the personal access token is not valid', { internalDetail: reason });
+}
+
+function notFound(id: string): NotFound {
+  return new NotFound(`personal access token "${id}"`);
+}

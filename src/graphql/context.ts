@@ -1,0 +1,41 @@
+import type { Caller } from '../domain/caller';
+import type { TokenDeps } from '../domain/service-account-tokens';
+
+/**
+ * What a GraphQL resolver may use. Built once per request by the handler.
+ *
+ * The Authorization header is carried raw and verified only when a resolver asks for `caller()`:
+ * `authenticateServiceAccount` needs no bearer token (it is how one gets a token), while secured
+ * operations (such as a delegated-token mutation, which needs a service-account token holding a
+ * permission) call `await context.caller()` and then check the permission they need.
+ */
+export interface GraphqlDeps {
+  /** The same dependencies the OAuth token endpoint uses: one issuance path for both surfaces. */
+  readonly tokens: TokenDeps;
+  /** Called once per token issued, for metrics. */
+  readonly tokenIssued?: () => void;
+}
+
+export interface GraphqlContext {
+  readonly deps: GraphqlDeps;
+  /** The request's `Authorization` header as received, unparsed. */
+  readonly authorization: string | undefined;
+  /**
+   * The caller behind the bearer token: verified on first use and remembered for the rest of the
+   * request. Rejects with `TokenRequired` or `InvalidToken` (GraphQL code `UNAUTHENTICATED`).
+   */
+  caller(): Promise<Caller>;
+}
+
+export function createGraphqlContext(
+  deps: GraphqlDeps,
+  authorization: string | undefined,
+  authenticate: () => Promise<Caller>,
+): GraphqlContext {
+  let caller: Promise<Caller> | undefined;
+  return {
+    deps,
+    authorization,
+    caller: () => (caller ??= authenticate()),
+  };
+}

@@ -1,0 +1,101 @@
+import { execute, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult } from 'graphql';
+import { graphqlCode, toLatchkeyError } from '../http/error-mapping';
+import { LatchkeyError } from '../domain/errors';
+import { logger } from '../http/observability';
+import type { GraphqlContext } from './context';
+import { limitRules, MAX_TOKENS } from './limits';
+import { resolvers } from './resolvers';
+import { rootFieldsWithoutResolver, schema } from './schema';
+
+/**
+ * Runs one GraphQL request: parse → validate (standard rules plus Latchkey's limits) → execute →
+ * errors in the shape GraphQL clients read, `errors[].extensions.code`:
+ * - a syntax error: `GRAPHQL_PARSE_FAILED`; a query the schema or the limits refuse: `GRAPHQL_VALIDATION_FAILED`;
+ * - variables that do not fit their types, an unknown operation name: `BAD_USER_INPUT`;
+ * - a `LatchkeyError` from a resolver: its code through the one mapping (`graphqlCode`), e.g.
+ *   `invalid_client` → `INVALID_CLIENT_ID_SECRET`, with its safe message; the exact reason is logged;
+ * - anything else is a bug: `INTERNAL_SERVER_ERROR` with a generic message, the details in the log,
+ *   and HTTP 500 so that alarms on server errors see it.
+ * Every other answer is HTTP 200, as GraphQL over HTTP asks for `application/json` answers.
+ */
+
+export interface GraphqlRequest {
+  readonly query: string;
+  readonly variables?: Readonly<Record<string, unknown>> | null | undefined;
+  readonly operationName?: string | null | undefined;
+}
+
+export interface GraphqlAnswer {
+  readonly status: 200 | 500;
+  readonly body: { data?: unknown; errors?: FormattedError[] };
+}
+
+interface FormattedError {
+  readonly message: string;
+  readonly locations?: readonly { line: number; column: number }[];
+  readonly path?: readonly (string | number)[];
+  readonly extensions: { readonly code: string };
+}
+
+// A schema field without a resolver would answer null forever: fail the cold start instead.
+const mismatches = rootFieldsWithoutResolver(schema, resolvers);
+if (mismatches.length > 0) throw new TypeError(`GraphQL schema and resolvers disagree: ${mismatches.join('; ')}`);
+
+const rules = [...specifiedRules, ...limitRules];
+
+export async function runGraphql(request: GraphqlRequest, context: GraphqlContext): Promise<GraphqlAnswer> {
+  let document: DocumentNode;
+  try {
+    document = parse(request.query, { maxTokens: MAX_TOKENS });
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    return refused([error], 'GRAPHQL_PARSE_FAILED');
+  }
+  const invalid = validate(schema, document, rules);
+  if (invalid.length > 0) return refused(invalid, 'GRAPHQL_VALIDATION_FAILED');
+
+  const result = (await execute({
+    schema,
+    document,
+    rootValue: resolvers,
+    contextValue: context,
+    variableValues: request.variables ?? undefined,
+    operationName: request.operationName ?? undefined,
+  })) as ExecutionResult;
+  if (!result.errors?.length) return { status: 200, body: { data: result.data } };
+
+  // Without `data`, execution never started: the variables or the operation name were wrong.
+  if (!('data' in result)) return refused(result.errors, 'BAD_USER_INPUT');
+  const errors = result.errors.map(fromExecution);
+  const failed = errors.some((error) => error.extensions.code === graphqlCode('server_error'));
+  return { status: failed ? 500 : 200, body: { data: result.data, errors } };
+}
+
+function refused(errors: readonly GraphQLError[], code: string): GraphqlAnswer {
+  logger.info('graphql request refused', { code, count: errors.length });
+  return { status: 200, body: { errors: errors.map((error) => format(error, error.message, code)) } };
+}
+
+function fromExecution(error: GraphQLError): FormattedError {
+  const original = error.originalError;
+  const known = toLatchkeyError(original);
+  if (original instanceof LatchkeyError) {
+    logger.info('graphql operation refused', {
+      path: error.path?.join('.'),
+      code: known.code,
+      ...(known.internalDetail ? { reason: known.internalDetail } : {}),
+    });
+  } else {
+    logger.error('graphql operation failed', { path: error.path?.join('.'), error: (original ?? error) as Error });
+  }
+  return format(error, known.message, graphqlCode(known.code));
+}
+
+function format(error: GraphQLError, message: string, code: string): FormattedError {
+  return {
+    message,
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    extensions: { code },
+  };
+}

@@ -1,0 +1,94 @@
+import { Conflict } from '../../src/domain/errors';
+import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from '../../src/domain/model';
+import type { SecretHasher, Store, TokenContext } from '../../src/domain/ports';
+import { createHash } from 'node:crypto';
+
+/** The domain's stores in memory, for domain tests that need no emulator. */
+export class MemoryStore implements Store {
+  readonly tenants = new Map<string, Tenant>();
+  readonly environments = new Map<string, Environment>();
+  readonly resources = new Map<string, Resource>();
+  readonly accounts = new Map<string, StoredServiceAccount>();
+  /** How many reads `loadTokenContext` made, to check the one-read design in the domain's terms. */
+  tokenContextReads = 0;
+
+  async createTenant(tenant: Tenant) {
+    if (!this.tenants.has(tenant.id)) this.tenants.set(tenant.id, tenant);
+  }
+  async createEnvironment(environment: Environment) {
+    if (this.environments.has(environment.id)) throw new Conflict('taken');
+    this.environments.set(environment.id, environment);
+  }
+  async getEnvironment(id: string) {
+    return this.environments.get(id);
+  }
+  async updateEnvironment(id: string, changes: Partial<Environment>) {
+    const current = this.environments.get(id);
+    if (!current) return undefined;
+    const updated = { ...current, ...defined(changes) };
+    this.environments.set(id, updated);
+    return updated;
+  }
+  async listResources(environmentId: string) {
+    return [...this.resources.entries()].filter(([key]) => key.startsWith(`${environmentId}/`)).map(([, resource]) => resource);
+  }
+  async getResources(environmentId: string, keys: readonly string[]) {
+    return keys.map((key) => this.resources.get(`${environmentId}/${key}`)).filter((resource): resource is Resource => !!resource);
+  }
+  async createResource(environmentId: string, resource: Resource) {
+    if (this.resources.has(`${environmentId}/${resource.key}`)) throw new Conflict(`resource "${resource.key}" already exists`);
+    this.resources.set(`${environmentId}/${resource.key}`, resource);
+  }
+  async updateResource(environmentId: string, key: string, changes: Partial<Resource>) {
+    const current = this.resources.get(`${environmentId}/${key}`);
+    if (!current) return undefined;
+    const updated = { ...current, ...defined(changes) };
+    this.resources.set(`${environmentId}/${key}`, updated);
+    return updated;
+  }
+  async deleteResource(environmentId: string, key: string) {
+    return this.resources.delete(`${environmentId}/${key}`);
+  }
+  async createServiceAccount(account: StoredServiceAccount) {
+    if (this.accounts.has(`${account.environmentId}/${account.id}`)) throw new Conflict('taken');
+    this.accounts.set(`${account.environmentId}/${account.id}`, account);
+  }
+  async getServiceAccount(environmentId: string, id: string) {
+    return this.accounts.get(`${environmentId}/${id}`);
+  }
+  async listServiceAccounts(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredServiceAccount>> {
+    const all = [...this.accounts.values()].filter((account) => account.environmentId === environmentId).sort((a, b) => a.id.localeCompare(b.id));
+    const start = cursor ? all.findIndex((account) => account.id === cursor) + 1 : 0;
+    const items = all.slice(start, start + limit);
+    return { items, ...(start + limit < all.length ? { cursor: items.at(-1)!.id } : {}) };
+  }
+  async updateServiceAccount(environmentId: string, id: string, changes: Partial<StoredServiceAccount>) {
+    const current = this.accounts.get(`${environmentId}/${id}`);
+    if (!current) return undefined;
+    const updated = { ...current, ...defined(changes) };
+    this.accounts.set(`${environmentId}/${id}`, updated);
+    return updated;
+  }
+  async deleteServiceAccount(environmentId: string, id: string) {
+    return this.accounts.delete(`${environmentId}/${id}`);
+  }
+  async loadTokenContext(environmentId: string, accountId: string, keys: readonly string[]): Promise<TokenContext> {
+    this.tokenContextReads++;
+    return {
+      environment: this.environments.get(environmentId),
+      account: this.accounts.get(`${environmentId}/${accountId}`),
+      resources: await this.getResources(environmentId, keys),
+    };
+  }
+}
+
+function defined<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** A deterministic stand-in for the pepper hasher. */
+export const plainHasher: SecretHasher = {
+  async hash(secret: string) {
+    return createHash('sha256').update(`test-pepper:${secret}`).digest('base64url');
+  },
+};
