@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   ApiMapping,
@@ -18,6 +18,7 @@ import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { grantAccess } from './constructs/grant-access';
+import { MtlsTruststore } from './constructs/mtls-truststore';
 import { LatchkeyFunction } from './constructs/latchkey-function';
 import { DEFAULT_ROUTE, type Operation } from './routes';
 import type { LatchkeyState } from './state';
@@ -29,11 +30,28 @@ export interface CustomDomain {
   readonly hostedZoneId?: string;
 }
 
+/**
+ * A second custom domain that requires mutual TLS (RFC 8705): clients that authenticate with a TLS
+ * certificate call the token endpoint here. A separate name, because API Gateway then refuses every
+ * handshake without a trusted certificate, which the management API's callers do not have.
+ */
+export interface MutualTlsDomain {
+  readonly domainName: string;
+  readonly certificateArn: string;
+  readonly hostedZoneId?: string;
+  /** The S3 version of `truststore.pem` to serve; redeploy with a new one after each upload. */
+  readonly truststoreVersion: string;
+}
+
 export interface LatchkeyApiProps {
   readonly operations: readonly Operation[];
   readonly state: LatchkeyState;
   readonly retain: boolean;
   readonly domain?: CustomDomain;
+  /** Needs `state.mtlsTruststore`. */
+  readonly mtls?: MutualTlsDomain;
+  /** Lambda functions besides the stack's own enrichment webhook that applications may name as webhook targets. */
+  readonly enrichmentLambdaArns?: readonly string[];
 }
 
 /**
@@ -63,6 +81,7 @@ export class LatchkeyApi extends Construct {
     });
     // Explicit rather than the stage's `domainMapping`, which derives an odd logical id.
     if (domainName) new ApiMapping(this, 'ApiMapping', { api: this.httpApi, domainName, stage: this.stage });
+    if (props.mtls) this.mutualTlsDomain(props.mtls, props.state);
 
     // The functions read the issuer from their environment. `apiEndpoint` is an attribute of the
     // Api resource alone, so functions depend on the Api, routes on the functions: no cycle.
@@ -77,9 +96,16 @@ export class LatchkeyApi extends Construct {
         issuer: this.issuer,
         retain: props.retain,
       });
-      grantAccess(fn.fn, operation.access, props.state);
-      this.route(operation, fn);
       functions.set(operation.name, fn);
+    }
+    // Grants come second: an operation may be granted the invocation of another one's function.
+    const ownWebhook = functions.get('enrichment-webhook');
+    const invokable = { enrichmentWebhooks: [...(ownWebhook ? [ownWebhook.fn.functionArn] : []), ...(props.enrichmentLambdaArns ?? [])] };
+    for (const operation of props.operations) {
+      const fn = functions.get(operation.name)!;
+      grantAccess(fn.fn, operation.access, props.state, invokable);
+      if (operation.routes.length > 0) this.route(operation, fn);
+      else invokeOnly(operation, fn);
     }
     this.functions = functions;
   }
@@ -109,6 +135,23 @@ export class LatchkeyApi extends Construct {
     }
   }
 
+  private mutualTlsDomain(mtls: MutualTlsDomain, state: LatchkeyState): void {
+    if (!state.mtlsTruststore) throw new TypeError('a mutual TLS domain needs the truststore of LatchkeyState (mtlsTruststore: true)');
+    const domainName = new DomainName(this, 'MtlsDomainName', {
+      domainName: mtls.domainName,
+      certificate: Certificate.fromCertificateArn(this, 'MtlsCertificate', mtls.certificateArn),
+      mtls: { bucket: state.mtlsTruststore.bucket, key: MtlsTruststore.KEY, version: mtls.truststoreVersion },
+    });
+    new ApiMapping(this, 'MtlsApiMapping', { api: this.httpApi, domainName, stage: this.stage });
+    if (mtls.hostedZoneId) {
+      new ARecord(this, 'MtlsAliasRecord', {
+        zone: HostedZone.fromHostedZoneId(this, 'MtlsHostedZone', mtls.hostedZoneId),
+        recordName: `${mtls.domainName}.`,
+        target: RecordTarget.fromAlias(new ApiGatewayv2DomainProperties(domainName.regionalDomainName, domainName.regionalHostedZoneId)),
+      });
+    }
+  }
+
   private customDomain(domain: CustomDomain): DomainName {
     const domainName = new DomainName(this, 'DomainName', {
       domainName: domain.domainName,
@@ -126,6 +169,19 @@ export class LatchkeyApi extends Construct {
     }
     return domainName;
   }
+}
+
+/**
+ * An operation without routes (such as bootstrap) gets no integration, so API Gateway has no
+ * permission to invoke it: only IAM principals allowed `lambda:InvokeFunction` can. The stack
+ * outputs its name (`bootstrap` → `BootstrapFunctionName`) for the command that invokes it.
+ */
+function invokeOnly(operation: Operation, fn: LatchkeyFunction): void {
+  const pascal = operation.name.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+  new CfnOutput(Stack.of(fn), `${pascal}FunctionName`, {
+    value: fn.fn.functionName,
+    description: `Lambda function of the ${operation.name} operation (IAM invoke only, no HTTP route)`,
+  });
 }
 
 /** Two operations on one name or route key would deploy, then fail in CloudFormation: fail at synth. */

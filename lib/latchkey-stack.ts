@@ -1,9 +1,10 @@
 import { App, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, Node } from 'constructs';
-import { LatchkeyApi, type CustomDomain } from './api';
+import { LatchkeyApi, type CustomDomain, type MutualTlsDomain } from './api';
 import { operations as routeTable, type Operation } from './routes';
 import { LatchkeyState } from './state';
+import { isLambdaArn } from '../src/domain/applications';
 
 export interface LatchkeyStackProps extends StackProps {
   /** Deployment stage (`dev`, `prod`, ...); `prod` retains and protects all state. */
@@ -13,6 +14,13 @@ export interface LatchkeyStackProps extends StackProps {
   /** The key that signs new tokens; one of `signingKeys`. */
   readonly activeSigningKey: string;
   readonly domain?: CustomDomain;
+  /**
+   * Mutual TLS for certificate-authenticated clients (context `mtls=true`): the truststore bucket
+   * always, and the mTLS custom domain once a truststore version is given.
+   */
+  readonly mtls?: Omit<MutualTlsDomain, 'truststoreVersion'> & { readonly truststoreVersion?: string };
+  /** Lambda ARNs (besides the stack's own webhook) that applications may name as enrichment webhook targets. */
+  readonly enrichmentLambdaArns?: readonly string[];
   /** @default the route table of `lib/routes.ts` */
   readonly operations?: readonly Operation[];
 }
@@ -29,13 +37,23 @@ export class LatchkeyStack extends Stack {
       retain,
       signingKeys: props.signingKeys,
       activeSigningKey: props.activeSigningKey,
+      mtlsTruststore: props.mtls !== undefined,
     });
     this.api = new LatchkeyApi(this, 'Api', {
       operations: props.operations ?? routeTable,
       state: this.state,
       retain,
       ...(props.domain ? { domain: props.domain } : {}),
+      ...(props.mtls?.truststoreVersion ? { mtls: { ...props.mtls, truststoreVersion: props.mtls.truststoreVersion } } : {}),
+      ...(props.enrichmentLambdaArns ? { enrichmentLambdaArns: props.enrichmentLambdaArns } : {}),
     });
+    const enrichmentWebhook = this.api.functions.get('enrichment-webhook');
+    if (enrichmentWebhook) {
+      new CfnOutput(this, 'EnrichmentWebhookFunctionArn', {
+        value: enrichmentWebhook.fn.functionArn,
+        description: 'Example enrichment webhook: use as an application webhook target (Latchkey invokes it directly)',
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url, description: 'Default endpoint of the HTTP API' });
     new CfnOutput(this, 'Issuer', { value: this.api.issuer, description: 'The iss of every Latchkey token' });
@@ -45,6 +63,16 @@ export class LatchkeyStack extends Stack {
       description: `Active signing key (${this.state.activeSigningKey.name})`,
     });
     new CfnOutput(this, 'PepperSecretArn', { value: this.state.pepper.secretArn });
+    new CfnOutput(this, 'SamlSigningKeyArn', { value: this.state.samlSigningKey.keyArn, description: 'KMS RSA key of the SAML signing certificates' });
+    if (this.state.mtlsTruststore && props.mtls) {
+      new CfnOutput(this, 'MtlsTruststoreUri', {
+        value: this.state.mtlsTruststore.truststoreUri,
+        description: 'Upload the PEM bundle of trusted client certificates here, then deploy with -c mtlsTruststoreVersion=<its S3 version ID>',
+      });
+      if (props.mtls.truststoreVersion) {
+        new CfnOutput(this, 'MtlsTokenEndpoint', { value: `https://${props.mtls.domainName}/oauth/v2/token`, description: 'Token endpoint for TLS client certificates' });
+      }
+    }
   }
 }
 
@@ -83,6 +111,11 @@ export function buildApp(
  * - `signingKeys`: comma-separated names or JSON array (default `["primary"]`)
  * - `activeSigningKey` (default: the last of `signingKeys`)
  * - `domainName` + `certificateArn` (+ optional `hostedZoneId`): serve and issue on a custom domain
+ * - `mtls=true` (needs the custom domain): the mutual-TLS truststore bucket, and with
+ *   `mtlsTruststoreVersion` the mTLS domain `mtlsDomainName` (default `mtls.<domainName>`) with
+ *   `mtlsCertificateArn` (default `certificateArn`, e.g. a wildcard certificate)
+ * - `enrichmentLambdaArns`: comma-separated or JSON array of Lambda ARNs (qualified ones as used)
+ *   that enrichment webhooks may target, besides the stack's own (which is always allowed)
  */
 export function latchkeyPropsFromContext(node: Node): LatchkeyStackProps {
   const text = (key: string): string | undefined => {
@@ -114,17 +147,45 @@ export function latchkeyPropsFromContext(node: Node): LatchkeyStackProps {
   const domain: CustomDomain | undefined =
     domainName && certificateArn ? { domainName, certificateArn, ...(hostedZoneId ? { hostedZoneId } : {}) } : undefined;
 
-  return { stage, signingKeys, activeSigningKey, ...(domain ? { domain } : {}) };
+  const mtlsSwitch: unknown = node.tryGetContext('mtls');
+  let mtls: LatchkeyStackProps['mtls'];
+  if (mtlsSwitch === true || mtlsSwitch === 'true') {
+    if (!domain) throw new TypeError('context mtls=true needs the custom domain (domainName and certificateArn)');
+    const truststoreVersion = text('mtlsTruststoreVersion');
+    mtls = {
+      domainName: text('mtlsDomainName') ?? `mtls.${domain.domainName}`,
+      certificateArn: text('mtlsCertificateArn') ?? domain.certificateArn,
+      ...(hostedZoneId ? { hostedZoneId } : {}),
+      ...(truststoreVersion ? { truststoreVersion } : {}),
+    };
+    if (mtls.domainName === domain.domainName) throw new TypeError('context mtlsDomainName must differ from domainName');
+  } else if (mtlsSwitch !== undefined && mtlsSwitch !== false && mtlsSwitch !== 'false') {
+    throw new TypeError('context mtls must be true or false');
+  }
+
+  const enrichmentLambdaArns = nameList(node.tryGetContext('enrichmentLambdaArns'), 'enrichmentLambdaArns');
+  for (const arn of enrichmentLambdaArns ?? []) {
+    if (!isLambdaArn(arn)) throw new TypeError(`context enrichmentLambdaArns: ${arn} is not a Lambda function ARN`);
+  }
+
+  return {
+    stage,
+    signingKeys,
+    activeSigningKey,
+    ...(domain ? { domain } : {}),
+    ...(mtls ? { mtls } : {}),
+    ...(enrichmentLambdaArns ? { enrichmentLambdaArns } : {}),
+  };
 }
 
-function nameList(value: unknown): string[] | undefined {
+function nameList(value: unknown, key = 'signingKeys'): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   let list: unknown = value;
   if (typeof value === 'string') list = value.trim().startsWith('[') ? JSON.parse(value) : value.split(',');
   if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
-    throw new TypeError('context signingKeys must be comma-separated names or a JSON array of names');
+    throw new TypeError(`context ${key} must be comma-separated names or a JSON array of names`);
   }
   const names = list.map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) throw new TypeError('context signingKeys names no key');
+  if (names.length === 0) throw new TypeError(`context ${key} names nothing`);
   return names;
 }

@@ -27,10 +27,25 @@ export type KeyAccess = 'verify' | 'sign';
  */
 export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
 
+/**
+ * What an operation may do with the SAML signing key (the KMS `RSA_2048` key, CL-9).
+ * - `sign`: `kms:GetPublicKey` and `kms:Sign` on that key only, to issue its X.509 certificates.
+ */
+export type SamlKeyAccess = 'sign';
+
+/**
+ * Lambda functions an operation may invoke directly (`lambda:InvokeFunction`).
+ * - `enrichment-webhooks`: the stack's enrichment webhook function and the ARNs listed in the
+ *   `enrichmentLambdaArns` context, the Lambda targets applications may name (DA-7).
+ */
+export type InvokeAccess = 'enrichment-webhooks';
+
 export interface RouteAccess {
   readonly table?: TableAccess;
   readonly keys?: KeyAccess;
   readonly secrets?: readonly SecretAccess[];
+  readonly samlKey?: SamlKeyAccess;
+  readonly invoke?: readonly InvokeAccess[];
 }
 
 export interface Route {
@@ -47,6 +62,10 @@ export interface Operation {
   readonly name: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
   readonly handler: string;
+  /**
+   * No routes: the function is not reachable over HTTP; it is invoked directly through IAM
+   * (`lambda:InvokeFunction`), and the stack outputs its name as `<Name>FunctionName`.
+   */
   readonly routes: readonly (Route | typeof DEFAULT_ROUTE)[];
   readonly access: RouteAccess;
   /** One line on what the operation does, for the README and the local runtime's banner. */
@@ -56,9 +75,14 @@ export interface Operation {
 const MANAGE_READ = { table: 'read', keys: 'verify' } as const;
 const MANAGE_WRITE = { table: 'readwrite', keys: 'verify' } as const;
 
-/** A management operation under `/v1`, authorised by a bearer token that the function verifies itself. */
+/**
+ * A management operation under `/v1`, authorised by a bearer token that the function verifies itself:
+ * a JWT, or a personal access token (MU-4), whose keyed hash needs the pepper. So every management
+ * operation reads the pepper, added here so an entry that sets its own `secrets` cannot drop it.
+ */
 function management(name: string, method: HttpMethod, path: string, area: string, access: RouteAccess, summary: string): Operation {
-  return { name, handler: `functions/${area}/${name}.ts`, routes: [{ method, path: `/v1${path}` }], access, summary };
+  const secrets: SecretAccess[] = ['pepper', ...(access.secrets ?? []).filter((secret) => secret !== 'pepper')];
+  return { name, handler: `functions/${area}/${name}.ts`, routes: [{ method, path: `/v1${path}` }], access: { ...access, secrets }, summary };
 }
 
 export const operations: readonly Operation[] = [
@@ -86,8 +110,23 @@ export const operations: readonly Operation[] = [
     name: 'token',
     handler: 'functions/oauth/token.ts',
     routes: [{ method: 'POST', path: '/oauth/v2/token' }],
-    access: { table: 'read', keys: 'sign', secrets: ['pepper'] },
+    // readwrite: tokens of opaque-token accounts (MU-1) are stored.
+    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
     summary: 'OAuth token endpoint: client credentials grant',
+  },
+  {
+    name: 'introspect',
+    handler: 'functions/oauth/introspect.ts',
+    routes: [{ method: 'POST', path: '/oauth/v2/introspect' }],
+    access: { table: 'read', keys: 'verify', secrets: ['pepper'] },
+    summary: 'Token introspection (RFC 7662) for JWTs, opaque tokens and personal access tokens',
+  },
+  {
+    name: 'revoke',
+    handler: 'functions/oauth/revoke.ts',
+    routes: [{ method: 'POST', path: '/oauth/v2/revoke' }],
+    access: { table: 'readwrite', keys: 'verify', secrets: ['pepper'] },
+    summary: 'Token revocation (RFC 7009): opaque tokens and PATs at once, JWTs by jti until they expire',
   },
 
   // ---- service accounts ----
@@ -99,7 +138,14 @@ export const operations: readonly Operation[] = [
   management('reset-service-account-secret', 'POST', '/service-accounts/{id}/secret', 'service-accounts', { ...MANAGE_WRITE, secrets: ['pepper'] }, 'Reset a service account secret, optionally with a grace period'),
   management('get-service-account-permissions', 'GET', '/service-accounts/{id}/permissions', 'service-accounts', MANAGE_READ, "Read a service account's permission grants"),
   management('set-service-account-permissions', 'PUT', '/service-accounts/{id}/permissions', 'service-accounts', MANAGE_WRITE, "Replace a service account's permission grants"),
-  management('mint-service-account-token', 'POST', '/service-accounts/{id}/access-tokens', 'service-accounts', { table: 'read', keys: 'sign' }, 'Mint a token for a service account without its secret'),
+  // readwrite: a token minted for an opaque-token account (MU-1) is stored.
+  management('mint-service-account-token', 'POST', '/service-accounts/{id}/access-tokens', 'service-accounts', { table: 'readwrite', keys: 'sign' }, 'Mint a token for a service account without its secret'),
+
+  // ---- personal access tokens (MU-4) ----
+  management('list-personal-access-tokens', 'GET', '/service-accounts/{id}/personal-access-tokens', 'personal-access-tokens', MANAGE_READ, "List a service account's personal access tokens (metadata only)"),
+  management('create-personal-access-token', 'POST', '/service-accounts/{id}/personal-access-tokens', 'personal-access-tokens', MANAGE_WRITE, 'Create a personal access token; answers it once'),
+  management('get-personal-access-token', 'GET', '/service-accounts/{id}/personal-access-tokens/{patId}', 'personal-access-tokens', MANAGE_READ, 'Read a personal access token (metadata only)'),
+  management('delete-personal-access-token', 'DELETE', '/service-accounts/{id}/personal-access-tokens/{patId}', 'personal-access-tokens', MANAGE_WRITE, 'Revoke a personal access token'),
 
   // ---- resources and environment ----
   management('list-resources', 'GET', '/resources', 'resources', MANAGE_READ, 'List resources, the built-in one first'),
@@ -119,6 +165,72 @@ export const operations: readonly Operation[] = [
   management('create-webhook-secret', 'POST', '/applications/{id}/webhook-secret', 'applications', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, "Generate an application's webhook secret; answers it once"),
   management('delete-webhook-secret', 'DELETE', '/applications/{id}/webhook-secret', 'applications', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, "Delete an application's webhook secret"),
 
+  // ---- delegated authentication (DA-1 to DA-5) ----
+  management('list-idp-connections', 'GET', '/idp-connections', 'idp-connections', MANAGE_READ, 'List IDP connections'),
+  management('create-idp-connection', 'POST', '/idp-connections', 'idp-connections', MANAGE_WRITE, 'Create the delegated IDP connection (one per environment)'),
+  management('get-idp-connection', 'GET', '/idp-connections/{id}', 'idp-connections', MANAGE_READ, 'Read an IDP connection'),
+  management('update-idp-connection', 'PATCH', '/idp-connections/{id}', 'idp-connections', MANAGE_WRITE, 'Enable, disable, rename an IDP connection or assign it to applications'),
+  management('delete-idp-connection', 'DELETE', '/idp-connections/{id}', 'idp-connections', MANAGE_WRITE, 'Delete an IDP connection'),
+  management(
+    'generate-delegated-access-token',
+    'POST',
+    '/delegated-access-tokens',
+    'delegated-access-tokens',
+    // readwrite: end users and profiles are created on first use; webhook: the enrichment secret and Lambda targets.
+    { table: 'readwrite', keys: 'sign', secrets: ['webhook'], invoke: ['enrichment-webhooks'] },
+    'Generate an end-user access token for a subject a service account vouches for',
+  ),
+  management('list-users', 'GET', '/users', 'users', MANAGE_READ, 'List end users, a page at a time'),
+  management('get-user', 'GET', '/users/{id}', 'users', MANAGE_READ, 'Read an end user with its profiles'),
+  {
+    name: 'enrichment-webhook',
+    handler: 'functions/webhook/enrichment-webhook.ts',
+    routes: [],
+    access: { secrets: ['webhook'] },
+    summary: 'Example enrichment webhook (DA-7): verifies signed requests and answers claims; invoked by ARN',
+  },
+
+  // ---- GraphQL compatibility (SA-9) ----
+  {
+    name: 'graphql',
+    handler: 'functions/graphql/graphql.ts',
+    routes: [{ method: 'POST', path: '/graphql' }],
+    // As the token endpoint (the same issuance): readwrite because opaque-token accounts' tokens are stored,
+    // and as generate-delegated-access-token for the generateDelegatedAccessToken mutation.
+    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper', 'webhook'], invoke: ['enrichment-webhooks'] },
+    summary: 'GraphQL compatibility: the authenticateServiceAccount and generateDelegatedAccessToken mutations',
+  },
+
+  // ---- operations (invoked through IAM only, never over HTTP) ----
+  {
+    name: 'bootstrap',
+    handler: 'functions/ops/bootstrap-environment.ts',
+    routes: [],
+    access: { table: 'readwrite', secrets: ['pepper'] },
+    summary: 'Creates a tenant, an environment and its first administrator (PL-5); invoked by `npm run bootstrap`',
+  },
+
+  // ---- OIDC and SAML clients of applications (CL-*) ----
+  management('list-clients', 'GET', '/applications/{id}/clients', 'clients', MANAGE_READ, "List an application's OIDC clients"),
+  management('create-client', 'POST', '/applications/{id}/clients', 'clients', MANAGE_WRITE, 'Create an OIDC client; answers its client secret once'),
+  management('get-client', 'GET', '/applications/{id}/clients/{clientId}', 'clients', MANAGE_READ, 'Read an OIDC client'),
+  management('update-client', 'PATCH', '/applications/{id}/clients/{clientId}', 'clients', MANAGE_WRITE, "Change an OIDC client's settings"),
+  management('delete-client', 'DELETE', '/applications/{id}/clients/{clientId}', 'clients', MANAGE_WRITE, 'Delete an OIDC client'),
+  management('rotate-client-secret', 'POST', '/applications/{id}/clients/{clientId}/secret', 'clients', MANAGE_WRITE, "Rotate an OIDC client's secret; answers it once"),
+  management('list-saml-clients', 'GET', '/applications/{id}/saml-clients', 'saml-clients', MANAGE_READ, "List an application's SAML clients"),
+  management('create-saml-client', 'POST', '/applications/{id}/saml-clients', 'saml-clients', { ...MANAGE_WRITE, samlKey: 'sign' }, 'Create a SAML client with its KMS-signed certificate'),
+  management('get-saml-client', 'GET', '/applications/{id}/saml-clients/{clientId}', 'saml-clients', MANAGE_READ, 'Read a SAML client'),
+  management('update-saml-client', 'PATCH', '/applications/{id}/saml-clients/{clientId}', 'saml-clients', MANAGE_WRITE, "Change a SAML client's settings"),
+  management('delete-saml-client', 'DELETE', '/applications/{id}/saml-clients/{clientId}', 'saml-clients', MANAGE_WRITE, 'Delete a SAML client'),
+  management('rotate-saml-certificate', 'POST', '/applications/{id}/saml-clients/{clientId}/certificate', 'saml-clients', { ...MANAGE_WRITE, samlKey: 'sign' }, "Issue a SAML client's signing certificate anew"),
+  {
+    name: 'get-saml-metadata',
+    handler: 'functions/saml/get-saml-metadata.ts',
+    routes: [{ method: 'GET', path: '/saml/{clientId}/metadata' }],
+    access: { table: 'read' },
+    summary: "A SAML client's IdP metadata (public)",
+  },
+
   // ---- everything else ----
   {
     name: 'route-fallback',
@@ -129,8 +241,11 @@ export const operations: readonly Operation[] = [
   },
 ];
 
-/** Whether an operation may call `kms:Sign`. */
+/** Whether an operation may call `kms:Sign` with the token signing key. */
 export const signs = (operation: Operation): boolean => operation.access.keys === 'sign';
+
+/** Whether an operation may call `kms:Sign` with the SAML signing key. */
+export const signsSaml = (operation: Operation): boolean => operation.access.samlKey === 'sign';
 
 export function findOperation(name: string): Operation {
   const operation = operations.find((candidate) => candidate.name === name);

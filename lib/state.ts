@@ -4,6 +4,7 @@ import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TABLE_DESIGN } from '../src/adapters/table-design';
+import { MtlsTruststore } from './constructs/mtls-truststore';
 
 export interface LatchkeyStateProps {
   readonly stage: string;
@@ -13,6 +14,8 @@ export interface LatchkeyStateProps {
   readonly signingKeys: readonly string[];
   /** The one key among `signingKeys` that signs new tokens. */
   readonly activeSigningKey: string;
+  /** Create the S3 truststore of the mutual-TLS custom domain (context `mtls=true`). */
+  readonly mtlsTruststore?: boolean;
 }
 
 export interface SigningKey {
@@ -31,6 +34,9 @@ export class LatchkeyState extends Construct {
   readonly signingKeys: readonly SigningKey[];
   readonly activeSigningKey: SigningKey;
   readonly pepper: Secret;
+  /** The RSA key behind Latchkey's SAML signing certificates (CL-9); it never signs tokens. */
+  readonly samlSigningKey: Key;
+  readonly mtlsTruststore: MtlsTruststore | undefined;
   /** Name prefix of the enrichment webhook secrets that Latchkey creates at run time, one per application. */
   readonly webhookSecretPrefix: string;
 
@@ -71,6 +77,16 @@ export class LatchkeyState extends Construct {
     const active = this.signingKeys.find((key) => key.name === props.activeSigningKey);
     if (!active) throw new TypeError(`activeSigningKey ${props.activeSigningKey} is not among the signing keys`);
     this.activeSigningKey = active;
+
+    // SAML needs RSA (SPs rarely accept ECDSA); its own key, so token signing stays ECC-only.
+    this.samlSigningKey = new Key(this, 'SamlSigningKey', {
+      keySpec: KeySpec.RSA_2048,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      alias: `alias/latchkey-${props.stage}-saml-signing`,
+      description: `Latchkey ${props.stage} SAML signing key (X.509 certificates of SAML clients)`,
+      removalPolicy,
+    });
+    this.mtlsTruststore = props.mtlsTruststore ? new MtlsTruststore(this, 'MtlsTruststore', { retain: props.retain }) : undefined;
 
     this.pepper = new Secret(this, 'Pepper', {
       secretName: `latchkey/${props.stage}/pepper`,

@@ -18,6 +18,7 @@ import { TABLE_DESIGN } from '../src/adapters/table-design';
 export const LOCAL_NAMES = {
   table: 'latchkey-local',
   signingKeyAlias: 'alias/latchkey-local-signing-primary',
+  samlSigningKeyAlias: 'alias/latchkey-local-saml-signing',
   pepperSecret: 'latchkey/local/pepper',
 } as const;
 
@@ -25,11 +26,18 @@ export interface LocalResources {
   readonly tableName: string;
   readonly signingKeyArn: string;
   readonly pepperSecretArn: string;
+  /** The RSA key of the SAML signing certificates (CL-9). */
+  readonly samlSigningKeyArn: string;
 }
 
 export async function provisionLocalResources(): Promise<LocalResources> {
-  const [tableName, signingKeyArn, pepperSecretArn] = await Promise.all([ensureTable(), ensureSigningKey(), ensurePepper()]);
-  return { tableName, signingKeyArn, pepperSecretArn };
+  const [tableName, signingKeyArn, pepperSecretArn, samlSigningKeyArn] = await Promise.all([
+    ensureTable(),
+    ensureKey(LOCAL_NAMES.signingKeyAlias, 'ECC_NIST_P256', 'Latchkey local token signing key'),
+    ensurePepper(),
+    ensureKey(LOCAL_NAMES.samlSigningKeyAlias, 'RSA_2048', 'Latchkey local SAML signing key'),
+  ]);
+  return { tableName, signingKeyArn, pepperSecretArn, samlSigningKeyArn };
 }
 
 async function ensureTable(): Promise<string> {
@@ -69,18 +77,18 @@ async function ensureTable(): Promise<string> {
   return TableName;
 }
 
-async function ensureSigningKey(): Promise<string> {
+async function ensureKey(alias: string, keySpec: 'ECC_NIST_P256' | 'RSA_2048', description: string): Promise<string> {
   const kms = new KMSClient({});
   try {
-    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: LOCAL_NAMES.signingKeyAlias }));
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
     return KeyMetadata!.Arn!;
   } catch (error) {
     if (!(error instanceof NotFoundException)) throw error;
   }
   const { KeyMetadata } = await kms.send(
-    new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'Latchkey local token signing key' }),
+    new CreateKeyCommand({ KeySpec: keySpec, KeyUsage: 'SIGN_VERIFY', Description: description }),
   );
-  await kms.send(new CreateAliasCommand({ AliasName: LOCAL_NAMES.signingKeyAlias, TargetKeyId: KeyMetadata!.KeyId! }));
+  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata!.KeyId! }));
   return KeyMetadata!.Arn!;
 }
 

@@ -7,6 +7,7 @@ import dynalite from 'dynalite';
 import { operations } from '../lib/routes';
 import { ENV } from '../src/config';
 import { apiGatewayListener, type ApiGatewayOptions } from './api-gateway';
+import { createMtlsServer, ensureLocalTlsCredentials } from './https';
 import { startLocalAws } from './aws/server';
 import { ensureDevAdmin, type DevAdmin } from './dev-bootstrap';
 import { provisionLocalResources, type LocalResources } from './provision';
@@ -28,15 +29,29 @@ export interface LocalRuntimeOptions {
   /** 0 picks a free port. */
   readonly port: number;
   readonly host?: string;
+  /** Fixed ports for the embedded DynamoDB and the KMS/Secrets Manager stand-ins (default: free ports). */
+  readonly dynamodbPort?: number;
+  readonly awsPort?: number;
   readonly onRequest?: ApiGatewayOptions['onRequest'];
+  /**
+   * Also serve the API over HTTPS with client certificates (mutual TLS, RFC 8705) on this port
+   * (0 picks a free one); off when undefined.
+   */
+  readonly mtlsPort?: number;
 }
 
 export interface LocalRuntime {
   readonly url: string;
+  /** `https://localhost:<port>` of the mutual-TLS listener, when `mtlsPort` was given. */
+  readonly mtlsUrl?: string;
+  /** PEM of the mutual-TLS listener's self-signed server certificate, for clients to trust. */
+  readonly mtlsServerCertificate?: string;
   readonly resources: LocalResources;
   /** The development environment's administrator (PL-3). */
   readonly devAdmin: DevAdmin;
   readonly endpoints: { readonly dynamodb: string; readonly aws: string };
+  /** Requests the stand-ins have served so far, by `X-Amz-Target` (e.g. `TrentService.Sign`). */
+  awsCalls(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -45,26 +60,40 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   mkdirSync(options.dataDir, { recursive: true });
 
   const dynamodbServer = dynalite({ path: join(options.dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamodbPort = await listen(dynamodbServer, 0, '127.0.0.1');
-  const aws = await startLocalAws({ dataDir: options.dataDir, port: 0 });
+  // The stand-ins listen where the API does, so a container (sam local) can reach them too.
+  const dynamodbPort = await listen(dynamodbServer, options.dynamodbPort ?? 0, host);
+  const aws = await startLocalAws({ dataDir: options.dataDir, port: options.awsPort ?? 0, host });
 
   const dynamodbUrl = `http://127.0.0.1:${dynamodbPort}`;
+  const awsUrl = `http://127.0.0.1:${aws.port}`;
+  const calls: Record<string, number> = {};
+  for (const server of [dynamodbServer, aws.server]) {
+    server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const target = String(request.headers['x-amz-target'] ?? 'unknown');
+      calls[target] = (calls[target] ?? 0) + 1;
+    });
+  }
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbUrl,
-    AWS_ENDPOINT_URL_KMS: aws.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    AWS_ENDPOINT_URL_KMS: awsUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
 
   const resources = await provisionLocalResources();
 
-  const api = createServer(apiGatewayListener({ operations, rootDir: REPOSITORY_ROOT, onRequest: options.onRequest }));
+  const listener = apiGatewayListener({ operations, rootDir: REPOSITORY_ROOT, onRequest: options.onRequest });
+  const api = createServer(listener);
   const apiPort = await listen(api, options.port, host);
-  const url = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${apiPort}`;
+  const hostName = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
+  const url = `http://${hostName}:${apiPort}`;
+  const tls = options.mtlsPort === undefined ? undefined : await ensureLocalTlsCredentials(options.dataDir);
+  const mtls = tls && createMtlsServer(listener, tls);
+  const mtlsUrl = mtls && `https://${hostName}:${await listen(mtls, options.mtlsPort!, host)}`;
 
   Object.assign(process.env, {
     [ENV.issuer]: url,
@@ -72,6 +101,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.signingKeyId]: resources.signingKeyArn,
     [ENV.publishedKeyIds]: resources.signingKeyArn,
     [ENV.pepperSecretId]: resources.pepperSecretArn,
+    [ENV.samlSigningKeyId]: resources.samlSigningKeyArn,
     [ENV.webhookSecretPrefix]: 'latchkey/local/webhook/',
   });
 
@@ -79,11 +109,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   return {
     url,
+    ...(mtlsUrl && tls ? { mtlsUrl, mtlsServerCertificate: tls.cert } : {}),
     resources,
     devAdmin,
-    endpoints: { dynamodb: dynamodbUrl, aws: aws.url },
+    endpoints: { dynamodb: dynamodbUrl, aws: awsUrl },
+    awsCalls: () => ({ ...calls }),
     async close() {
-      await Promise.all([close(api), close(dynamodbServer), aws.close()]);
+      await Promise.all([close(api), ...(mtls ? [close(mtls)] : []), close(dynamodbServer), aws.close()]);
     },
   };
 }

@@ -5,18 +5,29 @@ import { REPOSITORY_ROOT, startLocalRuntime } from './runtime';
 /**
  * `npm start`: Latchkey on this machine. Configuration, all optional:
  * - `PORT` (default 4000) and `HOST` (default 127.0.0.1) of the API;
- * - `LATCHKEY_DATA_DIR` (default `.latchkey/` in the repository): table data, keys and secrets.
+ * - `LATCHKEY_DATA_DIR` (default `.latchkey/` in the repository): table data, keys and secrets;
+ * - `LATCHKEY_DYNAMODB_PORT`, `LATCHKEY_AWS_PORT` (default: free ports): fixed ports for the embedded
+ *   DynamoDB and the KMS/Secrets Manager stand-ins, for tools that must know them (`sam local`);
+ * - `LATCHKEY_MTLS_PORT` (default: off): also serve the API over HTTPS with TLS client certificates
+ *   (mutual TLS, for `self_signed_tls_client_auth` clients), on this port.
  */
-const port = Number(process.env.PORT ?? 4000);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`PORT must be a port number, not "${process.env.PORT}"`);
-  process.exit(1);
+function portFrom(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    console.error(`${name} must be a port number, not "${process.env[name]}"`);
+    process.exit(1);
+  }
+  return value;
 }
+const port = portFrom('PORT', 4000);
 const dataDir = process.env.LATCHKEY_DATA_DIR ?? join(REPOSITORY_ROOT, '.latchkey');
 
 const runtime = await startLocalRuntime({
   dataDir,
   port,
+  dynamodbPort: portFrom('LATCHKEY_DYNAMODB_PORT', 0),
+  awsPort: portFrom('LATCHKEY_AWS_PORT', 0),
+  ...(process.env.LATCHKEY_MTLS_PORT ? { mtlsPort: portFrom('LATCHKEY_MTLS_PORT', 0) } : {}),
   host: process.env.HOST ?? '127.0.0.1',
   onRequest: ({ method, path, operation, status, ms }) => console.log(`${status} ${method} ${path} → ${operation} (${ms} ms)`),
 });
@@ -31,7 +42,8 @@ Latchkey is running locally at ${runtime.url}
   Embedded DynamoDB   ${runtime.endpoints.dynamodb}  (table ${runtime.resources.tableName})
   KMS stand-in        ${runtime.endpoints.aws}  (signing key ${runtime.resources.signingKeyArn})
   Secrets Manager     ${runtime.endpoints.aws}
-  Data folder         ${dataDir}
+  Data folder         ${dataDir}${runtime.mtlsUrl ? `
+  Mutual TLS          ${runtime.mtlsUrl}  (server certificate in ${join(dataDir, 'tls')})` : ''}
 
 Routes:
 ${routeLines}

@@ -15,6 +15,8 @@ export const ENV = {
   publishedKeyIds: 'LATCHKEY_PUBLISHED_KEY_IDS',
   /** Secrets Manager ID or ARN of the pepper that keys the hashes of client secrets. */
   pepperSecretId: 'LATCHKEY_PEPPER_SECRET_ID',
+  /** KMS key ID or ARN of the RSA key that signs SAML certificates (and, later, assertions). */
+  samlSigningKeyId: 'LATCHKEY_SAML_SIGNING_KEY_ID',
   /** Name prefix (`latchkey/<stage>/webhook/`) of the Secrets Manager secrets that sign enrichment webhook requests. */
   webhookSecretPrefix: 'LATCHKEY_WEBHOOK_SECRET_PREFIX',
 } as const;

@@ -1,17 +1,21 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { clock, issuer, kmsKeySet, pepperHasher, store } from '../../src/adapters/from-environment';
+import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
 import { createGraphqlContext } from '../../src/graphql/context';
 import { runGraphql } from '../../src/graphql/execute';
 import { MAX_QUERY_CHARS } from '../../src/graphql/limits';
 import { authenticateCaller } from '../../src/http/authenticate';
+import { delegatedTokenDeps } from '../../src/http/delegated-token-deps';
 import { httpHandler, json } from '../../src/http/handler';
 import { metrics } from '../../src/http/observability';
 import { header, jsonBody } from '../../src/http/request';
 
 const deps = {
-  tokens: { store: store(), hasher: pepperHasher(), signer: kmsKeySet(), now: clock, issuer: issuer() },
-  tokenIssued: () => metrics.addMetric('TokensIssued', MetricUnit.Count, 1),
+  tokens: { store: store(), hasher: pepperHasher(), signer: kmsKeySet(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() },
+  tokenIssued: () => {
+    metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
+  },
+  delegated: delegatedTokenDeps,
 };
 
 /** A GraphQL-over-HTTP POST body. `extensions` is allowed by that spec and ignored; batches are not supported. */

@@ -1,34 +1,38 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { clock, issuer, kmsKeySet, pepperHasher, store } from '../../src/adapters/from-environment';
-import { InvalidRequest, UnsupportedGrantType } from '../../src/domain/errors';
+import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
+import { InvalidClient, InvalidRequest, UnsupportedGrantType } from '../../src/domain/errors';
+import { isRegistryClientId, type PresentedClientCredentials } from '../../src/domain/clients/authentication';
+import { issueClientCredentialsToken } from '../../src/domain/clients/tokens';
+import { readClientAuthentication } from '../../src/http/client-authentication';
+import { clientTokenDeps } from '../../src/http/client-registry';
 import { authenticateWithSecret } from '../../src/domain/service-account-tokens';
-import { readClientSecret } from '../../src/http/client-credentials';
 import { httpHandler, json } from '../../src/http/handler';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
 
-const deps = { store: store(), hasher: pepperHasher(), signer: kmsKeySet(), now: clock, issuer: issuer() };
+const deps = { store: store(), hasher: pepperHasher(), signer: kmsKeySet(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
+
+const clientDeps = clientTokenDeps();
 
 /**
  * `POST /oauth/v2/token` (RFC 6749 §4.4, MU-5): the client credentials grant for service accounts,
  * with `scope` (including the compatibility aliases) and RFC 8707 `resource`.
+ * OIDC clients (CL-3) use the same grant with their registered authentication method: a secret,
+ * a `private_key_jwt` assertion or a self-signed TLS client certificate.
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }, async (event) => {
   const form = formBody(event, ['resource']);
   const grantType = form.get('grant_type');
   if (!grantType) throw new InvalidRequest('grant_type is required');
   if (grantType !== 'client_credentials') throw new UnsupportedGrantType(grantType);
-  const client = readClientSecret(event, form);
+  const client = readClientAuthentication(event, form);
   const resources = form.getAll('resource');
   for (const resource of resources) if (!resource) throw new InvalidRequest('resource must not be empty');
-
-  const token = await authenticateWithSecret(
-    deps,
-    client.clientId,
-    client.clientSecret,
-    { ...(form.has('scope') ? { scope: form.get('scope')! } : {}), resources },
-    client.method === 'client_secret_basic',
-  );
+  const request = { ...(form.has('scope') ? { scope: form.get('scope')! } : {}), resources };
+  // CL-3: OIDC clients (`cl_…`) authenticate by their registered method and get client tokens.
+  const token = isRegistryClientId(client.clientId)
+    ? await issueClientCredentialsToken(clientDeps, client, request)
+    : await authenticateWithSecret(deps, client.clientId, secretOf(client), request, client.method === 'client_secret_basic');
   metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
   return json(200, {
     access_token: token.accessToken,
@@ -37,3 +41,9 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }
     ...(token.scope ? { scope: token.scope } : {}),
   });
 });
+
+/** Service accounts authenticate with a secret only. */
+function secretOf(client: PresentedClientCredentials): string {
+  if (client.method === 'client_secret_basic' || client.method === 'client_secret_post') return client.clientSecret;
+  throw new InvalidClient(`service accounts authenticate with a client secret, not ${client.method}`);
+}

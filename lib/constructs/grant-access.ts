@@ -13,7 +13,13 @@ import type { LatchkeyState } from '../state';
  * KMS grants name their actions explicitly (`key.grant(fn, 'kms:Sign')`) rather than using helpers
  * like `grantSign`, so nothing broader (kms:Verify, kms:Decrypt, ...) can slip in with a CDK upgrade.
  */
-export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: LatchkeyState): void {
+/** Functions other operations may invoke, by kind of `invoke` access. */
+export interface InvokableFunctions {
+  /** ARNs of the Lambda functions applications may name as enrichment webhook targets. */
+  readonly enrichmentWebhooks: readonly string[];
+}
+
+export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: LatchkeyState, invokable: InvokableFunctions = { enrichmentWebhooks: [] }): void {
   if (access.table) {
     if (access.table === 'read') state.table.grantReadData(fn);
     else state.table.grantReadWriteData(fn);
@@ -30,6 +36,11 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Latc
     fn.addEnvironment(ENV.signingKeyId, state.activeSigningKey.key.keyArn);
   }
 
+  if (access.samlKey === 'sign') {
+    state.samlSigningKey.grant(fn, 'kms:GetPublicKey', 'kms:Sign');
+    fn.addEnvironment(ENV.samlSigningKeyId, state.samlSigningKey.keyArn);
+  }
+
   for (const secret of access.secrets ?? []) {
     switch (secret) {
       case 'pepper':
@@ -42,6 +53,20 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Latc
         break;
       default:
         throw new TypeError(`no secret named ${secret satisfies never} in LatchkeyState`);
+    }
+  }
+
+  for (const kind of access.invoke ?? []) {
+    switch (kind) {
+      case 'enrichment-webhooks':
+        // Exact function ARNs only: a target outside this list fails its invocation (AccessDenied),
+        // which the application's webhook policy then handles like any other webhook failure.
+        if (invokable.enrichmentWebhooks.length > 0) {
+          fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...invokable.enrichmentWebhooks] }));
+        }
+        break;
+      default:
+        throw new TypeError(`no invoke access named ${kind satisfies never}`);
     }
   }
 }

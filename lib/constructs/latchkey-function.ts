@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { BUNDLING, NODE_MAJOR } from './bundling';
 
 /** The repository root: handler paths in the route table are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,6 +16,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * bump is a reviewed change; the infra tests and cdk-nag (AwsSolutions-L1) fail when it falls behind.
  */
 export const LATCHKEY_RUNTIME = Runtime.NODEJS_24_X;
+if (LATCHKEY_RUNTIME.name !== `nodejs${NODE_MAJOR}.x`) throw new TypeError('NODE_MAJOR in lib/constructs/bundling.ts must match LATCHKEY_RUNTIME');
 
 /** Tag that marks Latchkey's operation functions (as opposed to any CDK-internal function). */
 export const OPERATION_TAG = 'latchkey:operation';
@@ -53,7 +55,6 @@ export class LatchkeyFunction extends Construct {
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): only this function's group.
     this.logGroup.grantWrite(this.role);
 
-    const nodeMajor = LATCHKEY_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, '$1');
     this.fn = new NodejsFunction(this, 'Function', {
       entry: path.join(REPO_ROOT, props.handler),
       handler: 'handler',
@@ -66,13 +67,10 @@ export class LatchkeyFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       bundling: {
-        minify: true,
-        sourceMap: true,
+        ...BUNDLING,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules],
         format: OutputFormat.ESM,
-        target: `node${nodeMajor}`,
-        // Prefer ESM builds of dependencies; some still `require` Node built-ins, hence the banner.
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

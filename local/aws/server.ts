@@ -1,7 +1,7 @@
 // One HTTP server hosting the local KMS and Secrets Manager stand-ins. Both speak JSON 1.1
 // on `POST /`, so a single listener dispatching on the X-Amz-Target prefix serves both;
 // point the SDK at it with AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL_SECRETS_MANAGER or `endpoint`.
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAwsJsonListener } from './json-protocol';
 import { createKmsService } from './kms';
@@ -19,6 +19,8 @@ export interface LocalAwsOptions {
 export interface LocalAws {
   url: string;
   port: number;
+  /** The HTTP server, e.g. to count requests by `X-Amz-Target`. */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws>
   return {
     url: `http://${urlHost}:${actualPort}`,
     port: actualPort,
+    server,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

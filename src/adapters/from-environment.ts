@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV, issuer, publishedKeyIds, requireEnv } from '../config';
 import { DynamoDbStore, documentClient } from './dynamodb/store';
@@ -7,7 +8,12 @@ import { DynamoDbTokenStore } from './dynamodb/token-store';
 import { KmsKeySet } from './kms-key-set';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
+import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
+import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
+import { WebhookCaller } from './webhook-caller';
 import { PepperHasher } from './pepper-hasher';
+import { DynamoDbClientStore } from './dynamodb/client-store';
+import { KmsSamlCertificateIssuer } from './kms-saml-certificates';
 
 /**
  * The adapters a function needs, built once per container from its environment (set by the CDK
@@ -35,7 +41,20 @@ export const applicationStore = once(() => new DynamoDbApplicationStore(tableCli
 /** Personal access tokens, opaque access tokens and JWT revocations (MU-1, MU-4, MU-6). */
 export const tokenStore = once(() => new DynamoDbTokenStore(tableClient(), requireEnv(ENV.tableName)));
 
+export const idpConnectionStore = once(() => new DynamoDbIdpConnectionStore(tableClient(), requireEnv(ENV.tableName)));
+
+export const endUserStore = once(() => new DynamoDbEndUserStore(tableClient(), requireEnv(ENV.tableName)));
+
+/** Calls enrichment webhooks: HTTPS targets with fetch, Lambda targets with a client made on first use. */
+export const webhookCaller = once(() => new WebhookCaller(once(() => new LambdaClient({}))));
+
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient({}), requireEnv(ENV.webhookSecretPrefix)));
+
+/** OIDC and SAML clients, and the used `jti`s of client assertions (CL-*). */
+export const clientStore = once(() => new DynamoDbClientStore(tableClient(), requireEnv(ENV.tableName)));
+
+/** SAML signing certificates for the KMS RSA key (CL-9). */
+export const samlCertificates = once(() => new KmsSamlCertificateIssuer(new KMSClient({}), requireEnv(ENV.samlSigningKeyId)));
 
 export const clock = (): number => Date.now();
 

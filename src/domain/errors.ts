@@ -153,3 +153,38 @@ export class InvalidTarget extends LatchkeyError {
     super(400, 'invalid_target', message);
   }
 }
+
+// ---- OAuth revocation endpoint (RFC 7009 §2.2.1) --------------------------------------------
+
+export class UnsupportedTokenType extends LatchkeyError {
+  constructor(hint: string) {
+    super(400, 'unsupported_token_type', `token_type_hint "${hint.slice(0, 64)}" names a kind of token Latchkey does not revoke; use access_token, refresh_token or personal_access_token`);
+  }
+}
+
+// ---- Delegated authentication (DA-1 to DA-7) ------------------------------------------------
+
+/**
+ * The environment is not set up to vouch for end users of this application yet. Each cause has its
+ * own code so a caller can tell which setting to fix: `idp_connection_missing`,
+ * `idp_connection_disabled`, `application_not_assigned`.
+ */
+export class DelegationNotConfigured extends LatchkeyError {
+  constructor(code: 'idp_connection_missing' | 'idp_connection_disabled' | 'application_not_assigned', message: string) {
+    super(409, code, message);
+  }
+}
+
+/** The application a delegated token was asked for does not exist in the caller's environment. */
+export class ApplicationNotFound extends LatchkeyError {
+  constructor(applicationId: string) {
+    super(404, 'application_not_found', `application "${applicationId.slice(0, 64)}" does not exist in this environment`);
+  }
+}
+
+/** The application's enrichment webhook failed and its policy is `fail`: no token is issued. */
+export class EnrichmentFailed extends LatchkeyError {
+  constructor(applicationId: string, reason: string) {
+    super(502, 'enrichment_failed', `the enrichment webhook of application "${applicationId}" failed: ${reason}`);
+  }
+}

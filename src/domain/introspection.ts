@@ -86,7 +86,8 @@ async function findActiveJwt(deps: IntrospectionDeps, environmentId: string, tok
   if (typeof jti !== 'string' || typeof exp !== 'number' || typeof sub !== 'string') return undefined;
   const serviceAccount = subjectType === 'ServiceAccount';
   const state = await deps.tokens.loadJwtState(environmentId, jti, serviceAccount ? sub : undefined);
-  if (state.revokedUntil !== undefined && !hasExpired(state.revokedUntil, deps.now())) return undefined;
+  // A revocation lasts until the JWT's own exp, so any record found still applies (dynalite keeps them forever, harmlessly).
+  if (state.revokedUntil !== undefined) return undefined;
   if (serviceAccount && !isEnabled(state.owner)) return undefined;
   return { kind: 'jwt', id: jti, claims, expiresAt: exp };
 }

@@ -1,5 +1,6 @@
 import type { Caller } from '../domain/caller';
 import type { TokenDeps } from '../domain/service-account-tokens';
+import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
 
 /**
  * What a GraphQL resolver may use. Built once per request by the handler.
@@ -14,6 +15,8 @@ export interface GraphqlDeps {
   readonly tokens: TokenDeps;
   /** Called once per token issued, for metrics. */
   readonly tokenIssued?: () => void;
+  /** What `generateDelegatedAccessToken` needs; a getter, so it is built only when that mutation runs. */
+  readonly delegated?: () => DelegatedTokenDeps;
 }
 
 export interface GraphqlContext {

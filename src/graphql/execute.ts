@@ -11,11 +11,11 @@ import { rootFieldsWithoutResolver, schema } from './schema';
  * Runs one GraphQL request: parse → validate (standard rules plus Latchkey's limits) → execute →
  * errors in the shape GraphQL clients read, `errors[].extensions.code`:
  * - a syntax error: `GRAPHQL_PARSE_FAILED`; a query the schema or the limits refuse: `GRAPHQL_VALIDATION_FAILED`;
- * - variables that do not fit their types, an unknown operation name: `BAD_USER_INPUT`;
+ * - variables that do not fit their types, an unknown operation name, a subscription: `BAD_USER_INPUT`;
  * - a `LatchkeyError` from a resolver: its code through the one mapping (`graphqlCode`), e.g.
  *   `invalid_client` → `INVALID_CLIENT_ID_SECRET`, with its safe message; the exact reason is logged;
- * - anything else is a bug: `INTERNAL_SERVER_ERROR` with a generic message, the details in the log,
- *   and HTTP 500 so that alarms on server errors see it.
+ * - anything else is a bug: `INTERNAL_SERVER_ERROR` with a generic message, the details in the log.
+ * A bug or a 5xx `LatchkeyError` makes the answer HTTP 500, so that alarms on server errors see it.
  * Every other answer is HTTP 200, as GraphQL over HTTP asks for `application/json` answers.
  */
 
@@ -67,17 +67,37 @@ export async function runGraphql(request: GraphqlRequest, context: GraphqlContex
   // Without `data`, execution never started: the variables or the operation name were wrong.
   if (!('data' in result)) return refused(result.errors, 'BAD_USER_INPUT');
   const errors = result.errors.map(fromExecution);
-  const failed = errors.some((error) => error.extensions.code === graphqlCode('server_error'));
+  // A bug or an unavailable dependency (KMS, the table) answers 5xx, so alarms on server errors see it.
+  const failed = result.errors.some((error) => error.originalError && toLatchkeyError(error.originalError).status >= 500);
   return { status: failed ? 500 : 200, body: { data: result.data, errors } };
 }
 
 function refused(errors: readonly GraphQLError[], code: string): GraphqlAnswer {
   logger.info('graphql request refused', { code, count: errors.length });
-  return { status: 200, body: { errors: errors.map((error) => format(error, error.message, code)) } };
+  return { status: 200, body: { errors: errors.map((error) => format(error, withoutValue(error), code)) } };
+}
+
+/**
+ * graphql-js quotes a variable's whole value when it does not fit its type
+ * (`Variable "$input" got invalid value { clientId: ..., clientSecret: "lks_..." }; Field "x" is not
+ * defined...`), and so do scalar refusals. A value may hold a client secret, and clients often log
+ * GraphQL errors: keep the variable, the path and the reason, drop the value.
+ */
+function withoutValue(error: GraphQLError): string {
+  const variable = /^Variable "\$([^"]+)" got invalid value /.exec(error.message);
+  const reason = error.originalError?.message;
+  if (!variable || reason === undefined || !error.message.endsWith(`; ${reason}`)) return error.message;
+  const prefix = error.message.slice(0, error.message.length - reason.length - 2);
+  const at = / at "([^"]*)"$/.exec(prefix);
+  // Scalar refusals quote the value too: "String cannot represent a non string value: [...]".
+  const safeReason = reason.replace(/^([^:]* cannot represent [^:]*): .*$/s, '$1');
+  return `Variable "$${variable[1]}" got an invalid value${at ? ` at "${at[1]}"` : ''}; ${safeReason}`;
 }
 
 function fromExecution(error: GraphQLError): FormattedError {
   const original = error.originalError;
+  // graphql-js's own refusals of the request (a subscription, which this schema has none of) carry no cause.
+  if (!original) return format(error, error.message, 'BAD_USER_INPUT');
   const known = toLatchkeyError(original);
   if (original instanceof LatchkeyError) {
     logger.info('graphql operation refused', {
@@ -86,7 +106,7 @@ function fromExecution(error: GraphQLError): FormattedError {
       ...(known.internalDetail ? { reason: known.internalDetail } : {}),
     });
   } else {
-    logger.error('graphql operation failed', { path: error.path?.join('.'), error: (original ?? error) as Error });
+    logger.error('graphql operation failed', { path: error.path?.join('.'), error: original });
   }
   return format(error, known.message, graphqlCode(known.code));
 }

@@ -125,10 +125,6 @@ function fieldType(schema: GraphQLSchema, parent: GraphQLNamedType | undefined, 
 }
 
 function returnsList(type: GraphQLOutputType): boolean {
-  let current: GraphQLOutputType = type;
-  while (isNonNullType(current) || isListType(current)) {
-    if (isListType(current)) return true;
-    current = current.ofType;
-  }
-  return false;
+  const inner = isNonNullType(type) ? type.ofType : type;
+  return isListType(inner);
 }

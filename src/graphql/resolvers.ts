@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { authenticateWithSecret } from '../domain/service-account-tokens';
+import { generateDelegatedAccessToken, type DelegatedToken } from '../domain/delegated-tokens';
 import type { GraphqlContext } from './context';
 
 /**
@@ -22,6 +23,14 @@ export interface AuthenticateServiceAccountInput {
   readonly clientSecret: string;
 }
 
+export interface GenerateDelegatedAccessTokenInput {
+  readonly applicationId: string;
+  readonly subjectId: string;
+  readonly uniqueProfileIdentifier?: string | null;
+  readonly email?: string | null;
+  readonly name?: string | null;
+}
+
 export const resolvers = {
   issuer: ((_args, context) => context.deps.tokens.issuer) satisfies Resolver<Record<string, never>, string>,
 
@@ -31,4 +40,20 @@ export const resolvers = {
     context.deps.tokenIssued?.();
     return { accessToken: token.accessToken, expiresInSeconds: token.expiresInSeconds, tokenType: token.tokenType };
   }) satisfies Resolver<{ input: AuthenticateServiceAccountInput }, AccessTokenResult>,
+
+  /** DA-2: the same domain function as `POST /v1/delegated-access-tokens`; the caller comes from the bearer token. */
+  generateDelegatedAccessToken: (async ({ input }, context) => {
+    if (!context.deps.delegated) throw new TypeError('this GraphQL endpoint was built without delegated-token dependencies');
+    const caller = await context.caller();
+    const { applicationId, subjectId, uniqueProfileIdentifier, email, name } = input;
+    const token = await generateDelegatedAccessToken(context.deps.delegated(), caller, {
+      applicationId,
+      subjectId,
+      ...(uniqueProfileIdentifier != null ? { uniqueProfileIdentifier } : {}),
+      ...(email != null ? { email } : {}),
+      ...(name != null ? { name } : {}),
+    });
+    context.deps.tokenIssued?.();
+    return token;
+  }) satisfies Resolver<{ input: GenerateDelegatedAccessTokenInput }, DelegatedToken>,
 };

@@ -33,6 +33,42 @@ export const typeDefs = /* GraphQL */ `
     carrying the account's permissions. Bad credentials fail with the code INVALID_CLIENT_ID_SECRET.
     """
     authenticateServiceAccount(input: AuthenticateServiceAccountInput!): AccessToken
+
+    """
+    Generates an end-user access token for a user a third party authenticated (delegated
+    authentication). Needs Authorization: Bearer <service-account token> holding
+    GENERATE_DELEGATED_ACCESS_TOKEN; tenant and environment are that token's. The user and profile are
+    created on first use and found again afterwards.
+    """
+    generateDelegatedAccessToken(input: GenerateDelegatedAccessTokenInput!): DelegatedAccessToken
+  }
+
+  "Any JSON value: here, the claims of a token."
+  scalar JSON
+
+  input GenerateDelegatedAccessTokenInput {
+    "The application the token is for (its ID)."
+    applicationId: ID!
+    "The end user's ID at the third party: a UUID, a text or a number."
+    subjectId: ID!
+    "Selects (or creates) one of the user's profiles; without it, the default profile."
+    uniqueProfileIdentifier: ID
+    "The end user's email address, when known."
+    email: String
+    "The end user's name; defaults to the part of the email before @, else the user ID."
+    name: String
+  }
+
+  "An end-user access token and its claims."
+  type DelegatedAccessToken {
+    "The signed JWT to send as Authorization: Bearer <token>."
+    accessToken: String!
+    "Always Bearer."
+    tokenType: String!
+    "Seconds from issuance until the token expires."
+    expiresInSeconds: Int!
+    "The token's claims (sub, profileId, sessionId, extensions...)."
+    payload: JSON!
   }
 
   input AuthenticateServiceAccountInput {

@@ -5,7 +5,9 @@ export type GuardErrorCode =
   | 'TOKEN_EXPIRED'
   | 'NOT_AUTHORIZED'
   | 'SIGNING_KEY_NOT_FOUND'
-  | 'JWKS_UNREACHABLE';
+  | 'JWKS_UNREACHABLE'
+  /** The `introspection` option is set and the endpoint gave no answer (see introspection.ts). */
+  | 'INTROSPECTION_FAILED';
 
 /** Why a token was not accepted. `code` is stable; `message` is for people. */
 export class GuardError extends Error {
@@ -22,7 +24,7 @@ export class GuardError extends Error {
   /** The HTTP status a resource server should answer with. */
   get status(): 401 | 403 | 503 {
     if (this.code === 'NOT_AUTHORIZED') return 403;
-    if (this.code === 'JWKS_UNREACHABLE') return 503;
+    if (this.code === 'JWKS_UNREACHABLE' || this.code === 'INTROSPECTION_FAILED') return 503;
     return 401;
   }
 }

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { GuardError } from './errors';
+import { assertActive, type IntrospectionOptions } from './introspection';
 
 /**
  * The Latchkey guard: verifies Latchkey access tokens in a resource server.
@@ -34,6 +35,8 @@ export interface GuardOptions {
   readonly clockToleranceSeconds?: number;
   /** The claim of a third party's JWT that carries a Latchkey end-user token; default `latchkey.end-user.accessToken`. */
   readonly embeddedTokenClaim?: string;
+  /** Also ask Latchkey's introspection endpoint whether a verified token was revoked (one HTTP call per token). */
+  readonly introspection?: IntrospectionOptions;
 }
 
 export interface Requirements {
@@ -80,12 +83,15 @@ export function createGuard(options: GuardOptions): Guard {
     } catch (error) {
       throw toGuardError(error);
     }
-    return checkClaims(payload, options, requirements);
+    const claims = checkClaims(payload, options, requirements);
+    if (options.introspection) await assertActive(options.introspection, issuer, token);
+    return claims;
   };
 
   return {
     verify,
-    verifyAuthorizationHeader(header, requirements) {
+    // async: a missing header must reject the promise like every other refusal, not throw synchronously.
+    async verifyAuthorizationHeader(header, requirements) {
       const match = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header?.trim() ?? '');
       if (!match) throw new GuardError('TOKEN_REQUIRED', 'an Authorization header with a Bearer token is required');
       return verify(match[1], requirements);
@@ -100,14 +106,16 @@ export function createGuard(options: GuardOptions): Guard {
       }
       const embedded = claimAt(outer, claimName);
       if (typeof embedded !== 'string') throw new GuardError('TOKEN_REQUIRED', `the token carries no "${claimName}" claim`);
-      return verify(embedded, { subjectType: 'EndUserAccount', ...requirements });
+      // Only end-user tokens may be embedded: requirements cannot widen that (not even `subjectType: undefined`).
+      return verify(embedded, { ...requirements, subjectType: 'EndUserAccount' });
     },
   };
 }
 
 /** The claim by its full name, or by the dotted path that name spells (`latchkey.end-user.accessToken`). */
 function claimAt(payload: JWTPayload, name: string): unknown {
-  if (name in payload) return payload[name];
+  // Own claims only: `in` would also find Object.prototype members such as `toString`.
+  if (Object.hasOwn(payload, name)) return payload[name];
   let value: unknown = payload;
   for (const part of name.split('.')) {
     if (typeof value !== 'object' || value === null) return undefined;

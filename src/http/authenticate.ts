@@ -1,6 +1,7 @@
 import { createGuard, GuardError, type Guard } from '../guard';
-import { kmsKeySet, issuer, store } from '../adapters/from-environment';
+import { clock, kmsKeySet, issuer, pepperHasher, tokenStore } from '../adapters/from-environment';
 import { latchkeyAudience } from '../domain/builtin-resource';
+import { authenticatePersonalAccessToken, presentedPersonalAccessToken } from '../domain/personal-access-tokens';
 import type { Caller } from '../domain/caller';
 import { InvalidToken, LatchkeyError, NotAuthorized, TokenRequired } from '../domain/errors';
 import type { HttpEvent } from './handler';
@@ -10,7 +11,10 @@ import { header } from './request';
  * Who is calling the management API. The bearer token is checked by the same guard that resource
  * servers use, against Latchkey's own published keys (read from KMS, verified locally): a Latchkey
  * service-account token for the management audience. The account must still exist and be enabled,
- * so disabling an administrator cuts its tokens off at once.
+ * so disabling an administrator cuts its tokens off at once, and the token must not have been
+ * revoked (RFC 7009; read in the same batch as the account, so it costs no extra round trip).
+ * A personal access token (`Bearer lkp_...`, MU-4) stands for its owner with the owner's current
+ * permissions; see src/domain/personal-access-tokens.ts.
  */
 
 let guard: Guard | undefined;
@@ -26,16 +30,21 @@ function managementGuard(): Guard {
 
 export async function authenticateCaller(event: HttpEvent): Promise<Caller> {
   const authorization = header(event, 'authorization');
+  const pat = presentedPersonalAccessToken(authorization);
+  if (pat !== undefined) return authenticatePersonalAccessToken({ tokens: tokenStore(), hasher: pepperHasher(), now: clock }, pat);
   let claims;
   try {
     claims = await managementGuard().verifyAuthorizationHeader(authorization, { subjectType: 'ServiceAccount' });
   } catch (error) {
     throw fromGuardError(error);
   }
-  const account = await store().getServiceAccount(claims.environmentId, claims.sub);
+  const { owner: account, revokedUntil } = await tokenStore().loadJwtState(claims.environmentId, claims.jti, claims.sub);
   if (!account || account.disabled) {
     throw new InvalidToken('the service account this token was issued to is disabled or deleted');
   }
+  // Any revocation record counts, even one past its `expiresAt` (= the JWT's exp): the guard's clock
+  // tolerance would otherwise let a revoked token through for a few seconds after it expired.
+  if (revokedUntil !== undefined) throw new InvalidToken('this token has been revoked');
   return {
     tenantId: claims.tenantId,
     environmentId: claims.environmentId,

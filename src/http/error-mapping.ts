@@ -43,8 +43,10 @@ export function errorResponse(error: LatchkeyError, style: ErrorStyle): APIGatew
       };
     case 'graphql':
       return {
-        // GraphQL over HTTP answers errors in a 200 body; an unexpected failure is still a 500.
-        statusCode: error.status >= 500 ? 500 : 200,
+        // Errors raised during execution are answered by src/graphql with 200; what reaches this
+        // mapping is a request that is not a well-formed GraphQL request, which GraphQL over HTTP
+        // answers with a 4xx (or a failure, 5xx).
+        statusCode: error.status,
         headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify({
           data: null,

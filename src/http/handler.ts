@@ -15,7 +15,7 @@ export interface HttpHandlerOptions {
   readonly errors: ErrorStyle;
   /** `Cache-Control` for successful answers. Identity answers are `no-store` unless they say otherwise. */
   readonly cacheControl?: string;
-  /** Publish metrics from this operation; refusals are counted as `{name}Refused` by error code. */
+  /** Publish metrics from this operation; each refused request counts once as `{name}Refused`. */
   readonly metrics?: string;
 }
 

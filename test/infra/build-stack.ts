@@ -33,8 +33,11 @@ export function buildStack(context: Record<string, unknown> = {}, overrides: Par
 export const everyAccessOperations: readonly Operation[] = [
   ...operations,
   op('write-thing', { table: 'readwrite', keys: 'sign', secrets: ['pepper'] }, 'POST', '/v1/things'),
+  op('manage-hook-secret', { secrets: ['webhook-write'] }, 'POST', '/v1/things/hooks'),
+  op('call-hooks', { secrets: ['pepper', 'webhook'], invoke: ['enrichment-webhooks'] }, 'POST', '/v1/things/enrich'),
   op('read-thing', { table: 'read' }, 'GET', '/v1/things/{id}'),
   op('verify-thing', { keys: 'verify' }, 'POST', '/v1/things/verify'),
+  op('certify-thing', { samlKey: 'sign' }, 'POST', '/v1/things/certify'),
 ];
 
 function op(name: string, access: Operation['access'], method: 'GET' | 'POST', path: string): Operation {

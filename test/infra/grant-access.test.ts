@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { operations, signs, type Operation } from '../../lib/routes';
+import { operations, signs, signsSaml, type Operation } from '../../lib/routes';
 import { ENV } from '../../src/config';
 import {
   actionsOf,
@@ -17,6 +17,13 @@ import {
 
 const DATA_SERVICES = /^(dynamodb|kms|secretsmanager):/;
 const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const EXTRA_WEBHOOK = 'arn:aws:lambda:eu-west-1:123456789012:function:acme-enrichment';
+const WEBHOOK_ACTIONS: Record<string, string[]> = {
+  webhook: ['secretsmanager:GetSecretValue'],
+  'webhook-write': ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue'],
+};
+/** Statements on the stage's webhook secret name prefix (`...:secret:latchkey/dev/webhook/*`). */
+const onWebhookSecrets = (statement: Json) => list<Json>(statement.Resource).some((r) => JSON.stringify(r).includes(':secret:latchkey/dev/webhook/*'));
 
 // The real route table in a single-key stage, and a table with every kind of access during a
 // key rotation (two published keys, the newer one active).
@@ -24,7 +31,7 @@ const stages: [string, Built, readonly Operation[], string[], string][] = [
   ['the route table', buildStack(), operations, ['primary'], 'primary'],
   [
     'every kind of access, mid-rotation',
-    buildStack({ signingKeys: 'old,new', activeSigningKey: 'new' }, { operations: everyAccessOperations }),
+    buildStack({ signingKeys: 'old,new', activeSigningKey: 'new', enrichmentLambdaArns: EXTRA_WEBHOOK }, { operations: everyAccessOperations }),
     everyAccessOperations,
     ['old', 'new'],
     'new',
@@ -36,6 +43,7 @@ describe.each(stages)('access derived from %s', (_name, built, table, keyNames, 
   const functions = operationFunctions(resources);
   const keyIds = keyNames.map((name) => keyIdByAlias(resources, `alias/latchkey-dev-signing-${name}`));
   const activeKeyId = keyIdByAlias(resources, `alias/latchkey-dev-signing-${active}`);
+  const samlKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-signing');
   const tableId = ofType(resources, 'AWS::DynamoDB::Table')[0]![0];
   const pepperId = ofType(resources, 'AWS::SecretsManager::Secret')[0]![0];
   const each = table.map((op) => {
@@ -47,21 +55,29 @@ describe.each(stages)('access derived from %s', (_name, built, table, keyNames, 
     expect([...functions.keys()].sort()).toEqual(table.map((op) => op.name).sort());
   });
 
-  it('lets only signers sign, and only with the active key', () => {
+  it('lets only signers sign: token minters with the active key, SAML certifiers with the SAML key', () => {
     for (const { op, statements } of each) {
-      const signing = statements.filter((s) => list(s.Action).includes('kms:Sign'));
-      expect(signing.length > 0).toBe(signs(op));
       // Statements may be merged (iam:minimizePolicies), so check what every kms:Sign applies to.
-      for (const statement of signing) expect(list(statement.Resource)).toEqual([getAtt(activeKeyId)]);
+      const signing = statements.filter((s) => list(s.Action).includes('kms:Sign'));
+      const keys = signing.flatMap((s) => list<Json>(s.Resource).map((r) => r['Fn::GetAtt'][0]));
+      expect(keys.sort()).toEqual([...(signs(op) ? [activeKeyId] : []), ...(signsSaml(op) ? [samlKeyId] : [])].sort());
     }
   });
 
-  it('lets key users read the public key of every published key', () => {
+  it('lets key users read the public key of every published key, and SAML certifiers that of the SAML key', () => {
     for (const { op, statements } of each) {
       const reading = statements.filter((s) => list(s.Action).includes('kms:GetPublicKey'));
       const resources = reading.flatMap((s) => list<Json>(s.Resource).map((r) => r['Fn::GetAtt'][0]));
-      expect(resources.sort()).toEqual(op.access.keys ? [...keyIds].sort() : []);
+      expect(resources.sort()).toEqual([...(op.access.keys ? keyIds : []), ...(signsSaml(op) ? [samlKeyId] : [])].sort());
     }
+  });
+
+  it('gives the SAML key to no one but the operations that issue SAML certificates', () => {
+    const holders = each.filter(({ statements }) =>
+      statements.some((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlKeyId)),
+    );
+    expect(holders.map(({ op }) => op.name).sort()).toEqual(table.filter(signsSaml).map((op) => op.name).sort());
+    if (table === operations) expect(table.filter(signsSaml).map((op) => op.name).sort()).toEqual(['create-saml-client', 'rotate-saml-certificate']);
   });
 
   it('grants table and secret access exactly as declared', () => {
@@ -73,7 +89,26 @@ describe.each(stages)('access derived from %s', (_name, built, table, keyNames, 
       expect(actionsOf(pepper).sort()).toEqual(
         op.access.secrets?.includes('pepper') ? ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'] : [],
       );
-      expect(actions.filter((a) => a.startsWith('secretsmanager:')).length).toBe(pepper.length ? 2 : 0);
+      const webhook = statements.filter(onWebhookSecrets);
+      const wanted = (op.access.secrets ?? []).flatMap((secret) => WEBHOOK_ACTIONS[secret] ?? []);
+      expect(actionsOf(webhook).sort()).toEqual([...wanted].sort());
+      // Nothing else of Secrets Manager: the pepper (read) and the webhook prefix, as declared.
+      expect(actions.filter((a) => a.startsWith('secretsmanager:')).length).toBe((pepper.length ? 2 : 0) + wanted.length);
+    }
+  });
+
+  it('lets only webhook callers invoke Lambda, and only the enrichment webhooks', () => {
+    const webhookFunction = functions.get('enrichment-webhook')!.id;
+    const extra = table === everyAccessOperations ? [EXTRA_WEBHOOK] : [];
+    for (const { op, statements } of each) {
+      const invoking = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith('lambda:')));
+      if (!op.access.invoke?.includes('enrichment-webhooks')) {
+        expect(invoking, op.name).toEqual([]);
+        continue;
+      }
+      expect(actionsOf(invoking)).toEqual(['lambda:InvokeFunction']);
+      const byText = (values: Json[]) => values.map((value) => JSON.stringify(value)).sort();
+      expect(byText(invoking.flatMap((s) => list(s.Resource)))).toEqual(byText([getAtt(webhookFunction), ...extra]));
     }
   });
 
@@ -89,7 +124,10 @@ describe.each(stages)('access derived from %s', (_name, built, table, keyNames, 
     for (const { op, env } of each) {
       expect(env[ENV.tableName]).toEqual(op.access.table ? { Ref: tableId } : undefined);
       expect(env[ENV.signingKeyId]).toEqual(signs(op) ? getAtt(activeKeyId) : undefined);
+      expect(env[ENV.samlSigningKeyId]).toEqual(signsSaml(op) ? getAtt(samlKeyId) : undefined);
       expect(env[ENV.pepperSecretId]).toEqual(op.access.secrets?.includes('pepper') ? { Ref: pepperId } : undefined);
+      const webhookSecrets = op.access.secrets?.some((secret) => secret.startsWith('webhook'));
+      expect(env[ENV.webhookSecretPrefix]).toEqual(webhookSecrets ? 'latchkey/dev/webhook/' : undefined);
       const published = env[ENV.publishedKeyIds];
       if (!op.access.keys) expect(published).toBeUndefined();
       else if (keyIds.length === 1) expect(published).toEqual(getAtt(keyIds[0]!));
@@ -120,7 +158,8 @@ describe('signing key context', () => {
   it('defaults the active key to the last name, and accepts a JSON array', () => {
     const { resources, template } = buildStack({ signingKeys: '["a","b"]' });
     template.hasOutput('SigningKeyArn', { Value: getAtt(keyIdByAlias(resources, 'alias/latchkey-dev-signing-b')) });
-    template.resourceCountIs('AWS::KMS::Key', 2);
+    // Two token signing keys, and the SAML key.
+    template.resourceCountIs('AWS::KMS::Key', 3);
   });
 });
 
@@ -128,5 +167,21 @@ describe('route table checks', () => {
   it('rejects two operations on one route', () => {
     const twice = [...operations, { ...operations[0]!, name: 'copy' }];
     expect(() => buildStack({}, { operations: twice })).toThrow(/declared by both/);
+  });
+});
+
+describe('the enrichment webhook function (DA-7)', () => {
+  const { template, resources } = buildStack();
+  const fn = operationFunctions(resources).get('enrichment-webhook')!;
+
+  it('is invoke-only, named by the EnrichmentWebhookFunctionArn output, and reads webhook secrets only', () => {
+    template.hasOutput('EnrichmentWebhookFunctionArn', { Value: getAtt(fn.id) });
+    expect(ofType(resources, 'AWS::ApiGatewayV2::Integration').map(([, i]) => i.Properties.IntegrationUri)).not.toContainEqual(getAtt(fn.id));
+    const actions = actionsOf(functionStatements(resources, fn.resource)).filter((a) => DATA_SERVICES.test(a));
+    expect(actions).toEqual(['secretsmanager:GetSecretValue']);
+  });
+
+  it('refuses an enrichmentLambdaArns entry that is not a Lambda function ARN', () => {
+    expect(() => buildStack({ enrichmentLambdaArns: 'arn:aws:s3:::bucket' })).toThrow(/enrichmentLambdaArns: arn:aws:s3:::bucket is not a Lambda function ARN/);
   });
 });

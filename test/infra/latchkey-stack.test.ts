@@ -55,7 +55,8 @@ describe('functions and routes, from the route table', () => {
     dev.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     dev.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     const integrations = ofType(dev.resources, 'AWS::ApiGatewayV2::Integration');
-    expect(integrations).toHaveLength(operations.length);
+    // Operations without routes (invoke-only, such as bootstrap) have no integration.
+    expect(integrations).toHaveLength(operations.filter((op) => op.routes.length > 0).length);
     for (const [, integration] of integrations) {
       expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
     }
@@ -74,6 +75,29 @@ describe('functions and routes, from the route table', () => {
     const groups = ofType(dev.resources, 'AWS::Logs::LogGroup');
     expect(groups).toHaveLength(operations.length + 1); // one per function + API access logs
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+});
+
+describe('the bootstrap function (PL-5)', () => {
+  const bootstrap = operations.find((op) => op.name === 'bootstrap')!;
+  const fn = operationFunctions(dev.resources).get('bootstrap')!;
+
+  it('exists with no route and no integration', () => {
+    expect(bootstrap.routes).toEqual([]);
+    for (const [, integration] of ofType(dev.resources, 'AWS::ApiGatewayV2::Integration')) {
+      expect(integration.Properties.IntegrationUri).not.toEqual({ 'Fn::GetAtt': [fn.id, 'Arn'] });
+    }
+  });
+
+  it('cannot be invoked by API Gateway or any other service: no resource policy names it', () => {
+    const permissions = ofType(dev.resources, 'AWS::Lambda::Permission').map(([, p]) => p.Properties);
+    // The check below must be able to fail: routed functions do have API Gateway permissions.
+    expect(permissions.some((p) => p.Principal === 'apigateway.amazonaws.com')).toBe(true);
+    expect(permissions.filter((p) => JSON.stringify(p.FunctionName).includes(fn.id))).toEqual([]);
+  });
+
+  it('is named by the BootstrapFunctionName output', () => {
+    dev.template.hasOutput('BootstrapFunctionName', { Value: { Ref: fn.id } });
   });
 });
 
@@ -111,7 +135,8 @@ describe('state', () => {
   });
 
   it('has a P-256 signing key per name with its alias', () => {
-    dev.template.resourceCountIs('AWS::KMS::Key', 1);
+    // One token signing key, and the SAML key (see saml-and-mtls.test.ts).
+    dev.template.resourceCountIs('AWS::KMS::Key', 2);
     dev.template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
     dev.template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/latchkey-dev-signing-primary' });
     prod.template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/latchkey-prod-signing-primary' });

@@ -50,7 +50,7 @@ describe('environment isolation', () => {
     for (const route of managementRoutes) {
       const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(parameters[name] ?? `${name}-of-b`));
       const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? (BODIES[route.operation] ?? { name: 'from A' }) : undefined;
-      const answer = await asA[route.method.toLowerCase() as 'get'](path, body);
+      const answer = await (asA[route.method.toLowerCase() as 'post'] as (path: string, body?: unknown) => ReturnType<typeof asA.post>)(path, body);
       const text = JSON.stringify(answer.body ?? '');
       expect(answer.status, `${route.method} ${path}`).toBeLessThan(500);
       expect(text, `${route.method} ${path} leaked B`).not.toContain(victim.environmentId);

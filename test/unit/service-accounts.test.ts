@@ -14,6 +14,7 @@ import {
 import { updateEnvironment } from '../../src/domain/environments';
 import type { TokenSigner } from '../../src/domain/ports';
 import { MemoryStore, plainHasher } from '../support/memory-store';
+import { MemoryTokenStore } from '../support/memory-token-store';
 
 const ISSUER = 'https://id.example.test';
 let now = Date.parse('2026-01-01T00:00:00Z');
@@ -21,13 +22,13 @@ const signer: TokenSigner = { sign: async (claims) => `signed.${Buffer.from(JSON
 
 describe('service accounts and their tokens (domain)', () => {
   let store: MemoryStore;
-  let deps: { store: MemoryStore; hasher: typeof plainHasher; now: () => number; issuer: string; signer: TokenSigner };
+  let deps: { store: MemoryStore; hasher: typeof plainHasher; now: () => number; issuer: string; signer: TokenSigner; opaqueTokens: MemoryTokenStore };
   let admin: Caller;
 
   beforeEach(async () => {
     store = new MemoryStore();
     now = Date.parse('2026-01-01T00:00:00Z');
-    deps = { store, hasher: plainHasher, now: () => now, issuer: ISSUER, signer };
+    deps = { store, hasher: plainHasher, now: () => now, issuer: ISSUER, signer, opaqueTokens: new MemoryTokenStore(store) };
     const { environment, admin: account } = await bootstrapEnvironment(deps, { tenantName: 'Acme', environmentName: 'prod' });
     admin = { tenantId: environment.tenantId, environmentId: environment.id, accountId: account.id, permissions: account.grants };
     await createResource(deps, admin, { key: 'orders', permissions: ['orders.read', 'orders.write'], audience: 'https://orders.example.test' });

@@ -9,6 +9,8 @@
  * | environment      | ENV#{id}          | ENVIRONMENT               |
  * | resource         | ENV#{envId}       | RESOURCE#{key}            |
  * | service account  | ENV#{envId}       | SERVICE_ACCOUNT#{id}      |
+ * | OIDC/SAML client | ENV#{envId}       | CLIENT#{id}               |
+ * | used assertion   | ENV#{envId}       | JTI#{clientId}#{jti}      | (expiresAt: the assertion's exp)
  * | personal access token | ENV#{envId}  | PAT#{accountId}#{patId}   |  (TTL `expiresAt`)
  * | opaque access token   | ENV#{envId}  | OPAQUE_TOKEN#{jti}        |  (TTL `expiresAt`)
  * | revoked JWT           | ENV#{envId}  | REVOKED#{jti}             |  (TTL `expiresAt`: the JWT's `exp`)
@@ -26,6 +28,8 @@ export const keys = {
   environment: (id: string): Key => ({ pk: `ENV#${id}`, sk: 'ENVIRONMENT' }),
   resource: (environmentId: string, key: string): Key => ({ pk: `ENV#${environmentId}`, sk: `RESOURCE#${key}` }),
   serviceAccount: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `SERVICE_ACCOUNT#${id}` }),
+  client: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `CLIENT#${id}` }),
+  assertionId: (environmentId: string, clientId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `JTI#${clientId}#${jti}` }),
   /** Under the owner's ID, so an account's tokens are one key-prefix query. */
   personalAccessToken: (environmentId: string, accountId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `PAT#${accountId}#${id}` }),
   opaqueToken: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `OPAQUE_TOKEN#${jti}` }),
@@ -48,6 +52,7 @@ export const keys = {
 export const SK_PREFIX = {
   resource: 'RESOURCE#',
   serviceAccount: 'SERVICE_ACCOUNT#',
+  client: 'CLIENT#',
   personalAccessTokensOf: (accountId: string) => `PAT#${accountId}#`,
   application: 'APPLICATION#',
   idpConnection: 'IDP_CONNECTION#',

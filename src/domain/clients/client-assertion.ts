@@ -1,7 +1,7 @@
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { InvalidClient } from '../errors';
 import type { Clock } from '../ports';
-import type { StoredOidcClient } from './model';
+import { ASSERTION_ALGORITHMS, type StoredOidcClient } from './model';
 
 /**
  * `private_key_jwt` client authentication (RFC 7523 §2.2 and §3, OpenID Connect Core §9).
@@ -17,7 +17,6 @@ import type { StoredOidcClient } from './model';
  *    recorded by a conditional write on a deterministic key, so two concurrent uses cannot both win.
  */
 
-export const ASSERTION_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 export const CLOCK_TOLERANCE_SECONDS = 30;

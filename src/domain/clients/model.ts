@@ -20,6 +20,9 @@ export type PromptValue = (typeof PROMPT_VALUES)[number];
 export const NAME_ID_TYPES = ['email', 'phone_number', 'username', 'external_user_id'] as const;
 export type NameIdType = (typeof NAME_ID_TYPES)[number];
 
+/** JWS algorithms accepted for `private_key_jwt` assertions: asymmetric only, never `none` or HMAC. */
+export const ASSERTION_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
 /** A public JSON Web Key as a client registers it (RFC 7517); only public members are kept. */
 export type ClientJwk = Readonly<Record<string, unknown>> & { readonly kty: string };
 

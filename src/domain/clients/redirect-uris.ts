@@ -25,7 +25,7 @@ export function redirectUriProblem(uri: string, clientType: ClientType): string 
   if (uri.includes('*')) return `"${uri}" contains a wildcard; register every redirect URI exactly`;
   const url = parseAbsolute(uri);
   if (!url) return `"${uri}" is not an absolute URI`;
-  if (uri.includes('#')) return `"${uri}" has a fragment; redirect URIs must not contain "#"`;
+  if (uri.includes('#')) return `"${uri}" has a fragment ("#…"), which is not allowed`;
   if (url.username || url.password) return `"${uri}" carries a user name or password`;
   const scheme = url.protocol.slice(0, -1).toLowerCase();
   if (scheme === 'https') return url.hostname ? undefined : `"${uri}" has no host`;

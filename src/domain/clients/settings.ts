@@ -3,9 +3,8 @@ import { LATCHKEY_RESOURCE_KEY } from '../builtin-resource';
 import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from '../environments';
 import { InvalidRequest, type FieldProblem } from '../errors';
 import type { ResourceStore } from '../ports';
-import { ASSERTION_ALGORITHMS } from './client-assertion';
 import { certificateThumbprint, parseRegisteredCertificate } from './certificates';
-import type { ClientJwk, OidcClientSettings } from './model';
+import { ASSERTION_ALGORITHMS, type ClientJwk, type OidcClientSettings } from './model';
 import { checkRedirectUris, webUrlProblem } from './redirect-uris';
 
 /**
@@ -56,6 +55,13 @@ export const ID_TOKEN_CLAIMS: ReadonlySet<string> = new Set([
   'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'address', 'updated_at',
 ]);
 
+/** Every setting an owner chooses; nothing else (IDs, secret, timestamps) is read from or written by a change. */
+export const SETTING_FIELDS: readonly (keyof OidcClientSettings)[] = [
+  'name', 'description', 'redirectUris', 'clientType', 'thirdParty', 'authMethod', 'jwks', 'jwksUri', 'tlsClientCertificate',
+  'tokenBinding', 'pkce', 'resources', 'idTokenClaims', 'promptValues', 'accessTokenTtlSeconds', 'refreshTokenTtlSeconds',
+  'maxRefreshSeconds', 'consentRedirectUris', 'accessValiditySeconds', 'scopes',
+];
+
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const METHOD_SETTINGS = { private_key_jwt: ['jwks', 'jwksUri'], self_signed_tls_client_auth: ['tlsClientCertificate', 'tokenBinding'] } as const;
@@ -68,7 +74,7 @@ export interface ResolvedSettings extends OidcClientSettings {
 }
 
 export interface SettingsDeps {
-  readonly store: ResourceStore;
+  readonly resources: ResourceStore;
   readonly now: () => number;
 }
 
@@ -79,9 +85,10 @@ export async function resolveSettings(
   current: OidcClientSettings | undefined,
   input: OidcClientInput,
 ): Promise<ResolvedSettings> {
-  const merged: Record<string, unknown> = { ...CLIENT_DEFAULTS, ...current };
+  const merged: Record<string, unknown> = { ...CLIENT_DEFAULTS };
+  for (const field of SETTING_FIELDS) if (current?.[field] !== undefined) merged[field] = current[field];
   for (const [field, value] of Object.entries(input)) {
-    if (value === undefined) continue;
+    if (value === undefined || !SETTING_FIELDS.includes(field as keyof OidcClientSettings)) continue;
     if (value === null) delete merged[field];
     else merged[field] = value;
   }
@@ -174,7 +181,7 @@ function jwkProblem(key: ClientJwk): string | undefined {
 async function checkResources(deps: SettingsDeps, environmentId: string, settings: OidcClientSettings): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
   const keys = settings.resources.map((entry) => entry.resource);
-  const found = new Set((await deps.store.getResources(environmentId, keys.filter((key) => key !== LATCHKEY_RESOURCE_KEY))).map((r) => r.key));
+  const found = new Set((await deps.resources.getResources(environmentId, keys.filter((key) => key !== LATCHKEY_RESOURCE_KEY))).map((r) => r.key));
   const seen = new Set<string>();
   settings.resources.forEach((entry, index) => {
     const path = `resources.${index}`;

@@ -1,0 +1,196 @@
+/**
+ * `npm run bootstrap -- --stage prod --tenant "Acme" --environment prod` (PL-5): creates a tenant
+ * (or adds to an existing one with `--tenant-id`), an environment and its first administrator in a
+ * deployed stack, by invoking the stack's bootstrap function with your AWS credentials, and prints
+ * the administrator's client secret once.
+ *
+ * The function has no HTTP route: invoking it needs `lambda:InvokeFunction` on it (IAM). Which
+ * function: `--function-name` (the stack output `BootstrapFunctionName`), else it is found in the
+ * stack `Latchkey-<stage>` by its tags, which needs `lambda:ListFunctions` and `lambda:ListTags`.
+ * Region and credentials come from the usual AWS environment (`AWS_PROFILE`, `AWS_REGION`) or `--region`.
+ */
+import { InvokeCommand, LambdaClient, ListTagsCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { findOperation } from '../lib/routes';
+
+export interface BootstrapInput {
+  readonly tenantName: string;
+  readonly tenantId?: string;
+  readonly environmentName: string;
+  readonly adminName?: string;
+}
+
+export interface BootstrapCommand {
+  readonly stackName: string;
+  readonly functionName?: string;
+  readonly region?: string;
+  readonly input: BootstrapInput;
+}
+
+export interface BootstrapResult {
+  readonly tenantId: string;
+  readonly environmentId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** A mistake in the command line: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: npm run bootstrap -- --tenant <name> --environment <name> [options]
+
+  --tenant <name>          tenant name (also for an existing tenant)
+  --environment <name>     name of the new environment, e.g. prod
+  --tenant-id <ten_...>    add the environment to this existing tenant
+  --admin-name <name>      name of the administrator service account (default "Administrator")
+  --stage <stage>          stage of the deployed stack Latchkey-<stage> (default dev)
+  --function-name <name>   the bootstrap function (stack output BootstrapFunctionName); found by tags if omitted
+  --region <region>        AWS region (default: from the AWS environment)
+  --help                   show this help`;
+
+/** The operation whose function this command invokes (tagged `latchkey:operation=bootstrap`). */
+const OPERATION = findOperation('bootstrap').name;
+
+export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        tenant: { type: 'string' },
+        environment: { type: 'string' },
+        'tenant-id': { type: 'string' },
+        'admin-name': { type: 'string' },
+        stage: { type: 'string', default: 'dev' },
+        'function-name': { type: 'string' },
+        region: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+
+  const required = (flag: 'tenant' | 'environment'): string => {
+    const value = values[flag]?.trim();
+    if (!value) throw new UsageError(`--${flag} is required`);
+    return value;
+  };
+  const tenantName = required('tenant');
+  const environmentName = required('environment');
+  const stage = values.stage;
+  // The same rule as the CDK app's `stage` context, so the stack name is one that can exist.
+  if (!/^[a-z][a-z0-9-]{0,20}$/.test(stage)) throw new UsageError(`--stage must be a lowercase name such as dev or prod, not "${stage}"`);
+  const tenantId = values['tenant-id']?.trim();
+  if (tenantId !== undefined && !/^ten_[a-z2-7]{26}$/.test(tenantId)) {
+    throw new UsageError(`--tenant-id must be a tenant ID (ten_ and 26 characters a-z, 2-7), not "${tenantId}"`);
+  }
+  const adminName = values['admin-name']?.trim();
+  if (adminName === '') throw new UsageError('--admin-name must not be empty');
+
+  return {
+    stackName: `Latchkey-${stage}`,
+    ...(values['function-name'] ? { functionName: values['function-name'] } : {}),
+    ...(values.region ? { region: values.region } : {}),
+    input: { tenantName, environmentName, ...(tenantId ? { tenantId } : {}), ...(adminName ? { adminName } : {}) },
+  };
+}
+
+/**
+ * The bootstrap function of a stack: CloudFormation names a stack's functions `<stack>-...` and tags
+ * them with `aws:cloudformation:stack-name`; Latchkey tags each with its operation.
+ */
+export async function findBootstrapFunction(lambda: LambdaClient, stackName: string): Promise<string> {
+  const { OPERATION_TAG } = await import('../lib/constructs/latchkey-function');
+  const candidates: { name: string; arn: string }[] = [];
+  for await (const page of paginateListFunctions({ client: lambda }, {})) {
+    for (const fn of page.Functions ?? []) {
+      if (fn.FunctionName?.startsWith(`${stackName}-`) && fn.FunctionArn) candidates.push({ name: fn.FunctionName, arn: fn.FunctionArn });
+    }
+  }
+  // The generated name usually contains the construct id: check those first.
+  candidates.sort((a, b) => Number(/bootstrap/i.test(b.name)) - Number(/bootstrap/i.test(a.name)));
+  for (const candidate of candidates) {
+    const { Tags: tags = {} } = await lambda.send(new ListTagsCommand({ Resource: candidate.arn }));
+    if (tags[OPERATION_TAG] === OPERATION && tags['aws:cloudformation:stack-name'] === stackName) return candidate.name;
+  }
+  throw new Error(
+    `no bootstrap function found in stack ${stackName} (region ${await lambda.config.region()}). ` +
+      'Is the stack deployed there? Or pass --function-name with its BootstrapFunctionName output.',
+  );
+}
+
+export async function invokeBootstrap(lambda: LambdaClient, functionName: string, input: BootstrapInput): Promise<BootstrapResult> {
+  const response = await lambda.send(
+    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(input)) }),
+  );
+  const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
+  const payload = parseJson(text);
+  if (response.FunctionError) {
+    const message = typeof payload?.errorMessage === 'string' ? payload.errorMessage : text || response.FunctionError;
+    throw new Error(`the bootstrap function refused: ${message}`);
+  }
+  const fields = ['tenantId', 'environmentId', 'clientId', 'clientSecret'] as const;
+  if (!payload || !fields.every((field) => typeof payload[field] === 'string')) {
+    throw new Error(`the bootstrap function answered something unexpected; is ${functionName} Latchkey's bootstrap function?`);
+  }
+  return payload as unknown as BootstrapResult;
+}
+
+/** What the operator sees: the credentials once, and why to store the secret now. */
+export function formatCredentials(result: BootstrapResult, input: BootstrapInput): string {
+  return `
+Environment "${input.environmentName}" of tenant "${input.tenantName}" is ready.
+
+  Tenant ID        ${result.tenantId}
+  Environment ID   ${result.environmentId}
+  Client ID        ${result.clientId}
+  Client secret    ${result.clientSecret}
+
+Store the client secret now (in a password manager or a secrets store). Latchkey keeps only a keyed
+hash of it and cannot show it again; this administrator can reset it through the management API.
+
+Get a management API token (the stack output Issuer is the base URL):
+  curl -s <Issuer>/oauth/v2/token -u '<client ID>:<client secret>' -d grant_type=client_credentials
+`;
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let command;
+  try {
+    command = parseBootstrapArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const lambda = new LambdaClient(command.region ? { region: command.region } : {});
+  try {
+    const functionName = command.functionName ?? (await findBootstrapFunction(lambda, command.stackName));
+    const result = await invokeBootstrap(lambda, functionName, command.input);
+    process.stdout.write(formatCredentials(result, command.input));
+  } catch (error) {
+    console.error(`bootstrap failed: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { applicationStore, clock, idpConnectionStore } from '../../src/adapters/from-environment';
+import { createIdpConnection } from '../../src/domain/idp-connections';
+import { json } from '../../src/http/handler';
+import { managementHandler } from '../../src/http/management';
+import { jsonBody } from '../../src/http/request';
+import { name } from '../../src/http/schemas';
+
+const body = z.object({
+  type: z.literal('delegated', { message: 'must be "delegated"' }),
+  name: name.optional(),
+  enabled: z.boolean().optional(),
+  applicationIds: z.array(z.string().max(64)).max(100).optional(),
+}).strict();
+
+/** `POST /v1/idp-connections`: at most one `delegated` connection per environment (409 for a second). */
+export const handler = managementHandler(async (event, caller) =>
+  json(201, await createIdpConnection({ connections: idpConnectionStore(), applications: applicationStore(), now: clock }, caller, jsonBody(event, body))),
+);

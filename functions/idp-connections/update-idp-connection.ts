@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { applicationStore, clock, idpConnectionStore } from '../../src/adapters/from-environment';
+import { updateIdpConnection } from '../../src/domain/idp-connections';
+import { json } from '../../src/http/handler';
+import { managementHandler, pathParameter } from '../../src/http/management';
+import { jsonBody } from '../../src/http/request';
+import { name } from '../../src/http/schemas';
+
+const body = z.object({
+  name: name.optional(),
+  enabled: z.boolean().optional(),
+  applicationIds: z.array(z.string().max(64)).max(100).optional(),
+}).strict().refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, enabled, applicationIds');
+
+/** `PATCH /v1/idp-connections/{id}`: rename, enable or disable, and replace the assigned applications. */
+export const handler = managementHandler(async (event, caller) =>
+  json(
+    200,
+    await updateIdpConnection({ connections: idpConnectionStore(), applications: applicationStore(), now: clock }, caller, pathParameter(event, 'id'), jsonBody(event, body)),
+  ),
+);

@@ -1,0 +1,28 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { clock, issuer, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
+import { InvalidRequest } from '../../src/domain/errors';
+import { revoke } from '../../src/domain/revocation';
+import { authenticateServiceAccountClient } from '../../src/domain/service-account-tokens';
+import { readClientSecret } from '../../src/http/client-credentials';
+import { httpHandler } from '../../src/http/handler';
+import { metrics } from '../../src/http/observability';
+import { formBody } from '../../src/http/request';
+import { verifyLatchkeyJwt } from '../../src/http/token-verifier';
+
+const deps = { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer(), verifyJwt: verifyLatchkeyJwt };
+
+/**
+ * `POST /oauth/v2/revoke` (RFC 7009, MU-6): revokes an opaque token or PAT at once, and a JWT by its
+ * `jti` until it expires. Answers 200 with no body, also for tokens it does not know (§2.2).
+ */
+export const handler = httpHandler({ errors: 'oauth', metrics: 'Revocations' }, async (event) => {
+  const form = formBody(event);
+  const client = readClientSecret(event, form);
+  const caller = await authenticateServiceAccountClient(deps, client.clientId, client.clientSecret, client.method === 'client_secret_basic');
+  const token = form.get('token');
+  if (!token) throw new InvalidRequest('token is required');
+  const hint = form.get('token_type_hint');
+  const revoked = await revoke(deps, caller, token, hint || undefined);
+  metrics.addMetric('TokensRevoked', MetricUnit.Count, revoked ? 1 : 0);
+  return { statusCode: 200 };
+});

@@ -1,0 +1,95 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { IdpConnection, IdpConnectionStore, IdpConnectionType } from '../../domain/idp-connections';
+import { keys, SK_PREFIX, toRecord } from './items';
+import { RecordIo } from './record-io';
+
+/**
+ * IDP connections, keyed by type (`IDP_CONNECTION#delegated`): the conditional put on that one key
+ * is what allows a single delegated connection per environment. Changes and deletes are conditional
+ * on the ID the caller named, so they never touch a connection that replaced it meanwhile.
+ * The item's `type` attribute is the record kind (as on every item), so the connection's own type is
+ * stored as `connectionType`.
+ */
+export class DynamoDbIdpConnectionStore implements IdpConnectionStore {
+  private readonly io: RecordIo;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.io = new RecordIo(client, tableName);
+  }
+
+  createIdpConnection(connection: IdpConnection): Promise<void> {
+    return this.io.putNew(
+      keys.idpConnection(connection.environmentId, connection.type),
+      'idp-connection',
+      toItem(connection),
+      `this environment already has a ${connection.type} IDP connection; change that one instead`,
+    );
+  }
+
+  async listIdpConnections(environmentId: string): Promise<IdpConnection[]> {
+    return (await this.io.all<StoredConnection>(`ENV#${environmentId}`, SK_PREFIX.idpConnection)).map(fromItem);
+  }
+
+  async getIdpConnectionByType(environmentId: string, type: IdpConnectionType): Promise<IdpConnection | undefined> {
+    const stored = await this.io.get<StoredConnection>(keys.idpConnection(environmentId, type));
+    return stored && fromItem(stored);
+  }
+
+  async updateIdpConnection(
+    environmentId: string,
+    connection: Pick<IdpConnection, 'id' | 'type'>,
+    changes: Partial<Pick<IdpConnection, 'name' | 'enabled' | 'applicationIds'>> & { updatedAt: string },
+  ): Promise<IdpConnection | undefined> {
+    const entries = Object.entries(changes).filter(([, value]) => value !== undefined);
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.idpConnection(environmentId, connection.type),
+          UpdateExpression: `SET ${entries.map((_, index) => `#a${index} = :v${index}`).join(', ')}`,
+          ConditionExpression: '#id = :id',
+          ExpressionAttributeNames: { '#id': 'id', ...Object.fromEntries(entries.map(([name], index) => [`#a${index}`, name])) },
+          ExpressionAttributeValues: { ':id': connection.id, ...Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const stored = toRecord<StoredConnection>(Attributes);
+      return stored && fromItem(stored);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async deleteIdpConnection(environmentId: string, connection: Pick<IdpConnection, 'id' | 'type'>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.idpConnection(environmentId, connection.type),
+          ConditionExpression: '#id = :id',
+          ExpressionAttributeNames: { '#id': 'id' },
+          ExpressionAttributeValues: { ':id': connection.id },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+type StoredConnection = Omit<IdpConnection, 'type'> & { connectionType: IdpConnectionType };
+
+function toItem({ type, ...rest }: IdpConnection): StoredConnection {
+  return { ...rest, connectionType: type };
+}
+
+function fromItem({ connectionType, ...rest }: StoredConnection): IdpConnection {
+  return { ...rest, type: connectionType };
+}

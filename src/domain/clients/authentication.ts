@@ -1,0 +1,82 @@
+import { InvalidClient } from '../errors';
+import { isId, parseClientId } from '../ids';
+import type { Environment } from '../model';
+import type { Clock, EnvironmentStore, SecretHasher } from '../ports';
+import { secretMatches, sameDigest } from '../secrets';
+import { presentedThumbprint } from './certificates';
+import { verifyClientAssertion, type AssertionDeps } from './client-assertion';
+import type { AuthMethod, StoredOidcClient } from './model';
+import type { ClientStore } from './ports';
+
+/**
+ * Authentication of an OIDC client at the token endpoint (CL-3).
+ *
+ * Rules, in the order they are checked (every failure is `invalid_client`; the log gets the reason):
+ * 1. The client ID names an OIDC client (`cl_…@env_…`) of an existing environment.
+ * 2. The client authenticates with the one method it is registered for (RFC 7591
+ *    `token_endpoint_auth_method`); another method, even a valid one, is refused.
+ * 3. `client_secret_basic`/`client_secret_post`: the secret matches its keyed hash (current, or the
+ *    previous one during a rotation's grace period), compared in constant time.
+ * 4. `private_key_jwt`: the assertion passes `client-assertion.ts`.
+ * 5. `self_signed_tls_client_auth`: the TLS client certificate API Gateway passes in the request
+ *    context has the registered certificate's SHA-256 thumbprint (RFC 8705 §2.2).
+ */
+
+export type PresentedClientCredentials =
+  | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly clientId: string; readonly clientSecret: string }
+  | { readonly method: 'private_key_jwt'; readonly clientId: string; readonly assertion: string }
+  | { readonly method: 'self_signed_tls_client_auth'; readonly clientId: string; readonly certificatePem?: string };
+
+export interface ClientAuthenticationDeps extends AssertionDeps {
+  readonly clients: ClientStore;
+  readonly environments: EnvironmentStore;
+  readonly hasher: SecretHasher;
+  readonly now: Clock;
+}
+
+export interface AuthenticatedClient {
+  readonly client: StoredOidcClient;
+  readonly environment: Environment;
+  /** `x5t#S256` of the certificate the client authenticated with, for mutual-TLS clients. */
+  readonly certificateThumbprint?: string;
+}
+
+/** Whether a client ID names a registry client rather than a service account. */
+export function isRegistryClientId(clientId: string): boolean {
+  const parsed = parseClientId(clientId);
+  return parsed !== undefined && isId(parsed.principalId, 'cl');
+}
+
+export async function authenticateClient(deps: ClientAuthenticationDeps, presented: PresentedClientCredentials): Promise<AuthenticatedClient> {
+  const refuse = (reason: string) => new InvalidClient(reason, presented.method === 'client_secret_basic');
+  const parsed = parseClientId(presented.clientId);
+  if (!parsed || !isId(parsed.principalId, 'cl')) throw refuse('client ID is not a Latchkey client ID');
+  const [client, environment] = await Promise.all([
+    deps.clients.getClient(parsed.environmentId, parsed.principalId),
+    deps.environments.getEnvironment(parsed.environmentId),
+  ]);
+  if (!client || client.protocol !== 'oidc' || !environment) throw refuse(`no OIDC client ${parsed.principalId} in ${parsed.environmentId}`);
+  if (presented.method !== client.authMethod) throw refuse(`client ${client.id} authenticates with ${client.authMethod}, not ${presented.method}`);
+
+  switch (presented.method) {
+    case 'client_secret_basic':
+    case 'client_secret_post':
+      if (!(await secretMatches(deps.hasher, presented.clientSecret, client.secret, Math.floor(deps.now() / 1000)))) {
+        throw refuse(`wrong secret for client ${client.id}`);
+      }
+      return { client, environment };
+    case 'private_key_jwt':
+      await verifyClientAssertion(deps, client, presented.assertion);
+      return { client, environment };
+    case 'self_signed_tls_client_auth': {
+      const thumbprint = presentedThumbprint(presented.certificatePem);
+      if (!thumbprint) throw refuse(`client ${client.id} presented no readable TLS client certificate`);
+      if (!client.tlsCertificateThumbprint || !sameDigest(thumbprint, client.tlsCertificateThumbprint)) {
+        throw refuse(`client ${client.id} presented a certificate other than the registered one`);
+      }
+      return { client, environment, certificateThumbprint: thumbprint };
+    }
+    default:
+      throw refuse(`unsupported method ${(presented as { method: AuthMethod }).method}`);
+  }
+}

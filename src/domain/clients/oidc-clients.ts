@@ -1,0 +1,114 @@
+import { InvalidRequest, NotFound } from '../errors';
+import { formatClientId, newId } from '../ids';
+import { requirePermission, type Caller } from '../caller';
+import { generateClientSecret, MAX_GRACE_PERIOD_SECONDS, rotatedHashes } from '../secrets';
+import type { OidcClient, OidcClientSettings, StoredOidcClient } from './model';
+import { loadClient, requireApplication, timestamp, type ClientRegistryDeps } from './registry';
+import { resolveSettings, type OidcClientInput } from './settings';
+
+/**
+ * OIDC clients of an application (CL-1, CL-2): create, read, list, update, delete, rotate the
+ * secret. The client ID is generated and never changes; the secret is generated, shown once, and
+ * stored as a keyed hash only.
+ */
+
+export interface WithClientSecret {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Optional settings a change can remove; the store is told to remove them, not to keep them. */
+const REMOVABLE = ['description', 'jwks', 'jwksUri', 'tlsClientCertificate', 'tlsCertificateThumbprint'] as const;
+
+/** What callers see: never the secret's hashes. */
+export function oidcClientView(client: StoredOidcClient): OidcClient {
+  const { secret: _secret, tlsCertificateThumbprint: _thumbprint, ...view } = client;
+  return view;
+}
+
+export async function createOidcClient(
+  deps: ClientRegistryDeps,
+  caller: Caller,
+  applicationId: string,
+  input: OidcClientInput,
+): Promise<OidcClient & WithClientSecret> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  await requireApplication(deps, caller, applicationId);
+  const settings = await resolveSettings(deps, caller.environmentId, undefined, input);
+  const id = newId('cl');
+  const { secret, hash } = await generateClientSecret(deps.hasher);
+  const now = timestamp(deps.now);
+  const client: StoredOidcClient = {
+    ...settings,
+    id,
+    clientId: formatClientId(id, caller.environmentId),
+    applicationId,
+    environmentId: caller.environmentId,
+    tenantId: caller.tenantId,
+    protocol: 'oidc',
+    secret: { current: hash },
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.clients.createClient(client);
+  return { ...oidcClientView(client), clientSecret: secret };
+}
+
+export async function listOidcClients(deps: ClientRegistryDeps, caller: Caller, applicationId: string): Promise<{ items: OidcClient[] }> {
+  requirePermission(caller, 'APPLICATIONS_READ');
+  await requireApplication(deps, caller, applicationId);
+  const clients = (await deps.clients.listClients(caller.environmentId, applicationId, 'oidc')) as StoredOidcClient[];
+  return { items: clients.map(oidcClientView) };
+}
+
+export async function getOidcClient(deps: ClientRegistryDeps, caller: Caller, applicationId: string, clientRef: string): Promise<OidcClient> {
+  requirePermission(caller, 'APPLICATIONS_READ');
+  return oidcClientView(await loadClient(deps, caller, applicationId, clientRef, 'oidc'));
+}
+
+export async function updateOidcClient(
+  deps: ClientRegistryDeps,
+  caller: Caller,
+  applicationId: string,
+  clientRef: string,
+  input: OidcClientInput,
+): Promise<OidcClient> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  const current = await loadClient(deps, caller, applicationId, clientRef, 'oidc');
+  const settings: Record<string, unknown> = { ...(await resolveSettings(deps, caller.environmentId, current as OidcClientSettings, input)) };
+  for (const field of REMOVABLE) settings[field] ??= null;
+  const updated = await deps.clients.updateClient(caller.environmentId, current.id, { ...settings, updatedAt: timestamp(deps.now) });
+  if (!updated) throw new NotFound(`OIDC client "${clientRef}"`);
+  return oidcClientView(updated as StoredOidcClient);
+}
+
+export async function deleteOidcClient(deps: ClientRegistryDeps, caller: Caller, applicationId: string, clientRef: string): Promise<void> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  const client = await loadClient(deps, caller, applicationId, clientRef, 'oidc');
+  if (!(await deps.clients.deleteClient(caller.environmentId, client.id))) throw new NotFound(`OIDC client "${clientRef}"`);
+}
+
+/** CL-1: a new secret, shown once; the old one stops at once or after the grace period asked for. */
+export async function rotateOidcClientSecret(
+  deps: ClientRegistryDeps,
+  caller: Caller,
+  applicationId: string,
+  clientRef: string,
+  options: { gracePeriodSeconds?: number },
+): Promise<OidcClient & WithClientSecret> {
+  requirePermission(caller, 'APPLICATIONS_EDIT');
+  const grace = options.gracePeriodSeconds ?? 0;
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD_SECONDS) {
+    const message = `must be a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS}`;
+    throw new InvalidRequest(`gracePeriodSeconds ${message}`, { fields: [{ path: 'gracePeriodSeconds', message }] });
+  }
+  const client = await loadClient(deps, caller, applicationId, clientRef, 'oidc');
+  const { secret, hash } = await generateClientSecret(deps.hasher);
+  const nowMs = deps.now();
+  const updated = await deps.clients.updateClient(caller.environmentId, client.id, {
+    secret: rotatedHashes(client.secret, hash, grace, Math.floor(nowMs / 1000)),
+    updatedAt: new Date(nowMs).toISOString(),
+  });
+  if (!updated) throw new NotFound(`OIDC client "${clientRef}"`);
+  return { ...oidcClientView(updated as StoredOidcClient), clientSecret: secret };
+}

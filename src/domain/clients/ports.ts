@@ -1,0 +1,24 @@
+import type { AssertionReplayStore } from './client-assertion';
+import type { StoredClient } from './model';
+
+/** Storage of the client registry; one AWS implementation in `src/adapters/dynamodb/client-store.ts`. */
+export interface ClientStore extends AssertionReplayStore {
+  /** Fails with `Conflict` if the ID is taken. */
+  createClient(client: StoredClient): Promise<void>;
+  /** Strongly consistent: it gates authentication. */
+  getClient(environmentId: string, id: string): Promise<StoredClient | undefined>;
+  listClients(environmentId: string, applicationId: string, protocol: StoredClient['protocol']): Promise<StoredClient[]>;
+  /** Changes an existing client only; `null` removes an attribute; answers undefined when there is none. */
+  updateClient(environmentId: string, id: string, changes: Readonly<Record<string, unknown>>): Promise<StoredClient | undefined>;
+  deleteClient(environmentId: string, id: string): Promise<boolean>;
+}
+
+/** What the registry needs to know of applications: that one exists in the environment. */
+export interface ApplicationLookup {
+  getApplication(environmentId: string, applicationId: string): Promise<object | undefined>;
+}
+
+/** Issues Latchkey's SAML signing certificate (an X.509 certificate for the KMS RSA key, signed by it). */
+export interface SamlCertificateIssuer {
+  issue(request: { commonName: string; validDays: number; nowMs: number }): Promise<string>;
+}

@@ -1,0 +1,143 @@
+import { ApplicationNotFound, DelegationNotConfigured, InvalidRequest } from './errors';
+import { newId } from './ids';
+import { requirePermission, type Caller } from './caller';
+import type { ApplicationStore } from './applications';
+import type { IdpConnectionStore } from './idp-connections';
+import { findOrCreateEndUser, type EndUserStore } from './end-users';
+import { enrichClaims, type EnrichmentDeps } from './enrichment';
+import type { Clock, TokenSigner } from './ports';
+
+/**
+ * Delegated access tokens (DA-2 to DA-5): a trusted service account vouches for an end user that a
+ * third party authenticated, and gets a Latchkey end-user token for one of its applications.
+ *
+ * Rules, in the order they are checked (nothing is written before all of them pass):
+ * 1. The caller holds `GENERATE_DELEGATED_ACCESS_TOKEN` on `latchkey`; tenant and environment are the
+ *    caller's (from its token), never from the input.
+ * 2. The environment has a `delegated` IDP connection, it is enabled, the application exists and the
+ *    connection is assigned to it; each failing condition has its own error code.
+ * Then the user and profile are found or created (see end-users.ts), enrichment runs under the
+ * application's policy (see enrichment.ts) and the token is signed.
+ *
+ * Claims: `iss`, `sub` (user ID), `aud` (the application ID: the token is for that application's
+ * end user), `iat`, `exp` (the application's end-user token lifetime), `jti`, `subjectType`
+ * `EndUserAccount`, `tenantId`, `environmentId`, `applicationId`, `profileId`, `sessionId` (new for
+ * every generation), `name` (given, else known, else the email's local part, else the user ID),
+ * `email` when known, `extensions` when enrichment answered.
+ */
+
+export interface DelegatedTokenDeps {
+  readonly applications: Pick<ApplicationStore, 'getApplication'>;
+  readonly connections: Pick<IdpConnectionStore, 'getIdpConnectionByType'>;
+  readonly users: EndUserStore;
+  readonly signer: TokenSigner;
+  readonly enrichment: EnrichmentDeps;
+  readonly now: Clock;
+  readonly issuer: string;
+}
+
+export interface DelegatedTokenInput {
+  readonly applicationId: string;
+  /** The third party's ID for the end user: a UUID, text or a number. */
+  readonly subjectId: string | number;
+  readonly uniqueProfileIdentifier?: string | number;
+  readonly email?: string;
+  readonly name?: string;
+}
+
+export interface DelegatedToken {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresInSeconds: number;
+  /** The token's claims. */
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+/** Printable, no control characters; long enough for any third party's IDs. */
+const IDENTIFIER = /^[^\p{Cc}]{1,256}$/u;
+
+export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, caller: Caller, input: DelegatedTokenInput): Promise<DelegatedToken> {
+  requirePermission(caller, 'GENERATE_DELEGATED_ACCESS_TOKEN');
+  const subjectId = identifier('subjectId', input.subjectId);
+  const uniqueProfileIdentifier = input.uniqueProfileIdentifier === undefined ? undefined : identifier('uniqueProfileIdentifier', input.uniqueProfileIdentifier);
+  if (input.email !== undefined && !EMAIL.test(input.email)) throw invalid('email', 'is not an email address');
+  if (input.name !== undefined && (!input.name.trim() || input.name.length > 200)) throw invalid('name', 'must be 1 to 200 characters');
+
+  const { environmentId, tenantId } = caller;
+  const [connection, application] = await Promise.all([
+    deps.connections.getIdpConnectionByType(environmentId, 'delegated'),
+    deps.applications.getApplication(environmentId, input.applicationId),
+  ]);
+  if (!connection) {
+    throw new DelegationNotConfigured('idp_connection_missing', 'this environment has no delegated IDP connection; create one (POST /v1/idp-connections with type "delegated")');
+  }
+  if (!connection.enabled) throw new DelegationNotConfigured('idp_connection_disabled', `the delegated IDP connection "${connection.id}" is disabled`);
+  if (!application) throw new ApplicationNotFound(input.applicationId);
+  if (!connection.applicationIds.includes(application.id)) {
+    throw new DelegationNotConfigured('application_not_assigned', `the delegated IDP connection "${connection.id}" is not assigned to application "${application.id}"`);
+  }
+
+  const { user, profile } = await findOrCreateEndUser(
+    { users: deps.users, now: deps.now },
+    {
+      tenantId,
+      environmentId,
+      idpConnectionId: connection.id,
+      subjectId,
+      ...(uniqueProfileIdentifier !== undefined ? { uniqueProfileIdentifier } : {}),
+      ...(input.email !== undefined ? { email: input.email } : {}),
+      ...(input.name !== undefined ? { name: input.name } : {}),
+    },
+  );
+  const email = input.email ?? user.email;
+  const name = input.name ?? user.name ?? email?.slice(0, email.indexOf('@')) ?? user.id;
+  const sessionId = newId('ses');
+
+  const extensions = await enrichClaims(deps.enrichment, application, {
+    tenant_id: tenantId,
+    environment_id: environmentId,
+    application_id: application.id,
+    user_id: user.id,
+    external_subject_id: subjectId,
+    session_id: sessionId,
+    subject_type: 'EndUserAccount',
+    profile_id: profile.id,
+    name,
+    email: email ?? null,
+  });
+
+  const lifetime = application.endUserTokenTtlSeconds;
+  const iat = Math.floor(deps.now() / 1000);
+  const payload: Record<string, unknown> = {
+    iss: deps.issuer,
+    sub: user.id,
+    aud: application.id,
+    iat,
+    exp: iat + lifetime,
+    jti: newId('tok'),
+    subjectType: 'EndUserAccount',
+    tenantId,
+    environmentId,
+    applicationId: application.id,
+    profileId: profile.id,
+    sessionId,
+    name,
+    ...(email !== undefined ? { email } : {}),
+    ...(extensions !== undefined ? { extensions } : {}),
+  };
+  const accessToken = await deps.signer.sign(payload, { typ: 'at+jwt' });
+  return { accessToken, tokenType: 'Bearer', expiresInSeconds: lifetime, payload };
+}
+
+function identifier(field: string, value: string | number): string {
+  const text = typeof value === 'number' ? (Number.isSafeInteger(value) ? String(value) : '') : value;
+  if (!text.trim() || !IDENTIFIER.test(text)) {
+    throw invalid(field, 'must be a UUID, a non-empty text of at most 256 characters without control characters, or a whole number');
+  }
+  return text;
+}
+
+function invalid(path: string, message: string): InvalidRequest {
+  return new InvalidRequest(`${path} ${message}`, { fields: [{ path, message }] });
+}

@@ -1,0 +1,140 @@
+import { NotFound, InvalidRequest } from './errors';
+import { newId } from './ids';
+import { requirePermission, type Caller } from './caller';
+import type { Clock } from './ports';
+import type { Page } from './model';
+
+/**
+ * End users and their profiles (DA-4), created on the first delegated token for a subject.
+ *
+ * Rules this module enforces:
+ * - A user is found by (IDP connection, subject ID). The store claims that pair with a conditional
+ *   put of a deterministic key; concurrent first calls all claim it, one wins, the others read the
+ *   winner's user ID, so one subject is always one user.
+ * - A profile is found by (user, unique profile identifier), or is the user's one default profile;
+ *   created the same way, so concurrent calls share one profile.
+ * - A half-finished first call (the claim written, the user record not yet) is completed by
+ *   whichever call comes next: every create is "put if absent, else read the one there".
+ */
+
+export interface EndUser {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly tenantId: string;
+  readonly idpConnectionId: string;
+  readonly subjectId: string;
+  readonly email?: string;
+  readonly name?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Profile {
+  readonly id: string;
+  readonly userId: string;
+  readonly environmentId: string;
+  /** Absent on the user's default profile. */
+  readonly uniqueProfileIdentifier?: string;
+  readonly isDefault: boolean;
+  readonly createdAt: string;
+}
+
+export interface EndUserStore {
+  /** The user ID claimed for a subject, if any. */
+  findSubject(environmentId: string, idpConnectionId: string, subjectId: string): Promise<string | undefined>;
+  /** Claims the subject for `userId` unless someone has; answers the user ID that holds it. */
+  claimSubject(environmentId: string, idpConnectionId: string, subjectId: string, userId: string): Promise<string>;
+  /** Reads a user and one of its profiles in one round trip. */
+  getUserAndProfile(environmentId: string, userId: string, uniqueProfileIdentifier?: string): Promise<{ user?: EndUser; profile?: Profile }>;
+  /** Creates the user unless it exists; answers the stored one either way. */
+  createUserIfAbsent(user: EndUser): Promise<EndUser>;
+  updateUser(environmentId: string, userId: string, changes: Partial<Pick<EndUser, 'email' | 'name'>> & { updatedAt: string }): Promise<EndUser | undefined>;
+  /** Creates the profile unless its key is taken; answers the stored one either way. */
+  createProfileIfAbsent(profile: Profile): Promise<Profile>;
+  getUser(environmentId: string, userId: string): Promise<EndUser | undefined>;
+  listUsers(environmentId: string, limit: number, cursor?: string): Promise<Page<EndUser>>;
+  listProfiles(environmentId: string, userId: string): Promise<Profile[]>;
+}
+
+export interface EndUserDeps {
+  readonly users: EndUserStore;
+  readonly now: Clock;
+}
+
+export interface Subject {
+  readonly tenantId: string;
+  readonly environmentId: string;
+  readonly idpConnectionId: string;
+  readonly subjectId: string;
+  readonly uniqueProfileIdentifier?: string;
+  readonly email?: string;
+  readonly name?: string;
+}
+
+/** Finds or creates the user of a subject and the profile asked for; records a new email or name. */
+export async function findOrCreateEndUser(deps: EndUserDeps, subject: Subject): Promise<{ user: EndUser; profile: Profile; created: boolean }> {
+  const { environmentId } = subject;
+  const now = new Date(deps.now()).toISOString();
+  let userId = await deps.users.findSubject(environmentId, subject.idpConnectionId, subject.subjectId);
+  let found: { user?: EndUser; profile?: Profile } = {};
+  let created = false;
+  if (!userId) {
+    const candidate = newId('usr');
+    userId = await deps.users.claimSubject(environmentId, subject.idpConnectionId, subject.subjectId, candidate);
+    created = userId === candidate;
+  }
+  // The winner of a claim knows there is nothing to read yet.
+  if (!created) found = await deps.users.getUserAndProfile(environmentId, userId, subject.uniqueProfileIdentifier);
+
+  let user =
+    found.user ??
+    (await deps.users.createUserIfAbsent({
+      id: userId,
+      environmentId,
+      tenantId: subject.tenantId,
+      idpConnectionId: subject.idpConnectionId,
+      subjectId: subject.subjectId,
+      ...(subject.email !== undefined ? { email: subject.email } : {}),
+      ...(subject.name !== undefined ? { name: subject.name } : {}),
+      createdAt: now,
+      updatedAt: now,
+    }));
+  const changes = {
+    ...(subject.email !== undefined && subject.email !== user.email ? { email: subject.email } : {}),
+    ...(subject.name !== undefined && subject.name !== user.name ? { name: subject.name } : {}),
+  };
+  if (Object.keys(changes).length > 0) user = (await deps.users.updateUser(environmentId, userId, { ...changes, updatedAt: now })) ?? user;
+
+  const profile =
+    found.profile ??
+    (await deps.users.createProfileIfAbsent({
+      id: newId('prf'),
+      userId,
+      environmentId,
+      ...(subject.uniqueProfileIdentifier !== undefined ? { uniqueProfileIdentifier: subject.uniqueProfileIdentifier } : {}),
+      isDefault: subject.uniqueProfileIdentifier === undefined,
+      createdAt: now,
+    }));
+  return { user, profile, created };
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+export async function listEndUsers(deps: Pick<EndUserDeps, 'users'>, caller: Caller, options: { limit?: number; cursor?: string }): Promise<Page<EndUser>> {
+  requirePermission(caller, 'USERS_READ');
+  const limit = options.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    const message = `must be a whole number from 1 to ${MAX_PAGE_SIZE}`;
+    throw new InvalidRequest(`limit ${message}`, { fields: [{ path: 'limit', message }] });
+  }
+  return deps.users.listUsers(caller.environmentId, limit, options.cursor);
+}
+
+export async function getEndUser(deps: Pick<EndUserDeps, 'users'>, caller: Caller, id: string): Promise<EndUser & { profiles: Profile[] }> {
+  requirePermission(caller, 'USERS_READ');
+  const [user, profiles] = await Promise.all([deps.users.getUser(caller.environmentId, id), deps.users.listProfiles(caller.environmentId, id)]);
+  if (!user) throw new NotFound(`user "${id}"`);
+  // The default profile first, then by creation.
+  profiles.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.createdAt.localeCompare(b.createdAt));
+  return { ...user, profiles };
+}

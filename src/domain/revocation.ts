@@ -1,0 +1,53 @@
+import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
+import { UnauthorizedClient, UnsupportedTokenType } from './errors';
+import { findActiveToken, type ActiveToken, type IntrospectionDeps } from './introspection';
+import type { StoredServiceAccount } from './model';
+
+/**
+ * Token revocation (RFC 7009, MU-6). Answers whether a live token was revoked (for metrics only:
+ * the client is told success either way).
+ *
+ * Rules this module enforces:
+ * - The caller is an authenticated, enabled service account; only tokens of its own environment
+ *   can be revoked. Anything unknown, expired, already revoked or foreign is answered as success
+ *   (RFC 7009 §2.2), so revocation reveals nothing about tokens the caller does not hold.
+ * - A client may revoke the tokens issued to it (RFC 7009 §2.1). A service account holding
+ *   SERVICE_ACCOUNTS_EDIT on `latchkey` may revoke any token of its environment: it could disable
+ *   the owner or delete its PATs anyway. Anyone else is told `unauthorized_client`.
+ * - Opaque tokens and PATs are deleted, so they stop at once everywhere. A JWT cannot be unsigned:
+ *   its `jti` is recorded as revoked until the JWT's own `exp` (the record's TTL), and introspection,
+ *   the management API and guards configured with introspection refuse it from then on.
+ * - `token_type_hint` may be `access_token`, `refresh_token` or `personal_access_token`; any other
+ *   value is `unsupported_token_type`. The hint never narrows the search (RFC 7009 §2.1).
+ */
+
+export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token', 'personal_access_token'] as const;
+
+export async function revoke(
+  deps: IntrospectionDeps,
+  caller: { readonly account: StoredServiceAccount },
+  token: string,
+  hint?: string,
+): Promise<boolean> {
+  if (hint !== undefined && !(TOKEN_TYPE_HINTS as readonly string[]).includes(hint)) throw new UnsupportedTokenType(hint);
+  const found = await findActiveToken(deps, caller.account.environmentId, token);
+  if (!found) return false;
+  if (!mayRevoke(caller.account, found)) {
+    throw new UnauthorizedClient('this token was not issued to this client; revoking it needs SERVICE_ACCOUNTS_EDIT on latchkey');
+  }
+  switch (found.kind) {
+    case 'personal_access_token':
+      return deps.tokens.deletePersonalAccessToken(found.record.environmentId, found.record.serviceAccountId, found.id);
+    case 'opaque':
+      return deps.tokens.deleteOpaqueToken(caller.account.environmentId, found.id);
+    case 'jwt':
+      await deps.tokens.revokeJwt(caller.account.environmentId, found.id, found.expiresAt);
+      return true;
+  }
+}
+
+function mayRevoke(account: StoredServiceAccount, token: ActiveToken): boolean {
+  if (account.grants[LATCHKEY_RESOURCE_KEY]?.includes('SERVICE_ACCOUNTS_EDIT')) return true;
+  if (token.kind === 'personal_access_token') return token.owner.id === account.id;
+  return token.claims.sub === account.id || token.claims.client_id === account.clientId;
+}

@@ -1,0 +1,45 @@
+import { decodeJwt } from 'jose';
+import { isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
+import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
+import { InvalidClient, InvalidRequest } from '../domain/errors';
+import { readClientSecret } from './client-credentials';
+import type { HttpEvent } from './handler';
+import { header } from './request';
+
+/**
+ * Reads how a client authenticates at the token endpoint, beyond the secret methods that
+ * `client-credentials.ts` reads (CL-3):
+ * - `client_assertion_type` + `client_assertion` (RFC 7523 §2.2): `private_key_jwt`. `client_id` is
+ *   optional; without it the assertion's (still unverified) `sub` names the client.
+ * - `client_id` of a registry client with neither a secret nor an assertion: self-signed mutual TLS
+ *   (RFC 8705 §2.2); the certificate is the one API Gateway's mutual TLS put in the request context,
+ *   never a header a client could set.
+ * One method per request: an assertion together with a secret or an Authorization header is refused.
+ */
+export function readClientAuthentication(event: HttpEvent, form: URLSearchParams): PresentedClientCredentials {
+  const assertion = form.get('client_assertion');
+  const assertionType = form.get('client_assertion_type');
+  const authorization = header(event, 'authorization');
+  if (assertion !== null || assertionType !== null) {
+    if (authorization !== undefined || form.has('client_secret')) throw new InvalidRequest('authenticate the client with one method per request');
+    if (assertionType !== CLIENT_ASSERTION_TYPE) throw new InvalidRequest(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
+    if (!assertion) throw new InvalidRequest('client_assertion is required with client_assertion_type');
+    return { method: 'private_key_jwt', clientId: form.get('client_id') ?? assertionSubject(assertion), assertion };
+  }
+  const clientId = form.get('client_id');
+  if (authorization === undefined && !form.has('client_secret') && clientId && isRegistryClientId(clientId)) {
+    const certificatePem = event.requestContext.authentication?.clientCert?.clientCertPem;
+    return { method: 'self_signed_tls_client_auth', clientId, ...(certificatePem ? { certificatePem } : {}) };
+  }
+  return readClientSecret(event, form);
+}
+
+function assertionSubject(assertion: string): string {
+  try {
+    const { sub } = decodeJwt(assertion);
+    if (typeof sub === 'string' && sub) return sub;
+  } catch {
+    // fall through
+  }
+  throw new InvalidClient('client_assertion is not a JWT with a sub claim');
+}

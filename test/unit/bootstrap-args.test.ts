@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { formatCredentials, parseBootstrapArgs, UsageError } from '../../bin/bootstrap';
+
+const TENANT_ID = 'ten_abcdefghijklmnopqrstuvwxyz';
+
+describe('npm run bootstrap: arguments', () => {
+  it('reads every option', () => {
+    expect(
+      parseBootstrapArgs([
+        '--stage', 'prod', '--tenant', ' Acme Corp ', '--environment', 'prod', '--tenant-id', TENANT_ID,
+        '--admin-name', 'Ops', '--function-name', 'Latchkey-prod-Fn', '--region', 'eu-west-1',
+      ]),
+    ).toEqual({
+      stackName: 'Latchkey-prod',
+      functionName: 'Latchkey-prod-Fn',
+      region: 'eu-west-1',
+      input: { tenantName: 'Acme Corp', environmentName: 'prod', tenantId: TENANT_ID, adminName: 'Ops' },
+    });
+  });
+
+  it('defaults to the dev stage and accepts --name=value', () => {
+    expect(parseBootstrapArgs(['--tenant=Acme', '--environment=dev'])).toEqual({
+      stackName: 'Latchkey-dev',
+      input: { tenantName: 'Acme', environmentName: 'dev' },
+    });
+  });
+
+  it('answers help for --help', () => {
+    expect(parseBootstrapArgs(['--help'])).toBe('help');
+  });
+
+  it.each([
+    [['--environment', 'prod'], '--tenant is required'],
+    [['--tenant', 'Acme'], '--environment is required'],
+    [['--tenant', ' ', '--environment', 'prod'], '--tenant is required'],
+    [['--tenant', 'Acme', '--environment', 'prod', '--stage', 'Prod!'], '--stage must be a lowercase name such as dev or prod, not "Prod!"'],
+    [['--tenant', 'Acme', '--environment', 'prod', '--tenant-id', 'acme'], '--tenant-id must be a tenant ID (ten_ and 26 characters a-z, 2-7), not "acme"'],
+    [['--tenant', 'Acme', '--environment', 'prod', '--admin-name', ''], '--admin-name must not be empty'],
+    [['--tenent', 'Acme', '--environment', 'prod'], "Unknown option '--tenent'"],
+    [['--tenant', 'Acme', '--environment', 'prod', 'extra'], "Unexpected argument 'extra'"],
+    [['--tenant', '--environment', 'prod'], "Did you forget to specify the option argument for '--tenant'?"],
+  ])('refuses %j: %s', (argv, message) => {
+    const attempt = () => parseBootstrapArgs(argv);
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(message);
+  });
+});
+
+describe('npm run bootstrap: output', () => {
+  it('prints the credentials once, with the warning to store the secret now', () => {
+    const text = formatCredentials(
+      { tenantId: TENANT_ID, environmentId: 'env_x', clientId: 'sa_y@env_x', clientSecret: 'lks_secret-value' },
+      { tenantName: 'Acme', environmentName: 'prod' },
+    );
+    expect(text.split('lks_secret-value')).toHaveLength(2);
+    expect(text).toContain('Client ID        sa_y@env_x');
+    expect(text).toMatch(/Store the client secret now/);
+    expect(text).toMatch(/cannot show it again/);
+  });
+});
