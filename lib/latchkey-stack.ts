@@ -4,7 +4,8 @@ import type { Construct, Node } from 'constructs';
 import { LatchkeyApi, type CustomDomain, type MutualTlsDomain } from './api';
 import { operations as routeTable, type Operation } from './routes';
 import { LatchkeyState } from './state';
-import { isLambdaArn } from '../src/domain/applications';
+import { isLambdaArn } from '../src/domain/webhook-targets';
+import { parseStaticClaims } from '../src/webhook/static-claims';
 
 export interface LatchkeyStackProps extends StackProps {
   /** Deployment stage (`dev`, `prod`, ...); `prod` retains and protects all state. */
@@ -21,6 +22,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly mtls?: Omit<MutualTlsDomain, 'truststoreVersion'> & { readonly truststoreVersion?: string };
   /** Lambda ARNs (besides the stack's own webhook) that applications may name as enrichment webhook targets. */
   readonly enrichmentLambdaArns?: readonly string[];
+  /** The claims table of the stack's example enrichment webhook (see src/webhook/static-claims.ts). */
+  readonly enrichmentClaimsJson?: string;
   /** @default the route table of `lib/routes.ts` */
   readonly operations?: readonly Operation[];
 }
@@ -48,6 +51,7 @@ export class LatchkeyStack extends Stack {
       ...(props.enrichmentLambdaArns ? { enrichmentLambdaArns: props.enrichmentLambdaArns } : {}),
     });
     const enrichmentWebhook = this.api.functions.get('enrichment-webhook');
+    if (enrichmentWebhook && props.enrichmentClaimsJson) enrichmentWebhook.fn.addEnvironment('ENRICHMENT_CLAIMS_JSON', props.enrichmentClaimsJson);
     if (enrichmentWebhook) {
       new CfnOutput(this, 'EnrichmentWebhookFunctionArn', {
         value: enrichmentWebhook.fn.functionArn,
@@ -116,6 +120,8 @@ export function buildApp(
  *   `mtlsCertificateArn` (default `certificateArn`, e.g. a wildcard certificate)
  * - `enrichmentLambdaArns`: comma-separated or JSON array of Lambda ARNs (qualified ones as used)
  *   that enrichment webhooks may target, besides the stack's own (which is always allowed)
+ * - `enrichmentClaims`: JSON claims table of the stack's example enrichment webhook
+ *   (`{"<applicationId>|*": {"<subjectId>|*": {claims}}}`), set as its ENRICHMENT_CLAIMS_JSON
  */
 export function latchkeyPropsFromContext(node: Node): LatchkeyStackProps {
   const text = (key: string): string | undefined => {
@@ -168,6 +174,10 @@ export function latchkeyPropsFromContext(node: Node): LatchkeyStackProps {
     if (!isLambdaArn(arn)) throw new TypeError(`context enrichmentLambdaArns: ${arn} is not a Lambda function ARN`);
   }
 
+  const claimsContext: unknown = node.tryGetContext('enrichmentClaims');
+  const enrichmentClaimsJson = claimsContext === undefined || claimsContext === '' ? undefined : typeof claimsContext === 'string' ? claimsContext : JSON.stringify(claimsContext);
+  if (enrichmentClaimsJson) parseStaticClaims(enrichmentClaimsJson); // fails synthesis, not the first request
+
   return {
     stage,
     signingKeys,
@@ -175,6 +185,7 @@ export function latchkeyPropsFromContext(node: Node): LatchkeyStackProps {
     ...(domain ? { domain } : {}),
     ...(mtls ? { mtls } : {}),
     ...(enrichmentLambdaArns ? { enrichmentLambdaArns } : {}),
+    ...(enrichmentClaimsJson ? { enrichmentClaimsJson } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { ENV } from '../src/config';
 import { apiGatewayListener, type ApiGatewayOptions } from './api-gateway';
 import { createMtlsServer, ensureLocalTlsCredentials } from './https';
 import { startLocalAws } from './aws/server';
+import { lambdaInvokeListener, localFunctionArn } from './aws/lambda';
 import { ensureDevAdmin, type DevAdmin } from './dev-bootstrap';
 import { provisionLocalResources, type LocalResources } from './provision';
 
@@ -49,7 +50,9 @@ export interface LocalRuntime {
   readonly resources: LocalResources;
   /** The development environment's administrator (PL-3). */
   readonly devAdmin: DevAdmin;
-  readonly endpoints: { readonly dynamodb: string; readonly aws: string };
+  readonly endpoints: { readonly dynamodb: string; readonly aws: string; readonly lambda: string };
+  /** ARNs of the operations without routes (e.g. `enrichment-webhook`), invokable through the local Lambda stand-in. */
+  readonly functionArns: Readonly<Record<string, string>>;
   /** Requests the stand-ins have served so far, by `X-Amz-Target` (e.g. `TrentService.Sign`). */
   awsCalls(): Record<string, number>;
   close(): Promise<void>;
@@ -63,6 +66,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // The stand-ins listen where the API does, so a container (sam local) can reach them too.
   const dynamodbPort = await listen(dynamodbServer, options.dynamodbPort ?? 0, host);
   const aws = await startLocalAws({ dataDir: options.dataDir, port: options.awsPort ?? 0, host });
+
+  // Lambda Invoke, for the route-less operations (an application's webhook may name one by ARN).
+  const lambdaServer = createServer(lambdaInvokeListener({ operations, rootDir: REPOSITORY_ROOT }));
+  const lambdaUrl = `http://127.0.0.1:${await listen(lambdaServer, 0, host)}`;
+  const functionArns = Object.fromEntries(operations.filter((op) => op.routes.length === 0).map((op) => [op.name, localFunctionArn(op.name)]));
 
   const dynamodbUrl = `http://127.0.0.1:${dynamodbPort}`;
   const awsUrl = `http://127.0.0.1:${aws.port}`;
@@ -80,6 +88,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbUrl,
     AWS_ENDPOINT_URL_KMS: awsUrl,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
+    AWS_ENDPOINT_URL_LAMBDA: lambdaUrl,
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -112,10 +121,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     ...(mtlsUrl && tls ? { mtlsUrl, mtlsServerCertificate: tls.cert } : {}),
     resources,
     devAdmin,
-    endpoints: { dynamodb: dynamodbUrl, aws: awsUrl },
+    endpoints: { dynamodb: dynamodbUrl, aws: awsUrl, lambda: lambdaUrl },
+    functionArns,
     awsCalls: () => ({ ...calls }),
     async close() {
-      await Promise.all([close(api), ...(mtls ? [close(mtls)] : []), close(dynamodbServer), aws.close()]);
+      await Promise.all([close(api), ...(mtls ? [close(mtls)] : []), close(dynamodbServer), close(lambdaServer), aws.close()]);
     },
   };
 }

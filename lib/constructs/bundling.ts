@@ -11,9 +11,11 @@ export const BUNDLING = {
   minify: true,
   sourceMap: true,
   target: `node${NODE_MAJOR}`,
-  // Prefer ESM builds of dependencies; some still `require` Node built-ins, hence the banner.
+  // CommonJS output: the AWS SDK, left external, then loads through `require` from its one-file
+  // CommonJS build, which imports two to three times faster than its many-file ES module build.
+  format: 'cjs',
+  // Prefer the ES module builds of bundled dependencies: they tree-shake.
   mainFields: ['module', 'main'],
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   // The Lambda runtime ships the AWS SDK v3; bundling it would only grow every function.
   externalModules: ['@aws-sdk/*'],
 } as const;

@@ -70,7 +70,7 @@ export class LatchkeyFunction extends Construct {
         ...BUNDLING,
         mainFields: [...BUNDLING.mainFields],
         externalModules: [...BUNDLING.externalModules],
-        format: OutputFormat.ESM,
+        format: OutputFormat.CJS,
       },
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

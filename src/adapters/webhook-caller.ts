@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { isLambdaArn } from '../domain/applications';
+import { isLambdaArn } from '../domain/webhook-targets';
 import { WebhookFailure, type WebhookTransport } from '../domain/enrichment';
 import type { WebhookInvocationEvent } from '../webhook/contract';
 

@@ -4,6 +4,7 @@ import { requirePermission, type Caller } from './caller';
 import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from './environments';
 import type { Clock } from './ports';
 import type { Page } from './model';
+import { checkWebhookTarget } from './webhook-targets';
 
 /**
  * Applications: the end-user facing apps of an environment. An application has its own end-user
@@ -220,33 +221,6 @@ function webhookSettings(input: WebhookInput): WebhookSettings {
     throw invalid('webhook.timeoutMs', `must be a whole number of milliseconds from ${MIN_WEBHOOK_TIMEOUT_MS} to ${MAX_WEBHOOK_TIMEOUT_MS}`);
   }
   return { target: input.target, failurePolicy: input.failurePolicy ?? 'fail', timeoutMs };
-}
-
-const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$/;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-export function isLambdaArn(target: string): boolean {
-  return LAMBDA_ARN.test(target);
-}
-
-/** HTTPS anywhere; plain HTTP only to this machine, for development; or a Lambda function ARN. */
-export function checkWebhookTarget(target: string): void {
-  if (target.length > 2048) throw invalid('webhook.target', 'must be at most 2048 characters');
-  if (target.startsWith('arn:')) {
-    if (!isLambdaArn(target)) throw invalid('webhook.target', 'is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)');
-    return;
-  }
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw invalid('webhook.target', 'must be an https:// URL or a Lambda function ARN');
-  }
-  if (url.username || url.password) throw invalid('webhook.target', 'must not carry credentials in the URL');
-  if (url.hash) throw invalid('webhook.target', 'must not have a fragment');
-  if (url.protocol === 'https:') return;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return;
-  throw invalid('webhook.target', 'must use https:// (plain http:// is allowed only for localhost, 127.0.0.1 and [::1])');
 }
 
 function checkTtl(seconds: number): void {

@@ -94,8 +94,13 @@ async function attempt(deps: EnrichmentDeps, application: StoredApplication, req
   if (!application.webhookSecret) {
     return { reason: 'the application has no webhook secret to sign requests with; generate one (POST /v1/applications/{id}/webhook-secret)' };
   }
+  let secret: string;
   try {
-    const secret = await deps.vault.read(application.webhookSecret);
+    secret = await deps.vault.read(application.webhookSecret);
+  } catch (error) {
+    return { reason: `its secret could not be read (${error instanceof Error ? error.name : 'unknown error'})` };
+  }
+  try {
     const nowMs = deps.now();
     const envelope: EnrichmentEnvelope = {
       payload: request,

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { InvalidRequest } from './errors';
 import { newSecret } from './ids';
 import type { SecretHashes } from './model';
 import type { SecretHasher } from './ports';
@@ -13,6 +14,16 @@ import type { SecretHasher } from './ports';
  */
 
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 3600;
+
+/** A rotation's grace period in whole seconds, 0 (none) when absent; anything out of range is refused. */
+export function checkGracePeriod(seconds: number | undefined): number {
+  const grace = seconds ?? 0;
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD_SECONDS) {
+    const message = `must be a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS}`;
+    throw new InvalidRequest(`gracePeriodSeconds ${message}`, { fields: [{ path: 'gracePeriodSeconds', message }] });
+  }
+  return grace;
+}
 
 export async function generateClientSecret(hasher: SecretHasher): Promise<{ secret: string; hash: string }> {
   const secret = newSecret('lks');

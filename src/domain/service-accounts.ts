@@ -2,7 +2,7 @@ import { Conflict, InvalidRequest, NotFound } from './errors';
 import { formatClientId, newId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requirePermission, type Caller } from './caller';
-import { generateClientSecret, MAX_GRACE_PERIOD_SECONDS, rotatedHashes } from './secrets';
+import { checkGracePeriod, generateClientSecret, rotatedHashes } from './secrets';
 import type { AccessTokenType, Grants, Page, Resource, ServiceAccount, StoredServiceAccount } from './model';
 import type { Clock, ResourceStore, SecretHasher, ServiceAccountStore } from './ports';
 
@@ -123,11 +123,7 @@ export async function resetSecret(
   options: { gracePeriodSeconds?: number },
 ): Promise<ServiceAccount & WithSecret> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
-  const grace = options.gracePeriodSeconds ?? 0;
-  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD_SECONDS) {
-    const message = `must be a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS}`;
-    throw new InvalidRequest(`gracePeriodSeconds ${message}`, { fields: [{ path: 'gracePeriodSeconds', message }] });
-  }
+  const grace = checkGracePeriod(options.gracePeriodSeconds);
   const account = await load(deps, caller, id);
   const { secret, hash } = await generateClientSecret(deps.hasher);
   const nowMs = deps.now();

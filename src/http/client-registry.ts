@@ -1,5 +1,6 @@
 import { applicationStore, clientStore, clock, issuer, kmsKeySet, pepperHasher, samlCertificates, store } from '../adapters/from-environment';
 import { remoteJwks } from '../adapters/remote-jwks';
+import type { SamlCertificateIssuer } from '../domain/clients/ports';
 import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
 import type { ClientTokenDeps } from '../domain/clients/tokens';
 
@@ -10,13 +11,16 @@ export function clientRegistryDeps(): ClientRegistryDeps {
 }
 
 export function samlRegistryDeps(): SamlRegistryDeps {
-  return { clients: clientStore(), resources: store(), applications: applicationStore(), certificates: samlCertificates(), now: clock, issuer: issuer() };
+  // Only the operations with `samlKey: 'sign'` have the key's ID: resolve it when a certificate is issued.
+  const certificates = { issue: (request: Parameters<SamlCertificateIssuer['issue']>[0]) => samlCertificates().issue(request) };
+  return { clients: clientStore(), resources: store(), applications: applicationStore(), certificates, now: clock, issuer: issuer() };
 }
 
 export function clientTokenDeps(): ClientTokenDeps {
   return {
     clients: clientStore(),
     environments: store(),
+    applications: applicationStore(),
     resources: store(),
     replay: clientStore(),
     remoteJwks,

@@ -181,6 +181,14 @@ describe('the enrichment webhook function (DA-7)', () => {
     expect(actions).toEqual(['secretsmanager:GetSecretValue']);
   });
 
+  it('takes its claims table from the enrichmentClaims context, checked at synthesis', () => {
+    const claims = { '*': { '*': { tier: 'free' } } };
+    const configured = operationFunctions(buildStack({ enrichmentClaims: JSON.stringify(claims) }).resources).get('enrichment-webhook')!;
+    expect(JSON.parse(configured.resource.Properties.Environment.Variables.ENRICHMENT_CLAIMS_JSON)).toEqual(claims);
+    expect(fn.resource.Properties.Environment.Variables.ENRICHMENT_CLAIMS_JSON).toBeUndefined();
+    expect(() => buildStack({ enrichmentClaims: '{"app": "not claims"}' })).toThrow(/ENRICHMENT_CLAIMS_JSON must map/);
+  });
+
   it('refuses an enrichmentLambdaArns entry that is not a Lambda function ARN', () => {
     expect(() => buildStack({ enrichmentLambdaArns: 'arn:aws:s3:::bucket' })).toThrow(/enrichmentLambdaArns: arn:aws:s3:::bucket is not a Lambda function ARN/);
   });

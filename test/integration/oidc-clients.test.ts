@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbClientStore } from '../../src/adapters/dynamodb/client-store';
+import { documentClient } from '../../src/adapters/dynamodb/store';
 import { adminToken, api, requestToken } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
@@ -290,6 +293,17 @@ describe('OIDC clients over the local API', () => {
       expect(wrongType.body).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('client_assertion_type must be') });
     });
 
+    it('accepts a jti again only once its record has expired (TTL deletes late, the embedded DynamoDB never)', async () => {
+      const store = new DynamoDbClientStore(documentClient(new DynamoDBClient({})), runtime.resources.tableName);
+      const environmentId = runtime.devAdmin.environmentId;
+      const now = Math.floor(Date.now() / 1000);
+      expect(await store.recordAssertionId(environmentId, client.id, 'jti-1', now + 60, now)).toBe(true);
+      expect(await store.recordAssertionId(environmentId, client.id, 'jti-1', now + 60, now + 59)).toBe(false);
+      expect(await store.recordAssertionId(environmentId, client.id, 'jti-1', now + 200, now + 60)).toBe(true);
+      // Kept per client: another client may use the same jti.
+      expect(await store.recordAssertionId(environmentId, 'cl_other', 'jti-1', now + 60, now)).toBe(true);
+    });
+
     it('verifies with keys fetched from a jwksUri', async () => {
       const pair = await generateKeyPair('RS256');
       const jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }] };
@@ -305,6 +319,14 @@ describe('OIDC clients over the local API', () => {
         await new Promise((resolve) => server.close(resolve));
       }
     });
+  });
+
+  it('stops the clients of a deleted application', async () => {
+    const shortLived = (await admin.post('/v1/applications', { name: 'Short-lived' })).body.id;
+    const doomed = (await admin.post(`/v1/applications/${shortLived}/clients`, { name: 'Doomed' })).body;
+    expect((await requestToken(runtime.url, doomed)).status).toBe(200);
+    expect((await admin.delete(`/v1/applications/${shortLived}`)).status).toBe(204);
+    expect((await requestToken(runtime.url, doomed)).body.error).toBe('invalid_client');
   });
 
   it('advertises the client authentication methods in discovery', async () => {

@@ -129,6 +129,14 @@ describe('SAML clients over the local API', () => {
     });
   });
 
+  it('stops serving the metadata of a deleted application’s clients', async () => {
+    const shortLived = (await admin.post('/v1/applications', { name: 'Short-lived' })).body.id;
+    const created = (await admin.post(`/v1/applications/${shortLived}/saml-clients`, sp)).body;
+    expect((await fetch(created.metadataUrl)).status).toBe(200);
+    expect((await admin.delete(`/v1/applications/${shortLived}`)).status).toBe(204);
+    expect((await fetch(created.metadataUrl)).status).toBe(404);
+  });
+
   it('accepts a URN as SP entity ID and a local http ACS URL', async () => {
     const created = await admin.post(base, { name: 'Local', acsUrl: 'http://localhost:8080/acs', spEntityId: 'urn:example:wiki' });
     expect(created.status).toBe(201);

@@ -190,6 +190,24 @@ describe('enrichment webhook', () => {
     expect((await generate(app.id, 'sub-lambda')).body.payload.extensions).toEqual({ tier: 'free' });
   });
 
+  it("invokes the stack's webhook Lambda by ARN (the local Lambda stand-in), and fails cleanly on an unknown function", async () => {
+    const arn = runtime.functionArns['enrichment-webhook']!;
+    const created = await admin.post('/v1/applications', { name: 'by ARN', webhook: { target: arn, timeoutMs: 2000 } });
+    expect(created.status).toBe(201);
+    await admin.post(`/v1/applications/${created.body.id}/webhook-secret`);
+    const connection = (await admin.get(`/v1/idp-connections/${connectionId}`)).body;
+    await admin.patch(`/v1/idp-connections/${connectionId}`, { applicationIds: [...connection.applicationIds, created.body.id] });
+    const answer = await generate(created.body.id, 'sub-arn');
+    expect(answer.status).toBe(200);
+    expect(answer.body.payload.extensions).toEqual({ tier: 'free' });
+
+    const gone = await admin.post('/v1/applications', { name: 'no such function', webhook: { target: arn.replace('latchkey-local-enrichment-webhook', 'nothing-here') } });
+    await admin.patch(`/v1/idp-connections/${connectionId}`, { applicationIds: [...(await admin.get(`/v1/idp-connections/${connectionId}`)).body.applicationIds, gone.body.id] });
+    await admin.post(`/v1/applications/${gone.body.id}/webhook-secret`);
+    const missing = await generate(gone.body.id);
+    expect(missing.body).toMatchObject({ status: 502, detail: expect.stringContaining('could not be called (ResourceNotFoundException)') });
+  });
+
   describe('the webhook Lambda, called directly', () => {
     let app: { id: string; secret?: string };
     let body: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkWebhookTarget } from '../../src/domain/applications';
+import { checkWebhookTarget } from '../../src/domain/webhook-targets';
 import { signature, signRequest, verifySignature } from '../../src/webhook';
 import { parseStaticClaims, staticClaimsFor } from '../../src/webhook/static-claims';
 

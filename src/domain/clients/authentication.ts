@@ -6,13 +6,14 @@ import { secretMatches, sameDigest } from '../secrets';
 import { presentedThumbprint } from './certificates';
 import { verifyClientAssertion, type AssertionDeps } from './client-assertion';
 import type { AuthMethod, StoredOidcClient } from './model';
-import type { ClientStore } from './ports';
+import type { ApplicationLookup, ClientStore } from './ports';
 
 /**
  * Authentication of an OIDC client at the token endpoint (CL-3).
  *
  * Rules, in the order they are checked (every failure is `invalid_client`; the log gets the reason):
- * 1. The client ID names an OIDC client (`cl_…@env_…`) of an existing environment.
+ * 1. The client ID names an OIDC client (`cl_…@env_…`) of an existing environment and application
+ *    (deleting an application stops its clients at once).
  * 2. The client authenticates with the one method it is registered for (RFC 7591
  *    `token_endpoint_auth_method`); another method, even a valid one, is refused.
  * 3. `client_secret_basic`/`client_secret_post`: the secret matches its keyed hash (current, or the
@@ -30,6 +31,7 @@ export type PresentedClientCredentials =
 export interface ClientAuthenticationDeps extends AssertionDeps {
   readonly clients: ClientStore;
   readonly environments: EnvironmentStore;
+  readonly applications: ApplicationLookup;
   readonly hasher: SecretHasher;
   readonly now: Clock;
 }
@@ -56,6 +58,9 @@ export async function authenticateClient(deps: ClientAuthenticationDeps, present
     deps.environments.getEnvironment(parsed.environmentId),
   ]);
   if (!client || client.protocol !== 'oidc' || !environment) throw refuse(`no OIDC client ${parsed.principalId} in ${parsed.environmentId}`);
+  if (!(await deps.applications.getApplication(client.environmentId, client.applicationId))) {
+    throw refuse(`the application ${client.applicationId} of client ${client.id} no longer exists`);
+  }
   if (presented.method !== client.authMethod) throw refuse(`client ${client.id} authenticates with ${client.authMethod}, not ${presented.method}`);
 
   switch (presented.method) {

@@ -1,7 +1,7 @@
-import { InvalidRequest, NotFound } from '../errors';
+import { NotFound } from '../errors';
 import { formatClientId, newId } from '../ids';
 import { requirePermission, type Caller } from '../caller';
-import { generateClientSecret, MAX_GRACE_PERIOD_SECONDS, rotatedHashes } from '../secrets';
+import { checkGracePeriod, generateClientSecret, rotatedHashes } from '../secrets';
 import type { OidcClient, OidcClientSettings, StoredOidcClient } from './model';
 import { loadClient, requireApplication, timestamp, type ClientRegistryDeps } from './registry';
 import { resolveSettings, type OidcClientInput } from './settings';
@@ -97,11 +97,7 @@ export async function rotateOidcClientSecret(
   options: { gracePeriodSeconds?: number },
 ): Promise<OidcClient & WithClientSecret> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
-  const grace = options.gracePeriodSeconds ?? 0;
-  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_PERIOD_SECONDS) {
-    const message = `must be a whole number of seconds from 0 to ${MAX_GRACE_PERIOD_SECONDS}`;
-    throw new InvalidRequest(`gracePeriodSeconds ${message}`, { fields: [{ path: 'gracePeriodSeconds', message }] });
-  }
+  const grace = checkGracePeriod(options.gracePeriodSeconds);
   const client = await loadClient(deps, caller, applicationId, clientRef, 'oidc');
   const { secret, hash } = await generateClientSecret(deps.hasher);
   const nowMs = deps.now();

@@ -102,10 +102,13 @@ export async function rotateSamlCertificate(deps: SamlRegistryDeps, caller: Call
 }
 
 /** The public IdP metadata of a SAML client (no caller: SPs fetch it anonymously). */
-export async function samlMetadata(deps: Pick<SamlRegistryDeps, 'clients' | 'issuer'>, clientId: string): Promise<string> {
+export async function samlMetadata(deps: Pick<SamlRegistryDeps, 'clients' | 'applications' | 'issuer'>, clientId: string): Promise<string> {
   const parsed = parseClientId(clientId);
   const client = parsed && isId(parsed.principalId, 'cl') ? await deps.clients.getClient(parsed.environmentId, parsed.principalId) : undefined;
-  if (!client || client.protocol !== 'saml') throw new NotFound(`SAML client "${clientId}"`);
+  // A client of a deleted application is gone too.
+  if (!client || client.protocol !== 'saml' || !(await deps.applications.getApplication(client.environmentId, client.applicationId))) {
+    throw new NotFound(`SAML client "${clientId}"`);
+  }
   const urls = samlUrls(deps.issuer, client.clientId);
   return idpMetadataXml({ entityId: urls.idpEntityId, ssoUrl: urls.ssoUrl, certificatePem: client.certificate, nameIdType: client.nameIdType });
 }
