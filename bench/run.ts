@@ -5,7 +5,8 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { KmsKeySet } from '../src/adapters/kms-key-set';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { measureBundles } from './bundles';
-import { runLoad, callsPerRequest } from './load';
+import { runLoad } from './load';
+import { runDelegatedScenarios, runScenarios } from './scenarios';
 
 /**
  * `npm run bench`: bundle size and import time per function, KMS signatures per second, and token
@@ -39,10 +40,9 @@ try {
     console.log(`\nKMS signer against the local stand-in, concurrency ${concurrency}: ${result.perSecond.toFixed(0)} signatures/s (p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms)`);
   }
 
-  const { runScenarios } = await import('./scenarios');
   await runScenarios(runtime);
+  await runDelegatedScenarios(runtime);
 } finally {
   await runtime.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
-void callsPerRequest;
