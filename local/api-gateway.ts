@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { findOperation, type Operation } from '../lib/routes';
 import { matchRoute } from '../src/http/route-matching';
+import { readBody } from './read-body';
+import { toPem } from '../src/adapters/x509-certificate';
 
 /**
  * A local emulation of an API Gateway HTTP API with Lambda proxy integrations (payload format 2.0).
@@ -48,7 +50,7 @@ export function apiGatewayListener(options: ApiGatewayOptions): RequestListener 
   return (request, response) => {
     const started = Date.now();
     void (async () => {
-      const body = await readBody(request);
+      const body = await readBody(request, MAX_PAYLOAD_BYTES);
       if (body === undefined) {
         writeJson(response, 413, { message: 'Request Entity Too Large' });
         return;
@@ -78,16 +80,6 @@ export function apiGatewayListener(options: ApiGatewayOptions): RequestListener 
   };
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 const TEXT_TYPES = /^(text\/|application\/(json|[a-z.+-]*\+json|x-www-form-urlencoded|xml|[a-z.+-]*\+xml|graphql))/i;
 
@@ -165,10 +157,6 @@ function toEvent(
   } as APIGatewayProxyEventV2;
 }
 
-function toPem(der: Buffer): string {
-  const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
 
 function lambdaContext(operation: Operation, requestId: string): Context {
   const deadline = Date.now() + 10_000;

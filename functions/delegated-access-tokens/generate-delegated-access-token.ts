@@ -1,18 +1,18 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { generateDelegatedAccessToken } from '../../src/domain/delegated-tokens';
 import { delegatedTokenDeps } from '../../src/http/delegated-token-deps';
 import { json } from '../../src/http/handler';
 import { managementHandler } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 
-const identifier = z.union([z.string().max(256), z.number()]);
-const body = z.object({
-  applicationId: z.string().min(1, 'must not be empty').max(64),
+const identifier = z.union([z.string().check(z.maxLength(256)), z.number()]);
+const body = z.strictObject({
+  applicationId: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(64)),
   subjectId: identifier,
-  uniqueProfileIdentifier: identifier.optional(),
-  email: z.string().max(320).optional(),
-  name: z.string().max(200).optional(),
-}).strict();
+  uniqueProfileIdentifier: z.optional(identifier),
+  email: z.optional(z.string().check(z.maxLength(320))),
+  name: z.optional(z.string().check(z.maxLength(200))),
+});
 
 /**
  * `POST /v1/delegated-access-tokens`: a service-account token holding GENERATE_DELEGATED_ACCESS_TOKEN

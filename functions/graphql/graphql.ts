@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
 import { createGraphqlContext } from '../../src/graphql/context';
 import { runGraphql } from '../../src/graphql/execute';
@@ -19,12 +19,12 @@ const deps = {
 };
 
 /** A GraphQL-over-HTTP POST body. `extensions` is allowed by that spec and ignored; batches are not supported. */
-const body = z.object({
-  query: z.string().min(1, 'must not be empty').max(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`),
-  variables: z.record(z.string(), z.unknown()).nullable().optional(),
-  operationName: z.string().max(200, 'must be at most 200 characters').nullable().optional(),
-  extensions: z.record(z.string(), z.unknown()).nullable().optional(),
-}).strict();
+const body = z.strictObject({
+  query: z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(MAX_QUERY_CHARS, `must be at most ${MAX_QUERY_CHARS} characters`)),
+  variables: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+  operationName: z.optional(z.nullable(z.string().check(z.maxLength(200, 'must be at most 200 characters')))),
+  extensions: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
+});
 
 /**
  * `POST /graphql` (SA-9): GraphQL compatibility for token operations, answering

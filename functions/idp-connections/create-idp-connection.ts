@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { applicationStore, clock, idpConnectionStore } from '../../src/adapters/from-environment';
 import { createIdpConnection } from '../../src/domain/idp-connections';
 import { json } from '../../src/http/handler';
@@ -6,12 +6,12 @@ import { managementHandler } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 import { name } from '../../src/http/schemas';
 
-const body = z.object({
-  type: z.literal('delegated', { message: 'must be "delegated"' }),
-  name: name.optional(),
-  enabled: z.boolean().optional(),
-  applicationIds: z.array(z.string().max(64)).max(100).optional(),
-}).strict();
+const body = z.strictObject({
+  type: z.literal('delegated', 'must be "delegated"'),
+  name: z.optional(name),
+  enabled: z.optional(z.boolean()),
+  applicationIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(100))),
+});
 
 /** `POST /v1/idp-connections`: at most one `delegated` connection per environment (409 for a second). */
 export const handler = managementHandler(async (event, caller) =>

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { isId } from '../../src/domain/ids';
@@ -20,12 +20,12 @@ import { name } from '../../src/http/schemas';
  * - The administrator's secret is in the answer only: never logged, never stored in clear.
  */
 
-const input = z.object({
+const input = z.strictObject({
   tenantName: name,
-  tenantId: z.string().refine((value) => isId(value, 'ten'), 'must be a tenant ID: "ten_" and 26 characters a-z, 2-7').optional(),
+  tenantId: z.optional(z.string().check(z.refine((value) => isId(value, 'ten'), 'must be a tenant ID: "ten_" and 26 characters a-z, 2-7'))),
   environmentName: name,
-  adminName: name.optional(),
-}).strict();
+  adminName: z.optional(name),
+});
 
 export type BootstrapEvent = z.input<typeof input>;
 

@@ -1,14 +1,15 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { tokenStore } from '../../src/adapters/from-environment';
 import { listPersonalAccessTokens } from '../../src/domain/personal-access-tokens';
 import { json } from '../../src/http/handler';
 import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
 import { queryParams } from '../../src/http/request';
+import { wholeNumber } from '../../src/http/schemas';
 
-const query = z.object({
-  limit: z.coerce.number().int('must be a whole number').optional(),
-  cursor: z.string().max(400).optional(),
-}).strict();
+const query = z.strictObject({
+  limit: z.optional(z.coerce.number().check(wholeNumber('must be a whole number'))),
+  cursor: z.optional(z.string().check(z.maxLength(400))),
+});
 
 /** `GET /v1/service-accounts/{id}/personal-access-tokens?limit=&cursor=`: metadata only, never a token or its hash. */
 export const handler = managementHandler(async (event, caller) =>

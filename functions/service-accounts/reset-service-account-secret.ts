@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { resetSecret } from '../../src/domain/service-accounts';
 import { json } from '../../src/http/handler';
 import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 import { seconds } from '../../src/http/schemas';
 
-const body = z.object({ gracePeriodSeconds: seconds.optional() }).strict();
+const body = z.strictObject({ gracePeriodSeconds: z.optional(seconds) });
 
 /** `POST /v1/service-accounts/{id}/secret`: a new secret, shown once. */
 export const handler = managementHandler(async (event, caller) =>

@@ -3,12 +3,13 @@
 // client reaches it through AWS_ENDPOINT_URL_LAMBDA. It serves the route table's operations that
 // have no HTTP routes (the enrichment webhook, bootstrap), under the ARNs the local runtime reports.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import type { Operation } from '../../lib/routes';
 import { LOCAL_ACCOUNT_ID } from './json-protocol';
+import { readBody } from '../read-body';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -44,7 +45,7 @@ export function lambdaInvokeListener(options: { operations: readonly Operation[]
       if ((request.headers['x-amz-invocation-type'] ?? 'RequestResponse') !== 'RequestResponse') {
         return error(response, 400, 'InvalidParameterValueException', 'the local stand-in only invokes synchronously');
       }
-      const body = await readBody(request);
+      const body = await readBody(request, MAX_PAYLOAD_BYTES);
       if (body === undefined) return error(response, 413, 'RequestTooLargeException', 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
       let event: unknown;
       try {
@@ -92,16 +93,6 @@ function context(name: string): Context {
   };
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 function error(response: ServerResponse, status: number, type: string, message: string): void {
   response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });

@@ -1,24 +1,24 @@
-import { z } from 'zod';
-import { description, name, seconds } from './schemas';
+import * as z from 'zod/mini';
+import { description, name, seconds, wholeNumber } from './schemas';
 
 /** Bodies of the application operations; the domain checks ranges and webhook targets. */
 
-export const webhookBody = z.object({
-  target: z.string().trim().min(1, 'must not be empty').max(2048),
-  failurePolicy: z.enum(['fail', 'omit']).optional(),
-  timeoutMs: z.number().int('must be a whole number of milliseconds').optional(),
-}).strict();
+export const webhookBody = z.strictObject({
+  target: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(2048)),
+  failurePolicy: z.optional(z.enum(['fail', 'omit'])),
+  timeoutMs: z.optional(z.number().check(wholeNumber('must be a whole number of milliseconds'))),
+});
 
-export const createApplicationBody = z.object({
+export const createApplicationBody = z.strictObject({
   name,
-  description: description.optional(),
-  endUserTokenTtlSeconds: seconds.optional(),
-  webhook: webhookBody.optional(),
-}).strict();
+  description: z.optional(description),
+  endUserTokenTtlSeconds: z.optional(seconds),
+  webhook: z.optional(webhookBody),
+});
 
-export const updateApplicationBody = z.object({
-  name: name.optional(),
-  description: description.optional(),
-  endUserTokenTtlSeconds: seconds.optional(),
-  webhook: webhookBody.nullable().optional(),
-}).strict().refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, endUserTokenTtlSeconds, webhook');
+export const updateApplicationBody = z.strictObject({
+  name: z.optional(name),
+  description: z.optional(description),
+  endUserTokenTtlSeconds: z.optional(seconds),
+  webhook: z.optional(z.nullable(webhookBody)),
+}).check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, endUserTokenTtlSeconds, webhook'));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AUTH_METHODS, CLIENT_TYPES, NAME_ID_TYPES, PKCE_MODES, PROMPT_VALUES } from '../domain/clients/model';
 import { description, name, seconds } from './schemas';
 
@@ -8,51 +8,51 @@ import { description, name, seconds } from './schemas';
  * problem under the field it concerns.
  */
 
-const uri = z.string().max(2000, 'must be at most 2000 characters');
-const uris = z.array(uri).max(50, 'at most 50 URIs');
-const jwk = z.object({ kty: z.string().max(10) }).passthrough();
+const uri = z.string().check(z.maxLength(2000, 'must be at most 2000 characters'));
+const uris = z.array(uri).check(z.maxLength(50, 'at most 50 URIs'));
+const jwk = z.looseObject({ kty: z.string().check(z.maxLength(10)) });
 
 const oidcSettings = {
-  description: description.nullable().optional(),
-  redirectUris: uris.optional(),
-  clientType: z.enum(CLIENT_TYPES).optional(),
-  thirdParty: z.boolean().optional(),
-  authMethod: z.enum(AUTH_METHODS).optional(),
-  jwks: z.object({ keys: z.array(jwk).max(20, 'at most 20 keys') }).strict().nullable().optional(),
-  jwksUri: uri.nullable().optional(),
-  tlsClientCertificate: z.string().max(16_000).nullable().optional(),
-  tokenBinding: z.boolean().optional(),
-  pkce: z.enum(PKCE_MODES).optional(),
-  resources: z.array(z.object({ resource: z.string().max(63), accessTokenTtlSeconds: seconds.optional() }).strict()).max(50).optional(),
-  idTokenClaims: z.array(z.string().max(100)).max(50).optional(),
-  promptValues: z.array(z.enum(PROMPT_VALUES)).max(3).optional(),
-  accessTokenTtlSeconds: seconds.optional(),
-  refreshTokenTtlSeconds: seconds.optional(),
-  maxRefreshSeconds: seconds.optional(),
-  consentRedirectUris: uris.optional(),
-  accessValiditySeconds: seconds.optional(),
-  scopes: z.array(z.string().max(200)).max(100).optional(),
+  description: z.optional(z.nullable(description)),
+  redirectUris: z.optional(uris),
+  clientType: z.optional(z.enum(CLIENT_TYPES)),
+  thirdParty: z.optional(z.boolean()),
+  authMethod: z.optional(z.enum(AUTH_METHODS)),
+  jwks: z.optional(z.nullable(z.strictObject({ keys: z.array(jwk).check(z.maxLength(20, 'at most 20 keys')) }))),
+  jwksUri: z.optional(z.nullable(uri)),
+  tlsClientCertificate: z.optional(z.nullable(z.string().check(z.maxLength(16_000)))),
+  tokenBinding: z.optional(z.boolean()),
+  pkce: z.optional(z.enum(PKCE_MODES)),
+  resources: z.optional(
+    z.array(z.strictObject({ resource: z.string().check(z.maxLength(63)), accessTokenTtlSeconds: z.optional(seconds) })).check(z.maxLength(50)),
+  ),
+  idTokenClaims: z.optional(z.array(z.string().check(z.maxLength(100))).check(z.maxLength(50))),
+  promptValues: z.optional(z.array(z.enum(PROMPT_VALUES)).check(z.maxLength(3))),
+  accessTokenTtlSeconds: z.optional(seconds),
+  refreshTokenTtlSeconds: z.optional(seconds),
+  maxRefreshSeconds: z.optional(seconds),
+  consentRedirectUris: z.optional(uris),
+  accessValiditySeconds: z.optional(seconds),
+  scopes: z.optional(z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100))),
 };
 
-export const createOidcClientBody = z.object({ name, ...oidcSettings }).strict();
+export const createOidcClientBody = z.strictObject({ name, ...oidcSettings });
 
 export const updateOidcClientBody = z
-  .object({ name: name.optional(), ...oidcSettings })
-  .strict()
-  .refine((changes) => Object.keys(changes).length > 0, 'give at least one setting to change');
+  .strictObject({ name: z.optional(name), ...oidcSettings })
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one setting to change'));
 
 const samlSettings = {
-  description: description.nullable().optional(),
+  description: z.optional(z.nullable(description)),
   acsUrl: uri,
-  spEntityId: z.string().max(1024, 'must be at most 1024 characters'),
-  nameIdType: z.enum(NAME_ID_TYPES).optional(),
+  spEntityId: z.string().check(z.maxLength(1024, 'must be at most 1024 characters')),
+  nameIdType: z.optional(z.enum(NAME_ID_TYPES)),
 };
 
-export const createSamlClientBody = z.object({ name, ...samlSettings }).strict();
+export const createSamlClientBody = z.strictObject({ name, ...samlSettings });
 
 export const updateSamlClientBody = z
-  .object({ name: name.optional(), ...samlSettings, acsUrl: samlSettings.acsUrl.optional(), spEntityId: samlSettings.spEntityId.optional() })
-  .strict()
-  .refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, acsUrl, spEntityId, nameIdType');
+  .strictObject({ name: z.optional(name), ...samlSettings, acsUrl: z.optional(samlSettings.acsUrl), spEntityId: z.optional(samlSettings.spEntityId) })
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, acsUrl, spEntityId, nameIdType'));
 
-export const rotateSecretBody = z.object({ gracePeriodSeconds: seconds.optional() }).strict();
+export const rotateSecretBody = z.strictObject({ gracePeriodSeconds: z.optional(seconds) });

@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
 import type { HttpEvent } from './handler';
 
@@ -6,6 +7,22 @@ import type { HttpEvent } from './handler';
  * Reading requests at the edge. Every body goes through one of these functions, so every malformed,
  * oversized or mistyped request is refused the same way, before any domain code or write runs.
  */
+
+/**
+ * zod/mini ships no messages: English is configured once, here, where every body and query is
+ * validated, on the first validation so that handlers which never validate do not bundle it. An
+ * unknown field keeps the wording clients have always seen.
+ */
+let messagesConfigured = false;
+function configureMessages(): void {
+  if (messagesConfigured) return;
+  messagesConfigured = true;
+  z.config({
+    ...en(),
+    customError: (issue) =>
+      issue.code === 'unrecognized_keys' ? `Unrecognized key(s) in object: ${issue.keys.map((key) => `'${key}'`).join(', ')}` : undefined,
+  });
+}
 
 /** Management and OAuth bodies are small; anything larger is a mistake or an attack. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -30,7 +47,7 @@ function mediaType(event: HttpEvent): string {
 }
 
 /** Parses a JSON body and validates it with a schema; an absent body counts as `{}` when allowed. */
-export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S, options: { optional?: boolean } = {}): z.output<S> {
+export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S, options: { optional?: boolean } = {}): z.output<S> {
   const text = rawBody(event);
   let value: unknown = {};
   if (text.trim() !== '') {
@@ -65,17 +82,21 @@ export function formBody(event: HttpEvent, repeatable: readonly string[] = []): 
   return form;
 }
 
-export function queryParams<S extends z.ZodType>(event: HttpEvent, schema: S): z.output<S> {
+export function queryParams<S extends z.core.$ZodType>(event: HttpEvent, schema: S): z.output<S> {
   return validate(schema, event.queryStringParameters ?? {}, 'query string');
 }
 
-export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const result = schema.safeParse(value);
+export function validate<S extends z.core.$ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  configureMessages();
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
-  const fields: FieldProblem[] = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  // zod 4 still runs length checks on a value of the wrong type ("expected string, received array",
+  // then "must not be empty"); for such a value only the type is worth reporting.
+  const pathOf = (issue: z.core.$ZodIssue) => issue.path.map(String).join('.');
+  const wrongType = new Set(result.error.issues.filter((issue) => issue.code === 'invalid_type').map(pathOf));
+  const fields: FieldProblem[] = result.error.issues
+    .filter((issue) => issue.code === 'invalid_type' || !wrongType.has(pathOf(issue)))
+    .map((issue) => ({ path: pathOf(issue), message: issue.message }));
   const summary = fields.map((field) => (field.path ? `${field.path}: ${field.message}` : field.message)).join('; ');
   throw new InvalidRequest(`invalid ${what}: ${summary}`, { fields });
 }

@@ -1,18 +1,18 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { description, name, seconds } from './schemas';
 
 const settings = {
-  name: name.optional(),
-  description: description.optional(),
-  permissions: z.array(z.string().max(128)).max(200).optional(),
-  accessTokenTtlSeconds: seconds.optional(),
+  name: z.optional(name),
+  description: z.optional(description),
+  permissions: z.optional(z.array(z.string().check(z.maxLength(128))).check(z.maxLength(200))),
+  accessTokenTtlSeconds: z.optional(seconds),
 };
 
-export const createResourceBody = z.object({
-  key: z.string().max(63),
-  audience: z.string().max(512).optional(),
+export const createResourceBody = z.strictObject({
+  key: z.string().check(z.maxLength(63)),
+  audience: z.optional(z.string().check(z.maxLength(512))),
   ...settings,
-}).strict();
+});
 
-export const updateResourceBody = z.object(settings).strict()
-  .refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, permissions, accessTokenTtlSeconds');
+export const updateResourceBody = z.strictObject(settings)
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, permissions, accessTokenTtlSeconds'));

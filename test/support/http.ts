@@ -1,5 +1,3 @@
-import type { LocalRuntime } from '../../local/runtime';
-
 /** Small helpers for tests that talk to the local runtime over HTTP, as a client would. */
 
 export interface Credentials {
@@ -27,7 +25,7 @@ export async function requestToken(url: string, credentials: Credentials, form: 
 }
 
 /** A management API token for the runtime's development administrator (or other credentials). */
-export async function adminToken(runtime: Pick<LocalRuntime, 'url' | 'devAdmin'>, credentials: Credentials = runtime.devAdmin): Promise<string> {
+export async function adminToken(runtime: { url: string; devAdmin: Credentials }, credentials: Credentials = runtime.devAdmin): Promise<string> {
   const answer = await requestToken(runtime.url, credentials);
   if (answer.status !== 200) throw new Error(`token request failed: ${JSON.stringify(answer.body)}`);
   return answer.body.access_token as string;

@@ -1,13 +1,15 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Conflict } from '../../domain/errors';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Conflict, InvalidRequest } from '../../domain/errors';
 import type { Page } from '../../domain/model';
-import { decodeCursor, encodeCursor } from './store';
 import { toRecord, type Key } from './items';
 
+/** Turns a stored item into the record the domain sees; `toRecord` unless a store needs more. */
+export type ReadItem = <T>(item: Record<string, unknown> | undefined) => T | undefined;
+
 /**
- * The few table operations the per-area stores share: a strongly consistent get, a put that only
- * creates, a delete that reports whether there was anything, and a paged prefix query.
+ * The few table operations every store shares: a strongly consistent get and batch get, a put that
+ * only creates, a delete that reports whether there was anything, and prefix queries.
  */
 export class RecordIo {
   constructor(
@@ -15,9 +17,27 @@ export class RecordIo {
     readonly tableName: string,
   ) {}
 
-  async get<T>(key: Key): Promise<T | undefined> {
+  async get<T>(key: Key, read: ReadItem = toRecord): Promise<T | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    return toRecord<T>(Item);
+    return read<T>(Item);
+  }
+
+  /** One BatchGetItem (100 keys at most), strongly consistent, retrying only what DynamoDB left unprocessed. */
+  async batchGet(requested: readonly Key[]): Promise<Record<string, unknown>[]> {
+    if (requested.length === 0) return [];
+    if (requested.length > 100) throw new InvalidRequest('too many records requested at once');
+    const found: Record<string, unknown>[] = [];
+    let pending = [...requested];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 5) throw new Error('DynamoDB left keys unprocessed after retries');
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      found.push(...(Responses?.[this.tableName] ?? []));
+      pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+    }
+    return found;
   }
 
   /** Writes only if the key is free; otherwise `Conflict` with the message given. */
@@ -49,18 +69,19 @@ export class RecordIo {
   }
 
   /** One page of the records whose sort key starts with `prefix`, in sort-key order. */
-  async page<T>(pk: string, prefix: string, limit: number, cursor?: string): Promise<Page<T>> {
+  async page<T>(pk: string, prefix: string, limit: number, cursor?: string, read: ReadItem = toRecord): Promise<Page<T>> {
     const { Items = [], LastEvaluatedKey } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ConsistentRead: true,
         Limit: limit,
         ...(cursor ? { ExclusiveStartKey: { pk, sk: decodeCursor(cursor, prefix) } } : {}),
       }),
     );
     return {
-      items: Items.map((item) => toRecord<T>(item)!),
+      items: Items.map((item) => read<T>(item)!),
       ...(LastEvaluatedKey ? { cursor: encodeCursor(String(LastEvaluatedKey.sk)) } : {}),
     };
   }
@@ -84,4 +105,21 @@ export class RecordIo {
     } while (start);
     return records;
   }
+}
+
+export function encodeCursor(sk: string): string {
+  return Buffer.from(JSON.stringify({ sk }), 'utf8').toString('base64url');
+}
+
+/** A cursor only ever carries a sort key; the partition is always the caller's own. */
+export function decodeCursor(cursor: string, expectedPrefix: string): string {
+  try {
+    const { sk } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { sk?: unknown };
+    if (typeof sk === 'string' && sk.startsWith(expectedPrefix) && sk.length < 200) return sk;
+  } catch {
+    // fall through
+  }
+  throw new InvalidRequest('cursor is not valid; use the cursor of the previous page as it was returned', {
+    fields: [{ path: 'cursor', message: 'not a cursor this listing returned' }],
+  });
 }

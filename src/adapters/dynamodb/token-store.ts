@@ -1,10 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Conflict } from '../../domain/errors';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, StoredServiceAccount } from '../../domain/model';
 import type { StoredOpaqueToken, StoredPersonalAccessToken, TokenRecordStore, WithOwner } from '../../domain/ports';
 import { keys, SK_PREFIX, toRecord, type Key } from './items';
-import { decodeCursor, encodeCursor } from './store';
+import { RecordIo } from './record-io';
 
 /**
  * Personal access tokens, opaque access tokens and JWT revocations in Latchkey's table (key
@@ -14,45 +12,32 @@ import { decodeCursor, encodeCursor } from './store';
  * authentication are strongly consistent, so a revocation takes effect at once.
  */
 export class DynamoDbTokenStore implements TokenRecordStore {
+  private readonly io: RecordIo;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.io = new RecordIo(client, tableName);
+  }
 
   // ---- personal access tokens ----
 
   createPersonalAccessToken(token: StoredPersonalAccessToken): Promise<void> {
-    return this.putNew(keys.personalAccessToken(token.environmentId, token.serviceAccountId, token.id), 'personal-access-token', token);
+    const key = keys.personalAccessToken(token.environmentId, token.serviceAccountId, token.id);
+    return this.io.putNew(key, 'personal-access-token', token, 'a token with this ID already exists');
   }
 
-  async listPersonalAccessTokens(environmentId: string, accountId: string, limit: number, cursor?: string): Promise<Page<StoredPersonalAccessToken>> {
-    const pk = `ENV#${environmentId}`;
-    const prefix = SK_PREFIX.personalAccessTokensOf(accountId);
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ConsistentRead: true,
-        Limit: limit,
-        ...(cursor ? { ExclusiveStartKey: { pk, sk: decodeCursor(cursor, prefix) } } : {}),
-      }),
-    );
-    return {
-      items: Items.map((item) => withExpiry<StoredPersonalAccessToken>(item)!),
-      ...(LastEvaluatedKey ? { cursor: encodeCursor(String(LastEvaluatedKey.sk)) } : {}),
-    };
+  listPersonalAccessTokens(environmentId: string, accountId: string, limit: number, cursor?: string): Promise<Page<StoredPersonalAccessToken>> {
+    return this.io.page(`ENV#${environmentId}`, SK_PREFIX.personalAccessTokensOf(accountId), limit, cursor, withExpiry);
   }
 
-  async getPersonalAccessToken(environmentId: string, accountId: string, id: string): Promise<StoredPersonalAccessToken | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.personalAccessToken(environmentId, accountId, id), ConsistentRead: true }),
-    );
-    return withExpiry<StoredPersonalAccessToken>(Item);
+  getPersonalAccessToken(environmentId: string, accountId: string, id: string): Promise<StoredPersonalAccessToken | undefined> {
+    return this.io.get(keys.personalAccessToken(environmentId, accountId, id), withExpiry);
   }
 
   deletePersonalAccessToken(environmentId: string, accountId: string, id: string): Promise<boolean> {
-    return this.deleteExisting(keys.personalAccessToken(environmentId, accountId, id));
+    return this.io.deleteExisting(keys.personalAccessToken(environmentId, accountId, id));
   }
 
   loadPersonalAccessToken(environmentId: string, accountId: string, id: string): Promise<WithOwner<StoredPersonalAccessToken>> {
@@ -62,7 +47,7 @@ export class DynamoDbTokenStore implements TokenRecordStore {
   // ---- opaque access tokens ----
 
   putOpaqueToken(token: StoredOpaqueToken): Promise<void> {
-    return this.putNew(keys.opaqueToken(token.environmentId, token.id), 'opaque-token', token);
+    return this.io.putNew(keys.opaqueToken(token.environmentId, token.id), 'opaque-token', token, 'a token with this ID already exists');
   }
 
   loadOpaqueToken(environmentId: string, accountId: string, id: string): Promise<WithOwner<StoredOpaqueToken>> {
@@ -70,7 +55,7 @@ export class DynamoDbTokenStore implements TokenRecordStore {
   }
 
   deleteOpaqueToken(environmentId: string, id: string): Promise<boolean> {
-    return this.deleteExisting(keys.opaqueToken(environmentId, id));
+    return this.io.deleteExisting(keys.opaqueToken(environmentId, id));
   }
 
   // ---- JWT revocations ----
@@ -83,7 +68,7 @@ export class DynamoDbTokenStore implements TokenRecordStore {
   }
 
   async loadJwtState(environmentId: string, jti: string | undefined, accountId?: string): Promise<{ revokedUntil?: number; owner?: StoredServiceAccount }> {
-    const items = await this.batchGet([
+    const items = await this.bySortKey([
       ...(jti ? [keys.revokedJwt(environmentId, jti)] : []),
       ...(accountId ? [keys.serviceAccount(environmentId, accountId)] : []),
     ]);
@@ -100,47 +85,15 @@ export class DynamoDbTokenStore implements TokenRecordStore {
   /** The record and its owner in one strongly consistent batch read (both keys are known up front). */
   private async withOwner<T>(key: Key, environmentId: string, accountId: string): Promise<WithOwner<T>> {
     const ownerKey = keys.serviceAccount(environmentId, accountId);
-    const items = await this.batchGet([key, ownerKey]);
+    const items = await this.bySortKey([key, ownerKey]);
     const token = withExpiry<T>(items.get(key.sk));
     const owner = toRecord<StoredServiceAccount>(items.get(ownerKey.sk));
     return { ...(token ? { token } : {}), ...(owner ? { owner } : {}) };
   }
 
-  /** Found items by sort key; all keys share one partition. Retries only what DynamoDB left unprocessed. */
-  private async batchGet(requested: Key[]): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    let pending = requested;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > 5) throw new Error('DynamoDB left keys unprocessed after retries');
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-      const { Responses, UnprocessedKeys } = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      for (const item of Responses?.[this.tableName] ?? []) found.set(String(item.sk), item);
-      pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
-    }
-    return found;
-  }
-
-  private async putNew(key: Key, type: string, record: object): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...record, ...key, type }, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new Conflict('a token with this ID already exists');
-      throw error;
-    }
-  }
-
-  private async deleteExisting(key: Key): Promise<boolean> {
-    try {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' }));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  /** Found items by sort key; all keys share one partition. */
+  private async bySortKey(requested: Key[]): Promise<Map<string, Record<string, unknown>>> {
+    return new Map((await this.io.batchGet(requested)).map((item) => [String(item.sk), item]));
   }
 }
 
