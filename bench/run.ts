@@ -16,6 +16,8 @@ import { runDelegatedScenarios, runScenarios } from './scenarios';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// The SDK warns once that it will want Node 22; Lambda runs a newer Node, and the warning is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const BUNDLE_LIMIT = 300 * 1024;
 const IMPORT_LIMIT_MS = 100;

@@ -45,7 +45,8 @@ export async function createTenantEnvironment(
 ): Promise<{ tenant: Tenant; environment: Environment }> {
   if (!input.tenantName.trim() || !input.environmentName.trim()) throw new InvalidRequest('tenant and environment names must not be empty');
   const createdAt = new Date(deps.now()).toISOString();
-  const tenant: Tenant = { id: input.tenantId ?? newId('ten'), name: input.tenantName, createdAt };
+  // An existing tenant keeps its name: the environment (and so every token) carries the stored one.
+  const tenant = await deps.store.createTenant({ id: input.tenantId ?? newId('ten'), name: input.tenantName, createdAt });
   const environment: Environment = {
     id: input.environmentId ?? newId('env'),
     tenantId: tenant.id,
@@ -55,7 +56,6 @@ export async function createTenantEnvironment(
     createdAt,
     updatedAt: createdAt,
   };
-  await deps.store.createTenant(tenant);
   await deps.store.createEnvironment(environment);
   return { tenant, environment };
 }

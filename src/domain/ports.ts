@@ -33,8 +33,8 @@ export interface SecretHasher {
 export type Clock = () => number;
 
 export interface EnvironmentStore {
-  /** Creates the tenant if it is new; an existing tenant of that ID is left as it is. */
-  createTenant(tenant: Tenant): Promise<void>;
+  /** Creates the tenant if it is new; an existing tenant of that ID is left as it is. Answers the stored tenant. */
+  createTenant(tenant: Tenant): Promise<Tenant>;
   /** Fails with `Conflict` if the ID is taken. */
   createEnvironment(environment: Environment): Promise<void>;
   getEnvironment(environmentId: string): Promise<Environment | undefined>;

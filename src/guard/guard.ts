@@ -13,7 +13,8 @@ import { assertActive, type IntrospectionOptions } from './introspection';
 
 export interface LatchkeyClaims extends JWTPayload {
   sub: string;
-  subjectType: 'ServiceAccount' | 'EndUserAccount';
+  /** `Client` for tokens of OIDC clients (client credentials grant). */
+  subjectType: 'ServiceAccount' | 'EndUserAccount' | 'Client';
   tenantId: string;
   environmentId: string;
   permissions?: Record<string, string[]>;
@@ -40,7 +41,7 @@ export interface GuardOptions {
 }
 
 export interface Requirements {
-  readonly subjectType?: 'ServiceAccount' | 'EndUserAccount';
+  readonly subjectType?: 'ServiceAccount' | 'EndUserAccount' | 'Client';
   /** The resource key whose permissions are checked; required with `allOf`/`anyOf`. */
   readonly resource?: string;
   /** Every one of these permissions on `resource`. */

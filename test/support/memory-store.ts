@@ -14,6 +14,7 @@ export class MemoryStore implements Store {
 
   async createTenant(tenant: Tenant) {
     if (!this.tenants.has(tenant.id)) this.tenants.set(tenant.id, tenant);
+    return this.tenants.get(tenant.id)!;
   }
   async createEnvironment(environment: Environment) {
     if (this.environments.has(environment.id)) throw new Conflict('taken');

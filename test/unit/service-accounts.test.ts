@@ -139,6 +139,12 @@ describe('service accounts and their tokens (domain)', () => {
     await expect(mintForServiceAccount(deps, reader, admin.accountId, {})).rejects.toMatchObject({ message: expect.stringContaining('SERVICE_ACCOUNTS_EDIT') });
   });
 
+  it('adds an environment to an existing tenant under the tenant name already stored', async () => {
+    const { environment } = await bootstrapEnvironment(deps, { tenantId: admin.tenantId, tenantName: 'Renamed by mistake', environmentName: 'staging' });
+    expect(environment.tenantId).toBe(admin.tenantId);
+    expect(environment.tenantName).toBe('Acme');
+  });
+
   it('pages through accounts', async () => {
     for (let index = 0; index < 4; index++) await createServiceAccount(deps, admin, { name: `a${index}` });
     const first = await listServiceAccounts(deps, admin, { limit: 3 });

@@ -24,9 +24,10 @@ export class DynamoDbStore implements Store {
 
   // ---- tenants and environments ----
 
-  async createTenant(tenant: Tenant): Promise<void> {
+  async createTenant(tenant: Tenant): Promise<Tenant> {
     // An existing tenant of that ID is kept as it is: bootstrap may add an environment to it.
-    await this.io.putIfAbsent(keys.tenant(tenant.id), 'tenant', tenant);
+    if (await this.io.putIfAbsent(keys.tenant(tenant.id), 'tenant', tenant)) return tenant;
+    return (await this.io.get<Tenant>(keys.tenant(tenant.id)))!;
   }
 
   createEnvironment(environment: Environment): Promise<void> {
