@@ -5,6 +5,7 @@ import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from './environments';
 import type { Clock } from './ports';
 import type { Page } from './model';
 import { checkWebhookTarget } from './webhook-targets';
+import { pageLimit } from './paging';
 
 /**
  * Applications: the end-user facing apps of an environment. An application has its own end-user
@@ -86,7 +87,6 @@ export const DEFAULT_WEBHOOK_TIMEOUT_MS = 2000;
 export const MIN_WEBHOOK_TIMEOUT_MS = 100;
 /** Well under the 10 s a Lambda function of the stack may run, so a refusal can still be answered. */
 export const MAX_WEBHOOK_TIMEOUT_MS = 5000;
-export const MAX_PAGE_SIZE = 100;
 
 export interface ApplicationInput {
   name: string;
@@ -140,8 +140,7 @@ export async function listApplications(
   options: { limit?: number; cursor?: string },
 ): Promise<Page<Application>> {
   requirePermission(caller, 'APPLICATIONS_READ');
-  const limit = options.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw invalid('limit', `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  const limit = pageLimit(options.limit);
   const page = await deps.applications.listApplications(caller.environmentId, limit, options.cursor);
   return { items: page.items.map(publicView), ...(page.cursor ? { cursor: page.cursor } : {}) };
 }

@@ -1,8 +1,9 @@
-import { NotFound, InvalidRequest } from './errors';
+import { NotFound } from './errors';
 import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
 import type { Clock } from './ports';
 import type { Page } from './model';
+import { pageLimit } from './paging';
 
 /**
  * End users and their profiles (DA-4), created on the first delegated token for a subject.
@@ -118,15 +119,10 @@ export async function findOrCreateEndUser(deps: EndUserDeps, subject: Subject): 
   return { user, profile, created };
 }
 
-export const MAX_PAGE_SIZE = 100;
 
 export async function listEndUsers(deps: Pick<EndUserDeps, 'users'>, caller: Caller, options: { limit?: number; cursor?: string }): Promise<Page<EndUser>> {
   requirePermission(caller, 'USERS_READ');
-  const limit = options.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    const message = `must be a whole number from 1 to ${MAX_PAGE_SIZE}`;
-    throw new InvalidRequest(`limit ${message}`, { fields: [{ path: 'limit', message }] });
-  }
+  const limit = pageLimit(options.limit);
   return deps.users.listUsers(caller.environmentId, limit, options.cursor);
 }
 

@@ -3,7 +3,7 @@ import { isId, newId } from './ids';
 import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
 import { requirePermission, type Caller } from './caller';
 import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
-import { MAX_PAGE_SIZE } from './service-accounts';
+import { pageLimit } from './paging';
 import type { Page } from './model';
 import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './ports';
 
@@ -83,10 +83,7 @@ export async function listPersonalAccessTokens(
   options: { limit?: number; cursor?: string },
 ): Promise<Page<PersonalAccessToken>> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
-  const limit = options.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new InvalidRequest(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`, { fields: [{ path: 'limit', message: `must be from 1 to ${MAX_PAGE_SIZE}` }] });
-  }
+  const limit = pageLimit(options.limit);
   await requireAccount(deps, caller, accountId);
   const page = await deps.tokens.listPersonalAccessTokens(caller.environmentId, accountId, limit, options.cursor);
   // Expired tokens TTL has not removed yet are left out, so a page may hold fewer than `limit`.

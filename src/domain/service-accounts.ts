@@ -5,6 +5,7 @@ import { requirePermission, type Caller } from './caller';
 import { checkGracePeriod, generateClientSecret, rotatedHashes } from './secrets';
 import type { AccessTokenType, Grants, Page, Resource, ServiceAccount, StoredServiceAccount } from './model';
 import type { Clock, ResourceStore, SecretHasher, ServiceAccountStore } from './ports';
+import { pageLimit } from './paging';
 
 /** Service accounts (SA-1 to SA-4, MU-1 to MU-3): software that authenticates with a client ID and secret. */
 
@@ -28,7 +29,6 @@ export interface WithSecret {
   readonly clientSecret: string;
 }
 
-export const MAX_PAGE_SIZE = 100;
 
 /** What callers see of an account: never its secret hashes. */
 export function publicView(account: StoredServiceAccount): ServiceAccount {
@@ -83,10 +83,7 @@ export async function listServiceAccounts(
   options: { limit?: number; cursor?: string },
 ): Promise<Page<ServiceAccount>> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
-  const limit = options.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new InvalidRequest(`limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`, { fields: [{ path: 'limit', message: `must be from 1 to ${MAX_PAGE_SIZE}` }] });
-  }
+  const limit = pageLimit(options.limit);
   const page = await deps.store.listServiceAccounts(caller.environmentId, limit, options.cursor);
   return { items: page.items.map(publicView), ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
