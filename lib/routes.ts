@@ -118,7 +118,8 @@ export const operations: readonly Operation[] = [
     name: 'introspect',
     handler: 'functions/oauth/introspect.ts',
     routes: [{ method: 'POST', path: '/oauth/v2/introspect' }],
-    access: { table: 'read', keys: 'verify', secrets: ['pepper'] },
+    // readwrite: a client authenticating with private_key_jwt leaves its assertion's jti behind (replay).
+    access: { table: 'readwrite', keys: 'verify', secrets: ['pepper'] },
     summary: 'Token introspection (RFC 7662) for JWTs, opaque tokens and personal access tokens',
   },
   {

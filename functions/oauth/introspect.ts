@@ -2,9 +2,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { clock, issuer, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
 import { InvalidRequest } from '../../src/domain/errors';
 import { introspect } from '../../src/domain/introspection';
-import { authenticateServiceAccountClient } from '../../src/domain/service-account-tokens';
-import { readClientSecret } from '../../src/http/client-credentials';
 import { httpHandler, json } from '../../src/http/handler';
+import { authenticateOAuthClient } from '../../src/http/oauth-client';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
 import { verifyLatchkeyJwt } from '../../src/http/token-verifier';
@@ -13,17 +12,16 @@ const deps = { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now
 
 /**
  * `POST /oauth/v2/introspect` (RFC 7662, MU-6): is this JWT, opaque token or PAT active, and what
- * does it stand for. The client authenticates first (HTTP Basic or form, as at the token endpoint),
- * so an unauthenticated caller learns nothing, not even whether its request was well formed.
+ * does it stand for. The client authenticates first, as at the token endpoint, so an
+ * unauthenticated caller learns nothing, not even whether its request was well formed.
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'Introspections' }, async (event) => {
   const form = formBody(event);
-  const client = readClientSecret(event, form);
-  const caller = await authenticateServiceAccountClient(deps, client.clientId, client.clientSecret, client.method === 'client_secret_basic');
+  const caller = await authenticateOAuthClient(event, form);
   const token = form.get('token');
   if (!token) throw new InvalidRequest('token is required');
   // token_type_hint may be sent and is not needed: every kind of Latchkey token is recognised by its shape.
-  const answer = await introspect(deps, caller.account, token);
+  const answer = await introspect(deps, caller, token);
   metrics.addMetric(answer.active ? 'TokensActive' : 'TokensInactive', MetricUnit.Count, 1);
   return json(200, answer);
 });

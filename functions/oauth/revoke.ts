@@ -2,9 +2,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { clock, issuer, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
 import { InvalidRequest } from '../../src/domain/errors';
 import { revoke } from '../../src/domain/revocation';
-import { authenticateServiceAccountClient } from '../../src/domain/service-account-tokens';
-import { readClientSecret } from '../../src/http/client-credentials';
 import { httpHandler } from '../../src/http/handler';
+import { authenticateOAuthClient } from '../../src/http/oauth-client';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
 import { verifyLatchkeyJwt } from '../../src/http/token-verifier';
@@ -17,8 +16,7 @@ const deps = { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'Revocations' }, async (event) => {
   const form = formBody(event);
-  const client = readClientSecret(event, form);
-  const caller = await authenticateServiceAccountClient(deps, client.clientId, client.clientSecret, client.method === 'client_secret_basic');
+  const caller = await authenticateOAuthClient(event, form);
   const token = form.get('token');
   if (!token) throw new InvalidRequest('token is required');
   const hint = form.get('token_type_hint');

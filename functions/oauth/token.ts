@@ -1,13 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
-import { InvalidClient, InvalidRequest, UnsupportedGrantType } from '../../src/domain/errors';
-import { isRegistryClientId, type PresentedClientCredentials } from '../../src/domain/clients/authentication';
+import { InvalidRequest, UnsupportedGrantType } from '../../src/domain/errors';
+import { isRegistryClientId } from '../../src/domain/clients/authentication';
 import { issueClientCredentialsToken } from '../../src/domain/clients/tokens';
 import { readClientAuthentication } from '../../src/http/client-authentication';
 import { clientTokenDeps } from '../../src/http/client-registry';
 import { authenticateWithSecret } from '../../src/domain/service-account-tokens';
 import { httpHandler, json } from '../../src/http/handler';
 import { metrics } from '../../src/http/observability';
+import { secretOf } from '../../src/http/oauth-client';
 import { formBody } from '../../src/http/request';
 
 const deps = { store: store(), hasher: pepperHasher(), signer: kmsKeySet(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
@@ -41,9 +42,3 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }
     ...(token.scope ? { scope: token.scope } : {}),
   });
 });
-
-/** Service accounts authenticate with a secret only. */
-function secretOf(client: PresentedClientCredentials): string {
-  if (client.method === 'client_secret_basic' || client.method === 'client_secret_post') return client.clientSecret;
-  throw new InvalidClient(`service accounts authenticate with a client secret, not ${client.method}`);
-}

@@ -8,8 +8,8 @@ import type { StoredServiceAccount } from './model';
  * the client is told success either way).
  *
  * Rules this module enforces:
- * - The caller is an authenticated, enabled service account; only tokens of its own environment
- *   can be revoked. Anything unknown, expired, already revoked or foreign is answered as success
+ * - The caller is an authenticated client: an enabled service account or a registry client. Only
+ *   tokens of its own environment can be revoked. Anything unknown, expired, already revoked or foreign is answered as success
  *   (RFC 7009 §2.2), so revocation reveals nothing about tokens the caller does not hold.
  * - A client may revoke the tokens issued to it (RFC 7009 §2.1). A service account holding
  *   SERVICE_ACCOUNTS_EDIT on `latchkey` may revoke any token of its environment: it could disable
@@ -23,31 +23,46 @@ import type { StoredServiceAccount } from './model';
 
 export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token', 'personal_access_token'] as const;
 
-export async function revoke(
-  deps: IntrospectionDeps,
-  caller: { readonly account: StoredServiceAccount },
-  token: string,
-  hint?: string,
-): Promise<boolean> {
+/** An authenticated OAuth client: a service account or a registry client. */
+export interface OAuthClient {
+  readonly environmentId: string;
+  /** The `sub` of the client's own tokens: the service account or registry client ID. */
+  readonly principalId: string;
+  readonly clientId: string;
+  /** Holds SERVICE_ACCOUNTS_EDIT on `latchkey`, so may revoke any token of its environment. */
+  readonly mayRevokeAny: boolean;
+}
+
+/** A service account as a revoking client: it may revoke any token when it holds SERVICE_ACCOUNTS_EDIT. */
+export function serviceAccountClient(account: StoredServiceAccount): OAuthClient {
+  return {
+    environmentId: account.environmentId,
+    principalId: account.id,
+    clientId: account.clientId,
+    mayRevokeAny: account.grants[LATCHKEY_RESOURCE_KEY]?.includes('SERVICE_ACCOUNTS_EDIT') ?? false,
+  };
+}
+
+export async function revoke(deps: IntrospectionDeps, caller: OAuthClient, token: string, hint?: string): Promise<boolean> {
   if (hint !== undefined && !(TOKEN_TYPE_HINTS as readonly string[]).includes(hint)) throw new UnsupportedTokenType(hint);
-  const found = await findActiveToken(deps, caller.account.environmentId, token);
+  const found = await findActiveToken(deps, caller.environmentId, token);
   if (!found) return false;
-  if (!mayRevoke(caller.account, found)) {
+  if (!mayRevoke(caller, found)) {
     throw new UnauthorizedClient('this token was not issued to this client; revoking it needs SERVICE_ACCOUNTS_EDIT on latchkey');
   }
   switch (found.kind) {
     case 'personal_access_token':
       return deps.tokens.deletePersonalAccessToken(found.record.environmentId, found.record.serviceAccountId, found.id);
     case 'opaque':
-      return deps.tokens.deleteOpaqueToken(caller.account.environmentId, found.id);
+      return deps.tokens.deleteOpaqueToken(caller.environmentId, found.id);
     case 'jwt':
-      await deps.tokens.revokeJwt(caller.account.environmentId, found.id, found.expiresAt);
+      await deps.tokens.revokeJwt(caller.environmentId, found.id, found.expiresAt);
       return true;
   }
 }
 
-function mayRevoke(account: StoredServiceAccount, token: ActiveToken): boolean {
-  if (account.grants[LATCHKEY_RESOURCE_KEY]?.includes('SERVICE_ACCOUNTS_EDIT')) return true;
-  if (token.kind === 'personal_access_token') return token.owner.id === account.id;
-  return token.claims.sub === account.id || token.claims.client_id === account.clientId;
+function mayRevoke(caller: OAuthClient, token: ActiveToken): boolean {
+  if (caller.mayRevokeAny) return true;
+  if (token.kind === 'personal_access_token') return token.owner.id === caller.principalId;
+  return token.claims.sub === caller.principalId || token.claims.client_id === caller.clientId;
 }

@@ -64,7 +64,8 @@ describe('GraphQL execution (SA-9)', () => {
     for (const variables of [
       { clientId: admin.clientId, clientSecret: 'lks_wrong' },
       { clientId: 'not-a-client-id', clientSecret: admin.clientSecret },
-      { clientId: admin.clientId.replace(/@env_./, '@env_a'), clientSecret: admin.clientSecret },
+      // The right account and secret, but another (well-formed) environment.
+      { clientId: `${admin.id}@env_${'a'.repeat(26)}`, clientSecret: admin.clientSecret },
     ]) {
       const answer = await run({ query: MUTATION, variables });
       expect(answer.status).toBe(200);

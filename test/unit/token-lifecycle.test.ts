@@ -4,7 +4,7 @@ import type { Caller } from '../../src/domain/caller';
 import { introspect, type JwtVerifier } from '../../src/domain/introspection';
 import { authenticatePersonalAccessToken, createPersonalAccessToken, presentedPersonalAccessToken } from '../../src/domain/personal-access-tokens';
 import { newReferenceToken, parseReferenceToken } from '../../src/domain/reference-tokens';
-import { revoke } from '../../src/domain/revocation';
+import { revoke, serviceAccountClient } from '../../src/domain/revocation';
 import { authenticateWithSecret } from '../../src/domain/service-account-tokens';
 import { createServiceAccount, setPermissions } from '../../src/domain/service-accounts';
 import type { StoredServiceAccount } from '../../src/domain/model';
@@ -101,16 +101,16 @@ describe('PATs, opaque tokens, introspection and revocation (domain)', () => {
     const ownerAccount = (await store.getServiceAccount(admin.environmentId, owner.id))!;
     const jwt = (await authenticateWithSecret(deps, owner.clientId, owner.clientSecret, {})).accessToken;
 
-    await expect(revoke(deps, { account: otherAccount }, jwt)).rejects.toMatchObject({ code: 'unauthorized_client' });
+    await expect(revoke(deps, serviceAccountClient(otherAccount), jwt)).rejects.toMatchObject({ code: 'unauthorized_client' });
     expect(tokens.revokedJwts.size).toBe(0);
-    await expect(revoke(deps, { account: ownerAccount }, jwt)).resolves.toBe(true);
+    await expect(revoke(deps, serviceAccountClient(ownerAccount), jwt)).resolves.toBe(true);
     expect([...tokens.revokedJwts.values()]).toEqual([Math.floor(now / 1000) + 3600]);
     expect(await introspect(deps, admin, jwt)).toEqual({ active: false });
     // Already inactive: success, nothing more done (RFC 7009 §2.2).
-    await expect(revoke(deps, { account: adminAccount }, jwt)).resolves.toBe(false);
+    await expect(revoke(deps, serviceAccountClient(adminAccount), jwt)).resolves.toBe(false);
 
     const second = (await authenticateWithSecret(deps, owner.clientId, owner.clientSecret, {})).accessToken;
-    await expect(revoke(deps, { account: adminAccount }, second)).resolves.toBe(true);
+    await expect(revoke(deps, serviceAccountClient(adminAccount), second)).resolves.toBe(true);
   });
 
   it('answers inactive for a token of another environment without reading its records', async () => {
