@@ -8,8 +8,8 @@ import type { Clock, SecretHasher, StoredPersonalAccessToken, TokenRecordStore }
  * opaque access tokens (`lko_`) and personal access tokens (`lkp_`).
  *
  * Rules this module enforces:
- * - Who may ask: any authenticated, enabled service account, about tokens of ITS OWN environment
- *   only. A token of another environment answers exactly like an unknown one, so introspection
+ * - Who may ask: any authenticated client (an enabled service account, or a registry client with
+ *   its registered method), about tokens of ITS OWN environment only. A token of another environment answers exactly like an unknown one, so introspection
  *   cannot even tell that another environment exists. (RFC 7662 §4 asks the server to stop token
  *   scanning; every Latchkey token carries 256 random bits or a signature, and the claims answered
  *   are what any resource server of the environment reads from a JWT anyway, so no extra
