@@ -1,17 +1,17 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
-import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
 import { createGraphqlContext } from '../../src/graphql/context';
 import { runGraphql } from '../../src/graphql/execute';
 import { MAX_QUERY_CHARS } from '../../src/graphql/limits';
 import { authenticateCaller } from '../../src/http/authenticate';
 import { delegatedTokenDeps } from '../../src/http/delegated-token-deps';
 import { httpHandler, json } from '../../src/http/handler';
+import { tokenDeps } from '../../src/http/management';
 import { metrics } from '../../src/http/observability';
 import { header, jsonBody } from '../../src/http/request';
 
 const deps = {
-  tokens: { store: store(), hasher: pepperHasher(), signer: kmsKeySet(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() },
+  tokens: tokenDeps(),
   tokenIssued: () => {
     metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
   },

@@ -1,14 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { clock, issuer, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
 import { InvalidRequest } from '../../src/domain/errors';
 import { introspect } from '../../src/domain/introspection';
 import { httpHandler, json } from '../../src/http/handler';
-import { authenticateOAuthClient } from '../../src/http/oauth-client';
+import { authenticateOAuthClient, introspectionDeps } from '../../src/http/oauth-client';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
-import { verifyLatchkeyJwt } from '../../src/http/token-verifier';
 
-const deps = { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer(), verifyJwt: verifyLatchkeyJwt };
+const deps = introspectionDeps();
 
 /**
  * `POST /oauth/v2/introspect` (RFC 7662, MU-6): is this JWT, opaque token or PAT active, and what

@@ -1,14 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { clock, issuer, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
 import { InvalidRequest } from '../../src/domain/errors';
 import { revoke } from '../../src/domain/revocation';
 import { httpHandler } from '../../src/http/handler';
-import { authenticateOAuthClient } from '../../src/http/oauth-client';
+import { authenticateOAuthClient, introspectionDeps } from '../../src/http/oauth-client';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
-import { verifyLatchkeyJwt } from '../../src/http/token-verifier';
 
-const deps = { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer(), verifyJwt: verifyLatchkeyJwt };
+const deps = introspectionDeps();
 
 /**
  * `POST /oauth/v2/revoke` (RFC 7009, MU-6): revokes an opaque token or PAT at once, and a JWT by its

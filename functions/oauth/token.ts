@@ -1,5 +1,4 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../../src/adapters/from-environment';
 import { InvalidRequest, UnsupportedGrantType } from '../../src/domain/errors';
 import { isRegistryClientId } from '../../src/domain/clients/authentication';
 import { issueClientCredentialsToken } from '../../src/domain/clients/tokens';
@@ -7,11 +6,12 @@ import { readClientAuthentication } from '../../src/http/client-authentication';
 import { clientTokenDeps } from '../../src/http/client-registry';
 import { authenticateWithSecret } from '../../src/domain/service-account-tokens';
 import { httpHandler, json } from '../../src/http/handler';
+import { tokenDeps } from '../../src/http/management';
 import { metrics } from '../../src/http/observability';
 import { secretOf } from '../../src/http/oauth-client';
 import { formBody } from '../../src/http/request';
 
-const deps = { store: store(), hasher: pepperHasher(), signer: kmsKeySet(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
+const deps = tokenDeps();
 
 const clientDeps = clientTokenDeps();
 

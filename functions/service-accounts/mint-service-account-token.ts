@@ -1,7 +1,6 @@
-import { kmsKeySet, tokenStore } from '../../src/adapters/from-environment';
 import { mintForServiceAccount } from '../../src/domain/service-account-tokens';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { managementHandler, pathParameter, tokenDeps } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 import { tokenRequest } from '../../src/http/schemas';
 
@@ -9,7 +8,7 @@ import { tokenRequest } from '../../src/http/schemas';
 export const handler = managementHandler(async (event, caller) => {
   const request = jsonBody(event, tokenRequest, { optional: true });
   const resources = typeof request.resource === 'string' ? [request.resource] : request.resource;
-  const token = await mintForServiceAccount({ ...managementDeps(), signer: kmsKeySet(), opaqueTokens: tokenStore() }, caller, pathParameter(event, 'id'), {
+  const token = await mintForServiceAccount(tokenDeps(), caller, pathParameter(event, 'id'), {
     ...(request.scope !== undefined ? { scope: request.scope } : {}),
     ...(resources ? { resources } : {}),
   });

@@ -29,12 +29,12 @@ const once = <T>(build: () => T): (() => T) => {
 
 export const kmsKeySet = once(() => new KmsKeySet(new KMSClient({}), process.env[ENV.signingKeyId], publishedKeyIds()));
 
-export const store = once(() => new DynamoDbStore(documentClient(new DynamoDBClient({})), requireEnv(ENV.tableName)));
+/** One document client for every store of the table. */
+const tableClient = once(() => documentClient(new DynamoDBClient({})));
+
+export const store = once(() => new DynamoDbStore(tableClient(), requireEnv(ENV.tableName)));
 
 export const pepperHasher = once(() => new PepperHasher(new SecretsManagerClient({}), requireEnv(ENV.pepperSecretId)));
-
-/** One document client for the per-area stores below. */
-const tableClient = once(() => documentClient(new DynamoDBClient({})));
 
 export const applicationStore = once(() => new DynamoDbApplicationStore(tableClient(), requireEnv(ENV.tableName)));
 

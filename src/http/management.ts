@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { clock, issuer, pepperHasher, store } from '../adapters/from-environment';
+import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../adapters/from-environment';
 import type { Caller } from '../domain/caller';
 import { authenticateCaller } from './authenticate';
 import { httpHandler, type HttpEvent, type HttpResult } from './handler';
@@ -15,6 +15,11 @@ export function managementHandler(fn: (event: HttpEvent, caller: Caller, context
 /** What management domain functions need; built on first use, once per container. */
 export function managementDeps() {
   return { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+}
+
+/** What issuing a service-account token needs (token endpoint, GraphQL, minting): signer and opaque-token store too. */
+export function tokenDeps() {
+  return { ...managementDeps(), signer: kmsKeySet(), opaqueTokens: tokenStore() };
 }
 
 /** The `{id}`-style path parameter, which the route guarantees. */

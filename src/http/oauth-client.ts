@@ -1,4 +1,4 @@
-import { clock, pepperHasher, store } from '../adapters/from-environment';
+import { clock, issuer, pepperHasher, store, tokenStore } from '../adapters/from-environment';
 import { authenticateClient, isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { InvalidClient } from '../domain/errors';
 import { serviceAccountClient, type OAuthClient } from '../domain/revocation';
@@ -6,6 +6,7 @@ import { authenticateServiceAccountClient } from '../domain/service-account-toke
 import { readClientAuthentication } from './client-authentication';
 import { clientTokenDeps } from './client-registry';
 import type { HttpEvent } from './handler';
+import { verifyLatchkeyJwt } from './token-verifier';
 
 /**
  * Who is calling an OAuth endpoint (introspection, revocation), authenticated the way the token
@@ -21,6 +22,11 @@ export async function authenticateOAuthClient(event: HttpEvent, form: URLSearchP
   const deps = { store: store(), hasher: pepperHasher(), now: clock };
   const { account } = await authenticateServiceAccountClient(deps, presented.clientId, secretOf(presented), presented.method === 'client_secret_basic');
   return serviceAccountClient(account);
+}
+
+/** What introspection and revocation need: the token records and a verifier of Latchkey JWTs. */
+export function introspectionDeps() {
+  return { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer(), verifyJwt: verifyLatchkeyJwt };
 }
 
 /** Service accounts authenticate with a client secret only. */
