@@ -13,12 +13,18 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type TableAccess = 'read' | 'readwrite';
 
 /**
- * What an operation may do with the token signing keys.
- * - `verify`: read the public keys of every published key (`kms:GetPublicKey`), to serve the JWKS
- *   or to verify Latchkey tokens locally (never `kms:Verify`).
- * - `sign`: `verify`, plus `kms:Sign` on the active signing key only.
+ * What an operation may do with the token signing keys. What each one grants depends on the signing
+ * mode of the deployment (context `signingMode`):
+ * - `verify`: read every published public key, to serve the JWKS or to verify Latchkey tokens
+ *   locally (never `kms:Verify`). Envelope mode: the key records in the table; KMS mode:
+ *   `kms:GetPublicKey` on the published keys.
+ * - `sign`: `verify`, plus signing. Envelope mode: `kms:Decrypt` on the key-wrapping key only (the
+ *   private half of the current key pair is decrypted once per container); KMS mode: `kms:Sign` on
+ *   the active signing key only.
+ * - `rotate`: envelope mode only: `kms:GenerateDataKeyPairWithoutPlaintext` on the key-wrapping key
+ *   and writes to the key records (next → current → previous).
  */
-export type KeyAccess = 'verify' | 'sign';
+export type KeyAccess = 'verify' | 'sign' | 'rotate';
 
 /**
  * Secrets an operation may use. `pepper` keys the hashes of client secrets (read). `webhook` reads
@@ -48,6 +54,15 @@ export interface RouteAccess {
   readonly invoke?: readonly InvokeAccess[];
 }
 
+/**
+ * API Gateway's per-route throttle (token bucket): steady requests per second and burst. The local
+ * runtime enforces the same numbers and answers 429 as API Gateway does.
+ */
+export interface RouteThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
 export interface Route {
   readonly method: HttpMethod;
   /** API Gateway path syntax: `/v1/service-accounts/{id}`. */
@@ -68,6 +83,8 @@ export interface Operation {
    */
   readonly routes: readonly (Route | typeof DEFAULT_ROUTE)[];
   readonly access: RouteAccess;
+  /** @default the throttle of the operation's class; see `throttleOf` */
+  readonly throttle?: RouteThrottle;
   /** One line on what the operation does, for the README and the local runtime's banner. */
   readonly summary: string;
 }
@@ -241,6 +258,29 @@ export const operations: readonly Operation[] = [
     summary: 'Answers 404 for unknown paths and 405 for known paths under another method',
   },
 ];
+
+/**
+ * Default throttles by class of route, so one noisy client of the management API cannot starve the
+ * token endpoint (and the other way round). The stage-wide account limit still applies above these.
+ */
+export const DEFAULT_THROTTLES = {
+  /** Token issuance, introspection, revocation and the GraphQL compatibility endpoint. */
+  token: { rateLimit: 500, burstLimit: 1000 },
+  /** The `/v1` management API. */
+  management: { rateLimit: 50, burstLimit: 100 },
+  /** Public, cacheable documents: discovery, JWKS, SAML metadata, the 404 fallback. */
+  public: { rateLimit: 100, burstLimit: 200 },
+} as const satisfies Record<string, RouteThrottle>;
+
+const TOKEN_CLASS = new Set(['token', 'introspect', 'revoke', 'graphql']);
+
+/** The throttle that applies to an operation: its own, or its class's default. */
+export function throttleOf(operation: Operation): RouteThrottle {
+  if (operation.throttle) return operation.throttle;
+  if (TOKEN_CLASS.has(operation.name)) return DEFAULT_THROTTLES.token;
+  if (operation.routes.some((route) => route.path.startsWith('/v1/'))) return DEFAULT_THROTTLES.management;
+  return DEFAULT_THROTTLES.public;
+}
 
 /** Whether an operation may call `kms:Sign` with the token signing key. */
 export const signs = (operation: Operation): boolean => operation.access.keys === 'sign';

@@ -9,6 +9,15 @@
 export const ENV = {
   issuer: 'LATCHKEY_ISSUER',
   tableName: 'LATCHKEY_TABLE_NAME',
+  /**
+   * `envelope` (default): tokens are signed in memory with a key pair whose private half is kept
+   * encrypted under the key-wrapping KMS key; `kms`: every token is signed by KMS (`kms:Sign`).
+   */
+  signingMode: 'LATCHKEY_SIGNING_MODE',
+  /** Envelope mode: KMS key ID or ARN of the symmetric key that wraps the signing key pairs. */
+  keyWrappingKeyId: 'LATCHKEY_KEY_WRAPPING_KEY_ID',
+  /** KMS mode, optional: KMS key ID or ARN of an RSA key that signs RS256 ID tokens. */
+  rsaSigningKeyId: 'LATCHKEY_RSA_SIGNING_KEY_ID',
   /** KMS key ID or ARN of the key that signs new tokens. */
   signingKeyId: 'LATCHKEY_SIGNING_KEY_ID',
   /** Comma-separated KMS key IDs or ARNs published in the JWKS (the signing key among them). */
