@@ -96,7 +96,7 @@ export class OutboundHttp {
       );
       request.on('error', (error: Error & { code?: string }) => {
         if (init.signal?.aborted) reject(init.signal.reason);
-        else fail(error.code ?? error.message, error);
+        else fail(error.code && !error.message.includes(error.code) ? `${error.code}: ${error.message}` : error.message, error);
       });
       request.end(init.body);
     });
