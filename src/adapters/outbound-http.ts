@@ -25,11 +25,13 @@ export class OutboundFailure extends Error {
   override readonly name = 'OutboundFailure';
 }
 
+/** One address a host name resolves to. */
 export interface ResolvedAddress {
   readonly address: string;
   readonly family: 4 | 6;
 }
 
+/** How an `OutboundHttp` resolves and checks; production uses the defaults. */
 export interface OutboundOptions {
   /** Defaults to the stage's setting (`LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS`), read on every request. */
   readonly allowLocalTargets?: boolean;
@@ -41,6 +43,7 @@ export interface OutboundOptions {
   readonly ca?: string;
 }
 
+/** One request: no redirects are followed whatever it says. */
 export interface OutboundRequest {
   readonly method: 'GET' | 'POST';
   readonly headers?: Readonly<Record<string, string>>;
@@ -50,6 +53,7 @@ export interface OutboundRequest {
   readonly maxBytes: number;
 }
 
+/** The answer as received: any status, 3xx included, with the body read up to the limit. */
 export interface OutboundAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
@@ -64,6 +68,7 @@ const systemResolve = (hostname: string): Promise<readonly ResolvedAddress[]> =>
     });
   });
 
+/** Sends requests under the outbound policy (see the rules above). */
 export class OutboundHttp {
   constructor(private readonly options: OutboundOptions = {}) {}
 

@@ -21,6 +21,10 @@ export type PresentedCertificate =
 
 const SHA256_BYTES = 32;
 
+/**
+ * Enforces the rules above for one token's `cnf` claim and the certificate the request presented.
+ * @throws GuardError TOKEN_INVALID, CERTIFICATE_REQUIRED or CERTIFICATE_MISMATCH.
+ */
 export function checkCertificateBinding(cnf: unknown, presented: PresentedCertificate | undefined): void {
   if (cnf === undefined) return;
   if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw new GuardError('TOKEN_INVALID', 'the "cnf" claim is not an object');
