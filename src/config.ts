@@ -28,6 +28,11 @@ export const ENV = {
   samlSigningKeyId: 'LATCHKEY_SAML_SIGNING_KEY_ID',
   /** Name prefix (`latchkey/<stage>/webhook/`) of the Secrets Manager secrets that sign enrichment webhook requests. */
   webhookSecretPrefix: 'LATCHKEY_WEBHOOK_SECRET_PREFIX',
+  /**
+   * `true` only in the local runtime: webhooks and `jwksUri` may then use plain http to this machine
+   * and reach loopback and private addresses. Unset (every deployed stage): https to public addresses only.
+   */
+  unsafeAllowLocalTargets: 'LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS',
 } as const;
 
 export function requireEnv(name: string): string {
@@ -50,4 +55,9 @@ export function publishedKeyIds(): string[] {
   const signing = process.env[ENV.signingKeyId];
   if (signing && !ids.includes(signing)) ids.unshift(signing);
   return ids;
+}
+
+/** Whether outbound calls may reach this machine and private networks (the local runtime only). Read per call. */
+export function localTargetsAllowed(): boolean {
+  return process.env[ENV.unsafeAllowLocalTargets] === 'true';
 }

@@ -24,15 +24,34 @@ import { SIGNATURE_HEADER, signRequest } from '../webhook/signature';
  *   `{payload: {...}}`, a non-empty `errors` list, or a payload over 10,240 characters as JSON.
  * - On failure the application's policy decides: `fail` refuses the token with an error naming the
  *   webhook failure; `omit` issues it without `extensions` and logs the reason.
+ * - Transport failures (unreachable, refused address, TLS, timeout, non-2xx) all read
+ *   `WEBHOOK_UNREACHABLE` to the caller; the precise detail is logged, never answered.
  */
 
-/** A webhook request could not be delivered or was answered with something unusable. */
-export class WebhookFailure extends Error {}
+/**
+ * The one reason a caller is told when the webhook could not be called: unreachable, refused by
+ * the outbound policy, TLS, timeout, a non-2xx or 3xx status. Telling them apart would let the
+ * webhook setting probe networks; the difference goes to the log.
+ */
+export const WEBHOOK_UNREACHABLE = 'the webhook could not be reached';
+
+/**
+ * A webhook request could not be delivered or was answered with something unusable. `message` may
+ * be shown to the caller; `detail` is for the log only.
+ */
+export class WebhookFailure extends Error {
+  constructor(
+    reason: string,
+    readonly detail?: string,
+  ) {
+    super(reason);
+  }
+}
 
 export interface WebhookTransport {
   /**
    * POSTs the body to an HTTPS target, or invokes a Lambda target, and answers the answer's JSON text.
-   * Throws `WebhookFailure` with a reason a person can act on; stops when `signal` aborts.
+   * Throws `WebhookFailure` with a public reason and a detail for the log; stops when `signal` aborts.
    */
   deliver(target: string, body: string, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<string>;
 }
@@ -48,7 +67,7 @@ export interface EnrichmentDeps {
   readonly log: EnrichmentLog;
 }
 
-type Outcome = { extensions: Record<string, unknown>; warnings: readonly unknown[] } | { reason: string };
+type Outcome = { extensions: Record<string, unknown>; warnings: readonly unknown[] } | { reason: string; detail?: string };
 
 /** The `extensions` claim for a token, or undefined when there is no webhook or `omit` applied. */
 export async function enrichClaims(
@@ -65,11 +84,12 @@ export async function enrichClaims(
     }
     return outcome.extensions;
   }
-  if (webhook.failurePolicy === 'fail') throw new EnrichmentFailed(application.id, outcome.reason);
-  deps.log.warn('enrichment webhook failed; token issued without extensions (policy omit)', {
-    applicationId: application.id,
-    reason: outcome.reason,
-  });
+  const details = { applicationId: application.id, reason: outcome.reason, ...(outcome.detail ? { detail: outcome.detail } : {}) };
+  if (webhook.failurePolicy === 'fail') {
+    deps.log.warn('enrichment webhook failed; token refused (policy fail)', details);
+    throw new EnrichmentFailed(application.id, outcome.reason);
+  }
+  deps.log.warn('enrichment webhook failed; token issued without extensions (policy omit)', details);
   return undefined;
 }
 
@@ -79,7 +99,7 @@ async function withinBudget(timeoutMs: number, run: (signal: AbortSignal) => Pro
   const deadline = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => {
       controller.abort();
-      resolve({ reason: `it did not answer within ${timeoutMs} ms` });
+      resolve({ reason: WEBHOOK_UNREACHABLE, detail: `it did not answer within ${timeoutMs} ms` });
     }, timeoutMs);
   });
   try {
@@ -113,9 +133,9 @@ async function attempt(deps: EnrichmentDeps, application: StoredApplication, req
     const headers = { 'content-type': 'application/json', [SIGNATURE_HEADER]: signRequest(secret, body, nowMs) };
     return readAnswer(await deps.transport.deliver(application.webhook!.target, body, headers, signal));
   } catch (error) {
-    if (error instanceof WebhookFailure) return { reason: error.message };
-    if (signal.aborted) return { reason: 'it did not answer in time' };
-    return { reason: `it could not be called (${error instanceof Error ? error.name : 'unknown error'})` };
+    if (error instanceof WebhookFailure) return { reason: error.message, ...(error.detail ? { detail: error.detail } : {}) };
+    if (signal.aborted) return { reason: WEBHOOK_UNREACHABLE, detail: 'it did not answer in time' };
+    return { reason: WEBHOOK_UNREACHABLE, detail: `it could not be called (${error instanceof Error ? error.name : 'unknown error'})` };
   }
 }
 

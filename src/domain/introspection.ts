@@ -2,6 +2,7 @@ import { LATCHKEY_RESOURCE_KEY, latchkeyAudience } from './builtin-resource';
 import { hasExpired, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
 import type { StoredServiceAccount } from './model';
 import type { Clock, SecretHasher, StoredPersonalAccessToken, TokenRecordStore } from './ports';
+import { originStillStands, type TokenOriginDeps } from './token-origins';
 
 /**
  * Token introspection (RFC 7662, MU-6) for the three kinds of Latchkey access token: signed JWTs,
@@ -16,7 +17,9 @@ import type { Clock, SecretHasher, StoredPersonalAccessToken, TokenRecordStore }
  *   permission is required.)
  * - Active means: the signature, issuer, type and lifetime verify (JWT), or the stored record
  *   exists, has not expired and matches the token in constant time (opaque, PAT); it is not
- *   revoked; and the service account it was issued to still exists and is enabled.
+ *   revoked; and the service account it was issued to still exists and is enabled; for a client or
+ *   end-user JWT, its OIDC client, application, user and enabled IDP connection still exist
+ *   (see token-origins.ts).
  * - Anything else — unknown, malformed, expired, revoked, foreign — is `{active: false}` and
  *   nothing more (RFC 7662 §2.2).
  * - `token_type_hint` is accepted but not needed: each kind is recognised by its shape, and
@@ -32,6 +35,8 @@ export interface IntrospectionDeps {
   readonly now: Clock;
   readonly issuer: string;
   readonly verifyJwt: JwtVerifier;
+  /** Clients, applications, users and IDP connections: whether a client or end-user JWT's origin still stands. */
+  readonly origins: TokenOriginDeps;
 }
 
 /** A live token of the asking environment, as far as introspection and revocation need it. */
@@ -89,6 +94,7 @@ async function findActiveJwt(deps: IntrospectionDeps, environmentId: string, tok
   // A revocation lasts until the JWT's own exp, so any record found still applies (dynalite keeps them forever, harmlessly).
   if (state.revokedUntil !== undefined) return undefined;
   if (serviceAccount && !isEnabled(state.owner)) return undefined;
+  if (!(await originStillStands(deps.origins, environmentId, claims))) return undefined;
   return { kind: 'jwt', id: jti, claims, expiresAt: exp };
 }
 

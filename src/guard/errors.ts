@@ -6,6 +6,10 @@ export type GuardErrorCode =
   | 'NOT_AUTHORIZED'
   | 'SIGNING_KEY_NOT_FOUND'
   | 'JWKS_UNREACHABLE'
+  /** The token is bound to a client certificate (`cnf.x5t#S256`) and none was presented. */
+  | 'CERTIFICATE_REQUIRED'
+  /** The presented client certificate is not the one the token is bound to. */
+  | 'CERTIFICATE_MISMATCH'
   /** The `introspection` option is set and the endpoint gave no answer (see introspection.ts). */
   | 'INTROSPECTION_FAILED';
 

@@ -1,16 +1,32 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { checkCertificateBinding, type PresentedCertificate } from './certificate-binding';
 import { GuardError } from './errors';
 import { assertActive, type IntrospectionOptions } from './introspection';
 
 /**
  * The Latchkey guard: verifies Latchkey access tokens in a resource server.
  *
- * Checks, in this order: a token is present → its signature verifies with a key from the Latchkey
- * JWKS (ES256 only, `typ` `at+jwt`) → issuer → lifetime (`exp`, `iat`, `nbf`, with the clock
- * tolerance) → audience, when configured → tenant and environment, when configured → subject type
- * → permissions (`allOf` then `anyOf`).
+ * At construction: the guard must be told whom it serves, `tenantId` and/or `environmentId`, or be
+ * told explicitly `unsafeAcceptAnyTenant: true`; anything else is a `TypeError`. One Latchkey
+ * deployment signs the tokens of every tenant with the same keys, so without this a token of any
+ * other tenant would pass.
+ *
+ * Checks, in this order (the first that fails is reported):
+ * 1. A token is present (TOKEN_REQUIRED).
+ * 2. Its signature verifies with a key from the Latchkey JWKS, ES256 only, `typ` `at+jwt`.
+ * 3. Issuer; `sub`, `exp` and `iat` present.
+ * 4. Lifetime (`exp`, `iat`, `nbf`), with the clock tolerance (TOKEN_EXPIRED once past `exp`).
+ * 5. Audience, when configured.
+ * 6. The token names a tenant and an environment, and they are the ones the guard serves.
+ * 7. Certificate binding: a token with `cnf.x5t#S256` needs the matching client certificate
+ *    (RFC 8705 §3; CERTIFICATE_REQUIRED, CERTIFICATE_MISMATCH; see certificate-binding.ts).
+ * 8. `permissions`, when present, is an object whose values are lists of strings.
+ * 9. Subject type, then permissions (`allOf` then `anyOf`): NOT_AUTHORIZED.
+ * 10. With `introspection` configured, the token is still active.
+ * Steps 2 to 5 are jose's `jwtVerify`; every failure before step 9 is a 401, step 9 a 403.
  */
 
+/** The claims of a Latchkey access token that passed every check. */
 export interface LatchkeyClaims extends JWTPayload {
   sub: string;
   /** `Client` for tokens of OIDC clients (client credentials grant). */
@@ -18,9 +34,12 @@ export interface LatchkeyClaims extends JWTPayload {
   tenantId: string;
   environmentId: string;
   permissions?: Record<string, string[]>;
+  /** RFC 8705 §3.1: present on a certificate-bound token, which the guard accepted with its certificate. */
+  cnf?: { 'x5t#S256': string };
   [claim: string]: unknown;
 }
 
+/** How a guard finds Latchkey's keys and which tokens it accepts. */
 export interface GuardOptions {
   /** The Latchkey issuer URL, e.g. `https://id.example.com`. */
   readonly issuer: string;
@@ -30,8 +49,16 @@ export interface GuardOptions {
   readonly jwks?: JSONWebKeySet | (() => Promise<JSONWebKeySet>);
   /** Accept only tokens whose `aud` contains one of these. */
   readonly audience?: string | readonly string[];
+  /** Accept only tokens of this tenant. This, `environmentId` or `unsafeAcceptAnyTenant` is required. */
   readonly tenantId?: string;
+  /** Accept only tokens of this environment. This, `tenantId` or `unsafeAcceptAnyTenant` is required. */
   readonly environmentId?: string;
+  /**
+   * Accept tokens of every tenant and environment of the deployment. Only for a service that serves
+   * all tenants and authorizes by the token's `tenantId`/`environmentId` itself (Latchkey's own
+   * management API); a resource server of one tenant must set `tenantId` or `environmentId` instead.
+   */
+  readonly unsafeAcceptAnyTenant?: true;
   /** Seconds of clock skew tolerated on `exp`, `iat` and `nbf`; default 5. */
   readonly clockToleranceSeconds?: number;
   /** The claim of a third party's JWT that carries a Latchkey end-user token; default `latchkey.end-user.accessToken`. */
@@ -40,6 +67,7 @@ export interface GuardOptions {
   readonly introspection?: IntrospectionOptions;
 }
 
+/** What one request needs of its token, and what the request presents beside it. */
 export interface Requirements {
   readonly subjectType?: 'ServiceAccount' | 'EndUserAccount' | 'Client';
   /** The resource key whose permissions are checked; required with `allOf`/`anyOf`. */
@@ -48,10 +76,17 @@ export interface Requirements {
   readonly allOf?: readonly string[];
   /** At least one of these permissions on `resource`. */
   readonly anyOf?: readonly string[];
+  /**
+   * The client certificate of the request's mutual-TLS connection. Needed to accept a
+   * certificate-bound token (`cnf.x5t#S256`, RFC 8705 §3); ignored for a bearer token.
+   */
+  readonly clientCertificate?: PresentedCertificate;
 }
 
+/** Where `verifyEmbedded` looks for the Latchkey token in a third party's JWT, unless told otherwise. */
 export const DEFAULT_EMBEDDED_TOKEN_CLAIM = 'latchkey.end-user.accessToken';
 
+/** A configured guard; every method rejects with a `GuardError` (or a `TypeError` for misuse). */
 export interface Guard {
   /** Verifies a Latchkey access token and answers its claims, or throws a `GuardError`. */
   verify(token: string | undefined, requirements?: Requirements): Promise<LatchkeyClaims>;
@@ -64,7 +99,12 @@ export interface Guard {
   verifyEmbedded(thirdPartyJwt: string | undefined, requirements?: Requirements): Promise<LatchkeyClaims>;
 }
 
+/**
+ * Creates a guard for one tenant or environment (see the module comment for the checks and their order).
+ * @throws TypeError when the options do not say whom the guard serves, or say it twice over.
+ */
 export function createGuard(options: GuardOptions): Guard {
+  checkServedScope(options);
   const issuer = options.issuer.replace(/\/+$/, '');
   const getKey = keyResolver(options, issuer);
   const claimName = options.embeddedTokenClaim ?? DEFAULT_EMBEDDED_TOKEN_CLAIM;
@@ -156,6 +196,26 @@ function toGuardError(error: unknown): GuardError {
   return new GuardError('TOKEN_INVALID', reason, { cause: error });
 }
 
+function checkServedScope(options: GuardOptions): void {
+  for (const name of ['tenantId', 'environmentId'] as const) {
+    const value = options[name];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) throw new TypeError(`createGuard: ${name} must be a non-empty string`);
+  }
+  const scoped = options.tenantId !== undefined || options.environmentId !== undefined;
+  if (options.unsafeAcceptAnyTenant !== undefined && options.unsafeAcceptAnyTenant !== true) {
+    throw new TypeError('createGuard: unsafeAcceptAnyTenant can only be true; leave it out to serve one tenant');
+  }
+  if (scoped && options.unsafeAcceptAnyTenant) {
+    throw new TypeError('createGuard: give tenantId/environmentId or unsafeAcceptAnyTenant, not both');
+  }
+  if (!scoped && !options.unsafeAcceptAnyTenant) {
+    throw new TypeError(
+      'createGuard: say which tenant or environment this guard serves (tenantId and/or environmentId); tokens of every other tenant are refused. ' +
+        'A service for all tenants sets unsafeAcceptAnyTenant: true.',
+    );
+  }
+}
+
 function checkClaims(payload: JWTPayload, options: GuardOptions, requirements: Requirements): LatchkeyClaims {
   const claims = payload as LatchkeyClaims;
   if (typeof claims.tenantId !== 'string' || typeof claims.environmentId !== 'string') {
@@ -165,12 +225,17 @@ function checkClaims(payload: JWTPayload, options: GuardOptions, requirements: R
   if (options.environmentId && claims.environmentId !== options.environmentId) {
     throw new GuardError('TOKEN_INVALID', 'the token is for another environment');
   }
+  checkCertificateBinding(claims.cnf, requirements.clientCertificate);
+  if (claims.permissions !== undefined && !isPermissionMap(claims.permissions)) {
+    throw new GuardError('TOKEN_INVALID', 'the "permissions" claim is not an object of permission lists');
+  }
   if (requirements.subjectType && claims.subjectType !== requirements.subjectType) {
     throw new GuardError('NOT_AUTHORIZED', `the token's subject is not a ${requirements.subjectType}`);
   }
   if (requirements.allOf?.length || requirements.anyOf?.length) {
     if (!requirements.resource) throw new TypeError('requirements with permissions need a resource');
-    const held = new Set(claims.permissions?.[requirements.resource] ?? []);
+    // Own members only: a resource key such as `constructor` must not find Object.prototype's.
+    const held = new Set(claims.permissions && Object.hasOwn(claims.permissions, requirements.resource) ? claims.permissions[requirements.resource] : []);
     const missing = (requirements.allOf ?? []).filter((permission) => !held.has(permission));
     if (missing.length > 0) throw new GuardError('NOT_AUTHORIZED', `missing permission ${missing.join(', ')} on ${requirements.resource}`);
     if (requirements.anyOf?.length && !requirements.anyOf.some((permission) => held.has(permission))) {
@@ -178,4 +243,10 @@ function checkClaims(payload: JWTPayload, options: GuardOptions, requirements: R
     }
   }
   return claims;
+}
+
+/** A plain JSON object whose every value is a list of strings (what Latchkey issues). */
+function isPermissionMap(value: unknown): value is Record<string, string[]> {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.values(value).every((list) => Array.isArray(list) && list.every((permission) => typeof permission === 'string'));
 }

@@ -12,5 +12,6 @@
 export { createGuard, DEFAULT_EMBEDDED_TOKEN_CLAIM } from './guard';
 export type { Guard, GuardOptions, LatchkeyClaims, Requirements } from './guard';
 export type { IntrospectionOptions } from './introspection';
+export type { PresentedCertificate } from './certificate-binding';
 export { GuardError } from './errors';
 export type { GuardErrorCode } from './errors';

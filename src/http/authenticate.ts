@@ -23,6 +23,8 @@ function managementGuard(): Guard {
   guard ??= createGuard({
     issuer: issuer(),
     audience: latchkeyAudience(issuer()),
+    // Serves every tenant: the caller's tenant and environment come from the token and scope every call.
+    unsafeAcceptAnyTenant: true,
     jwks: async () => ({ keys: [...(await kmsKeySet().publicKeys())] }),
   });
   return guard;

@@ -1,4 +1,4 @@
-import { clock, issuer, pepperHasher, store, tokenStore } from '../adapters/from-environment';
+import { applicationStore, clientStore, clock, endUserStore, idpConnectionStore, issuer, pepperHasher, store, tokenStore } from '../adapters/from-environment';
 import { authenticateClient, isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { InvalidClient } from '../domain/errors';
 import { serviceAccountClient, type OAuthClient } from '../domain/revocation';
@@ -26,7 +26,15 @@ export async function authenticateOAuthClient(event: HttpEvent, form: URLSearchP
 
 /** What introspection and revocation need: the token records and a verifier of Latchkey JWTs. */
 export function introspectionDeps() {
-  return { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer(), verifyJwt: verifyLatchkeyJwt };
+  return {
+    store: store(),
+    tokens: tokenStore(),
+    hasher: pepperHasher(),
+    now: clock,
+    issuer: issuer(),
+    verifyJwt: verifyLatchkeyJwt,
+    origins: { clients: clientStore(), applications: applicationStore(), users: endUserStore(), connections: idpConnectionStore() },
+  };
 }
 
 /** Service accounts authenticate with a client secret only. */

@@ -246,21 +246,21 @@ describe('introspection and revocation over HTTP', () => {
 
   it('lets the guard check revocation through introspection', async () => {
     const account = await createAccount({ name: 'resource server' });
-    const guard = createGuard({ issuer: runtime.url, introspection: { clientId: account.clientId, clientSecret: account.clientSecret } });
+    const guard = createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId, introspection: { clientId: account.clientId, clientSecret: account.clientSecret } });
     const jwt = await adminToken(runtime);
     await expect(guard.verify(jwt)).resolves.toMatchObject({ sub: runtime.devAdmin.clientId.split('@')[0] });
 
     expect((await revoke(jwt)).status).toBe(200);
     await expect(guard.verify(jwt)).rejects.toMatchObject({ code: 'TOKEN_INVALID', status: 401, message: expect.stringContaining('no longer active') });
     // Without the option the guard only checks the signature and lifetime: the token still verifies.
-    await expect(createGuard({ issuer: runtime.url }).verify(jwt)).resolves.toBeTruthy();
+    await expect(createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId }).verify(jwt)).resolves.toBeTruthy();
 
-    const wrongCredentials = createGuard({ issuer: runtime.url, introspection: { clientId: account.clientId, clientSecret: 'lks_wrong' } });
+    const wrongCredentials = createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId, introspection: { clientId: account.clientId, clientSecret: 'lks_wrong' } });
     const error = await wrongCredentials.verify(await adminToken(runtime)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GuardError);
     expect(error).toMatchObject({ code: 'INTROSPECTION_FAILED', status: 503, message: expect.stringContaining('401 invalid_client') });
 
-    const unreachable = createGuard({ issuer: runtime.url, introspection: { clientId: account.clientId, clientSecret: account.clientSecret, endpoint: 'http://127.0.0.1:9/introspect' } });
+    const unreachable = createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId, introspection: { clientId: account.clientId, clientSecret: account.clientSecret, endpoint: 'http://127.0.0.1:9/introspect' } });
     await expect(unreachable.verify(await adminToken(runtime))).rejects.toMatchObject({ code: 'INTROSPECTION_FAILED', status: 503 });
   });
 });

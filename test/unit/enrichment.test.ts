@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredApplication } from '../../src/domain/applications';
-import { enrichClaims, readAnswer, WebhookFailure, type EnrichmentDeps, type WebhookTransport } from '../../src/domain/enrichment';
+import { enrichClaims, readAnswer, WEBHOOK_UNREACHABLE, WebhookFailure, type EnrichmentDeps, type WebhookTransport } from '../../src/domain/enrichment';
 import { EnrichmentFailed } from '../../src/domain/errors';
 import type { EnrichmentRequestPayload } from '../../src/webhook';
 import { SIGNATURE_HEADER, verifySignature } from '../../src/webhook';
@@ -62,37 +62,45 @@ describe('enrichClaims', () => {
 
   it('stops waiting at the budget, even for a transport that ignores the abort signal', async () => {
     let aborted = false;
-    const { deps: d } = deps({
+    const { deps: d, logged } = deps({
       deliver: (_target, _body, _headers, signal) => {
         signal.addEventListener('abort', () => (aborted = true));
         return new Promise(() => undefined);
       },
     });
     const started = Date.now();
-    await expect(enrichClaims(d, application('fail', { timeoutMs: 150 }), request)).rejects.toThrow('did not answer within 150 ms');
+    await expect(enrichClaims(d, application('fail', { timeoutMs: 150 }), request)).rejects.toThrow('the webhook could not be reached');
     expect(Date.now() - started).toBeLessThan(1000);
     expect(aborted).toBe(true);
+    expect(logged[0]?.details).toMatchObject({ reason: 'the webhook could not be reached', detail: 'it did not answer within 150 ms' });
   });
 
   describe.each([
-    ['errors', answering({ payload: {}, errors: ['customer unknown'] }), 'it answered errors: customer unknown'],
-    ['oversized', answering({ payload: { x: 'y'.repeat(10_240) } }), 'over the limit of 10240'],
-    ['no payload', answering({ errors: [] }), 'no "payload" object'],
-    ['a list payload', answering({ payload: [1] }), 'no "payload" object'],
-    ['a failure', { deliver: async () => Promise.reject(new WebhookFailure('it answered HTTP 503')) }, 'it answered HTTP 503'],
-    ['a crash', { deliver: async () => Promise.reject(new RangeError('bug')) }, 'it could not be called (RangeError)'],
-  ] as [string, WebhookTransport, string][])('%s', (_name, transport, reason) => {
-    it('fails the request under `fail`, naming the reason', async () => {
-      const error = await enrichClaims(deps(transport).deps, application('fail'), request).catch((caught: unknown) => caught);
+    ['errors', answering({ payload: {}, errors: ['customer unknown'] }), 'it answered errors: customer unknown', undefined],
+    ['oversized', answering({ payload: { x: 'y'.repeat(10_240) } }), 'over the limit of 10240', undefined],
+    ['no payload', answering({ errors: [] }), 'no "payload" object', undefined],
+    ['a list payload', answering({ payload: [1] }), 'no "payload" object', undefined],
+    ['a failure', { deliver: async () => Promise.reject(new WebhookFailure(WEBHOOK_UNREACHABLE, 'it answered HTTP 503')) }, WEBHOOK_UNREACHABLE, 'it answered HTTP 503'],
+    ['a crash', { deliver: async () => Promise.reject(new RangeError('bug')) }, WEBHOOK_UNREACHABLE, 'it could not be called (RangeError)'],
+  ] as [string, WebhookTransport, string, string | undefined][])('%s', (_name, transport, reason, detail) => {
+    it('fails the request under `fail`, naming the reason and keeping the detail for the log', async () => {
+      const { deps: d, logged } = deps(transport);
+      const error = await enrichClaims(d, application('fail'), request).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(EnrichmentFailed);
       expect(error).toMatchObject({ status: 502, code: 'enrichment_failed' });
       expect((error as Error).message).toContain(reason);
+      if (detail) {
+        expect((error as Error).message).not.toContain(detail);
+        expect(logged).toEqual([{ message: expect.stringContaining('token refused'), details: { applicationId: 'app_a', reason, detail } }]);
+      }
     });
 
     it('omits the extensions under `omit`, and logs why', async () => {
       const { deps: d, logged } = deps(transport);
       expect(await enrichClaims(d, application('omit'), request)).toBeUndefined();
-      expect(logged).toEqual([{ message: expect.stringContaining('token issued without extensions'), details: { applicationId: 'app_a', reason: expect.stringContaining(reason) } }]);
+      expect(logged).toEqual([
+        { message: expect.stringContaining('token issued without extensions'), details: { applicationId: 'app_a', reason: expect.stringContaining(reason), ...(detail ? { detail } : {}) } },
+      ]);
     });
   });
 
@@ -100,7 +108,8 @@ describe('enrichClaims', () => {
     const { deps: d, logged } = deps({ deliver: async () => expect.fail('no call expected') });
     await expect(enrichClaims(d, application('fail', { secret: false }), request)).rejects.toThrow('no webhook secret');
     expect(await enrichClaims(d, application('omit', { secret: false }), request)).toBeUndefined();
-    expect(logged).toHaveLength(1);
+    // Both policies log the failure: `fail` for the operator, `omit` because the caller never sees it.
+    expect(logged.map((entry) => entry.details.reason)).toEqual([expect.stringContaining('no webhook secret'), expect.stringContaining('no webhook secret')]);
   });
 });
 

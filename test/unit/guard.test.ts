@@ -1,7 +1,9 @@
+import { createHash, generateKeyPairSync, sign as signBytes, X509Certificate } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildSelfSignedCertificate } from '../../src/adapters/x509-certificate';
 import { createGuard, DEFAULT_EMBEDDED_TOKEN_CLAIM, GuardError, type GuardErrorCode } from '../../src/guard';
 
 /**
@@ -53,6 +55,25 @@ function serviceClaims(permissions: Record<string, string[]>, overrides: Record<
   return { ...endUserClaims({ subjectType: 'ServiceAccount', sub: 'sa_aaaaaaaaaaaaaaaaaaaaaaaaaa', aud: 'urn:latchkey:resource:orders', permissions }), ...overrides };
 }
 
+/** A self-signed client certificate (PEM), as a mutual-TLS client makes one. */
+async function clientCertificatePem(commonName: string): Promise<string> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return buildSelfSignedCertificate(
+    {
+      subjectPublicKeyInfo: publicKey.export({ type: 'spki', format: 'der' }),
+      algorithm: 'ECDSA-SHA256',
+      commonName,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      keyUsage: ['digitalSignature'],
+    },
+    (tbs) => signBytes('sha256', tbs, privateKey),
+  );
+}
+
+/** RFC 8705 §3.1, computed independently of the guard: base64url SHA-256 of the DER bytes. */
+const thumbprintOf = (pem: string) => createHash('sha256').update(new X509Certificate(pem).raw).digest('base64url');
+
 /** Expects a GuardError with this code (and, when given, a message fragment). */
 async function refused(promise: Promise<unknown>, code: GuardErrorCode, fragment?: string): Promise<GuardError> {
   const error = await promise.then(
@@ -100,7 +121,9 @@ describe('the guard', () => {
     vi.useRealTimers();
   });
 
-  const guardFor = (options: Partial<Parameters<typeof createGuard>[0]> = {}) => createGuard({ issuer: ISSUER, jwksUri, ...options });
+  // Serves the tenant of the test tokens unless a test says otherwise.
+  const guardFor = (options: Partial<Parameters<typeof createGuard>[0]> = {}) =>
+    createGuard({ issuer: ISSUER, jwksUri, ...(options.environmentId || options.unsafeAcceptAnyTenant ? {} : { tenantId: TENANT }), ...options });
 
   describe('keys', () => {
     it('fetches the JWKS once and serves later verifications from its cache', async () => {
@@ -135,14 +158,14 @@ describe('the guard', () => {
       failing = true;
       const error = await refused(guardFor().verify(await sign(key, endUserClaims())), 'JWKS_UNREACHABLE');
       expect(error.status).toBe(503);
-      const nowhere = createGuard({ issuer: ISSUER, jwksUri: 'http://127.0.0.1:9/jwks.json' });
+      const nowhere = createGuard({ issuer: ISSUER, tenantId: TENANT, jwksUri: 'http://127.0.0.1:9/jwks.json' });
       await refused(nowhere.verify(await sign(key, endUserClaims())), 'JWKS_UNREACHABLE');
     });
 
     it('accepts a key set function, and maps its failure to JWKS_UNREACHABLE', async () => {
-      const local = createGuard({ issuer: ISSUER, jwks: async () => ({ keys: [key.publicJwk] }) });
+      const local = createGuard({ issuer: ISSUER, tenantId: TENANT, jwks: async () => ({ keys: [key.publicJwk] }) });
       expect((await local.verify(await sign(key, endUserClaims()))).sub).toBe('usr_aaaaaaaaaaaaaaaaaaaaaaaaaa');
-      const broken = createGuard({ issuer: ISSUER, jwks: async () => Promise.reject(new Error('KMS down')) });
+      const broken = createGuard({ issuer: ISSUER, tenantId: TENANT, jwks: async () => Promise.reject(new Error('KMS down')) });
       await refused(broken.verify(await sign(key, endUserClaims())), 'JWKS_UNREACHABLE');
     });
   });
@@ -191,6 +214,7 @@ describe('the guard', () => {
     it('checks the expected tenant, environment and audience', async () => {
       const token = await sign(key, endUserClaims());
       await refused(guardFor({ tenantId: 'ten_bbbbbbbbbbbbbbbbbbbbbbbbbb' }).verify(token), 'TOKEN_INVALID', 'another tenant');
+      await refused(guardFor({ tenantId: TENANT, environmentId: 'env_bbbbbbbbbbbbbbbbbbbbbbbbbb' }).verify(token), 'TOKEN_INVALID', 'another environment');
       await refused(guardFor({ environmentId: 'env_bbbbbbbbbbbbbbbbbbbbbbbbbb' }).verify(token), 'TOKEN_INVALID', 'another environment');
       await refused(guardFor({ audience: 'urn:other' }).verify(token), 'TOKEN_INVALID', 'aud');
       expect((await guardFor({ audience: ['urn:other', 'app_aaaaaaaaaaaaaaaaaaaaaaaaaa'] }).verify(token)).sub).toBeDefined();
@@ -287,6 +311,100 @@ describe('the guard', () => {
     it('never trusts the outer token: an embedded Latchkey token is needed even when the outer one is Latchkey-signed', async () => {
       const latchkeySignedOuter = await sign(key, endUserClaims());
       await refused(guardFor().verifyEmbedded(latchkeySignedOuter), 'TOKEN_REQUIRED');
+    });
+  });
+
+  describe('whom the guard serves', () => {
+    it('is a TypeError to create a guard that names no tenant or environment', () => {
+      expect(() => createGuard({ issuer: ISSUER, jwksUri })).toThrow(TypeError);
+      expect(() => createGuard({ issuer: ISSUER, jwksUri })).toThrow(/tenantId and\/or environmentId/);
+      expect(() => createGuard({ issuer: ISSUER, jwksUri, tenantId: '' })).toThrow(TypeError);
+      expect(() => createGuard({ issuer: ISSUER, jwksUri, unsafeAcceptAnyTenant: false as unknown as true })).toThrow(TypeError);
+      expect(() => createGuard({ issuer: ISSUER, jwksUri, tenantId: TENANT, unsafeAcceptAnyTenant: true })).toThrow(TypeError);
+    });
+
+    it("refuses a token of tenant B at tenant A's guard, even with A's audience and a valid signature", async () => {
+      const tenantB = 'ten_bbbbbbbbbbbbbbbbbbbbbbbbbb';
+      const tokenOfB = await sign(key, serviceClaims({ orders: ['orders.read'] }, { tenantId: tenantB, environmentId: 'env_bbbbbbbbbbbbbbbbbbbbbbbbbb' }));
+      const guardOfA = guardFor({ tenantId: TENANT, audience: 'urn:latchkey:resource:orders' });
+      await refused(guardOfA.verify(tokenOfB, { resource: 'orders', allOf: ['orders.read'] }), 'TOKEN_INVALID', 'another tenant');
+      await refused(guardFor({ environmentId: ENVIRONMENT, audience: 'urn:latchkey:resource:orders' }).verify(tokenOfB), 'TOKEN_INVALID', 'another environment');
+      // The same token of A passes A's guard: the refusal is about the tenant, nothing else.
+      const tokenOfA = await sign(key, serviceClaims({ orders: ['orders.read'] }));
+      expect((await guardOfA.verify(tokenOfA, { resource: 'orders', allOf: ['orders.read'] })).tenantId).toBe(TENANT);
+    });
+
+    it('accepts every tenant only when told so explicitly', async () => {
+      const tokenOfB = await sign(key, endUserClaims({ tenantId: 'ten_bbbbbbbbbbbbbbbbbbbbbbbbbb', environmentId: 'env_bbbbbbbbbbbbbbbbbbbbbbbbbb' }));
+      const everyTenant = createGuard({ issuer: ISSUER, jwksUri, unsafeAcceptAnyTenant: true });
+      expect((await everyTenant.verify(tokenOfB)).tenantId).toBe('ten_bbbbbbbbbbbbbbbbbbbbbbbbbb');
+    });
+  });
+
+  describe('certificate-bound tokens (RFC 8705 §3)', () => {
+    let pem: string;
+    let otherPem: string;
+    beforeAll(async () => {
+      pem = await clientCertificatePem('device-1');
+      otherPem = await clientCertificatePem('device-1');
+    });
+    const bound = (thumbprint: string) => sign(key, serviceClaims({ orders: ['orders.read'] }, { cnf: { 'x5t#S256': thumbprint } }));
+
+    it('accepts a bound token with the certificate it is bound to, as PEM, DER or thumbprint', async () => {
+      const token = await bound(thumbprintOf(pem));
+      const guard = guardFor();
+      expect((await guard.verify(token, { clientCertificate: { certificate: pem } })).cnf).toEqual({ 'x5t#S256': thumbprintOf(pem) });
+      await guard.verify(token, { clientCertificate: { certificate: new Uint8Array(new X509Certificate(pem).raw) } });
+      await guard.verify(token, { clientCertificate: { thumbprint: thumbprintOf(pem) } });
+    });
+
+    it('refuses a bound token presented without a certificate: CERTIFICATE_REQUIRED (401)', async () => {
+      const token = await bound(thumbprintOf(pem));
+      const error = await refused(guardFor().verify(token), 'CERTIFICATE_REQUIRED', 'cnf.x5t#S256');
+      expect(error.status).toBe(401);
+      await refused(guardFor().verifyAuthorizationHeader(`Bearer ${token}`, { resource: 'orders', allOf: ['orders.read'] }), 'CERTIFICATE_REQUIRED');
+    });
+
+    it('refuses a bound token with another certificate (same subject), another thumbprint or an unreadable certificate: CERTIFICATE_MISMATCH', async () => {
+      const token = await bound(thumbprintOf(pem));
+      const guard = guardFor();
+      await refused(guard.verify(token, { clientCertificate: { certificate: otherPem } }), 'CERTIFICATE_MISMATCH');
+      await refused(guard.verify(token, { clientCertificate: { thumbprint: thumbprintOf(otherPem) } }), 'CERTIFICATE_MISMATCH');
+      await refused(guard.verify(token, { clientCertificate: { thumbprint: 'short' } }), 'CERTIFICATE_MISMATCH');
+      await refused(guard.verify(token, { clientCertificate: { certificate: 'not a certificate' } }), 'CERTIFICATE_MISMATCH');
+    });
+
+    it('refuses a malformed cnf, or one with a confirmation method the guard cannot check', async () => {
+      const guard = guardFor();
+      const withCnf = (cnf: unknown) => sign(key, serviceClaims({}, { cnf }));
+      for (const cnf of ['x', ['a'], { 'x5t#S256': 42 }, { 'x5t#S256': 'tooshort' }, { jkt: thumbprintOf(pem) }, { 'x5t#S256': thumbprintOf(pem), jkt: 'x' }]) {
+        await refused(guard.verify(await withCnf(cnf), { clientCertificate: { certificate: pem } }), 'TOKEN_INVALID', 'cnf');
+      }
+    });
+
+    it('accepts an unbound token whether or not a certificate is presented', async () => {
+      const token = await sign(key, serviceClaims({}));
+      await guardFor().verify(token, { clientCertificate: { certificate: pem } });
+      await guardFor().verify(token);
+    });
+  });
+
+  describe('the permissions claim', () => {
+    it.each([
+      ['a list', ['orders.read']],
+      ['a string', 'orders.read'],
+      ['null', null],
+      ['an object with a string value', { orders: 'orders.read' }],
+      ['an object with a list holding a number', { orders: ['orders.read', 7] }],
+      ['an object with a nested object', { orders: { read: true } }],
+    ])('refuses a token whose permissions claim is %s: TOKEN_INVALID', async (_name, permissions) => {
+      const token = await sign(key, endUserClaims({ subjectType: 'ServiceAccount', permissions }));
+      await refused(guardFor().verify(token), 'TOKEN_INVALID', 'permissions');
+    });
+
+    it('finds no permission in Object.prototype members', async () => {
+      const token = await sign(key, serviceClaims({ orders: ['orders.read'] }));
+      await refused(guardFor().verify(token, { resource: 'constructor', anyOf: ['name'] }), 'NOT_AUTHORIZED');
     });
   });
 });

@@ -22,6 +22,12 @@ const verifyJwt: JwtVerifier = async (token) => {
   return now < (claims.exp as number) * 1000 ? claims : undefined;
 };
 
+/** Only service-account tokens here: asking about a client's or end user's origin would be a bug. */
+const unexpected = async (): Promise<never> => {
+  throw new Error('only service-account tokens are introspected in these tests');
+};
+const serviceAccountTokensOnly = { clients: { getClient: unexpected }, applications: { getApplication: unexpected }, users: { getUser: unexpected }, connections: { listIdpConnections: unexpected } };
+
 describe('PATs, opaque tokens, introspection and revocation (domain)', () => {
   let store: MemoryStore;
   let tokens: MemoryTokenStore;
@@ -29,7 +35,7 @@ describe('PATs, opaque tokens, introspection and revocation (domain)', () => {
   let admin: Caller;
   let adminAccount: StoredServiceAccount;
 
-  const makeDeps = () => ({ store, tokens, opaqueTokens: tokens, hasher: plainHasher, now: () => now, issuer: ISSUER, signer, verifyJwt });
+  const makeDeps = () => ({ store, tokens, opaqueTokens: tokens, hasher: plainHasher, now: () => now, issuer: ISSUER, signer, verifyJwt, origins: serviceAccountTokensOnly });
 
   beforeEach(async () => {
     now = Date.parse('2026-01-01T00:00:00Z');

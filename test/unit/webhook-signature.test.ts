@@ -55,12 +55,21 @@ describe('static claims of the example webhook', () => {
 });
 
 describe('webhook targets', () => {
-  it.each(['https://hooks.example.com/x', 'http://localhost:3000/x', 'http://127.0.0.1/x', 'http://[::1]:80/x', 'arn:aws:lambda:us-east-1:123456789012:function:f', 'arn:aws-cn:lambda:cn-north-1:123456789012:function:f:prod'])(
+  const deployed = { allowLocalTargets: false };
+  const local = { allowLocalTargets: true };
+  it.each(['https://hooks.example.com/x', 'arn:aws:lambda:us-east-1:123456789012:function:f', 'arn:aws-cn:lambda:cn-north-1:123456789012:function:f:prod'])(
     'accepts %s',
-    (target) => expect(() => checkWebhookTarget(target)).not.toThrow(),
+    (target) => expect(() => checkWebhookTarget(target, deployed)).not.toThrow(),
   );
+  it.each(['http://localhost:3000/x', 'http://127.0.0.1/x', 'http://[::1]:80/x'])('accepts %s in the local runtime only', (target) => {
+    expect(() => checkWebhookTarget(target, local)).not.toThrow();
+    expect(() => checkWebhookTarget(target, deployed)).toThrow(/webhook.target/);
+  });
   it.each(['http://example.com/x', 'http://127.0.0.2/x', 'http://localhost.example.com/x', 'file:///etc/passwd', 'arn:aws:lambda:us-east-1:123:function:f', 'arn:aws:sqs:us-east-1:123456789012:q', 'not a url'])(
     'refuses %s',
-    (target) => expect(() => checkWebhookTarget(target)).toThrow(/webhook.target/),
+    (target) => {
+      expect(() => checkWebhookTarget(target, deployed)).toThrow(/webhook.target/);
+      expect(() => checkWebhookTarget(target, local)).toThrow(/webhook.target/);
+    },
   );
 });

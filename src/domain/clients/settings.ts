@@ -5,7 +5,9 @@ import { InvalidRequest, type FieldProblem } from '../errors';
 import type { ResourceStore } from '../ports';
 import { certificateThumbprint, parseRegisteredCertificate } from './certificates';
 import { ASSERTION_ALGORITHMS, type ClientJwk, type OidcClientSettings } from './model';
-import { checkRedirectUris, webUrlProblem } from './redirect-uris';
+import { localTargetsAllowed } from '../../config';
+import { outboundUrlProblem } from '../outbound-policy';
+import { checkRedirectUris } from './redirect-uris';
 
 /**
  * OIDC client settings (CL-2 to CL-8): defaults, merging of a change into the current settings,
@@ -15,7 +17,7 @@ import { checkRedirectUris, webUrlProblem } from './redirect-uris';
  * Rules beyond the redirect URIs (see `redirect-uris.ts`):
  * - `jwks`/`jwksUri` go with `private_key_jwt` only, which needs exactly one of them; JWKS keys are
  *   public signing keys (no private or symmetric members, `use` "sig", an algorithm Latchkey accepts,
- *   RSA at least 2048 bits); `jwksUri` is https (http only on local hosts).
+ *   RSA at least 2048 bits); `jwksUri` follows the outbound policy (src/domain/outbound-policy.ts).
  * - `tlsClientCertificate` and `tokenBinding` go with `self_signed_tls_client_auth`, which needs
  *   one unexpired certificate.
  * - `resources` name existing resources of the environment, each once, never the management API.
@@ -153,8 +155,10 @@ function checkMethodSettings(settings: OidcClientSettings): FieldProblem[] {
       if (problem) problems.push({ path: `jwks.keys.${index}`, message: problem });
     });
     if (settings.jwks && settings.jwks.keys.length === 0) problems.push({ path: 'jwks.keys', message: 'must hold at least one key' });
-    const uriProblem = settings.jwksUri ? webUrlProblem(settings.jwksUri) : undefined;
-    if (uriProblem) problems.push({ path: 'jwksUri', message: uriProblem });
+    // Latchkey fetches it: the outbound policy applies (no private or local targets outside the local runtime).
+    const { jwksUri } = settings;
+    const uriProblem = jwksUri ? outboundUrlProblem(jwksUri, { allowLocalTargets: localTargetsAllowed() }) : undefined;
+    if (jwksUri && uriProblem) problems.push({ path: 'jwksUri', message: `"${jwksUri.slice(0, 200)}" ${uriProblem}` });
   }
   if (settings.authMethod === 'self_signed_tls_client_auth' && !settings.tlsClientCertificate) {
     problems.push({ path: 'tlsClientCertificate', message: 'self_signed_tls_client_auth needs the PEM certificate the client presents' });

@@ -1,0 +1,112 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import { buildSelfSignedCertificate } from '../../src/adapters/x509-certificate';
+import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapEnvironment } from '../../src/domain/bootstrap';
+import { createGuard, type Guard } from '../../src/guard';
+import { adminToken, api } from '../support/http';
+
+/**
+ * The guard as a resource server of one tenant uses it, against tokens the local runtime issues:
+ * tokens of another tenant of the same deployment (same signing keys) are refused, and a token
+ * bound to a client certificate (RFC 8705 §3) passes only with that certificate.
+ */
+
+async function clientCertificate(commonName: string): Promise<{ key: string; cert: string }> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const cert = await buildSelfSignedCertificate(
+    {
+      subjectPublicKeyInfo: publicKey.export({ type: 'spki', format: 'der' }),
+      algorithm: 'ECDSA-SHA256',
+      commonName,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      keyUsage: ['digitalSignature'],
+    },
+    (tbs) => sign('sha256', tbs, privateKey),
+  );
+  return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert };
+}
+
+describe('the guard against tokens of the local runtime', () => {
+  let runtime: LocalRuntime;
+  let dataDir: string;
+  let tokenOfB: string;
+  let guardOfA: Guard;
+
+  /** A client-credentials token over the mutual-TLS listener, presenting `tls`. */
+  const tokenOverTls = (clientId: string, tls: { key: string; cert: string }) =>
+    new Promise<string>((resolve, reject) => {
+      const req = request(
+        new URL('/oauth/v2/token', runtime.mtlsUrl),
+        { method: 'POST', ca: runtime.mtlsServerCertificate, ...tls, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => (response.statusCode === 200 ? resolve(JSON.parse(text).access_token) : reject(new Error(`${response.statusCode} ${text}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId }).toString());
+    });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'latchkey-guard-'));
+    runtime = await startLocalRuntime({ dataDir, port: 0, mtlsPort: 0 });
+    const b = await bootstrapEnvironment({ store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() }, { tenantName: 'Tenant B', environmentName: 'prod' });
+    tokenOfB = await adminToken(runtime, b.admin);
+    guardOfA = createGuard({ issuer: runtime.url, tenantId: runtime.devAdmin.tenantId });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("refuses tenant B's token at tenant A's guard and accepts A's own", async () => {
+    await expect(guardOfA.verify(tokenOfB)).rejects.toMatchObject({ code: 'TOKEN_INVALID', status: 401, message: 'the token is for another tenant' });
+    const byEnvironment = createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId });
+    await expect(byEnvironment.verify(tokenOfB)).rejects.toMatchObject({ code: 'TOKEN_INVALID', message: 'the token is for another environment' });
+    const claims = await guardOfA.verify(await adminToken(runtime));
+    expect(claims).toMatchObject({ tenantId: runtime.devAdmin.tenantId, environmentId: runtime.devAdmin.environmentId });
+  });
+
+  it('refuses to be created without a tenant or environment', () => {
+    expect(() => createGuard({ issuer: runtime.url })).toThrow(TypeError);
+  });
+
+  it('accepts a certificate-bound token only with the certificate it is bound to', async () => {
+    const admin = api(runtime.url, await adminToken(runtime));
+    const applicationId = (await admin.post('/v1/applications', { name: 'Devices' })).body.id;
+    const device = await clientCertificate('device-7');
+    const created = await admin.post(`/v1/applications/${applicationId}/clients`, {
+      name: 'Device 7',
+      authMethod: 'self_signed_tls_client_auth',
+      tlsClientCertificate: device.cert,
+      tokenBinding: true,
+    });
+    expect(created.status).toBe(201);
+    const bound = await tokenOverTls(created.body.clientId, device);
+
+    await expect(guardOfA.verify(bound)).rejects.toMatchObject({ code: 'CERTIFICATE_REQUIRED', status: 401 });
+    const stolenWith = await clientCertificate('device-7');
+    await expect(guardOfA.verify(bound, { clientCertificate: { certificate: stolenWith.cert } })).rejects.toMatchObject({ code: 'CERTIFICATE_MISMATCH' });
+    const claims = await guardOfA.verify(bound, { clientCertificate: { certificate: device.cert } });
+    expect(claims.subjectType).toBe('Client');
+    expect(claims.cnf?.['x5t#S256']).toMatch(/^[\w-]{43}$/);
+
+    // Introspection has no certificate of the holder: it reports the binding (RFC 8705 §3.2), so the
+    // guard's introspection option works for bound tokens too.
+    const withIntrospection = createGuard({
+      issuer: runtime.url,
+      tenantId: runtime.devAdmin.tenantId,
+      introspection: { clientId: runtime.devAdmin.clientId, clientSecret: runtime.devAdmin.clientSecret },
+    });
+    await expect(withIntrospection.verify(bound)).rejects.toMatchObject({ code: 'CERTIFICATE_REQUIRED' });
+    expect((await withIntrospection.verify(bound, { clientCertificate: { certificate: device.cert } })).sub).toBe(claims.sub);
+  });
+});

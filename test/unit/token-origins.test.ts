@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { originStillStands, type TokenOriginDeps } from '../../src/domain/token-origins';
+
+/** The origin rules of introspection over in-memory records: what makes a client or end-user JWT inactive. */
+
+const ENV = 'env_aaaaaaaaaaaaaaaaaaaaaaaaaa';
+
+function deps(records: { clients?: Record<string, { protocol: 'oidc' | 'saml'; applicationId: string }>; applications?: string[]; users?: Record<string, string>; connections?: { id: string; enabled: boolean }[] }) {
+  const asked: string[] = [];
+  const origins = {
+    clients: { getClient: async (_env: string, id: string) => (asked.push(`client ${id}`), records.clients?.[id]) },
+    applications: { getApplication: async (_env: string, id: string) => (asked.push(`application ${id}`), records.applications?.includes(id) ? { id } : undefined) },
+    users: { getUser: async (_env: string, id: string) => (asked.push(`user ${id}`), records.users?.[id] ? { idpConnectionId: records.users[id] } : undefined) },
+    connections: { listIdpConnections: async () => (asked.push('connections'), records.connections ?? []) },
+  } as unknown as TokenOriginDeps;
+  return { origins, asked };
+}
+
+const client = { subjectType: 'Client', sub: 'cl_1', applicationId: 'app_1' };
+const endUser = { subjectType: 'EndUserAccount', sub: 'usr_1', applicationId: 'app_1' };
+
+describe('whether a token’s origin still stands', () => {
+  it('holds for a client token whose client and application exist', async () => {
+    const { origins } = deps({ clients: { cl_1: { protocol: 'oidc', applicationId: 'app_1' } }, applications: ['app_1'] });
+    expect(await originStillStands(origins, ENV, client)).toBe(true);
+  });
+
+  it.each([
+    ['the client is deleted', { applications: ['app_1'] }],
+    ['the application is deleted', { clients: { cl_1: { protocol: 'oidc' as const, applicationId: 'app_1' } } }],
+    ['the client now belongs to another application', { clients: { cl_1: { protocol: 'oidc' as const, applicationId: 'app_2' } }, applications: ['app_1', 'app_2'] }],
+    ['the ID names a SAML client', { clients: { cl_1: { protocol: 'saml' as const, applicationId: 'app_1' } }, applications: ['app_1'] }],
+  ])('fails for a client token when %s', async (_name, records) => {
+    expect(await originStillStands(deps(records).origins, ENV, client)).toBe(false);
+  });
+
+  it('holds for an end-user token while its application, user and enabled connection exist', async () => {
+    const { origins } = deps({ applications: ['app_1'], users: { usr_1: 'idp_1' }, connections: [{ id: 'idp_1', enabled: true }] });
+    expect(await originStillStands(origins, ENV, endUser)).toBe(true);
+  });
+
+  it.each([
+    ['the connection is disabled', { applications: ['app_1'], users: { usr_1: 'idp_1' }, connections: [{ id: 'idp_1', enabled: false }] }],
+    ['the connection is deleted (another one exists)', { applications: ['app_1'], users: { usr_1: 'idp_1' }, connections: [{ id: 'idp_2', enabled: true }] }],
+    ['the application is deleted', { users: { usr_1: 'idp_1' }, connections: [{ id: 'idp_1', enabled: true }] }],
+    ['the user is gone', { applications: ['app_1'], connections: [{ id: 'idp_1', enabled: true }] }],
+  ])('fails for an end-user token when %s', async (_name, records) => {
+    expect(await originStillStands(deps(records).origins, ENV, endUser)).toBe(false);
+  });
+
+  it('fails for a client or end-user token without sub or applicationId, without looking anything up', async () => {
+    const { origins, asked } = deps({});
+    expect(await originStillStands(origins, ENV, { subjectType: 'Client', sub: 'cl_1' })).toBe(false);
+    expect(await originStillStands(origins, ENV, { subjectType: 'EndUserAccount', applicationId: 'app_1' })).toBe(false);
+    expect(asked).toEqual([]);
+  });
+
+  it('leaves service-account tokens to the account check', async () => {
+    const { origins, asked } = deps({});
+    expect(await originStillStands(origins, ENV, { subjectType: 'ServiceAccount', sub: 'sa_1' })).toBe(true);
+    expect(asked).toEqual([]);
+  });
+});
