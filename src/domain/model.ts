@@ -19,6 +19,8 @@ export interface Environment {
   readonly serviceAccountTokenTtlSeconds: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Optimistic concurrency: every update is conditional on the version read and increments it. */
+  readonly version?: number;
 }
 
 /** `{resourceKey: [permission, ...]}`, the shape of the `permissions` claim. */
@@ -34,8 +36,14 @@ export interface Resource {
   /** When set, tokens for this resource live at most this long. */
   readonly accessTokenTtlSeconds?: number;
   readonly builtIn: boolean;
+  /**
+   * Random, set at creation. A grant counts only for the incarnation it was made for, so a resource
+   * deleted and created again under the same key starts with no grants (see service-account-grants.ts).
+   */
+  readonly incarnation?: string;
   readonly createdAt?: string;
   readonly updatedAt?: string;
+  readonly version?: number;
 }
 
 export type AccessTokenType = 'jwt' | 'opaque';
@@ -51,8 +59,14 @@ export interface ServiceAccount {
   readonly accessTokenType: AccessTokenType;
   readonly disabled: boolean;
   readonly grants: Grants;
+  /**
+   * Set by a secret reset with `revokeTokens`: JWTs issued (`iat`) in that second or earlier, and
+   * PATs and opaque tokens created before it, no longer work. ISO 8601 with milliseconds.
+   */
+  readonly tokensValidAfter?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  readonly version?: number;
 }
 
 /** The stored secret material of a client: keyed hashes only, never the secret. */
@@ -66,6 +80,8 @@ export interface SecretHashes {
 
 export interface StoredServiceAccount extends ServiceAccount {
   readonly secret: SecretHashes;
+  /** The incarnation of each customer resource a grant was made for, by resource key. */
+  readonly grantIncarnations?: Readonly<Record<string, string>>;
 }
 
 /** A page of a listing; `cursor` is opaque and present when more items follow. */
