@@ -36,11 +36,14 @@ export interface Resource {
   /** When set, tokens for this resource live at most this long. */
   readonly accessTokenTtlSeconds?: number;
   readonly builtIn: boolean;
-  /**
-   * Random, set at creation. A grant counts only for the incarnation it was made for, so a resource
-   * deleted and created again under the same key starts with no grants (see service-account-grants.ts).
-   */
+  /** Random, set at creation: tells this resource from an earlier one of the same key. */
   readonly incarnation?: string;
+  /**
+   * A random ID for each permission, new whenever the permission is added to the definition (at
+   * creation too). A grant counts only for the IDs it was made for, so a permission dropped and
+   * defined again, or a resource deleted and created again, starts with no grants (see service-account-grants.ts).
+   */
+  readonly permissionIncarnations?: Readonly<Record<string, string>>;
   readonly createdAt?: string;
   readonly updatedAt?: string;
   readonly version?: number;
@@ -80,8 +83,8 @@ export interface SecretHashes {
 
 export interface StoredServiceAccount extends ServiceAccount {
   readonly secret: SecretHashes;
-  /** The incarnation of each customer resource a grant was made for, by resource key. */
-  readonly grantIncarnations?: Readonly<Record<string, string>>;
+  /** For each customer resource key, the permission incarnations (see `Resource`) each grant was made for. */
+  readonly grantIncarnations?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** A page of a listing; `cursor` is opaque and present when more items follow. */

@@ -4,6 +4,7 @@ import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requirePermission, type Caller } from './caller';
 import { checkTokenTtl } from './environments';
 import { retryOnConcurrentUpdate } from './optimistic';
+import { permissionIncarnations } from './service-account-grants';
 import type { Resource } from './model';
 import type { Clock, ResourceStore } from './ports';
 
@@ -20,8 +21,9 @@ import type { Clock, ResourceStore } from './ports';
  *   nobody can choose a `urn:` audience, so nobody can claim another environment's default.
  * - Audiences are unique in the whole deployment, across tenants and environments: the store claims
  *   each with a uniqueness record before the resource is written (409 when taken).
- * - Each creation gets a new random `incarnation`: grants made for an earlier resource of the same
- *   key do not count for a new one (see service-account-grants.ts).
+ * - Each creation gets a new random `incarnation`, and each permission a new random ID whenever it
+ *   is added: grants made for an earlier resource of the same key, or for a permission dropped and
+ *   defined again, do not count (see service-account-grants.ts).
  */
 
 export interface ResourceDeps {
@@ -44,7 +46,7 @@ export interface ResourceInput {
 
 export async function listResources(deps: ResourceDeps, caller: Caller): Promise<Resource[]> {
   requirePermission(caller, 'RESOURCES_READ');
-  return [latchkeyResource(deps.issuer), ...(await deps.store.listResources(caller.environmentId))];
+  return [latchkeyResource(deps.issuer), ...(await deps.store.listResources(caller.environmentId)).map(publicView)];
 }
 
 export async function getResource(deps: ResourceDeps, caller: Caller, key: string): Promise<Resource> {
@@ -52,7 +54,7 @@ export async function getResource(deps: ResourceDeps, caller: Caller, key: strin
   if (key === LATCHKEY_RESOURCE_KEY) return latchkeyResource(deps.issuer);
   const [resource] = await deps.store.getResources(caller.environmentId, [key]);
   if (!resource) throw new NotFound(`resource "${key}"`);
-  return resource;
+  return publicView(resource);
 }
 
 export async function createResource(deps: ResourceDeps, caller: Caller, input: ResourceInput): Promise<Resource> {
@@ -71,6 +73,7 @@ export async function createResource(deps: ResourceDeps, caller: Caller, input: 
     ...(input.description !== undefined ? { description: input.description } : {}),
     audience,
     permissions: unique(input.permissions ?? []),
+    permissionIncarnations: permissionIncarnations(unique(input.permissions ?? []), undefined, () => newId('inc')),
     ...(input.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: input.accessTokenTtlSeconds } : {}),
     builtIn: false,
     incarnation: newId('inc'),
@@ -79,7 +82,7 @@ export async function createResource(deps: ResourceDeps, caller: Caller, input: 
     version: 1,
   };
   await deps.store.createResource(caller.environmentId, resource);
-  return resource;
+  return publicView(resource);
 }
 
 export async function updateResource(
@@ -96,11 +99,16 @@ export async function updateResource(
     if (!current) throw new NotFound(`resource "${key}"`);
     const updated = await deps.store.updateResource(caller.environmentId, key, current.version, {
       ...changes,
-      ...(changes.permissions ? { permissions: unique(changes.permissions) } : {}),
+      ...(changes.permissions
+        ? {
+            permissions: unique(changes.permissions),
+            permissionIncarnations: permissionIncarnations(unique(changes.permissions), current.permissionIncarnations, () => newId('inc')),
+          }
+        : {}),
       updatedAt: new Date(deps.now()).toISOString(),
     });
     if (!updated) throw new NotFound(`resource "${key}"`);
-    return updated;
+    return publicView(updated);
   });
 }
 
@@ -118,6 +126,12 @@ function checkSettings(input: Omit<ResourceInput, 'key' | 'audience'>): void {
     }
   }
   if (input.accessTokenTtlSeconds !== undefined) checkTokenTtl('accessTokenTtlSeconds', input.accessTokenTtlSeconds);
+}
+
+/** What callers see of a resource: the incarnations are bookkeeping of grants. */
+function publicView(resource: Resource): Resource {
+  const { incarnation: _incarnation, permissionIncarnations: _permissions, ...view } = resource;
+  return view;
 }
 
 export function defaultAudience(environmentId: string, key: string): string {

@@ -242,15 +242,15 @@ async function load(deps: ServiceAccountDeps, caller: Caller, id: string): Promi
 
 /**
  * Every granted permission must be one its resource defines; grants with no permissions are dropped.
- * Answers the grants and the incarnation of each customer resource they were made for.
+ * Answers the grants and the permission incarnations they were made for.
  */
-async function checkGrants(deps: ServiceAccountDeps, environmentId: string, grants: Grants): Promise<{ grants: Grants; incarnations: Record<string, string> }> {
+async function checkGrants(deps: ServiceAccountDeps, environmentId: string, grants: Grants): Promise<{ grants: Grants; incarnations: Record<string, Record<string, string>> }> {
   const keys = Object.keys(grants);
   const stored = await deps.store.getResources(environmentId, keys.filter((key) => key !== LATCHKEY_RESOURCE_KEY));
   const resources = new Map<string, Resource>(stored.map((resource) => [resource.key, resource]));
   resources.set(LATCHKEY_RESOURCE_KEY, latchkeyResource(deps.issuer));
   const checked: Record<string, string[]> = {};
-  const incarnations: Record<string, string> = {};
+  const incarnations: Record<string, Record<string, string>> = {};
   for (const key of keys) {
     const resource = resources.get(key);
     if (!resource) throw new InvalidRequest(`resource "${key}" does not exist in this environment`);
@@ -258,7 +258,8 @@ async function checkGrants(deps: ServiceAccountDeps, environmentId: string, gran
     if (unknown.length > 0) throw new InvalidRequest(`resource "${key}" does not define ${unknown.map((p) => `"${p}"`).join(', ')}`);
     if (grants[key]!.length === 0) continue;
     checked[key] = [...grants[key]!];
-    if (resource.incarnation !== undefined) incarnations[key] = resource.incarnation;
+    const defined = resource.permissionIncarnations;
+    if (defined) incarnations[key] = Object.fromEntries(checked[key].map((permission) => [permission, defined[permission]!]));
   }
   return { grants: checked, incarnations };
 }
