@@ -62,7 +62,7 @@ describe('concurrent updates over HTTP', () => {
     expect(working).toEqual([after - 1, after]);
   });
 
-  it('commits every permission change that answered 200 as its own write, and keeps one request's grants whole', async () => {
+  it("commits every permission change that answered 200 as its own write, and keeps one request's grants whole", async () => {
     expect((await admin.post('/v1/resources', { key: 'ledger', permissions: ['a', 'b', 'c', 'd'] })).status).toBe(201);
     const account = await createAccount('raced-grants');
     const requests = [['a'], ['b', 'c'], ['d'], ['a', 'b', 'c', 'd'], ['c']];
