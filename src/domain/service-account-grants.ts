@@ -77,6 +77,15 @@ export function earliestIssuedAt(account: Pick<StoredServiceAccount, 'tokensVali
   return after === undefined ? now : Math.max(now, Math.floor(after / 1000) + 1);
 }
 
+/**
+ * The `tokensValidAfter` of a revoking reset now: later than anything an earlier token may carry,
+ * including tokens dated forward after a previous reset in the same second.
+ */
+export function revokingResetTime(account: Pick<StoredServiceAccount, 'tokensValidAfter'>, nowMs: number): number {
+  const after = validAfterMs(account);
+  return after === undefined ? nowMs : Math.max(nowMs, (Math.floor(after / 1000) + 1) * 1000);
+}
+
 /** The creation time (ms) for a PAT created now: never at or before a revoking reset. */
 export function earliestCreatedAt(account: Pick<StoredServiceAccount, 'tokensValidAfter'>, nowMs: number): number {
   const after = validAfterMs(account);

@@ -3,7 +3,7 @@ import { formatClientId, newId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requireCovers, requireMayGrant, requirePermission, type Caller } from './caller';
 import { retryOnConcurrentUpdate } from './optimistic';
-import { effectiveGrants } from './service-account-grants';
+import { effectiveGrants, revokingResetTime } from './service-account-grants';
 import { checkGracePeriod, generateClientSecret, rotatedHashes } from './secrets';
 import type { AccessTokenType, Grants, Page, Resource, ServiceAccount, StoredServiceAccount } from './model';
 import type { Clock, ResourceStore, SecretHasher, ServiceAccountStore } from './ports';
@@ -160,7 +160,7 @@ export async function resetSecret(
     // secret answered with 200 works until a later reset replaces it (never lost to a concurrent one).
     const updated = await deps.store.updateServiceAccount(caller.environmentId, id, account.version, {
       secret: rotatedHashes(account.secret, hash, grace, Math.floor(nowMs / 1000)),
-      ...(options.revokeTokens ? { tokensValidAfter: new Date(nowMs).toISOString() } : {}),
+      ...(options.revokeTokens ? { tokensValidAfter: new Date(revokingResetTime(account, nowMs)).toISOString() } : {}),
       updatedAt: new Date(nowMs).toISOString(),
     });
     if (!updated) throw notFound(id);
