@@ -74,4 +74,20 @@ describe('concurrent updates over HTTP', () => {
     expect(final.version).toBe(1 + answers.filter((answer) => answer.status === 200).length);
     expect(requests).toContainEqual(final.grants.ledger);
   });
+
+  it('keeps the chain of concurrent OIDC client secret rotations: with a grace period, the last two answered secrets work', async () => {
+    const application = (await admin.post('/v1/applications', { name: 'Raced shop' })).body.id as string;
+    const client = (await admin.post(`/v1/applications/${application}/clients`, { name: 'Backend' })).body as Credentials & { id: string };
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => admin.post(`/v1/applications/${application}/clients/${client.id}/secret`, { gracePeriodSeconds: 300 })),
+    );
+    for (const answer of answers) expect([200, 409]).toContain(answer.status);
+    const secrets = answers.filter((answer) => answer.status === 200).map((answer) => answer.body.clientSecret as string);
+    expect(secrets.length).toBeGreaterThan(1);
+    const working = [];
+    for (const secret of secrets) if (await works(client, secret)) working.push(secret);
+    // Each rotation kept the secret it replaced as the previous one: the last two links of one chain.
+    expect(working).toHaveLength(2);
+    expect(await works(client, client.clientSecret)).toBe(secrets.length === 1);
+  });
 });
