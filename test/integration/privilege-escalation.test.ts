@@ -100,6 +100,13 @@ describe('privilege escalation over HTTP', () => {
       expectRefused(await asEditor.post(`/v1/service-accounts/${stronger.id}/secret`, {}), 'ENVIRONMENT_EDIT');
       expect((await adminToken(runtime, stronger)).length).toBeGreaterThan(0);
       expect((await asEditor.post(`/v1/service-accounts/${weaker.id}/secret`, {})).status).toBe(200);
+      // Its own secret: no escalation, and the new secret gets it no more than it holds.
+      const own = await asEditor.post(`/v1/service-accounts/${editor.id}/secret`, {});
+      expect(own.status).toBe(200);
+      const renewed = await as({ clientId: editor.clientId, clientSecret: own.body.clientSecret, id: editor.id });
+      expectRefused(await renewed.patch('/v1/environment', { name: 'mine' }), 'ENVIRONMENT_EDIT');
+      asEditor = renewed;
+      editor = { ...editor, clientSecret: own.body.clientSecret };
     });
 
     it('refuses creating or deleting its personal access tokens', async () => {
@@ -124,6 +131,7 @@ describe('privilege escalation over HTTP', () => {
       expect((await asEditor.patch(`/v1/service-accounts/${editor.id}`, { description: 'edits accounts' })).status).toBe(200);
       expect((await asEditor.patch(`/v1/service-accounts/${weaker.id}`, { disabled: true })).status).toBe(200);
       expect((await asEditor.delete(`/v1/service-accounts/${weaker.id}`)).status).toBe(204);
+      expect((await asEditor.delete(`/v1/service-accounts/${editor.id}`)).status).toBe(409);
     });
   });
 

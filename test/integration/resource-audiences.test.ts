@@ -1,5 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { documentClient } from '../../src/adapters/dynamodb/store';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { adminToken, api } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
@@ -55,6 +58,23 @@ describe('resource audiences over HTTP', () => {
     expect(b.status).toBe(201);
     expect(a.body.audience).toBe(`urn:latchkey:${runtime.devAdmin.environmentId}:chat`);
     expect(b.body.audience).toBe(`urn:latchkey:${environmentB}:chat`);
+  });
+
+  it('takes over a claim left behind by a creation that stopped half way, but only once no creation can still be running', async () => {
+    const table = documentClient(new DynamoDBClient({}));
+    const leftBehind = (audience: string, claimedAt: number) =>
+      table.send(
+        new PutCommand({
+          TableName: runtime.resources.tableName,
+          Item: { pk: `AUDIENCE#${audience}`, sk: 'AUDIENCE', type: 'audience-claim', audience, environmentId: environmentB, resourceKey: 'gone', incarnation: 'inc_x', claimedAt },
+        }),
+      );
+    await leftBehind('https://recent.example', Date.now());
+    await leftBehind('https://abandoned.example', Date.now() - 60 * 60 * 1000);
+    // A claim this fresh may belong to a creation still under way.
+    expect((await tenantA.post('/v1/resources', { key: 'recent', audience: 'https://recent.example' })).status).toBe(409);
+    expect((await tenantA.post('/v1/resources', { key: 'abandoned', audience: 'https://abandoned.example' })).status).toBe(201);
+    expect((await tenantB.post('/v1/resources', { key: 'abandoned', audience: 'https://abandoned.example' })).status).toBe(409);
   });
 
   it.each(
