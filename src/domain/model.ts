@@ -63,8 +63,8 @@ export interface ServiceAccount {
   readonly disabled: boolean;
   readonly grants: Grants;
   /**
-   * Set by a secret reset with `revokeTokens`: JWTs issued (`iat`) in that second or earlier, and
-   * PATs and opaque tokens created before it, no longer work. ISO 8601 with milliseconds.
+   * Set by a secret reset with `revokeTokens`: JWTs and opaque tokens issued (`iat`) in that second
+   * or earlier, and PATs created at or before it, no longer work. ISO 8601 with milliseconds.
    */
   readonly tokensValidAfter?: string;
   readonly createdAt: string;

@@ -64,7 +64,7 @@ export function jwtRevokedByReset(account: Pick<StoredServiceAccount, 'tokensVal
   return after !== undefined && iatSeconds <= Math.floor(after / 1000);
 }
 
-/** PATs and opaque tokens carry a millisecond creation time; one created at the reset's millisecond counts as earlier. */
+/** PATs carry a millisecond creation time; one created at the reset's millisecond counts as earlier. (Opaque tokens go by their `iat`.) */
 export function createdBeforeReset(account: Pick<StoredServiceAccount, 'tokensValidAfter'>, createdMs: number): boolean {
   const after = validAfterMs(account);
   return after !== undefined && createdMs <= after;

@@ -21,7 +21,7 @@ import type { Clock, OpaqueTokenStore, ResourceStore, SecretHasher, ServiceAccou
  *    `invalid_target`. Without a requested resource, an account holding any built-in permission
  *    gets a management-only token; one holding none gets every customer resource it holds grants on.
  * 5. The token carries exactly the permissions that count now on its audience resources (granted,
- *    still defined, for the resource's current incarnation: see service-account-grants.ts).
+ *    still defined, and defined as when granted: see service-account-grants.ts).
  * 6. It lives as long as the environment allows, or less if an audience resource says so; it is
  *    never dated in the second of a revoking secret reset (see service-account-grants.ts).
  * 7. It is a signed JWT, or an opaque reference token when the account's `accessTokenType` says so.
