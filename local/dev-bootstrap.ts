@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { clock, issuer, pepperHasher, store } from '../src/adapters/from-environment';
 import { bootstrapEnvironment, createAdministrator } from '../src/domain/bootstrap';
 import { parseClientId } from '../src/domain/ids';
+import { LATCHKEY_RESOURCE_KEY, MANAGEMENT_PERMISSIONS, managementPermissionsOf } from '../src/domain/builtin-resource';
 
 /**
  * The local runtime's development tenant, environment and administrator (PL-3).
@@ -41,7 +42,14 @@ export async function ensureDevAdmin(dataDir: string): Promise<DevAdmin> {
     const existing = await store().getServiceAccount(parsed.environmentId, parsed.principalId);
     if (existing) {
       const hash = await pepperHasher().hash(wanted.clientSecret);
-      if (existing.secret.current !== hash) await store().updateServiceAccount(parsed.environmentId, parsed.principalId, { secret: { current: hash } });
+      // The development administrator holds every built-in permission, also those added since its data folder was made.
+      const allManagement = managementPermissionsOf(existing.grants).length === MANAGEMENT_PERMISSIONS.length;
+      if (existing.secret.current !== hash || !allManagement) {
+        await store().updateServiceAccount(parsed.environmentId, parsed.principalId, existing.version, {
+          secret: { current: hash },
+          grants: { ...existing.grants, [LATCHKEY_RESOURCE_KEY]: [...MANAGEMENT_PERMISSIONS] },
+        });
+      }
       return { tenantId: existing.tenantId, environmentId: parsed.environmentId, clientId: wanted.clientId, clientSecret: wanted.clientSecret };
     }
     const created = await bootstrapDev({ environmentId: parsed.environmentId, admin: { id: parsed.principalId, secret: wanted.clientSecret } });

@@ -5,9 +5,9 @@ import { managementDeps, managementHandler, pathParameter } from '../../src/http
 import { jsonBody } from '../../src/http/request';
 import { seconds } from '../../src/http/schemas';
 
-const body = z.strictObject({ gracePeriodSeconds: z.optional(seconds) });
+const body = z.strictObject({ gracePeriodSeconds: z.optional(seconds), revokeTokens: z.optional(z.boolean()) });
 
-/** `POST /v1/service-accounts/{id}/secret`: a new secret, shown once. */
+/** `POST /v1/service-accounts/{id}/secret`: a new secret, shown once; `revokeTokens` ends every earlier token of the account. */
 export const handler = managementHandler(async (event, caller) =>
   json(200, await resetSecret(managementDeps(), caller, pathParameter(event, 'id'), jsonBody(event, body, { optional: true }))),
 );

@@ -20,9 +20,17 @@ export const MANAGEMENT_PERMISSIONS = [
   'IDP_CONNECTIONS_EDIT',
   'USERS_READ',
   'GENERATE_DELEGATED_ACCESS_TOKEN',
+  // Changing grants on customer resources: a separate duty from managing accounts, so an account
+  // manager cannot hand out access to the APIs that trust Latchkey tokens.
+  'PERMISSIONS_GRANT',
 ] as const;
 
 export type ManagementPermission = (typeof MANAGEMENT_PERMISSIONS)[number];
+
+/** The built-in permissions among `grants`, as the code defines them now (a stored name it no longer defines counts for nothing). */
+export function managementPermissionsOf(grants: Readonly<Record<string, readonly string[]>>): string[] {
+  return (grants[LATCHKEY_RESOURCE_KEY] ?? []).filter((permission) => (MANAGEMENT_PERMISSIONS as readonly string[]).includes(permission));
+}
 
 /** The management API's audience: the `/v1` base URL of the deployment. */
 export function latchkeyAudience(issuer: string): string {

@@ -4,6 +4,7 @@ import type { Caller } from './caller';
 import { requirePermission } from './caller';
 import type { Environment, Tenant } from './model';
 import type { Clock, EnvironmentStore } from './ports';
+import { retryOnConcurrentUpdate } from './optimistic';
 
 /** SA-6: one hour unless the environment says otherwise; never under 30 seconds, never over a day. */
 export const DEFAULT_SERVICE_ACCOUNT_TOKEN_TTL_SECONDS = 3600;
@@ -30,12 +31,16 @@ export async function updateEnvironment(
   requirePermission(caller, 'ENVIRONMENT_EDIT');
   if (changes.serviceAccountTokenTtlSeconds !== undefined) checkTokenTtl('serviceAccountTokenTtlSeconds', changes.serviceAccountTokenTtlSeconds);
   if (changes.name !== undefined && !changes.name.trim()) throw new InvalidRequest('name must not be empty', { fields: [{ path: 'name', message: 'must not be empty' }] });
-  const updated = await deps.store.updateEnvironment(caller.environmentId, {
-    ...changes,
-    updatedAt: new Date(deps.now()).toISOString(),
+  return retryOnConcurrentUpdate(async () => {
+    const current = await deps.store.getEnvironment(caller.environmentId);
+    if (!current) throw new NotFound('the environment');
+    const updated = await deps.store.updateEnvironment(caller.environmentId, current.version, {
+      ...changes,
+      updatedAt: new Date(deps.now()).toISOString(),
+    });
+    if (!updated) throw new NotFound('the environment');
+    return updated;
   });
-  if (!updated) throw new NotFound('the environment');
-  return updated;
 }
 
 /** Creates a tenant (if new) and an environment in it; used by the bootstrap paths only. */
@@ -55,6 +60,7 @@ export async function createTenantEnvironment(
     serviceAccountTokenTtlSeconds: DEFAULT_SERVICE_ACCOUNT_TOKEN_TTL_SECONDS,
     createdAt,
     updatedAt: createdAt,
+    version: 1,
   };
   await deps.store.createEnvironment(environment);
   return { tenant, environment };

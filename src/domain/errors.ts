@@ -94,6 +94,13 @@ export class Conflict extends LatchkeyError {
   }
 }
 
+/** A record changed between its read and a write conditional on its version (optimistic concurrency). */
+export class ConcurrentUpdate extends Conflict {
+  constructor(what: string) {
+    super(`${what} changed concurrently; retry`);
+  }
+}
+
 /** No usable bearer token was presented. */
 export class TokenRequired extends LatchkeyError {
   constructor(message = 'a bearer token is required', options?: LatchkeyErrorOptions) {

@@ -1,5 +1,6 @@
 import { LATCHKEY_RESOURCE_KEY, latchkeyAudience } from './builtin-resource';
 import { hasExpired, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
+import { createdBeforeReset, jwtRevokedByReset } from './service-account-grants';
 import type { StoredServiceAccount } from './model';
 import type { Clock, SecretHasher, StoredPersonalAccessToken, TokenRecordStore } from './ports';
 import { originStillStands, type TokenOriginDeps } from './token-origins';
@@ -17,7 +18,8 @@ import { originStillStands, type TokenOriginDeps } from './token-origins';
  *   permission is required.)
  * - Active means: the signature, issuer, type and lifetime verify (JWT), or the stored record
  *   exists, has not expired and matches the token in constant time (opaque, PAT); it is not
- *   revoked; and the service account it was issued to still exists and is enabled; for a client or
+ *   revoked; the service account it was issued to still exists and is enabled, and the token is
+ *   not older than a secret reset of that account that revoked earlier tokens; for a client or
  *   end-user JWT, its OIDC client, application, user and enabled IDP connection still exist
  *   (see token-origins.ts).
  * - Anything else — unknown, malformed, expired, revoked, foreign — is `{active: false}` and
@@ -71,11 +73,13 @@ export async function findActiveToken(deps: IntrospectionDeps, environmentId: st
     if (reference.kind === 'lkp') {
       const { token: record, owner } = await deps.tokens.loadPersonalAccessToken(environmentId, reference.accountId, reference.id);
       if (!record || hasExpired(record.expiresAt, nowMs) || !isEnabled(owner)) return undefined;
+      if (createdBeforeReset(owner, Date.parse(record.createdAt))) return undefined;
       if (!(await referenceTokenMatches(deps.hasher, token, record.tokenHash))) return undefined;
       return { kind: 'personal_access_token', id: record.id, record, owner };
     }
     const { token: record, owner } = await deps.tokens.loadOpaqueToken(environmentId, reference.accountId, reference.id);
     if (!record || hasExpired(record.expiresAt, nowMs) || !isEnabled(owner)) return undefined;
+    if (jwtRevokedByReset(owner, Number(record.claims.iat))) return undefined;
     if (!(await referenceTokenMatches(deps.hasher, token, record.tokenHash))) return undefined;
     return { kind: 'opaque', id: record.id, claims: record.claims, owner };
   }
@@ -94,6 +98,8 @@ async function findActiveJwt(deps: IntrospectionDeps, environmentId: string, tok
   // A revocation lasts until the JWT's own exp, so any record found still applies (dynalite keeps them forever, harmlessly).
   if (state.revokedUntil !== undefined) return undefined;
   if (serviceAccount && !isEnabled(state.owner)) return undefined;
+  // A secret reset with `revokeTokens` ends the account's earlier tokens.
+  if (serviceAccount && jwtRevokedByReset(state.owner!, Number(claims.iat))) return undefined;
   if (!(await originStillStands(deps.origins, environmentId, claims))) return undefined;
   return { kind: 'jwt', id: jti, claims, expiresAt: exp };
 }

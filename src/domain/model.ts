@@ -19,6 +19,8 @@ export interface Environment {
   readonly serviceAccountTokenTtlSeconds: number;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Optimistic concurrency: every update is conditional on the version read and increments it. */
+  readonly version?: number;
 }
 
 /** `{resourceKey: [permission, ...]}`, the shape of the `permissions` claim. */
@@ -34,8 +36,17 @@ export interface Resource {
   /** When set, tokens for this resource live at most this long. */
   readonly accessTokenTtlSeconds?: number;
   readonly builtIn: boolean;
+  /** Random, set at creation: tells this resource from an earlier one of the same key. */
+  readonly incarnation?: string;
+  /**
+   * A random ID for each permission, new whenever the permission is added to the definition (at
+   * creation too). A grant counts only for the IDs it was made for, so a permission dropped and
+   * defined again, or a resource deleted and created again, starts with no grants (see service-account-grants.ts).
+   */
+  readonly permissionIncarnations?: Readonly<Record<string, string>>;
   readonly createdAt?: string;
   readonly updatedAt?: string;
+  readonly version?: number;
 }
 
 export type AccessTokenType = 'jwt' | 'opaque';
@@ -51,8 +62,14 @@ export interface ServiceAccount {
   readonly accessTokenType: AccessTokenType;
   readonly disabled: boolean;
   readonly grants: Grants;
+  /**
+   * Set by a secret reset with `revokeTokens`: JWTs and opaque tokens issued (`iat`) in that second
+   * or earlier, and PATs created at or before it, no longer work. ISO 8601 with milliseconds.
+   */
+  readonly tokensValidAfter?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  readonly version?: number;
 }
 
 /** The stored secret material of a client: keyed hashes only, never the secret. */
@@ -66,6 +83,8 @@ export interface SecretHashes {
 
 export interface StoredServiceAccount extends ServiceAccount {
   readonly secret: SecretHashes;
+  /** For each customer resource key, the permission incarnations (see `Resource`) each grant was made for. */
+  readonly grantIncarnations?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** A page of a listing; `cursor` is opaque and present when more items follow. */

@@ -1,10 +1,10 @@
 import { InvalidRequest, InvalidToken, NotFound } from './errors';
 import { isId, newId } from './ids';
-import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
-import { requirePermission, type Caller } from './caller';
+import { requireCovers, requirePermission, type Caller } from './caller';
+import { createdBeforeReset, earliestCreatedAt, managementGrants } from './service-account-grants';
 import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
 import { pageLimit } from './paging';
-import type { Page } from './model';
+import type { Page, StoredServiceAccount } from './model';
 import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './ports';
 
 /**
@@ -13,8 +13,9 @@ import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToke
  *
  * Rules this module enforces:
  * - Creating, listing, reading and revoking need SERVICE_ACCOUNTS_EDIT / SERVICE_ACCOUNTS_READ, and
- *   only ever reach accounts of the caller's environment. (Whoever may mint tokens for or reset the
- *   secret of an account may already act as it, so issuing its PATs grants nothing new.)
+ *   only ever reach accounts of the caller's environment. Creating and revoking act as the account,
+ *   so they also need every built-in permission the account holds (see caller.ts): nobody gets a
+ *   PAT for an account more privileged than themselves.
  * - The token is answered once, at creation; only a keyed hash of it is stored, and no read
  *   answers the hash.
  * - An expiry, when given, must lie in the future; from that moment the token is gone, whether or
@@ -22,6 +23,7 @@ import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToke
  * - A presented PAT works only while its record exists, has not expired, matches in constant time,
  *   and its owner exists and is enabled. It carries the owner's CURRENT management permissions
  *   (on the built-in `latchkey` resource) — a grant removed from the owner is gone from its PATs too.
+ * - A secret reset with `revokeTokens` ends every PAT created before it.
  * - Every refusal of a presented PAT is the same `invalid_token`; the log gets the reason.
  *
  * Not kept: a "last used" time. It would turn every management read into a write (and give every
@@ -58,9 +60,10 @@ export async function createPersonalAccessToken(
   input: CreatePersonalAccessTokenInput,
 ): Promise<PersonalAccessToken & { token: string }> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
-  const nowMs = deps.now();
-  const expiresAt = input.expiresAt === undefined ? undefined : expirySeconds(input.expiresAt, nowMs);
-  await requireAccount(deps, caller, accountId);
+  const expiresAt = input.expiresAt === undefined ? undefined : expirySeconds(input.expiresAt, deps.now());
+  const owner = await requireAccount(deps, caller, accountId);
+  requireCovers(caller, owner);
+  const nowMs = earliestCreatedAt(owner, deps.now());
   const id = newId('pat');
   const { token, hash } = await newReferenceToken(deps.hasher, 'lkp', caller.environmentId, accountId, id);
   const record: StoredPersonalAccessToken = {
@@ -103,6 +106,8 @@ export async function getPersonalAccessToken(deps: PersonalAccessTokenDeps, call
 export async function deletePersonalAccessToken(deps: PersonalAccessTokenDeps, caller: Caller, accountId: string, id: string): Promise<void> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   if (!isId(accountId, 'sa') || !isId(id, 'pat')) throw notFound(id);
+  const owner = await deps.store.getServiceAccount(caller.environmentId, accountId);
+  if (owner) requireCovers(caller, owner);
   if (!(await deps.tokens.deletePersonalAccessToken(caller.environmentId, accountId, id))) throw notFound(id);
 }
 
@@ -123,12 +128,12 @@ export async function authenticatePersonalAccessToken(deps: Omit<PersonalAccessT
   if (!owner || owner.disabled) {
     throw new InvalidToken('the service account this token belongs to is disabled or deleted', { internalDetail: parsed.id });
   }
-  const management = owner.grants[LATCHKEY_RESOURCE_KEY];
+  if (createdBeforeReset(owner, Date.parse(token.createdAt))) throw refused(`${parsed.id} was created before a secret reset that revoked tokens`);
   return {
     tenantId: owner.tenantId,
     environmentId: owner.environmentId,
     accountId: owner.id,
-    permissions: management ? { [LATCHKEY_RESOURCE_KEY]: [...management] } : {},
+    permissions: managementGrants(owner),
   };
 }
 
@@ -152,8 +157,10 @@ function expirySeconds(expiresAt: string, nowMs: number): number {
 }
 
 /** IDs from the path become sort keys: anything but a well-formed account ID is simply not found. */
-async function requireAccount(deps: PersonalAccessTokenDeps, caller: Caller, accountId: string): Promise<void> {
-  if (!isId(accountId, 'sa') || !(await deps.store.getServiceAccount(caller.environmentId, accountId))) throw new NotFound(`service account "${accountId}"`);
+async function requireAccount(deps: PersonalAccessTokenDeps, caller: Caller, accountId: string): Promise<StoredServiceAccount> {
+  const account = isId(accountId, 'sa') ? await deps.store.getServiceAccount(caller.environmentId, accountId) : undefined;
+  if (!account) throw new NotFound(`service account "${accountId}"`);
+  return account;
 }
 
 function refused(reason: string): InvalidToken {

@@ -38,15 +38,31 @@ export interface EnvironmentStore {
   /** Fails with `Conflict` if the ID is taken. */
   createEnvironment(environment: Environment): Promise<void>;
   getEnvironment(environmentId: string): Promise<Environment | undefined>;
-  updateEnvironment(environmentId: string, changes: Partial<Pick<Environment, 'name' | 'serviceAccountTokenTtlSeconds' | 'updatedAt'>>): Promise<Environment | undefined>;
+  /** Conditional on `expectedVersion` (see `ServiceAccountStore.updateServiceAccount`). */
+  updateEnvironment(
+    environmentId: string,
+    expectedVersion: number | undefined,
+    changes: Partial<Pick<Environment, 'name' | 'serviceAccountTokenTtlSeconds' | 'updatedAt'>>,
+  ): Promise<Environment | undefined>;
 }
 
 export interface ResourceStore {
   listResources(environmentId: string): Promise<Resource[]>;
   getResources(environmentId: string, keys: readonly string[]): Promise<Resource[]>;
-  /** Fails with `Conflict` if the key is taken. */
+  /**
+   * Fails with `Conflict` if the key is taken, or if another resource of the deployment (any tenant,
+   * any environment) has the audience: the audience is claimed first with a uniqueness record, then
+   * the resource is written, and the claim is released again if that fails.
+   */
   createResource(environmentId: string, resource: Resource): Promise<void>;
-  updateResource(environmentId: string, key: string, changes: Partial<Omit<Resource, 'key' | 'audience' | 'builtIn'>>): Promise<Resource | undefined>;
+  /** Conditional on `expectedVersion` (see `ServiceAccountStore.updateServiceAccount`). */
+  updateResource(
+    environmentId: string,
+    key: string,
+    expectedVersion: number | undefined,
+    changes: Partial<Omit<Resource, 'key' | 'audience' | 'builtIn' | 'incarnation' | 'version'>>,
+  ): Promise<Resource | undefined>;
+  /** Deletes the resource, then releases its audience. */
   deleteResource(environmentId: string, key: string): Promise<boolean>;
 }
 
@@ -55,13 +71,21 @@ export interface ServiceAccountStore {
   createServiceAccount(account: StoredServiceAccount): Promise<void>;
   getServiceAccount(environmentId: string, id: string): Promise<StoredServiceAccount | undefined>;
   listServiceAccounts(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredServiceAccount>>;
-  /** Changes an existing account only; answers undefined when there is none. */
+  /**
+   * Changes an existing account only, and only if its version is still `expectedVersion` (undefined:
+   * a record written before versions existed); the version goes up by one. Answers undefined when
+   * there is no account; throws `ConcurrentUpdate` when it changed since it was read.
+   */
   updateServiceAccount(
     environmentId: string,
     id: string,
-    changes: Partial<Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'grants' | 'secret' | 'updatedAt'>>,
+    expectedVersion: number | undefined,
+    changes: Partial<
+      Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'grants' | 'grantIncarnations' | 'secret' | 'tokensValidAfter' | 'updatedAt'>
+    >,
   ): Promise<StoredServiceAccount | undefined>;
-  deleteServiceAccount(environmentId: string, id: string): Promise<boolean>;
+  /** Deletes the account if its version is still `expectedVersion`; `ConcurrentUpdate` otherwise. */
+  deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean>;
   /**
    * What issuing a token for an account needs, in one read: the environment, the account and the
    * named resources (unknown keys are simply absent).

@@ -1,13 +1,29 @@
 import { Conflict, InvalidRequest, NotFound } from './errors';
+import { newId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requirePermission, type Caller } from './caller';
 import { checkTokenTtl } from './environments';
+import { retryOnConcurrentUpdate } from './optimistic';
+import { permissionIncarnations } from './service-account-grants';
 import type { Resource } from './model';
 import type { Clock, ResourceStore } from './ports';
 
 /**
  * Resources: the APIs tokens are issued for. A resource's key and audience never change once
  * created (tokens and grants refer to them); its name, description, permissions and token lifetime can.
+ *
+ * Audience rules (a resource server's guard accepts a token by its `aud`, so an audience must name
+ * one resource of one environment and nothing else):
+ * - An audience given at creation is an absolute `https` URI without user info or fragment, at
+ *   most 512 characters, and not on the issuer's origin (the management audience `<issuer>/v1`
+ *   and everything else Latchkey serves are reserved).
+ * - Without one, the audience is `urn:latchkey:{environmentId}:{key}`, unique by construction;
+ *   nobody can choose a `urn:` audience, so nobody can claim another environment's default.
+ * - Audiences are unique in the whole deployment, across tenants and environments: the store claims
+ *   each with a uniqueness record before the resource is written (409 when taken).
+ * - Each creation gets a new random `incarnation`, and each permission a new random ID whenever it
+ *   is added: grants made for an earlier resource of the same key, or for a permission dropped and
+ *   defined again, do not count (see service-account-grants.ts).
  */
 
 export interface ResourceDeps {
@@ -30,7 +46,7 @@ export interface ResourceInput {
 
 export async function listResources(deps: ResourceDeps, caller: Caller): Promise<Resource[]> {
   requirePermission(caller, 'RESOURCES_READ');
-  return [latchkeyResource(deps.issuer), ...(await deps.store.listResources(caller.environmentId))];
+  return [latchkeyResource(deps.issuer), ...(await deps.store.listResources(caller.environmentId)).map(publicView)];
 }
 
 export async function getResource(deps: ResourceDeps, caller: Caller, key: string): Promise<Resource> {
@@ -38,7 +54,7 @@ export async function getResource(deps: ResourceDeps, caller: Caller, key: strin
   if (key === LATCHKEY_RESOURCE_KEY) return latchkeyResource(deps.issuer);
   const [resource] = await deps.store.getResources(caller.environmentId, [key]);
   if (!resource) throw new NotFound(`resource "${key}"`);
-  return resource;
+  return publicView(resource);
 }
 
 export async function createResource(deps: ResourceDeps, caller: Caller, input: ResourceInput): Promise<Resource> {
@@ -47,8 +63,8 @@ export async function createResource(deps: ResourceDeps, caller: Caller, input: 
     throw invalid('key', 'must be 1 to 63 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
   if (input.key === LATCHKEY_RESOURCE_KEY) throw new Conflict(`resource "${LATCHKEY_RESOURCE_KEY}" is built in`);
-  const audience = input.audience ?? `urn:latchkey:resource:${input.key}`;
-  checkAudience(audience);
+  if (input.audience !== undefined) checkAudience(input.audience, deps.issuer);
+  const audience = input.audience ?? defaultAudience(caller.environmentId, input.key);
   checkSettings(input);
   const now = new Date(deps.now()).toISOString();
   const resource: Resource = {
@@ -57,13 +73,16 @@ export async function createResource(deps: ResourceDeps, caller: Caller, input: 
     ...(input.description !== undefined ? { description: input.description } : {}),
     audience,
     permissions: unique(input.permissions ?? []),
+    permissionIncarnations: permissionIncarnations(unique(input.permissions ?? []), undefined, () => newId('inc')),
     ...(input.accessTokenTtlSeconds !== undefined ? { accessTokenTtlSeconds: input.accessTokenTtlSeconds } : {}),
     builtIn: false,
+    incarnation: newId('inc'),
     createdAt: now,
     updatedAt: now,
+    version: 1,
   };
   await deps.store.createResource(caller.environmentId, resource);
-  return resource;
+  return publicView(resource);
 }
 
 export async function updateResource(
@@ -75,13 +94,22 @@ export async function updateResource(
   requirePermission(caller, 'RESOURCES_EDIT');
   if (key === LATCHKEY_RESOURCE_KEY) throw new InvalidRequest(`resource "${LATCHKEY_RESOURCE_KEY}" is built in and cannot be changed`);
   checkSettings(changes);
-  const updated = await deps.store.updateResource(caller.environmentId, key, {
-    ...changes,
-    ...(changes.permissions ? { permissions: unique(changes.permissions) } : {}),
-    updatedAt: new Date(deps.now()).toISOString(),
+  return retryOnConcurrentUpdate(async () => {
+    const [current] = await deps.store.getResources(caller.environmentId, [key]);
+    if (!current) throw new NotFound(`resource "${key}"`);
+    const updated = await deps.store.updateResource(caller.environmentId, key, current.version, {
+      ...changes,
+      ...(changes.permissions
+        ? {
+            permissions: unique(changes.permissions),
+            permissionIncarnations: permissionIncarnations(unique(changes.permissions), current.permissionIncarnations, () => newId('inc')),
+          }
+        : {}),
+      updatedAt: new Date(deps.now()).toISOString(),
+    });
+    if (!updated) throw new NotFound(`resource "${key}"`);
+    return publicView(updated);
   });
-  if (!updated) throw new NotFound(`resource "${key}"`);
-  return updated;
 }
 
 export async function deleteResource(deps: ResourceDeps, caller: Caller, key: string): Promise<void> {
@@ -100,14 +128,29 @@ function checkSettings(input: Omit<ResourceInput, 'key' | 'audience'>): void {
   if (input.accessTokenTtlSeconds !== undefined) checkTokenTtl('accessTokenTtlSeconds', input.accessTokenTtlSeconds);
 }
 
-function checkAudience(audience: string): void {
+/** What callers see of a resource: the incarnations are bookkeeping of grants. */
+function publicView(resource: Resource): Resource {
+  const { incarnation: _incarnation, permissionIncarnations: _permissions, ...view } = resource;
+  return view;
+}
+
+export function defaultAudience(environmentId: string, key: string): string {
+  return `urn:latchkey:${environmentId}:${key}`;
+}
+
+function checkAudience(audience: string, issuer: string): void {
   let parsed: URL | undefined;
   try {
     parsed = new URL(audience);
   } catch {
     parsed = undefined;
   }
-  if (!parsed || audience.length > 512 || parsed.hash) throw invalid('audience', 'must be an absolute URI without a fragment, at most 512 characters');
+  if (!parsed || parsed.protocol !== 'https:' || audience.length > 512 || parsed.hash || parsed.username || parsed.password || /\s/.test(audience)) {
+    throw invalid('audience', 'must be an absolute https URI without user info or fragment, at most 512 characters (or leave it out for a generated one)');
+  }
+  if (parsed.origin === new URL(issuer).origin) {
+    throw invalid('audience', `must not be on ${new URL(issuer).origin}: audiences there are reserved for Latchkey itself`);
+  }
 }
 
 function invalid(path: string, message: string): InvalidRequest {

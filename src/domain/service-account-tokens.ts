@@ -1,7 +1,8 @@
 import { InvalidClient, InvalidScope, InvalidTarget, NotFound, UnauthorizedClient } from './errors';
 import { newId, parseClientId } from './ids';
-import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
-import { requirePermission, type Caller } from './caller';
+import { LATCHKEY_RESOURCE_KEY, latchkeyResource, managementPermissionsOf } from './builtin-resource';
+import { requireCovers, requirePermission, type Caller } from './caller';
+import { earliestIssuedAt, effectiveGrants } from './service-account-grants';
 import { parseScope, type ParsedScope } from './scopes';
 import { secretMatches } from './secrets';
 import { issueOpaqueToken } from './opaque-tokens';
@@ -15,10 +16,15 @@ import type { Clock, OpaqueTokenStore, ResourceStore, SecretHasher, ServiceAccou
  * 1. The client ID names an account of an existing environment; the account exists and is enabled.
  * 2. The secret matches the account's current secret, or its previous one inside a grace period.
  * 3. Every requested resource (scope alias or `resource` parameter) exists in the environment.
- * 4. The token carries exactly the granted permissions on its audience resources: all granted
- *    resources when none were requested, else only the requested ones.
- * 5. It lives as long as the environment allows, or less if an audience resource says so.
- * 6. It is a signed JWT, or an opaque reference token when the account's `accessTokenType` says so.
+ * 4. The management audience is never combined with another: a token the management API accepts
+ *    is useless to every resource server, so none can replay it there. Asking for both is
+ *    `invalid_target`. Without a requested resource, an account holding any built-in permission
+ *    gets a management-only token; one holding none gets every customer resource it holds grants on.
+ * 5. The token carries exactly the permissions that count now on its audience resources (granted,
+ *    still defined, and defined as when granted: see service-account-grants.ts).
+ * 6. It lives as long as the environment allows, or less if an audience resource says so; it is
+ *    never dated in the second of a revoking secret reset (see service-account-grants.ts).
+ * 7. It is a signed JWT, or an opaque reference token when the account's `accessTokenType` says so.
  * Every authentication failure is the same `invalid_client` to the client; the log gets the reason.
  */
 
@@ -99,6 +105,8 @@ export async function mintForServiceAccount(deps: TokenDeps, caller: Caller, id:
   const context = await deps.store.loadTokenContext(caller.environmentId, id, wanted);
   if (!context.account || !context.environment) throw new NotFound(`service account "${id}"`);
   if (context.account.disabled) throw new UnauthorizedClient(`service account "${id}" is disabled`);
+  // Minting acts as the account: only for a caller holding every built-in permission it holds.
+  requireCovers(caller, context.account);
   return issue(deps, context.environment, context.account, scope, request.resources ?? [], context.resources);
 }
 
@@ -113,17 +121,21 @@ async function issue(
   const builtIn = latchkeyResource(deps.issuer);
   const byKey = new Map<string, Resource>([[builtIn.key, builtIn], ...loaded.map((resource) => [resource.key, resource] as const)]);
   const audienceResources = await selectResources(deps, account, scope, resourceParameters, byKey);
+  if (audienceResources.length > 1 && audienceResources.some((resource) => resource.key === LATCHKEY_RESOURCE_KEY)) {
+    throw new InvalidTarget(`the management API ("${LATCHKEY_RESOURCE_KEY}") cannot share a token with other resources; ask for it in a request of its own`);
+  }
 
+  const current = effectiveGrants(account, byKey);
   const permissions: Record<string, string[]> = {};
   for (const resource of audienceResources) {
-    const granted = account.grants[resource.key];
+    const granted = current[resource.key];
     if (granted?.length) permissions[resource.key] = [...granted];
   }
   const lifetime = Math.min(
     environment.serviceAccountTokenTtlSeconds,
     ...audienceResources.map((resource) => resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY),
   );
-  const iat = Math.floor(deps.now() / 1000);
+  const iat = earliestIssuedAt(account, deps.now());
   const audiences = audienceResources.length > 0 ? audienceResources.map((resource) => resource.audience) : [builtIn.audience];
   const claims: Record<string, unknown> = {
     iss: deps.issuer,
@@ -153,7 +165,10 @@ async function issue(
   };
 }
 
-/** The audience: what was asked for, by key or audience URI; else every resource the account holds grants on. */
+/**
+ * The audience: what was asked for, by key or audience URI; else the management API alone for an
+ * account holding built-in permissions, or every customer resource the account holds grants on.
+ */
 async function selectResources(
   deps: TokenDeps,
   account: StoredServiceAccount,
@@ -175,15 +190,18 @@ async function selectResources(
     const resource = byKey.get(value) ?? byAudience.get(value);
     if (!resource) throw new InvalidTarget(`resource "${value}" does not exist`);
     selected.set(resource.key, resource);
+    byKey.set(resource.key, resource);
   }
   if (selected.size > 0) return [...selected.values()];
 
-  const grantedKeys = Object.keys(account.grants);
+  if (managementPermissionsOf(account.grants).length > 0) return [latchkeyResource(deps.issuer)];
+  const grantedKeys = Object.keys(account.grants).filter((key) => key !== LATCHKEY_RESOURCE_KEY);
   const missing = grantedKeys.filter((key) => !byKey.has(key));
   const fetched = missing.length > 0 ? await deps.store.getResources(account.environmentId, missing) : [];
   for (const resource of fetched) byKey.set(resource.key, resource);
-  // A grant on a resource deleted since is simply not carried.
-  return grantedKeys.map((key) => byKey.get(key)).filter((resource): resource is Resource => resource !== undefined);
+  // A grant that no longer counts (resource deleted or re-created, permissions dropped) gives no audience.
+  const current = effectiveGrants(account, byKey);
+  return grantedKeys.filter((key) => current[key]).map((key) => byKey.get(key)!);
 }
 
 /** MU-5 role and resource-owner claims, for clients written against another token service. */

@@ -1,13 +1,25 @@
 import { Conflict, InvalidRequest, NotFound } from './errors';
 import { formatClientId, newId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
-import { requirePermission, type Caller } from './caller';
+import { requireCovers, requireMayGrant, requirePermission, type Caller } from './caller';
+import { retryOnConcurrentUpdate } from './optimistic';
+import { effectiveGrants, revokingResetTime } from './service-account-grants';
 import { checkGracePeriod, generateClientSecret, rotatedHashes } from './secrets';
 import type { AccessTokenType, Grants, Page, Resource, ServiceAccount, StoredServiceAccount } from './model';
 import type { Clock, ResourceStore, SecretHasher, ServiceAccountStore } from './ports';
 import { pageLimit } from './paging';
 
-/** Service accounts (SA-1 to SA-4, MU-1 to MU-3): software that authenticates with a client ID and secret. */
+/**
+ * Service accounts: software that authenticates with a client ID and secret.
+ *
+ * Rules this module enforces (besides the permission each operation names):
+ * - No escalation (see caller.ts): built-in permissions are given only by a caller holding them, and
+ *   an account is changed, reset, disabled or deleted only by a caller whose built-in permissions
+ *   include all of the account's, the caller's own account included.
+ * - Grants on customer resources are changed only with PERMISSIONS_GRANT.
+ * - Every read-modify-write is conditional on the version read and retried from a fresh read when
+ *   another writer got there first, so no answered secret or grant is silently lost.
+ */
 
 export interface ServiceAccountDeps {
   readonly store: ServiceAccountStore & ResourceStore;
@@ -32,7 +44,7 @@ export interface WithSecret {
 
 /** What callers see of an account: never its secret hashes. */
 export function publicView(account: StoredServiceAccount): ServiceAccount {
-  const { secret: _secret, ...view } = account;
+  const { secret: _secret, grantIncarnations: _incarnations, ...view } = account;
   return view;
 }
 
@@ -42,6 +54,7 @@ export async function createServiceAccount(
   input: CreateServiceAccountInput,
 ): Promise<ServiceAccount & WithSecret> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
+  if (input.grants) requireMayChangeGrants(caller, {}, input.grants);
   return createAccount(deps, caller.tenantId, caller.environmentId, input);
 }
 
@@ -54,7 +67,7 @@ export async function createAccount(
   fixed?: { id: string; secret: string },
 ): Promise<ServiceAccount & WithSecret> {
   checkName(input.name);
-  const grants = input.grants ? await checkGrants(deps, environmentId, input.grants) : {};
+  const checked = input.grants ? await checkGrants(deps, environmentId, input.grants) : { grants: {}, incarnations: {} };
   const id = fixed?.id ?? newId('sa');
   const { secret, hash } = fixed ? { secret: fixed.secret, hash: await deps.hasher.hash(fixed.secret) } : await generateClientSecret(deps.hasher);
   const now = new Date(deps.now()).toISOString();
@@ -68,10 +81,12 @@ export async function createAccount(
     ...(input.userName !== undefined ? { userName: input.userName } : {}),
     accessTokenType: input.accessTokenType ?? 'jwt',
     disabled: false,
-    grants,
+    grants: checked.grants,
+    grantIncarnations: checked.incarnations,
     secret: { current: hash },
     createdAt: now,
     updatedAt: now,
+    version: 1,
   };
   await deps.store.createServiceAccount(account);
   return { ...publicView(account), clientSecret: secret };
@@ -101,35 +116,56 @@ export async function updateServiceAccount(
 ): Promise<ServiceAccount> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   if (changes.name !== undefined) checkName(changes.name);
-  const updated = await deps.store.updateServiceAccount(caller.environmentId, id, { ...changes, updatedAt: new Date(deps.now()).toISOString() });
-  if (!updated) throw notFound(id);
-  return publicView(updated);
+  return retryOnConcurrentUpdate(async () => {
+    const account = await load(deps, caller, id);
+    requireCovers(caller, account);
+    const updated = await deps.store.updateServiceAccount(caller.environmentId, id, account.version, {
+      ...changes,
+      updatedAt: new Date(deps.now()).toISOString(),
+    });
+    if (!updated) throw notFound(id);
+    return publicView(updated);
+  });
 }
 
 export async function deleteServiceAccount(deps: ServiceAccountDeps, caller: Caller, id: string): Promise<void> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   if (id === caller.accountId) throw new Conflict('a service account cannot delete itself; use another administrator');
-  if (!(await deps.store.deleteServiceAccount(caller.environmentId, id))) throw notFound(id);
+  await retryOnConcurrentUpdate(async () => {
+    const account = await load(deps, caller, id);
+    requireCovers(caller, account);
+    // Conditional on the version checked: an account given more permissions meanwhile is not deleted.
+    if (!(await deps.store.deleteServiceAccount(caller.environmentId, id, account.version))) throw notFound(id);
+  });
 }
 
-/** SA-3: a new secret, shown once; the old one stops at once or after the grace period asked for. */
+/**
+ * A new secret, shown once; the old one stops at once or after the grace period asked for. With
+ * `revokeTokens`, every token issued before the reset stops working too (JWTs, opaque tokens, PATs).
+ */
 export async function resetSecret(
   deps: ServiceAccountDeps,
   caller: Caller,
   id: string,
-  options: { gracePeriodSeconds?: number },
+  options: { gracePeriodSeconds?: number; revokeTokens?: boolean },
 ): Promise<ServiceAccount & WithSecret> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   const grace = checkGracePeriod(options.gracePeriodSeconds);
-  const account = await load(deps, caller, id);
-  const { secret, hash } = await generateClientSecret(deps.hasher);
-  const nowMs = deps.now();
-  const updated = await deps.store.updateServiceAccount(caller.environmentId, id, {
-    secret: rotatedHashes(account.secret, hash, grace, Math.floor(nowMs / 1000)),
-    updatedAt: new Date(nowMs).toISOString(),
+  return retryOnConcurrentUpdate(async () => {
+    const account = await load(deps, caller, id);
+    requireCovers(caller, account);
+    const { secret, hash } = await generateClientSecret(deps.hasher);
+    const nowMs = deps.now();
+    // Conditional on the version read: the hash rotated out is the one that was current, so every
+    // secret answered with 200 works until a later reset replaces it (never lost to a concurrent one).
+    const updated = await deps.store.updateServiceAccount(caller.environmentId, id, account.version, {
+      secret: rotatedHashes(account.secret, hash, grace, Math.floor(nowMs / 1000)),
+      ...(options.revokeTokens ? { tokensValidAfter: new Date(revokingResetTime(account, nowMs)).toISOString() } : {}),
+      updatedAt: new Date(nowMs).toISOString(),
+    });
+    if (!updated) throw notFound(id);
+    return { ...publicView(updated), clientSecret: secret };
   });
-  if (!updated) throw notFound(id);
-  return { ...publicView(updated), clientSecret: secret };
 }
 
 export interface GrantInput {
@@ -138,12 +174,14 @@ export interface GrantInput {
   roles?: unknown;
 }
 
+/** The grants that count now: on resources that exist as granted, with permissions they still define. */
 export async function getPermissions(deps: ServiceAccountDeps, caller: Caller, id: string): Promise<{ grants: GrantInput[] }> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
-  return { grants: toGrantList((await load(deps, caller, id)).grants) };
+  const account = await load(deps, caller, id);
+  return { grants: toGrantList(await currentGrants(deps, account)) };
 }
 
-/** SA-4: replaces the account's grants. Roles are for people and are refused outright. */
+/** Replaces the account's grants. Roles are for people and are refused outright. */
 export async function setPermissions(
   deps: ServiceAccountDeps,
   caller: Caller,
@@ -159,10 +197,41 @@ export async function setPermissions(
     if (requested[grant.resource]) throw new InvalidRequest(`resource "${grant.resource}" is listed twice`);
     requested[grant.resource] = [...new Set(grant.permissions)];
   }
-  const grants = await checkGrants(deps, caller.environmentId, requested);
-  const updated = await deps.store.updateServiceAccount(caller.environmentId, id, { grants, updatedAt: new Date(deps.now()).toISOString() });
-  if (!updated) throw notFound(id);
-  return { grants: toGrantList(updated.grants) };
+  return retryOnConcurrentUpdate(async () => {
+    const account = await load(deps, caller, id);
+    requireCovers(caller, account);
+    const checked = await checkGrants(deps, caller.environmentId, requested);
+    requireMayChangeGrants(caller, await currentGrants(deps, account), checked.grants);
+    const updated = await deps.store.updateServiceAccount(caller.environmentId, id, account.version, {
+      grants: checked.grants,
+      grantIncarnations: checked.incarnations,
+      updatedAt: new Date(deps.now()).toISOString(),
+    });
+    if (!updated) throw notFound(id);
+    return { grants: toGrantList(checked.grants) };
+  });
+}
+
+/**
+ * Built-in permissions are given only by a caller holding them (removing them needs no more than
+ * acting on the account, which `requireCovers` decides); any change on a customer resource needs
+ * PERMISSIONS_GRANT.
+ */
+function requireMayChangeGrants(caller: Caller, before: Grants, after: Grants): void {
+  requireMayGrant(caller, after[LATCHKEY_RESOURCE_KEY] ?? []);
+  const customerKeys = new Set([...Object.keys(before), ...Object.keys(after)].filter((key) => key !== LATCHKEY_RESOURCE_KEY));
+  const changed = [...customerKeys].some((key) => !samePermissions(before[key] ?? [], after[key] ?? []));
+  if (changed) requirePermission(caller, 'PERMISSIONS_GRANT');
+}
+
+function samePermissions(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((permission) => b.includes(permission));
+}
+
+async function currentGrants(deps: ServiceAccountDeps, account: StoredServiceAccount): Promise<Grants> {
+  const keys = Object.keys(account.grants).filter((key) => key !== LATCHKEY_RESOURCE_KEY);
+  const resources = await deps.store.getResources(account.environmentId, keys);
+  return effectiveGrants(account, new Map(resources.map((resource) => [resource.key, resource])));
 }
 
 async function load(deps: ServiceAccountDeps, caller: Caller, id: string): Promise<StoredServiceAccount> {
@@ -171,21 +240,28 @@ async function load(deps: ServiceAccountDeps, caller: Caller, id: string): Promi
   return account;
 }
 
-/** Every granted permission must be one its resource defines; grants with no permissions are dropped. */
-async function checkGrants(deps: ServiceAccountDeps, environmentId: string, grants: Grants): Promise<Grants> {
+/**
+ * Every granted permission must be one its resource defines; grants with no permissions are dropped.
+ * Answers the grants and the permission incarnations they were made for.
+ */
+async function checkGrants(deps: ServiceAccountDeps, environmentId: string, grants: Grants): Promise<{ grants: Grants; incarnations: Record<string, Record<string, string>> }> {
   const keys = Object.keys(grants);
   const stored = await deps.store.getResources(environmentId, keys.filter((key) => key !== LATCHKEY_RESOURCE_KEY));
   const resources = new Map<string, Resource>(stored.map((resource) => [resource.key, resource]));
   resources.set(LATCHKEY_RESOURCE_KEY, latchkeyResource(deps.issuer));
   const checked: Record<string, string[]> = {};
+  const incarnations: Record<string, Record<string, string>> = {};
   for (const key of keys) {
     const resource = resources.get(key);
     if (!resource) throw new InvalidRequest(`resource "${key}" does not exist in this environment`);
     const unknown = grants[key]!.filter((permission) => !resource.permissions.includes(permission));
     if (unknown.length > 0) throw new InvalidRequest(`resource "${key}" does not define ${unknown.map((p) => `"${p}"`).join(', ')}`);
-    if (grants[key]!.length > 0) checked[key] = [...grants[key]!];
+    if (grants[key]!.length === 0) continue;
+    checked[key] = [...grants[key]!];
+    const defined = resource.permissionIncarnations;
+    if (defined) incarnations[key] = Object.fromEntries(checked[key].map((permission) => [permission, defined[permission]!]));
   }
-  return checked;
+  return { grants: checked, incarnations };
 }
 
 function toGrantList(grants: Grants): GrantInput[] {

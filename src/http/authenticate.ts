@@ -2,6 +2,7 @@ import { createGuard, GuardError, type Guard } from '../guard';
 import { clock, kmsKeySet, issuer, pepperHasher, tokenStore } from '../adapters/from-environment';
 import { latchkeyAudience } from '../domain/builtin-resource';
 import { authenticatePersonalAccessToken, presentedPersonalAccessToken } from '../domain/personal-access-tokens';
+import { callerFromServiceAccountJwt } from '../domain/management-caller';
 import type { Caller } from '../domain/caller';
 import { InvalidToken, LatchkeyError, NotAuthorized, TokenRequired } from '../domain/errors';
 import type { HttpEvent } from './handler';
@@ -13,6 +14,8 @@ import { header } from './request';
  * service-account token for the management audience. The account must still exist and be enabled,
  * so disabling an administrator cuts its tokens off at once, and the token must not have been
  * revoked (RFC 7009; read in the same batch as the account, so it costs no extra round trip).
+ * The rules after the guard are in src/domain/management-caller.ts: management audience only, not
+ * older than a revoking secret reset, and the account's CURRENT grants rather than the token's claim.
  * A personal access token (`Bearer lkp_...`, MU-4) stands for its owner with the owner's current
  * permissions; see src/domain/personal-access-tokens.ts.
  */
@@ -40,19 +43,8 @@ export async function authenticateCaller(event: HttpEvent): Promise<Caller> {
   } catch (error) {
     throw fromGuardError(error);
   }
-  const { owner: account, revokedUntil } = await tokenStore().loadJwtState(claims.environmentId, claims.jti, claims.sub);
-  if (!account || account.disabled) {
-    throw new InvalidToken('the service account this token was issued to is disabled or deleted');
-  }
-  // Any revocation record counts, even one past its `expiresAt` (= the JWT's exp): the guard's clock
-  // tolerance would otherwise let a revoked token through for a few seconds after it expired.
-  if (revokedUntil !== undefined) throw new InvalidToken('this token has been revoked');
-  return {
-    tenantId: claims.tenantId,
-    environmentId: claims.environmentId,
-    accountId: claims.sub,
-    permissions: claims.permissions ?? {},
-  };
+  const state = await tokenStore().loadJwtState(claims.environmentId, claims.jti, claims.sub);
+  return callerFromServiceAccountJwt(issuer(), claims, state);
 }
 
 export function fromGuardError(error: unknown): unknown {

@@ -79,7 +79,7 @@ describe('introspection and revocation over HTTP', () => {
       iss: runtime.url,
       sub: account.id,
       client_id: account.clientId,
-      aud: 'urn:latchkey:resource:orders',
+      aud: `urn:latchkey:${account.environmentId}:orders`,
       jti: expect.stringMatching(/^tok_/),
       subjectType: 'ServiceAccount',
       tenantId: account.tenantId,

@@ -35,8 +35,14 @@ export class DynamoDbClientStore implements ClientStore {
     return all.filter((record) => record.applicationId === applicationId && record.protocol === protocol);
   }
 
-  async updateClient(environmentId: string, id: string, changes: Readonly<Record<string, unknown>>): Promise<StoredClient | undefined> {
-    return toRecord<StoredClient>(await updateExisting(this.client, this.tableName, keys.client(environmentId, id), changes));
+  async updateClient(
+    environmentId: string,
+    id: string,
+    changes: Readonly<Record<string, unknown>>,
+    versioned?: { readonly expectedVersion: number | undefined },
+  ): Promise<StoredClient | undefined> {
+    const condition = versioned ? { expected: versioned.expectedVersion, what: `client "${id}"` } : undefined;
+    return toRecord<StoredClient>(await updateExisting(this.client, this.tableName, keys.client(environmentId, id), changes, condition));
   }
 
   deleteClient(environmentId: string, id: string): Promise<boolean> {

@@ -19,6 +19,7 @@
  * | end user         | ENV#{envId}       | USER#{id}                 |
  * | subject → user   | ENV#{envId}       | USER_SUBJECT#{idpConnectionId}#{subjectId} |
  * | profile          | ENV#{envId}       | PROFILE#{userId}#DEFAULT or PROFILE#{userId}#ID#{identifier} |
+ * | audience claim   | AUDIENCE#{aud}    | AUDIENCE                  |  (one per deployment; names the resource holding it)
  */
 
 export type Key = { pk: string; sk: string };
@@ -27,6 +28,8 @@ export const keys = {
   tenant: (id: string): Key => ({ pk: `TENANT#${id}`, sk: 'TENANT' }),
   environment: (id: string): Key => ({ pk: `ENV#${id}`, sk: 'ENVIRONMENT' }),
   resource: (environmentId: string, key: string): Key => ({ pk: `ENV#${environmentId}`, sk: `RESOURCE#${key}` }),
+  /** Outside every environment's partition on purpose: audiences are unique across the deployment. */
+  audience: (audience: string): Key => ({ pk: `AUDIENCE#${audience}`, sk: 'AUDIENCE' }),
   serviceAccount: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `SERVICE_ACCOUNT#${id}` }),
   client: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `CLIENT#${id}` }),
   assertionId: (environmentId: string, clientId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `JTI#${clientId}#${jti}` }),

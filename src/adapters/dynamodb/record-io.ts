@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Conflict, InvalidRequest } from '../../domain/errors';
+import { ConcurrentUpdate, Conflict, InvalidRequest } from '../../domain/errors';
 import type { Page } from '../../domain/model';
 import { toRecord, type Key } from './items';
 
@@ -61,6 +61,67 @@ export class RecordIo {
   async deleteExisting(key: Key): Promise<boolean> {
     try {
       await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the record only if its version is still `expected` (undefined: written before versions
+   * existed). Answers false when there is none; throws `ConcurrentUpdate` when it changed.
+   */
+  async deleteVersioned(key: Key, expected: number | undefined, what: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConditionExpression: expected === undefined ? 'attribute_exists(pk) AND attribute_not_exists(#version)' : 'attribute_exists(pk) AND #version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ...(expected === undefined ? {} : { ExpressionAttributeValues: { ':expected': expected } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (await this.get(key)) throw new ConcurrentUpdate(what);
+      return false;
+    }
+  }
+
+  /** Deletes the record only if `attribute` still has `value`; answers whether it did. */
+  async deleteIf(key: Key, attribute: string, value: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConditionExpression: '#attribute = :value',
+          ExpressionAttributeNames: { '#attribute': attribute },
+          ExpressionAttributeValues: { ':value': value },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Replaces the record only if `attribute` still has `value`; answers whether it did. */
+  async replaceIf(key: Key, type: string, record: object, attribute: string, value: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...record, ...key, type },
+          ConditionExpression: '#attribute = :value',
+          ExpressionAttributeNames: { '#attribute': attribute },
+          ExpressionAttributeValues: { ':value': value },
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

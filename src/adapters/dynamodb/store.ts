@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from '../../domain/model';
 import type { Store, TokenContext } from '../../domain/ports';
+import { Conflict } from '../../domain/errors';
 import { keys, SK_PREFIX, toRecord } from './items';
 import { RecordIo } from './record-io';
 import { updateExisting } from './update';
@@ -9,9 +10,26 @@ import { updateExisting } from './update';
 /**
  * The DynamoDB implementation of the domain's core stores: tenants, environments, resources and
  * service accounts. Writes that create a record are conditional on the key being free, updates on
- * the record existing; reads that gate authentication are strongly consistent, so a reset secret or
- * a disabled account stops working at once.
+ * the record existing at the version the domain read (optimistic concurrency); reads that gate
+ * authentication are strongly consistent, so a reset secret or a disabled account stops working at once.
+ *
+ * A resource's audience is claimed with a uniqueness record (`AUDIENCE#{aud}`) before the resource
+ * is written; there are no transactions (dynalite has none), so the steps are ordered so that a
+ * failure leaves at most a claim without its resource, never a resource without its claim: a failed
+ * creation releases the claim, a deletion removes the resource first and then the claim, and a claim
+ * whose resource is gone is taken over once it is older than any function can run.
  */
+
+/** Longer than any Latchkey function may run: a claim this old without its resource was left behind. */
+const ABANDONED_CLAIM_MS = 15 * 60 * 1000;
+
+interface AudienceClaim {
+  readonly audience: string;
+  readonly environmentId: string;
+  readonly resourceKey: string;
+  readonly incarnation: string;
+  readonly claimedAt: number;
+}
 export class DynamoDbStore implements Store {
   private readonly io: RecordIo;
 
@@ -38,8 +56,9 @@ export class DynamoDbStore implements Store {
     return this.io.get<Environment>(keys.environment(environmentId));
   }
 
-  async updateEnvironment(environmentId: string, changes: Partial<Environment>): Promise<Environment | undefined> {
-    return toRecord<Environment>(await updateExisting(this.client, this.tableName, keys.environment(environmentId), changes));
+  async updateEnvironment(environmentId: string, expectedVersion: number | undefined, changes: Partial<Environment>): Promise<Environment | undefined> {
+    const versioned = { expected: expectedVersion, what: 'the environment' };
+    return toRecord<Environment>(await updateExisting(this.client, this.tableName, keys.environment(environmentId), changes, versioned));
   }
 
   // ---- resources ----
@@ -53,16 +72,46 @@ export class DynamoDbStore implements Store {
     return items.map((item) => toRecord<Resource>(item)!);
   }
 
-  createResource(environmentId: string, resource: Resource): Promise<void> {
-    return this.io.putNew(keys.resource(environmentId, resource.key), 'resource', resource, `resource "${resource.key}" already exists`);
+  async createResource(environmentId: string, resource: Resource): Promise<void> {
+    if (resource.incarnation === undefined) throw new TypeError('a new resource needs an incarnation');
+    const claimKey = keys.audience(resource.audience);
+    const claim: AudienceClaim = {
+      audience: resource.audience,
+      environmentId,
+      resourceKey: resource.key,
+      incarnation: resource.incarnation,
+      claimedAt: Date.now(),
+    };
+    if (!(await this.io.putIfAbsent(claimKey, 'audience-claim', claim)) && !(await this.takeOverAbandoned(claim))) {
+      throw new Conflict(`audience "${resource.audience}" is already used by another resource; choose another`);
+    }
+    try {
+      await this.io.putNew(keys.resource(environmentId, resource.key), 'resource', resource, `resource "${resource.key}" already exists`);
+    } catch (error) {
+      await this.io.deleteIf(claimKey, 'incarnation', resource.incarnation);
+      throw error;
+    }
   }
 
-  async updateResource(environmentId: string, key: string, changes: Partial<Resource>): Promise<Resource | undefined> {
-    return toRecord<Resource>(await updateExisting(this.client, this.tableName, keys.resource(environmentId, key), changes));
+  async updateResource(environmentId: string, key: string, expectedVersion: number | undefined, changes: Partial<Resource>): Promise<Resource | undefined> {
+    const versioned = { expected: expectedVersion, what: `resource "${key}"` };
+    return toRecord<Resource>(await updateExisting(this.client, this.tableName, keys.resource(environmentId, key), changes, versioned));
   }
 
-  deleteResource(environmentId: string, key: string): Promise<boolean> {
-    return this.io.deleteExisting(keys.resource(environmentId, key));
+  async deleteResource(environmentId: string, key: string): Promise<boolean> {
+    const resource = await this.io.get<Resource>(keys.resource(environmentId, key));
+    if (!resource || !(await this.io.deleteExisting(keys.resource(environmentId, key)))) return false;
+    if (resource.incarnation !== undefined) await this.io.deleteIf(keys.audience(resource.audience), 'incarnation', resource.incarnation);
+    return true;
+  }
+
+  /** A claim left by a creation or deletion that stopped half way: old, and its resource is not there as claimed. */
+  private async takeOverAbandoned(claim: AudienceClaim): Promise<boolean> {
+    const held = await this.io.get<AudienceClaim>(keys.audience(claim.audience));
+    if (!held || claim.claimedAt - held.claimedAt < ABANDONED_CLAIM_MS) return false;
+    const owner = await this.io.get<Resource>(keys.resource(held.environmentId, held.resourceKey));
+    if (owner && owner.incarnation === held.incarnation) return false;
+    return this.io.replaceIf(keys.audience(claim.audience), 'audience-claim', claim, 'incarnation', held.incarnation);
   }
 
   // ---- service accounts ----
@@ -79,12 +128,18 @@ export class DynamoDbStore implements Store {
     return this.io.page<StoredServiceAccount>(`ENV#${environmentId}`, SK_PREFIX.serviceAccount, limit, cursor);
   }
 
-  async updateServiceAccount(environmentId: string, id: string, changes: Partial<StoredServiceAccount>): Promise<StoredServiceAccount | undefined> {
-    return toRecord<StoredServiceAccount>(await updateExisting(this.client, this.tableName, keys.serviceAccount(environmentId, id), changes));
+  async updateServiceAccount(
+    environmentId: string,
+    id: string,
+    expectedVersion: number | undefined,
+    changes: Partial<StoredServiceAccount>,
+  ): Promise<StoredServiceAccount | undefined> {
+    const versioned = { expected: expectedVersion, what: `service account "${id}"` };
+    return toRecord<StoredServiceAccount>(await updateExisting(this.client, this.tableName, keys.serviceAccount(environmentId, id), changes, versioned));
   }
 
-  deleteServiceAccount(environmentId: string, id: string): Promise<boolean> {
-    return this.io.deleteExisting(keys.serviceAccount(environmentId, id));
+  deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean> {
+    return this.io.deleteVersioned(keys.serviceAccount(environmentId, id), expectedVersion, `service account "${id}"`);
   }
 
   async loadTokenContext(environmentId: string, accountId: string, resourceKeys: readonly string[]): Promise<TokenContext> {

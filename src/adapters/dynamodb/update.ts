@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdate } from '../../domain/errors';
 import type { Key } from './items';
 
 /**
@@ -11,10 +12,24 @@ export async function updateExisting(
   tableName: string,
   key: Key,
   changes: Record<string, unknown>,
+  versioned?: { readonly expected: number | undefined; readonly what: string },
 ): Promise<Record<string, unknown> | undefined> {
   const names: Record<string, string> = { '#pk': 'pk' };
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
+  let condition = 'attribute_exists(#pk)';
+  if (versioned) {
+    // Optimistic concurrency: only the version that was read may be replaced, by the next one.
+    names['#version'] = 'version';
+    values[':nextVersion'] = (versioned.expected ?? 0) + 1;
+    sets.push('#version = :nextVersion');
+    if (versioned.expected === undefined) {
+      condition += ' AND attribute_not_exists(#version)';
+    } else {
+      values[':expectedVersion'] = versioned.expected;
+      condition += ' AND #version = :expectedVersion';
+    }
+  }
   const removes: string[] = [];
   for (const [index, [name, value]] of Object.entries(changes).entries()) {
     names[`#a${index}`] = name;
@@ -26,7 +41,7 @@ export async function updateExisting(
       sets.push(`#a${index} = :v${index}`);
     }
   }
-  if (sets.length === 0 && removes.length === 0) throw new TypeError('updateExisting needs at least one change');
+  if (sets.length === (versioned ? 1 : 0) && removes.length === 0) throw new TypeError('updateExisting needs at least one change');
   const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
   try {
     const { Attributes } = await client.send(
@@ -34,17 +49,23 @@ export async function updateExisting(
         TableName: tableName,
         Key: key,
         UpdateExpression: expression,
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: pruneNames(names, expression),
+        ConditionExpression: condition,
+        ExpressionAttributeNames: pruneNames(names, `${expression} ${condition}`),
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
         ReturnValues: 'ALL_NEW',
       }),
     );
     return Attributes;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (versioned && (await exists(client, tableName, key))) throw new ConcurrentUpdate(versioned.what);
+    return undefined;
   }
+}
+
+async function exists(client: DynamoDBDocumentClient, tableName: string, key: Key): Promise<boolean> {
+  const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'pk' }));
+  return Item !== undefined;
 }
 
 /** DynamoDB refuses expression names that the expressions do not use. */

@@ -78,6 +78,8 @@ export interface StoredOidcClient extends OidcClient {
   readonly secret: SecretHashes;
   /** base64url SHA-256 of the registered certificate's DER (RFC 8705 `x5t#S256`), derived on write. */
   readonly tlsCertificateThumbprint?: string;
+  /** Goes up with each secret rotation, which is conditional on it (optimistic concurrency). */
+  readonly version?: number;
 }
 
 export interface SamlClientSettings {

@@ -1,5 +1,6 @@
 import { NotFound } from '../errors';
 import { formatClientId, newId } from '../ids';
+import { retryOnConcurrentUpdate } from '../optimistic';
 import { requirePermission, type Caller } from '../caller';
 import { checkGracePeriod, generateClientSecret, rotatedHashes } from '../secrets';
 import type { OidcClient, OidcClientSettings, StoredOidcClient } from './model';
@@ -22,7 +23,7 @@ const REMOVABLE = ['description', 'jwks', 'jwksUri', 'tlsClientCertificate', 'tl
 
 /** What callers see: never the secret's hashes. */
 export function oidcClientView(client: StoredOidcClient): OidcClient {
-  const { secret: _secret, tlsCertificateThumbprint: _thumbprint, ...view } = client;
+  const { secret: _secret, tlsCertificateThumbprint: _thumbprint, version: _version, ...view } = client;
   return view;
 }
 
@@ -98,13 +99,15 @@ export async function rotateOidcClientSecret(
 ): Promise<OidcClient & WithClientSecret> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
   const grace = checkGracePeriod(options.gracePeriodSeconds);
-  const client = await loadClient(deps, caller, applicationId, clientRef, 'oidc');
-  const { secret, hash } = await generateClientSecret(deps.hasher);
-  const nowMs = deps.now();
-  const updated = await deps.clients.updateClient(caller.environmentId, client.id, {
-    secret: rotatedHashes(client.secret, hash, grace, Math.floor(nowMs / 1000)),
-    updatedAt: new Date(nowMs).toISOString(),
+  // Conditional on the version read and retried from a fresh read: every secret answered works
+  // until a later rotation replaces it, never lost to a concurrent one.
+  return retryOnConcurrentUpdate(async () => {
+    const client = await loadClient(deps, caller, applicationId, clientRef, 'oidc');
+    const { secret, hash } = await generateClientSecret(deps.hasher);
+    const nowMs = deps.now();
+    const changes = { secret: rotatedHashes(client.secret, hash, grace, Math.floor(nowMs / 1000)), updatedAt: new Date(nowMs).toISOString() };
+    const updated = await deps.clients.updateClient(caller.environmentId, client.id, changes, { expectedVersion: client.version });
+    if (!updated) throw new NotFound(`OIDC client "${clientRef}"`);
+    return { ...oidcClientView(updated as StoredOidcClient), clientSecret: secret };
   });
-  if (!updated) throw new NotFound(`OIDC client "${clientRef}"`);
-  return { ...oidcClientView(updated as StoredOidcClient), clientSecret: secret };
 }

@@ -9,7 +9,13 @@ export interface ClientStore extends AssertionReplayStore {
   getClient(environmentId: string, id: string): Promise<StoredClient | undefined>;
   listClients(environmentId: string, applicationId: string, protocol: StoredClient['protocol']): Promise<StoredClient[]>;
   /** Changes an existing client only; `null` removes an attribute; answers undefined when there is none. */
-  updateClient(environmentId: string, id: string, changes: Readonly<Record<string, unknown>>): Promise<StoredClient | undefined>;
+  /** With `expectedVersion`, only if the record is still at that version (`ConcurrentUpdate` otherwise), and the version goes up. */
+  updateClient(
+    environmentId: string,
+    id: string,
+    changes: Readonly<Record<string, unknown>>,
+    versioned?: { readonly expectedVersion: number | undefined },
+  ): Promise<StoredClient | undefined>;
   deleteClient(environmentId: string, id: string): Promise<boolean>;
 }
 

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken, api, type Credentials } from '../support/http';
+import { startTestRuntime } from '../support/local-runtime';
+
+/**
+ * No escalation on the management API (after Kubernetes RBAC's escalation prevention): a caller
+ * gives only built-in permissions it holds, acts only on accounts whose built-in permissions it
+ * holds all of, its own included, and changes customer grants only with PERMISSIONS_GRANT.
+ */
+describe('privilege escalation over HTTP', () => {
+  let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+  let admin: ReturnType<typeof api>;
+
+  type Account = Credentials & { id: string };
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    admin = api(runtime.url, await adminToken(runtime));
+    expect((await admin.post('/v1/resources', { key: 'orders', permissions: ['orders.read', 'orders.write'] })).status).toBe(201);
+  });
+  afterAll(() => runtime?.stop());
+
+  const createAccount = async (name: string, grants: { resource: string; permissions: string[] }[]): Promise<Account> => {
+    const created = await admin.post('/v1/service-accounts', { name });
+    expect(created.status).toBe(201);
+    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants })).status).toBe(200);
+    return created.body as Account;
+  };
+  const builtIn = (...permissions: string[]) => ({ resource: 'latchkey', permissions });
+  const as = async (account: Account) => api(runtime.url, await adminToken(runtime, account));
+  const expectRefused = (answer: { status: number; body: any; headers: Headers }, ...missing: string[]) => {
+    expect(answer.status).toBe(403);
+    expect(answer.headers.get('content-type')).toContain('application/problem+json');
+    expect(answer.body.code).toBe('not_authorized');
+    for (const permission of missing) expect(answer.body.detail).toContain(permission);
+  };
+
+  /** An account manager: may edit and read accounts, nothing else. */
+  const editorGrants = () => [builtIn('SERVICE_ACCOUNTS_EDIT', 'SERVICE_ACCOUNTS_READ')];
+
+  it('refuses an account manager giving itself more built-in permissions, so it never reaches the environment', async () => {
+    const editor = await createAccount('editor-self', editorGrants());
+    const asEditor = await as(editor);
+    const escalate = await asEditor.put(`/v1/service-accounts/${editor.id}/permissions`, {
+      grants: [builtIn('SERVICE_ACCOUNTS_EDIT', 'SERVICE_ACCOUNTS_READ', 'ENVIRONMENT_EDIT', 'ENVIRONMENT_READ')],
+    });
+    expectRefused(escalate, 'ENVIRONMENT_EDIT', 'ENVIRONMENT_READ');
+    // Nothing was written, and a new token is no stronger.
+    expect((await admin.get(`/v1/service-accounts/${editor.id}/permissions`)).body.grants).toEqual(editorGrants());
+    const again = await as(editor);
+    expectRefused(await again.patch('/v1/environment', { serviceAccountTokenTtlSeconds: 600 }), 'ENVIRONMENT_EDIT');
+    // Keeping or dropping its own permissions is no escalation.
+    expect((await asEditor.put(`/v1/service-accounts/${editor.id}/permissions`, { grants: editorGrants() })).status).toBe(200);
+  });
+
+  it('refuses giving another account built-in permissions the caller lacks, and allows those it holds', async () => {
+    const editor = await createAccount('editor-other', editorGrants());
+    const target = await createAccount('target', []);
+    const asEditor = await as(editor);
+    expectRefused(await asEditor.put(`/v1/service-accounts/${target.id}/permissions`, { grants: [builtIn('RESOURCES_EDIT')] }), 'RESOURCES_EDIT');
+    expect((await asEditor.put(`/v1/service-accounts/${target.id}/permissions`, { grants: [builtIn('SERVICE_ACCOUNTS_READ')] })).status).toBe(200);
+  });
+
+  it('needs PERMISSIONS_GRANT to change grants on customer resources', async () => {
+    const editor = await createAccount('editor-customer', editorGrants());
+    const grantor = await createAccount('grantor', [builtIn('SERVICE_ACCOUNTS_EDIT', 'PERMISSIONS_GRANT')]);
+    const target = await createAccount('orders-client', [{ resource: 'orders', permissions: ['orders.read'] }]);
+    const wider = { grants: [{ resource: 'orders', permissions: ['orders.read', 'orders.write'] }] };
+
+    expectRefused(await (await as(editor)).put(`/v1/service-accounts/${target.id}/permissions`, wider), 'PERMISSIONS_GRANT');
+    expectRefused(await (await as(editor)).put(`/v1/service-accounts/${editor.id}/permissions`, { grants: [...editorGrants(), ...wider.grants] }), 'PERMISSIONS_GRANT');
+    // Revoking a customer grant is a change too.
+    expectRefused(await (await as(editor)).put(`/v1/service-accounts/${target.id}/permissions`, { grants: [] }), 'PERMISSIONS_GRANT');
+    expect((await admin.get(`/v1/service-accounts/${target.id}/permissions`)).body.grants).toEqual([{ resource: 'orders', permissions: ['orders.read'] }]);
+
+    expect((await (await as(grantor)).put(`/v1/service-accounts/${target.id}/permissions`, wider)).status).toBe(200);
+    expect((await admin.get(`/v1/service-accounts/${target.id}/permissions`)).body.grants).toEqual(wider.grants);
+  });
+
+  describe('acting on an account that holds more than the caller', () => {
+    let editor: Account;
+    let asEditor: ReturnType<typeof api>;
+    let stronger: Account;
+    let weaker: Account;
+
+    beforeAll(async () => {
+      editor = await createAccount('editor-acting', editorGrants());
+      asEditor = await as(editor);
+      stronger = await createAccount('stronger', [builtIn('SERVICE_ACCOUNTS_READ', 'ENVIRONMENT_EDIT')]);
+      weaker = await createAccount('weaker', [builtIn('SERVICE_ACCOUNTS_READ'), { resource: 'orders', permissions: ['orders.read'] }]);
+    });
+
+    it('refuses minting a token for it, and allows it for an account it covers and for itself', async () => {
+      expectRefused(await asEditor.post(`/v1/service-accounts/${stronger.id}/access-tokens`, {}), 'ENVIRONMENT_EDIT');
+      expect((await asEditor.post(`/v1/service-accounts/${weaker.id}/access-tokens`, {})).status).toBe(201);
+      expect((await asEditor.post(`/v1/service-accounts/${editor.id}/access-tokens`, {})).status).toBe(201);
+    });
+
+    it('refuses resetting its secret, which keeps working', async () => {
+      expectRefused(await asEditor.post(`/v1/service-accounts/${stronger.id}/secret`, {}), 'ENVIRONMENT_EDIT');
+      expect((await adminToken(runtime, stronger)).length).toBeGreaterThan(0);
+      expect((await asEditor.post(`/v1/service-accounts/${weaker.id}/secret`, {})).status).toBe(200);
+      // Its own secret: no escalation, and the new secret gets it no more than it holds.
+      const own = await asEditor.post(`/v1/service-accounts/${editor.id}/secret`, {});
+      expect(own.status).toBe(200);
+      const renewed = await as({ clientId: editor.clientId, clientSecret: own.body.clientSecret, id: editor.id });
+      expectRefused(await renewed.patch('/v1/environment', { name: 'mine' }), 'ENVIRONMENT_EDIT');
+      asEditor = renewed;
+      editor = { ...editor, clientSecret: own.body.clientSecret };
+    });
+
+    it('refuses creating or deleting its personal access tokens', async () => {
+      expectRefused(await asEditor.post(`/v1/service-accounts/${stronger.id}/personal-access-tokens`, { name: 'mine now' }), 'ENVIRONMENT_EDIT');
+      const pat = await admin.post(`/v1/service-accounts/${stronger.id}/personal-access-tokens`, { name: 'ops' });
+      expect(pat.status).toBe(201);
+      expectRefused(await asEditor.delete(`/v1/service-accounts/${stronger.id}/personal-access-tokens/${pat.body.id}`), 'ENVIRONMENT_EDIT');
+      expect((await api(runtime.url, pat.body.token).get('/v1/service-accounts')).status).toBe(200);
+      const own = await asEditor.post(`/v1/service-accounts/${editor.id}/personal-access-tokens`, {});
+      expect(own.status).toBe(201);
+      expect((await asEditor.delete(`/v1/service-accounts/${editor.id}/personal-access-tokens/${own.body.id}`)).status).toBe(204);
+    });
+
+    it('refuses updating, disabling, re-granting and deleting it', async () => {
+      expectRefused(await asEditor.patch(`/v1/service-accounts/${stronger.id}`, { name: 'renamed' }), 'ENVIRONMENT_EDIT');
+      expectRefused(await asEditor.patch(`/v1/service-accounts/${stronger.id}`, { disabled: true }), 'ENVIRONMENT_EDIT');
+      expectRefused(await asEditor.put(`/v1/service-accounts/${stronger.id}/permissions`, { grants: [] }), 'ENVIRONMENT_EDIT');
+      expectRefused(await asEditor.delete(`/v1/service-accounts/${stronger.id}`), 'ENVIRONMENT_EDIT');
+      const unchanged = await admin.get(`/v1/service-accounts/${stronger.id}`);
+      expect(unchanged.body).toMatchObject({ name: 'stronger', disabled: false });
+
+      expect((await asEditor.patch(`/v1/service-accounts/${editor.id}`, { description: 'edits accounts' })).status).toBe(200);
+      expect((await asEditor.patch(`/v1/service-accounts/${weaker.id}`, { disabled: true })).status).toBe(200);
+      expect((await asEditor.delete(`/v1/service-accounts/${weaker.id}`)).status).toBe(204);
+      expect((await asEditor.delete(`/v1/service-accounts/${editor.id}`)).status).toBe(409);
+    });
+  });
+
+  it('gives the bootstrap administrator every built-in permission, PERMISSIONS_GRANT included', async () => {
+    const resource = await admin.get('/v1/resources/latchkey');
+    expect(resource.body.permissions).toContain('PERMISSIONS_GRANT');
+    const adminId = runtime.devAdmin.clientId.split('@')[0];
+    const own = await admin.get(`/v1/service-accounts/${adminId}/permissions`);
+    expect(own.body.grants).toEqual([{ resource: 'latchkey', permissions: resource.body.permissions }]);
+  });
+});
