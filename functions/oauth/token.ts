@@ -32,8 +32,9 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }
   const token = await clientAuthenticationThrottle(event)(client.clientId, async () => {
     const resources = form.getAll('resource');
     const request = { ...(form.has('scope') ? { scope: form.get('scope')! } : {}), resources };
-    const problem = audienceRequestProblem(request.scope, resources);
     const registryClient = isRegistryClientId(client.clientId);
+    // Registry clients' scopes are their own words; only service accounts select audiences by scope.
+    const problem = audienceRequestProblem(resources, registryClient ? undefined : request.scope);
     if (problem) {
       // Authenticate first: only a client that holds its credentials learns what is wrong with its request.
       if (registryClient) await authenticateClient(clientDeps, client);

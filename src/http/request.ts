@@ -107,12 +107,12 @@ export function validate<S extends z.core.$ZodType>(schema: S, value: unknown, w
 export const MAX_RESOURCE_PARAMETERS = 10;
 
 /**
- * Why the audience a token request names (`resource` parameters, RFC 8707, and the audience scope
- * aliases) cannot be looked up, or undefined: too many values, or one too long for a table key.
- * The token endpoint asks only after the client has authenticated, so an unauthenticated caller
- * learns nothing from it and never makes Latchkey read a record by these values.
+ * Why the audience a token request names (`resource` parameters, RFC 8707, and for service accounts
+ * the audience scope aliases) cannot be looked up, or undefined: too many values, or one too long
+ * for a table key. The token endpoint asks only after the client has authenticated, so an
+ * unauthenticated caller learns nothing from it and never makes Latchkey read a record by these values.
  */
-export function audienceRequestProblem(scope: string | undefined, resources: readonly string[]): LatchkeyError | undefined {
+export function audienceRequestProblem(resources: readonly string[], scope?: string): LatchkeyError | undefined {
   if (resources.length > MAX_RESOURCE_PARAMETERS) {
     return new InvalidTarget(`at most ${MAX_RESOURCE_PARAMETERS} resource parameters are allowed in one request, not ${resources.length}`);
   }
@@ -123,9 +123,9 @@ export function audienceRequestProblem(scope: string | undefined, resources: rea
   let resourceKeys: readonly string[];
   try {
     resourceKeys = parseScope(scope).resourceKeys;
-  } catch (error) {
-    if (error instanceof LatchkeyError) return error;
-    throw error;
+  } catch {
+    // A scope value Latchkey does not know: refused by the grant itself, as always.
+    return undefined;
   }
   if (resourceKeys.length > MAX_RESOURCE_PARAMETERS) return new InvalidScope(`at most ${MAX_RESOURCE_PARAMETERS} audience scopes are allowed in one request`);
   if (!resourceKeys.every(fitsInKey)) return new InvalidScope(`the resource key of an audience scope must be at most ${MAX_KEY_VALUE_BYTES} bytes`);
