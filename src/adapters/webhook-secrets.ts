@@ -68,8 +68,19 @@ export class SecretsManagerWebhookVault implements WebhookSecretVault {
 
   async remove(ref: WebhookSecretRef): Promise<void> {
     for (const key of this.cache.keys()) if (key.startsWith(`${ref.secretId}@`)) this.cache.delete(key);
+    await this.deleteSecret(ref.secretId);
+  }
+
+  async removeOf(environmentId: string, applicationId: string): Promise<void> {
+    const name = webhookSecretName(this.prefix, environmentId, applicationId);
+    // Cached by ARN, which is the name and a random suffix.
+    for (const key of this.cache.keys()) if (key.includes(`:secret:${name}-`)) this.cache.delete(key);
+    await this.deleteSecret(name);
+  }
+
+  private async deleteSecret(secretId: string): Promise<void> {
     try {
-      await this.secrets.send(new DeleteSecretCommand({ SecretId: ref.secretId, ForceDeleteWithoutRecovery: true }));
+      await this.secrets.send(new DeleteSecretCommand({ SecretId: secretId, ForceDeleteWithoutRecovery: true }));
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
