@@ -180,7 +180,13 @@ export async function deleteApplication(deps: ApplicationDeps, caller: Caller, i
   if (!(await deps.applications.deleteApplication(caller.environmentId, id))) throw notFound(id);
 }
 
-/** A new webhook secret, answered this once; the previous one stops signing at once. */
+/**
+ * A new webhook secret, answered this once; the previous one stops signing at once.
+ * The vault is written first and the record second: if the record's update fails (the table is
+ * down), the answer is 503, the new value was never shown, and a retry writes another and finishes;
+ * a secret created for an application whose record never learnt of it is deleted with the
+ * application, by name.
+ */
 export async function generateWebhookSecret(
   deps: ApplicationDeps,
   caller: Caller,
