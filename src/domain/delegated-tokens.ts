@@ -64,6 +64,7 @@ export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, cal
   const uniqueProfileIdentifier = input.uniqueProfileIdentifier === undefined ? undefined : identifier('uniqueProfileIdentifier', input.uniqueProfileIdentifier);
   if (input.email !== undefined && !EMAIL.test(input.email)) throw invalid('email', 'is not an email address');
   if (input.name !== undefined && (!input.name.trim() || input.name.length > 200)) throw invalid('name', 'must be 1 to 200 characters');
+  if (!fitsInKey(input.applicationId)) throw invalid('applicationId', `must be at most ${MAX_KEY_VALUE_BYTES} bytes in UTF-8`);
 
   const { environmentId, tenantId } = caller;
   const [connection, application] = await Promise.all([

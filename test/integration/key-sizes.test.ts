@@ -85,4 +85,26 @@ describe('key sizes', () => {
     expect((await admin.get('/v1/users')).body.items).toEqual([]);
     expect((await admin.post('/v1/delegated-access-tokens', { applicationId, subjectId: 'é'.repeat(200) })).status).toBe(200);
   });
+
+  it('holds GraphQL generateDelegatedAccessToken to the same rule: BAD_USER_INPUT, not a server error', async () => {
+    const graphql = async (input: Record<string, unknown>) => {
+      const response = await fetch(`${runtime.url}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: 'mutation($input: GenerateDelegatedAccessTokenInput!) { generateDelegatedAccessToken(input: $input) { accessToken } }',
+          variables: { input },
+        }),
+      });
+      return { status: response.status, body: (await response.json()) as { errors?: { extensions: { code: string } }[] } };
+    };
+    for (const input of [
+      { applicationId: 'a'.repeat(2000), subjectId: 'ext-1' },
+      { applicationId: 'app_aaaaaaaaaaaaaaaaaaaaaaaaaa', subjectId: '😀'.repeat(256) },
+    ]) {
+      const answer = await graphql(input);
+      expect(answer.status).toBe(200);
+      expect(answer.body.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    }
+  });
 });
