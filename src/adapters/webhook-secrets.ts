@@ -45,7 +45,10 @@ export class SecretsManagerWebhookVault implements WebhookSecretVault {
       if (error instanceof ResourceExistsException) return this.putValue(name, value);
       // A secret deleted a moment ago can take a little while to free its name.
       if (error instanceof InvalidRequestException) {
-        throw new LatchkeyError(503, 'temporarily_unavailable', 'the previous webhook secret is still being deleted; try again in a minute', { cause: error });
+        throw new LatchkeyError(503, 'temporarily_unavailable', 'the previous webhook secret is still being deleted; try again in a minute', {
+          cause: error,
+          headers: { 'retry-after': '60' },
+        });
       }
       throw error;
     }
