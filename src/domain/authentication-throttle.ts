@@ -123,10 +123,9 @@ export async function throttleClientAuthentication<T>(deps: ThrottleDeps, attemp
   const window = windowAt(now, policy.windowSeconds);
   const clientKey = clientKeyOf(attempt.clientId);
   const addressKey = addressKeyOf(attempt.address);
-  const [clientFailures, counted] = await Promise.all([
-    deps.counters.clientFailures(clientKey, window, Math.floor(now / 1000)),
-    deps.counters.reserve(clientKey, addressKey, window, policy.maxFailuresPerAddress),
-  ]);
+  const counted = await deps.counters.reserve(clientKey, addressKey, window, policy.maxFailuresPerAddress);
+  // Rule 4 only ever refuses an address with other attempts counted: the first needs no second read.
+  const clientFailures = counted !== undefined && counted > 1 ? await deps.counters.clientFailures(clientKey, window, Math.floor(now / 1000)) : 0;
   if (counted === undefined || counted > addressAllowance(policy, clientFailures)) {
     if (counted !== undefined) await deps.counters.release(clientKey, addressKey, window);
     const reason = counted === undefined ? 'from this address' : 'from many addresses';
