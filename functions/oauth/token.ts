@@ -41,7 +41,7 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }
       else await authenticateServiceAccountClient(deps, client.clientId, secretOf(client), client.method === 'client_secret_basic');
       throw problem;
     }
-    // CL-3: OIDC clients (`cl_…`) authenticate by their registered method and get client tokens.
+    // OIDC clients (`cl_…`) authenticate by their registered method and get client tokens.
     return registryClient
       ? issueClientCredentialsToken(clientDeps, client, request)
       : authenticateWithSecret(deps, client.clientId, secretOf(client), request, client.method === 'client_secret_basic');
