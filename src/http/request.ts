@@ -109,8 +109,9 @@ export const MAX_RESOURCE_PARAMETERS = 10;
 /**
  * Why the audience a token request names (`resource` parameters, RFC 8707, and for service accounts
  * the audience scope aliases) cannot be looked up, or undefined: too many values, or one too long
- * for a table key. The token endpoint asks only after the client has authenticated, so an
- * unauthenticated caller learns nothing from it and never makes Latchkey read a record by these values.
+ * for a table key. The token endpoint reports it only to a client that has authenticated, so an
+ * unauthenticated caller learns nothing from it; values that pass are at most 10 short keys, which a
+ * service account's token request reads in the same batch as the account itself.
  */
 export function audienceRequestProblem(resources: readonly string[], scope?: string): LatchkeyError | undefined {
   if (resources.length > MAX_RESOURCE_PARAMETERS) {
