@@ -7,6 +7,7 @@ import { startLocalRuntime, type LocalRuntime } from '../local/runtime';
 import { measureBundles } from './bundles';
 import { runLoad } from './load';
 import { runDelegatedScenarios, runScenarios } from './scenarios';
+import { runFailedAuthenticationScenarios } from './failed-authentication';
 
 /**
  * `npm run bench`: bundle size and import time per function, KMS signatures per second, and token
@@ -44,6 +45,7 @@ try {
 
   await runScenarios(runtime);
   await runDelegatedScenarios(runtime);
+  await runFailedAuthenticationScenarios(runtime);
 } finally {
   await runtime.close();
   rmSync(dataDir, { recursive: true, force: true });

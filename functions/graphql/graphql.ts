@@ -4,6 +4,7 @@ import { createGraphqlContext } from '../../src/graphql/context';
 import { runGraphql } from '../../src/graphql/execute';
 import { MAX_QUERY_CHARS } from '../../src/graphql/limits';
 import { authenticateCaller } from '../../src/http/authenticate';
+import { clientAuthenticationThrottle } from '../../src/http/client-authentication';
 import { delegatedTokenDeps } from '../../src/http/delegated-token-deps';
 import { httpHandler, json } from '../../src/http/handler';
 import { tokenDeps } from '../../src/http/management';
@@ -35,8 +36,8 @@ const body = z.strictObject({
  */
 export const handler = httpHandler({ errors: 'graphql', metrics: 'GraphqlRequests' }, async (event) => {
   const request = jsonBody(event, body);
-  const context = createGraphqlContext(deps, header(event, 'authorization'), () => authenticateCaller(event));
+  const context = createGraphqlContext(deps, header(event, 'authorization'), () => authenticateCaller(event), clientAuthenticationThrottle(event));
   const answer = await runGraphql(request, context);
   if (answer.body.errors) metrics.addMetric('GraphqlRequestsRefused', MetricUnit.Count, 1);
-  return json(answer.status, answer.body);
+  return json(answer.status, answer.body, { ...answer.headers });
 });

@@ -3,6 +3,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV, issuer, publishedKeyIds, requireEnv } from '../config';
+import { awsClientConfig, lambdaInvokeClientConfig } from './aws-client-config';
 import { DynamoDbStore, documentClient } from './dynamodb/store';
 import { DynamoDbTokenStore } from './dynamodb/token-store';
 import { KmsKeySet } from './kms-key-set';
@@ -14,6 +15,7 @@ import { WebhookCaller } from './webhook-caller';
 import { PepperHasher } from './pepper-hasher';
 import { DynamoDbClientStore } from './dynamodb/client-store';
 import { KmsSamlCertificateIssuer } from './kms-saml-certificates';
+import { DynamoDbFailedAuthenticationCounters } from './dynamodb/throttle-store';
 
 /**
  * The adapters a function needs, built once per container from its environment (set by the CDK
@@ -27,14 +29,14 @@ const once = <T>(build: () => T): (() => T) => {
   return () => (value ??= build());
 };
 
-export const kmsKeySet = once(() => new KmsKeySet(new KMSClient({}), process.env[ENV.signingKeyId], publishedKeyIds()));
+export const kmsKeySet = once(() => new KmsKeySet(new KMSClient(awsClientConfig), process.env[ENV.signingKeyId], publishedKeyIds()));
 
 /** One document client for every store of the table. */
-const tableClient = once(() => documentClient(new DynamoDBClient({})));
+const tableClient = once(() => documentClient(new DynamoDBClient(awsClientConfig)));
 
 export const store = once(() => new DynamoDbStore(tableClient(), requireEnv(ENV.tableName)));
 
-export const pepperHasher = once(() => new PepperHasher(new SecretsManagerClient({}), requireEnv(ENV.pepperSecretId)));
+export const pepperHasher = once(() => new PepperHasher(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.pepperSecretId)));
 
 export const applicationStore = once(() => new DynamoDbApplicationStore(tableClient(), requireEnv(ENV.tableName)));
 
@@ -46,16 +48,19 @@ export const idpConnectionStore = once(() => new DynamoDbIdpConnectionStore(tabl
 export const endUserStore = once(() => new DynamoDbEndUserStore(tableClient(), requireEnv(ENV.tableName)));
 
 /** Calls enrichment webhooks: HTTPS targets with fetch, Lambda targets with a client made on first use. */
-export const webhookCaller = once(() => new WebhookCaller(once(() => new LambdaClient({}))));
+export const webhookCaller = once(() => new WebhookCaller(once(() => new LambdaClient(lambdaInvokeClientConfig))));
 
-export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient({}), requireEnv(ENV.webhookSecretPrefix)));
+export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
 
 /** OIDC and SAML clients, and the used `jti`s of client assertions (CL-*). */
 export const clientStore = once(() => new DynamoDbClientStore(tableClient(), requireEnv(ENV.tableName)));
 
 /** SAML signing certificates for the KMS RSA key (CL-9). */
-export const samlCertificates = once(() => new KmsSamlCertificateIssuer(new KMSClient({}), requireEnv(ENV.samlSigningKeyId)));
+export const samlCertificates = once(() => new KmsSamlCertificateIssuer(new KMSClient(awsClientConfig), requireEnv(ENV.samlSigningKeyId)));
 
 export const clock = (): number => Date.now();
 
 export { issuer };
+
+/** Failed client authentication counters, per client ID and source address (abuse limits). */
+export const failedAuthenticationCounters = once(() => new DynamoDbFailedAuthenticationCounters(tableClient(), requireEnv(ENV.tableName)));

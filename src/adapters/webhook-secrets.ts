@@ -45,7 +45,10 @@ export class SecretsManagerWebhookVault implements WebhookSecretVault {
       if (error instanceof ResourceExistsException) return this.putValue(name, value);
       // A secret deleted a moment ago can take a little while to free its name.
       if (error instanceof InvalidRequestException) {
-        throw new LatchkeyError(503, 'temporarily_unavailable', 'the previous webhook secret is still being deleted; try again in a minute', { cause: error });
+        throw new LatchkeyError(503, 'temporarily_unavailable', 'the previous webhook secret is still being deleted; try again in a minute', {
+          cause: error,
+          headers: { 'retry-after': '60' },
+        });
       }
       throw error;
     }
@@ -68,8 +71,19 @@ export class SecretsManagerWebhookVault implements WebhookSecretVault {
 
   async remove(ref: WebhookSecretRef): Promise<void> {
     for (const key of this.cache.keys()) if (key.startsWith(`${ref.secretId}@`)) this.cache.delete(key);
+    await this.deleteSecret(ref.secretId);
+  }
+
+  async removeOf(environmentId: string, applicationId: string): Promise<void> {
+    const name = webhookSecretName(this.prefix, environmentId, applicationId);
+    // Cached by ARN, which is the name and a random suffix.
+    for (const key of this.cache.keys()) if (key.includes(`:secret:${name}-`)) this.cache.delete(key);
+    await this.deleteSecret(name);
+  }
+
+  private async deleteSecret(secretId: string): Promise<void> {
     try {
-      await this.secrets.send(new DeleteSecretCommand({ SecretId: ref.secretId, ForceDeleteWithoutRecovery: true }));
+      await this.secrets.send(new DeleteSecretCommand({ SecretId: secretId, ForceDeleteWithoutRecovery: true }));
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }

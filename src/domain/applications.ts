@@ -74,6 +74,8 @@ export interface WebhookSecretVault {
   read(ref: WebhookSecretRef): Promise<string>;
   /** Deletes at once (no recovery window), so a new secret can take the name; absent is fine. */
   remove(ref: WebhookSecretRef): Promise<void>;
+  /** Deletes the application's secret by its name, whether or not a record refers to it; absent is fine. */
+  removeOf(environmentId: string, applicationId: string): Promise<void>;
 }
 
 export interface ApplicationDeps {
@@ -164,15 +166,27 @@ export async function updateApplication(deps: Pick<ApplicationDeps, 'application
   return publicView(updated);
 }
 
-/** Deletes the application and its webhook secret. Its end users stay: they belong to the environment. */
+/**
+ * Deletes the application and its webhook secret. Its end users stay: they belong to the environment.
+ * The secret goes first, by its name, so that a failure leaves nothing a retry cannot finish: if
+ * Secrets Manager is down, nothing has changed; if the table is, the record is still there and a
+ * retry deletes the (already absent) secret and then the record. By name, not by the record's
+ * reference, so that a secret whose creation was cut short before the record knew of it goes too.
+ */
 export async function deleteApplication(deps: ApplicationDeps, caller: Caller, id: string): Promise<void> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
-  const application = await load(deps, caller.environmentId, id);
+  await load(deps, caller.environmentId, id);
+  await deps.vault.removeOf(caller.environmentId, id);
   if (!(await deps.applications.deleteApplication(caller.environmentId, id))) throw notFound(id);
-  if (application.webhookSecret) await deps.vault.remove(application.webhookSecret);
 }
 
-/** A new webhook secret, answered this once; the previous one stops signing at once. */
+/**
+ * A new webhook secret, answered this once; the previous one stops signing at once.
+ * The vault is written first and the record second: if the record's update fails (the table is
+ * down), the answer is 503, the new value was never shown, and a retry writes another and finishes;
+ * a secret created for an application whose record never learnt of it is deleted with the
+ * application, by name.
+ */
 export async function generateWebhookSecret(
   deps: ApplicationDeps,
   caller: Caller,
@@ -194,17 +208,21 @@ export async function generateWebhookSecret(
   return { ...publicView(updated), webhookSecret: secret };
 }
 
-/** Clears the webhook secret: the record forgets it first, then the vault deletes it. */
+/**
+ * Clears the webhook secret: the vault deletes it first, then the record forgets it. In that order a
+ * failure in between leaves the record pointing at a deleted secret, which a retry finishes; the
+ * other order would leave a secret that no record names and no retry can find.
+ */
 export async function deleteWebhookSecret(deps: ApplicationDeps, caller: Caller, id: string): Promise<void> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
   const application = await load(deps, caller.environmentId, id);
   if (!application.webhookSecret) throw new NotFound(`a webhook secret of application "${id}"`);
+  await deps.vault.remove(application.webhookSecret);
   const updated = await deps.applications.updateApplication(caller.environmentId, id, {
     webhookSecret: null,
     updatedAt: new Date(deps.now()).toISOString(),
   });
   if (!updated) throw notFound(id);
-  await deps.vault.remove(application.webhookSecret);
 }
 
 async function load(deps: Pick<ApplicationDeps, 'applications'>, environmentId: string, id: string): Promise<StoredApplication> {

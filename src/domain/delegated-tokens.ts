@@ -6,6 +6,7 @@ import type { IdpConnectionStore } from './idp-connections';
 import { findOrCreateEndUser, type EndUserStore } from './end-users';
 import { enrichClaims, type EnrichmentDeps } from './enrichment';
 import type { Clock, TokenSigner } from './ports';
+import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
 
 /**
  * Delegated access tokens (DA-2 to DA-5): a trusted service account vouches for an end user that a
@@ -63,6 +64,7 @@ export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, cal
   const uniqueProfileIdentifier = input.uniqueProfileIdentifier === undefined ? undefined : identifier('uniqueProfileIdentifier', input.uniqueProfileIdentifier);
   if (input.email !== undefined && !EMAIL.test(input.email)) throw invalid('email', 'is not an email address');
   if (input.name !== undefined && (!input.name.trim() || input.name.length > 200)) throw invalid('name', 'must be 1 to 200 characters');
+  if (!fitsInKey(input.applicationId)) throw invalid('applicationId', `must be at most ${MAX_KEY_VALUE_BYTES} bytes in UTF-8`);
 
   const { environmentId, tenantId } = caller;
   const [connection, application] = await Promise.all([
@@ -135,6 +137,8 @@ function identifier(field: string, value: string | number): string {
   if (!text.trim() || !IDENTIFIER.test(text)) {
     throw invalid(field, 'must be a UUID, a non-empty text of at most 256 characters without control characters, or a whole number');
   }
+  // It becomes part of a table key: the one key-size rule, in bytes.
+  if (!fitsInKey(text)) throw invalid(field, `must be at most ${MAX_KEY_VALUE_BYTES} bytes in UTF-8`);
   return text;
 }
 

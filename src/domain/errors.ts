@@ -195,3 +195,33 @@ export class EnrichmentFailed extends LatchkeyError {
     super(502, 'enrichment_failed', `the enrichment webhook of application "${applicationId}" failed: ${reason}`);
   }
 }
+
+// ---- Abuse limits and dependency outages (RFC 6585 §4, RFC 9110 §15.6.4) ----------------------
+
+/**
+ * Client authentication was refused before it was evaluated: this client ID has failed too often
+ * from this address (see `authentication-throttle.ts`). The OAuth answer's `error` is
+ * `temporarily_unavailable` (see `error-mapping.ts`); `Retry-After` says when the window ends.
+ */
+export class TooManyFailedAttempts extends LatchkeyError {
+  constructor(retryAfterSeconds: number, internalDetail: string) {
+    super(429, 'too_many_attempts', `too many failed authentication attempts for this client; retry after ${retryAfterSeconds} seconds`, {
+      internalDetail,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
+  }
+}
+
+/**
+ * A dependency (the table, KMS, Secrets Manager) timed out, refused the connection, throttled or
+ * failed. Nothing was written that a retry would not complete; the client may retry after a moment.
+ */
+export class ServiceUnavailable extends LatchkeyError {
+  constructor(internalDetail: string, retryAfterSeconds = 5, cause?: unknown) {
+    super(503, 'temporarily_unavailable', 'the service is temporarily unavailable; try again shortly', {
+      internalDetail,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      ...(cause === undefined ? {} : { cause }),
+    });
+  }
+}

@@ -1,4 +1,5 @@
 import type { Caller } from '../domain/caller';
+import type { ClientAuthenticationThrottle } from '../http/client-authentication';
 import type { TokenDeps } from '../domain/service-account-tokens';
 import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
 
@@ -28,17 +29,27 @@ export interface GraphqlContext {
    * request. Rejects with `TokenRequired` or `InvalidToken` (GraphQL code `UNAUTHENTICATED`).
    */
   caller(): Promise<Caller>;
+  /**
+   * Runs a client authentication under the failed-authentication throttle of the request's source
+   * address (`src/http/client-authentication.ts`), as the token endpoint does.
+   */
+  throttleClientAuthentication<T>(clientId: string, authenticate: () => Promise<T>): Promise<T>;
 }
+
+/** For resolvers run without HTTP (unit tests): nothing counts failures. */
+const unthrottled: ClientAuthenticationThrottle = (_clientId, authenticate) => authenticate();
 
 export function createGraphqlContext(
   deps: GraphqlDeps,
   authorization: string | undefined,
   authenticate: () => Promise<Caller>,
+  throttle: ClientAuthenticationThrottle = unthrottled,
 ): GraphqlContext {
   let caller: Promise<Caller> | undefined;
   return {
     deps,
     authorization,
     caller: () => (caller ??= authenticate()),
+    throttleClientAuthentication: throttle,
   };
 }

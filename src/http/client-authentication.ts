@@ -1,7 +1,10 @@
 import { decodeJwt } from 'jose';
+import { clock, failedAuthenticationCounters } from '../adapters/from-environment';
+import { throttleClientAuthentication } from '../domain/authentication-throttle';
 import { isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
 import { InvalidClient, InvalidRequest } from '../domain/errors';
+import { parseClientId } from '../domain/ids';
 import { readClientSecret } from './client-credentials';
 import type { HttpEvent } from './handler';
 import { header } from './request';
@@ -42,4 +45,22 @@ function assertionSubject(assertion: string): string {
     // fall through
   }
   throw new InvalidClient('client_assertion is not a JWT with a sub claim');
+}
+
+/** Runs a client authentication (and what follows it) under the failed-authentication throttle. */
+export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: () => Promise<T>) => Promise<T>;
+
+/**
+ * The one throttle of client authentication (`src/domain/authentication-throttle.ts`), for the
+ * token endpoint, introspection, revocation and GraphQL `authenticateServiceAccount`: counted per
+ * client ID and the address API Gateway saw the request come from (`requestContext.http.sourceIp`,
+ * never a header the client sets). A client ID that is not a Latchkey client ID is refused without
+ * evaluating anything, so it is not counted.
+ */
+export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthenticationThrottle {
+  const address = event.requestContext.http.sourceIp;
+  return (clientId, authenticate) =>
+    parseClientId(clientId) === undefined
+      ? authenticate()
+      : throttleClientAuthentication({ counters: failedAuthenticationCounters(), now: clock }, { clientId, address }, authenticate);
 }

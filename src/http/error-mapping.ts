@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { LatchkeyError } from '../domain/errors';
+import { isDependencyOutage } from '../adapters/aws-client-config';
+import { LatchkeyError, ServiceUnavailable } from '../domain/errors';
 
 /**
  * The one place where errors become HTTP answers.
@@ -8,7 +9,9 @@ import { LatchkeyError } from '../domain/errors';
  * - `problem`: RFC 9457 `application/problem+json` with Latchkey's stable `code` (management API).
  * - `graphql`: `{data: null, errors: [{message, extensions: {code}}]}` (GraphQL compatibility).
  *
- * An error that is not a `LatchkeyError` is a bug: the client gets a generic 500, the log gets the rest.
+ * An error that is not a `LatchkeyError` is a bug: the client gets a generic 500, the log gets the rest;
+ * except an AWS dependency that is down, hanging or throttling, which is `ServiceUnavailable` (503
+ * with `Retry-After`) in each of the three shapes.
  */
 export type ErrorStyle = 'oauth' | 'problem' | 'graphql';
 
@@ -22,6 +25,17 @@ const GRAPHQL_CODES: Readonly<Record<string, string>> = {
   invalid_token: 'UNAUTHENTICATED',
   not_authorized: 'FORBIDDEN',
   server_error: 'INTERNAL_SERVER_ERROR',
+  temporarily_unavailable: 'SERVICE_UNAVAILABLE',
+  too_many_attempts: 'TOO_MANY_REQUESTS',
+};
+
+/**
+ * Latchkey codes that RFC 6749 §5.2 has no word for, as OAuth clients should read them: a throttled
+ * client authentication is `temporarily_unavailable` (the registered code for "try again later"),
+ * told apart from an outage by its 429 status.
+ */
+const OAUTH_CODES: Readonly<Record<string, string>> = {
+  too_many_attempts: 'temporarily_unavailable',
 };
 
 export function graphqlCode(code: string): string {
@@ -29,7 +43,15 @@ export function graphqlCode(code: string): string {
 }
 
 export function toLatchkeyError(error: unknown): LatchkeyError {
-  return error instanceof LatchkeyError ? error : INTERNAL;
+  if (error instanceof LatchkeyError) return error;
+  if (isDependencyOutage(error)) return new ServiceUnavailable(describe(error), 5, error);
+  return INTERNAL;
+}
+
+/** For the log only: the name and message of the failure, never a request's content. */
+function describe(error: unknown): string {
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return `AWS dependency unavailable: ${String(name)}: ${String(message).slice(0, 300)}`;
 }
 
 export function errorResponse(error: LatchkeyError, style: ErrorStyle): APIGatewayProxyStructuredResultV2 {
@@ -39,7 +61,7 @@ export function errorResponse(error: LatchkeyError, style: ErrorStyle): APIGatew
       return {
         statusCode: error.status,
         headers: { ...headers, 'content-type': 'application/json' },
-        body: JSON.stringify({ error: error.code, error_description: error.message }),
+        body: JSON.stringify({ error: OAUTH_CODES[error.code] ?? error.code, error_description: error.message }),
       };
     case 'graphql':
       return {
@@ -78,6 +100,7 @@ const TITLES: Readonly<Record<number, string>> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',

@@ -1,6 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../adapters/from-environment';
 import type { Caller } from '../domain/caller';
+import { InvalidRequest } from '../domain/errors';
+import { fitsInKey, MAX_KEY_VALUE_BYTES } from '../domain/key-values';
 import { authenticateCaller } from './authenticate';
 import { httpHandler, type HttpEvent, type HttpResult } from './handler';
 
@@ -22,9 +24,17 @@ export function tokenDeps() {
   return { ...managementDeps(), signer: kmsKeySet(), opaqueTokens: tokenStore() };
 }
 
-/** The `{id}`-style path parameter, which the route guarantees. */
+/**
+ * The `{id}`-style path parameter, which the route guarantees. Every path parameter becomes part of
+ * a table key, so every one is held to the one key-size rule here, before any handler uses it.
+ */
 export function pathParameter(event: HttpEvent, name: string): string {
   const value = event.pathParameters?.[name];
   if (value === undefined) throw new TypeError(`route has no {${name}} parameter`);
+  if (!fitsInKey(value)) {
+    throw new InvalidRequest(`the {${name}} in the path must be at most ${MAX_KEY_VALUE_BYTES} bytes`, {
+      fields: [{ path: name, message: `must be at most ${MAX_KEY_VALUE_BYTES} bytes` }],
+    });
+  }
   return value;
 }

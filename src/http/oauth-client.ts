@@ -3,7 +3,7 @@ import { authenticateClient, isRegistryClientId, type PresentedClientCredentials
 import { InvalidClient } from '../domain/errors';
 import { serviceAccountClient, type OAuthClient } from '../domain/revocation';
 import { authenticateServiceAccountClient } from '../domain/service-account-tokens';
-import { readClientAuthentication } from './client-authentication';
+import { clientAuthenticationThrottle, readClientAuthentication } from './client-authentication';
 import { clientTokenDeps } from './client-registry';
 import type { HttpEvent } from './handler';
 import { verifyLatchkeyJwt } from './token-verifier';
@@ -15,13 +15,15 @@ import { verifyLatchkeyJwt } from './token-verifier';
  */
 export async function authenticateOAuthClient(event: HttpEvent, form: URLSearchParams): Promise<OAuthClient> {
   const presented = readClientAuthentication(event, form);
-  if (isRegistryClientId(presented.clientId)) {
-    const { client } = await authenticateClient(clientTokenDeps(), presented);
-    return { environmentId: client.environmentId, principalId: client.id, clientId: client.clientId, mayRevokeAny: false };
-  }
-  const deps = { store: store(), hasher: pepperHasher(), now: clock };
-  const { account } = await authenticateServiceAccountClient(deps, presented.clientId, secretOf(presented), presented.method === 'client_secret_basic');
-  return serviceAccountClient(account);
+  return clientAuthenticationThrottle(event)(presented.clientId, async () => {
+    if (isRegistryClientId(presented.clientId)) {
+      const { client } = await authenticateClient(clientTokenDeps(), presented);
+      return { environmentId: client.environmentId, principalId: client.id, clientId: client.clientId, mayRevokeAny: false };
+    }
+    const deps = { store: store(), hasher: pepperHasher(), now: clock };
+    const { account } = await authenticateServiceAccountClient(deps, presented.clientId, secretOf(presented), presented.method === 'client_secret_basic');
+    return serviceAccountClient(account);
+  });
 }
 
 /** What introspection and revocation need: the token records and a verifier of Latchkey JWTs. */

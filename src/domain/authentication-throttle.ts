@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { InvalidClient, TooManyFailedAttempts } from './errors';
+import type { Clock } from './ports';
+
+/**
+ * Slowing repeated failed client authentication (RFC 6749 §10.10 asks for it; RFC 6585 §4 gives
+ * the answer: 429 with `Retry-After`). Applied to every way a client authenticates: the token
+ * endpoint, introspection, revocation and GraphQL `authenticateServiceAccount`.
+ *
+ * Rules, in the order they are applied:
+ * 1. Failures are counted per client ID and source address, in fixed windows of `windowSeconds`
+ *    (an IPv6 address counts by its /64, which one holder can otherwise walk through at will).
+ * 2. Before the secret, assertion or certificate is evaluated, the attempt is counted atomically as
+ *    a failure; if the pair already has `maxFailuresPerAddress` in this window, the attempt is
+ *    refused with 429 and `Retry-After` (the end of the window) and nothing is evaluated.
+ * 3. An attempt that authenticates, or is refused for another reason than its credentials, is
+ *    uncounted again: only `invalid_client` counts. (Attempts in flight count too, so one address
+ *    cannot evaluate more than the limit by sending them all at once.)
+ * 4. Across all addresses, once a client ID has `maxFailuresPerClient` failures in the window, an
+ *    address that has failed in this window gets no further attempt until the window ends. This
+ *    slows a guesser spread over many addresses to one evaluation per address and window, and never
+ *    refuses an address without failures: the real client is delayed by nobody.
+ * 5. Counters expire with their window; an expired counter counts as zero, whatever the table's TTL
+ *    has done.
+ */
+
+export interface ThrottlePolicy {
+  readonly windowSeconds: number;
+  readonly maxFailuresPerAddress: number;
+  readonly maxFailuresPerClient: number;
+}
+
+/**
+ * 10 failures a minute per client and address: a client that retries with a wrong secret sees the
+ * refusal long before the limit, and a guesser gets 10 evaluations a minute instead of thousands a
+ * second. Ten, not five, because attempts in flight count (rule 3): a client that sends a handful of
+ * token requests at once from one address must not be refused while they are being answered.
+ */
+export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = { windowSeconds: 60, maxFailuresPerAddress: 10, maxFailuresPerClient: 100 };
+
+/** A fixed window, in epoch seconds: `[start, end)`. */
+export interface ThrottleWindow {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The counters, behind a port (`src/adapters/dynamodb/throttle-store.ts`). Keys are opaque strings. */
+export interface FailedAuthenticationCounters {
+  /** Failures of the client across all addresses in the window; 0 when none or expired. */
+  clientFailures(clientKey: string, window: ThrottleWindow, nowSeconds: number): Promise<number>;
+  /**
+   * Counts one attempt of the pair, atomically, unless it already has `limit` or more in the window:
+   * answers the count now, or undefined when refused.
+   */
+  reserve(clientKey: string, addressKey: string, window: ThrottleWindow, limit: number): Promise<number | undefined>;
+  /** Uncounts an attempt that did not fail (rule 3). */
+  release(clientKey: string, addressKey: string, window: ThrottleWindow): Promise<void>;
+  /** Counts a failure of the client across addresses (rule 4). */
+  recordClientFailure(clientKey: string, window: ThrottleWindow): Promise<void>;
+}
+
+export interface ThrottleDeps {
+  readonly counters: FailedAuthenticationCounters;
+  readonly now: Clock;
+  readonly policy?: ThrottlePolicy;
+}
+
+export interface AuthenticationAttempt {
+  readonly clientId: string;
+  /** The address the request came from, as the API saw it (`requestContext.http.sourceIp`). */
+  readonly address: string;
+}
+
+export function windowAt(nowMs: number, windowSeconds: number): ThrottleWindow {
+  const start = Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
+  return { start, end: start + windowSeconds };
+}
+
+/** Seconds until the window ends, at least 1 (RFC 9110 §10.2.3 `Retry-After` in delay-seconds). */
+export function retryAfterSeconds(window: ThrottleWindow, nowMs: number): number {
+  return Math.max(1, Math.ceil(window.end - nowMs / 1000));
+}
+
+/** How many counted attempts an address may have in the window (rules 2 and 4). */
+export function addressAllowance(policy: ThrottlePolicy, clientFailures: number): number {
+  return clientFailures >= policy.maxFailuresPerClient ? 1 : policy.maxFailuresPerAddress;
+}
+
+/** A fixed-length key for a client ID, whatever length the request gave it. */
+export function clientKeyOf(clientId: string): string {
+  return createHash('sha256').update(clientId, 'utf8').digest('base64url');
+}
+
+/** IPv4 as it is; IPv6 by its /64 (an IPv4-mapped one as its IPv4); anything else by a hash. */
+export function addressKeyOf(address: string): string {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) return address;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  const prefix = ipv6Prefix64(address);
+  return prefix ?? `other-${createHash('sha256').update(address, 'utf8').digest('base64url').slice(0, 22)}`;
+}
+
+function ipv6Prefix64(address: string): string | undefined {
+  const halves = address.split('::');
+  if (halves.length > 2) return undefined;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...Array<string>(Math.max(0, missing)).fill('0'), ...tail];
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/i.test(group))) return undefined;
+  return `${groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+}
+
+/**
+ * Runs `authenticate` (which evaluates the credentials) under rules 1 to 5: refuses with
+ * `TooManyFailedAttempts` before it runs when the pair or the client has failed too often, and
+ * counts its `InvalidClient` as a failure.
+ */
+export async function throttleClientAuthentication<T>(deps: ThrottleDeps, attempt: AuthenticationAttempt, authenticate: () => Promise<T>): Promise<T> {
+  const policy = deps.policy ?? DEFAULT_THROTTLE_POLICY;
+  const now = deps.now();
+  const window = windowAt(now, policy.windowSeconds);
+  const clientKey = clientKeyOf(attempt.clientId);
+  const addressKey = addressKeyOf(attempt.address);
+  const counted = await deps.counters.reserve(clientKey, addressKey, window, policy.maxFailuresPerAddress);
+  // Rule 4 only ever refuses an address with other attempts counted: the first needs no second read.
+  const clientFailures = counted !== undefined && counted > 1 ? await deps.counters.clientFailures(clientKey, window, Math.floor(now / 1000)) : 0;
+  if (counted === undefined || counted > addressAllowance(policy, clientFailures)) {
+    if (counted !== undefined) await deps.counters.release(clientKey, addressKey, window);
+    const reason = counted === undefined ? 'from this address' : 'from many addresses';
+    throw new TooManyFailedAttempts(retryAfterSeconds(window, now), `client authentication not evaluated: too many failures ${reason} in this window`);
+  }
+  let result: T;
+  try {
+    result = await authenticate();
+  } catch (error) {
+    if (error instanceof InvalidClient) await deps.counters.recordClientFailure(clientKey, window);
+    else await deps.counters.release(clientKey, addressKey, window);
+    throw error;
+  }
+  await deps.counters.release(clientKey, addressKey, window);
+  return result;
+}

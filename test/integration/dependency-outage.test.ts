@@ -1,0 +1,168 @@
+import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
+import { adminToken, api, requestToken } from '../support/http';
+import { startTestRuntime } from '../support/local-runtime';
+import { switchableEndpoint, type SwitchableEndpoint } from '../support/switchable-endpoint';
+
+/** Generous: the SDK gives up on a dependency within about 4 s (2 attempts of 2 s); never 10 s or more. */
+const ANSWERS_WITHIN_MS = 15_000;
+
+/**
+ * A dependency that hangs or refuses connections gets a 503 with `Retry-After` in each error shape,
+ * within the SDK timeouts, and leaves nothing half written: a retry once it is back finishes the job.
+ * The handlers' Secrets Manager and KMS endpoints point at a switchable endpoint in front of the
+ * local stand-ins; everything else is the local runtime as it runs.
+ */
+describe('dependency outages', () => {
+  let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+  let admin: ReturnType<typeof api>;
+  let secretsManager: SwitchableEndpoint;
+  let kms: SwitchableEndpoint;
+  /** Talks to the stand-in directly, to see what is really stored. */
+  let secrets: SecretsManagerClient;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    secretsManager = await switchableEndpoint(runtime.endpoints.aws);
+    kms = await switchableEndpoint(runtime.endpoints.aws);
+    // The handlers' webhook-secret and signing clients are built on first use, after this.
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secretsManager.url;
+    process.env.AWS_ENDPOINT_URL_KMS = kms.url;
+    admin = api(runtime.url, await adminToken(runtime));
+    secrets = new SecretsManagerClient({ endpoint: runtime.endpoints.aws });
+  });
+  afterAll(async () => {
+    await secretsManager?.close();
+    await kms?.close();
+    await runtime?.stop();
+  });
+
+  const timed = async <T>(call: () => Promise<T>) => {
+    const started = Date.now();
+    const result = await call();
+    expect(Date.now() - started).toBeLessThan(ANSWERS_WITHIN_MS);
+    return result;
+  };
+
+  const secretExists = async (applicationId: string) => {
+    try {
+      await secrets.send(new DescribeSecretCommand({ SecretId: `latchkey/local/webhook/${runtime.devAdmin.environmentId}/${applicationId}` }));
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return false;
+      throw error;
+    }
+  };
+
+  const applicationWithSecret = async () => {
+    const app = (await admin.post('/v1/applications', { name: 'Outage' })).body;
+    expect((await admin.post(`/v1/applications/${app.id}/webhook-secret`)).status).toBe(200);
+    expect(await secretExists(app.id)).toBe(true);
+    return app.id as string;
+  };
+
+  const expectUnavailable = (answer: { status: number; headers: Headers; body: any }) => {
+    expect(answer.status).toBe(503);
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  };
+
+  describe('Secrets Manager', () => {
+    it.each(['hang', 'refuse'] as const)('DELETE /v1/applications/{id} while it %ss: 503, and the application and its secret are both still there', async (mode) => {
+      const id = await applicationWithSecret();
+      await secretsManager.set(mode);
+      try {
+        const answer = await timed(() => admin.delete(`/v1/applications/${id}`));
+        expectUnavailable(answer);
+        expect(answer.headers.get('content-type')).toBe('application/problem+json');
+        expect(answer.body).toMatchObject({ status: 503, code: 'temporarily_unavailable', detail: 'the service is temporarily unavailable; try again shortly' });
+        expect(JSON.stringify(answer.body)).not.toMatch(/ECONNREFUSED|Timeout|127\.0\.0\.1/);
+      } finally {
+        await secretsManager.set('up');
+      }
+      expect((await admin.get(`/v1/applications/${id}`)).body.webhookSecretConfigured).toBe(true);
+      expect(await secretExists(id)).toBe(true);
+
+      // Once it is back, a retry finishes the job: no record, no secret.
+      expect((await admin.delete(`/v1/applications/${id}`)).status).toBe(204);
+      expect((await admin.get(`/v1/applications/${id}`)).status).toBe(404);
+      expect(await secretExists(id)).toBe(false);
+    });
+
+    it('DELETE of the webhook secret while it hangs: 503, still configured and stored; a retry deletes both', async () => {
+      const id = await applicationWithSecret();
+      await secretsManager.set('hang');
+      try {
+        expectUnavailable(await timed(() => admin.delete(`/v1/applications/${id}/webhook-secret`)));
+      } finally {
+        await secretsManager.set('up');
+      }
+      expect((await admin.get(`/v1/applications/${id}`)).body.webhookSecretConfigured).toBe(true);
+      expect(await secretExists(id)).toBe(true);
+      expect((await admin.delete(`/v1/applications/${id}/webhook-secret`)).status).toBe(204);
+      expect((await admin.get(`/v1/applications/${id}`)).body.webhookSecretConfigured).toBe(false);
+      expect(await secretExists(id)).toBe(false);
+    });
+
+    it('a webhook secret asked for while it refuses connections: 503 and no secret configured', async () => {
+      const app = (await admin.post('/v1/applications', { name: 'No secret yet' })).body;
+      await secretsManager.set('refuse');
+      try {
+        expectUnavailable(await timed(() => admin.post(`/v1/applications/${app.id}/webhook-secret`)));
+      } finally {
+        await secretsManager.set('up');
+      }
+      expect((await admin.get(`/v1/applications/${app.id}`)).body.webhookSecretConfigured).toBe(false);
+      expect(await secretExists(app.id)).toBe(false);
+    });
+  });
+
+  describe('KMS', () => {
+    it('the token endpoint while KMS hangs: an OAuth 503 with Retry-After', async () => {
+      const account = (await admin.post('/v1/service-accounts', { name: 'during an outage' })).body;
+      await kms.set('hang');
+      try {
+        const answer = await timed(() => requestToken(runtime.url, account));
+        expectUnavailable(answer);
+        expect(answer.body).toEqual({ error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable; try again shortly' });
+      } finally {
+        await kms.set('up');
+      }
+      expect((await requestToken(runtime.url, account)).status).toBe(200);
+    });
+
+    it('an outage is not counted as a failed authentication: more 503s than the throttle allows failures, never a 429', async () => {
+      const account = (await admin.post('/v1/service-accounts', { name: 'retrying through an outage' })).body;
+      await kms.set('refuse');
+      try {
+        for (let i = 0; i < DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress + 2; i++) expect((await requestToken(runtime.url, account)).status).toBe(503);
+      } finally {
+        await kms.set('up');
+      }
+      expect((await requestToken(runtime.url, account)).status).toBe(200);
+    });
+
+    it('GraphQL authenticateServiceAccount while KMS refuses connections: HTTP 503 with Retry-After and SERVICE_UNAVAILABLE', async () => {
+      const account = (await admin.post('/v1/service-accounts', { name: 'graphql during an outage' })).body;
+      await kms.set('refuse');
+      try {
+        const response = await timed(() =>
+          fetch(`${runtime.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              query: 'mutation($input: AuthenticateServiceAccountInput!) { authenticateServiceAccount(input: $input) { accessToken } }',
+              variables: { input: { clientId: account.clientId, clientSecret: account.clientSecret } },
+            }),
+          }),
+        );
+        expect(response.status).toBe(503);
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+        expect(body.errors[0]!.extensions.code).toBe('SERVICE_UNAVAILABLE');
+      } finally {
+        await kms.set('up');
+      }
+    });
+  });
+});

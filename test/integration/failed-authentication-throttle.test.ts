@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
+import { adminToken, api } from '../support/http';
+import { postFrom, tokenFrom } from '../support/from-address';
+import { startTestRuntime } from '../support/local-runtime';
+
+const LIMIT = DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress;
+const BATCH_GET = 'DynamoDB_20120810.BatchGetItem';
+
+/**
+ * Abuse limits on client authentication, over HTTP: repeated failures from one address are refused
+ * with 429 and `Retry-After` before anything is evaluated, the real client keeps working from
+ * another address, and the audience of a token request is read only after authentication.
+ */
+describe('failed client authentication throttle', () => {
+  let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+  let admin: ReturnType<typeof api>;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    admin = api(runtime.url, await adminToken(runtime));
+    expect((await admin.post('/v1/resources', { key: 'orders', permissions: ['orders.read'] })).status).toBe(201);
+  });
+  afterAll(() => runtime?.stop());
+
+  const newAccount = async () => {
+    const created = await admin.post('/v1/service-accounts', { name: `throttled ${Math.random()}` });
+    expect(created.status).toBe(201);
+    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants: [{ resource: 'orders', permissions: ['orders.read'] }] })).status).toBe(200);
+    return created.body as { id: string; clientId: string; clientSecret: string };
+  };
+
+  /**
+   * Counting windows are fixed (a minute each): a test that makes its attempts across a window's end
+   * would see the count start again. Wait for a new window when this one is nearly over.
+   */
+  const freshWindow = async () => {
+    const windowMs = DEFAULT_THROTTLE_POLICY.windowSeconds * 1000;
+    const left = windowMs - (Date.now() % windowMs);
+    if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+  };
+
+  const expectThrottled = (answer: { status: number; headers: Record<string, unknown>; body: any }) => {
+    expect(answer.status).toBe(429);
+    const retryAfter = Number(answer.headers['retry-after']);
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(DEFAULT_THROTTLE_POLICY.windowSeconds);
+  };
+
+  it('refuses the token endpoint with 429 after the limit from one address, evaluating nothing, while the real client gets tokens from another', async () => {
+    const account = await newAccount();
+    await freshWindow();
+    const wrong = { clientId: account.clientId, clientSecret: `${account.clientSecret}x` };
+    for (let i = 0; i < LIMIT; i++) {
+      const answer = await tokenFrom('127.0.0.2', runtime.url, wrong);
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toBe('invalid_client');
+    }
+    const readsBefore = runtime.awsCalls()[BATCH_GET] ?? 0;
+    const refused = await tokenFrom('127.0.0.2', runtime.url, wrong);
+    expectThrottled(refused);
+    expect(refused.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.stringContaining('too many failed authentication attempts') });
+    // Even the right secret is not evaluated from the limited address: the attacker learns nothing.
+    expectThrottled(await tokenFrom('127.0.0.2', runtime.url, account));
+    // Neither attempt read the account: no secret was compared, no hash computed.
+    expect(runtime.awsCalls()[BATCH_GET] ?? 0).toBe(readsBefore);
+
+    const real = await tokenFrom('127.0.0.3', runtime.url, account);
+    expect(real.status).toBe(200);
+    expect(typeof real.body.access_token).toBe('string');
+  });
+
+  it('shares the count with introspection and revocation, which refuse the limited address too', async () => {
+    const account = await newAccount();
+    await freshWindow();
+    const wrong = { clientId: account.clientId, clientSecret: 'lks_wrong' };
+    for (let i = 0; i < LIMIT; i++) {
+      const path = i % 2 === 0 ? '/oauth/v2/introspect' : '/oauth/v2/revoke';
+      expect((await tokenFrom('127.0.0.4', runtime.url, wrong, { token: 'abc' }, path)).status).toBe(401);
+    }
+    expectThrottled(await tokenFrom('127.0.0.4', runtime.url, account, { token: 'abc' }, '/oauth/v2/introspect'));
+    expectThrottled(await tokenFrom('127.0.0.4', runtime.url, account, { token: 'abc' }, '/oauth/v2/revoke'));
+    expectThrottled(await tokenFrom('127.0.0.4', runtime.url, wrong));
+    const fromElsewhere = await tokenFrom('127.0.0.5', runtime.url, account, { token: 'abc' }, '/oauth/v2/introspect');
+    expect(fromElsewhere.status).toBe(200);
+    expect(fromElsewhere.body).toEqual({ active: false });
+  });
+
+  it('refuses GraphQL authenticateServiceAccount with HTTP 429 and TOO_MANY_REQUESTS after the limit', async () => {
+    const account = await newAccount();
+    const graphql = (localAddress: string, clientSecret: string) =>
+      postFrom(
+        localAddress,
+        `${runtime.url}/graphql`,
+        JSON.stringify({
+          query: 'mutation($input: AuthenticateServiceAccountInput!) { authenticateServiceAccount(input: $input) { accessToken } }',
+          variables: { input: { clientId: account.clientId, clientSecret } },
+        }),
+        { 'content-type': 'application/json' },
+      );
+    await freshWindow();
+    for (let i = 0; i < LIMIT; i++) {
+      const answer = await graphql('127.0.0.6', 'lks_wrong');
+      expect(answer.body.errors[0].extensions.code).toBe('INVALID_CLIENT_ID_SECRET');
+    }
+    const refused = await graphql('127.0.0.6', account.clientSecret);
+    expectThrottled(refused);
+    expect(refused.body.errors[0].extensions.code).toBe('TOO_MANY_REQUESTS');
+    const real = await graphql('127.0.0.7', account.clientSecret);
+    expect(real.status).toBe(200);
+    expect(typeof real.body.data.authenticateServiceAccount.accessToken).toBe('string');
+  });
+
+  it('does not count successes: the real client asks for many tokens from one address', async () => {
+    const account = await newAccount();
+    for (let i = 0; i < LIMIT * 2; i++) expect((await tokenFrom('127.0.0.8', runtime.url, account)).status).toBe(200);
+  });
+
+  describe('resource parameters', () => {
+    const many = Array.from({ length: 11 }, (_, i) => `https://api${i}.example.com`);
+
+    it('caps them at 10 per request with invalid_target', async () => {
+      const account = await newAccount();
+      const answer = await tokenFrom('127.0.0.9', runtime.url, account, { resource: many });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'invalid_target', error_description: 'at most 10 resource parameters are allowed in one request, not 11' });
+      expect((await tokenFrom('127.0.0.9', runtime.url, account, { resource: Array(10).fill('orders') })).status).toBe(200);
+    });
+
+    it('refuses a resource or an audience scope too long for a key with a 400, not a 500', async () => {
+      const account = await newAccount();
+      const longResource = await tokenFrom('127.0.0.9', runtime.url, account, { resource: `https://example.com/${'a'.repeat(1100)}` });
+      expect(longResource.status).toBe(400);
+      expect(longResource.body).toEqual({ error: 'invalid_target', error_description: 'a resource must be at most 480 bytes' });
+      const longScope = await tokenFrom('127.0.0.9', runtime.url, account, { scope: `urn:zitadel:iam:org:project:id:${'k'.repeat(2000)}:aud` });
+      expect(longScope.status).toBe(400);
+      expect(longScope.body.error).toBe('invalid_scope');
+      const manyScopes = Array.from({ length: 11 }, (_, i) => `urn:zitadel:iam:org:project:id:r${i}:aud`).join(' ');
+      expect((await tokenFrom('127.0.0.9', runtime.url, account, { scope: manyScopes })).body.error).toBe('invalid_scope');
+    });
+
+    it('authenticates the client before it reads them: a wrong secret gets invalid_client, whatever they are', async () => {
+      const account = await newAccount();
+      const wrong = { clientId: account.clientId, clientSecret: 'lks_wrong' };
+      const forms: Record<string, string | string[]>[] = [{ resource: many }, { resource: 'r'.repeat(2000) }, { scope: `urn:zitadel:iam:org:project:id:${'k'.repeat(2000)}:aud` }];
+      for (const form of forms) {
+        const answer = await tokenFrom('127.0.0.10', runtime.url, wrong, form);
+        expect(answer.status).toBe(401);
+        expect(answer.body.error).toBe('invalid_client');
+      }
+    });
+  });
+});
