@@ -28,6 +28,8 @@ export const ENV = {
   samlSigningKeyId: 'LATCHKEY_SAML_SIGNING_KEY_ID',
   /** Name prefix (`latchkey/<stage>/webhook/`) of the Secrets Manager secrets that sign enrichment webhook requests. */
   webhookSecretPrefix: 'LATCHKEY_WEBHOOK_SECRET_PREFIX',
+  /** Optional: base URL of the mutual-TLS custom domain (`https://mtls.example.com`), for discovery's `mtls_endpoint_aliases`. */
+  mtlsBaseUrl: 'LATCHKEY_MTLS_BASE_URL',
 } as const;
 
 export function requireEnv(name: string): string {

@@ -20,6 +20,7 @@ export const MANAGEMENT_PERMISSIONS = [
   'IDP_CONNECTIONS_EDIT',
   'USERS_READ',
   'GENERATE_DELEGATED_ACCESS_TOKEN',
+  'LOGIN_REQUESTS_ACCEPT',
 ] as const;
 
 export type ManagementPermission = (typeof MANAGEMENT_PERMISSIONS)[number];

@@ -34,3 +34,11 @@ export function parseScope(scope: string | undefined): ParsedScope {
   }
   return { values, resourceKeys, includeRoles: values.includes(ROLES_SCOPE), includeResourceOwner: values.includes(RESOURCE_OWNER_SCOPE) };
 }
+
+/** The resource keys that audience aliases in `scope` select; other values are ignored here. */
+export function audienceAliasKeys(scope: string | undefined): string[] {
+  return (scope ?? '').split(' ').flatMap((value) => {
+    const alias = AUDIENCE_ALIAS.exec(value);
+    return alias ? [alias[1]!] : [];
+  });
+}

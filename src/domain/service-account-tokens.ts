@@ -2,7 +2,7 @@ import { InvalidClient, InvalidScope, InvalidTarget, NotFound, UnauthorizedClien
 import { newId, parseClientId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requirePermission, type Caller } from './caller';
-import { parseScope, type ParsedScope } from './scopes';
+import { audienceAliasKeys, parseScope, type ParsedScope } from './scopes';
 import { secretMatches } from './secrets';
 import { issueOpaqueToken } from './opaque-tokens';
 import type { Environment, Resource, StoredServiceAccount } from './model';
@@ -66,6 +66,16 @@ export async function authenticateWithSecret(
   const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
   const client = await authenticateServiceAccountClient(deps, clientId, clientSecret, basicScheme, wanted);
   return issue(deps, client.environment, client.account, scope, request.resources ?? [], client.resources);
+}
+
+/** Rules 3 to 6 for an account the token endpoint's client authentication has already established. */
+export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, client: AuthenticatedClient, request: TokenRequest): Promise<IssuedToken> {
+  return issue(deps, client.environment, client.account, parseScope(request.scope), request.resources ?? [], client.resources);
+}
+
+/** The resource keys a token request names (scope aliases and `resource`), to read with the account. */
+export function requestedResourceKeys(request: TokenRequest): string[] {
+  return [...audienceAliasKeys(request.scope), ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
 }
 
 /**

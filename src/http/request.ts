@@ -100,3 +100,16 @@ export function validate<S extends z.core.$ZodType>(schema: S, value: unknown, w
   const summary = fields.map((field) => (field.path ? `${field.path}: ${field.message}` : field.message)).join('; ');
   throw new InvalidRequest(`invalid ${what}: ${summary}`, { fields });
 }
+
+/**
+ * The parameters of a browser endpoint (authorization, logout): the query string of a GET, or the
+ * form body of a POST (OpenID Connect Core §3.1.2.1). Repeats survive, so the domain can refuse them.
+ */
+export function authorizationParameters(event: HttpEvent): URLSearchParams {
+  if (event.requestContext.http.method === 'POST') {
+    const text = rawBody(event);
+    if (mediaType(event) !== 'application/x-www-form-urlencoded') throw new InvalidRequest('the request body must be application/x-www-form-urlencoded');
+    return new URLSearchParams(text);
+  }
+  return new URLSearchParams(event.rawQueryString ?? '');
+}
