@@ -168,7 +168,11 @@ async function start(
   };
   await deps.authorizations.putRequest(record);
   const bindingCookie = { requestId: id, value: binding.value, maxAgeSeconds: CHALLENGE_TTL_SECONDS };
-  if (!challenge) return { ...(await afterLogin(deps, client, application, record)), binding: bindingCookie };
+  if (!challenge) {
+    const outcome = await afterLogin(deps, client, application, record);
+    // Straight to the code: no binding to set; on to consent: the browser must come back with it.
+    return outcome.clearBinding ? { ...outcome, clearBinding: undefined } : { ...outcome, binding: bindingCookie };
+  }
   const location = new URL(application.loginUrl!);
   location.searchParams.set('login_challenge', challenge.value);
   return { location: location.href, binding: bindingCookie };
@@ -208,8 +212,7 @@ async function resume(
   if (record.status !== expected.status || !(await handleMatches(deps.hasher, verifier, expected.hash))) {
     throw new InvalidRequest('this sign-in step has already been completed or its verifier is wrong');
   }
-  const outcome = loginVerifier !== null ? await afterLogin(deps, client, application, record) : await issueCode(deps, client, record, record.grantedScopes ?? []);
-  return { ...outcome, clearBinding: record.id };
+  return loginVerifier !== null ? afterLogin(deps, client, application, record) : issueCode(deps, client, record, record.grantedScopes ?? []);
 }
 
 /** Rule 5: consent, when it is needed and not remembered; then the code. */
@@ -309,5 +312,6 @@ async function issueCode(
   location.searchParams.set('code', code);
   if (record.state !== undefined) location.searchParams.set('state', record.state);
   location.searchParams.set('iss', deps.issuer);
-  return { location: location.href, ...(session ? { session } : {}) };
+  // The binding has served its purpose once the client has its code.
+  return { location: location.href, ...(session ? { session } : {}), clearBinding: record.id };
 }

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime } from '../../support/local-runtime';
+import { acceptLogin, challengeIn, CONSENT_URL, discover, LOGIN_URL, oidc, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
+
+/**
+ * openid-client as the relying party of a third-party client that needs consent, of `prompt=none`
+ * with and without a session, and of a native app (public client, custom-scheme redirect, PKCE
+ * instead of a secret).
+ */
+
+const REDIRECT_URI = 'https://partner.example.com/cb';
+
+describe('consent, prompt=none and native apps with openid-client', () => {
+  let runtime: Runtime;
+  let world: World;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    world = await setUpWorld(runtime);
+  });
+  afterAll(() => runtime?.stop());
+
+  async function start(config: oidc.Configuration, redirectUri: string, params: Record<string, string>) {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      ...params,
+    });
+    return { url, verifier, state };
+  }
+
+  it('asks a third-party client for consent, issues only the granted scopes, then remembers the consent', async () => {
+    const partner = await world.createClient({ redirectUris: [REDIRECT_URI], thirdParty: true });
+    const config = await discover(runtime, partner.clientId, partner.clientSecret);
+    const browser = new TestBrowser(runtime.url);
+    const flow = await start(config, REDIRECT_URI, { scope: 'openid profile email' });
+
+    const toLogin = await browser.visit(flow.url.href);
+    const toConsent = await acceptLogin(world, browser, challengeIn(toLogin.location, LOGIN_URL, 'login_challenge'), { subjectId: 'bob', name: 'Bob', email: 'bob@example.com', remember: true });
+    const consentChallenge = challengeIn(toConsent.location, CONSENT_URL, 'consent_challenge');
+    const asked = await world.backend.get(`/v1/consent-requests/${encodeURIComponent(consentChallenge)}`);
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ clientId: partner.clientId, requestedScopes: ['openid', 'profile', 'email'], subject: { subjectId: 'bob' } });
+
+    const tooMuch = await world.backend.post(`/v1/consent-requests/${encodeURIComponent(consentChallenge)}/accept`, { grantScopes: ['openid', 'offline_access'] });
+    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.body.detail).toContain('"offline_access" was not requested');
+
+    const granted = await world.backend.post(`/v1/consent-requests/${encodeURIComponent(consentChallenge)}/accept`, { grantScopes: ['openid', 'profile'] });
+    expect(granted.status).toBe(200);
+    const callback = await browser.visit(granted.body.redirectTo);
+    expect(callback.body).toBe('');
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+    expect(tokens.scope).toBe('openid profile');
+    expect(tokens.claims()).toMatchObject({ name: 'Bob' });
+    expect(tokens.claims()).not.toHaveProperty('email');
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).not.toHaveProperty('email');
+
+    // Remembered for the client's access validity: the same scopes need no consent page again...
+    const again = await start(config, REDIRECT_URI, { scope: 'openid profile' });
+    expect((await browser.visit(again.url.href)).location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
+    // ...unless the client asks for it, or asks for more than was granted.
+    const forced = await start(config, REDIRECT_URI, { scope: 'openid profile', prompt: 'consent' });
+    challengeIn((await browser.visit(forced.url.href)).location, CONSENT_URL, 'consent_challenge');
+    const more = await start(config, REDIRECT_URI, { scope: 'openid email', prompt: 'none' });
+    const refused = new URL((await browser.visit(more.url.href)).location!);
+    expect(Object.fromEntries(refused.searchParams)).toMatchObject({ error: 'consent_required', state: more.state, iss: runtime.url });
+  });
+
+  it('answers prompt=none with login_required without a session, and with a code when there is one', async () => {
+    const rp = await world.createClient({ redirectUris: [REDIRECT_URI] });
+    const config = await discover(runtime, rp.clientId, rp.clientSecret);
+    const browser = new TestBrowser(runtime.url);
+
+    const silent = await start(config, REDIRECT_URI, { scope: 'openid', prompt: 'none' });
+    const refused = await browser.visit(silent.url.href);
+    expect(refused.status).toBe(303);
+    const error = new URL(refused.location!);
+    expect(`${error.origin}${error.pathname}`).toBe(REDIRECT_URI);
+    expect(Object.fromEntries(error.searchParams)).toEqual({ error: 'login_required', error_description: 'the end user is not logged in', state: silent.state, iss: runtime.url });
+    await expect(oidc.authorizationCodeGrant(config, error, { pkceCodeVerifier: silent.verifier, expectedState: silent.state })).rejects.toMatchObject({ error: 'login_required' });
+
+    const login = await start(config, REDIRECT_URI, { scope: 'openid' });
+    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(login.url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'carol', remember: true });
+    const first = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: login.verifier, expectedState: login.state });
+
+    const withSession = await start(config, REDIRECT_URI, { scope: 'openid', prompt: 'none' });
+    const answered = await browser.visit(withSession.url.href);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(answered.location!), { pkceCodeVerifier: withSession.verifier, expectedState: withSession.state });
+    expect(tokens.claims()).toMatchObject({ sub: first.claims()!.sub, sid: first.claims()!.sid, auth_time: first.claims()!.auth_time });
+
+    // prompt=login and an exceeded max_age send the browser to the login page despite the session.
+    const forced = await start(config, REDIRECT_URI, { scope: 'openid', prompt: 'login' });
+    challengeIn((await browser.visit(forced.url.href)).location, LOGIN_URL, 'login_challenge');
+    const other = await world.createClient({ redirectUris: [REDIRECT_URI] });
+    const otherConfig = await discover(runtime, other.clientId, other.clientSecret);
+    const sso = await start(otherConfig, REDIRECT_URI, { scope: 'openid', prompt: 'none' });
+    expect((await browser.visit(sso.url.href)).location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
+  });
+
+  it('lets a native app log in with a custom-scheme redirect and PKCE instead of a secret', async () => {
+    const redirectUri = 'com.example.shop:/oauth/callback';
+    const app = await world.createClient({ clientType: 'native', redirectUris: [redirectUri], pkce: 'enforce_instead_of_secret' });
+    const config = await discover(runtime, app.clientId);
+    const browser = new TestBrowser(runtime.url);
+    const flow = await start(config, redirectUri, { scope: 'openid offline_access' });
+
+    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(flow.url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'dave' });
+    expect(callback.location).toMatch(/^com\.example\.shop:\/oauth\/callback\?code=/);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+    expect(tokens.claims()!.aud).toBe(app.clientId);
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.access_token).toBeTruthy();
+
+    // A public client may not use client_credentials: it has no secret to prove anything with.
+    const refused = await fetch(`${runtime.url}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'unauthorized_client' });
+  });
+});
