@@ -2,7 +2,7 @@ import { InvalidClient, InvalidScope, InvalidTarget, NotFound, UnauthorizedClien
 import { newId, parseClientId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requirePermission, type Caller } from './caller';
-import { audienceAliasKeys, parseScope, type ParsedScope } from './scopes';
+import { audienceAliasKeys, MERGED_ROLES_CLAIM, parseScope, type ParsedScope } from './scopes';
 import { secretMatches } from './secrets';
 import { issueOpaqueToken } from './opaque-tokens';
 import type { Environment, Resource, StoredServiceAccount } from './model';
@@ -209,7 +209,8 @@ function compatibilityClaims(environment: Environment, permissions: Record<strin
       }
       claims[`urn:zitadel:iam:org:project:${resourceKey}:roles`] = roles;
     }
-    claims['urn:zitadel:iam:org:projects:roles'] = merged;
+    // The merged claim is named as ZITADEL emits it (`project`, singular), unlike the scope that asks for it.
+    claims[MERGED_ROLES_CLAIM] = merged;
   }
   if (scope.includeResourceOwner) {
     claims['urn:zitadel:iam:user:resourceowner:id'] = environment.tenantId;
