@@ -129,7 +129,7 @@ export const operations: readonly Operation[] = [
     routes: [{ method: 'POST', path: '/oauth/v2/token' }],
     // readwrite: tokens of opaque-token accounts (MU-1) are stored.
     access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
-    summary: 'OAuth token endpoint: client credentials grant',
+    summary: 'OAuth token endpoint: client credentials, authorization code (PKCE) and refresh token grants',
   },
   {
     name: 'introspect',
