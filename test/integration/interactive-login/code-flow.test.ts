@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
@@ -70,6 +73,8 @@ describe('authorization code flow with openid-client', () => {
     });
     expect(typeof idToken.auth_time).toBe('number');
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('ES256');
+    // OpenID Connect Core §3.1.3.6: the left half of the SHA-256 of the access token.
+    expect(idToken.at_hash).toBe(createHash('sha256').update(tokens.access_token).digest().subarray(0, 16).toString('base64url'));
     expect(tokens.scope).toBe('openid profile email offline_access');
     expect(tokens.refresh_token).toMatch(/^lkr_/);
 
@@ -90,10 +95,33 @@ describe('authorization code flow with openid-client', () => {
     const again = await browser.visit(oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', prompt: 'none', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).href);
     expect(again.location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
 
+    // The application hears of the logout through its logoutUrl (OpenID Connect Back-Channel Logout §2.5).
+    const logoutTokens: string[] = [];
+    const application = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        logoutTokens.push(new URLSearchParams(body).get('logout_token')!);
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => application.listen(0, '127.0.0.1', resolve));
+    const logoutUrl = `http://127.0.0.1:${(application.address() as AddressInfo).port}/backchannel-logout`;
+    expect((await world.admin.patch(`/v1/applications/${world.applicationId}`, { logoutUrl })).body.logoutUrl).toBe(logoutUrl);
+
     const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
     const signedOut = await browser.visit(logout.href);
     expect(signedOut.location).toBe(`${POST_LOGOUT_URI}?state=bye`);
     expect(browser.cookieNames().filter((name) => name.startsWith('lk_session_'))).toEqual([]);
+    application.close();
+    expect(logoutTokens).toHaveLength(1);
+    const { payload: logoutToken } = await jwtVerify(logoutTokens[0]!, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), {
+      issuer: runtime.url,
+      audience: rp.clientId,
+      typ: 'logout+jwt',
+    });
+    expect(logoutToken).toMatchObject({ sub: idToken.sub, sid: idToken.sid, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+    expect(logoutToken).not.toHaveProperty('nonce');
 
     // The session record is gone too: even its cookie, replayed, logs no one in.
     const replayed = await fetch(oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', prompt: 'none', state: 's2', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }), {
