@@ -68,7 +68,7 @@ export function errorResponse(error: LatchkeyError, style: ErrorStyle): APIGatew
       }
       return {
         statusCode: error.status,
-        headers: { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'" },
+        headers: { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" },
         body: errorPage(error),
       };
     case 'problem':

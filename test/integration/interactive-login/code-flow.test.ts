@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
@@ -80,6 +82,13 @@ describe('authorization code flow with openid-client', () => {
 
     const access = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), { issuer: runtime.url, audience: rp.clientId, typ: 'at+jwt' });
     expect(access.payload).toMatchObject({ sub: idToken.sub, client_id: rp.clientId, subjectType: 'EndUserAccount', sessionId: idToken.sid });
+
+    // The table keeps keyed hashes only: no challenge, code, refresh token or session secret in clear.
+    const { Items = [] } = await DynamoDBDocumentClient.from(new DynamoDBClient({})).send(new ScanCommand({ TableName: runtime.resources.tableName }));
+    const table = JSON.stringify(Items);
+    const code = new URL(callback.location!).searchParams.get('code')!;
+    const sessionSecret = sessionCookie.split(';')[0]!.split('.')[1]!;
+    for (const secret of [challenge, challenge.split('.')[1]!, code, tokens.refresh_token!, sessionSecret]) expect(table).not.toContain(secret);
 
     const info = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
     expect(info).toMatchObject({ sub: idToken.sub, name: 'Alice', email: 'alice@example.com' });

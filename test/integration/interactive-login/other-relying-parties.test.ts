@@ -60,6 +60,22 @@ describe('other relying parties and ID token algorithms', () => {
     expect(() => oauth.validateAuthResponse(as, client, mixedUp, state)).toThrow(/iss/);
   });
 
+  it('publishes the same metadata at the RFC 8414 location, with the code flow and PKCE S256 only', async () => {
+    const openid = await (await fetch(`${runtime.url}/.well-known/openid-configuration`)).json();
+    const oauthMetadata = await (await fetch(`${runtime.url}/.well-known/oauth-authorization-server`)).json();
+    expect(oauthMetadata).toEqual(openid);
+    expect(oauthMetadata).toMatchObject({
+      authorization_endpoint: `${runtime.url}/oauth/v2/authorize`,
+      userinfo_endpoint: `${runtime.url}/oauth/v2/userinfo`,
+      end_session_endpoint: `${runtime.url}/oauth/v2/end_session`,
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      id_token_signing_alg_values_supported: ['ES256', 'RS256'],
+      authorization_response_iss_parameter_supported: true,
+    });
+    expect(oauthMetadata).not.toHaveProperty('mtls_endpoint_aliases');
+  });
+
   it('signs ID tokens with RS256 for a client that asks for it, when the signer holds an RSA key', async (context) => {
     const jwks = (await (await fetch(`${runtime.url}/.well-known/jwks.json`)).json()) as { keys: { kty: string }[] };
     // The signer's capability, read from what it publishes: RS256 needs an RSA key in the JWKS.

@@ -73,6 +73,8 @@ describe('interactive login refuses', () => {
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
       expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      // No script, style or image can load on it, and no other site can frame it (RFC 9700 §4.16).
+      expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(await response.text()).toContain('redirect_uri is not registered for this client');
     });
 
@@ -185,6 +187,14 @@ describe('interactive login refuses', () => {
       expect(third.status).toBe(200);
       vi.setSystemTime(Date.now() + 240_000);
       expect((await token({ grant_type: 'refresh_token', refresh_token: third.body.refresh_token }, short)).body.error).toBe('invalid_grant');
+    });
+
+    it('the resource owner password and implicit-style grants, which are not offered at all (RFC 9700 §2.4)', async () => {
+      expect(await token({ grant_type: 'password', username: 'alice', password: 'x' })).toEqual({
+        status: 400,
+        body: { error: 'unsupported_grant_type', error_description: 'grant_type "password" is not supported' },
+      });
+      expect((await token({ grant_type: '__proto__' })).body.error).toBe('unsupported_grant_type');
     });
 
     it('end-user grants to a service account', async () => {
