@@ -75,7 +75,7 @@ async function load(deps: InteractionDeps, caller: Caller, kind: Kind, challenge
   const step = STEP[kind];
   const id = handleId(challenge);
   const record = id ? await deps.authorizations.getRequest(caller.environmentId, id) : undefined;
-  if (!record || !(await handleMatches(deps.hasher, challenge, record[step.challenge]))) throw new NotFound(`${step.what} "${challenge.slice(0, 40)}"`);
+  if (!record || !(await handleMatches(deps.hasher, challenge, record[step.challenge]))) throw new NotFound(`the ${step.what} of this challenge`);
   if (record.expiresAt <= seconds(deps.now)) throw new ChallengeExpired(`this ${step.what}`);
   if (record.status !== step.waiting) throw new Conflict(`this ${step.what} has already been answered`);
   return record;
