@@ -104,16 +104,22 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
     return this.io.get(key.family(environmentId, id));
   }
 
-  async addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key.family(environmentId, id),
-        UpdateExpression: 'SET accessTokens = list_append(accessTokens, :token)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':token': [token] },
-      }),
-    );
+  async addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key.family(environmentId, id),
+          UpdateExpression: 'SET accessTokens = list_append(accessTokens, :token)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revoked)',
+          ExpressionAttributeValues: { ':token': [token] },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async revokeFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined> {

@@ -289,6 +289,9 @@ async function issueCode(
   }
 
   const code = newOpaqueSecret('lkc');
+  const familyId = newId('fam');
+  // The family exists before the code can be redeemed, so a replay always finds something to revoke.
+  await deps.authorizations.putFamily({ id: familyId, environmentId: record.environmentId, clientRef: client.id, absoluteExpiresAt: now + client.maxRefreshSeconds, accessTokens: [] });
   await deps.authorizations.putCode({
     codeHash: await deps.hasher.hash(code),
     environmentId: record.environmentId,
@@ -305,7 +308,7 @@ async function issueCode(
     ...(login.amr ? { amr: login.amr } : {}),
     scopes: grantedScopes,
     ...(record.resource ? { resource: record.resource } : {}),
-    familyId: newId('fam'),
+    familyId,
     expiresAt: now + CODE_TTL_SECONDS,
   });
   const location = new URL(record.redirectUri);

@@ -20,7 +20,8 @@ import type { GrantSubject } from './model';
  * 4. PKCE (RFC 7636 §4.6): a code with a challenge needs the verifier whose S256 matches; a code
  *    without one refuses a verifier (RFC 9700 §4.8.2, PKCE downgrade).
  * 5. It is consumed by a conditional write: of two concurrent redemptions one wins, the other is a
- *    replay (rule 2).
+ *    replay (rule 2). The family exists from the moment the code does, and an access token joins
+ *    it only while it is not revoked, so a replay revokes the winner's tokens whichever finishes first.
  * Rules of the refresh token:
  * 1. It exists in the client's environment, is unexpired, is this client's, and its family is
  *    neither revoked nor past the client's maximum refresh time (`maxRefreshSeconds`).
@@ -84,14 +85,9 @@ export async function exchangeAuthorizationCode(
     await revokeFamily(deps, code.environmentId, code.familyId);
     throw invalid(`code redeemed concurrently; family ${code.familyId} revoked`);
   }
-  await deps.authorizations.putFamily({
-    id: code.familyId,
-    environmentId: code.environmentId,
-    clientRef: client.id,
-    absoluteExpiresAt: now + client.maxRefreshSeconds,
-    accessTokens: [],
-  });
-  return issueTokens(deps, client, code, { ...(code.nonce !== undefined ? { nonce: code.nonce } : {}), absoluteExpiresAt: now + client.maxRefreshSeconds });
+  const family = await deps.authorizations.getFamily(code.environmentId, code.familyId);
+  if (!family) throw invalid(`family ${code.familyId} of the code is missing`);
+  return issueTokens(deps, client, code, { ...(code.nonce !== undefined ? { nonce: code.nonce } : {}), absoluteExpiresAt: family.absoluteExpiresAt });
 }
 
 export async function refreshTokens(
@@ -172,7 +168,11 @@ async function issueTokens(
     sessionId: subject.sessionId,
   };
   const accessToken = await deps.signer.sign(accessClaims, { typ: 'at+jwt' });
-  await deps.authorizations.addFamilyAccessToken(subject.environmentId, subject.familyId, { jti, exp: iat + lifetime });
+  // A replay may have revoked the family between our consume and now: then this token is never handed out.
+  if (!(await deps.authorizations.addFamilyAccessToken(subject.environmentId, subject.familyId, { jti, exp: iat + lifetime }))) {
+    await deps.tokens.revokeJwt(subject.environmentId, jti, iat + lifetime);
+    throw new InvalidGrant('the grant was revoked while tokens were issued', `family ${subject.familyId} revoked concurrently`);
+  }
   const idToken = scopes.includes('openid')
     ? await signIdToken(deps, client, { subject: { ...subject, scopes }, user, accessToken, iat, ...(options.nonce !== undefined ? { nonce: options.nonce } : {}) })
     : undefined;

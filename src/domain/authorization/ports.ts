@@ -40,8 +40,11 @@ export interface AuthorizationStore {
 
   putFamily(family: TokenFamilyRecord): Promise<void>;
   getFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined>;
-  /** Adds an issued access token to an existing family. */
-  addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<void>;
+  /**
+   * Adds an issued access token to a family that exists and is not revoked; false otherwise (the
+   * family was revoked meanwhile, and the token must not be handed out).
+   */
+  addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<boolean>;
   /** Marks the family revoked; answers it (with its access tokens) when it exists. */
   revokeFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined>;
 
