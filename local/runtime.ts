@@ -112,6 +112,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.pepperSecretId]: resources.pepperSecretArn,
     [ENV.samlSigningKeyId]: resources.samlSigningKeyArn,
     [ENV.webhookSecretPrefix]: 'latchkey/local/webhook/',
+    ...(mtlsUrl ? { [ENV.mtlsBaseUrl]: mtlsUrl } : {}),
   });
 
   const devAdmin = await ensureDevAdmin(options.dataDir);
