@@ -7,7 +7,7 @@ import type { AuthenticatedClient } from '../../src/domain/clients/authenticatio
 import type { StoredOidcClient } from '../../src/domain/clients/model';
 import { CLIENT_DEFAULTS } from '../../src/domain/clients/settings';
 import type { EndUser } from '../../src/domain/end-users';
-import { InvalidGrant } from '../../src/domain/errors';
+import { InvalidGrant, SigningAlgorithmUnavailable } from '../../src/domain/errors';
 import { MemoryAuthorizationStore } from '../support/memory-authorization-store';
 import { MemoryStore, plainHasher } from '../support/memory-store';
 import { MemoryTokenStore } from '../support/memory-token-store';
@@ -141,6 +141,18 @@ describe('authorization-code and refresh-token grants', () => {
     expect(stored.scopes).toEqual(['openid', 'profile', 'offline_access']);
     now = START + 5400_000;
     await expect(refreshTokens(deps, caller, { refreshToken: second.refreshToken! })).rejects.toMatchObject({ code: 'invalid_grant' });
+  });
+
+  it('leaves the code unspent when the ID token cannot be signed with the algorithm the client asks for', async () => {
+    const sign = deps.signer.sign;
+    deps = { ...deps, signer: { sign: (claims, options) => (options?.alg === 'RS256' ? Promise.reject(new SigningAlgorithmUnavailable('RS256')) : sign(claims, options)) } };
+    const grant = await seedCode();
+    caller = { client: client({ idTokenSignedResponseAlg: 'RS256' }), environment: undefined as never };
+    await expect(redeem(grant)).rejects.toMatchObject({ code: 'signing_algorithm_unavailable' });
+    expect([...authorizations.codes.values()][0]!.usedAt).toBeUndefined();
+    expect([...authorizations.families.values()][0]!.accessTokens).toEqual([]);
+    caller = { client: client(), environment: undefined as never };
+    await expect(redeem(grant)).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 
   it("refuses another client's refresh token without spending it", async () => {

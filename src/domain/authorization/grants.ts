@@ -30,7 +30,8 @@ import type { GrantSubject } from './model';
  * 3. `scope`, when sent, may only narrow the original grant.
  * Access tokens are JWTs for the requested resource (or the client), with the client's or the
  * resource's lifetime; an ID token is added when `openid` was granted, a refresh token when
- * `offline_access` was.
+ * `offline_access` was. Tokens are signed before the grant is consumed, so a signing failure
+ * (an algorithm the deployment has no key for) leaves the code or refresh token usable.
  */
 
 export interface TokenSet {
@@ -81,13 +82,15 @@ export async function exchangeAuthorizationCode(
     throw new InvalidGrant('code_verifier was sent but the authorization request had no code_challenge');
   }
   if (caller.publicClient && !code.codeChallenge) throw new UnauthorizedClient('public clients must use PKCE');
+  const family = await deps.authorizations.getFamily(code.environmentId, code.familyId);
+  if (!family) throw invalid(`family ${code.familyId} of the code is missing`);
+  // Signed before anything is written: a signing failure leaves the code unspent.
+  const prepared = await prepareTokens(deps, client, code, { ...(code.nonce !== undefined ? { nonce: code.nonce } : {}) });
   if (!(await deps.authorizations.consumeCode(code.environmentId, codeHash, now))) {
     await revokeFamily(deps, code.environmentId, code.familyId);
     throw invalid(`code redeemed concurrently; family ${code.familyId} revoked`);
   }
-  const family = await deps.authorizations.getFamily(code.environmentId, code.familyId);
-  if (!family) throw invalid(`family ${code.familyId} of the code is missing`);
-  return issueTokens(deps, client, code, { ...(code.nonce !== undefined ? { nonce: code.nonce } : {}), absoluteExpiresAt: family.absoluteExpiresAt });
+  return commitTokens(deps, client, code, prepared, family.absoluteExpiresAt);
 }
 
 export async function refreshTokens(
@@ -116,11 +119,12 @@ export async function refreshTokens(
     if (extra.length > 0) throw new InvalidScope(`scope may only narrow the original grant; ${extra.map((s) => `"${s}"`).join(', ')} was not granted`);
     scopes = asked;
   }
+  const prepared = await prepareTokens(deps, client, token, { accessScopes: scopes });
   if (!(await deps.authorizations.consumeRefreshToken(token.environmentId, tokenHash, now))) {
     await revokeFamily(deps, token.environmentId, token.familyId);
     throw invalid(`refresh token used concurrently; family ${token.familyId} revoked`);
   }
-  return issueTokens(deps, client, token, { absoluteExpiresAt: family.absoluteExpiresAt, accessScopes: scopes });
+  return commitTokens(deps, client, token, prepared, family.absoluteExpiresAt);
 }
 
 /** Rule 2 of both grants: the family and every access token issued in it stop working. */
@@ -129,12 +133,22 @@ export async function revokeFamily(deps: Pick<GrantDeps, 'authorizations' | 'tok
   await Promise.all((family?.accessTokens ?? []).map((token) => deps.tokens.revokeJwt(environmentId, token.jti, token.exp)));
 }
 
-async function issueTokens(
+interface PreparedTokens {
+  readonly accessToken: string;
+  readonly jti: string;
+  readonly exp: number;
+  readonly lifetime: number;
+  readonly scopes: readonly string[];
+  readonly idToken?: string;
+}
+
+/** The signed tokens of a grant; nothing is written yet. */
+async function prepareTokens(
   deps: GrantDeps,
   client: StoredOidcClient,
   subject: GrantSubject,
-  options: { nonce?: string; absoluteExpiresAt: number; accessScopes?: readonly string[] },
-): Promise<TokenSet> {
+  options: { nonce?: string; accessScopes?: readonly string[] },
+): Promise<PreparedTokens> {
   const iat = seconds(deps.now);
   const scopes = options.accessScopes ?? subject.scopes;
   const user = await deps.users.getUser(subject.environmentId, subject.userId);
@@ -168,30 +182,40 @@ async function issueTokens(
     sessionId: subject.sessionId,
   };
   const accessToken = await deps.signer.sign(accessClaims, { typ: 'at+jwt' });
-  // A replay may have revoked the family between our consume and now: then this token is never handed out.
-  if (!(await deps.authorizations.addFamilyAccessToken(subject.environmentId, subject.familyId, { jti, exp: iat + lifetime }))) {
-    await deps.tokens.revokeJwt(subject.environmentId, jti, iat + lifetime);
-    throw new InvalidGrant('the grant was revoked while tokens were issued', `family ${subject.familyId} revoked concurrently`);
-  }
   const idToken = scopes.includes('openid')
     ? await signIdToken(deps, client, { subject: { ...subject, scopes }, user, accessToken, iat, ...(options.nonce !== undefined ? { nonce: options.nonce } : {}) })
     : undefined;
+  return { accessToken, jti, exp: iat + lifetime, lifetime, scopes, ...(idToken ? { idToken } : {}) };
+}
 
+/** After the grant was consumed: the access token joins its family, and a new refresh token is stored. */
+async function commitTokens(
+  deps: GrantDeps,
+  client: StoredOidcClient,
+  subject: GrantSubject,
+  prepared: PreparedTokens,
+  absoluteExpiresAt: number,
+): Promise<TokenSet> {
+  // A replay may have revoked the family between our consume and now: then this token is never handed out.
+  if (!(await deps.authorizations.addFamilyAccessToken(subject.environmentId, subject.familyId, { jti: prepared.jti, exp: prepared.exp }))) {
+    await deps.tokens.revokeJwt(subject.environmentId, prepared.jti, prepared.exp);
+    throw new InvalidGrant('the grant was revoked while tokens were issued', `family ${subject.familyId} revoked concurrently`);
+  }
   let refreshToken: string | undefined;
   if (subject.scopes.includes('offline_access')) {
     refreshToken = newOpaqueSecret('lkr');
     await deps.authorizations.putRefreshToken({
       ...grantOf(subject),
       tokenHash: await deps.hasher.hash(refreshToken),
-      expiresAt: Math.min(iat + client.refreshTokenTtlSeconds, options.absoluteExpiresAt),
+      expiresAt: Math.min(seconds(deps.now) + client.refreshTokenTtlSeconds, absoluteExpiresAt),
     });
   }
   return {
-    accessToken,
+    accessToken: prepared.accessToken,
     tokenType: 'Bearer',
-    expiresInSeconds: lifetime,
-    scope: scopes.join(' '),
-    ...(idToken ? { idToken } : {}),
+    expiresInSeconds: prepared.lifetime,
+    scope: prepared.scopes.join(' '),
+    ...(prepared.idToken ? { idToken: prepared.idToken } : {}),
     ...(refreshToken ? { refreshToken } : {}),
   };
 }
