@@ -4,8 +4,10 @@ import { ASSERTION_ALGORITHMS, ID_TOKEN_ALGORITHMS } from './clients/model';
  * The OpenID Provider metadata (OpenID Connect Discovery 1.0 §3) and OAuth 2.0 authorization server
  * metadata (RFC 8414 §2) of a Latchkey deployment. Only endpoints that exist are listed.
  */
-/** The token, introspection and revocation endpoints authenticate clients the same way. */
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth', 'none'];
+/** The token, introspection and revocation endpoints authenticate clients the same way... */
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth'];
+/** ...and the token endpoint also serves public clients, whose PKCE replaces a secret. */
+const TOKEN_AUTH_METHODS = [...CLIENT_AUTH_METHODS, 'none'];
 
 /** The endpoints a client reaches again on the mutual-TLS domain (RFC 8705 §5). */
 const MTLS_ENDPOINTS = { token_endpoint: '/oauth/v2/token', introspection_endpoint: '/oauth/v2/introspect', revocation_endpoint: '/oauth/v2/revoke', userinfo_endpoint: '/oauth/v2/userinfo' };
@@ -19,9 +21,8 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     userinfo_endpoint: `${issuer}/oauth/v2/userinfo`,
     end_session_endpoint: `${issuer}/oauth/v2/end_session`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
-    // CL-3: OIDC clients may also use private key JWT and self-signed mutual TLS (RFC 7523, RFC 8705);
-    // `none`: public clients whose PKCE replaces a secret.
-    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    // OIDC clients may also use private key JWT and self-signed mutual TLS (RFC 7523, RFC 8705).
+    token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     tls_client_certificate_bound_access_tokens: true,
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],

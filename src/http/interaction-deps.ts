@@ -30,5 +30,5 @@ export function interactionDeps(): InteractionDeps {
 
 /** What the authorization-code and refresh-token grants need besides. */
 export function grantDeps(): GrantDeps {
-  return { ...interactionDeps(), environments: store(), signer: kmsKeySet(), tokens: tokenStore() };
+  return { ...interactionDeps(), signer: kmsKeySet(), tokens: tokenStore() };
 }

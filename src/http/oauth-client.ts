@@ -28,11 +28,15 @@ export async function authenticateClientChain(event: HttpEvent, form: URLSearchP
   return { kind: 'service-account', authenticated };
 }
 
-/** Who is calling introspection or revocation, authenticated by the chain. */
+/**
+ * Who is calling introspection or revocation, authenticated by the chain. A public client proves
+ * nothing by its `client_id` alone, so it may not ask about or revoke the environment's tokens.
+ */
 export async function authenticateOAuthClient(event: HttpEvent, form: URLSearchParams): Promise<OAuthClient> {
   const caller = await authenticateClientChain(event, form);
   if (caller.kind === 'service-account') return serviceAccountClient(caller.authenticated.account);
-  const { client } = caller.authenticated;
+  const { client, publicClient } = caller.authenticated;
+  if (publicClient) throw new InvalidClient(`public client ${client.id} tried introspection or revocation`);
   return { environmentId: client.environmentId, principalId: client.id, clientId: client.clientId, mayRevokeAny: false };
 }
 

@@ -51,9 +51,9 @@ describe('introspection and revocation over HTTP', () => {
     const metadata = (await (await fetch(`${runtime.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(metadata).toMatchObject({
       introspection_endpoint: `${runtime.url}/oauth/v2/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth', 'none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth'],
       revocation_endpoint: `${runtime.url}/oauth/v2/revoke`,
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth'],
       token_endpoint: `${runtime.url}/oauth/v2/token`,
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     });

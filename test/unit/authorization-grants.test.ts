@@ -60,7 +60,6 @@ describe('authorization-code and refresh-token grants', () => {
       hasher: plainHasher,
       now: () => now,
       issuer: 'https://id.example.com',
-      environments: store,
       signer: { sign: (claims, options) => new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', typ: options?.typ ?? 'JWT' }).sign(privateKey) },
       tokens,
     };

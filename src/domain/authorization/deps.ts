@@ -2,7 +2,7 @@ import type { ApplicationStore } from '../applications';
 import type { ClientStore } from '../clients/ports';
 import type { EndUserStore } from '../end-users';
 import type { IdpConnectionStore } from '../idp-connections';
-import type { Clock, EnvironmentStore, ResourceStore, SecretHasher, TokenRecordStore, TokenSigner } from '../ports';
+import type { Clock, ResourceStore, SecretHasher, TokenRecordStore, TokenSigner } from '../ports';
 import type { AuthorizationStore } from './ports';
 
 /** What interactive login needs: the registry, the end users, its own records and a keyed hasher. */
@@ -20,7 +20,6 @@ export interface InteractionDeps {
 
 /** What the authorization-code and refresh-token grants need besides: signing, resources and revocation. */
 export interface GrantDeps extends InteractionDeps {
-  readonly environments: EnvironmentStore;
   readonly signer: TokenSigner;
   readonly tokens: Pick<TokenRecordStore, 'revokeJwt'>;
 }

@@ -124,5 +124,16 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     });
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ error: 'unauthorized_client' });
+
+    // Nor introspect or revoke the environment's tokens: a client_id alone authenticates nothing.
+    for (const endpoint of ['introspect', 'revoke']) {
+      const answer = await fetch(`${runtime.url}/oauth/v2/${endpoint}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: tokens.access_token, client_id: app.clientId }),
+      });
+      expect(answer.status).toBe(401);
+      expect(await answer.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
+    }
   });
 });
