@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
 import { acceptLogin, challengeIn, CONSENT_URL, discover, LOGIN_URL, oidc, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
 
@@ -19,6 +19,7 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     world = await setUpWorld(runtime);
   });
   afterAll(() => runtime?.stop());
+  afterEach(() => vi.useRealTimers());
 
   async function start(config: oidc.Configuration, redirectUri: string, params: Record<string, string>) {
     const verifier = oidc.randomPKCECodeVerifier();
@@ -100,6 +101,46 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     const otherConfig = await discover(runtime, other.clientId, other.clientSecret);
     const sso = await start(otherConfig, REDIRECT_URI, { scope: 'openid', prompt: 'none' });
     expect((await browser.visit(sso.url.href)).location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
+  });
+
+  it('sends the browser back to the login page once the login is older than max_age', async () => {
+    const rp = await world.createClient({ redirectUris: [REDIRECT_URI] });
+    const config = await discover(runtime, rp.clientId, rp.clientSecret);
+    const browser = new TestBrowser(runtime.url);
+    const login = await start(config, REDIRECT_URI, { scope: 'openid' });
+    await acceptLogin(world, browser, challengeIn((await browser.visit(login.url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'grace', remember: true });
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 120_000);
+    const recentEnough = await start(config, REDIRECT_URI, { scope: 'openid', max_age: '600' });
+    const answered = await browser.visit(recentEnough.url.href);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(answered.location!), { pkceCodeVerifier: recentEnough.verifier, expectedState: recentEnough.state, maxAge: 600 });
+    expect(Math.floor(Date.now() / 1000) - (tokens.claims()!.auth_time as number)).toBeGreaterThanOrEqual(120);
+    const tooOld = await start(config, REDIRECT_URI, { scope: 'openid', max_age: '60' });
+    challengeIn((await browser.visit(tooOld.url.href)).location, LOGIN_URL, 'login_challenge');
+    const silentTooOld = await start(config, REDIRECT_URI, { scope: 'openid', max_age: '60', prompt: 'none' });
+    expect(new URL((await browser.visit(silentTooOld.url.href)).location!).searchParams.get('error')).toBe('login_required');
+  });
+
+  it('issues an access token for the one resource asked for (RFC 8707), with its lifetime', async () => {
+    expect((await world.admin.post('/v1/resources', { key: 'orders', audience: 'https://orders.example.com', permissions: ['read'] })).status).toBe(201);
+    const rp = await world.createClient({ redirectUris: [REDIRECT_URI], resources: [{ resource: 'orders', accessTokenTtlSeconds: 600 }] });
+    const config = await discover(runtime, rp.clientId, rp.clientSecret);
+    const browser = new TestBrowser(runtime.url);
+    const flow = await start(config, REDIRECT_URI, { scope: 'openid', resource: 'https://orders.example.com' });
+    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(flow.url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'heidi' });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
+    expect(tokens.expires_in).toBe(600);
+    const access = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString());
+    expect(access).toMatchObject({ aud: 'https://orders.example.com', client_id: rp.clientId });
+    // The ID token is still for the client; userinfo still answers for the openid scope.
+    expect(tokens.claims()!.aud).toBe(rp.clientId);
+    const posted = await fetch(`${runtime.url}/oauth/v2/userinfo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: tokens.access_token }),
+    });
+    expect(await posted.json()).toEqual({ sub: tokens.claims()!.sub });
   });
 
   it('lets a native app log in with a custom-scheme redirect and PKCE instead of a secret', async () => {
