@@ -43,6 +43,7 @@ describe('authorization code flow with openid-client', () => {
       code_challenge_method: 'S256',
       state,
       nonce,
+      login_hint: 'alice@example.com',
     });
 
     const toLogin = await browser.visit(authorizationUrl.href);
@@ -53,7 +54,7 @@ describe('authorization code flow with openid-client', () => {
 
     const request = await world.backend.get(`/v1/login-requests/${encodeURIComponent(challenge)}`);
     expect(request.status).toBe(200);
-    expect(request.body).toMatchObject({ challenge, clientId: rp.clientId, applicationId: world.applicationId, requestedScopes: ['openid', 'profile', 'email', 'offline_access'] });
+    expect(request.body).toMatchObject({ challenge, clientId: rp.clientId, applicationId: world.applicationId, requestedScopes: ['openid', 'profile', 'email', 'offline_access'], loginHint: 'alice@example.com' });
 
     const callback = await acceptLogin(world, browser, challenge, { subjectId: 'alice-1', email: 'alice@example.com', name: 'Alice', remember: true, amr: ['pwd'] });
     expect(callback.location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));

@@ -60,6 +60,19 @@ describe('other relying parties and ID token algorithms', () => {
     expect(() => oauth.validateAuthResponse(as, client, mixedUp, state)).toThrow(/iss/);
   });
 
+  it('takes the authorization request as a form POST too (OpenID Connect Core §3.1.2.1)', async () => {
+    const rp = await world.createClient({ redirectUris: [REDIRECT_URI] });
+    const browser = new TestBrowser(runtime.url);
+    const started = await browser.visit(`${runtime.url}/oauth/v2/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: rp.clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', state: 'posted' }).toString(),
+    });
+    expect(started.status).toBe(303);
+    const callback = await acceptLogin(world, browser, challengeIn(started.location, LOGIN_URL, 'login_challenge'), { subjectId: 'ivan' });
+    expect(new URL(callback.location!).searchParams.get('state')).toBe('posted');
+  });
+
   it('publishes the same metadata at the RFC 8414 location, with the code flow and PKCE S256 only', async () => {
     const openid = await (await fetch(`${runtime.url}/.well-known/openid-configuration`)).json();
     const oauthMetadata = await (await fetch(`${runtime.url}/.well-known/oauth-authorization-server`)).json();
