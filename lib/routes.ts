@@ -129,7 +129,7 @@ export const operations: readonly Operation[] = [
     routes: [{ method: 'POST', path: '/oauth/v2/token' }],
     // readwrite: tokens of opaque-token accounts (MU-1) are stored.
     access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
-    summary: 'OAuth token endpoint: client credentials grant',
+    summary: 'OAuth token endpoint: client credentials, authorization code (PKCE) and refresh token grants',
   },
   {
     name: 'introspect',
@@ -248,6 +248,54 @@ export const operations: readonly Operation[] = [
     access: { table: 'read' },
     summary: "A SAML client's IdP metadata (public)",
   },
+
+  // ---- interactive login: authorization code flow, login and consent on the application's pages ----
+  {
+    name: 'authorize',
+    handler: 'functions/oauth/authorize.ts',
+    routes: [
+      { method: 'GET', path: '/oauth/v2/authorize' },
+      { method: 'POST', path: '/oauth/v2/authorize' },
+    ],
+    // readwrite: authorization requests, sessions and codes; pepper: their secrets are kept as keyed hashes.
+    access: { table: 'readwrite', secrets: ['pepper'] },
+    summary: 'Authorization endpoint (RFC 6749 §4.1, OpenID Connect Core §3.1): code flow with PKCE, login and consent on the application',
+  },
+  {
+    name: 'get-authorization-server-metadata',
+    handler: 'functions/discovery/get-openid-configuration.ts',
+    routes: [{ method: 'GET', path: '/.well-known/oauth-authorization-server' }],
+    access: {},
+    summary: 'OAuth 2.0 authorization server metadata (RFC 8414), the same document as OpenID discovery',
+  },
+  {
+    name: 'userinfo',
+    handler: 'functions/oauth/userinfo.ts',
+    routes: [
+      { method: 'GET', path: '/oauth/v2/userinfo' },
+      { method: 'POST', path: '/oauth/v2/userinfo' },
+    ],
+    access: { table: 'read', keys: 'verify' },
+    summary: "UserInfo endpoint (OpenID Connect Core §5.3): the end user's claims the access token's scopes release",
+  },
+  {
+    name: 'end-session',
+    handler: 'functions/oauth/end-session.ts',
+    routes: [
+      { method: 'GET', path: '/oauth/v2/end_session' },
+      { method: 'POST', path: '/oauth/v2/end_session' },
+    ],
+    // readwrite: sessions are deleted; sign: back-channel logout tokens to the application's logoutUrl.
+    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
+    summary: 'RP-initiated logout: ends the browser session and tells the application by back-channel logout token',
+  },
+  management('get-login-request', 'GET', '/login-requests/{challenge}', 'interactive-login', MANAGE_READ, 'Read a waiting login request (LOGIN_REQUESTS_ACCEPT)'),
+  // readwrite: accepting finds or creates the end user and profile, as delegated tokens do.
+  management('accept-login-request', 'POST', '/login-requests/{challenge}/accept', 'interactive-login', MANAGE_WRITE, 'Accept a login request for a subject; answers where the browser goes next'),
+  management('reject-login-request', 'POST', '/login-requests/{challenge}/reject', 'interactive-login', MANAGE_WRITE, 'Reject a login request; the client is told the error'),
+  management('get-consent-request', 'GET', '/consent-requests/{challenge}', 'interactive-login', MANAGE_READ, 'Read a waiting consent request (LOGIN_REQUESTS_ACCEPT)'),
+  management('accept-consent-request', 'POST', '/consent-requests/{challenge}/accept', 'interactive-login', MANAGE_WRITE, 'Grant scopes to a client; answers where the browser goes next'),
+  management('reject-consent-request', 'POST', '/consent-requests/{challenge}/reject', 'interactive-login', MANAGE_WRITE, 'Refuse consent; the client is told the error'),
 
   // ---- everything else ----
   {

@@ -113,6 +113,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.samlSigningKeyId]: resources.samlSigningKeyArn,
     [ENV.webhookSecretPrefix]: 'latchkey/local/webhook/',
     [ENV.unsafeAllowLocalTargets]: 'true',
+    ...(mtlsUrl ? { [ENV.mtlsBaseUrl]: mtlsUrl } : {}),
   });
 
   const devAdmin = await ensureDevAdmin(options.dataDir);

@@ -16,6 +16,7 @@ import { PepperHasher } from './pepper-hasher';
 import { DynamoDbClientStore } from './dynamodb/client-store';
 import { KmsSamlCertificateIssuer } from './kms-saml-certificates';
 import { DynamoDbFailedAuthenticationCounters } from './dynamodb/throttle-store';
+import { DynamoDbAuthorizationStore } from './dynamodb/authorization-store';
 
 /**
  * The adapters a function needs, built once per container from its environment (set by the CDK
@@ -57,6 +58,9 @@ export const clientStore = once(() => new DynamoDbClientStore(tableClient(), req
 
 /** SAML signing certificates for the KMS RSA key (CL-9). */
 export const samlCertificates = once(() => new KmsSamlCertificateIssuer(new KMSClient(awsClientConfig), requireEnv(ENV.samlSigningKeyId)));
+
+/** Authorization requests, codes, refresh tokens, sessions and consent of interactive login. */
+export const authorizationStore = once(() => new DynamoDbAuthorizationStore(tableClient(), requireEnv(ENV.tableName)));
 
 export const clock = (): number => Date.now();
 

@@ -1,6 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { base64url, calculateJwkThumbprint, type JWK } from 'jose';
+import { SigningAlgorithmUnavailable } from '../domain/errors';
 import type { PublicJwk, PublicKeySet, TokenSigner } from '../domain/ports';
 import { derToJose } from './ecdsa-signature';
 
@@ -29,7 +30,9 @@ export class KmsKeySet implements TokenSigner, PublicKeySet {
     return Promise.all(this.publishedKeyIds.map((keyId) => this.publicKey(keyId)));
   }
 
-  async sign(claims: Readonly<Record<string, unknown>>, options: { typ?: string } = {}): Promise<string> {
+  async sign(claims: Readonly<Record<string, unknown>>, options: { typ?: string; alg?: 'ES256' | 'RS256' } = {}): Promise<string> {
+    // RSA keys are not connected to this signer yet; a client that asks for RS256 gets a clear refusal.
+    if (options.alg !== undefined && options.alg !== 'ES256') throw new SigningAlgorithmUnavailable(options.alg);
     if (!this.signingKeyId) throw new TypeError('this function has no signing key; give it `keys: sign` in the route table');
     const { kid } = await this.publicKey(this.signingKeyId);
     const header = { alg: 'ES256', typ: options.typ ?? 'JWT', kid };

@@ -6,6 +6,7 @@ import type { Clock } from './ports';
 import type { Page } from './model';
 import { checkWebhookTarget } from './webhook-targets';
 import { pageLimit } from './paging';
+import { webUrlProblem } from './clients/redirect-uris';
 
 /**
  * Applications: the end-user facing apps of an environment. An application has its own end-user
@@ -46,6 +47,12 @@ export interface StoredApplication {
   readonly endUserTokenTtlSeconds: number;
   readonly webhook?: WebhookSettings;
   readonly webhookSecret?: WebhookSecretRef;
+  /** Where `/oauth/v2/authorize` sends the browser to log the end user in (`?login_challenge=…`). */
+  readonly loginUrl?: string;
+  /** Where the browser is sent to ask for consent (`?consent_challenge=…`); without it consent cannot be asked. */
+  readonly consentUrl?: string;
+  /** Told of ended sessions by an OpenID Connect back-channel logout token. */
+  readonly logoutUrl?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -62,7 +69,7 @@ export interface ApplicationStore {
   updateApplication(
     environmentId: string,
     applicationId: string,
-    changes: { [K in 'name' | 'description' | 'endUserTokenTtlSeconds' | 'webhook' | 'webhookSecret']?: StoredApplication[K] | null } & { updatedAt: string },
+    changes: { [K in 'name' | 'description' | 'endUserTokenTtlSeconds' | 'webhook' | 'webhookSecret' | InteractionUrlField]?: StoredApplication[K] | null } & { updatedAt: string },
   ): Promise<StoredApplication | undefined>;
   deleteApplication(environmentId: string, applicationId: string): Promise<boolean>;
 }
@@ -90,11 +97,18 @@ export const MIN_WEBHOOK_TIMEOUT_MS = 100;
 /** Well under the 10 s a Lambda function of the stack may run, so a refusal can still be answered. */
 export const MAX_WEBHOOK_TIMEOUT_MS = 5000;
 
+/** The application's own pages that interactive login sends browsers (or logout tokens) to. */
+export const INTERACTION_URL_FIELDS = ['loginUrl', 'consentUrl', 'logoutUrl'] as const;
+export type InteractionUrlField = (typeof INTERACTION_URL_FIELDS)[number];
+
 export interface ApplicationInput {
   name: string;
   description?: string;
   endUserTokenTtlSeconds?: number;
   webhook?: WebhookInput;
+  loginUrl?: string;
+  consentUrl?: string;
+  logoutUrl?: string;
 }
 
 export interface WebhookInput {
@@ -109,6 +123,10 @@ export interface ApplicationChanges {
   endUserTokenTtlSeconds?: number;
   /** Replaces the webhook settings as a whole; `null` removes them (the secret stays until deleted). */
   webhook?: WebhookInput | null;
+  /** `null` removes the URL. */
+  loginUrl?: string | null;
+  consentUrl?: string | null;
+  logoutUrl?: string | null;
 }
 
 export function publicView(application: StoredApplication): Application {
@@ -120,6 +138,7 @@ export async function createApplication(deps: Pick<ApplicationDeps, 'application
   requirePermission(caller, 'APPLICATIONS_EDIT');
   checkName(input.name);
   if (input.endUserTokenTtlSeconds !== undefined) checkTtl(input.endUserTokenTtlSeconds);
+  checkInteractionUrls(input);
   const now = new Date(deps.now()).toISOString();
   const application: StoredApplication = {
     id: newId('app'),
@@ -129,6 +148,7 @@ export async function createApplication(deps: Pick<ApplicationDeps, 'application
     ...(input.description !== undefined ? { description: input.description } : {}),
     endUserTokenTtlSeconds: input.endUserTokenTtlSeconds ?? DEFAULT_END_USER_TOKEN_TTL_SECONDS,
     ...(input.webhook ? { webhook: webhookSettings(input.webhook) } : {}),
+    ...Object.fromEntries(INTERACTION_URL_FIELDS.filter((field) => input[field] !== undefined).map((field) => [field, input[field]])),
     createdAt: now,
     updatedAt: now,
   };
@@ -156,6 +176,7 @@ export async function updateApplication(deps: Pick<ApplicationDeps, 'application
   requirePermission(caller, 'APPLICATIONS_EDIT');
   if (changes.name !== undefined) checkName(changes.name);
   if (changes.endUserTokenTtlSeconds !== undefined) checkTtl(changes.endUserTokenTtlSeconds);
+  checkInteractionUrls(changes);
   const { webhook, ...rest } = changes;
   const updated = await deps.applications.updateApplication(caller.environmentId, id, {
     ...rest,
@@ -238,6 +259,15 @@ function webhookSettings(input: WebhookInput): WebhookSettings {
     throw invalid('webhook.timeoutMs', `must be a whole number of milliseconds from ${MIN_WEBHOOK_TIMEOUT_MS} to ${MAX_WEBHOOK_TIMEOUT_MS}`);
   }
   return { target: input.target, failurePolicy: input.failurePolicy ?? 'fail', timeoutMs };
+}
+
+/** Login, consent and logout URLs follow the redirect URI rules: https, or http on a local host. */
+function checkInteractionUrls(input: { [K in InteractionUrlField]?: string | null }): void {
+  for (const field of INTERACTION_URL_FIELDS) {
+    const value = input[field];
+    const problem = typeof value === 'string' ? webUrlProblem(value) : undefined;
+    if (problem) throw invalid(field, problem);
+  }
 }
 
 function checkTtl(seconds: number): void {

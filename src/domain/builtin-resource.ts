@@ -23,6 +23,7 @@ export const MANAGEMENT_PERMISSIONS = [
   // Changing grants on customer resources: a separate duty from managing accounts, so an account
   // manager cannot hand out access to the APIs that trust Latchkey tokens.
   'PERMISSIONS_GRANT',
+  'LOGIN_REQUESTS_ACCEPT',
 ] as const;
 
 export type ManagementPermission = (typeof MANAGEMENT_PERMISSIONS)[number];

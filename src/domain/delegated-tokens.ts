@@ -1,9 +1,9 @@
 import { ApplicationNotFound, DelegationNotConfigured, InvalidRequest } from './errors';
 import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
-import type { ApplicationStore } from './applications';
+import type { ApplicationStore, StoredApplication } from './applications';
 import type { IdpConnectionStore } from './idp-connections';
-import { findOrCreateEndUser, type EndUserStore } from './end-users';
+import { findOrCreateEndUser, type EndUser, type EndUserStore, type Profile } from './end-users';
 import { enrichClaims, type EnrichmentDeps } from './enrichment';
 import type { Clock, TokenSigner } from './ports';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
@@ -60,38 +60,8 @@ const IDENTIFIER = /^[^\p{Cc}]{1,256}$/u;
 
 export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, caller: Caller, input: DelegatedTokenInput): Promise<DelegatedToken> {
   requirePermission(caller, 'GENERATE_DELEGATED_ACCESS_TOKEN');
-  const subjectId = identifier('subjectId', input.subjectId);
-  const uniqueProfileIdentifier = input.uniqueProfileIdentifier === undefined ? undefined : identifier('uniqueProfileIdentifier', input.uniqueProfileIdentifier);
-  if (input.email !== undefined && !EMAIL.test(input.email)) throw invalid('email', 'is not an email address');
-  if (input.name !== undefined && (!input.name.trim() || input.name.length > 200)) throw invalid('name', 'must be 1 to 200 characters');
-  if (!fitsInKey(input.applicationId)) throw invalid('applicationId', `must be at most ${MAX_KEY_VALUE_BYTES} bytes in UTF-8`);
-
-  const { environmentId, tenantId } = caller;
-  const [connection, application] = await Promise.all([
-    deps.connections.getIdpConnectionByType(environmentId, 'delegated'),
-    deps.applications.getApplication(environmentId, input.applicationId),
-  ]);
-  if (!connection) {
-    throw new DelegationNotConfigured('idp_connection_missing', 'this environment has no delegated IDP connection; create one (POST /v1/idp-connections with type "delegated")');
-  }
-  if (!connection.enabled) throw new DelegationNotConfigured('idp_connection_disabled', `the delegated IDP connection "${connection.id}" is disabled`);
-  if (!application) throw new ApplicationNotFound(input.applicationId);
-  if (!connection.applicationIds.includes(application.id)) {
-    throw new DelegationNotConfigured('application_not_assigned', `the delegated IDP connection "${connection.id}" is not assigned to application "${application.id}"`);
-  }
-
-  const { user, profile } = await findOrCreateEndUser(
-    { users: deps.users, now: deps.now },
-    {
-      tenantId,
-      environmentId,
-      idpConnectionId: connection.id,
-      subjectId,
-      ...(uniqueProfileIdentifier !== undefined ? { uniqueProfileIdentifier } : {}),
-      ...(input.email !== undefined ? { email: input.email } : {}),
-      ...(input.name !== undefined ? { name: input.name } : {}),
-    },
-  );
+  const { tenantId, environmentId } = caller;
+  const { application, user, profile, subjectId } = await resolveDelegatedSubject(deps, caller, input);
   const email = input.email ?? user.email;
   const name = input.name ?? user.name ?? email?.slice(0, email.indexOf('@')) ?? user.id;
   const sessionId = newId('ses');
@@ -130,6 +100,51 @@ export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, cal
   };
   const accessToken = await deps.signer.sign(payload, { typ: 'at+jwt' });
   return { accessToken, tokenType: 'Bearer', expiresInSeconds: lifetime, payload };
+}
+
+/**
+ * Rule 2 and the user and profile of the subject: the one code path by which a vouched-for subject
+ * becomes an end user and a profile, for delegated tokens and for accepted login challenges alike.
+ * The caller's permission is checked by each caller first.
+ */
+export async function resolveDelegatedSubject(
+  deps: Pick<DelegatedTokenDeps, 'applications' | 'connections' | 'users' | 'now'>,
+  caller: Pick<Caller, 'tenantId' | 'environmentId'>,
+  input: DelegatedTokenInput,
+): Promise<{ application: StoredApplication; user: EndUser; profile: Profile; subjectId: string }> {
+  const subjectId = identifier('subjectId', input.subjectId);
+  const uniqueProfileIdentifier = input.uniqueProfileIdentifier === undefined ? undefined : identifier('uniqueProfileIdentifier', input.uniqueProfileIdentifier);
+  if (input.email !== undefined && !EMAIL.test(input.email)) throw invalid('email', 'is not an email address');
+  if (input.name !== undefined && (!input.name.trim() || input.name.length > 200)) throw invalid('name', 'must be 1 to 200 characters');
+  if (!fitsInKey(input.applicationId)) throw invalid('applicationId', `must be at most ${MAX_KEY_VALUE_BYTES} bytes in UTF-8`);
+
+  const { environmentId, tenantId } = caller;
+  const [connection, application] = await Promise.all([
+    deps.connections.getIdpConnectionByType(environmentId, 'delegated'),
+    deps.applications.getApplication(environmentId, input.applicationId),
+  ]);
+  if (!connection) {
+    throw new DelegationNotConfigured('idp_connection_missing', 'this environment has no delegated IDP connection; create one (POST /v1/idp-connections with type "delegated")');
+  }
+  if (!connection.enabled) throw new DelegationNotConfigured('idp_connection_disabled', `the delegated IDP connection "${connection.id}" is disabled`);
+  if (!application) throw new ApplicationNotFound(input.applicationId);
+  if (!connection.applicationIds.includes(application.id)) {
+    throw new DelegationNotConfigured('application_not_assigned', `the delegated IDP connection "${connection.id}" is not assigned to application "${application.id}"`);
+  }
+
+  const { user, profile } = await findOrCreateEndUser(
+    { users: deps.users, now: deps.now },
+    {
+      tenantId,
+      environmentId,
+      idpConnectionId: connection.id,
+      subjectId,
+      ...(uniqueProfileIdentifier !== undefined ? { uniqueProfileIdentifier } : {}),
+      ...(input.email !== undefined ? { email: input.email } : {}),
+      ...(input.name !== undefined ? { name: input.name } : {}),
+    },
+  );
+  return { application, user, profile, subjectId };
 }
 
 function identifier(field: string, value: string | number): string {

@@ -1,29 +1,49 @@
-import { ASSERTION_ALGORITHMS } from './clients/model';
+import { ASSERTION_ALGORITHMS, ID_TOKEN_ALGORITHMS } from './clients/model';
 
 /**
  * The OpenID Provider metadata (OpenID Connect Discovery 1.0 §3) and OAuth 2.0 authorization server
- * metadata (RFC 8414) of a Latchkey deployment. Only endpoints that exist are listed.
+ * metadata (RFC 8414 §2) of a Latchkey deployment. Only endpoints that exist are listed.
  */
-/** The token, introspection and revocation endpoints authenticate clients the same way. */
+/** The token, introspection and revocation endpoints authenticate clients the same way... */
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth'];
+/** ...and the token endpoint also serves public clients, whose PKCE replaces a secret. */
+const TOKEN_AUTH_METHODS = [...CLIENT_AUTH_METHODS, 'none'];
 
-export function openidConfiguration(issuer: string) {
+/** The endpoints a client reaches again on the mutual-TLS domain (RFC 8705 §5). */
+const MTLS_ENDPOINTS = { token_endpoint: '/oauth/v2/token', introspection_endpoint: '/oauth/v2/introspect', revocation_endpoint: '/oauth/v2/revoke', userinfo_endpoint: '/oauth/v2/userinfo' };
+
+/** @param mtlsBaseUrl the mutual-TLS custom domain's base URL, when the deployment has one. */
+export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
   return {
     issuer,
-    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    authorization_endpoint: `${issuer}/oauth/v2/authorize`,
     token_endpoint: `${issuer}/oauth/v2/token`,
-    // CL-3: OIDC clients may also use private key JWT and self-signed mutual TLS (RFC 7523, RFC 8705).
-    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    userinfo_endpoint: `${issuer}/oauth/v2/userinfo`,
+    end_session_endpoint: `${issuer}/oauth/v2/end_session`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    // OIDC clients may also use private key JWT and self-signed mutual TLS (RFC 7523, RFC 8705).
+    token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     tls_client_certificate_bound_access_tokens: true,
-    grant_types_supported: ['client_credentials'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     introspection_endpoint: `${issuer}/oauth/v2/introspect`,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint: `${issuer}/oauth/v2/revoke`,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
-    scopes_supported: ['openid', 'profile', 'email'],
-    response_types_supported: [],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'at_hash', 'amr', 'name', 'email', 'updated_at'],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    code_challenge_methods_supported: ['S256'],
+    prompt_values_supported: ['none', 'login', 'consent'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['ES256'],
+    id_token_signing_alg_values_supported: [...ID_TOKEN_ALGORITHMS],
+    authorization_response_iss_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
+    ...(mtlsBaseUrl
+      ? { mtls_endpoint_aliases: Object.fromEntries(Object.entries(MTLS_ENDPOINTS).map(([name, path]) => [name, `${mtlsBaseUrl.replace(/\/+$/, '')}${path}`])) }
+      : {}),
   };
 }

@@ -225,3 +225,55 @@ export class ServiceUnavailable extends LatchkeyError {
     });
   }
 }
+
+// ---- Signing -----------------------------------------------------------------------------------
+
+/** The deployment has no key for the JWS algorithm a client's settings ask for. */
+export class SigningAlgorithmUnavailable extends LatchkeyError {
+  constructor(alg: string) {
+    super(500, 'signing_algorithm_unavailable', `this deployment has no ${alg} signing key; choose ES256 for this client's ID tokens or configure an RSA signing key`);
+  }
+}
+
+// ---- Interactive login (RFC 6749 §4.1, OpenID Connect Core §3.1) ----------------------------
+
+/** A grant (authorization code, refresh token) that is unknown, expired, spent or not the client's (RFC 6749 §5.2). */
+export class InvalidGrant extends LatchkeyError {
+  constructor(message: string, internalDetail?: string) {
+    super(400, 'invalid_grant', message, internalDetail ? { internalDetail } : {});
+  }
+}
+
+/** A login or consent challenge that has passed its expiry. */
+export class ChallengeExpired extends LatchkeyError {
+  constructor(what: string) {
+    super(410, 'challenge_expired', `${what} has expired; start the sign-in again`);
+  }
+}
+
+/**
+ * An authorization request that is answered by sending the browser back to the client with
+ * `error`, `error_description`, `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207). Errors that cannot
+ * be trusted with a redirect (unknown client, unregistered redirect URI) are other errors and get an
+ * HTML page.
+ */
+export class AuthorizationRedirectError extends LatchkeyError {
+  constructor(
+    code: string,
+    message: string,
+    readonly redirectUri: string,
+    readonly state: string | undefined,
+    readonly issuer: string,
+  ) {
+    super(303, code, message);
+  }
+}
+
+/** The bearer token is valid but was not granted the scope the resource needs (RFC 6750 §3.1). */
+export class InsufficientScope extends LatchkeyError {
+  constructor(scope: string) {
+    super(403, 'insufficient_scope', `the access token was not granted the "${scope}" scope`, {
+      headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+    });
+  }
+}

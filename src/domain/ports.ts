@@ -16,7 +16,7 @@ export interface PublicJwk {
 
 export interface TokenSigner {
   /** Signs the claims as a compact JWS with the active key; `typ` defaults to `JWT`. */
-  sign(claims: Readonly<Record<string, unknown>>, options?: { typ?: string }): Promise<string>;
+  sign(claims: Readonly<Record<string, unknown>>, options?: { typ?: string; alg?: 'ES256' | 'RS256' }): Promise<string>;
 }
 
 export interface PublicKeySet {

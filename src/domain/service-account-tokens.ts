@@ -3,7 +3,7 @@ import { newId, parseClientId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource, managementPermissionsOf } from './builtin-resource';
 import { requireCovers, requirePermission, type Caller } from './caller';
 import { earliestIssuedAt, effectiveGrants } from './service-account-grants';
-import { parseScope, type ParsedScope } from './scopes';
+import { audienceAliasKeys, MERGED_ROLES_CLAIM, parseScope, type ParsedScope } from './scopes';
 import { secretMatches } from './secrets';
 import { issueOpaqueToken } from './opaque-tokens';
 import type { Environment, Resource, StoredServiceAccount } from './model';
@@ -72,6 +72,20 @@ export async function authenticateWithSecret(
   const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
   const client = await authenticateServiceAccountClient(deps, clientId, clientSecret, basicScheme, wanted);
   return issue(deps, client.environment, client.account, scope, request.resources ?? [], client.resources);
+}
+
+/** Rules 3 to 6 for an account the token endpoint's client authentication has already established. */
+export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, client: AuthenticatedClient, request: TokenRequest): Promise<IssuedToken> {
+  // The resources a request names are read only now that the client has authenticated, so an
+  // unauthenticated caller makes Latchkey read nothing it names.
+  const keys = requestedResourceKeys(request);
+  const named = keys.length === 0 ? client.resources : await deps.store.getResources(client.environment.id, keys);
+  return issue(deps, client.environment, client.account, parseScope(request.scope), request.resources ?? [], named);
+}
+
+/** The resource keys a token request names (scope aliases and `resource`), to read with the account. */
+export function requestedResourceKeys(request: TokenRequest): string[] {
+  return [...audienceAliasKeys(request.scope), ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
 }
 
 /**
@@ -217,7 +231,8 @@ function compatibilityClaims(environment: Environment, permissions: Record<strin
       }
       claims[`urn:zitadel:iam:org:project:${resourceKey}:roles`] = roles;
     }
-    claims['urn:zitadel:iam:org:projects:roles'] = merged;
+    // The merged claim is named as ZITADEL emits it (`project`, singular), unlike the scope that asks for it.
+    claims[MERGED_ROLES_CLAIM] = merged;
   }
   if (scope.includeResourceOwner) {
     claims['urn:zitadel:iam:user:resourceowner:id'] = environment.tenantId;

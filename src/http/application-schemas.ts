@@ -9,11 +9,16 @@ export const webhookBody = z.strictObject({
   timeoutMs: z.optional(z.number().check(wholeNumber('must be a whole number of milliseconds'))),
 });
 
+const pageUrl = z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(2000, 'must be at most 2000 characters'));
+
 export const createApplicationBody = z.strictObject({
   name,
   description: z.optional(description),
   endUserTokenTtlSeconds: z.optional(seconds),
   webhook: z.optional(webhookBody),
+  loginUrl: z.optional(pageUrl),
+  consentUrl: z.optional(pageUrl),
+  logoutUrl: z.optional(pageUrl),
 });
 
 export const updateApplicationBody = z.strictObject({
@@ -21,4 +26,7 @@ export const updateApplicationBody = z.strictObject({
   description: z.optional(description),
   endUserTokenTtlSeconds: z.optional(seconds),
   webhook: z.optional(z.nullable(webhookBody)),
-}).check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, endUserTokenTtlSeconds, webhook'));
+  loginUrl: z.optional(z.nullable(pageUrl)),
+  consentUrl: z.optional(z.nullable(pageUrl)),
+  logoutUrl: z.optional(z.nullable(pageUrl)),
+}).check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, endUserTokenTtlSeconds, webhook, loginUrl, consentUrl, logoutUrl'));

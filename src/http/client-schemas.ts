@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { AUTH_METHODS, CLIENT_TYPES, NAME_ID_TYPES, PKCE_MODES, PROMPT_VALUES } from '../domain/clients/model';
+import { AUTH_METHODS, CLIENT_TYPES, ID_TOKEN_ALGORITHMS, NAME_ID_TYPES, PKCE_MODES, PROMPT_VALUES } from '../domain/clients/model';
 import { description, name, seconds } from './schemas';
 
 /**
@@ -34,6 +34,8 @@ const oidcSettings = {
   consentRedirectUris: z.optional(uris),
   accessValiditySeconds: z.optional(seconds),
   scopes: z.optional(z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100))),
+  postLogoutRedirectUris: z.optional(uris),
+  idTokenSignedResponseAlg: z.optional(z.enum(ID_TOKEN_ALGORITHMS)),
 };
 
 export const createOidcClientBody = z.strictObject({ name, ...oidcSettings });

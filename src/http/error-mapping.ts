@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isDependencyOutage } from '../adapters/aws-client-config';
-import { LatchkeyError, ServiceUnavailable } from '../domain/errors';
+import { AuthorizationRedirectError, LatchkeyError, ServiceUnavailable } from '../domain/errors';
 
 /**
  * The one place where errors become HTTP answers.
@@ -8,12 +8,16 @@ import { LatchkeyError, ServiceUnavailable } from '../domain/errors';
  * - `oauth`: RFC 6749 §5.2 `{error, error_description}` (token, introspection, revocation endpoints).
  * - `problem`: RFC 9457 `application/problem+json` with Latchkey's stable `code` (management API).
  * - `graphql`: `{data: null, errors: [{message, extensions: {code}}]}` (GraphQL compatibility).
+ * - `browser`: endpoints a browser is sent to (authorization, logout). An `AuthorizationRedirectError`
+ *   goes back to the client's redirect URI with `error`, `error_description`, `state` and `iss`
+ *   (RFC 6749 §4.1.2.1, RFC 9207); any other error is an HTML page and never a redirect, since
+ *   the client or its redirect URI could not be trusted.
  *
  * An error that is not a `LatchkeyError` is a bug: the client gets a generic 500, the log gets the rest;
  * except an AWS dependency that is down, hanging or throttling, which is `ServiceUnavailable` (503
  * with `Retry-After`) in each of the three shapes.
  */
-export type ErrorStyle = 'oauth' | 'problem' | 'graphql';
+export type ErrorStyle = 'oauth' | 'problem' | 'graphql' | 'browser';
 
 const INTERNAL = new LatchkeyError(500, 'server_error', 'an unexpected error occurred');
 
@@ -75,6 +79,20 @@ export function errorResponse(error: LatchkeyError, style: ErrorStyle): APIGatew
           errors: [{ message: error.message, extensions: { code: graphqlCode(error.code) } }],
         }),
       };
+    case 'browser':
+      if (error instanceof AuthorizationRedirectError) {
+        const location = new URL(error.redirectUri);
+        location.searchParams.set('error', error.code);
+        location.searchParams.set('error_description', error.message);
+        if (error.state !== undefined) location.searchParams.set('state', error.state);
+        location.searchParams.set('iss', error.issuer);
+        return { statusCode: 303, headers: { ...headers, location: location.href } };
+      }
+      return {
+        statusCode: error.status,
+        headers: { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" },
+        body: errorPage(error),
+      };
     case 'problem':
       return {
         statusCode: error.status,
@@ -108,4 +126,13 @@ const TITLES: Readonly<Record<number, string>> = {
 
 function titleOf(status: number): string {
   return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The page a browser sees when the request cannot be answered at the client's redirect URI. */
+function errorPage(error: LatchkeyError): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in error</title></head><body><h1>${escapeHtml(titleOf(error.status))}</h1><p>${escapeHtml(error.message)}</p><p><code>${escapeHtml(error.code)}</code></p></body></html>`;
 }

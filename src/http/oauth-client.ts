@@ -1,29 +1,45 @@
 import { applicationStore, clientStore, clock, endUserStore, idpConnectionStore, issuer, pepperHasher, store, tokenStore } from '../adapters/from-environment';
-import { authenticateClient, isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
+import { authenticateClient, isRegistryClientId, type AuthenticatedClient, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { InvalidClient } from '../domain/errors';
 import { serviceAccountClient, type OAuthClient } from '../domain/revocation';
-import { authenticateServiceAccountClient } from '../domain/service-account-tokens';
+import { authenticateServiceAccountClient, type AuthenticatedClient as AuthenticatedServiceAccount } from '../domain/service-account-tokens';
 import { clientAuthenticationThrottle, readClientAuthentication } from './client-authentication';
 import { clientTokenDeps } from './client-registry';
 import type { HttpEvent } from './handler';
 import { verifyLatchkeyJwt } from './token-verifier';
 
+/** A client the chain has authenticated: a service account, or a registry client (`cl_…`). */
+export type AuthenticatedCaller =
+  | { readonly kind: 'service-account'; readonly authenticated: AuthenticatedServiceAccount }
+  | { readonly kind: 'client'; readonly authenticated: AuthenticatedClient };
+
 /**
- * Who is calling an OAuth endpoint (introspection, revocation), authenticated the way the token
- * endpoint authenticates: a service account with its secret, or a registry client (`cl_…`) with its
- * registered method (secret, `private_key_jwt` or self-signed mutual TLS).
+ * The one client-authentication chain of the token, introspection and revocation endpoints: read
+ * the credentials presented (`client-authentication.ts`), then authenticate them against the
+ * store that holds that client: a service account with its secret, or a registry client with its
+ * registered method (secret, `private_key_jwt`, self-signed mutual TLS, or none for a public PKCE
+ * client). Every attempt runs under the failed-authentication throttle (429 with `Retry-After`).
+ */
+export async function authenticateClientChain(event: HttpEvent, form: URLSearchParams): Promise<AuthenticatedCaller> {
+  const presented = readClientAuthentication(event, form);
+  return clientAuthenticationThrottle(event)(presented.clientId, async (): Promise<AuthenticatedCaller> => {
+    if (isRegistryClientId(presented.clientId)) return { kind: 'client', authenticated: await authenticateClient(clientTokenDeps(), presented) };
+    const deps = { store: store(), hasher: pepperHasher(), now: clock };
+    const authenticated = await authenticateServiceAccountClient(deps, presented.clientId, secretOf(presented), presented.method === 'client_secret_basic');
+    return { kind: 'service-account', authenticated };
+  });
+}
+
+/**
+ * Who is calling introspection or revocation, authenticated by the chain. A public client proves
+ * nothing by its `client_id` alone, so it may not ask about or revoke the environment's tokens.
  */
 export async function authenticateOAuthClient(event: HttpEvent, form: URLSearchParams): Promise<OAuthClient> {
-  const presented = readClientAuthentication(event, form);
-  return clientAuthenticationThrottle(event)(presented.clientId, async () => {
-    if (isRegistryClientId(presented.clientId)) {
-      const { client } = await authenticateClient(clientTokenDeps(), presented);
-      return { environmentId: client.environmentId, principalId: client.id, clientId: client.clientId, mayRevokeAny: false };
-    }
-    const deps = { store: store(), hasher: pepperHasher(), now: clock };
-    const { account } = await authenticateServiceAccountClient(deps, presented.clientId, secretOf(presented), presented.method === 'client_secret_basic');
-    return serviceAccountClient(account);
-  });
+  const caller = await authenticateClientChain(event, form);
+  if (caller.kind === 'service-account') return serviceAccountClient(caller.authenticated.account);
+  const { client, publicClient } = caller.authenticated;
+  if (publicClient) throw new InvalidClient(`public client ${client.id} tried introspection or revocation`);
+  return { environmentId: client.environmentId, principalId: client.id, clientId: client.clientId, mayRevokeAny: false };
 }
 
 /** What introspection and revocation need: the token records and a verifier of Latchkey JWTs. */

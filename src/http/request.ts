@@ -110,8 +110,8 @@ export const MAX_RESOURCE_PARAMETERS = 10;
  * Why the audience a token request names (`resource` parameters, RFC 8707, and for service accounts
  * the audience scope aliases) cannot be looked up, or undefined: too many values, or one too long
  * for a table key. The token endpoint reports it only to a client that has authenticated, so an
- * unauthenticated caller learns nothing from it; values that pass are at most 10 short keys, which a
- * service account's token request reads in the same batch as the account itself.
+ * unauthenticated caller learns nothing from it; values that pass are at most 10 short keys, read
+ * only after the client has authenticated.
  */
 export function audienceRequestProblem(resources: readonly string[], scope?: string): LatchkeyError | undefined {
   if (resources.length > MAX_RESOURCE_PARAMETERS) {
@@ -131,4 +131,17 @@ export function audienceRequestProblem(resources: readonly string[], scope?: str
   if (resourceKeys.length > MAX_RESOURCE_PARAMETERS) return new InvalidScope(`at most ${MAX_RESOURCE_PARAMETERS} audience scopes are allowed in one request`);
   if (!resourceKeys.every(fitsInKey)) return new InvalidScope(`the resource key of an audience scope must be at most ${MAX_KEY_VALUE_BYTES} bytes`);
   return undefined;
+}
+
+/**
+ * The parameters of a browser endpoint (authorization, logout): the query string of a GET, or the
+ * form body of a POST (OpenID Connect Core §3.1.2.1). Repeats survive, so the domain can refuse them.
+ */
+export function authorizationParameters(event: HttpEvent): URLSearchParams {
+  if (event.requestContext.http.method === 'POST') {
+    const text = rawBody(event);
+    if (mediaType(event) !== 'application/x-www-form-urlencoded') throw new InvalidRequest('the request body must be application/x-www-form-urlencoded');
+    return new URLSearchParams(text);
+  }
+  return new URLSearchParams(event.rawQueryString ?? '');
 }

@@ -97,6 +97,19 @@ describe('applications over the local API', () => {
     await expect(secrets.send(new GetSecretValueCommand({ SecretId: name }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
+  it('keeps login, consent and logout URLs to https or a local host, and removes them with null', async () => {
+    const created = await admin.post('/v1/applications', { name: 'Portal', loginUrl: 'https://portal.example.com/login', consentUrl: 'http://localhost:3000/consent' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ loginUrl: 'https://portal.example.com/login', consentUrl: 'http://localhost:3000/consent' });
+    const refused = await admin.patch(`/v1/applications/${created.body.id}`, { logoutUrl: 'http://portal.example.com/logout' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ path: 'logoutUrl', message: expect.stringContaining('must use https') }]);
+    expect((await admin.post('/v1/applications', { name: 'Bad', loginUrl: 'https://portal.example.com/login#x' })).body.detail).toContain('has a fragment');
+    const cleared = await admin.patch(`/v1/applications/${created.body.id}`, { consentUrl: null });
+    expect(cleared.body).not.toHaveProperty('consentUrl');
+    expect(cleared.body.loginUrl).toBe('https://portal.example.com/login');
+  });
+
   it('answers 404 for an unknown application', async () => {
     expect((await admin.post('/v1/applications/app_aaaaaaaaaaaaaaaaaaaaaaaaaa/webhook-secret')).status).toBe(404);
     expect((await admin.patch('/v1/applications/app_aaaaaaaaaaaaaaaaaaaaaaaaaa', { name: 'x' })).status).toBe(404);

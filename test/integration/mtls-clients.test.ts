@@ -69,6 +69,17 @@ describe('self-signed mutual TLS client authentication on the local runtime', ()
     expect(new X509Certificate(runtime.mtlsServerCertificate!).checkHost('localhost')).toBe('localhost');
   });
 
+  it('names the mutual-TLS endpoints in discovery (RFC 8705 §5)', async () => {
+    const metadata = (await (await fetch(`${runtime.url}/.well-known/openid-configuration`)).json()) as Record<string, any>;
+    expect(metadata.mtls_endpoint_aliases).toEqual({
+      token_endpoint: `${runtime.mtlsUrl}/oauth/v2/token`,
+      introspection_endpoint: `${runtime.mtlsUrl}/oauth/v2/introspect`,
+      revocation_endpoint: `${runtime.mtlsUrl}/oauth/v2/revoke`,
+      userinfo_endpoint: `${runtime.mtlsUrl}/oauth/v2/userinfo`,
+    });
+    expect(metadata.token_endpoint).toBe(`${runtime.url}/oauth/v2/token`);
+  });
+
   it('issues a token bound to the registered certificate (cnf.x5t#S256)', async () => {
     const created = await admin.post(base, {
       name: 'Device',

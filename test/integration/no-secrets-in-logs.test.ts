@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminToken, api, requestToken } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
+import { acceptLogin, challengeIn, discover, LOGIN_URL, oidc, setUpWorld, TestBrowser } from './interactive-login/setup';
 
 /** Everything the handlers log while secrets and tokens fly past: none of them may appear. */
 describe('logs', () => {
@@ -43,6 +44,31 @@ describe('logs', () => {
       expect(typeof value).toBe('string');
       expect(log).not.toContain(value as string);
       expect(log).not.toContain((value as string).slice(-20));
+    }
+  });
+
+  it('never carry a login challenge, code, refresh token, session secret or ID token of interactive login', async () => {
+    const world = await setUpWorld(runtime);
+    const rp = await world.createClient({ redirectUris: ['https://rp.example.com/cb'] });
+    const config = await discover(runtime, rp.clientId, rp.clientSecret);
+    const browser = new TestBrowser(runtime.url);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'https://rp.example.com/cb', scope: 'openid offline_access', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const challenge = challengeIn((await browser.visit(url.href)).location, LOGIN_URL, 'login_challenge');
+    const callback = await acceptLogin(world, browser, challenge, { subjectId: 'logged-user', remember: true });
+    const code = new URL(callback.location!).searchParams.get('code')!;
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier });
+    const session = callback.setCookies.find((cookie) => cookie.startsWith('lk_session_'))!.split(';')[0]!.split('=')[1]!;
+    // Refusals log their reasons: a replayed code and a reused refresh token.
+    await expect(oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier })).rejects.toThrow();
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toThrow();
+    await world.backend.get(`/v1/login-requests/${encodeURIComponent(challenge)}`);
+
+    const log = lines.join('\n');
+    expect(log).toContain('invalid_grant');
+    for (const value of [challenge, code, verifier, tokens.refresh_token!, tokens.id_token!, tokens.access_token, session, session.split('.')[1]!]) {
+      expect(log).not.toContain(value);
+      expect(log).not.toContain(value.slice(-20));
     }
   });
 });

@@ -71,6 +71,16 @@ describe('service accounts over HTTP', () => {
     const { payload } = await jwtVerify(body.access_token, jwks);
     expect(payload['urn:zitadel:iam:org:project:orders:roles']).toEqual({ 'orders.read': { [runtime.devAdmin.tenantId]: 'dev' } });
     expect(payload['urn:zitadel:iam:user:resourceowner:id']).toBe(runtime.devAdmin.tenantId);
+    // The merged roles claim has the name ZITADEL emits, whatever the scope that asks for it is called.
+    expect(payload['urn:zitadel:iam:org:project:roles']).toEqual({ 'orders.read': { [runtime.devAdmin.tenantId]: 'dev' } });
+    expect(payload).not.toHaveProperty('urn:zitadel:iam:org:projects:roles');
+  });
+
+  it('selects the management audience with the project ID zitadel, as ZITADEL clients ask for it', async () => {
+    const body = (await requestToken(runtime.url, runtime.devAdmin, { scope: 'urn:zitadel:iam:org:project:id:zitadel:aud' })).body;
+    const { payload } = await jwtVerify(body.access_token as string, jwks);
+    expect(payload.aud).toBe(`${runtime.url}/v1`);
+    expect((await fetch(`${runtime.url}/v1/resources`, { headers: { authorization: `Bearer ${body.access_token}` } })).status).toBe(200);
   });
 
   it('completes the client credentials grant with a third-party OAuth client from the discovery document', async () => {

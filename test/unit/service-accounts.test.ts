@@ -85,7 +85,8 @@ describe('service accounts and their tokens (domain)', () => {
     });
     const roles = { 'orders.read': { [admin.tenantId]: 'prod' } };
     expect(token.claims['urn:zitadel:iam:org:project:orders:roles']).toEqual(roles);
-    expect(token.claims['urn:zitadel:iam:org:projects:roles']).toEqual(roles);
+    expect(token.claims['urn:zitadel:iam:org:project:roles']).toEqual(roles);
+    expect(token.claims).not.toHaveProperty('urn:zitadel:iam:org:projects:roles');
     expect(token.claims['urn:zitadel:iam:user:resourceowner:name']).toBe('Acme');
     expect(token.claims['urn:zitadel:iam:user:resourceowner:primary_domain']).toBe('prod');
   });

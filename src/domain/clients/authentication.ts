@@ -21,6 +21,9 @@ import type { ApplicationLookup, ClientStore } from './ports';
  * 4. `private_key_jwt`: the assertion passes `client-assertion.ts`.
  * 5. `self_signed_tls_client_auth`: the TLS client certificate API Gateway passes in the request
  *    context has the registered certificate's SHA-256 thumbprint (RFC 8705 §2.2).
+ * A client whose PKCE mode is `enforce_instead_of_secret` is a public client (RFC 6749 §2.1): it
+ * may send only its `client_id` (no secret, assertion or certificate), and is then authenticated
+ * as public; what it may do as such (PKCE-bound grants only) is up to each grant.
  */
 
 export type PresentedClientCredentials =
@@ -41,6 +44,8 @@ export interface AuthenticatedClient {
   readonly environment: Environment;
   /** `x5t#S256` of the certificate the client authenticated with, for mutual-TLS clients. */
   readonly certificateThumbprint?: string;
+  /** Identified by `client_id` alone: a public client (PKCE mode `enforce_instead_of_secret`). */
+  readonly publicClient?: boolean;
 }
 
 /** Whether a client ID names a registry client rather than a service account. */
@@ -60,6 +65,9 @@ export async function authenticateClient(deps: ClientAuthenticationDeps, present
   if (!client || client.protocol !== 'oidc' || !environment) throw refuse(`no OIDC client ${parsed.principalId} in ${parsed.environmentId}`);
   if (!(await deps.applications.getApplication(client.environmentId, client.applicationId))) {
     throw refuse(`the application ${client.applicationId} of client ${client.id} no longer exists`);
+  }
+  if (client.pkce === 'enforce_instead_of_secret' && presented.method === 'self_signed_tls_client_auth' && !presented.certificatePem) {
+    return { client, environment, publicClient: true };
   }
   if (presented.method !== client.authMethod) throw refuse(`client ${client.id} authenticates with ${client.authMethod}, not ${presented.method}`);
 

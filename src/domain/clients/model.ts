@@ -17,6 +17,10 @@ export type PkceMode = (typeof PKCE_MODES)[number];
 export const PROMPT_VALUES = ['login', 'consent', 'none'] as const;
 export type PromptValue = (typeof PROMPT_VALUES)[number];
 
+/** JWS algorithms of ID tokens (OpenID Connect Core §3.1.3.7 requires RS256 to be available). */
+export const ID_TOKEN_ALGORITHMS = ['ES256', 'RS256'] as const;
+export type IdTokenAlgorithm = (typeof ID_TOKEN_ALGORITHMS)[number];
+
 export const NAME_ID_TYPES = ['email', 'phone_number', 'username', 'external_user_id'] as const;
 export type NameIdType = (typeof NAME_ID_TYPES)[number];
 
@@ -56,6 +60,9 @@ export interface OidcClientSettings {
   readonly consentRedirectUris: readonly string[];
   readonly accessValiditySeconds: number;
   readonly scopes: readonly string[];
+  /** Where RP-initiated logout may send the browser back to (OpenID Connect RP-Initiated Logout §3). */
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly idTokenSignedResponseAlg: IdTokenAlgorithm;
 }
 
 interface ClientIdentity {

@@ -41,6 +41,8 @@ export const CLIENT_DEFAULTS = {
   consentRedirectUris: [],
   accessValiditySeconds: 30 * 24 * 3600,
   scopes: [],
+  postLogoutRedirectUris: [],
+  idTokenSignedResponseAlg: 'ES256',
 } as const satisfies Omit<OidcClientSettings, 'name'>;
 
 const YEAR_SECONDS = 365 * 24 * 3600;
@@ -61,7 +63,7 @@ export const ID_TOKEN_CLAIMS: ReadonlySet<string> = new Set([
 export const SETTING_FIELDS: readonly (keyof OidcClientSettings)[] = [
   'name', 'description', 'redirectUris', 'clientType', 'thirdParty', 'authMethod', 'jwks', 'jwksUri', 'tlsClientCertificate',
   'tokenBinding', 'pkce', 'resources', 'idTokenClaims', 'promptValues', 'accessTokenTtlSeconds', 'refreshTokenTtlSeconds',
-  'maxRefreshSeconds', 'consentRedirectUris', 'accessValiditySeconds', 'scopes',
+  'maxRefreshSeconds', 'consentRedirectUris', 'accessValiditySeconds', 'scopes', 'postLogoutRedirectUris', 'idTokenSignedResponseAlg',
 ];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
@@ -110,6 +112,7 @@ export async function resolveSettings(
 
   problems.push(...checkRedirectUris('redirectUris', settings.redirectUris, settings.clientType));
   problems.push(...checkRedirectUris('consentRedirectUris', settings.consentRedirectUris, 'web'));
+  problems.push(...checkRedirectUris('postLogoutRedirectUris', settings.postLogoutRedirectUris, settings.clientType));
   problems.push(...checkMethodSettings(settings));
   let tlsCertificateThumbprint: string | undefined;
   if (settings.authMethod === 'self_signed_tls_client_auth' && settings.tlsClientCertificate) {

@@ -2,7 +2,7 @@ import { InvalidScope, InvalidTarget, UnauthorizedClient } from '../errors';
 import { newId } from '../ids';
 import type { Resource } from '../model';
 import type { ResourceStore, TokenSigner } from '../ports';
-import { authenticateClient, type ClientAuthenticationDeps, type PresentedClientCredentials } from './authentication';
+import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps, type PresentedClientCredentials } from './authentication';
 
 /**
  * The client credentials grant for OIDC clients (CL-3, CL-5, RFC 8707, RFC 8705 §3).
@@ -43,7 +43,16 @@ export async function issueClientCredentialsToken(
   presented: PresentedClientCredentials,
   request: ClientTokenRequest,
 ): Promise<ClientToken> {
-  const { client, environment, certificateThumbprint } = await authenticateClient(deps, presented);
+  return issueClientCredentialsTokenFor(deps, await authenticateClient(deps, presented), request);
+}
+
+/** Rules 1 to 5 for a client the token endpoint's client authentication has already established. */
+export async function issueClientCredentialsTokenFor(
+  deps: Pick<ClientTokenDeps, 'resources' | 'signer' | 'now' | 'issuer'>,
+  authenticated: AuthenticatedClient,
+  request: ClientTokenRequest,
+): Promise<ClientToken> {
+  const { client, environment, certificateThumbprint } = authenticated;
   if (client.pkce === 'enforce_instead_of_secret') {
     throw new UnauthorizedClient('this client obtains user tokens only (pkce enforce_instead_of_secret); it cannot use client_credentials');
   }

@@ -1,0 +1,13 @@
+import { acceptConsentRequest } from '../../src/domain/authorization/interaction-requests';
+import { json } from '../../src/http/handler';
+import { interactionDeps } from '../../src/http/interaction-deps';
+import { acceptConsentBody } from '../../src/http/interaction-schemas';
+import { managementHandler, pathParameter } from '../../src/http/management';
+import { jsonBody } from '../../src/http/request';
+
+const deps = interactionDeps();
+
+/** `POST /v1/consent-requests/{challenge}/accept` `{grantScopes, remember?}`: answers `{redirectTo}`. */
+export const handler = managementHandler(async (event, caller) =>
+  json(200, await acceptConsentRequest(deps, caller, pathParameter(event, 'challenge'), jsonBody(event, acceptConsentBody))),
+);

@@ -1,0 +1,11 @@
+import { getInteractionRequest } from '../../src/domain/authorization/interaction-requests';
+import { json } from '../../src/http/handler';
+import { interactionDeps } from '../../src/http/interaction-deps';
+import { managementHandler, pathParameter } from '../../src/http/management';
+
+const deps = interactionDeps();
+
+/** `GET /v1/login-requests/{challenge}`: what the waiting login request asks for (needs LOGIN_REQUESTS_ACCEPT). */
+export const handler = managementHandler(async (event, caller) =>
+  json(200, await getInteractionRequest(deps, caller, 'login', pathParameter(event, 'challenge'))),
+);

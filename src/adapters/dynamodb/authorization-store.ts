@@ -1,0 +1,186 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuthorizationStore } from '../../domain/authorization/ports';
+import type {
+  AuthorizationCodeRecord,
+  AuthorizationRequestRecord,
+  AuthorizationStatus,
+  ConsentRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  TokenFamilyRecord,
+} from '../../domain/authorization/model';
+import { toRecord, type Key } from './items';
+import { RecordIo } from './record-io';
+
+/**
+ * Interactive login's records, each in its environment's partition:
+ *
+ * | record                | sk                                   | expiresAt (TTL)               |
+ * |-----------------------|--------------------------------------|-------------------------------|
+ * | authorization request | AUTHZ_REQUEST#{id}                   | the challenge's expiry        |
+ * | authorization code    | AUTHZ_CODE#{hash of the code}        | the code's expiry             |
+ * | refresh token         | REFRESH_TOKEN#{hash of the token}    | the token's expiry            |
+ * | token family          | TOKEN_FAMILY#{id}                    | the family's absolute expiry  |
+ * | browser session       | SESSION#{sid}                        | the session's expiry          |
+ * | remembered consent    | CONSENT#{userId}#{clientRef}         | end of the access validity    |
+ *
+ * Single use is a conditional update (`usedAt` absent, or the expected status), so of two
+ * concurrent uses one wins. Expiry is the readers' business (see `ports.ts`); the TTL only tidies.
+ */
+const key = {
+  request: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `AUTHZ_REQUEST#${id}` }),
+  code: (env: string, hash: string): Key => ({ pk: `ENV#${env}`, sk: `AUTHZ_CODE#${hash}` }),
+  refresh: (env: string, hash: string): Key => ({ pk: `ENV#${env}`, sk: `REFRESH_TOKEN#${hash}` }),
+  family: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `TOKEN_FAMILY#${id}` }),
+  session: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `SESSION#${id}` }),
+  consent: (env: string, userId: string, clientRef: string): Key => ({ pk: `ENV#${env}`, sk: `CONSENT#${userId}#${clientRef}` }),
+};
+
+/** Records keep their expiry as a domain field too, so it is not a storage-only attribute. */
+const withExpiry = <T,>(item: Record<string, unknown> | undefined): T | undefined => {
+  const record = toRecord<T>(item);
+  return record && item && typeof item.expiresAt === 'number' ? { ...record, expiresAt: item.expiresAt } : record;
+};
+
+export class DynamoDbAuthorizationStore implements AuthorizationStore {
+  private readonly io: RecordIo;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    this.io = new RecordIo(client, tableName);
+  }
+
+  putRequest(request: AuthorizationRequestRecord): Promise<void> {
+    return this.io.putNew(key.request(request.environmentId, request.id), 'authorization-request', request);
+  }
+
+  getRequest(environmentId: string, id: string): Promise<AuthorizationRequestRecord | undefined> {
+    return this.io.get(key.request(environmentId, id), withExpiry);
+  }
+
+  async transitionRequest(
+    environmentId: string,
+    id: string,
+    from: AuthorizationStatus,
+    changes: Partial<AuthorizationRequestRecord> & { status: AuthorizationStatus },
+    nowSeconds: number,
+  ): Promise<AuthorizationRequestRecord | undefined> {
+    const item = await this.updateIf(key.request(environmentId, id), changes, '#status = :from AND expiresAt > :now', { ':from': from, ':now': nowSeconds }, { '#status': 'status' });
+    return withExpiry(item);
+  }
+
+  putCode(code: AuthorizationCodeRecord): Promise<void> {
+    return this.io.putNew(key.code(code.environmentId, code.codeHash), 'authorization-code', code);
+  }
+
+  getCode(environmentId: string, codeHash: string): Promise<AuthorizationCodeRecord | undefined> {
+    return this.io.get(key.code(environmentId, codeHash), withExpiry);
+  }
+
+  async consumeCode(environmentId: string, codeHash: string, nowSeconds: number): Promise<boolean> {
+    return (await this.updateIf(key.code(environmentId, codeHash), { usedAt: nowSeconds }, 'attribute_not_exists(usedAt)', {})) !== undefined;
+  }
+
+  putRefreshToken(token: RefreshTokenRecord): Promise<void> {
+    return this.io.putNew(key.refresh(token.environmentId, token.tokenHash), 'refresh-token', token);
+  }
+
+  getRefreshToken(environmentId: string, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    return this.io.get(key.refresh(environmentId, tokenHash), withExpiry);
+  }
+
+  async consumeRefreshToken(environmentId: string, tokenHash: string, nowSeconds: number): Promise<boolean> {
+    return (await this.updateIf(key.refresh(environmentId, tokenHash), { usedAt: nowSeconds }, 'attribute_not_exists(usedAt)', {})) !== undefined;
+  }
+
+  putFamily(family: TokenFamilyRecord): Promise<void> {
+    return this.io.putNew(key.family(family.environmentId, family.id), 'token-family', { ...family, expiresAt: family.absoluteExpiresAt });
+  }
+
+  getFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined> {
+    return this.io.get(key.family(environmentId, id));
+  }
+
+  async addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key.family(environmentId, id),
+          UpdateExpression: 'SET accessTokens = list_append(accessTokens, :token)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revoked)',
+          ExpressionAttributeValues: { ':token': [token] },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async revokeFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined> {
+    return toRecord(await this.updateIf(key.family(environmentId, id), { revoked: true }, 'attribute_exists(pk)', {}));
+  }
+
+  async putSession(session: SessionRecord): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...session, ...key.session(session.environmentId, session.id), type: 'session' } }));
+  }
+
+  getSession(environmentId: string, id: string): Promise<SessionRecord | undefined> {
+    return this.io.get(key.session(environmentId, id), withExpiry);
+  }
+
+  deleteSession(environmentId: string, id: string): Promise<boolean> {
+    return this.io.deleteExisting(key.session(environmentId, id));
+  }
+
+  async putConsent(consent: ConsentRecord): Promise<void> {
+    // A newer consent replaces the older one: its scopes and validity are what the end user said last.
+    const item = { ...consent, ...key.consent(consent.environmentId, consent.userId, consent.clientRef), type: 'consent' };
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
+  }
+
+  getConsent(environmentId: string, userId: string, clientRef: string): Promise<ConsentRecord | undefined> {
+    return this.io.get(key.consent(environmentId, userId, clientRef), withExpiry);
+  }
+
+  /** Sets `changes` if the item exists and `condition` holds; answers the new item, or undefined. */
+  private async updateIf(
+    itemKey: Key,
+    changes: Record<string, unknown>,
+    condition: string,
+    values: Record<string, unknown>,
+    extraNames: Record<string, string> = {},
+  ): Promise<Record<string, unknown> | undefined> {
+    const names: Record<string, string> = { ...extraNames };
+    const sets: string[] = [];
+    const allValues: Record<string, unknown> = { ...values };
+    Object.entries(changes).forEach(([name, value], index) => {
+      if (value === undefined) return;
+      names[`#c${index}`] = name;
+      allValues[`:c${index}`] = value;
+      sets.push(`#c${index} = :c${index}`);
+    });
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: itemKey,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `attribute_exists(pk) AND (${condition})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: allValues,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+}

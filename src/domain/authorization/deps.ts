@@ -1,0 +1,34 @@
+import type { ApplicationStore } from '../applications';
+import type { ClientStore } from '../clients/ports';
+import type { EndUserStore } from '../end-users';
+import type { IdpConnectionStore } from '../idp-connections';
+import type { Clock, ResourceStore, SecretHasher, TokenRecordStore, TokenSigner } from '../ports';
+import type { AuthorizationStore } from './ports';
+
+/** What interactive login needs: the registry, the end users, its own records and a keyed hasher. */
+export interface InteractionDeps {
+  readonly clients: ClientStore;
+  readonly applications: Pick<ApplicationStore, 'getApplication'>;
+  readonly connections: Pick<IdpConnectionStore, 'getIdpConnectionByType'>;
+  readonly users: EndUserStore;
+  readonly authorizations: AuthorizationStore;
+  readonly resources: ResourceStore;
+  readonly hasher: SecretHasher;
+  readonly now: Clock;
+  readonly issuer: string;
+}
+
+/** What the authorization-code and refresh-token grants need besides: signing, resources and revocation. */
+export interface GrantDeps extends InteractionDeps {
+  readonly signer: TokenSigner;
+  readonly tokens: Pick<TokenRecordStore, 'revokeJwt'>;
+}
+
+/** How long a login or consent challenge may wait for its answer. */
+export const CHALLENGE_TTL_SECONDS = 10 * 60;
+/** RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty for a back channel. */
+export const CODE_TTL_SECONDS = 60;
+/** A session that the application did not ask to remember lasts as long as the browser's, at most this. */
+export const DEFAULT_SESSION_SECONDS = 24 * 3600;
+
+export const seconds = (now: Clock): number => Math.floor(now() / 1000);

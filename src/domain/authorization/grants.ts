@@ -1,0 +1,221 @@
+import type { AuthenticatedClient } from '../clients/authentication';
+import type { StoredOidcClient } from '../clients/model';
+import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors';
+import { newId } from '../ids';
+import { sameDigest } from '../secrets';
+import { seconds, type GrantDeps } from './deps';
+import { newOpaqueSecret, s256 } from './handles';
+import { signIdToken } from './id-token';
+import type { GrantSubject } from './model';
+
+/**
+ * The authorization-code (RFC 6749 §4.1.3) and refresh-token (§6) grants for OIDC clients.
+ *
+ * Rules of the code, in the order they are checked (every failure is `invalid_grant`, the same
+ * message for unknown, expired and foreign codes; the log gets the reason):
+ * 1. The code exists in the client's environment and has not expired.
+ * 2. A code presented again revokes everything issued from it (RFC 6749 §4.1.2, RFC 9700 §4.5):
+ *    the token family's access tokens and refresh tokens.
+ * 3. It was issued to this client, for this exact `redirect_uri`.
+ * 4. PKCE (RFC 7636 §4.6): a code with a challenge needs the verifier whose S256 matches; a code
+ *    without one refuses a verifier (RFC 9700 §4.8.2, PKCE downgrade).
+ * 5. It is consumed by a conditional write: of two concurrent redemptions one wins, the other is a
+ *    replay (rule 2). The family exists from the moment the code does, and an access token joins
+ *    it only while it is not revoked, so a replay revokes the winner's tokens whichever finishes first.
+ * Rules of the refresh token:
+ * 1. It exists in the client's environment, is unexpired, is this client's, and its family is
+ *    neither revoked nor past the client's maximum refresh time (`maxRefreshSeconds`).
+ * 2. It is rotated on every use; a spent one presented again revokes the whole family
+ *    (RFC 9700 §4.14.2).
+ * 3. `scope`, when sent, may only narrow the original grant.
+ * Access tokens are JWTs for the requested resource (or the client), with the client's or the
+ * resource's lifetime; an ID token is added when `openid` was granted, a refresh token when
+ * `offline_access` was. Tokens are signed before the grant is consumed, so a signing failure
+ * (an algorithm the deployment has no key for) leaves the code or refresh token usable.
+ */
+
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresInSeconds: number;
+  readonly scope: string;
+  readonly idToken?: string;
+  readonly refreshToken?: string;
+}
+
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+/** Only what a grant stands for, without the fields of the record it was read from. */
+function grantOf(record: GrantSubject): GrantSubject {
+  const { environmentId, tenantId, clientRef, applicationId, userId, profileId, sessionId, authTime, amr, scopes, resource, familyId } = record;
+  return {
+    environmentId, tenantId, clientRef, applicationId, userId, profileId, sessionId, authTime, scopes, familyId,
+    ...(amr ? { amr } : {}),
+    ...(resource ? { resource } : {}),
+  };
+}
+
+export async function exchangeAuthorizationCode(
+  deps: GrantDeps,
+  caller: AuthenticatedClient,
+  input: { code?: string; redirectUri?: string; codeVerifier?: string },
+): Promise<TokenSet> {
+  const { client } = caller;
+  if (!input.code) throw new InvalidRequest('code is required');
+  if (!input.redirectUri) throw new InvalidRequest('redirect_uri is required');
+  const now = seconds(deps.now);
+  const codeHash = await deps.hasher.hash(input.code);
+  const code = await deps.authorizations.getCode(client.environmentId, codeHash);
+  const invalid = (reason: string) => new InvalidGrant('the authorization code is invalid, expired or already used', reason);
+  if (!code || code.expiresAt <= now) throw invalid('unknown or expired code');
+  if (code.usedAt !== undefined) {
+    await revokeFamily(deps, code.environmentId, code.familyId);
+    throw invalid(`code replayed; family ${code.familyId} revoked`);
+  }
+  if (code.clientRef !== client.id) throw invalid(`code of client ${code.clientRef} presented by ${client.id}`);
+  if (code.redirectUri !== input.redirectUri) throw invalid('redirect_uri differs from the authorization request');
+  if (code.codeChallenge) {
+    if (!input.codeVerifier || !VERIFIER.test(input.codeVerifier) || !sameDigest(s256(input.codeVerifier), code.codeChallenge)) {
+      throw new InvalidGrant('code_verifier does not match the code_challenge', 'PKCE verification failed');
+    }
+  } else if (input.codeVerifier !== undefined) {
+    throw new InvalidGrant('code_verifier was sent but the authorization request had no code_challenge');
+  }
+  if (caller.publicClient && !code.codeChallenge) throw new UnauthorizedClient('public clients must use PKCE');
+  const family = await deps.authorizations.getFamily(code.environmentId, code.familyId);
+  if (!family) throw invalid(`family ${code.familyId} of the code is missing`);
+  // Signed before anything is written: a signing failure leaves the code unspent.
+  const prepared = await prepareTokens(deps, client, code, { ...(code.nonce !== undefined ? { nonce: code.nonce } : {}) });
+  if (!(await deps.authorizations.consumeCode(code.environmentId, codeHash, now))) {
+    await revokeFamily(deps, code.environmentId, code.familyId);
+    throw invalid(`code redeemed concurrently; family ${code.familyId} revoked`);
+  }
+  return commitTokens(deps, client, code, prepared, family.absoluteExpiresAt);
+}
+
+export async function refreshTokens(
+  deps: GrantDeps,
+  caller: AuthenticatedClient,
+  input: { refreshToken?: string; scope?: string },
+): Promise<TokenSet> {
+  const { client } = caller;
+  if (!input.refreshToken) throw new InvalidRequest('refresh_token is required');
+  const now = seconds(deps.now);
+  const tokenHash = await deps.hasher.hash(input.refreshToken);
+  const token = await deps.authorizations.getRefreshToken(client.environmentId, tokenHash);
+  const invalid = (reason: string) => new InvalidGrant('the refresh token is invalid, expired or revoked', reason);
+  if (!token || token.expiresAt <= now) throw invalid('unknown or expired refresh token');
+  if (token.clientRef !== client.id) throw invalid(`refresh token of client ${token.clientRef} presented by ${client.id}`);
+  const family = await deps.authorizations.getFamily(token.environmentId, token.familyId);
+  if (!family || family.revoked || family.absoluteExpiresAt <= now) throw invalid(`family ${token.familyId} revoked or past its maximum`);
+  if (token.usedAt !== undefined) {
+    await revokeFamily(deps, token.environmentId, token.familyId);
+    throw invalid(`spent refresh token reused; family ${token.familyId} revoked`);
+  }
+  let scopes = token.scopes;
+  if (input.scope !== undefined) {
+    const asked = [...new Set(input.scope.split(' ').filter(Boolean))];
+    const extra = asked.filter((scope) => !token.scopes.includes(scope));
+    if (extra.length > 0) throw new InvalidScope(`scope may only narrow the original grant; ${extra.map((s) => `"${s}"`).join(', ')} was not granted`);
+    scopes = asked;
+  }
+  const prepared = await prepareTokens(deps, client, token, { accessScopes: scopes });
+  if (!(await deps.authorizations.consumeRefreshToken(token.environmentId, tokenHash, now))) {
+    await revokeFamily(deps, token.environmentId, token.familyId);
+    throw invalid(`refresh token used concurrently; family ${token.familyId} revoked`);
+  }
+  return commitTokens(deps, client, token, prepared, family.absoluteExpiresAt);
+}
+
+/** Rule 2 of both grants: the family and every access token issued in it stop working. */
+export async function revokeFamily(deps: Pick<GrantDeps, 'authorizations' | 'tokens'>, environmentId: string, familyId: string): Promise<void> {
+  const family = await deps.authorizations.revokeFamily(environmentId, familyId);
+  await Promise.all((family?.accessTokens ?? []).map((token) => deps.tokens.revokeJwt(environmentId, token.jti, token.exp)));
+}
+
+interface PreparedTokens {
+  readonly accessToken: string;
+  readonly jti: string;
+  readonly exp: number;
+  readonly lifetime: number;
+  readonly scopes: readonly string[];
+  readonly idToken?: string;
+}
+
+/** The signed tokens of a grant; nothing is written yet. */
+async function prepareTokens(
+  deps: GrantDeps,
+  client: StoredOidcClient,
+  subject: GrantSubject,
+  options: { nonce?: string; accessScopes?: readonly string[] },
+): Promise<PreparedTokens> {
+  const iat = seconds(deps.now);
+  const scopes = options.accessScopes ?? subject.scopes;
+  const user = await deps.users.getUser(subject.environmentId, subject.userId);
+  if (!user) throw new InvalidGrant('the end user of this grant no longer exists');
+
+  let audience = client.clientId;
+  let lifetime = client.accessTokenTtlSeconds;
+  if (subject.resource) {
+    const [resource] = await deps.resources.getResources(subject.environmentId, [subject.resource]);
+    const entry = client.resources.find((candidate) => candidate.resource === subject.resource);
+    if (!resource || !entry) throw new InvalidGrant(`resource "${subject.resource}" may no longer be requested by this client`);
+    audience = resource.audience;
+    lifetime = Math.min(entry.accessTokenTtlSeconds ?? client.accessTokenTtlSeconds, resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY);
+  }
+  const jti = newId('tok');
+  const accessClaims: Record<string, unknown> = {
+    iss: deps.issuer,
+    sub: subject.userId,
+    aud: audience,
+    iat,
+    exp: iat + lifetime,
+    jti,
+    client_id: client.clientId,
+    scope: scopes.join(' '),
+    auth_time: subject.authTime,
+    subjectType: 'EndUserAccount',
+    tenantId: subject.tenantId,
+    environmentId: subject.environmentId,
+    applicationId: subject.applicationId,
+    profileId: subject.profileId,
+    sessionId: subject.sessionId,
+  };
+  const accessToken = await deps.signer.sign(accessClaims, { typ: 'at+jwt' });
+  const idToken = scopes.includes('openid')
+    ? await signIdToken(deps, client, { subject: { ...subject, scopes }, user, accessToken, iat, ...(options.nonce !== undefined ? { nonce: options.nonce } : {}) })
+    : undefined;
+  return { accessToken, jti, exp: iat + lifetime, lifetime, scopes, ...(idToken ? { idToken } : {}) };
+}
+
+/** After the grant was consumed: the access token joins its family, and a new refresh token is stored. */
+async function commitTokens(
+  deps: GrantDeps,
+  client: StoredOidcClient,
+  subject: GrantSubject,
+  prepared: PreparedTokens,
+  absoluteExpiresAt: number,
+): Promise<TokenSet> {
+  // A replay may have revoked the family between our consume and now: then this token is never handed out.
+  if (!(await deps.authorizations.addFamilyAccessToken(subject.environmentId, subject.familyId, { jti: prepared.jti, exp: prepared.exp }))) {
+    await deps.tokens.revokeJwt(subject.environmentId, prepared.jti, prepared.exp);
+    throw new InvalidGrant('the grant was revoked while tokens were issued', `family ${subject.familyId} revoked concurrently`);
+  }
+  let refreshToken: string | undefined;
+  if (subject.scopes.includes('offline_access')) {
+    refreshToken = newOpaqueSecret('lkr');
+    await deps.authorizations.putRefreshToken({
+      ...grantOf(subject),
+      tokenHash: await deps.hasher.hash(refreshToken),
+      expiresAt: Math.min(seconds(deps.now) + client.refreshTokenTtlSeconds, absoluteExpiresAt),
+    });
+  }
+  return {
+    accessToken: prepared.accessToken,
+    tokenType: 'Bearer',
+    expiresInSeconds: prepared.lifetime,
+    scope: prepared.scopes.join(' '),
+    ...(prepared.idToken ? { idToken: prepared.idToken } : {}),
+    ...(refreshToken ? { refreshToken } : {}),
+  };
+}

@@ -1,0 +1,125 @@
+import type { PromptValue } from '../clients/model';
+
+/**
+ * The records of interactive login (RFC 6749 §4.1, OpenID Connect Core §3.1). Each lives in its
+ * environment's partition under a deterministic key, has an expiry that the code itself enforces
+ * (DynamoDB's TTL deletes late, the embedded one never), and holds only keyed hashes of the secrets
+ * that name or unlock it: challenges, verifiers, codes, refresh tokens and session cookies.
+ */
+
+/** The subject an application vouched for when it accepted a login challenge. */
+export interface LoginResult {
+  readonly userId: string;
+  readonly profileId: string;
+  readonly subjectId: string;
+  /** Epoch seconds of the end user's authentication. */
+  readonly authTime: number;
+  readonly remember: boolean;
+  readonly rememberForSeconds?: number;
+  readonly amr?: readonly string[];
+  /** Set when the login came from an existing browser session rather than a challenge. */
+  readonly sessionId?: string;
+}
+
+export type AuthorizationStatus = 'login' | 'login_answered' | 'consent' | 'consent_answered' | 'done';
+
+/** One authorization request, from `/oauth/v2/authorize` to the code; login and consent requests are its states. */
+export interface AuthorizationRequestRecord {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly tenantId: string;
+  /** The registry ID (`cl_…`) and the `client_id` (`cl_…@env_…`). */
+  readonly clientRef: string;
+  readonly clientId: string;
+  readonly applicationId: string;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  readonly state?: string;
+  readonly nonce?: string;
+  readonly codeChallenge?: string;
+  readonly prompt: readonly PromptValue[];
+  readonly maxAge?: number;
+  readonly loginHint?: string;
+  readonly resource?: string;
+  /** Hash of the cookie that binds the request to the browser that started it. */
+  readonly browserBindingHash: string;
+  readonly status: AuthorizationStatus;
+  readonly loginChallengeHash?: string;
+  readonly loginVerifierHash?: string;
+  readonly consentChallengeHash?: string;
+  readonly consentVerifierHash?: string;
+  readonly login?: LoginResult;
+  readonly grantedScopes?: readonly string[];
+  /** An application refused the login or consent: the client is told this error. */
+  readonly rejection?: { readonly error: string; readonly errorDescription?: string };
+  readonly createdAt: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** What a code, a refresh token and its access tokens stand for. */
+export interface GrantSubject {
+  readonly environmentId: string;
+  readonly tenantId: string;
+  readonly clientRef: string;
+  readonly applicationId: string;
+  readonly userId: string;
+  readonly profileId: string;
+  readonly sessionId: string;
+  readonly authTime: number;
+  readonly amr?: readonly string[];
+  readonly scopes: readonly string[];
+  readonly resource?: string;
+  /** The family of tokens this grant belongs to; revoking it revokes everything issued from the code. */
+  readonly familyId: string;
+}
+
+export interface AuthorizationCodeRecord extends GrantSubject {
+  readonly codeHash: string;
+  readonly redirectUri: string;
+  readonly codeChallenge?: string;
+  readonly nonce?: string;
+  readonly expiresAt: number;
+  readonly usedAt?: number;
+}
+
+export interface RefreshTokenRecord extends GrantSubject {
+  readonly tokenHash: string;
+  readonly expiresAt: number;
+  readonly usedAt?: number;
+}
+
+/** Everything issued from one authorization code, so that a replay or reuse can revoke all of it. */
+export interface TokenFamilyRecord {
+  readonly id: string;
+  readonly environmentId: string;
+  readonly clientRef: string;
+  /** Epoch seconds: no refresh token of the family lives past this (the client's `maxRefreshSeconds`). */
+  readonly absoluteExpiresAt: number;
+  readonly revoked?: boolean;
+  /** The access tokens issued in the family: `jti` and `exp`, for revocation. */
+  readonly accessTokens: readonly { readonly jti: string; readonly exp: number }[];
+}
+
+/** A Latchkey browser session: one login of an end user, shared by the environment's clients. */
+export interface SessionRecord {
+  /** `ses_…`, the `sid` claim; the cookie carries it with a secret whose hash is kept here. */
+  readonly id: string;
+  readonly environmentId: string;
+  readonly secretHash: string;
+  readonly userId: string;
+  readonly profileId: string;
+  readonly subjectId: string;
+  readonly authTime: number;
+  readonly amr?: readonly string[];
+  readonly expiresAt: number;
+}
+
+/** Consent an end user gave a client, remembered for the client's `accessValiditySeconds`. */
+export interface ConsentRecord {
+  readonly environmentId: string;
+  readonly userId: string;
+  readonly clientRef: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: number;
+}

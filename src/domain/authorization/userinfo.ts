@@ -1,0 +1,38 @@
+import type { EndUserStore } from '../end-users';
+import { InsufficientScope, InvalidToken, TokenRequired } from '../errors';
+import type { TokenRecordStore } from '../ports';
+import { userClaims } from './id-token';
+
+/**
+ * The UserInfo endpoint (OpenID Connect Core §5.3).
+ *
+ * Rules, in the order they are checked:
+ * 1. A bearer access token is presented (RFC 6750 §2.1 header, or §2.2 form body).
+ * 2. It is a Latchkey JWT that verifies (signature, issuer, expiry) and is not revoked.
+ * 3. It is an end user's access token issued to a client (`subjectType` `EndUserAccount` with a
+ *    `client_id`): an ID token or a service account's token is not.
+ * 4. It was granted `openid`; `profile` and `email` release the claims they stand for.
+ */
+
+export interface UserInfoDeps {
+  readonly verifyJwt: (token: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
+  readonly tokens: Pick<TokenRecordStore, 'loadJwtState'>;
+  readonly users: Pick<EndUserStore, 'getUser'>;
+}
+
+export async function userInfo(deps: UserInfoDeps, accessToken: string | undefined): Promise<Record<string, unknown>> {
+  if (!accessToken) throw new TokenRequired('an access token is required: Authorization: Bearer <token>');
+  const claims = await deps.verifyJwt(accessToken);
+  if (!claims) throw new InvalidToken('the access token is not valid or has expired');
+  const environmentId = claims.environmentId;
+  if (claims.subjectType !== 'EndUserAccount' || typeof claims.client_id !== 'string' || typeof environmentId !== 'string' || typeof claims.sub !== 'string') {
+    throw new InvalidToken('this is not an access token issued to a client for an end user');
+  }
+  const { revokedUntil } = await deps.tokens.loadJwtState(environmentId, typeof claims.jti === 'string' ? claims.jti : undefined);
+  if (revokedUntil !== undefined) throw new InvalidToken('the access token has been revoked');
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+  if (!scopes.includes('openid')) throw new InsufficientScope('openid');
+  const user = await deps.users.getUser(environmentId, claims.sub);
+  if (!user) throw new InvalidToken('the end user of this access token no longer exists');
+  return { sub: user.id, ...userClaims(user, scopes) };
+}
