@@ -48,7 +48,8 @@ export function apiGatewayEvent(parts: RequestParts): APIGatewayProxyEventV2 {
 
   const { body } = parts;
   const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
-  const host = headers.host ?? 'localhost';
+  // The API's domain name, without the port a local Host header carries.
+  const host = (headers.host ?? 'localhost').replace(/:\d+$/, '');
   const path = parts.url.pathname;
 
   return {

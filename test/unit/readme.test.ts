@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { operations } from '../../lib/routes';
-import { ENV } from '../../src/config';
 import { REPOSITORY_ROOT } from '../../local/runtime';
 
 /** The README's route list is what newcomers read first: it must match the route table. */
@@ -15,11 +14,6 @@ describe('README', () => {
   it('lists every route of the route table, and nothing else', () => {
     const table = operations.flatMap((operation) => operation.routes.map((route) => `${route.method} ${route.path} ${operation.name} ${operation.handler}`));
     expect(listed.sort()).toEqual(table.sort());
-  });
-
-  it('gives sam local every variable a handler may read', () => {
-    const example = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'sam-env.example.json'), 'utf8')) as { Parameters: Record<string, string> };
-    for (const name of Object.values(ENV)) expect(example.Parameters, name).toHaveProperty(name);
   });
 
   it('names the two command lines of the Quick start', () => {
