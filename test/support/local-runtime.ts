@@ -6,12 +6,16 @@ import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '
 /**
  * Starts a fresh local Latchkey on a free port with its own data folder, for one test file.
  * Returns the runtime and a `stop` that closes it and removes the folder.
+ *
+ * API Gateway's route throttles are off unless `options.apiGateway` says otherwise: tests fire
+ * requests faster than any client should, and the throttles have their own tests
+ * (api-gateway-emulation.test.ts). `npm start` keeps them on.
  */
 export async function startTestRuntime(
   dataDir = mkdtempSync(join(tmpdir(), 'latchkey-test-')),
   options: Partial<Omit<LocalRuntimeOptions, 'dataDir'>> = {},
 ): Promise<LocalRuntime & { dataDir: string; stop(): Promise<void> }> {
-  const runtime = await startLocalRuntime({ port: 0, ...options, dataDir });
+  const runtime = await startLocalRuntime({ port: 0, apiGateway: { throttleOf: () => undefined }, ...options, dataDir });
   return {
     ...runtime,
     dataDir,
