@@ -70,6 +70,10 @@ const standInPorts = args.sam
   ? SAM_LOCAL.ports
   : { dynamodb: portFrom('LATCHKEY_DYNAMODB_PORT', 0), aws: portFrom('LATCHKEY_AWS_PORT', 0), lambda: portFrom('LATCHKEY_LAMBDA_PORT', 0) };
 
+// The SDK's reminder that it will want Node 22 concerns this machine, not the Lambda runtime the
+// handlers deploy to; it would bury the banner and the one-line errors below.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 let unlock: () => void;
 try {
   unlock = lockDataFolder(dataDir);
