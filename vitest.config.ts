@@ -41,6 +41,9 @@ export default defineConfig({
       provider: 'v8',
       include: ['src/**', 'functions/**', 'local/**', 'lib/**'],
       reporter: ['text-summary', 'html'],
+      // The whole suite's level when these were set (statements 90.6, branches 82.1, functions 96.0,
+      // lines 94.3), less a point: `npm test` fails when coverage drops.
+      thresholds: { statements: 89.5, branches: 81, functions: 95, lines: 93 },
     },
   },
 });
