@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations, type Operation } from '../../lib/routes';
@@ -22,27 +22,26 @@ const echo = (name: string, path: string, throttle?: Operation['throttle']): Ope
 const testOperations: Operation[] = [
   echo('echo', '/echo'),
   echo('throttled', '/throttled', { rateLimit: 1, burstLimit: 2 }),
-  { name: 'stuck', handler: 'test/support/handlers/never-answers.ts', routes: [{ method: 'GET', path: '/stuck' }], access: {}, summary: 'stuck' },
   operations.find((operation) => operation.name === 'route-fallback')!,
 ];
+const stuck: Operation = { name: 'stuck', handler: 'test/support/handlers/never-answers.ts', routes: [{ method: 'GET', path: '/stuck' }], access: {}, summary: 'stuck' };
+
+async function serve(listener: RequestListener): Promise<{ server: Server; url: string }> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 let clock = Date.parse('2020-03-12T19:03:58Z');
 let server: Server;
 let url: string;
 beforeAll(async () => {
-  server = createServer(
-    apiGatewayListener({
-      operations: testOperations,
-      rootDir: REPOSITORY_ROOT,
-      integrationTimeoutMs: 50,
-      throttleOf: (operation) => operation.throttle,
-      now: () => clock,
-    }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, url } = await serve(
+    apiGatewayListener({ operations: testOperations, rootDir: REPOSITORY_ROOT, throttleOf: (operation) => operation.throttle, now: () => clock }),
+  ));
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => close(server));
 
 const post = (path: string, body: string | Uint8Array, contentType: string) =>
   fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : new Uint8Array(body) });
@@ -74,9 +73,15 @@ describe('the API Gateway emulation', () => {
   });
 
   it('answers 503 Service Unavailable when the function outlives the integration timeout', async () => {
-    const answer = await fetch(`${url}/stuck`);
-    expect(answer.status).toBe(503);
-    expect(await answer.json()).toEqual({ message: 'Service Unavailable' });
+    // A short timeout (the real one is 30 s) and a function that never answers: the outcome does not depend on speed.
+    const stuckApi = await serve(apiGatewayListener({ operations: [stuck], rootDir: REPOSITORY_ROOT, integrationTimeoutMs: 50 }));
+    try {
+      const answer = await fetch(`${stuckApi.url}/stuck`);
+      expect(answer.status).toBe(503);
+      expect(await answer.json()).toEqual({ message: 'Service Unavailable' });
+    } finally {
+      await close(stuckApi.server);
+    }
   });
 
   it("answers 429 once a route's burst is spent, and again after the bucket refills at the route's rate", async () => {
@@ -96,16 +101,15 @@ describe("the emulation's default throttles", () => {
   it("come from the route table's throttleOf: the public class refuses the request after its burst", async () => {
     const publicBurst = 200; // DEFAULT_THROTTLES.public, which the fallback route falls under
     let now = 0;
-    const defaults = createServer(apiGatewayListener({ operations, rootDir: REPOSITORY_ROOT, now: () => now }));
-    await new Promise<void>((resolve) => defaults.listen(0, '127.0.0.1', resolve));
+    const defaults = await serve(apiGatewayListener({ operations, rootDir: REPOSITORY_ROOT, now: () => now }));
     try {
-      const base = `http://127.0.0.1:${(defaults.address() as AddressInfo).port}`;
+      const base = defaults.url;
       for (let i = 0; i < publicBurst; i++) expect((await fetch(`${base}/no-such-path`)).status).toBe(404);
       expect((await fetch(`${base}/no-such-path`)).status).toBe(429);
       now += 1000;
       expect((await fetch(`${base}/no-such-path`)).status).toBe(404);
     } finally {
-      await new Promise<void>((resolve) => defaults.close(() => resolve()));
+      await close(defaults.server);
     }
   });
 });
