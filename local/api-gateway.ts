@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { findOperation, type Operation } from '../lib/routes';
+import { findOperation, throttleOf, type Operation, type RouteThrottle } from '../lib/routes';
 import { matchRoute } from '../src/http/route-matching';
 import { readBody } from './read-body';
 import { toPem } from '../src/adapters/x509-certificate';
+import { apiGatewayEvent, type RequestParts } from './api-gateway-event';
+import { TokenBucket } from './route-throttle';
 
 /**
  * A local emulation of an API Gateway HTTP API with Lambda proxy integrations (payload format 2.0).
@@ -17,18 +18,31 @@ import { toPem } from '../src/adapters/x509-certificate';
  * inference of a 200 JSON answer from a bare value). Requests no route matches go to the operation
  * of the `$default` route, as they do in AWS. Handlers are imported on first use and kept, like a
  * warm Lambda container.
+ *
+ * API Gateway's own answers are emulated too: 413 over the 10 MB payload limit, 429 when a route's
+ * throttle (from the route table) is exhausted, and 503 when the function takes longer than the
+ * 30 s integration timeout; in each case with the bodies an HTTP API sends.
  */
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
 /** API Gateway's own limit on a request payload. */
-const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+/** An HTTP API's hard limit on waiting for a Lambda integration. */
+export const INTEGRATION_TIMEOUT_MS = 30_000;
 
 export interface ApiGatewayOptions {
   readonly operations: readonly Operation[];
   readonly rootDir: string;
   /** Called once per request with what a developer wants to see; never with bodies or headers. */
   readonly onRequest?: (line: { method: string; path: string; operation: string; status: number; ms: number }) => void;
+  /** @default INTEGRATION_TIMEOUT_MS; tests use a short one. */
+  readonly integrationTimeoutMs?: number;
+  /** Per-route throttle; undefined turns it off for that operation. @default `throttleOf` of the route table */
+  readonly throttleOf?: (operation: Operation) => RouteThrottle | undefined;
+  /** Clock of the throttles, in milliseconds; tests step it instead of waiting. @default Date.now */
+  readonly now?: () => number;
 }
 
 export function apiGatewayListener(options: ApiGatewayOptions): RequestListener {
@@ -46,6 +60,17 @@ export function apiGatewayListener(options: ApiGatewayOptions): RequestListener 
     return handler;
   };
   const fallback = findOperation('route-fallback');
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
+  const limitOf = options.throttleOf ?? throttleOf;
+  const buckets = new Map<string, TokenBucket | undefined>();
+  // API Gateway keeps one bucket per route key, whichever operation serves it.
+  const admit = (routeKey: string, operation: Operation): boolean => {
+    if (!buckets.has(routeKey)) {
+      const limit = limitOf(operation);
+      buckets.set(routeKey, limit && new TokenBucket(limit, options.now));
+    }
+    return buckets.get(routeKey)?.take() ?? true;
+  };
 
   return (request, response) => {
     const started = Date.now();
@@ -60,17 +85,12 @@ export function apiGatewayListener(options: ApiGatewayOptions): RequestListener 
       const match = matchRoute(options.operations, url.pathname).find((candidate) => candidate.route.method === method);
       const operation = match?.operation ?? fallback;
       const routeKey = match ? `${match.route.method} ${match.route.path}` : '$default';
-      const event = toEvent(request, url, method, body, routeKey, match?.pathParameters);
-      let status = 500;
-      try {
-        const handler = await load(operation);
-        const result = await handler(event, lambdaContext(operation, event.requestContext.requestId));
-        status = writeResult(response, result);
-      } catch (error) {
-        // A handler that throws is a bug (the middy stack maps every expected error); API Gateway
-        // answers such an invocation failure with a bare 500.
-        console.error(`[${operation.name}] handler threw`, error);
-        writeJson(response, 500, { message: 'Internal Server Error' });
+      let status: number;
+      if (!admit(routeKey, operation)) {
+        status = writeJson(response, 429, { message: 'Too Many Requests' });
+      } else {
+        const event = apiGatewayEvent(requestParts(request, url, method, body, routeKey, match?.pathParameters));
+        status = await invoke(load, operation, event, integrationTimeoutMs, response);
       }
       options.onRequest?.({ method, path: url.pathname, operation: operation.name, status, ms: Date.now() - started });
     })().catch((error: unknown) => {
@@ -81,85 +101,72 @@ export function apiGatewayListener(options: ApiGatewayOptions): RequestListener 
 }
 
 
-const TEXT_TYPES = /^(text\/|application\/(json|[a-z.+-]*\+json|x-www-form-urlencoded|xml|[a-z.+-]*\+xml|graphql))/i;
+/** Runs the handler as API Gateway's integration would, and writes its answer; returns the status. */
+async function invoke(
+  load: (operation: Operation) => Promise<Handler>,
+  operation: Operation,
+  event: APIGatewayProxyEventV2,
+  timeoutMs: number,
+  response: ServerResponse,
+): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolveTimeout) => {
+    timer = setTimeout(() => resolveTimeout('timeout'), timeoutMs);
+  });
+  try {
+    // A cold start counts against the timeout in AWS too.
+    const answer = load(operation).then((handler) => handler(event, lambdaContext(operation, event.requestContext.requestId, timeoutMs)));
+    answer.catch(() => undefined); // a failure after the timeout has nobody left to answer
+    const result = await Promise.race([answer, timedOut]);
+    // The function may still be running, as a Lambda would after API Gateway gave up on it.
+    if (result === 'timeout') return writeJson(response, 503, { message: 'Service Unavailable' });
+    return writeResult(response, result);
+  } catch (error) {
+    // A handler that throws is a bug (the middy stack maps every expected error); API Gateway
+    // answers such an invocation failure with a bare 500.
+    console.error(`[${operation.name}] handler threw`, error);
+    return writeJson(response, 500, { message: 'Internal Server Error' });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
-function toEvent(
+function requestParts(
   request: IncomingMessage,
   url: URL,
   method: string,
   body: Buffer,
   routeKey: string,
   pathParameters: Record<string, string> | undefined,
-): APIGatewayProxyEventV2 {
-  // API Gateway lower-cases header names and joins repeated headers with commas; cookies move out.
-  const headers: Record<string, string> = {};
-  let cookies: string[] | undefined;
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    if (name === 'cookie') {
-      cookies = (Array.isArray(value) ? value.join('; ') : value).split(/;\s*/).filter(Boolean);
-      continue;
-    }
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
-
-  const contentType = headers['content-type'] ?? '';
-  const isText = body.length === 0 || TEXT_TYPES.test(contentType);
-  const now = new Date();
-  const requestId = randomUUID();
+): RequestParts {
   const socket = request.socket as TLSSocket;
   const clientCert = socket.encrypted ? socket.getPeerCertificate?.(false) : undefined;
-
   return {
-    version: '2.0',
+    method,
+    url,
+    headers: request.headers,
+    body,
     routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.replace(/^\?/, ''),
-    ...(cookies ? { cookies } : {}),
-    headers,
-    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-    ...(pathParameters && Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
-      http: {
-        method,
-        path: url.pathname,
-        protocol: `HTTP/${request.httpVersion}`,
-        sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId,
-      routeKey,
-      stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
-      ...(clientCert && clientCert.raw
-        ? {
-            authentication: {
-              clientCert: {
-                clientCertPem: toPem(clientCert.raw),
-                subjectDN: clientCert.subject ? JSON.stringify(clientCert.subject) : '',
-                issuerDN: clientCert.issuer ? JSON.stringify(clientCert.issuer) : '',
-                serialNumber: clientCert.serialNumber,
-                validity: { notBefore: clientCert.valid_from, notAfter: clientCert.valid_to },
-              },
-            },
-          }
-        : {}),
-    },
-    ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
-    isBase64Encoded: body.length > 0 && !isText,
-  } as APIGatewayProxyEventV2;
+    pathParameters,
+    sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+    protocol: `HTTP/${request.httpVersion}`,
+    now: new Date(),
+    ...(clientCert && clientCert.raw
+      ? {
+          clientCert: {
+            clientCertPem: toPem(clientCert.raw),
+            subjectDN: clientCert.subject ? JSON.stringify(clientCert.subject) : '',
+            issuerDN: clientCert.issuer ? JSON.stringify(clientCert.issuer) : '',
+            serialNumber: clientCert.serialNumber,
+            validity: { notBefore: clientCert.valid_from, notAfter: clientCert.valid_to },
+          },
+        }
+      : {}),
+  };
 }
 
-
-function lambdaContext(operation: Operation, requestId: string): Context {
-  const deadline = Date.now() + 10_000;
+function lambdaContext(operation: Operation, requestId: string, timeoutMs: number): Context {
+  const deadline = Date.now() + Math.min(10_000, timeoutMs);
   return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: `latchkey-local-${operation.name}`,
@@ -193,6 +200,7 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyResultV2):
   return status;
 }
 
-function writeJson(response: ServerResponse, status: number, body: unknown): void {
+function writeJson(response: ServerResponse, status: number, body: unknown): number {
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  return status;
 }

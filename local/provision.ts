@@ -40,12 +40,14 @@ export async function provisionLocalResources(): Promise<LocalResources> {
   return { tableName, signingKeyArn, pepperSecretArn, samlSigningKeyArn };
 }
 
-async function ensureTable(): Promise<string> {
-  const dynamodb = new DynamoDBClient({});
-  const TableName = LOCAL_NAMES.table;
+/**
+ * Creates the table unless it exists, and returns once it and its indexes are `ACTIVE`: DynamoDB
+ * (the embedded one too) answers `ResourceNotFoundException` to writes while a table is `CREATING`.
+ */
+export async function ensureTable(dynamodb = new DynamoDBClient({}), TableName: string = LOCAL_NAMES.table): Promise<string> {
   try {
     await dynamodb.send(new DescribeTableCommand({ TableName }));
-    return TableName;
+    return await waitUntilActive(dynamodb, TableName);
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
@@ -74,7 +76,19 @@ async function ensureTable(): Promise<string> {
   await dynamodb
     .send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true } }))
     .catch(() => undefined);
-  return TableName;
+  return await waitUntilActive(dynamodb, TableName);
+}
+
+/** Polls rather than the SDK's waiter, whose shortest delay (20 s by default) suits real AWS, not a local table. */
+async function waitUntilActive(dynamodb: DynamoDBClient, TableName: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delayMs = 10; ; delayMs = Math.min(delayMs * 2, 500)) {
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return TableName;
+    if (Date.now() > deadline) throw new Error(`table ${TableName} is still ${Table?.TableStatus} after ${timeoutMs / 1000} s`);
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, delayMs));
+  }
 }
 
 async function ensureKey(alias: string, keySpec: 'ECC_NIST_P256' | 'RSA_2048', description: string): Promise<string> {

@@ -33,7 +33,17 @@ export interface LocalRuntimeOptions {
   /** Fixed ports for the embedded DynamoDB and the KMS/Secrets Manager stand-ins (default: free ports). */
   readonly dynamodbPort?: number;
   readonly awsPort?: number;
+  readonly lambdaPort?: number;
+  /**
+   * Where the embedded DynamoDB and the KMS, Secrets Manager and Lambda stand-ins listen (default
+   * 127.0.0.1, whatever `host` is): they hold the keys and secrets and ask for no credentials, so
+   * they are reachable from other machines only when a developer says so (`npm start --
+   * --unsafe-stand-ins-host`, for `sam local` containers).
+   */
+  readonly standInsHost?: string;
   readonly onRequest?: ApiGatewayOptions['onRequest'];
+  /** The API Gateway emulation's integration timeout and throttles (tests shorten or step them). */
+  readonly apiGateway?: Pick<ApiGatewayOptions, 'integrationTimeoutMs' | 'throttleOf' | 'now'>;
   /**
    * Also serve the API over HTTPS with client certificates (mutual TLS, RFC 8705) on this port
    * (0 picks a free one); off when undefined.
@@ -60,16 +70,16 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const host = options.host ?? '127.0.0.1';
+  const standInsHost = options.standInsHost ?? '127.0.0.1';
   mkdirSync(options.dataDir, { recursive: true });
 
   const dynamodbServer = dynalite({ path: join(options.dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  // The stand-ins listen where the API does, so a container (sam local) can reach them too.
-  const dynamodbPort = await listen(dynamodbServer, options.dynamodbPort ?? 0, host);
-  const aws = await startLocalAws({ dataDir: options.dataDir, port: options.awsPort ?? 0, host });
+  const dynamodbPort = await listen(dynamodbServer, options.dynamodbPort ?? 0, standInsHost);
+  const aws = await startLocalAws({ dataDir: options.dataDir, port: options.awsPort ?? 0, host: standInsHost });
 
   // Lambda Invoke, for the route-less operations (an application's webhook may name one by ARN).
   const lambdaServer = createServer(lambdaInvokeListener({ operations, rootDir: REPOSITORY_ROOT }));
-  const lambdaUrl = `http://127.0.0.1:${await listen(lambdaServer, 0, host)}`;
+  const lambdaUrl = `http://127.0.0.1:${await listen(lambdaServer, options.lambdaPort ?? 0, standInsHost)}`;
   const functionArns = Object.fromEntries(operations.filter((op) => op.routes.length === 0).map((op) => [op.name, localFunctionArn(op.name)]));
 
   const dynamodbUrl = `http://127.0.0.1:${dynamodbPort}`;
@@ -95,7 +105,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   const resources = await provisionLocalResources();
 
-  const listener = apiGatewayListener({ operations, rootDir: REPOSITORY_ROOT, onRequest: options.onRequest });
+  const listener = apiGatewayListener({ ...options.apiGateway, operations, rootDir: REPOSITORY_ROOT, onRequest: options.onRequest });
   const api = createServer(listener);
   const apiPort = await listen(api, options.port, host);
   const hostName = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;

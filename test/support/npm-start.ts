@@ -11,8 +11,8 @@ export interface StartedProcess {
  * Runs `npm start`'s program as its own process, exactly as a developer would (on a free port unless
  * told otherwise), and resolves once it prints its URL.
  */
-export function runNpmStart(env: Record<string, string>): Promise<StartedProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
+export function runNpmStart(env: Record<string, string>, args: readonly string[] = []): Promise<StartedProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
     cwd: REPOSITORY_ROOT,
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

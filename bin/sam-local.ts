@@ -1,0 +1,32 @@
+/**
+ * `npm run sam-local`: writes what `sam local` needs to run Latchkey's functions against the local
+ * stand-ins instead of AWS: `cdk.out/sam-local/template.json` (every function, declaring every
+ * variable the env file sets) and one sample event per route in `cdk.out/sam-local/events/`. The
+ * env file itself, `sam-env.json`, comes from `npm start -- --sam --unsafe-stand-ins-host 0.0.0.0`,
+ * which knows the stand-ins' ports and the local key ARNs. See docs/local.md.
+ */
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPOSITORY_ROOT } from '../local/runtime';
+import { generateSamLocal } from '../local/sam/generate';
+
+const { values } = parseArgs({
+  options: { 'skip-bundling': { type: 'boolean', default: false }, out: { type: 'string', default: join(REPOSITORY_ROOT, 'cdk.out', 'sam-local') } },
+  strict: true,
+});
+const started = Date.now();
+console.log(values['skip-bundling'] ? 'Synthesizing the CDK app (no bundling)...' : 'Synthesizing and bundling the CDK app (esbuild, one bundle per function)...');
+const files = generateSamLocal(values.out!, { bundle: !values['skip-bundling'] });
+const show = (path: string) => relative(process.cwd(), path) || '.';
+const functionCount = Object.keys(files.template.Resources).length;
+
+console.log(`
+Done in ${((Date.now() - started) / 1000).toFixed(0)} s.
+  template  ${show(files.templateFile)}  (${functionCount} functions)
+  events    ${show(files.eventsDir)}/  (${files.events.length}, one per route)
+
+Next (docs/local.md):
+  npm start -- --sam --unsafe-stand-ins-host 0.0.0.0     # writes sam-env.json
+  sam local start-api -t ${show(files.templateFile)} --env-vars sam-env.json
+  sam local invoke GetOpenidConfiguration -t ${show(files.templateFile)} --env-vars sam-env.json -e ${show(files.eventsDir)}/get-openid-configuration.json
+`);
