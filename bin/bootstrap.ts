@@ -101,11 +101,11 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 
 }
 
 /**
- * The bootstrap function of a stack: CloudFormation names a stack's functions `<stack>-...` and tags
- * them with `aws:cloudformation:stack-name`; Latchkey tags each with its operation.
+ * The bootstrap function of a stack: CloudFormation names the functions of its nested stacks
+ * `<stack>-...`; Latchkey tags each with its operation and the top-level stack's name.
  */
 export async function findBootstrapFunction(lambda: LambdaClient, stackName: string): Promise<string> {
-  const { OPERATION_TAG } = await import('../lib/constructs/latchkey-function');
+  const { OPERATION_TAG, STACK_TAG } = await import('../lib/constructs/latchkey-function');
   const candidates: { name: string; arn: string }[] = [];
   for await (const page of paginateListFunctions({ client: lambda }, {})) {
     for (const fn of page.Functions ?? []) {
@@ -116,7 +116,8 @@ export async function findBootstrapFunction(lambda: LambdaClient, stackName: str
   candidates.sort((a, b) => Number(/bootstrap/i.test(b.name)) - Number(/bootstrap/i.test(a.name)));
   for (const candidate of candidates) {
     const { Tags: tags = {} } = await lambda.send(new ListTagsCommand({ Resource: candidate.arn }));
-    if (tags[OPERATION_TAG] === OPERATION && tags['aws:cloudformation:stack-name'] === stackName) return candidate.name;
+    // The function lives in a nested stack of `stackName`; Latchkey tags it with the top-level stack's name.
+    if (tags[OPERATION_TAG] === OPERATION && tags[STACK_TAG] === stackName) return candidate.name;
   }
   throw new Error(
     `no bootstrap function found in stack ${stackName} (region ${await lambda.config.region()}). ` +
