@@ -96,6 +96,7 @@ export class LatchkeyFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: props.defaults.logLevel,
         POWERTOOLS_TRACE_ENABLED: String(props.defaults.tracing),
         LATCHKEY_OPERATION: props.operationName,
+        LATCHKEY_STAGE: props.stage,
         LATCHKEY_ISSUER: props.issuer,
       },
     });
