@@ -101,14 +101,16 @@ export class LatchkeyApi extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: accessLogFormat() },
     });
     const tokenRoute = tokenRouteKey(props.operations);
+    // RouteSettings is untyped JSON in CloudFormation's schema: CDK passes it as written, so the
+    // property names are CloudFormation's.
     (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
       routeThrottles.map(([key, throttle]) => [
         key,
         {
-          throttlingRateLimit: throttle.rateLimit,
-          throttlingBurstLimit: throttle.burstLimit,
+          ThrottlingRateLimit: throttle.rateLimit,
+          ThrottlingBurstLimit: throttle.burstLimit,
           // Per-route metrics for the token route only: its latency is alarmed, the rest would cost without use.
-          ...(key === tokenRoute ? { detailedMetricsEnabled: true } : {}),
+          ...(key === tokenRoute ? { DetailedMetricsEnabled: true } : {}),
         },
       ]),
     );
