@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { authenticatesClients, callsWebhooks, usesKms } from '../../lib/monitoring/area-alarms';
 import { DEFAULT_THROTTLES, operations, throttleOf } from '../../lib/routes';
@@ -36,6 +37,15 @@ describe('the alarm topic', () => {
       // Each alarm points at its runbook.
       expect(resource.Properties.AlarmDescription).toMatch(/runbook: docs\/operations\.md#[a-z0-9]+\)$/);
     }
+  });
+});
+
+describe('runbooks', () => {
+  it('has a runbook entry in docs/operations.md for every alarm the stack creates', () => {
+    const headings = new Set([...readFileSync('docs/operations.md', 'utf8').matchAll(/^### (\S+)$/gm)].map((m) => m[1]!.toLowerCase()));
+    const anchors = new Set(alarmsOf(dev).map(({ resource }) => /#([a-z0-9]+)\)$/.exec(resource.Properties.AlarmDescription)![1]!));
+    expect(anchors.size).toBe(9);
+    for (const anchor of anchors) expect(headings, anchor).toContain(anchor);
   });
 });
 
