@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errorResponse, toLatchkeyError, type ErrorStyle } from './error-mapping';
-import { ALARM_METRICS, countAlarmMetric, logger, metrics, operationName, sampledTracer } from './observability';
+import { ALARM_METRICS, countAlarmMetric, isColdStart, logger, metrics, operationName, sampledTracer } from './observability';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -84,6 +84,7 @@ function tracing(): middy.MiddlewareObj<HttpEvent, HttpResult> {
   };
   return {
     before: async (request) => {
+      const coldStart = isColdStart();
       const pending = sampledTracer();
       if (!pending) return;
       const tracer = await pending;
@@ -91,7 +92,7 @@ function tracing(): middy.MiddlewareObj<HttpEvent, HttpResult> {
       if (!parent) return;
       const subsegment = parent.addNewSubsegment(`## ${operationName}`);
       tracer.setSegment(subsegment);
-      tracer.annotateColdStart();
+      tracer.putAnnotation('ColdStart', coldStart);
       tracer.addServiceNameAnnotation();
       tracer.putAnnotation('operation', operationName);
       tracer.putAnnotation('stage', process.env.LATCHKEY_STAGE ?? 'local');

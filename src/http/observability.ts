@@ -57,6 +57,18 @@ export function sampledTracer(): Promise<Tracer> | undefined {
   return tracer;
 }
 
+let firstInvocation = true;
+
+/**
+ * Whether this is the container's first invocation; call once per invocation. The tracer is loaded
+ * lazily, so its own cold-start flag would be true for the first *sampled* invocation instead.
+ */
+export function isColdStart(): boolean {
+  const cold = firstInvocation;
+  firstInvocation = false;
+  return cold;
+}
+
 /**
  * Annotates the current trace with the Latchkey environment a request acts in, once the handler
  * knows it (after authentication). Does nothing when the invocation is not traced.
