@@ -209,6 +209,11 @@ describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['dev (envelope)', dev],
     ['prod (KMS mode)', prod],
+    [
+      'prod (envelope mode) with a custom domain and mutual TLS',
+      buildStack({ stage: 'prod', domainName: 'id.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc', mtls: 'true', mtlsTruststoreVersion: 'v1' }),
+    ],
+    ['dev (KMS mode)', buildStack({ signingMode: 'kms' })],
     // `cdk deploy` knows the account and region, so ARNs carry them as literals rather than tokens.
     ['dev, deployed to a known account and region', buildStack({ alarmEmail: 'ops@example.com' }, { env: { account: '111111111111', region: 'eu-west-1' } })],
   ])('has no unacknowledged findings in %s', (_stage, built) => {
