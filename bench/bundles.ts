@@ -9,7 +9,7 @@ import { REPOSITORY_ROOT } from '../local/runtime';
 /**
  * Bundles every operation exactly as the stack does (AWS SDK clients included) and measures, per
  * function, the minified size and the time a fresh Node process takes to load it the way the Lambda
- * runtime loads a CommonJS handler (`require`, source maps on as deployed): the module-scope work of
+ * runtime loads a CommonJS handler (`require`, as deployed): the module-scope work of
  * a cold start. Import times are reported, never asserted in a test; the size budget is also
  * checked by test/infra/bundles.test.ts.
  */
@@ -32,7 +32,6 @@ const COLD_START_ENV = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
-  NODE_OPTIONS: '--enable-source-maps',
   LATCHKEY_ISSUER: 'https://id.example.com',
   LATCHKEY_TABLE_NAME: 'latchkey-bench',
   LATCHKEY_SIGNING_MODE: 'envelope',

@@ -90,7 +90,6 @@ export class LatchkeyFunction extends Construct {
       bundling: nodejsBundling(),
       tracing: props.defaults.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'latchkey',
         POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
         POWERTOOLS_LOG_LEVEL: props.defaults.logLevel,

@@ -25,7 +25,6 @@ describe('functions and routes, from the route table', () => {
       expect(p.MemorySize).toBe(512);
       expect(p.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.env).toMatchObject({
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'latchkey',
         POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -33,6 +32,8 @@ describe('functions and routes, from the route table', () => {
         LATCHKEY_ISSUER: { 'Fn::GetAtt': [expect.stringMatching(/HttpApi/), 'ApiEndpoint'] },
       });
       expect(p.LoggingConfig.LogGroup.Ref).toBeDefined();
+      // Source maps are deployed but not parsed at each cold start.
+      expect(fn.env.NODE_OPTIONS).toBeUndefined();
       expect(p.Tags).toContainEqual({ Key: 'latchkey:stack', Value: 'Latchkey-dev' });
       // No managed policy (AWSLambdaBasicExecutionRole): logs are granted on the function's own group.
       expect(functionRole(fn).Properties.ManagedPolicyArns).toBeUndefined();
