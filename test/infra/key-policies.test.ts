@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KEY_ADMIN_ACTIONS } from '../../lib/constructs/key-policies';
-import { actionsOf, buildStack, everyAccessOperations, functionRole, functionStatements, keyIdByAlias, list, operationFunctions, ofType, type Built, type Json } from './build-stack';
+import { actionsOf, buildStack, everyAccessOperations, functionRole, functionStatements, keyIdByAlias, list, nagFindings, operationFunctions, ofType, type Built, type Json } from './build-stack';
 
 const USE = /^kms:(Sign|Verify|Decrypt|Encrypt|ReEncrypt.*|GenerateDataKey.*|GenerateMac|VerifyMac|CreateGrant|DeriveSharedSecret|\*)$/;
 const account = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
@@ -46,6 +46,10 @@ describe.each([
 ])('key policies, %s', (_mode, built, aliases) => {
   it('covers every key of the stack', () => {
     expect(ofType(built.resources, 'AWS::KMS::Key')).toHaveLength(aliases.length);
+  });
+
+  it('leaves no unacknowledged cdk-nag finding, the rotation function and its schedule included', () => {
+    expect(nagFindings(built.stack)).toEqual([]);
   });
 
   it.each(aliases)('%s: the account administers the key but cannot use it', (alias) => {
