@@ -147,8 +147,9 @@ export class Monitoring extends Construct {
     // no reference into the nested stacks.
     const search = (query: string, statistic: string, label: string) =>
       new MathExpression({ expression: `SEARCH('${query}', '${statistic}', 300)`, usingMetrics: {}, label, period: FIVE_MINUTES });
+    // Unquoted: a partial (token) match on the name, whose first tokens are the stack's name.
     const lambdaSearch = (metricName: string, statistic: string) =>
-      search(`{AWS/Lambda,FunctionName} MetricName="${metricName}" FunctionName="${stackName}-"`, statistic, metricName);
+      search(`{AWS/Lambda,FunctionName} MetricName="${metricName}" FunctionName=${stackName}`, statistic, metricName);
     const customSearch = (metricName: string) => search(`{${LATCHKEY_NAMESPACE},operation,service} MetricName="${metricName}"`, 'Sum', metricName);
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `Latchkey-${stage}`,
