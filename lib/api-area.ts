@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -18,6 +18,17 @@ export function areaOf(operation: Operation): string {
   const match = /^functions\/([a-z0-9-]+)\//.exec(operation.handler);
   if (!match) throw new TypeError(`operation ${operation.name}: handler ${operation.handler} is not under functions/<area>/`);
   return match[1]!;
+}
+
+/** Half of CloudFormation's 500 resources per stack: the rest is room to grow. */
+export const RESOURCE_BUDGET = 250;
+
+/** Fails synthesis when an area's nested stack outgrows the budget, before CloudFormation would. */
+function resourceBudgetProblems(stack: NestedStack, area: string): string[] {
+  const count = stack.node.findAll().filter((construct) => CfnResource.isCfnResource(construct) && Stack.of(construct) === stack).length;
+  return count > RESOURCE_BUDGET
+    ? [`the ${area} area has ${count} CloudFormation resources, over the budget of ${RESOURCE_BUDGET}: split functions/${area}/ into two folders (areas)`]
+    : [];
 }
 
 /** `service-accounts` → `ServiceAccounts`. */
@@ -74,6 +85,7 @@ export class ApiArea extends NestedStack {
       }
     }
     new AreaAlarms(this, 'Alarms', { area: props.area, operations: props.operations, functions: this.functions, settings: props.alarms });
+    this.node.addValidation({ validate: () => resourceBudgetProblems(this, props.area) });
   }
 
   /** Grants and routes; second, because an operation may be granted another area's function. */

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { areaOf } from '../../lib/api-area';
+import { buildApp } from '../../lib/latchkey-stack';
+import { areaOf, RESOURCE_BUDGET } from '../../lib/api-area';
 import { operations, type Operation } from '../../lib/routes';
 import { buildStack, doubledOperations, everyResource, operationFunctions, routeKey, type Built } from './build-stack';
 
-/** Half of CloudFormation's 500: room to grow in every stack. */
-const RESOURCE_BUDGET = 250;
 
 const today = buildStack();
 const doubled = doubledOperations();
@@ -26,6 +25,18 @@ describe('stacks that can grow', () => {
     expect([...operationFunctions(twice).keys()].sort()).toEqual(doubled.map((op) => op.name).sort());
     const routes = everyResource(twice, 'AWS::ApiGatewayV2::Route').map(({ resource }) => resource.Properties.RouteKey);
     expect(routes.sort()).toEqual(doubled.flatMap((op) => op.routes.map(routeKey)).sort());
+  });
+
+  it('fails synthesis, naming the area to split, when one area outgrows the budget', () => {
+    const crowded: Operation[] = Array.from({ length: 40 }, (_, index) => ({
+      name: `crowded-${index}`,
+      handler: 'functions/resources/list-resources.ts',
+      routes: [{ method: 'GET', path: `/v1/crowded/${index}` }],
+      access: { table: 'read' },
+      summary: 'crowded',
+    }));
+    const { app } = buildApp({ 'aws:cdk:bundling-stacks': [] }, { operations: [...operations, ...crowded] });
+    expect(() => app.synth()).toThrow(/the resources area has \d+ CloudFormation resources, over the budget of 250: split functions\/resources\//);
   });
 
   it('passes names and ARNs to the nested stacks, never exports', () => {
