@@ -1,5 +1,5 @@
 /**
- * `npm run bootstrap -- --stage prod --tenant "Acme" --environment prod` (PL-5): creates a tenant
+ * `npm run create-tenant -- --stage prod --tenant "Acme" --environment prod`: creates a tenant
  * (or adds to an existing one with `--tenant-id`), an environment and its first administrator in a
  * deployed stack, by invoking the stack's bootstrap function with your AWS credentials, and prints
  * the administrator's client secret once.
@@ -8,6 +8,9 @@
  * function: `--function-name` (the stack output `BootstrapFunctionName`), else it is found in the
  * stack `Latchkey-<stage>` by its tags, which needs `lambda:ListFunctions` and `lambda:ListTags`.
  * Region and credentials come from the usual AWS environment (`AWS_PROFILE`, `AWS_REGION`) or `--region`.
+ *
+ * Not to be confused with `cdk bootstrap`, which prepares an AWS account and region for CDK
+ * deployments once, before the first `cdk deploy` (see docs/operations.md).
  */
 import { InvokeCommand, LambdaClient, ListTagsCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
 import { pathToFileURL } from 'node:url';
@@ -38,7 +41,7 @@ export interface BootstrapResult {
 /** A mistake in the command line: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: npm run bootstrap -- --tenant <name> --environment <name> [options]
+export const USAGE = `Usage: npm run create-tenant -- --tenant <name> --environment <name> [options]
 
   --tenant <name>          tenant name (also for an existing tenant)
   --environment <name>     name of the new environment, e.g. prod
@@ -101,11 +104,11 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 
 }
 
 /**
- * The bootstrap function of a stack: CloudFormation names a stack's functions `<stack>-...` and tags
- * them with `aws:cloudformation:stack-name`; Latchkey tags each with its operation.
+ * The bootstrap function of a stack: CloudFormation names the functions of its nested stacks
+ * `<stack>-...`; Latchkey tags each with its operation and the top-level stack's name.
  */
 export async function findBootstrapFunction(lambda: LambdaClient, stackName: string): Promise<string> {
-  const { OPERATION_TAG } = await import('../lib/constructs/latchkey-function');
+  const { OPERATION_TAG, STACK_TAG } = await import('../lib/constructs/latchkey-function');
   const candidates: { name: string; arn: string }[] = [];
   for await (const page of paginateListFunctions({ client: lambda }, {})) {
     for (const fn of page.Functions ?? []) {
@@ -116,7 +119,8 @@ export async function findBootstrapFunction(lambda: LambdaClient, stackName: str
   candidates.sort((a, b) => Number(/bootstrap/i.test(b.name)) - Number(/bootstrap/i.test(a.name)));
   for (const candidate of candidates) {
     const { Tags: tags = {} } = await lambda.send(new ListTagsCommand({ Resource: candidate.arn }));
-    if (tags[OPERATION_TAG] === OPERATION && tags['aws:cloudformation:stack-name'] === stackName) return candidate.name;
+    // The function lives in a nested stack of `stackName`; Latchkey tags it with the top-level stack's name.
+    if (tags[OPERATION_TAG] === OPERATION && tags[STACK_TAG] === stackName) return candidate.name;
   }
   throw new Error(
     `no bootstrap function found in stack ${stackName} (region ${await lambda.config.region()}). ` +

@@ -1,25 +1,23 @@
-import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   ApiMapping,
+  CfnStage,
   DomainName,
   HttpApi,
-  HttpMethod,
-  HttpRoute,
-  HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
-  PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { grantAccess } from './constructs/grant-access';
+import { ApiArea, areaOf, invokeOnlyOutput, pascalCase } from './api-area';
 import { MtlsTruststore } from './constructs/mtls-truststore';
-import { LatchkeyFunction } from './constructs/latchkey-function';
+import type { FunctionDefaults, LatchkeyFunction } from './constructs/latchkey-function';
+import type { AlarmSettings } from './monitoring/area-alarms';
+import { effectiveThrottle, type ThrottleOverrides } from './throttles';
 import { DEFAULT_ROUTE, type Operation } from './routes';
 import type { LatchkeyState } from './state';
 
@@ -52,11 +50,20 @@ export interface LatchkeyApiProps {
   readonly mtls?: MutualTlsDomain;
   /** Lambda functions besides the stack's own enrichment webhook that applications may name as webhook targets. */
   readonly enrichmentLambdaArns?: readonly string[];
+  readonly throttles?: ThrottleOverrides;
+  readonly defaults: FunctionDefaults;
+  /** Per-area alarm thresholds; the topic is added here. */
+  readonly alarms: Omit<AlarmSettings, 'topicArn'>;
+  readonly alarmTopicArn: string;
+  readonly signingKeyRotationDays: number;
 }
 
 /**
  * Latchkey's HTTP API, built entirely from the route table: one function per operation, routed at
- * each of its routes, with the access the table names.
+ * each of its routes, with the access the table names. The API, its stage and domains live in the
+ * top-level stack; the functions, routes and integrations of each area of the route table
+ * (`functions/<area>/`) in a nested stack of their own (`ApiArea`), which keeps every stack far from
+ * CloudFormation's resource limit however many operations an area gains.
  */
 export class LatchkeyApi extends Construct {
   readonly httpApi: HttpApi;
@@ -64,21 +71,49 @@ export class LatchkeyApi extends Construct {
   /** The `iss` of every token and the base of every discovery URL, without a trailing slash. */
   readonly issuer: string;
   readonly functions: ReadonlyMap<string, LatchkeyFunction>;
+  readonly areas: ReadonlyMap<string, ApiArea>;
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
     const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const stack = Stack.of(this);
 
     // The stage is created explicitly (not `createDefaultStage`) to give it access logs and throttling.
-    this.httpApi = new HttpApi(this, 'HttpApi', { apiName: Stack.of(this).stackName, createDefaultStage: false });
+    // With a custom domain, the execute-api endpoint is turned off: the domain is the only way in
+    // (and the issuer), so nobody can bypass its TLS policy or mutual TLS.
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      apiName: stack.stackName,
+      createDefaultStage: false,
+      disableExecuteApiEndpoint: props.domain !== undefined,
+    });
     const domainName = props.domain && this.customDomain(props.domain);
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy });
+    assertUniqueRoutes(props.operations);
+    const routeThrottles = props.operations.flatMap((operation) => operation.routes.map((route) => [routeKeyOf(route), effectiveThrottle(operation, props.throttles)] as const));
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: { burstLimit: 200, rateLimit: 100 },
+      // Routes without their own setting (none today) get the largest route throttle.
+      throttle: {
+        rateLimit: Math.max(...routeThrottles.map(([, t]) => t.rateLimit)),
+        burstLimit: Math.max(...routeThrottles.map(([, t]) => t.burstLimit)),
+      },
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: accessLogFormat() },
     });
+    const tokenRoute = tokenRouteKey(props.operations);
+    // RouteSettings is untyped JSON in CloudFormation's schema: CDK passes it as written, so the
+    // property names are CloudFormation's.
+    (this.stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      routeThrottles.map(([key, throttle]) => [
+        key,
+        {
+          ThrottlingRateLimit: throttle.rateLimit,
+          ThrottlingBurstLimit: throttle.burstLimit,
+          // Per-route metrics for the token route only: its latency is alarmed, the rest would cost without use.
+          ...(key === tokenRoute ? { DetailedMetricsEnabled: true } : {}),
+        },
+      ]),
+    );
     // Explicit rather than the stage's `domainMapping`, which derives an odd logical id.
     if (domainName) new ApiMapping(this, 'ApiMapping', { api: this.httpApi, domainName, stage: this.stage });
     if (props.mtls) this.mutualTlsDomain(props.mtls, props.state);
@@ -87,52 +122,38 @@ export class LatchkeyApi extends Construct {
     // Api resource alone, so functions depend on the Api, routes on the functions: no cycle.
     this.issuer = props.domain ? `https://${props.domain.domainName}` : this.httpApi.apiEndpoint;
 
-    assertUniqueRoutes(props.operations);
+    const byArea = new Map<string, Operation[]>();
+    for (const operation of props.operations) byArea.set(areaOf(operation), [...(byArea.get(areaOf(operation)) ?? []), operation]);
+    const areas = new Map<string, ApiArea>();
     const functions = new Map<string, LatchkeyFunction>();
-    for (const operation of props.operations) {
-      const fn = new LatchkeyFunction(this, operation.name, {
-        handler: operation.handler,
-        operationName: operation.name,
+    for (const [area, operations] of byArea) {
+      const nested = new ApiArea(stack, `${pascalCase(area)}Area`, {
+        area,
+        operations,
+        state: props.state.refs,
+        httpApiId: this.httpApi.apiId,
         issuer: this.issuer,
         retain: props.retain,
+        stackName: stack.stackName,
+        defaults: props.defaults,
+        alarms: { ...props.alarms, topicArn: props.alarmTopicArn },
+        signingKeyRotationDays: props.signingKeyRotationDays,
       });
-      functions.set(operation.name, fn);
+      areas.set(area, nested);
+      for (const [name, fn] of nested.functions) functions.set(name, fn);
+      // Route settings name route keys, which must exist when the stage is updated.
+      this.stage.node.addDependency(nested);
     }
+
     // Grants come second: an operation may be granted the invocation of another one's function.
     const ownWebhook = functions.get('enrichment-webhook');
     const invokable = { enrichmentWebhooks: [...(ownWebhook ? [ownWebhook.fn.functionArn] : []), ...(props.enrichmentLambdaArns ?? [])] };
+    for (const nested of areas.values()) nested.wire(invokable);
     for (const operation of props.operations) {
-      const fn = functions.get(operation.name)!;
-      grantAccess(fn.fn, operation.access, props.state, invokable);
-      if (operation.routes.length > 0) this.route(operation, fn);
-      else invokeOnly(operation, fn);
+      if (operation.routes.length === 0) invokeOnlyOutput(stack, operation, functions.get(operation.name)!);
     }
     this.functions = functions;
-  }
-
-  private route(operation: Operation, fn: LatchkeyFunction): void {
-    // One integration per function, shared by all of its routes.
-    const integration = new HttpLambdaIntegration(`${operation.name}-integration`, fn.fn, {
-      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-    });
-    for (const route of operation.routes) {
-      const isDefault = route.method === DEFAULT_ROUTE.method && route.path === DEFAULT_ROUTE.path;
-      const routeKey = isDefault
-        ? HttpRouteKey.DEFAULT
-        : HttpRouteKey.with(route.path, HttpMethod[route.method as keyof typeof HttpMethod]);
-      const httpRoute = new HttpRoute(this, `${operation.name}-${routeKey.key}`, {
-        httpApi: this.httpApi,
-        routeKey,
-        integration,
-      });
-      Validations.of(httpRoute).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'Latchkey is the authorization server: its routes are public by design (discovery metadata, ' +
-          'JWKS, the 404/405 fallback) or authenticate callers themselves (OAuth client credentials, ' +
-          'Latchkey tokens); an API Gateway authorizer would need the very tokens these routes issue.',
-      });
-    }
+    this.areas = areas;
   }
 
   private mutualTlsDomain(mtls: MutualTlsDomain, state: LatchkeyState): void {
@@ -171,17 +192,12 @@ export class LatchkeyApi extends Construct {
   }
 }
 
-/**
- * An operation without routes (such as bootstrap) gets no integration, so API Gateway has no
- * permission to invoke it: only IAM principals allowed `lambda:InvokeFunction` can. The stack
- * outputs its name (`bootstrap` → `BootstrapFunctionName`) for the command that invokes it.
- */
-function invokeOnly(operation: Operation, fn: LatchkeyFunction): void {
-  const pascal = operation.name.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
-  new CfnOutput(Stack.of(fn), `${pascal}FunctionName`, {
-    value: fn.fn.functionName,
-    description: `Lambda function of the ${operation.name} operation (IAM invoke only, no HTTP route)`,
-  });
+const routeKeyOf = (route: Operation['routes'][number]): string => (route.path === DEFAULT_ROUTE.path ? route.path : `${route.method} ${route.path}`);
+
+/** The route key of the token endpoint (the `token` operation's first route). */
+export function tokenRouteKey(operations: readonly Operation[]): string {
+  const token = operations.find((operation) => operation.name === 'token');
+  return token?.routes[0] ? routeKeyOf(token.routes[0]) : 'POST /oauth/v2/token';
 }
 
 /** Two operations on one name or route key would deploy, then fail in CloudFormation: fail at synth. */

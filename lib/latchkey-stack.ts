@@ -1,19 +1,33 @@
 import { App, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, Node } from 'constructs';
-import { LatchkeyApi, type CustomDomain, type MutualTlsDomain } from './api';
+import { LatchkeyApi, tokenRouteKey, type CustomDomain, type MutualTlsDomain } from './api';
+import type { FunctionDefaults } from './constructs/latchkey-function';
+import type { AlarmSettings } from './monitoring/area-alarms';
+import { AlarmTopic, Monitoring, type MonitoringSettings } from './monitoring/monitoring';
 import { operations as routeTable, type Operation } from './routes';
-import { LatchkeyState } from './state';
+import { LatchkeyState, type SigningMode } from './state';
+import { parseThrottleOverrides, type ThrottleOverrides } from './throttles';
 import { isLambdaArn } from '../src/domain/webhook-targets';
 import { parseStaticClaims } from '../src/webhook/static-claims';
 
 export interface LatchkeyStackProps extends StackProps {
   /** Deployment stage (`dev`, `prod`, ...); `prod` retains and protects all state. */
   readonly stage: string;
-  /** Names of the signing keys published in the JWKS. */
+  /** `envelope` (default): signing in memory with KMS-wrapped key pairs; `kms`: every token signed by KMS. */
+  readonly signingMode: SigningMode;
+  /** Envelope mode: days between scheduled key rotations. */
+  readonly signingKeyRotationDays: number;
+  /** KMS mode: names of the signing keys published in the JWKS. */
   readonly signingKeys: readonly string[];
-  /** The key that signs new tokens; one of `signingKeys`. */
+  /** KMS mode: the key that signs new tokens; one of `signingKeys`. */
   readonly activeSigningKey: string;
+  /** Per-route throttle overrides by class of route or operation name. */
+  readonly throttles?: ThrottleOverrides;
+  readonly functionDefaults: FunctionDefaults;
+  readonly alarmEmail?: string;
+  readonly alarms: Omit<AlarmSettings, 'topicArn'>;
+  readonly monitoring: MonitoringSettings;
   readonly domain?: CustomDomain;
   /**
    * Mutual TLS for certificate-authenticated clients (context `mtls=true`): the truststore bucket
@@ -28,9 +42,15 @@ export interface LatchkeyStackProps extends StackProps {
   readonly operations?: readonly Operation[];
 }
 
+/**
+ * One Latchkey deployment: the state (table, keys, pepper), the HTTP API and its stage, the alarm
+ * topic, stack-wide alarms and dashboard in this stack; the functions, routes and per-function
+ * alarms of each area of the route table in a nested stack per area. One `cdk deploy` deploys all.
+ */
 export class LatchkeyStack extends Stack {
   readonly state: LatchkeyState;
   readonly api: LatchkeyApi;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
     super(scope, id, props);
@@ -38,17 +58,35 @@ export class LatchkeyStack extends Stack {
     this.state = new LatchkeyState(this, 'State', {
       stage: props.stage,
       retain,
+      signingMode: props.signingMode,
       signingKeys: props.signingKeys,
       activeSigningKey: props.activeSigningKey,
       mtlsTruststore: props.mtls !== undefined,
     });
+    const operations = props.operations ?? routeTable;
+    const alarmTopic = new AlarmTopic(this, 'AlarmTopic', { stage: props.stage, retain, ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}) });
     this.api = new LatchkeyApi(this, 'Api', {
-      operations: props.operations ?? routeTable,
+      operations,
       state: this.state,
       retain,
+      defaults: props.functionDefaults,
+      alarms: props.alarms,
+      alarmTopicArn: alarmTopic.topic.topicArn,
+      signingKeyRotationDays: props.signingKeyRotationDays,
+      ...(props.throttles ? { throttles: props.throttles } : {}),
       ...(props.domain ? { domain: props.domain } : {}),
       ...(props.mtls?.truststoreVersion ? { mtls: { ...props.mtls, truststoreVersion: props.mtls.truststoreVersion } } : {}),
       ...(props.enrichmentLambdaArns ? { enrichmentLambdaArns: props.enrichmentLambdaArns } : {}),
+    });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: props.stage,
+      retain,
+      signingMode: props.signingMode,
+      settings: props.monitoring,
+      httpApiId: this.api.httpApi.apiId,
+      tokenRouteKey: tokenRouteKey(operations),
+      tableName: this.state.table.tableName,
+      topicArn: alarmTopic.topic.topicArn,
     });
     const enrichmentWebhook = this.api.functions.get('enrichment-webhook');
     if (enrichmentWebhook && props.enrichmentClaimsJson) enrichmentWebhook.fn.addEnvironment('ENRICHMENT_CLAIMS_JSON', props.enrichmentClaimsJson);
@@ -59,13 +97,24 @@ export class LatchkeyStack extends Stack {
       });
     }
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url, description: 'Default endpoint of the HTTP API' });
+    new CfnOutput(this, 'ApiUrl', {
+      // With a custom domain the execute-api endpoint is turned off.
+      value: props.domain ? `https://${props.domain.domainName}/` : this.api.stage.url,
+      description: 'Endpoint of the HTTP API',
+    });
     new CfnOutput(this, 'Issuer', { value: this.api.issuer, description: 'The iss of every Latchkey token' });
     new CfnOutput(this, 'TableName', { value: this.state.table.tableName });
-    new CfnOutput(this, 'SigningKeyArn', {
-      value: this.state.activeSigningKey.key.keyArn,
-      description: `Active signing key (${this.state.activeSigningKey.name})`,
-    });
+    if (this.state.activeSigningKey) {
+      new CfnOutput(this, 'SigningKeyArn', {
+        value: this.state.activeSigningKey.key.keyArn,
+        description: `Active signing key (${this.state.activeSigningKey.name})`,
+      });
+    }
+    if (this.state.keyWrappingKey) {
+      new CfnOutput(this, 'KeyWrappingKeyArn', { value: this.state.keyWrappingKey.keyArn, description: 'Wraps the private halves of the token signing key pairs' });
+    }
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topic.topicArn, description: 'Every Latchkey alarm notifies this topic' });
+    new CfnOutput(this, 'DashboardName', { value: `Latchkey-${props.stage}` });
     new CfnOutput(this, 'PepperSecretArn', { value: this.state.pepper.secretArn });
     new CfnOutput(this, 'SamlSigningKeyArn', { value: this.state.samlSigningKey.keyArn, description: 'KMS RSA key of the SAML signing certificates' });
     if (this.state.mtlsTruststore && props.mtls) {
@@ -99,7 +148,7 @@ export function buildApp(
 ): { app: App; stack: LatchkeyStack } {
   const app = new App({ context });
   const stack = createLatchkeyStack(app, {
-    ...latchkeyPropsFromContext(app.node),
+    ...latchkeyPropsFromContext(app.node, overrides.operations ?? routeTable),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     ...overrides,
   });
@@ -122,8 +171,12 @@ export function buildApp(
  *   that enrichment webhooks may target, besides the stack's own (which is always allowed)
  * - `enrichmentClaims`: JSON claims table of the stack's example enrichment webhook
  *   (`{"<applicationId>|*": {"<subjectId>|*": {claims}}}`), set as its ENRICHMENT_CLAIMS_JSON
+ * - `signingMode`: `envelope` (default) or `kms`; `signingKeyRotationDays` (envelope, default 30)
+ * - `throttles`: JSON per-route throttle overrides by class of route or operation name (lib/throttles.ts)
+ * - `logLevel` (default `INFO`), `tracingSampleRate` (0 to 1, default 0.05; 0 turns X-Ray off)
+ * - `alarmEmail`: subscribed to the alarm topic; `alarmThresholds`: JSON overrides of ALARM_DEFAULTS
  */
-export function latchkeyPropsFromContext(node: Node): LatchkeyStackProps {
+export function latchkeyPropsFromContext(node: Node, operations: readonly Operation[] = routeTable): LatchkeyStackProps {
   const text = (key: string): string | undefined => {
     const value: unknown = node.tryGetContext(key);
     if (value === undefined || value === null || value === '') return undefined;
@@ -133,6 +186,10 @@ export function latchkeyPropsFromContext(node: Node): LatchkeyStackProps {
 
   const stage = text('stage') ?? 'dev';
   if (!/^[a-z][a-z0-9-]{0,20}$/.test(stage)) throw new TypeError(`context stage ${stage} is not a lowercase name`);
+
+  const signingMode = text('signingMode') ?? 'envelope';
+  if (signingMode !== 'envelope' && signingMode !== 'kms') throw new TypeError(`context signingMode must be envelope or kms, not ${signingMode}`);
+  const signingKeyRotationDays = numberContext(node, 'signingKeyRotationDays', 30, 1, 365);
 
   const signingKeys = nameList(node.tryGetContext('signingKeys')) ?? ['primary'];
   for (const name of signingKeys) {
@@ -178,10 +235,36 @@ export function latchkeyPropsFromContext(node: Node): LatchkeyStackProps {
   const enrichmentClaimsJson = claimsContext === undefined || claimsContext === '' ? undefined : typeof claimsContext === 'string' ? claimsContext : JSON.stringify(claimsContext);
   if (enrichmentClaimsJson) parseStaticClaims(enrichmentClaimsJson); // fails synthesis, not the first request
 
+  const logLevel = (text('logLevel') ?? 'INFO').toUpperCase();
+  if (!LOG_LEVELS.includes(logLevel)) throw new TypeError(`context logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  const tracingSampleRate = numberContext(node, 'tracingSampleRate', 0.05, 0, 1);
+  const alarmEmail = text('alarmEmail');
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new TypeError(`context alarmEmail ${alarmEmail} is not an email address`);
+  const thresholds = alarmThresholds(node.tryGetContext('alarmThresholds'), signingMode);
+
   return {
     stage,
+    signingMode,
+    signingKeyRotationDays,
     signingKeys,
     activeSigningKey,
+    throttles: parseThrottleOverrides(node.tryGetContext('throttles'), operations),
+    functionDefaults: { logLevel, tracing: tracingSampleRate > 0 },
+    ...(alarmEmail ? { alarmEmail } : {}),
+    alarms: {
+      lambdaErrors: thresholds.lambdaErrors,
+      lambdaThrottles: thresholds.lambdaThrottles,
+      kmsFailures: thresholds.kmsFailures,
+      webhookFailures: thresholds.webhookFailures,
+      clientAuthenticationThrottled: thresholds.clientAuthenticationThrottled,
+    },
+    monitoring: {
+      api5xxPercent: thresholds.api5xxPercent,
+      tokenLatencyP99Ms: thresholds.tokenLatencyP99Ms,
+      dynamoDbThrottles: thresholds.dynamoDbThrottles,
+      kmsRequestsPerSecond: thresholds.kmsRequestsPerSecond,
+      tracingSampleRate,
+    },
     ...(domain ? { domain } : {}),
     ...(mtls ? { mtls } : {}),
     ...(enrichmentLambdaArns ? { enrichmentLambdaArns } : {}),
@@ -199,4 +282,48 @@ function nameList(value: unknown, key = 'signingKeys'): string[] | undefined {
   const names = list.map((name) => name.trim()).filter(Boolean);
   if (names.length === 0) throw new TypeError(`context ${key} names nothing`);
   return names;
+}
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
+
+/**
+ * Alarm thresholds (context `alarmThresholds`, a JSON object overriding any of these). Counts are per
+ * five minutes; see docs/operations.md for what each alarm means.
+ */
+export const ALARM_DEFAULTS = {
+  /** Percentage of API answers that are 5xx. */
+  api5xxPercent: 1,
+  /** p99 latency of the token route in milliseconds (cold starts included). */
+  tokenLatencyP99Ms: 1000,
+  dynamoDbThrottles: 10,
+  /** KMS requests per second on the signing path; KMS mode: 80% of the shared 300/s ECC quota. */
+  kmsRequestsPerSecond: { kms: 240, envelope: 1000 },
+  lambdaErrors: 5,
+  lambdaThrottles: 1,
+  kmsFailures: 1,
+  webhookFailures: 5,
+  clientAuthenticationThrottled: 20,
+} as const;
+
+type Thresholds = { -readonly [K in keyof typeof ALARM_DEFAULTS]: number };
+
+function alarmThresholds(value: unknown, signingMode: SigningMode): Thresholds {
+  const defaults: Thresholds = { ...ALARM_DEFAULTS, kmsRequestsPerSecond: ALARM_DEFAULTS.kmsRequestsPerSecond[signingMode] };
+  if (value === undefined || value === null || value === '') return defaults;
+  const given: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new TypeError('context alarmThresholds must be a JSON object');
+  for (const [key, threshold] of Object.entries(given)) {
+    if (!(key in defaults)) throw new TypeError(`context alarmThresholds: unknown alarm ${key} (known: ${Object.keys(defaults).join(', ')})`);
+    if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold <= 0) throw new TypeError(`context alarmThresholds: ${key} must be a positive number`);
+    defaults[key as keyof Thresholds] = threshold;
+  }
+  return defaults;
+}
+
+function numberContext(node: Node, key: string, fallback: number, min: number, max: number): number {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return fallback;
+  const parsed = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) throw new TypeError(`context ${key} must be a number from ${min} to ${max}`);
+  return parsed;
 }

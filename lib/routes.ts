@@ -225,7 +225,7 @@ export const operations: readonly Operation[] = [
     handler: 'functions/ops/bootstrap-environment.ts',
     routes: [],
     access: { table: 'readwrite', secrets: ['pepper'] },
-    summary: 'Creates a tenant, an environment and its first administrator (PL-5); invoked by `npm run bootstrap`',
+    summary: 'Creates a tenant, an environment and its first administrator (PL-5); invoked by `npm run create-tenant`',
   },
 
   // ---- OIDC and SAML clients of applications (CL-*) ----

@@ -1,17 +1,20 @@
-import { ArnFormat, Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { TABLE_DESIGN } from '../../src/adapters/table-design';
 import { ENV } from '../../src/config';
 import type { RouteAccess } from '../routes';
-import type { LatchkeyState } from '../state';
+import type { SigningMode, StateRefs } from '../state';
+import { SIGNING_KEY_CONTEXT, type KeyCapability } from './key-policies';
 
 /**
  * The one place that turns a route table `access` entry into IAM grants and the environment
  * variables the handler reads (names from `src/config.ts`). A new kind of access is a new branch
  * here; an operation with `access: {}` gets nothing beyond writing its own logs.
  *
- * KMS grants name their actions explicitly (`key.grant(fn, 'kms:Sign')`) rather than using helpers
- * like `grantSign`, so nothing broader (kms:Verify, kms:Decrypt, ...) can slip in with a CDK upgrade.
+ * Every grant names its actions and resources explicitly (no `grantReadData`, `grantSign`, ...), so
+ * nothing broader (Scan, stream reads, kms:Verify, ...) can slip in with a CDK upgrade. The grants
+ * work on names and ARNs (`StateRefs`), so a function in a nested stack needs only string parameters.
  */
 /** Functions other operations may invoke, by kind of `invoke` access. */
 export interface InvokableFunctions {
@@ -19,33 +22,50 @@ export interface InvokableFunctions {
   readonly enrichmentWebhooks: readonly string[];
 }
 
-export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: LatchkeyState, invokable: InvokableFunctions = { enrichmentWebhooks: [] }): void {
-  if (access.table) {
-    if (access.table === 'read') state.table.grantReadData(fn);
-    else state.table.grantReadWriteData(fn);
-    fn.addEnvironment(ENV.tableName, state.table.tableName);
-    acknowledgeTableIndexWildcard(fn, state);
+/** The DynamoDB actions the adapters call: reads, and for `readwrite` conditional single-item and batch writes. */
+export const TABLE_READ_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'] as const;
+export const TABLE_WRITE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+
+/** The key capabilities (IAM path segments, see key-policies.ts) an access entry needs in a signing mode. */
+export function keyCapabilities(access: RouteAccess, signingMode: SigningMode): Set<KeyCapability> {
+  const capabilities = new Set<KeyCapability>();
+  if (access.keys === 'sign') capabilities.add('token-signer');
+  if (access.keys === 'rotate' && signingMode === 'envelope') capabilities.add('key-rotator');
+  if (access.samlKey === 'sign') capabilities.add('saml-signer');
+  return capabilities;
+}
+
+export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: StateRefs, invokable: InvokableFunctions = { enrichmentWebhooks: [] }): void {
+  const allow = (actions: readonly string[], resources: readonly string[], conditions?: Record<string, Record<string, string>>) =>
+    fn.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [...resources], ...(conditions ? { conditions } : {}) }));
+
+  // Envelope mode keeps the signing keys in the table: whoever verifies or signs reads it.
+  const table = access.table ?? (access.keys && state.signingMode === 'envelope' ? 'read' : undefined);
+  if (table) {
+    // The indexes by name (no `index/*` wildcard): queries on them are reads.
+    const indexes = TABLE_DESIGN.indexes.map((index) => `${state.tableArn}/index/${index.name}`);
+    allow(table === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS], [state.tableArn]);
+    if (indexes.length > 0) allow(['dynamodb:Query'], indexes);
+    fn.addEnvironment(ENV.tableName, state.tableName);
   }
 
   if (access.keys) {
-    for (const { key } of state.signingKeys) key.grant(fn, 'kms:GetPublicKey');
-    fn.addEnvironment(ENV.publishedKeyIds, state.signingKeys.map(({ key }) => key.keyArn).join(','));
-  }
-  if (access.keys === 'sign') {
-    state.activeSigningKey.key.grant(fn, 'kms:Sign');
-    fn.addEnvironment(ENV.signingKeyId, state.activeSigningKey.key.keyArn);
+    fn.addEnvironment(ENV.signingMode, state.signingMode);
+    if (state.signingMode === 'envelope') grantEnvelopeKeys(fn, access, state, allow);
+    else grantKmsKeys(fn, access, state, allow);
   }
 
   if (access.samlKey === 'sign') {
-    state.samlSigningKey.grant(fn, 'kms:GetPublicKey', 'kms:Sign');
-    fn.addEnvironment(ENV.samlSigningKeyId, state.samlSigningKey.keyArn);
+    allow(['kms:GetPublicKey', 'kms:Sign'], [state.samlSigningKeyArn]);
+    fn.addEnvironment(ENV.samlSigningKeyId, state.samlSigningKeyArn);
   }
 
   for (const secret of access.secrets ?? []) {
     switch (secret) {
       case 'pepper':
-        state.pepper.grantRead(fn);
-        fn.addEnvironment(ENV.pepperSecretId, state.pepper.secretArn);
+        // The pepper is a plain string; DescribeSecret is not needed to read it.
+        allow(['secretsmanager:GetSecretValue'], [state.pepperSecretArn]);
+        fn.addEnvironment(ENV.pepperSecretId, state.pepperSecretArn);
         break;
       case 'webhook':
       case 'webhook-write':
@@ -61,9 +81,7 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Latc
       case 'enrichment-webhooks':
         // Exact function ARNs only: a target outside this list fails its invocation (AccessDenied),
         // which the application's webhook policy then handles like any other webhook failure.
-        if (invokable.enrichmentWebhooks.length > 0) {
-          fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [...invokable.enrichmentWebhooks] }));
-        }
+        if (invokable.enrichmentWebhooks.length > 0) allow(['lambda:InvokeFunction'], invokable.enrichmentWebhooks);
         break;
       default:
         throw new TypeError(`no invoke access named ${kind satisfies never}`);
@@ -71,12 +89,42 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Latc
   }
 }
 
+type Allow = (actions: readonly string[], resources: readonly string[], conditions?: Record<string, Record<string, string>>) => void;
+
+/**
+ * Envelope mode: signers decrypt the current private key (`kms:Decrypt`), the rotation function
+ * creates key pairs (`kms:GenerateDataKeyPairWithoutPlaintext`), both on the key-wrapping key only
+ * and only with the signing-key encryption context; verifiers need the table alone.
+ */
+function grantEnvelopeKeys(fn: LambdaFunction, access: RouteAccess, state: StateRefs, allow: Allow): void {
+  if (!state.keyWrappingKeyArn) throw new TypeError('envelope signing needs the key-wrapping key');
+  const purpose = { StringEquals: { ...SIGNING_KEY_CONTEXT } };
+  if (access.keys === 'sign') allow(['kms:Decrypt'], [state.keyWrappingKeyArn], purpose);
+  if (access.keys === 'rotate') allow(['kms:GenerateDataKeyPairWithoutPlaintext'], [state.keyWrappingKeyArn], purpose);
+  if (access.keys !== 'verify') fn.addEnvironment(ENV.keyWrappingKeyId, state.keyWrappingKeyArn);
+}
+
+/**
+ * KMS mode: every key user reads the public keys of the published keys (ECC and RSA); signers sign
+ * with the active ECC key and the RSA key only. Rotation is the signingKeys/activeSigningKey context.
+ */
+function grantKmsKeys(fn: LambdaFunction, access: RouteAccess, state: StateRefs, allow: Allow): void {
+  const published = [...state.signingKeyArns, ...(state.rsaSigningKeyArn ? [state.rsaSigningKeyArn] : [])];
+  allow(['kms:GetPublicKey'], published);
+  fn.addEnvironment(ENV.publishedKeyIds, Fn.join(',', published));
+  if (access.keys !== 'sign') return;
+  if (!state.activeSigningKeyArn) throw new TypeError('KMS signing needs an active signing key');
+  allow(['kms:Sign'], [state.activeSigningKeyArn, ...(state.rsaSigningKeyArn ? [state.rsaSigningKeyArn] : [])]);
+  fn.addEnvironment(ENV.signingKeyId, state.activeSigningKeyArn);
+  if (state.rsaSigningKeyArn) fn.addEnvironment(ENV.rsaSigningKeyId, state.rsaSigningKeyArn);
+}
+
 /**
  * Webhook secrets are created at run time, one per application, under `latchkey/<stage>/webhook/`:
  * the grant is on that name prefix only. Readers (token generation, the webhook Lambda) may only
  * read values; the management operations may only create, replace and delete them, never read.
  */
-function grantWebhookSecrets(fn: LambdaFunction, state: LatchkeyState, write: boolean): void {
+function grantWebhookSecrets(fn: LambdaFunction, state: StateRefs, write: boolean): void {
   const prefixArn = Stack.of(fn).formatArn({
     service: 'secretsmanager',
     resource: 'secret',
@@ -96,22 +144,6 @@ function grantWebhookSecrets(fn: LambdaFunction, state: LatchkeyState, write: bo
     reason:
       'Webhook secrets are created at run time, one per application, so their names are not known at deploy ' +
       "time; the wildcard covers only this stage's webhook secret prefix.",
-  });
-}
-
-/**
- * The DynamoDB grant helpers also grant `<table ARN>/index/*` (the table's GSIs), which cdk-nag
- * reports as a wildcard. Acknowledged for exactly that resource, so any other wildcard still fails.
- */
-function acknowledgeTableIndexWildcard(fn: LambdaFunction, state: LatchkeyState): void {
-  if (!fn.role) return;
-  const table = state.table.node.defaultChild as CfnElement;
-  const tableLogicalId = Stack.of(table).getLogicalId(table);
-  Validations.of(fn.role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
-    reason:
-      "Queries on the Latchkey table's global secondary indexes need its index ARNs; the wildcard " +
-      'covers only the indexes of that one table.',
   });
 }
 

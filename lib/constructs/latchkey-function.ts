@@ -1,12 +1,13 @@
 import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { BUNDLING, NODE_MAJOR } from './bundling';
+import { nodejsBundling, NODE_MAJOR } from './bundling';
+import { rolePath, type KeyCapability } from './key-policies';
 
 /** The repository root: handler paths in the route table are relative to it. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -20,6 +21,19 @@ if (LATCHKEY_RUNTIME.name !== `nodejs${NODE_MAJOR}.x`) throw new TypeError('NODE
 
 /** Tag that marks Latchkey's operation functions (as opposed to any CDK-internal function). */
 export const OPERATION_TAG = 'latchkey:operation';
+/**
+ * Tag naming the top-level stack of a function. Functions live in nested stacks, whose own names
+ * CloudFormation generates, so tools find a stage's functions by this tag.
+ */
+export const STACK_TAG = 'latchkey:stack';
+
+/** Settings every function of a deployment shares (context `logLevel`, `tracing`). */
+export interface FunctionDefaults {
+  /** Powertools log level: DEBUG, INFO, WARN, ERROR, SILENT. */
+  readonly logLevel: string;
+  /** X-Ray active tracing. */
+  readonly tracing: boolean;
+}
 
 export interface LatchkeyFunctionProps {
   /** Handler module relative to the repository root; it exports `handler`. */
@@ -27,6 +41,12 @@ export interface LatchkeyFunctionProps {
   readonly operationName: string;
   readonly issuer: string;
   readonly retain: boolean;
+  readonly stage: string;
+  /** The top-level stack's name, tagged as `latchkey:stack`. */
+  readonly stackName: string;
+  /** What the role may do with keys; the key policies recognise it by the role's IAM path. */
+  readonly keyCapabilities: ReadonlySet<KeyCapability>;
+  readonly defaults: FunctionDefaults;
   /** @default 512 */
   readonly memorySize?: number;
 }
@@ -51,6 +71,7 @@ export class LatchkeyFunction extends Construct {
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Latchkey ${props.operationName}`,
+      path: rolePath(props.stage, props.keyCapabilities),
     });
     // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): only this function's group.
     this.logGroup.grantWrite(this.role);
@@ -66,19 +87,19 @@ export class LatchkeyFunction extends Construct {
       timeout: Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
-      bundling: {
-        ...BUNDLING,
-        mainFields: [...BUNDLING.mainFields],
-        externalModules: [...BUNDLING.externalModules],
-        format: OutputFormat.CJS,
-      },
+      bundling: nodejsBundling(),
+      tracing: props.defaults.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'latchkey',
         POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
+        POWERTOOLS_LOG_LEVEL: props.defaults.logLevel,
+        POWERTOOLS_TRACE_ENABLED: String(props.defaults.tracing),
+        LATCHKEY_OPERATION: props.operationName,
+        LATCHKEY_STAGE: props.stage,
         LATCHKEY_ISSUER: props.issuer,
       },
     });
     Tags.of(this.fn).add(OPERATION_TAG, props.operationName);
+    Tags.of(this.fn).add(STACK_TAG, props.stackName);
   }
 }

@@ -7,7 +7,7 @@ export interface MtlsTruststoreProps {
 }
 
 /**
- * The S3 truststore of the mutual-TLS custom domain (RFC 8705, CL-3): one PEM bundle,
+ * The S3 truststore of the mutual-TLS custom domain (RFC 8705): one PEM bundle,
  * `truststore.pem`, holding every certificate API Gateway accepts in a TLS handshake. For
  * self-signed client authentication that is each registered client certificate itself.
  *

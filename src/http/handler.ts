@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errorResponse, toLatchkeyError, type ErrorStyle } from './error-mapping';
-import { logger, metrics } from './observability';
+import { ALARM_METRICS, countAlarmMetric, isColdStart, logger, metrics, operationName, sampledTracer } from './observability';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -25,7 +25,7 @@ export interface HttpHandlerOptions {
  * maps the result. The event itself is never logged: it carries secrets and tokens.
  */
 export function httpHandler(options: HttpHandlerOptions, fn: HttpFunction) {
-  const stack = middy<HttpEvent, HttpResult>(fn).use(injectLambdaContext(logger, { resetKeys: true }));
+  const stack = middy<HttpEvent, HttpResult>(fn).use(injectLambdaContext(logger, { resetKeys: true })).use(tracing());
   if (options.metrics) stack.use(logMetrics(metrics));
   return stack.use({
       before: (request) => {
@@ -40,6 +40,7 @@ export function httpHandler(options: HttpHandlerOptions, fn: HttpFunction) {
       onError: (request) => {
         const error = toLatchkeyError(request.error);
         if (options.metrics) metrics.addMetric(`${options.metrics}Refused`, MetricUnit.Count, 1);
+        countAlarmMetrics(request.error, error);
         if (error.status >= 500) {
           logger.error('request failed', { error: request.error as Error });
         } else {
@@ -52,6 +53,59 @@ export function httpHandler(options: HttpHandlerOptions, fn: HttpFunction) {
         request.response = withStandardHeaders(errorResponse(error, options.errors), 'no-store');
       },
     });
+}
+
+/** KMS's own failures, by error name: throttled, key disabled, unavailable or pending deletion, internal. */
+const KMS_FAILURES = new Set(['KMSInternalException', 'KMSInvalidStateException', 'DisabledException', 'KeyUnavailableException', 'DependencyTimeoutException']);
+
+/** The metrics the stack's alarms watch, from the error a request failed with (docs/operations.md). */
+function countAlarmMetrics(raw: unknown, error: { status: number; code: string }): void {
+  if (error.code === 'enrichment_failed') countAlarmMetric(ALARM_METRICS.webhookFailures);
+  // A 429 of an operation that authenticates clients is the per-client failure limit, not API Gateway's throttle.
+  if (error.status === 429) countAlarmMetric(ALARM_METRICS.clientAuthenticationThrottled);
+  for (let cause: unknown = raw, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if (KMS_FAILURES.has(cause.name) || (cause.name === 'ThrottlingException' && /kms/i.test(cause.message))) {
+      countAlarmMetric(ALARM_METRICS.kmsFailures);
+      break;
+    }
+  }
+}
+
+/**
+ * X-Ray: a `## <operation>` subsegment annotated with the operation and the stage, for invocations
+ * Lambda sampled (the sampling rate is the stack's `tracingSampleRate`).
+ */
+function tracing(): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  type Open = { restore: () => void };
+  const opened = new WeakMap<object, Open>();
+  const close = (request: { context: object }) => {
+    opened.get(request.context)?.restore();
+    opened.delete(request.context);
+  };
+  return {
+    before: async (request) => {
+      const coldStart = isColdStart();
+      const pending = sampledTracer();
+      if (!pending) return;
+      const tracer = await pending;
+      const parent = tracer.getSegment();
+      if (!parent) return;
+      const subsegment = parent.addNewSubsegment(`## ${operationName}`);
+      tracer.setSegment(subsegment);
+      tracer.putAnnotation('ColdStart', coldStart);
+      tracer.addServiceNameAnnotation();
+      tracer.putAnnotation('operation', operationName);
+      tracer.putAnnotation('stage', process.env.LATCHKEY_STAGE ?? 'local');
+      opened.set(request.context, {
+        restore: () => {
+          subsegment.close();
+          tracer.setSegment(parent);
+        },
+      });
+    },
+    after: close,
+    onError: close,
+  };
 }
 
 function withStandardHeaders(response: HttpResult | undefined, cacheControl: string): HttpResult {

@@ -1,3 +1,4 @@
+import { NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -10,10 +11,22 @@ import { operations, type Operation } from '../../lib/routes';
 /** CloudFormation templates are untyped JSON. */
 export type Json = any;
 
-export interface Built {
-  readonly stack: LatchkeyStack;
+/** One CloudFormation template of the app: the top-level stack or one of its nested stacks. */
+export interface StackTemplate {
+  readonly stack: Stack;
   readonly template: Template;
   readonly resources: Record<string, Json>;
+  /** The nested stack's parameters as the parent passes them (empty for the top-level stack). */
+  readonly parameters: Record<string, Json>;
+}
+
+export interface Built {
+  readonly stack: LatchkeyStack;
+  /** The top-level stack's template and resources (state, API, stage, monitoring). */
+  readonly template: Template;
+  readonly resources: Record<string, Json>;
+  /** Every template: the top-level stack first, then one nested stack per area. */
+  readonly stacks: readonly StackTemplate[];
 }
 
 /** cdk.json's context (feature flags such as iam:minimizePolicies change the template). */
@@ -26,7 +39,36 @@ const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(path.joi
 export function buildStack(context: Record<string, unknown> = {}, overrides: Partial<LatchkeyStackProps> = {}): Built {
   const { stack } = buildApp({ ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context }, overrides);
   const template = Template.fromStack(stack);
-  return { stack, template, resources: template.toJSON().Resources };
+  const resources = template.toJSON().Resources;
+  const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
+  const stacks: StackTemplate[] = [
+    { stack, template, resources, parameters: {} },
+    ...nested.map((child) => {
+      const childTemplate = Template.fromStack(child);
+      const id = stack.getLogicalId(child.nestedStackResource as never);
+      return { stack: child, template: childTemplate, resources: childTemplate.toJSON().Resources, parameters: resources[id].Properties.Parameters ?? {} };
+    }),
+  ];
+  return { stack, template, resources, stacks };
+}
+
+/** A value of a nested stack's template as the top-level stack's template sees it (parameters replaced). */
+export function resolved(where: StackTemplate, value: Json): Json {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    if (typeof value.Ref === 'string' && value.Ref in where.parameters) return where.parameters[value.Ref];
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, resolved(where, inner)]));
+  }
+  if (Array.isArray(value)) return value.map((inner) => resolved(where, inner));
+  return value;
+}
+
+/** Every resource of every template, with the template it is in. */
+export function everyResource(built: Built, type?: string): { id: string; resource: Json; where: StackTemplate }[] {
+  return built.stacks.flatMap((where) =>
+    Object.entries(where.resources)
+      .filter(([, resource]) => type === undefined || resource.Type === type)
+      .map(([id, resource]) => ({ id, resource, where })),
+  );
 }
 
 /** A route table that exercises every kind of access, reusing an existing handler module. */
@@ -38,7 +80,24 @@ export const everyAccessOperations: readonly Operation[] = [
   op('read-thing', { table: 'read' }, 'GET', '/v1/things/{id}'),
   op('verify-thing', { keys: 'verify' }, 'POST', '/v1/things/verify'),
   op('certify-thing', { samlKey: 'sign' }, 'POST', '/v1/things/certify'),
+  // The key rotation operation, until the route table has it.
+  ...(operations.some((operation) => operation.access.keys === 'rotate')
+    ? []
+    : [{ name: 'rotate-signing-keys', handler: 'functions/ops/bootstrap-environment.ts', routes: [], access: { table: 'readwrite', keys: 'rotate' }, summary: 'rotate' } satisfies Operation]),
 ];
+
+/**
+ * Twice today's route table: every operation again in the same area (the worst case for an area's
+ * nested stack), on routes of its own.
+ */
+export function doubledOperations(): Operation[] {
+  const copies = operations.map((operation) => ({
+    ...operation,
+    name: `${operation.name}-copy`,
+    routes: operation.routes.map((route) => (route.path === '$default' ? { method: 'GET' as const, path: '/copy/fallback' } : { method: route.method as 'GET', path: `/copy${route.path}` })),
+  }));
+  return [...operations, ...copies];
+}
 
 function op(name: string, access: Operation['access'], method: 'GET' | 'POST', path: string): Operation {
   return { name, handler: operations[0]!.handler, routes: [{ method, path }], access, summary: name };
@@ -56,14 +115,23 @@ export function ofType(resources: Record<string, Json>, type: string): [string, 
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
 }
 
-/** Latchkey's operation functions by operation name (tagged; CDK-internal functions are not). */
-export function operationFunctions(resources: Record<string, Json>): Map<string, { id: string; resource: Json }> {
-  const found = new Map<string, { id: string; resource: Json }>();
-  for (const [id, resource] of ofType(resources, 'AWS::Lambda::Function')) {
+export interface FoundFunction {
+  readonly id: string;
+  readonly resource: Json;
+  /** The (nested) stack the function is in. */
+  readonly where: StackTemplate;
+  /** Its environment variables, parameters resolved to what the top-level stack passes. */
+  readonly env: Record<string, Json>;
+}
+
+/** Latchkey's operation functions by operation name, in every stack (tagged; CDK-internal functions are not). */
+export function operationFunctions(built: Built): Map<string, FoundFunction> {
+  const found = new Map<string, FoundFunction>();
+  for (const { id, resource, where } of everyResource(built, 'AWS::Lambda::Function')) {
     const tag = (resource.Properties.Tags ?? []).find((t: Json) => t.Key === OPERATION_TAG);
     if (!tag) continue;
     if (found.has(tag.Value)) throw new Error(`two functions for operation ${tag.Value}`);
-    found.set(tag.Value, { id, resource });
+    found.set(tag.Value, { id, resource, where, env: resolved(where, resource.Properties.Environment?.Variables ?? {}) });
   }
   return found;
 }
@@ -75,10 +143,13 @@ export function roleStatements(resources: Record<string, Json>, roleId: string):
     .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 }
 
-/** The statements that apply to an operation's function. */
-export function functionStatements(resources: Record<string, Json>, fn: Json): Json[] {
-  return roleStatements(resources, fn.Properties.Role['Fn::GetAtt'][0]);
+/** The statements that apply to an operation's function, parameters resolved. */
+export function functionStatements(fn: FoundFunction): Json[] {
+  return resolved(fn.where, roleStatements(fn.where.resources, fn.resource.Properties.Role['Fn::GetAtt'][0]));
 }
+
+/** The role of an operation's function. */
+export const functionRole = (fn: FoundFunction): Json => fn.where.resources[fn.resource.Properties.Role['Fn::GetAtt'][0]];
 
 export const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 

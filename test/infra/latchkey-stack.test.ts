@@ -4,114 +4,113 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/latchkey-stack';
 import { operations } from '../../lib/routes';
 import { TABLE_DESIGN } from '../../src/adapters/table-design';
-import { buildStack, nagFindings, newestNodeRuntime, ofType, operationFunctions, routeKey, type Json } from './build-stack';
+import { buildStack, everyResource, functionRole, nagFindings, newestNodeRuntime, ofType, operationFunctions, resolved, routeKey, type Json } from './build-stack';
 
 const dev = buildStack();
-const prod = buildStack({ stage: 'prod' });
+const prod = buildStack({ stage: 'prod', signingMode: 'kms' });
 
 describe('functions and routes, from the route table', () => {
   it('has exactly one function per operation', () => {
-    const functions = operationFunctions(dev.resources);
+    const functions = operationFunctions(dev);
     expect([...functions.keys()].sort()).toEqual(operations.map((op) => op.name).sort());
   });
 
-  it('leaves room under the CloudFormation limit of 500 resources per stack', () => {
-    // About seven resources per operation (function, role, policy, log group, route, integration,
-    // permission). Past this budget, move areas of the API into nested stacks before adding routes.
-    const count = (resources: Record<string, Json>) => Object.keys(resources).length;
-    expect(count(dev.resources)).toBeLessThan(450);
-    expect(count(prod.resources)).toBeLessThan(450);
-  });
-
-  it('runs every function on the newest Node.js runtime, arm64, with the shared settings', () => {
-    for (const { resource } of operationFunctions(dev.resources).values()) {
-      const p = resource.Properties;
+  it('runs every function on the newest Node.js runtime, arm64, traced, with the shared settings', () => {
+    for (const [name, fn] of operationFunctions(dev)) {
+      const p = fn.resource.Properties;
       expect(p.Runtime).toBe(newestNodeRuntime());
       expect(p.Architectures).toEqual(['arm64']);
       expect(p.Handler).toBe('index.handler');
       expect(p.Timeout).toBe(10);
       expect(p.MemorySize).toBe(512);
-      expect(p.Environment.Variables).toMatchObject({
-        NODE_OPTIONS: '--enable-source-maps',
+      expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.env).toMatchObject({
         POWERTOOLS_SERVICE_NAME: 'latchkey',
         POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        LATCHKEY_OPERATION: name,
         LATCHKEY_ISSUER: { 'Fn::GetAtt': [expect.stringMatching(/HttpApi/), 'ApiEndpoint'] },
       });
       expect(p.LoggingConfig.LogGroup.Ref).toBeDefined();
+      // Source maps are deployed but not parsed at each cold start.
+      expect(fn.env.NODE_OPTIONS).toBeUndefined();
+      expect(p.Tags).toContainEqual({ Key: 'latchkey:stack', Value: 'Latchkey-dev' });
       // No managed policy (AWSLambdaBasicExecutionRole): logs are granted on the function's own group.
-      const role = dev.resources[p.Role['Fn::GetAtt'][0]];
-      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(functionRole(fn).Properties.ManagedPolicyArns).toBeUndefined();
     }
   });
 
-  it('routes exactly the route keys of the table, each to its operation’s function', () => {
-    const functions = operationFunctions(dev.resources);
+  it('routes exactly the route keys of the table, each to its operation’s function, in the function’s own stack', () => {
+    const functions = operationFunctions(dev);
     const expected = new Map(operations.flatMap((op) => op.routes.map((r) => [routeKey(r), op.name] as const)));
-    const routes = ofType(dev.resources, 'AWS::ApiGatewayV2::Route');
-    expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual([...expected.keys()].sort());
+    const routes = everyResource(dev, 'AWS::ApiGatewayV2::Route');
+    expect(routes.map(({ resource }) => resource.Properties.RouteKey).sort()).toEqual([...expected.keys()].sort());
     expect(expected.has('$default')).toBe(true);
+    const apiId = ofType(dev.resources, 'AWS::ApiGatewayV2::Api')[0]![0];
 
-    for (const [, route] of routes) {
+    for (const { resource: route, where } of routes) {
+      expect(resolved(where, route.Properties.ApiId)).toEqual({ Ref: apiId });
       const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
-      const integration = dev.resources[integrationId].Properties;
-      const fnId = functions.get(expected.get(route.Properties.RouteKey)!)!.id;
-      expect(integration.IntegrationUri).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
+      const integration = where.resources[integrationId].Properties;
+      const fn = functions.get(expected.get(route.Properties.RouteKey)!)!;
+      expect(fn.where).toBe(where);
+      expect(integration.IntegrationUri).toEqual({ 'Fn::GetAtt': [fn.id, 'Arn'] });
     }
   });
 
-  it('is an HTTP API with payload format 2.0 Lambda proxy integrations', () => {
-    dev.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
-    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
-    const integrations = ofType(dev.resources, 'AWS::ApiGatewayV2::Integration');
+  it('is one HTTP API with payload format 2.0 Lambda proxy integrations', () => {
+    expect(everyResource(dev, 'AWS::ApiGatewayV2::Api')).toHaveLength(1);
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', DisableExecuteApiEndpoint: false });
+    const integrations = everyResource(dev, 'AWS::ApiGatewayV2::Integration');
     // Operations without routes (invoke-only, such as bootstrap) have no integration.
     expect(integrations).toHaveLength(operations.filter((op) => op.routes.length > 0).length);
-    for (const [, integration] of integrations) {
-      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    for (const { resource } of integrations) {
+      expect(resource.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
     }
   });
 
-  it('logs access and throttles on the $default stage', () => {
+  it('logs access on the $default stage', () => {
     dev.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('context.requestId') },
-      DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
     });
   });
 
   it('gives every log group a retention', () => {
-    const groups = ofType(dev.resources, 'AWS::Logs::LogGroup');
+    const groups = everyResource(dev, 'AWS::Logs::LogGroup');
     expect(groups).toHaveLength(operations.length + 1); // one per function + API access logs
-    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
+    for (const { resource } of groups) expect(resource.Properties.RetentionInDays).toBe(30);
   });
 });
 
-describe('the bootstrap function (PL-5)', () => {
+describe('the bootstrap function', () => {
   const bootstrap = operations.find((op) => op.name === 'bootstrap')!;
-  const fn = operationFunctions(dev.resources).get('bootstrap')!;
+  const fn = operationFunctions(dev).get('bootstrap')!;
 
   it('exists with no route and no integration', () => {
     expect(bootstrap.routes).toEqual([]);
-    for (const [, integration] of ofType(dev.resources, 'AWS::ApiGatewayV2::Integration')) {
-      expect(integration.Properties.IntegrationUri).not.toEqual({ 'Fn::GetAtt': [fn.id, 'Arn'] });
+    for (const { resource } of everyResource(dev, 'AWS::ApiGatewayV2::Integration')) {
+      expect(resource.Properties.IntegrationUri).not.toEqual({ 'Fn::GetAtt': [fn.id, 'Arn'] });
     }
   });
 
   it('cannot be invoked by API Gateway or any other service: no resource policy names it', () => {
-    const permissions = ofType(dev.resources, 'AWS::Lambda::Permission').map(([, p]) => p.Properties);
+    const permissions = everyResource(dev, 'AWS::Lambda::Permission').map(({ resource }) => resource.Properties);
     // The check below must be able to fail: routed functions do have API Gateway permissions.
     expect(permissions.some((p) => p.Principal === 'apigateway.amazonaws.com')).toBe(true);
     expect(permissions.filter((p) => JSON.stringify(p.FunctionName).includes(fn.id))).toEqual([]);
   });
 
-  it('is named by the BootstrapFunctionName output', () => {
-    dev.template.hasOutput('BootstrapFunctionName', { Value: { Ref: fn.id } });
+  it('is named by the BootstrapFunctionName output of the top-level stack', () => {
+    const output = dev.template.toJSON().Outputs.BootstrapFunctionName.Value;
+    expect(JSON.stringify(output)).toContain(fn.where.stack.node.id);
   });
 });
 
 describe('state', () => {
   it('has one on-demand table with PITR, TTL and the GSI of the table design', () => {
-    dev.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    expect(everyResource(dev, 'AWS::DynamoDB::Table')).toHaveLength(1);
     dev.template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -120,10 +119,14 @@ describe('state', () => {
         { AttributeName: TABLE_DESIGN.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE_DESIGN.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: TABLE_DESIGN.indexes.map((index) =>
-        Match.objectLike({ IndexName: index.name }),
-      ),
+      GlobalSecondaryIndexes: TABLE_DESIGN.indexes.map((index) => Match.objectLike({ IndexName: index.name })),
     });
+  });
+
+  it('keeps the table, keys and pepper under their existing logical ids in the top-level stack', () => {
+    // Moving them would replace them: every client and every key would be lost.
+    expect(Object.keys(dev.resources)).toEqual(expect.arrayContaining(['StateTable962DE04C', 'StatePepperB3CDE29F', 'StateSamlSigningKey6D2C5138']));
+    expect(Object.keys(prod.resources).filter((id) => id.startsWith('StateSigningKeyprimary') && prod.resources[id].Type === 'AWS::KMS::Key')).toHaveLength(1);
   });
 
   it('retains and protects everything in prod', () => {
@@ -132,7 +135,9 @@ describe('state', () => {
       Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
     });
     for (const type of ['AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {
-      for (const [, resource] of ofType(prod.resources, type)) expect(resource.DeletionPolicy).toBe('Retain');
+      const found = everyResource(prod, type);
+      expect(found.length).toBeGreaterThan(0);
+      for (const { resource } of found) expect(resource.DeletionPolicy).toBe('Retain');
     }
   });
 
@@ -142,12 +147,18 @@ describe('state', () => {
     expect(table.Properties.DeletionProtectionEnabled).not.toBe(true);
   });
 
-  it('has a P-256 signing key per name with its alias', () => {
-    // One token signing key, and the SAML key (see saml-and-mtls.test.ts).
-    dev.template.resourceCountIs('AWS::KMS::Key', 2);
-    dev.template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
-    dev.template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/latchkey-dev-signing-primary' });
+  it('has, in envelope mode, one rotating symmetric key-wrapping key and no token signing key in KMS', () => {
+    dev.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, KeySpec: Match.absent() });
+    dev.template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/latchkey-dev-key-wrapping' });
+    const signing = ofType(dev.resources, 'AWS::KMS::Key').filter(([, key]) => key.Properties.KeySpec === 'ECC_NIST_P256');
+    expect(signing).toEqual([]);
+  });
+
+  it('has, in KMS mode, a P-256 signing key per name and an RSA key for RS256, with their aliases', () => {
+    prod.template.hasResourceProperties('AWS::KMS::Key', { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
     prod.template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/latchkey-prod-signing-primary' });
+    prod.template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/latchkey-prod-signing-rsa' });
+    expect(ofType(prod.resources, 'AWS::KMS::Alias').some(([, a]) => a.Properties.AliasName === 'alias/latchkey-prod-key-wrapping')).toBe(false);
   });
 
   it('generates the pepper at deploy time', () => {
@@ -162,38 +173,50 @@ describe('stack', () => {
   it('is named after the stage and has the outputs', () => {
     expect(dev.stack.stackName).toBe('Latchkey-dev');
     expect(prod.stack.stackName).toBe('Latchkey-prod');
-    for (const output of ['ApiUrl', 'Issuer', 'TableName', 'SigningKeyArn', 'PepperSecretArn']) {
-      dev.template.hasOutput(output, {});
-    }
+    for (const output of ['ApiUrl', 'Issuer', 'TableName', 'KeyWrappingKeyArn', 'PepperSecretArn', 'AlarmTopicArn', 'DashboardName']) dev.template.hasOutput(output, {});
+    prod.template.hasOutput('SigningKeyArn', {});
   });
 
-  it('issues on the custom domain when one is given', () => {
-    const { template, resources } = buildStack({
+  it('issues on the custom domain when one is given, and turns the execute-api endpoint off', () => {
+    const built = buildStack({
       domainName: 'id.example.com',
       certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc',
       hostedZoneId: 'Z0123456789',
     });
+    const { template } = built;
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'id.example.com' });
     template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
     template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'id.example.com.', Type: 'A' });
     template.hasOutput('Issuer', { Value: 'https://id.example.com' });
-    for (const { resource } of operationFunctions(resources).values()) {
-      expect(resource.Properties.Environment.Variables.LATCHKEY_ISSUER).toBe('https://id.example.com');
-    }
+    template.hasOutput('ApiUrl', { Value: 'https://id.example.com/' });
+    for (const fn of operationFunctions(built).values()) expect(fn.env.LATCHKEY_ISSUER).toBe('https://id.example.com');
   });
 
-  it('rejects an active signing key that is not published', () => {
-    expect(() => buildStack({ signingKeys: 'old,new', activeSigningKey: 'other' })).toThrow(/activeSigningKey/);
+  it('rejects bad context', () => {
+    expect(() => buildStack({ signingMode: 'kms', signingKeys: 'old,new', activeSigningKey: 'other' })).toThrow(/activeSigningKey/);
     expect(() => buildStack({ domainName: 'id.example.com' })).toThrow(/certificateArn/);
+    expect(() => buildStack({ signingMode: 'hsm' })).toThrow(/signingMode must be envelope or kms/);
+    expect(() => buildStack({ signingKeyRotationDays: '0' })).toThrow(/signingKeyRotationDays must be a number from 1 to 365/);
+    expect(() => buildStack({ logLevel: 'LOUD' })).toThrow(/logLevel must be one of/);
+    expect(() => buildStack({ tracingSampleRate: '2' })).toThrow(/tracingSampleRate must be a number from 0 to 1/);
+    expect(() => buildStack({ alarmEmail: 'ops' })).toThrow(/alarmEmail ops is not an email address/);
+    expect(() => buildStack({ alarmThresholds: '{"lambdaErrors": -1}' })).toThrow(/lambdaErrors must be a positive number/);
+    expect(() => buildStack({ alarmThresholds: '{"typo": 1}' })).toThrow(/unknown alarm typo/);
   });
 });
 
 describe('cdk-nag AwsSolutions', () => {
   it.each([
-    ['dev', dev],
-    ['prod', prod],
+    ['dev (envelope)', dev],
+    ['prod (KMS mode)', prod],
+    [
+      'prod (envelope mode) with a custom domain and mutual TLS',
+      buildStack({ stage: 'prod', domainName: 'id.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc', mtls: 'true', mtlsTruststoreVersion: 'v1' }),
+    ],
+    ['dev (KMS mode)', buildStack({ signingMode: 'kms' })],
     // `cdk deploy` knows the account and region, so ARNs carry them as literals rather than tokens.
-    ['dev, deployed to a known account and region', buildStack({}, { env: { account: '111111111111', region: 'eu-west-1' } })],
+    ['dev, deployed to a known account and region', buildStack({ alarmEmail: 'ops@example.com' }, { env: { account: '111111111111', region: 'eu-west-1' } })],
   ])('has no unacknowledged findings in %s', (_stage, built) => {
     expect(nagFindings(built.stack)).toEqual([]);
     const nag = Match.stringLikeRegexp('AwsSolutions-.*');
@@ -201,9 +224,12 @@ describe('cdk-nag AwsSolutions', () => {
     expect(Annotations.fromStack(built.stack).findWarning('*', nag)).toEqual([]);
   });
 
-  it('fails synthesis of the app on an unacknowledged finding', () => {
-    const { app, stack } = buildApp({ 'aws:cdk:bundling-stacks': [] });
-    new Secret(stack, 'UnrotatedSecret');
-    expect(() => app.synth()).toThrow(/AwsSolutions-SMG4/);
+  it('fails synthesis of the app on an unacknowledged finding, in the top-level stack or an area’s nested stack', () => {
+    const top = buildApp({ 'aws:cdk:bundling-stacks': [] });
+    new Secret(top.stack, 'UnrotatedSecret');
+    expect(() => top.app.synth()).toThrow(/AwsSolutions-SMG4/);
+    const nested = buildApp({ 'aws:cdk:bundling-stacks': [] });
+    new Secret(nested.stack.api.areas.get('oauth')!, 'UnrotatedSecret');
+    expect(() => nested.app.synth()).toThrow(/AwsSolutions-SMG4/);
   });
 });

@@ -3,13 +3,14 @@ import { buildStack, keyIdByAlias, nagFindings, ofType, type Json } from './buil
 
 const domain = { domainName: 'id.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc' };
 
-describe('SAML signing key (CL-9)', () => {
-  const { resources } = buildStack();
+describe('SAML signing key', () => {
+  const { resources } = buildStack({ signingMode: 'kms' });
   const samlKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-signing');
 
   it('is an RSA_2048 SIGN_VERIFY key of its own', () => {
     expect(resources[samlKeyId].Properties).toMatchObject({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
     expect(keyIdByAlias(resources, 'alias/latchkey-dev-signing-primary')).not.toBe(samlKeyId);
+    expect(keyIdByAlias(resources, 'alias/latchkey-dev-signing-rsa')).not.toBe(samlKeyId);
   });
 
   it('is retained in prod', () => {

@@ -3,7 +3,7 @@ import { formatCredentials, parseBootstrapArgs, UsageError } from '../../bin/boo
 
 const TENANT_ID = 'ten_abcdefghijklmnopqrstuvwxyz';
 
-describe('npm run bootstrap: arguments', () => {
+describe('npm run create-tenant: arguments', () => {
   it('reads every option', () => {
     expect(
       parseBootstrapArgs([
@@ -46,7 +46,7 @@ describe('npm run bootstrap: arguments', () => {
   });
 });
 
-describe('npm run bootstrap: output', () => {
+describe('npm run create-tenant: output', () => {
   it('prints the credentials once, with the warning to store the secret now', () => {
     const text = formatCredentials(
       { tenantId: TENANT_ID, environmentId: 'env_x', clientId: 'sa_y@env_x', clientSecret: 'lks_secret-value' },
