@@ -188,3 +188,16 @@ export class EnrichmentFailed extends LatchkeyError {
     super(502, 'enrichment_failed', `the enrichment webhook of application "${applicationId}" failed: ${reason}`);
   }
 }
+
+// ---- Token signing ---------------------------------------------------------------------------
+
+/**
+ * A token was asked for with a signing algorithm this deployment has no key for (RS256 in KMS
+ * signing mode without an RSA signing key). A 400, not a 500: the client's registered choice cannot
+ * be honoured, and the message says which setting would change that.
+ */
+export class SigningAlgorithmNotConfigured extends LatchkeyError {
+  constructor(alg: string) {
+    super(400, 'invalid_request', `${alg} is not configured in this deployment; set up an RSA signing key or use ES256`);
+  }
+}

@@ -1,5 +1,5 @@
 import { createGuard, GuardError, type Guard } from '../guard';
-import { clock, kmsKeySet, issuer, pepperHasher, tokenStore } from '../adapters/from-environment';
+import { clock, signingKeys, issuer, pepperHasher, tokenStore } from '../adapters/from-environment';
 import { latchkeyAudience } from '../domain/builtin-resource';
 import { authenticatePersonalAccessToken, presentedPersonalAccessToken } from '../domain/personal-access-tokens';
 import type { Caller } from '../domain/caller';
@@ -23,7 +23,7 @@ function managementGuard(): Guard {
   guard ??= createGuard({
     issuer: issuer(),
     audience: latchkeyAudience(issuer()),
-    jwks: async () => ({ keys: [...(await kmsKeySet().publicKeys())] }),
+    jwks: async () => ({ keys: [...(await signingKeys().publicKeys())] }),
   });
   return guard;
 }

@@ -1,5 +1,5 @@
 import { createGuard, GuardError, type Guard } from '../guard';
-import { issuer, kmsKeySet } from '../adapters/from-environment';
+import { issuer, signingKeys } from '../adapters/from-environment';
 import type { JwtVerifier } from '../domain/introspection';
 import { fromGuardError } from './authenticate';
 
@@ -16,7 +16,7 @@ let guard: Guard | undefined;
 export const verifyLatchkeyJwt: JwtVerifier = async (token) => {
   guard ??= createGuard({
     issuer: issuer(),
-    jwks: async () => ({ keys: [...(await kmsKeySet().publicKeys())] }),
+    jwks: async () => ({ keys: [...(await signingKeys().publicKeys())] }),
     clockToleranceSeconds: 0,
   });
   try {
