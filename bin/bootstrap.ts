@@ -101,10 +101,11 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 
 }
 
 /**
- * The bootstrap function of a stack: CloudFormation names a stack's functions `<stack>-...` and tags
- * them with `aws:cloudformation:stack-name`; Latchkey tags each with its operation.
+ * The bootstrap function (or another operation's) of a stack: CloudFormation names a stack's
+ * functions `<stack>-...` and tags them with `aws:cloudformation:stack-name`; Latchkey tags each with
+ * its operation.
  */
-export async function findBootstrapFunction(lambda: LambdaClient, stackName: string): Promise<string> {
+export async function findBootstrapFunction(lambda: LambdaClient, stackName: string, operation: string = OPERATION): Promise<string> {
   const { OPERATION_TAG } = await import('../lib/constructs/latchkey-function');
   const candidates: { name: string; arn: string }[] = [];
   for await (const page of paginateListFunctions({ client: lambda }, {})) {
@@ -113,14 +114,16 @@ export async function findBootstrapFunction(lambda: LambdaClient, stackName: str
     }
   }
   // The generated name usually contains the construct id: check those first.
-  candidates.sort((a, b) => Number(/bootstrap/i.test(b.name)) - Number(/bootstrap/i.test(a.name)));
+  const hint = operation.replace(/-/g, '');
+  candidates.sort((a, b) => Number(b.name.toLowerCase().includes(hint)) - Number(a.name.toLowerCase().includes(hint)));
   for (const candidate of candidates) {
     const { Tags: tags = {} } = await lambda.send(new ListTagsCommand({ Resource: candidate.arn }));
-    if (tags[OPERATION_TAG] === OPERATION && tags['aws:cloudformation:stack-name'] === stackName) return candidate.name;
+    if (tags[OPERATION_TAG] === operation && tags['aws:cloudformation:stack-name'] === stackName) return candidate.name;
   }
+  const output = `${operation.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}FunctionName`;
   throw new Error(
-    `no bootstrap function found in stack ${stackName} (region ${await lambda.config.region()}). ` +
-      'Is the stack deployed there? Or pass --function-name with its BootstrapFunctionName output.',
+    `no ${operation} function found in stack ${stackName} (region ${await lambda.config.region()}). ` +
+      `Is the stack deployed there? Or pass --function-name with its ${output} output.`,
   );
 }
 

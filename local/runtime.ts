@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { lambdaInvokeListener, localFunctionArn } from './aws/lambda';
 import { ensureDevAdmin, type DevAdmin } from './dev-bootstrap';
 import { provisionLocalResources, type LocalResources } from './provision';
 import { ensureCurrentSigningKey, ensureKeyWrappingKey } from './signing-keys';
+import { LOCAL_ENDPOINTS_FILE, type LocalEndpoints } from './endpoints';
 
 /**
  * Latchkey on one machine, in one process: the embedded DynamoDB, the KMS and Secrets Manager
@@ -135,6 +136,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.keyRotationMinIntervalSeconds]: options.keyRotationMinIntervalSeconds?.toString(),
   });
   if (signingMode === 'envelope') await ensureCurrentSigningKey();
+  const endpoints: LocalEndpoints = { lambda: lambdaUrl, functionArns };
+  writeFileSync(join(options.dataDir, LOCAL_ENDPOINTS_FILE), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
 
   const devAdmin = await ensureDevAdmin(options.dataDir);
 
