@@ -12,7 +12,13 @@ describe('npm run rotate-signing-keys', () => {
 
   it('targets the local runtime with --local and an optional data folder', () => {
     expect(parseRotateArgs(['--local', '/tmp/data'])).toEqual({ target: 'local', dataDir: '/tmp/data' });
-    expect(parseRotateArgs(['--local'])).toMatchObject({ target: 'local', dataDir: expect.stringMatching(/\.latchkey$|./) });
+    const saved = process.env.LATCHKEY_DATA_DIR;
+    delete process.env.LATCHKEY_DATA_DIR;
+    try {
+      expect(parseRotateArgs(['--local'])).toMatchObject({ target: 'local', dataDir: expect.stringMatching(/\/\.latchkey$/) });
+    } finally {
+      if (saved !== undefined) process.env.LATCHKEY_DATA_DIR = saved;
+    }
   });
 
   it('refuses unknown options, stray arguments and impossible stages with a usage error', () => {
