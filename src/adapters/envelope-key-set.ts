@@ -1,6 +1,5 @@
 import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { base64url } from 'jose';
 import { SigningAlgorithmNotConfigured } from '../domain/errors';
 import type { PublicJwk, PublicKeySet, TokenSigner } from '../domain/ports';
 import {
@@ -52,9 +51,9 @@ export class EnvelopeKeySet implements TokenSigner, PublicKeySet {
     }
     const key = await this.privateKey(signing.generationId, signing.keyPair);
     const header = { alg, typ: options.typ ?? 'JWT', kid: signing.keyPair.publicJwk.kid };
-    const signingInput = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`;
+    const signingInput = `${encodeSegment(header)}.${encodeSegment(claims)}`;
     const signature = sign('sha256', Buffer.from(signingInput), alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key);
-    return `${signingInput}.${base64url.encode(signature)}`;
+    return `${signingInput}.${signature.toString('base64url')}`;
   }
 
   private snapshot(): Promise<SigningKeyState> {
@@ -100,4 +99,8 @@ export class EnvelopeKeySet implements TokenSigner, PublicKeySet {
       Plaintext.fill(0);
     }
   }
+}
+
+function encodeSegment(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
