@@ -27,7 +27,11 @@ export interface ScenarioFigures {
 
 export interface ModeFigures {
   readonly mode: 'envelope' | 'kms';
-  readonly throughput: Record<string, { perSecond: number; p50: number; p99: number; failures: number }>;
+  /**
+   * By concurrency. `cpuMsPerToken` is this whole process's CPU (API emulation, handlers, embedded
+   * DynamoDB, stand-ins, load generator) per token: what bounds throughput when the machine is busy.
+   */
+  readonly throughput: Record<string, { perSecond: number; p50: number; p99: number; failures: number; cpuMsPerToken: number }>;
   readonly standInCallsPerToken: Record<string, number>;
   readonly scenarios: Record<'clientCredentials' | 'delegated', ScenarioFigures>;
 }
@@ -52,8 +56,10 @@ try {
   await overHttp();
   const throughput: ModeFigures['throughput'] = {};
   for (const concurrency of [1, 8]) {
-    const { perSecond, p50, p99, failures } = await runLoad({ durationMs: 5000, concurrency, request: overHttp });
-    throughput[`concurrency ${concurrency}`] = { perSecond, p50, p99, failures };
+    const before = process.cpuUsage();
+    const { perSecond, p50, p99, failures, count } = await runLoad({ durationMs: 5000, concurrency, request: overHttp });
+    const used = process.cpuUsage(before);
+    throughput[`concurrency ${concurrency}`] = { perSecond, p50, p99, failures, cpuMsPerToken: (used.user + used.system) / 1000 / count };
   }
   const standInCallsPerToken = await callsPerRequest(runtime, 50, overHttp);
 

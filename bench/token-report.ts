@@ -37,6 +37,7 @@ export function reportModes(modes: readonly ModeFigures[]): Budget[] {
     const c1 = figures.throughput['concurrency 1']!;
     console.log(`\n${figures.mode.toUpperCase()} mode`);
     console.log(`  client credentials through the local HTTP API: ${c1.perSecond.toFixed(0)} tokens/s at concurrency 1, ${c8.perSecond.toFixed(0)} tokens/s at concurrency 8 (p50 ${c8.p50.toFixed(1)} ms, p99 ${c8.p99.toFixed(1)} ms, ${c8.failures} failed); ${(c8.perSecond / PREVIOUS_THROUGHPUT.high).toFixed(1)}× to ${(c8.perSecond / PREVIOUS_THROUGHPUT.low).toFixed(1)}× the ${PREVIOUS_THROUGHPUT.low}-${PREVIOUS_THROUGHPUT.high}/s before (target 3×)`);
+    console.log(`    ${c8.cpuMsPerToken.toFixed(2)} ms of CPU per token for the whole local stack in one process: at most ${(1000 / c8.cpuMsPerToken).toFixed(0)} tokens/s on one idle core`);
     console.log(`  AWS calls per warm token seen by the stand-ins: ${formatStandIn(figures.standInCallsPerToken)}`);
     for (const [label, scenario] of [['client-credentials token', figures.scenarios.clientCredentials], ['delegated token (repeat subject)', figures.scenarios.delegated]] as const) {
       const calls = new Map(Object.entries(scenario.calls));
