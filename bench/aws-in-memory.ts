@@ -59,7 +59,9 @@ export class InMemoryAws {
 
   private async handle(request: SdkRequest, send: (request: SdkRequest) => Promise<{ response: SdkResponse }>): Promise<{ response: SdkResponse }> {
     const operation = operationOf(request);
-    const body = typeof request.body === 'string' ? request.body : request.body instanceof Uint8Array ? Buffer.from(request.body).toString('utf8') : '';
+    // The bytes as they are: `Buffer.from(body)` would call the SDK body's `valueOf`, a string method it warns about.
+    const bytes = request.body instanceof Uint8Array ? Buffer.from(request.body.buffer, request.body.byteOffset, request.body.byteLength) : undefined;
+    const body = typeof request.body === 'string' ? request.body : bytes ? bytes.toString('utf8') : '';
     const key = `${operation} ${body}`;
     let answer: Answer | undefined;
     if (this.mode === 'replaying') {

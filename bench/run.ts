@@ -29,7 +29,7 @@ if (!process.argv.includes('--tokens')) {
   console.log(`\n  largest ${largest.name} ${(largest.bytes / 1024).toFixed(1)} KB; slowest import ${slowest.name} ${slowest.importMs.toFixed(1)} ms`);
 }
 
-const budgets = reportModes(measureModes());
+const budgets = reportModes(await measureModes());
 if (budgets.some((budget) => !budget.ok)) {
   console.error('\nA budget is exceeded.');
   process.exitCode = 1;

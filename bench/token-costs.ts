@@ -1,8 +1,8 @@
 /**
  * One signing mode's token figures, run in a process of its own (`tsx bench/token-costs.ts <mode>`)
  * because a process signs in one mode. Prints one JSON line for `bench/run.ts`:
- * - throughput of client-credentials tokens through the local HTTP API (the `npm start` runtime and a
- *   closed-loop load generator in one process), with the AWS calls the stand-ins saw per token;
+ * - the local runtime (as `npm start` runs it) for the parent's load generator, which runs in the
+ *   parent process; this process's CPU per token under that load; the AWS calls the stand-ins saw;
  * - per scenario, the handler invoked in process with AWS answered from memory: CPU ms per warm token
  *   and the AWS calls per token by operation.
  */
@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { startLocalRuntime } from '../local/runtime';
 import { InMemoryAws, type CallRecord } from './aws-in-memory';
-import { callsPerRequest, runLoad } from './load';
+import { createInterface } from 'node:readline';
+import { callsPerRequest } from './load';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -28,15 +29,22 @@ export interface ScenarioFigures {
 export interface ModeFigures {
   readonly mode: 'envelope' | 'kms';
   /**
-   * By concurrency. `cpuMsPerToken` is this whole process's CPU (API emulation, handlers, embedded
-   * DynamoDB, stand-ins, load generator) per token: what bounds throughput when the machine is busy.
+   * The local runtime's CPU per client-credentials token under load (API emulation, handler,
+   * embedded DynamoDB, stand-ins; not the load generator): what bounds its throughput on one core.
    */
-  readonly throughput: Record<string, { perSecond: number; p50: number; p99: number; failures: number; cpuMsPerToken: number }>;
+  readonly serverCpuMsPerToken: number;
   readonly standInCallsPerToken: Record<string, number>;
   readonly scenarios: Record<'clientCredentials' | 'delegated', ScenarioFigures>;
 }
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function nextLine(): Promise<string> {
+  const { value, done } = await stdinLines.next();
+  if (done) throw new Error('the bench parent closed stdin');
+  return value as string;
+}
 
 const mode = process.argv[2];
 if (mode !== 'envelope' && mode !== 'kms') throw new TypeError('usage: tsx bench/token-costs.ts envelope|kms');
@@ -54,13 +62,13 @@ try {
     return response.status;
   };
   await overHttp();
-  const throughput: ModeFigures['throughput'] = {};
-  for (const concurrency of [1, 8]) {
-    const before = process.cpuUsage();
-    const { perSecond, p50, p99, failures, count } = await runLoad({ durationMs: 5000, concurrency, request: overHttp });
-    const used = process.cpuUsage(before);
-    throughput[`concurrency ${concurrency}`] = { perSecond, p50, p99, failures, cpuMsPerToken: (used.user + used.system) / 1000 / count };
-  }
+  // The load generator is the parent process (another core, as with `npm start` and a load tool):
+  // it gets the URL and credentials, loads the API, and answers with how many tokens it got.
+  const cpuBefore = process.cpuUsage();
+  process.stdout.write(`READY ${JSON.stringify({ url: runtime.url, authorization: basic, body: form })}\n`);
+  const { tokens: loaded } = JSON.parse(await nextLine()) as { tokens: number };
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  const serverCpuMsPerToken = (cpuUsed.user + cpuUsed.system) / 1000 / loaded;
   const standInCallsPerToken = await callsPerRequest(runtime, 50, overHttp);
 
   // The delegated scenario's application and connection, made over the API like a user would.
@@ -80,7 +88,7 @@ try {
       event('POST', '/v1/delegated-access-tokens', { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, JSON.stringify({ applicationId: application.id, subjectId: 'bench-repeat', email: 'bench-repeat@example.com' })),
     ),
   };
-  const figures: ModeFigures = { mode, throughput, standInCallsPerToken, scenarios };
+  const figures: ModeFigures = { mode, serverCpuMsPerToken, standInCallsPerToken, scenarios };
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 } finally {
   aws.restore();
