@@ -37,8 +37,3 @@ export async function callsPerRequest(runtime: LocalRuntime, count: number, requ
   }
   return perRequest;
 }
-
-export function formatCalls(calls: Record<string, number>): string {
-  const entries = Object.entries(calls);
-  return entries.length === 0 ? 'none' : entries.map(([target, count]) => `${target.replace(/^DynamoDB_\d+\./, 'DynamoDB.').replace(/^TrentService\./, 'KMS.').replace(/^secretsmanager\./, 'SecretsManager.')} ×${+count.toFixed(2)}`).join(', ');
-}

@@ -104,10 +104,10 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 
 }
 
 /**
- * The bootstrap function of a stack: CloudFormation names the functions of its nested stacks
- * `<stack>-...`; Latchkey tags each with its operation and the top-level stack's name.
+ * The bootstrap function (or another operation's) of a stack: CloudFormation names the functions of
+ * its nested stacks `<stack>-...`; Latchkey tags each with its operation and the top-level stack's name.
  */
-export async function findBootstrapFunction(lambda: LambdaClient, stackName: string): Promise<string> {
+export async function findBootstrapFunction(lambda: LambdaClient, stackName: string, operation: string = OPERATION): Promise<string> {
   const { OPERATION_TAG, STACK_TAG } = await import('../lib/constructs/latchkey-function');
   const candidates: { name: string; arn: string }[] = [];
   for await (const page of paginateListFunctions({ client: lambda }, {})) {
@@ -116,15 +116,17 @@ export async function findBootstrapFunction(lambda: LambdaClient, stackName: str
     }
   }
   // The generated name usually contains the construct id: check those first.
-  candidates.sort((a, b) => Number(/bootstrap/i.test(b.name)) - Number(/bootstrap/i.test(a.name)));
+  const hint = operation.replace(/-/g, '');
+  candidates.sort((a, b) => Number(b.name.toLowerCase().includes(hint)) - Number(a.name.toLowerCase().includes(hint)));
   for (const candidate of candidates) {
     const { Tags: tags = {} } = await lambda.send(new ListTagsCommand({ Resource: candidate.arn }));
     // The function lives in a nested stack of `stackName`; Latchkey tags it with the top-level stack's name.
-    if (tags[OPERATION_TAG] === OPERATION && tags[STACK_TAG] === stackName) return candidate.name;
+    if (tags[OPERATION_TAG] === operation && tags[STACK_TAG] === stackName) return candidate.name;
   }
+  const output = `${operation.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}FunctionName`;
   throw new Error(
-    `no bootstrap function found in stack ${stackName} (region ${await lambda.config.region()}). ` +
-      'Is the stack deployed there? Or pass --function-name with its BootstrapFunctionName output.',
+    `no ${operation} function found in stack ${stackName} (region ${await lambda.config.region()}). ` +
+      `Is the stack deployed there? Or pass --function-name with its ${output} output.`,
   );
 }
 

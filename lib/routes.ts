@@ -227,6 +227,13 @@ export const operations: readonly Operation[] = [
     access: { table: 'readwrite', secrets: ['pepper'] },
     summary: 'Creates a tenant, an environment and its first administrator (PL-5); invoked by `npm run create-tenant`',
   },
+  {
+    name: 'rotate-signing-keys',
+    handler: 'functions/ops/rotate-signing-keys.ts',
+    routes: [],
+    access: { table: 'readwrite', keys: 'rotate' },
+    summary: 'Envelope mode: makes a new next signing key and moves next → current → previous; run on a schedule and by `npm run rotate-signing-keys`',
+  },
 
   // ---- OIDC and SAML clients of applications (CL-*) ----
   management('list-clients', 'GET', '/applications/{id}/clients', 'clients', MANAGE_READ, "List an application's OIDC clients"),

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,8 @@ import { startLocalAws } from './aws/server';
 import { lambdaInvokeListener, localFunctionArn } from './aws/lambda';
 import { ensureDevAdmin, type DevAdmin } from './dev-bootstrap';
 import { provisionLocalResources, type LocalResources } from './provision';
+import { ensureCurrentSigningKey, ensureKeyWrappingKey } from './signing-keys';
+import { LOCAL_ENDPOINTS_FILE, type LocalEndpoints } from './endpoints';
 
 /**
  * Latchkey on one machine, in one process: the embedded DynamoDB, the KMS and Secrets Manager
@@ -49,6 +51,15 @@ export interface LocalRuntimeOptions {
    * (0 picks a free one); off when undefined.
    */
   readonly mtlsPort?: number;
+  /**
+   * How tokens are signed (default `envelope`, as new deployments): `envelope` makes the key-wrapping
+   * key and, on an empty table, the first signing keys; `kms` signs every token with the KMS key.
+   */
+  readonly signingMode?: 'envelope' | 'kms';
+  /** Envelope mode: seconds a signer trusts the key ring it read (default 300; 0 reads it per token). */
+  readonly signingKeyRefreshSeconds?: number;
+  /** Envelope mode: seconds between rotations at the least (default: JWKS cache plus refresh). */
+  readonly keyRotationMinIntervalSeconds?: number;
 }
 
 export interface LocalRuntime {
@@ -58,6 +69,9 @@ export interface LocalRuntime {
   /** PEM of the mutual-TLS listener's self-signed server certificate, for clients to trust. */
   readonly mtlsServerCertificate?: string;
   readonly resources: LocalResources;
+  readonly signingMode: 'envelope' | 'kms';
+  /** Envelope mode: ARN of the key-wrapping key in the KMS stand-in. */
+  readonly keyWrappingKeyArn?: string;
   /** The development environment's administrator (PL-3). */
   readonly devAdmin: DevAdmin;
   readonly endpoints: { readonly dynamodb: string; readonly aws: string; readonly lambda: string };
@@ -117,14 +131,25 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   Object.assign(process.env, {
     [ENV.issuer]: url,
     [ENV.tableName]: resources.tableName,
-    [ENV.signingKeyId]: resources.signingKeyArn,
-    [ENV.publishedKeyIds]: resources.signingKeyArn,
     [ENV.pepperSecretId]: resources.pepperSecretArn,
     [ENV.samlSigningKeyId]: resources.samlSigningKeyArn,
     [ENV.webhookSecretPrefix]: 'latchkey/local/webhook/',
     [ENV.unsafeAllowLocalTargets]: 'true',
     ...(mtlsUrl ? { [ENV.mtlsBaseUrl]: mtlsUrl } : {}),
   });
+  const signingMode = options.signingMode ?? 'envelope';
+  const keyWrappingKeyArn = signingMode === 'envelope' ? await ensureKeyWrappingKey() : undefined;
+  setEnv({
+    [ENV.signingMode]: signingMode,
+    [ENV.signingKeyId]: signingMode === 'kms' ? resources.signingKeyArn : undefined,
+    [ENV.publishedKeyIds]: signingMode === 'kms' ? resources.signingKeyArn : undefined,
+    [ENV.keyWrappingKeyId]: keyWrappingKeyArn,
+    [ENV.signingKeyRefreshSeconds]: options.signingKeyRefreshSeconds?.toString(),
+    [ENV.keyRotationMinIntervalSeconds]: options.keyRotationMinIntervalSeconds?.toString(),
+  });
+  if (signingMode === 'envelope') await ensureCurrentSigningKey();
+  const endpoints: LocalEndpoints = { lambda: lambdaUrl, functionArns };
+  writeFileSync(join(options.dataDir, LOCAL_ENDPOINTS_FILE), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
 
   const devAdmin = await ensureDevAdmin(options.dataDir);
 
@@ -132,6 +157,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     url,
     ...(mtlsUrl && tls ? { mtlsUrl, mtlsServerCertificate: tls.cert } : {}),
     resources,
+    signingMode,
+    ...(keyWrappingKeyArn ? { keyWrappingKeyArn } : {}),
     devAdmin,
     endpoints: { dynamodb: dynamodbUrl, aws: awsUrl, lambda: lambdaUrl },
     functionArns,
@@ -140,6 +167,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       await Promise.all([close(api), ...(mtls ? [close(mtls)] : []), close(dynamodbServer), close(lambdaServer), aws.close()]);
     },
   };
+}
+
+/** Sets the variables given a value and removes those given none (left over from another mode). */
+function setEnv(values: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

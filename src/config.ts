@@ -18,6 +18,17 @@ export const ENV = {
   keyWrappingKeyId: 'LATCHKEY_KEY_WRAPPING_KEY_ID',
   /** KMS mode, optional: KMS key ID or ARN of an RSA key that signs RS256 ID tokens. */
   rsaSigningKeyId: 'LATCHKEY_RSA_SIGNING_KEY_ID',
+  /**
+   * Envelope mode, optional (default 300): how many seconds a function may sign with the key it last
+   * read before it reads the key ring again; also how long it caches the published public keys.
+   */
+  signingKeyRefreshSeconds: 'LATCHKEY_SIGNING_KEY_REFRESH_SECONDS',
+  /**
+   * Envelope mode, optional (default: the JWKS cache lifetime plus the refresh interval): a rotation
+   * sooner than this after the last one does nothing, so a `next` key is known to every verifier
+   * before it signs.
+   */
+  keyRotationMinIntervalSeconds: 'LATCHKEY_KEY_ROTATION_MIN_INTERVAL_SECONDS',
   /** KMS key ID or ARN of the key that signs new tokens. */
   signingKeyId: 'LATCHKEY_SIGNING_KEY_ID',
   /** Comma-separated KMS key IDs or ARNs published in the JWKS (the signing key among them). */
@@ -62,4 +73,21 @@ export function publishedKeyIds(): string[] {
 /** Whether outbound calls may reach this machine and private networks (the local runtime only). Read per call. */
 export function localTargetsAllowed(): boolean {
   return process.env[ENV.unsafeAllowLocalTargets] === 'true';
+}
+
+/** How tokens are signed; see `ENV.signingMode`. Unset: KMS mode if a KMS signing key is named, else envelope. */
+export function signingMode(): 'envelope' | 'kms' {
+  const mode = process.env[ENV.signingMode];
+  if (mode === 'envelope' || mode === 'kms') return mode;
+  if (mode) throw new TypeError(`${ENV.signingMode} must be "envelope" or "kms", not "${mode}"`);
+  return process.env[ENV.signingKeyId] ? 'kms' : 'envelope';
+}
+
+/** A whole number of seconds from the environment, or the default when unset. */
+export function secondsFromEnv(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0) throw new TypeError(`environment variable ${name} must be a whole number of seconds, not "${value}"`);
+  return seconds;
 }

@@ -1,14 +1,13 @@
-import { kmsKeySet } from '../../src/adapters/from-environment';
+import { JWKS_MAX_AGE_SECONDS, signingKeys } from '../../src/adapters/from-environment';
 import { httpHandler, json } from '../../src/http/handler';
 
-const keys = kmsKeySet();
+const keys = signingKeys();
 
 /**
- * Five minutes: short enough that a key published ahead of a rotation reaches every verifier long
- * before it starts signing (see the README's key rotation steps), long enough to spare KMS.
+ * Cached for `JWKS_MAX_AGE_SECONDS` (five minutes): a key published as `next` stays unused for at
+ * least the rotation interval, which is longer than this, so every verifier knows a key before it
+ * signs; long enough to spare the table (envelope mode) or KMS (KMS mode).
  */
-export const JWKS_MAX_AGE_SECONDS = 300;
-
 export const handler = httpHandler(
   { errors: 'problem', cacheControl: `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
   async () => json(200, { keys: await keys.publicKeys() }, { 'content-type': 'application/jwk-set+json' }),

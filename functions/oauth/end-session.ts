@@ -1,5 +1,5 @@
 import { compactVerify, createLocalJWKSet, decodeJwt } from 'jose';
-import { kmsKeySet } from '../../src/adapters/from-environment';
+import { signingKeys } from '../../src/adapters/from-environment';
 import { postLogoutToken } from '../../src/adapters/back-channel-logout';
 import { endSession } from '../../src/domain/authorization/end-session';
 import { browserState, clearSessionCookie } from '../../src/http/browser-cookies';
@@ -13,7 +13,7 @@ const base = interactionDeps();
 /** Signature and issuer only: RP-initiated logout accepts an expired ID token as its hint. */
 async function readIdTokenHint(token: string): Promise<Readonly<Record<string, unknown>> | undefined> {
   try {
-    await compactVerify(token, createLocalJWKSet({ keys: [...(await kmsKeySet().publicKeys())] as never }));
+    await compactVerify(token, createLocalJWKSet({ keys: [...(await signingKeys().publicKeys())] as never }));
     const claims = decodeJwt(token);
     return claims.iss === base.issuer ? claims : undefined;
   } catch {
@@ -24,7 +24,7 @@ async function readIdTokenHint(token: string): Promise<Readonly<Record<string, u
 const deps = {
   ...base,
   readIdTokenHint,
-  signer: kmsKeySet(),
+  signer: signingKeys(),
   notifyLogout: (url: string, token: string) => postLogoutToken(url, token, (reason) => logger.warn('back-channel logout failed', { reason })),
 };
 

@@ -1,7 +1,9 @@
-// Local KMS stand-in: asymmetric signing keys only (ECC_NIST_P256, RSA_2048), because
-// Latchkey only ever signs with KMS and verifies signatures itself.
+// Local KMS stand-in: asymmetric signing keys (ECC_NIST_P256, RSA_2048), with which Latchkey signs
+// in KMS mode, and symmetric keys (SYMMETRIC_DEFAULT) that wrap the data key pairs of envelope mode
+// (GenerateDataKeyPairWithoutPlaintext, Decrypt). Latchkey verifies signatures itself.
 import {
-  constants, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, privateEncrypt, randomBytes, randomUUID, type KeyObject,
+  constants, createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, privateEncrypt, randomBytes, randomUUID,
+  type KeyObject,
 } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import {
@@ -9,22 +11,29 @@ import {
   type AwsJsonService, type JsonObject,
 } from './json-protocol';
 
-type KeySpec = 'ECC_NIST_P256' | 'RSA_2048';
+type AsymmetricKeySpec = 'ECC_NIST_P256' | 'RSA_2048';
+type KeySpec = AsymmetricKeySpec | 'SYMMETRIC_DEFAULT';
 interface Tag { TagKey: string; TagValue: string }
-interface StoredKey { keyId: string; keySpec: KeySpec; description: string; creationDate: number; tags: Tag[]; privateKeyPem: string }
+interface StoredKey {
+  keyId: string; keySpec: KeySpec; description: string; creationDate: number; tags: Tag[];
+  /** Asymmetric keys: the private key. */
+  privateKeyPem?: string;
+  /** Symmetric keys: base64 of the 256-bit AES key. */
+  secretKey?: string;
+}
 interface StoredAlias { aliasName: string; targetKeyId: string; creationDate: number }
 interface KmsState { version: 1; keys: Record<string, StoredKey>; aliases: Record<string, StoredAlias> }
 
 const STATE_FILE = 'kms.json';
 const MAX_RAW_MESSAGE_BYTES = 4096;
 const SHA256_BYTES = 32;
-const SIGNING_ALGORITHMS: Record<KeySpec, string[]> = {
+const SIGNING_ALGORITHMS: Record<AsymmetricKeySpec, string[]> = {
   ECC_NIST_P256: ['ECDSA_SHA_256'],
   RSA_2048: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'],
 };
 // Real KeySpec / SigningAlgorithm enum values this stand-in does not implement: they are
 // answered as unsupported / wrong usage rather than as malformed input.
-const KNOWN_KEY_SPECS = ['SYMMETRIC_DEFAULT', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512', 'SM2', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87'];
+const KNOWN_KEY_SPECS = ['RSA_3072', 'RSA_4096', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512', 'SM2', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87'];
 const KNOWN_ALGORITHMS = ['ECDSA_SHA_256', 'ECDSA_SHA_384', 'ECDSA_SHA_512', 'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512', 'SM2DSA', 'ML_DSA_SHAKE_256'];
 
 export function createKmsService(options: { dataDir: string; region: string }): AwsJsonService {
@@ -37,8 +46,25 @@ export function createKmsService(options: { dataDir: string; region: string }): 
 
   function privateKey(key: StoredKey): KeyObject {
     let cached = privateKeys.get(key.keyId);
-    if (!cached) privateKeys.set(key.keyId, (cached = createPrivateKey(key.privateKeyPem)));
+    if (!cached) privateKeys.set(key.keyId, (cached = createPrivateKey(key.privateKeyPem!)));
     return cached;
+  }
+
+  /** The key as an asymmetric signing key; KMS answers a symmetric one with InvalidKeyUsageException. */
+  function signingKey(input: JsonObject, refusal: string): StoredKey & { keySpec: AsymmetricKeySpec } {
+    const key = resolveKey(input);
+    if (key.keySpec === 'SYMMETRIC_DEFAULT') {
+      throw new AwsJsonError(refusal, `${keyArn(key.keyId)} key usage is ENCRYPT_DECRYPT which is not valid for this operation.`);
+    }
+    return key as StoredKey & { keySpec: AsymmetricKeySpec };
+  }
+
+  function encryptionKey(input: JsonObject): StoredKey {
+    const key = resolveKey(input);
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
+      throw new AwsJsonError('InvalidKeyUsageException', `${keyArn(key.keyId)} key usage is SIGN_VERIFY which is not valid for this operation.`);
+    }
+    return key;
   }
 
   // Accepts key ID, key ARN, alias name or alias ARN, as KMS does.
@@ -59,11 +85,13 @@ export function createKmsService(options: { dataDir: string; region: string }): 
   }
 
   function metadata(key: StoredKey): JsonObject {
+    const symmetric = key.keySpec === 'SYMMETRIC_DEFAULT';
     return {
       AWSAccountId: LOCAL_ACCOUNT_ID, KeyId: key.keyId, Arn: keyArn(key.keyId), CreationDate: key.creationDate,
-      Enabled: true, Description: key.description, KeyUsage: 'SIGN_VERIFY', KeyState: 'Enabled', Origin: 'AWS_KMS',
+      Enabled: true, Description: key.description, KeyUsage: symmetric ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY', KeyState: 'Enabled', Origin: 'AWS_KMS',
       KeyManager: 'CUSTOMER', CustomerMasterKeySpec: key.keySpec, KeySpec: key.keySpec,
-      SigningAlgorithms: SIGNING_ALGORITHMS[key.keySpec], MultiRegion: false,
+      ...(symmetric ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] } : { SigningAlgorithms: SIGNING_ALGORITHMS[key.keySpec as AsymmetricKeySpec] }),
+      MultiRegion: false,
     };
   }
 
@@ -71,13 +99,23 @@ export function createKmsService(options: { dataDir: string; region: string }): 
     CreateKey(input) {
       const spec = optionalString(input, 'KeySpec') ?? optionalString(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
       const usage = optionalString(input, 'KeyUsage') ?? 'ENCRYPT_DECRYPT';
-      if (spec !== 'ECC_NIST_P256' && spec !== 'RSA_2048') {
+      if (spec !== 'ECC_NIST_P256' && spec !== 'RSA_2048' && spec !== 'SYMMETRIC_DEFAULT') {
         if (!KNOWN_KEY_SPECS.includes(spec)) throw new AwsJsonError('ValidationException', `Invalid KeySpec ${spec}.`);
-        throw new AwsJsonError('UnsupportedOperationException', `KeySpec ${spec} is not supported by the local KMS; use ECC_NIST_P256 or RSA_2048.`);
+        throw new AwsJsonError('UnsupportedOperationException', `KeySpec ${spec} is not supported by the local KMS; use ECC_NIST_P256, RSA_2048 or SYMMETRIC_DEFAULT.`);
       }
-      if (usage !== 'SIGN_VERIFY') throw new AwsJsonError('UnsupportedOperationException', `KeyUsage ${usage} is not supported by the local KMS; use SIGN_VERIFY.`);
+      const wantedUsage = spec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY';
+      if (usage !== wantedUsage) throw new AwsJsonError('UnsupportedOperationException', `KeyUsage ${usage} is not supported by the local KMS for ${spec}; use ${wantedUsage}.`);
       const origin = optionalString(input, 'Origin') ?? 'AWS_KMS';
       if (origin !== 'AWS_KMS') throw new AwsJsonError('UnsupportedOperationException', `Origin ${origin} is not supported by the local KMS.`);
+      if (spec === 'SYMMETRIC_DEFAULT') {
+        const key: StoredKey = {
+          keyId: randomUUID(), keySpec: spec, description: optionalString(input, 'Description') ?? '', creationDate: nowEpochSeconds(),
+          tags: parseTags(input.Tags), secretKey: randomBytes(32).toString('base64'),
+        };
+        state.keys[key.keyId] = key;
+        save();
+        return { KeyMetadata: metadata(key) };
+      }
       const pair = spec === 'ECC_NIST_P256'
         ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
         : generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -120,7 +158,7 @@ export function createKmsService(options: { dataDir: string; region: string }): 
     },
 
     GetPublicKey(input) {
-      const key = resolveKey(input);
+      const key = signingKey(input, 'UnsupportedOperationException');
       const der = createPublicKey(privateKey(key)).export({ type: 'spki', format: 'der' });
       return {
         KeyId: keyArn(key.keyId), PublicKey: der.toString('base64'), KeySpec: key.keySpec, CustomerMasterKeySpec: key.keySpec,
@@ -129,7 +167,7 @@ export function createKmsService(options: { dataDir: string; region: string }): 
     },
 
     Sign(input) {
-      const key = resolveKey(input);
+      const key = signingKey(input, 'InvalidKeyUsageException');
       const message = requireBlob(input, 'Message');
       const messageType = optionalString(input, 'MessageType') ?? 'RAW';
       const algorithm = requireString(input, 'SigningAlgorithm');
@@ -151,12 +189,85 @@ export function createKmsService(options: { dataDir: string; region: string }): 
       }
       return { KeyId: keyArn(key.keyId), Signature: signDigest(key, privateKey(key), algorithm, digest).toString('base64'), SigningAlgorithm: algorithm };
     },
+
+    GenerateDataKeyPairWithoutPlaintext(input) {
+      const key = encryptionKey(input);
+      const spec = requireString(input, 'KeyPairSpec');
+      if (spec !== 'ECC_NIST_P256' && spec !== 'RSA_2048') {
+        if (!KNOWN_KEY_SPECS.includes(spec)) throw new AwsJsonError('ValidationException', `Invalid KeyPairSpec ${spec}.`);
+        throw new AwsJsonError('UnsupportedOperationException', `KeyPairSpec ${spec} is not supported by the local KMS; use ECC_NIST_P256 or RSA_2048.`);
+      }
+      const context = encryptionContext(input);
+      const pair = spec === 'ECC_NIST_P256'
+        ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const privateDer = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
+      return {
+        KeyId: keyArn(key.keyId), KeyPairSpec: spec,
+        PublicKey: pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+        PrivateKeyCiphertextBlob: seal(key, privateDer, context).toString('base64'),
+      };
+    },
+
+    Decrypt(input) {
+      const blob = requireBlob(input, 'CiphertextBlob');
+      const algorithm = optionalString(input, 'EncryptionAlgorithm') ?? 'SYMMETRIC_DEFAULT';
+      if (algorithm !== 'SYMMETRIC_DEFAULT') throw new AwsJsonError('InvalidKeyUsageException', `EncryptionAlgorithm ${algorithm} is not valid for symmetric keys.`);
+      const sealedBy = blob.length > BLOB_HEADER_BYTES ? blob.subarray(1, 37).toString('latin1') : '';
+      const key = Object.hasOwn(state.keys, sealedBy) ? state.keys[sealedBy] : undefined;
+      if (blob[0] !== BLOB_VERSION || !key || key.keySpec !== 'SYMMETRIC_DEFAULT') throw new AwsJsonError('InvalidCiphertextException', '');
+      if (input.KeyId !== undefined && encryptionKey(input).keyId !== key.keyId) {
+        throw new AwsJsonError('IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+      }
+      const plaintext = open(key, blob, encryptionContext(input));
+      return { KeyId: keyArn(key.keyId), Plaintext: plaintext.toString('base64'), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+    },
   };
+}
+
+// Ciphertext blobs: version byte, the 36-character key ID, a 12-byte IV, the 16-byte GCM tag, then
+// the AES-256-GCM ciphertext. The encryption context is the additional authenticated data, so a
+// blob opens only under the context it was sealed with, as in KMS.
+const BLOB_VERSION = 1;
+const BLOB_HEADER_BYTES = 1 + 36 + 12 + 16;
+
+function seal(key: StoredKey, plaintext: Buffer, context: Record<string, string>): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(key.secretKey!, 'base64'), iv);
+  cipher.setAAD(canonicalContext(context));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([Buffer.from([BLOB_VERSION]), Buffer.from(key.keyId, 'latin1'), iv, cipher.getAuthTag(), ciphertext]);
+}
+
+function open(key: StoredKey, blob: Buffer, context: Record<string, string>): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', Buffer.from(key.secretKey!, 'base64'), blob.subarray(37, 49));
+  decipher.setAAD(canonicalContext(context));
+  decipher.setAuthTag(blob.subarray(49, BLOB_HEADER_BYTES));
+  try {
+    return Buffer.concat([decipher.update(blob.subarray(BLOB_HEADER_BYTES)), decipher.final()]);
+  } catch {
+    // KMS says no more than this, whether the context or the blob is wrong.
+    throw new AwsJsonError('InvalidCiphertextException', '');
+  }
+}
+
+function encryptionContext(input: JsonObject): Record<string, string> {
+  const value = input.EncryptionContext;
+  if (value === undefined || value === null) return {};
+  if (!isObject(value) || !Object.values(value).every((entry) => typeof entry === 'string')) {
+    throw new AwsJsonError('ValidationException', 'EncryptionContext must be a map of strings.');
+  }
+  return value as Record<string, string>;
+}
+
+/** The context in a fixed order, so `{a, b}` and `{b, a}` are the same context, as in KMS. */
+function canonicalContext(context: Record<string, string>): Buffer {
+  return Buffer.from(JSON.stringify(Object.entries(context).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
 
 // Always signs a SHA-256 digest so RAW and DIGEST share one path; Node cannot sign a
 // prehashed digest with ECDSA, hence noble for the curve math.
-function signDigest(key: StoredKey, privateKey: KeyObject, algorithm: string, digest: Buffer): Buffer {
+function signDigest(key: StoredKey & { keySpec: AsymmetricKeySpec }, privateKey: KeyObject, algorithm: string, digest: Buffer): Buffer {
   if (key.keySpec === 'ECC_NIST_P256') {
     const d = privateKey.export({ format: 'jwk' }).d;
     if (!d) throw new Error(`Key ${key.keyId} has no private scalar`);

@@ -2,11 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ENV, issuer, publishedKeyIds, requireEnv } from '../config';
+import { ENV, issuer, publishedKeyIds, requireEnv, secondsFromEnv, signingMode } from '../config';
 import { awsClientConfig, lambdaInvokeClientConfig } from './aws-client-config';
 import { DynamoDbStore, documentClient } from './dynamodb/store';
 import { DynamoDbTokenStore } from './dynamodb/token-store';
 import { KmsKeySet } from './kms-key-set';
+import { EnvelopeKeySet } from './envelope-key-set';
+import { KmsKeyPairFactory } from './kms-key-pairs';
+import { DynamoDbSigningKeyStore } from './dynamodb/signing-key-store';
+import type { PublicKeySet, TokenSigner } from '../domain/ports';
+import { newId } from '../domain/ids';
+import { MAX_TOKEN_TTL_SECONDS } from '../domain/environments';
+import type { RotationDeps } from '../domain/signing-keys';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
@@ -30,7 +37,38 @@ const once = <T>(build: () => T): (() => T) => {
   return () => (value ??= build());
 };
 
-export const kmsKeySet = once(() => new KmsKeySet(new KMSClient(awsClientConfig), process.env[ENV.signingKeyId], publishedKeyIds()));
+/** How long (seconds) a signer trusts the key ring it last read; see `EnvelopeKeySet`. */
+export const signingKeyRefreshSeconds = (): number => secondsFromEnv(ENV.signingKeyRefreshSeconds, 300);
+/** The JWKS's `Cache-Control: max-age`: how long a verifier may not see a newly published key. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
+/**
+ * The token signing keys of this deployment's signing mode: the signer of the functions with
+ * `keys: sign` and the public keys every function with `keys: verify` reads.
+ */
+export const signingKeys = once((): TokenSigner & PublicKeySet =>
+  signingMode() === 'kms'
+    ? new KmsKeySet(new KMSClient(awsClientConfig), process.env[ENV.signingKeyId], publishedKeyIds(), process.env[ENV.rsaSigningKeyId] || undefined)
+    : new EnvelopeKeySet(signingKeyStore(), new KMSClient(awsClientConfig), () => requireEnv(ENV.keyWrappingKeyId), { refreshMs: signingKeyRefreshSeconds() * 1000 }),
+);
+
+export const signingKeyStore = once(() => new DynamoDbSigningKeyStore(tableClient(), requireEnv(ENV.tableName)));
+
+/** What the envelope-mode key rotation needs; its intervals follow from the token lifetimes and caches. */
+export const signingKeyRotation = once(
+  (): RotationDeps => ({
+    store: signingKeyStore(),
+    keyPairs: new KmsKeyPairFactory(new KMSClient(awsClientConfig), requireEnv(ENV.keyWrappingKeyId)),
+    now: () => Date.now(),
+    newId: () => newId('key'),
+    policy: {
+      minIntervalSeconds: secondsFromEnv(ENV.keyRotationMinIntervalSeconds, JWKS_MAX_AGE_SECONDS + signingKeyRefreshSeconds()),
+      // A key that stopped signing may still be used by a stale signer for the refresh interval,
+      // and what it signed lives for the longest token lifetime.
+      retentionSeconds: MAX_TOKEN_TTL_SECONDS + signingKeyRefreshSeconds(),
+    },
+  }),
+);
 
 /** One document client for every store of the table. */
 const tableClient = once(() => documentClient(new DynamoDBClient(awsClientConfig)));

@@ -1,17 +1,19 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { base64url, calculateJwkThumbprint, type JWK } from 'jose';
-import { SigningAlgorithmUnavailable } from '../domain/errors';
+import { base64url } from 'jose';
+import { SigningAlgorithmNotConfigured } from '../domain/errors';
 import type { PublicJwk, PublicKeySet, TokenSigner } from '../domain/ports';
 import { derToJose } from './ecdsa-signature';
+import { publicJwkFromSpki } from './public-jwk';
 
 /**
- * Latchkey's token keys, held in AWS KMS: tokens are ES256 JWTs signed by `kms:Sign` on the active
- * key, and every published key's public half is served in the JWKS so tokens signed by a key that is
- * being rotated in or out still verify.
+ * KMS signing mode: Latchkey's token keys, held in AWS KMS: tokens are ES256 JWTs signed by
+ * `kms:Sign` on the active key (RS256 by the optional RSA key), and every published key's public half
+ * is served in the JWKS so tokens signed by a key that is being rotated in or out still verify.
  *
  * Rules this module enforces:
- * - Only `ECC_NIST_P256` / `SIGN_VERIFY` keys are used; anything else fails loudly.
+ * - Only `ECC_NIST_P256` (ES256) and `RSA_2048` (RS256) `SIGN_VERIFY` keys are used; anything else
+ *   fails loudly. RS256 without an RSA key is refused with `SigningAlgorithmNotConfigured`.
  * - `kid` is the RFC 7638 SHA-256 thumbprint of the public JWK, so it is stable and derivable.
  * - KMS signs a SHA-256 digest computed here (`MessageType: DIGEST`), so token size is never bound
  *   by KMS's 4 KB raw-message limit.
@@ -24,30 +26,35 @@ export class KmsKeySet implements TokenSigner, PublicKeySet {
     private readonly kms: KMSClient,
     private readonly signingKeyId: string | undefined,
     private readonly publishedKeyIds: readonly string[],
+    /** The RSA key that signs RS256 tokens, published too; none: RS256 is refused. */
+    private readonly rsaSigningKeyId?: string,
   ) {}
 
   async publicKeys(): Promise<readonly PublicJwk[]> {
-    return Promise.all(this.publishedKeyIds.map((keyId) => this.publicKey(keyId)));
+    const ids = this.rsaSigningKeyId && !this.publishedKeyIds.includes(this.rsaSigningKeyId) ? [...this.publishedKeyIds, this.rsaSigningKeyId] : this.publishedKeyIds;
+    return Promise.all(ids.map((keyId) => this.publicKey(keyId)));
   }
 
   async sign(claims: Readonly<Record<string, unknown>>, options: { typ?: string; alg?: 'ES256' | 'RS256' } = {}): Promise<string> {
-    // RSA keys are not connected to this signer yet; a client that asks for RS256 gets a clear refusal.
-    if (options.alg !== undefined && options.alg !== 'ES256') throw new SigningAlgorithmUnavailable(options.alg);
-    if (!this.signingKeyId) throw new TypeError('this function has no signing key; give it `keys: sign` in the route table');
-    const { kid } = await this.publicKey(this.signingKeyId);
-    const header = { alg: 'ES256', typ: options.typ ?? 'JWT', kid };
+    const alg = options.alg ?? 'ES256';
+    if (alg === 'RS256' && !this.rsaSigningKeyId) throw new SigningAlgorithmNotConfigured(alg);
+    const keyId = alg === 'RS256' ? this.rsaSigningKeyId : this.signingKeyId;
+    if (!keyId) throw new TypeError('this function has no signing key; give it `keys: sign` in the route table');
+    const { kid } = await this.publicKey(keyId);
+    const header = { alg, typ: options.typ ?? 'JWT', kid };
     const signingInput = `${encodeSegment(header)}.${encodeSegment(claims)}`;
     const digest = createHash('sha256').update(signingInput).digest();
     const { Signature } = await this.kms.send(
       new SignCommand({
-        KeyId: this.signingKeyId,
+        KeyId: keyId,
         Message: digest,
         MessageType: 'DIGEST',
-        SigningAlgorithm: 'ECDSA_SHA_256',
+        SigningAlgorithm: alg === 'RS256' ? 'RSASSA_PKCS1_V1_5_SHA_256' : 'ECDSA_SHA_256',
       }),
     );
     if (!Signature) throw new Error('KMS Sign answered without a signature');
-    return `${signingInput}.${base64url.encode(derToJose(Signature))}`;
+    // JWS wants ECDSA signatures as r || s (RFC 7518 §3.4); RSA signatures are used as they are.
+    return `${signingInput}.${base64url.encode(alg === 'ES256' ? derToJose(Signature) : Signature)}`;
   }
 
   private publicKey(keyId: string): Promise<PublicJwk> {
@@ -62,12 +69,11 @@ export class KmsKeySet implements TokenSigner, PublicKeySet {
 
   private async fetchPublicKey(keyId: string): Promise<PublicJwk> {
     const answer = await this.kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
-    if (answer.KeySpec !== 'ECC_NIST_P256' || answer.KeyUsage !== 'SIGN_VERIFY' || !answer.PublicKey) {
-      throw new TypeError(`KMS key ${keyId} is ${answer.KeySpec}/${answer.KeyUsage}; Latchkey signs with ECC_NIST_P256/SIGN_VERIFY keys`);
+    const alg = answer.KeySpec === 'ECC_NIST_P256' ? 'ES256' : answer.KeySpec === 'RSA_2048' ? 'RS256' : undefined;
+    if (!alg || answer.KeyUsage !== 'SIGN_VERIFY' || !answer.PublicKey) {
+      throw new TypeError(`KMS key ${keyId} is ${answer.KeySpec}/${answer.KeyUsage}; Latchkey signs with ECC_NIST_P256 or RSA_2048 SIGN_VERIFY keys`);
     }
-    const jwk = createPublicKey({ key: Buffer.from(answer.PublicKey), format: 'der', type: 'spki' }).export({ format: 'jwk' }) as JWK;
-    const publicJwk = { kty: jwk.kty!, crv: jwk.crv, x: jwk.x, y: jwk.y };
-    return { ...publicJwk, kid: await calculateJwkThumbprint(publicJwk, 'sha256'), alg: 'ES256', use: 'sig' };
+    return publicJwkFromSpki(answer.PublicKey, alg);
   }
 }
 

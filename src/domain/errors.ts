@@ -226,15 +226,6 @@ export class ServiceUnavailable extends LatchkeyError {
   }
 }
 
-// ---- Signing -----------------------------------------------------------------------------------
-
-/** The deployment has no key for the JWS algorithm a client's settings ask for. */
-export class SigningAlgorithmUnavailable extends LatchkeyError {
-  constructor(alg: string) {
-    super(500, 'signing_algorithm_unavailable', `this deployment has no ${alg} signing key; choose ES256 for this client's ID tokens or configure an RSA signing key`);
-  }
-}
-
 // ---- Interactive login (RFC 6749 §4.1, OpenID Connect Core §3.1) ----------------------------
 
 /** A grant (authorization code, refresh token) that is unknown, expired, spent or not the client's (RFC 6749 §5.2). */
@@ -275,5 +266,18 @@ export class InsufficientScope extends LatchkeyError {
     super(403, 'insufficient_scope', `the access token was not granted the "${scope}" scope`, {
       headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
     });
+  }
+}
+
+// ---- Token signing ---------------------------------------------------------------------------
+
+/**
+ * A token was asked for with a signing algorithm this deployment has no key for (RS256 in KMS
+ * signing mode without an RSA signing key). A 400, not a 500: the client's registered choice cannot
+ * be honoured, and the message says which setting would change that.
+ */
+export class SigningAlgorithmNotConfigured extends LatchkeyError {
+  constructor(alg: string) {
+    super(400, 'invalid_request', `${alg} is not configured in this deployment; set up an RSA signing key or use ES256`);
   }
 }

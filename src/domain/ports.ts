@@ -15,7 +15,11 @@ export interface PublicJwk {
 }
 
 export interface TokenSigner {
-  /** Signs the claims as a compact JWS with the active key; `typ` defaults to `JWT`. */
+  /**
+   * Signs the claims as a compact JWS with the active key; `typ` defaults to `JWT`, `alg` to `ES256`.
+   * `RS256` (for ID tokens of clients that ask for it) fails with `SigningAlgorithmNotConfigured`
+   * where the deployment has no RSA signing key.
+   */
   sign(claims: Readonly<Record<string, unknown>>, options?: { typ?: string; alg?: 'ES256' | 'RS256' }): Promise<string>;
 }
 

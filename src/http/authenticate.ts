@@ -1,5 +1,5 @@
 import { createGuard, GuardError, type Guard } from '../guard';
-import { clock, kmsKeySet, issuer, pepperHasher, tokenStore } from '../adapters/from-environment';
+import { clock, signingKeys, issuer, pepperHasher, tokenStore } from '../adapters/from-environment';
 import { latchkeyAudience } from '../domain/builtin-resource';
 import { authenticatePersonalAccessToken, presentedPersonalAccessToken } from '../domain/personal-access-tokens';
 import { callerFromServiceAccountJwt } from '../domain/management-caller';
@@ -28,7 +28,7 @@ function managementGuard(): Guard {
     audience: latchkeyAudience(issuer()),
     // Serves every tenant: the caller's tenant and environment come from the token and scope every call.
     unsafeAcceptAnyTenant: true,
-    jwks: async () => ({ keys: [...(await kmsKeySet().publicKeys())] }),
+    jwks: async () => ({ keys: [...(await signingKeys().publicKeys())] }),
   });
   return guard;
 }

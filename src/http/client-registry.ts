@@ -1,4 +1,4 @@
-import { applicationStore, clientStore, clock, issuer, kmsKeySet, pepperHasher, samlCertificates, store } from '../adapters/from-environment';
+import { applicationStore, clientStore, clock, issuer, signingKeys, pepperHasher, samlCertificates, store } from '../adapters/from-environment';
 import { remoteJwks } from '../adapters/remote-jwks';
 import type { SamlCertificateIssuer } from '../domain/clients/ports';
 import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
@@ -25,7 +25,7 @@ export function clientTokenDeps(): ClientTokenDeps {
     replay: clientStore(),
     remoteJwks,
     hasher: pepperHasher(),
-    signer: kmsKeySet(),
+    signer: signingKeys(),
     now: clock,
     issuer: issuer(),
   };

@@ -4,7 +4,7 @@ import {
   endUserStore,
   idpConnectionStore,
   issuer,
-  kmsKeySet,
+  signingKeys,
   webhookCaller,
   webhookVault,
 } from '../adapters/from-environment';
@@ -19,7 +19,7 @@ export function delegatedTokenDeps(): DelegatedTokenDeps {
     applications: applicationStore(),
     connections: idpConnectionStore(),
     users: endUserStore(),
-    signer: kmsKeySet(),
+    signer: signingKeys(),
     enrichment: {
       transport: webhookCaller(),
       vault: webhookVault(),

@@ -6,7 +6,7 @@ import {
   endUserStore,
   idpConnectionStore,
   issuer,
-  kmsKeySet,
+  signingKeys,
   pepperHasher,
   store,
   tokenStore,
@@ -30,5 +30,5 @@ export function interactionDeps(): InteractionDeps {
 
 /** What the authorization-code and refresh-token grants need besides. */
 export function grantDeps(): GrantDeps {
-  return { ...interactionDeps(), signer: kmsKeySet(), tokens: tokenStore() };
+  return { ...interactionDeps(), signer: signingKeys(), tokens: tokenStore() };
 }

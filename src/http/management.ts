@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { clock, issuer, kmsKeySet, pepperHasher, store, tokenStore } from '../adapters/from-environment';
+import { clock, issuer, signingKeys, pepperHasher, store, tokenStore } from '../adapters/from-environment';
 import type { Caller } from '../domain/caller';
 import { InvalidRequest } from '../domain/errors';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from '../domain/key-values';
@@ -21,7 +21,7 @@ export function managementDeps() {
 
 /** What issuing a service-account token needs (token endpoint, GraphQL, minting): signer and opaque-token store too. */
 export function tokenDeps() {
-  return { ...managementDeps(), signer: kmsKeySet(), opaqueTokens: tokenStore() };
+  return { ...managementDeps(), signer: signingKeys(), opaqueTokens: tokenStore() };
 }
 
 /**

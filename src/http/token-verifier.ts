@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { createGuard, GuardError, type Guard } from '../guard';
-import { issuer, kmsKeySet } from '../adapters/from-environment';
+import { issuer, signingKeys } from '../adapters/from-environment';
 import type { JwtVerifier } from '../domain/introspection';
 import { fromGuardError } from './authenticate';
 
@@ -17,7 +17,7 @@ let guard: Guard | undefined;
 export const verifyLatchkeyJwt: JwtVerifier = async (token) => {
   guard ??= createGuard({
     issuer: issuer(),
-    jwks: async () => ({ keys: [...(await kmsKeySet().publicKeys())] }),
+    jwks: async () => ({ keys: [...(await signingKeys().publicKeys())] }),
     clockToleranceSeconds: 0,
     // Introspection and revocation answer for every tenant; the domain compares the token's environment with the caller's.
     unsafeAcceptAnyTenant: true,

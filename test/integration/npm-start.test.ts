@@ -32,7 +32,8 @@ describe('npm start', () => {
       const discovery = (await (await fetch(`${first.url}/.well-known/openid-configuration`)).json()) as { issuer: string };
       expect(discovery.issuer).toBe(first.url);
       firstKids = await kids(first.url);
-      expect(firstKids).toHaveLength(1);
+      // Envelope signing: the next and the current key generation, an ES256 and an RS256 key each.
+      expect(firstKids).toHaveLength(4);
       admin = printedAdmin(first.output());
       const token = await adminToken({ url: first.url, devAdmin: admin });
       created = (await api(first.url, token).post('/v1/resources', { key: 'survives-restart' })).body.key;

@@ -1,15 +1,15 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, generateKeyPair, calculateJwkThumbprint } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmsKeySet } from '../../src/adapters/kms-key-set';
 import { startTestRuntime } from '../support/local-runtime';
 
-describe('KMS-signed tokens and discovery over the local API', () => {
+describe('KMS-signed tokens and discovery over the local API (KMS signing mode)', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let signer: KmsKeySet;
 
   beforeAll(async () => {
-    runtime = await startTestRuntime();
+    runtime = await startTestRuntime(undefined, { signingMode: 'kms' });
     // The unchanged SDK client, configured only through the standard endpoint variable.
     expect(process.env.AWS_ENDPOINT_URL_KMS).toBe(runtime.endpoints.aws);
     signer = new KmsKeySet(new KMSClient({}), runtime.resources.signingKeyArn, [runtime.resources.signingKeyArn]);
@@ -23,6 +23,38 @@ describe('KMS-signed tokens and discovery over the local API', () => {
     const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: runtime.url, typ: 'at+jwt' });
     expect(payload.sub).toBe('someone');
     expect(protectedHeader.alg).toBe('ES256');
+  });
+
+  it('issues client-credentials tokens signed by KMS, one kms:Sign each, that verify with the JWKS', async () => {
+    const jwks = createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`));
+    const token = async () => {
+      const response = await fetch(`${runtime.url}/oauth/v2/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${runtime.devAdmin.clientId}:${runtime.devAdmin.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+    await token();
+    const before = runtime.awsCalls()['TrentService.Sign'] ?? 0;
+    const { protectedHeader } = await jwtVerify(await token(), jwks, { issuer: runtime.url });
+    expect(runtime.awsCalls()['TrentService.Sign']).toBe(before + 1);
+    expect(protectedHeader.kid).toBe((await signer.publicKeys())[0]!.kid);
+  });
+
+  it('refuses RS256 when the deployment has no RSA signing key, with a 400-class error, not a crash', async () => {
+    await expect(signer.sign({ sub: 'someone' }, { alg: 'RS256' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^RS256 is not configured/) });
+  });
+
+  it('signs RS256 with the RSA key when one is configured, and publishes it', async () => {
+    const rsa = new KmsKeySet(new KMSClient({}), runtime.resources.signingKeyArn, [runtime.resources.signingKeyArn], runtime.resources.samlSigningKeyArn);
+    const keys = await rsa.publicKeys();
+    expect(keys.map((key) => key.alg)).toEqual(['ES256', 'RS256']);
+    const token = await rsa.sign({ sub: 'someone' }, { alg: 'RS256' });
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: keys as JWK[] }));
+    expect(protectedHeader).toMatchObject({ alg: 'RS256', kid: keys[1]!.kid });
+    expect(payload.sub).toBe('someone');
   });
 
   it('names the key by its RFC 7638 thumbprint', async () => {

@@ -7,7 +7,7 @@ import type { AuthenticatedClient } from '../../src/domain/clients/authenticatio
 import type { StoredOidcClient } from '../../src/domain/clients/model';
 import { CLIENT_DEFAULTS } from '../../src/domain/clients/settings';
 import type { EndUser } from '../../src/domain/end-users';
-import { InvalidGrant, SigningAlgorithmUnavailable } from '../../src/domain/errors';
+import { InvalidGrant, SigningAlgorithmNotConfigured } from '../../src/domain/errors';
 import { MemoryAuthorizationStore } from '../support/memory-authorization-store';
 import { MemoryStore, plainHasher } from '../support/memory-store';
 import { MemoryTokenStore } from '../support/memory-token-store';
@@ -144,7 +144,7 @@ describe('authorization-code and refresh-token grants', () => {
 
   it('leaves the code unspent when the ID token cannot be signed with the algorithm the client asks for', async () => {
     const sign = deps.signer.sign;
-    deps = { ...deps, signer: { sign: (claims, options) => (options?.alg === 'RS256' ? Promise.reject(new SigningAlgorithmUnavailable('RS256')) : sign(claims, options)) } };
+    deps = { ...deps, signer: { sign: (claims, options) => (options?.alg === 'RS256' ? Promise.reject(new SigningAlgorithmNotConfigured('RS256')) : sign(claims, options)) } };
     const grant = await seedCode();
     caller = { client: client({ idTokenSignedResponseAlg: 'RS256' }), environment: undefined as never };
     await expect(redeem(grant)).rejects.toMatchObject({ code: 'signing_algorithm_unavailable' });

@@ -1,10 +1,10 @@
-import { constants, createHash, createPublicKey, verify } from 'node:crypto';
+import { constants, createHash, createPrivateKey, createPublicKey, sign as signLocally, verify } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, GetPublicKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand,
-  SignCommand, VerifyCommand, type SigningAlgorithmSpec,
+  CreateAliasCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, GenerateDataKeyPairWithoutPlaintextCommand, GetPublicKeyCommand,
+  KMSClient, ListAliasesCommand, ListKeysCommand, SignCommand, VerifyCommand, type SigningAlgorithmSpec,
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../local/aws/server';
@@ -99,7 +99,7 @@ describe('local KMS stand-in', () => {
     expect(await nameOfError(sign(ecc.keyId, message, 'RSASSA_PSS_SHA_256'))).toBe('InvalidKeyUsageException');
     expect(await nameOfError(sign(ecc.keyId, Buffer.alloc(4097), 'ECDSA_SHA_256'))).toBe('ValidationException');
     expect(await nameOfError(sign(ecc.keyId, Buffer.alloc(31), 'ECDSA_SHA_256', 'DIGEST'))).toBe('ValidationException');
-    expect(await nameOfError(kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT' })))).toBe('UnsupportedOperationException');
+    expect(await nameOfError(kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })))).toBe('UnsupportedOperationException');
     expect(await nameOfError(kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'ENCRYPT_DECRYPT' })))).toBe('UnsupportedOperationException');
     const verifyCall = kms.send(new VerifyCommand({ KeyId: ecc.keyId, Message: message, Signature: Buffer.alloc(8), SigningAlgorithm: 'ECDSA_SHA_256' }));
     expect(await nameOfError(verifyCall)).toBe('UnknownOperationException');
@@ -130,5 +130,69 @@ describe('local KMS stand-in', () => {
     const before = key.publicKey.export({ type: 'spki', format: 'der' });
     expect(Buffer.from(PublicKey!).equals(before)).toBe(true);
     expect(verify('sha256', message, key.publicKey, await sign(key.keyId, message, 'ECDSA_SHA_256'))).toBe(true);
+  });
+});
+
+describe('local KMS stand-in: data key pairs under a symmetric key (envelope signing)', () => {
+  const context = { 'latchkey:purpose': 'token-signing', 'latchkey:key-generation': 'key_1' };
+
+  async function wrappingKey() {
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'wrapping' }));
+    expect(KeyMetadata).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] });
+    return KeyMetadata!;
+  }
+
+  async function generate(KeyId: string, KeyPairSpec: 'ECC_NIST_P256' | 'RSA_2048') {
+    return kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId, KeyPairSpec, EncryptionContext: context }));
+  }
+
+  for (const [spec, algorithm, type] of [['ECC_NIST_P256', 'ec', undefined], ['RSA_2048', 'rsa', 2048]] as const) {
+    it(`generates a ${spec} pair whose private half only Decrypt with the same context reveals`, async () => {
+      const key = await wrappingKey();
+      const pair = await generate(key.KeyId!, spec);
+      expect(pair).toMatchObject({ KeyId: key.Arn, KeyPairSpec: spec });
+      expect(pair).not.toHaveProperty('PrivateKeyPlaintext');
+      const publicKey = createPublicKey({ key: Buffer.from(pair.PublicKey!), format: 'der', type: 'spki' });
+      expect(publicKey.asymmetricKeyType).toBe(algorithm);
+      if (type) expect(publicKey.asymmetricKeyDetails?.modulusLength).toBe(type);
+      // The ciphertext is no PKCS#8 key: nothing of the private key is readable in it.
+      expect(() => createPrivateKey({ key: Buffer.from(pair.PrivateKeyCiphertextBlob!), format: 'der', type: 'pkcs8' })).toThrow();
+
+      const { Plaintext, KeyId } = await kms.send(new DecryptCommand({ CiphertextBlob: pair.PrivateKeyCiphertextBlob, KeyId: key.Arn, EncryptionContext: { ...context } }));
+      expect(KeyId).toBe(key.Arn);
+      const privateKey = createPrivateKey({ key: Buffer.from(Plaintext!), format: 'der', type: 'pkcs8' });
+      expect(verify('sha256', Buffer.from('m'), publicKey, signLocally('sha256', Buffer.from('m'), privateKey))).toBe(true);
+    });
+  }
+
+  it('refuses to decrypt under another, a partial or no encryption context, like InvalidCiphertextException', async () => {
+    const key = await wrappingKey();
+    const { PrivateKeyCiphertextBlob } = await generate(key.KeyId!, 'ECC_NIST_P256');
+    const decrypt = (EncryptionContext?: Record<string, string>) => kms.send(new DecryptCommand({ CiphertextBlob: PrivateKeyCiphertextBlob, EncryptionContext }));
+    expect(await nameOfError(decrypt({ ...context, 'latchkey:purpose': 'something-else' }))).toBe('InvalidCiphertextException');
+    expect(await nameOfError(decrypt({ 'latchkey:purpose': 'token-signing' }))).toBe('InvalidCiphertextException');
+    expect(await nameOfError(decrypt())).toBe('InvalidCiphertextException');
+    // The order of the context's entries does not matter, as in KMS.
+    const reordered = Object.fromEntries(Object.entries(context).reverse());
+    await expect(decrypt(reordered)).resolves.toMatchObject({ KeyId: key.Arn });
+  });
+
+  it('refuses a tampered ciphertext, and a ciphertext named with another key', async () => {
+    const key = await wrappingKey();
+    const other = await wrappingKey();
+    const { PrivateKeyCiphertextBlob } = await generate(key.KeyId!, 'ECC_NIST_P256');
+    const tampered = Buffer.from(PrivateKeyCiphertextBlob!);
+    tampered[tampered.length - 1]! ^= 1;
+    expect(await nameOfError(kms.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: context })))).toBe('InvalidCiphertextException');
+    expect(await nameOfError(kms.send(new DecryptCommand({ CiphertextBlob: PrivateKeyCiphertextBlob, KeyId: other.KeyId, EncryptionContext: context })))).toBe('IncorrectKeyException');
+  });
+
+  it('keeps each kind of key to its own operations', async () => {
+    const key = await wrappingKey();
+    const ecc = await createKey('ECC_NIST_P256');
+    expect(await nameOfError(generate(ecc.keyId, 'ECC_NIST_P256'))).toBe('InvalidKeyUsageException');
+    expect(await nameOfError(sign(key.KeyId!, Buffer.from('m'), 'ECDSA_SHA_256'))).toBe('InvalidKeyUsageException');
+    expect(await nameOfError(kms.send(new GetPublicKeyCommand({ KeyId: key.KeyId })))).toBe('UnsupportedOperationException');
+    expect(await nameOfError(generate(key.KeyId!, 'ECC_NIST_P384' as 'ECC_NIST_P256'))).toBe('UnsupportedOperationException');
   });
 });

@@ -1,0 +1,141 @@
+/**
+ * `npm run rotate-signing-keys -- --stage prod`: one rotation of the envelope-mode token signing keys
+ * (a new next key; next → current → previous), the same step the stack's schedule runs, by invoking
+ * the stack's `rotate-signing-keys` function with your AWS credentials (`lambda:InvokeFunction` on
+ * it). `--local` does the same against `npm start` on this machine.
+ *
+ * A rotation sooner than the minimum interval after the last one changes nothing and says so: the
+ * key published as next must reach every verifier's cached JWKS before it signs.
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { findOperation } from '../lib/routes';
+import { findBootstrapFunction, UsageError } from './bootstrap';
+import { LOCAL_ENDPOINTS_FILE, type LocalEndpoints } from '../local/endpoints';
+
+const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const OPERATION = findOperation('rotate-signing-keys').name;
+
+export const USAGE = `Usage: npm run rotate-signing-keys -- [options]
+
+  --stage <stage>          stage of the deployed stack Latchkey-<stage> (default dev)
+  --function-name <name>   the rotation function (stack output RotateSigningKeysFunctionName); found by tags if omitted
+  --region <region>        AWS region (default: from the AWS environment)
+  --local [<data dir>]     rotate the keys of the local runtime (npm start) instead; data dir default .latchkey
+  --help                   show this help`;
+
+export type RotateCommand =
+  | { readonly target: 'aws'; readonly stackName: string; readonly functionName?: string; readonly region?: string }
+  | { readonly target: 'local'; readonly dataDir: string };
+
+export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        stage: { type: 'string', default: 'dev' },
+        'function-name': { type: 'string' },
+        region: { type: 'string' },
+        local: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (values.local) {
+    if (positionals.length > 1) throw new UsageError('--local takes at most one data folder');
+    return { target: 'local', dataDir: positionals[0] ?? process.env.LATCHKEY_DATA_DIR ?? join(REPOSITORY_ROOT, '.latchkey') };
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!/^[a-z][a-z0-9-]{0,20}$/.test(values.stage)) throw new UsageError(`--stage must be a lowercase name such as dev or prod, not "${values.stage}"`);
+  return {
+    target: 'aws',
+    stackName: `Latchkey-${values.stage}`,
+    ...(values['function-name'] ? { functionName: values['function-name'] } : {}),
+    ...(values.region ? { region: values.region } : {}),
+  };
+}
+
+export interface RotationAnswer {
+  readonly rotated: boolean;
+  readonly reason?: string;
+  readonly version?: number;
+  readonly next?: string;
+  readonly current?: string;
+  readonly previous?: readonly string[];
+  readonly withdrawn?: readonly string[];
+}
+
+export async function invokeRotation(lambda: LambdaClient, functionName: string): Promise<RotationAnswer> {
+  const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode('{}') }));
+  const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
+  let payload: Record<string, unknown> | undefined;
+  try {
+    payload = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    payload = undefined;
+  }
+  if (response.FunctionError) throw new Error(`the rotation function failed: ${typeof payload?.errorMessage === 'string' ? payload.errorMessage : text || response.FunctionError}`);
+  if (typeof payload?.rotated !== 'boolean') throw new Error(`the rotation function answered something unexpected; is ${functionName} Latchkey's rotate-signing-keys function?`);
+  return payload as unknown as RotationAnswer;
+}
+
+export function formatRotation(answer: RotationAnswer): string {
+  const ring = answer.current ? `\n  next      ${answer.next}\n  current   ${answer.current}\n  previous  ${answer.previous?.join(', ') || '(none)'}` : '';
+  if (answer.rotated) return `Signing keys rotated (version ${answer.version}).${ring}${answer.withdrawn?.length ? `\n  withdrawn ${answer.withdrawn.join(', ')}` : ''}\n`;
+  const why = answer.reason === 'too-soon' ? 'the last rotation was less than the minimum interval ago' : 'another rotation ran at the same time and took effect';
+  return `Signing keys not rotated: ${why}.${ring}\n`;
+}
+
+/** The local runtime's Lambda endpoint, which `npm start` writes to its data folder. */
+function localLambda(dataDir: string): { lambda: LambdaClient; functionName: string } {
+  const file = join(dataDir, LOCAL_ENDPOINTS_FILE);
+  if (!existsSync(file)) throw new Error(`${file} not found: is the local runtime (npm start) running with this data folder?`);
+  const endpoints = JSON.parse(readFileSync(file, 'utf8')) as LocalEndpoints;
+  const functionName = endpoints.functionArns[OPERATION];
+  if (!functionName) throw new Error(`the local runtime has no ${OPERATION} function`);
+  const lambda = new LambdaClient({ endpoint: endpoints.lambda, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return { lambda, functionName };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let command;
+  try {
+    command = parseRotateArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  try {
+    let lambda: LambdaClient;
+    let functionName: string;
+    if (command.target === 'local') {
+      ({ lambda, functionName } = localLambda(command.dataDir));
+    } else {
+      lambda = new LambdaClient(command.region ? { region: command.region } : {});
+      functionName = command.functionName ?? (await findBootstrapFunction(lambda, command.stackName, OPERATION));
+    }
+    process.stdout.write(formatRotation(await invokeRotation(lambda, functionName)));
+  } catch (error) {
+    console.error(`rotation failed: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

@@ -1,0 +1,80 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KeyGeneration, KeyRing, SigningKeyState, SigningKeyStore } from '../../domain/signing-keys';
+import { toRecord } from './items';
+
+/**
+ * The envelope-mode signing keys in the table: one partition, so a signer or the JWKS reads the
+ * ring and every generation with one strongly consistent Query.
+ *
+ * | record          | pk            | sk                 |
+ * |-----------------|---------------|--------------------|
+ * | key ring        | SIGNING#KEYS  | RING               | (version, rotatedAt, next, current, previous)
+ * | key generation  | SIGNING#KEYS  | GENERATION#{id}    | (public JWKs in clear, private keys as KMS ciphertext)
+ *
+ * The partition is outside every environment's (`ENV#…`), so no environment-scoped operation can
+ * address it. The ring is replaced by a put conditional on its version (no transactions needed).
+ */
+export const SIGNING_KEYS_PARTITION = 'SIGNING#KEYS';
+const RING_SK = 'RING';
+const GENERATION_PREFIX = 'GENERATION#';
+
+export class DynamoDbSigningKeyStore implements SigningKeyStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async read(): Promise<SigningKeyState> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': SIGNING_KEYS_PARTITION },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    const ringItem = items.find((item) => item.sk === RING_SK);
+    const generations = items.filter((item) => String(item.sk).startsWith(GENERATION_PREFIX)).map((item) => toRecord<KeyGeneration>(item)!);
+    return { ...(ringItem ? { ring: toRecord<KeyRing>(ringItem)! } : {}), generations };
+  }
+
+  async putGeneration(generation: KeyGeneration): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...generation, pk: SIGNING_KEYS_PARTITION, sk: `${GENERATION_PREFIX}${generation.id}`, type: 'signing-key-generation' },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async replaceRing(ring: KeyRing, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...ring, pk: SIGNING_KEYS_PARTITION, sk: RING_SK, type: 'signing-key-ring' },
+          ...(expectedVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async deleteGeneration(id: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: SIGNING_KEYS_PARTITION, sk: `${GENERATION_PREFIX}${id}` } }));
+  }
+}

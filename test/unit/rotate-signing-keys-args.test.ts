@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../bin/bootstrap';
+import { formatRotation, parseRotateArgs } from '../../bin/rotate-signing-keys';
+
+describe('npm run rotate-signing-keys', () => {
+  it('targets the stack of the stage, or a named function', () => {
+    expect(parseRotateArgs([])).toEqual({ target: 'aws', stackName: 'Latchkey-dev' });
+    expect(parseRotateArgs(['--stage', 'prod', '--function-name', 'fn', '--region', 'eu-west-1'])).toEqual({
+      target: 'aws', stackName: 'Latchkey-prod', functionName: 'fn', region: 'eu-west-1',
+    });
+  });
+
+  it('targets the local runtime with --local and an optional data folder', () => {
+    expect(parseRotateArgs(['--local', '/tmp/data'])).toEqual({ target: 'local', dataDir: '/tmp/data' });
+    const saved = process.env.LATCHKEY_DATA_DIR;
+    delete process.env.LATCHKEY_DATA_DIR;
+    try {
+      expect(parseRotateArgs(['--local'])).toMatchObject({ target: 'local', dataDir: expect.stringMatching(/\/\.latchkey$/) });
+    } finally {
+      if (saved !== undefined) process.env.LATCHKEY_DATA_DIR = saved;
+    }
+  });
+
+  it('refuses unknown options, stray arguments and impossible stages with a usage error', () => {
+    expect(() => parseRotateArgs(['--force'])).toThrow(UsageError);
+    expect(() => parseRotateArgs(['now'])).toThrow(UsageError);
+    expect(() => parseRotateArgs(['--stage', 'Prod!'])).toThrow(/--stage must be a lowercase name/);
+  });
+
+  it('says why a rotation did nothing', () => {
+    expect(formatRotation({ rotated: false, reason: 'too-soon', version: 3, next: 'key_c', current: 'key_b', previous: ['key_a'] })).toMatch(
+      /^Signing keys not rotated: the last rotation was less than the minimum interval ago\.\n {2}next {6}key_c\n {2}current {3}key_b\n {2}previous {2}key_a/,
+    );
+    expect(formatRotation({ rotated: true, version: 4, next: 'key_d', current: 'key_c', previous: ['key_b'], withdrawn: ['key_a'] })).toMatch(/rotated \(version 4\)[\s\S]*withdrawn key_a/);
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import {
+  publishedGenerations, publishedKeys, rotateSigningKeys, signingKeyPair, type KeyGeneration, type KeyRing, type RotationDeps,
+  type SigningKeyState, type SigningKeyStore, type WrappedKeyPair,
+} from '../../src/domain/signing-keys';
+
+/** The table in memory, with the same conditional write on the ring's version. */
+class MemorySigningKeyStore implements SigningKeyStore {
+  ring: KeyRing | undefined;
+  readonly generations = new Map<string, KeyGeneration>();
+  /** Runs once, between a rotation's read and its ring write: another rotation getting there first. */
+  beforeReplace: (() => Promise<void>) | undefined;
+
+  async read(): Promise<SigningKeyState> {
+    return { ...(this.ring ? { ring: this.ring } : {}), generations: [...this.generations.values()] };
+  }
+  async putGeneration(generation: KeyGeneration): Promise<void> {
+    if (this.generations.has(generation.id)) throw new Error('generation exists');
+    this.generations.set(generation.id, generation);
+  }
+  async replaceRing(ring: KeyRing, expectedVersion: number): Promise<boolean> {
+    const interloper = this.beforeReplace;
+    this.beforeReplace = undefined;
+    await interloper?.();
+    if ((this.ring?.version ?? 0) !== expectedVersion) return false;
+    this.ring = ring;
+    return true;
+  }
+  async deleteGeneration(id: string): Promise<void> {
+    this.generations.delete(id);
+  }
+}
+
+const HOUR = 3600;
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+
+function setup(policy = { minIntervalSeconds: 600, retentionSeconds: 25 * HOUR }) {
+  const store = new MemorySigningKeyStore();
+  let now = T0;
+  let counter = 0;
+  const pair = (generationId: string, alg: 'ES256' | 'RS256'): WrappedKeyPair => ({
+    alg,
+    publicJwk: { kty: alg === 'ES256' ? 'EC' : 'RSA', kid: `${generationId}-${alg}`, alg, use: 'sig' },
+    wrappedPrivateKey: Buffer.from(`wrapped ${generationId} ${alg}`).toString('base64'),
+  });
+  const deps: RotationDeps = {
+    store,
+    keyPairs: { create: async (id) => [pair(id, 'ES256'), pair(id, 'RS256')] },
+    now: () => now,
+    newId: () => `key_${++counter}`,
+    policy,
+  };
+  return { store, deps, advance: (seconds: number) => (now += seconds * 1000), rotate: () => rotateSigningKeys(deps) };
+}
+
+describe('signing key rotation', () => {
+  it('makes a current and a next key on an empty table, and publishes both with an ES256 and an RS256 key each', async () => {
+    const { store, rotate } = setup();
+    const result = await rotate();
+    expect(result).toMatchObject({ rotated: true, ring: { version: 1, current: 'key_1', next: 'key_2', previous: [] } });
+    const state = await store.read();
+    expect(publishedKeys(state).map((key) => key.kid)).toEqual(['key_2-ES256', 'key_2-RS256', 'key_1-ES256', 'key_1-RS256']);
+    expect(signingKeyPair(state, 'ES256')).toMatchObject({ generationId: 'key_1', keyPair: { alg: 'ES256' } });
+    expect(signingKeyPair(state, 'RS256')).toMatchObject({ generationId: 'key_1', keyPair: { alg: 'RS256' } });
+  });
+
+  it('moves next to current, current to previous, and withdraws the old previous once its tokens have expired', async () => {
+    const { store, rotate, advance } = setup();
+    await rotate();
+    advance(7 * 24 * HOUR);
+    expect(await rotate()).toMatchObject({ rotated: true, ring: { version: 2, next: 'key_3', current: 'key_2', previous: [{ id: 'key_1' }] }, withdrawn: [] });
+    advance(7 * 24 * HOUR);
+    expect(await rotate()).toMatchObject({ rotated: true, ring: { next: 'key_4', current: 'key_3', previous: [{ id: 'key_2' }] }, withdrawn: ['key_1'] });
+    const state = await store.read();
+    expect(publishedGenerations(state).map((generation) => generation.id)).toEqual(['key_4', 'key_3', 'key_2']);
+    // The withdrawn generation's record (and its wrapped private key) is gone from the table.
+    expect([...store.generations.keys()].sort()).toEqual(['key_2', 'key_3', 'key_4']);
+  });
+
+  it('signs only with a key that was published as next by an earlier rotation', async () => {
+    const { store, rotate, advance } = setup();
+    await rotate();
+    const publishedBefore = new Set<string>();
+    for (let round = 0; round < 4; round++) {
+      for (const key of publishedKeys(await store.read())) publishedBefore.add(key.kid);
+      advance(HOUR);
+      await rotate();
+      const signing = signingKeyPair(await store.read(), 'ES256')!;
+      expect(publishedBefore).toContain(signing.keyPair.publicJwk.kid);
+    }
+  });
+
+  it('keeps a retired key published while tokens it signed may live, however soon the next rotations come', async () => {
+    const { store, rotate, advance } = setup({ minIntervalSeconds: 0, retentionSeconds: 25 * HOUR });
+    await rotate();
+    await rotate();
+    await rotate();
+    const ids = publishedGenerations(await store.read()).map((generation) => generation.id);
+    expect(ids).toEqual(['key_4', 'key_3', 'key_2', 'key_1']);
+    advance(25 * HOUR);
+    expect(await rotate()).toMatchObject({ rotated: true, withdrawn: ['key_2', 'key_1'] });
+    expect(publishedGenerations(await store.read()).map((generation) => generation.id)).toEqual(['key_5', 'key_4', 'key_3']);
+  });
+
+  it('does nothing when asked again before the minimum interval has passed', async () => {
+    const { store, rotate, advance } = setup();
+    await rotate();
+    advance(599);
+    expect(await rotate()).toMatchObject({ rotated: false, reason: 'too-soon', ring: { version: 1 } });
+    expect(store.generations.size).toBe(2);
+    advance(1);
+    expect(await rotate()).toMatchObject({ rotated: true, ring: { version: 2 } });
+  });
+
+  it('lets exactly one of two concurrent rotations take effect, and the other leaves no key behind', async () => {
+    const { store, deps, rotate, advance } = setup();
+    await rotate();
+    advance(HOUR);
+    store.beforeReplace = async () => {
+      expect(await rotateSigningKeys(deps)).toMatchObject({ rotated: true, ring: { version: 2 } });
+    };
+    expect(await rotate()).toEqual({ rotated: false, reason: 'concurrent-rotation' });
+    const state = await store.read();
+    expect(state.ring).toMatchObject({ version: 2, current: 'key_2', next: 'key_4', previous: [{ id: 'key_1' }] });
+    // key_3 was made by the rotation that lost; it was never published and is deleted.
+    expect([...store.generations.keys()].sort()).toEqual(['key_1', 'key_2', 'key_4']);
+  });
+
+  it('lets exactly one of two concurrent first rotations create the ring', async () => {
+    const { store, deps, rotate } = setup();
+    store.beforeReplace = async () => {
+      await rotateSigningKeys(deps);
+    };
+    expect(await rotate()).toEqual({ rotated: false, reason: 'concurrent-rotation' });
+    expect(store.ring).toMatchObject({ version: 1, current: 'key_3', next: 'key_4' });
+    expect([...store.generations.keys()].sort()).toEqual(['key_3', 'key_4']);
+  });
+
+  it('refuses a key-pair factory that does not make one pair per algorithm', async () => {
+    const { deps } = setup();
+    const broken = { ...deps, keyPairs: { create: async () => [] } };
+    await expect(rotateSigningKeys(broken)).rejects.toThrow(TypeError);
+  });
+
+  it('publishes nothing and signs nothing before the first rotation', async () => {
+    const { store } = setup();
+    expect(publishedKeys(await store.read())).toEqual([]);
+    expect(signingKeyPair(await store.read(), 'ES256')).toBeUndefined();
+  });
+});
