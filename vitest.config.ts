@@ -5,12 +5,14 @@ import { defineConfig } from 'vitest/config';
  * - `integration`: each file in its own process. The local runtime configures handlers through the
  *   process environment, and the handlers cache their AWS clients per process, exactly as in Lambda,
  *   so two runtimes must never share a process.
- * - `unit` and `infra`: no runtime of their own (except the sam-local check, kept apart), so the
- *   files of one worker share one module cache instead of importing the AWS SDK, aws-cdk-lib and
- *   the domain again for every file. `test/support/shared-worker.ts` puts back the environment
- *   and the clock after each file.
+ * - `unit` and `infra`: no runtime of their own, so the files of one worker share one module cache
+ *   instead of importing the AWS SDK, aws-cdk-lib and the domain again for every file.
+ *   `test/support/shared-worker.ts` puts back the environment and the clock after each file. The
+ *   files in `isolated` are kept apart: the sam-local check starts a runtime, and the handler
+ *   metrics and tracing tests import modules that read the function's environment once, at import,
+ *   as they do in Lambda.
  */
-const isolatedInfra = ['test/infra/sam-local.test.ts'];
+const isolated = ['test/infra/sam-local.test.ts', 'test/unit/handler-metrics.test.ts', 'test/unit/handler-tracing.test.ts'];
 
 export default defineConfig({
   test: {
@@ -26,15 +28,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false, setupFiles: ['test/support/shared-worker.ts'] },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: isolated, isolate: false, setupFiles: ['test/support/shared-worker.ts'] },
       },
       {
         extends: true,
-        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], exclude: isolatedInfra, isolate: false, setupFiles: ['test/support/shared-worker.ts'] },
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], exclude: isolated, isolate: false, setupFiles: ['test/support/shared-worker.ts'] },
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts', ...isolatedInfra], isolate: true },
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts', ...isolated], isolate: true },
       },
     ],
     coverage: {

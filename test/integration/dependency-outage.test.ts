@@ -23,7 +23,8 @@ describe('dependency outages', () => {
   let secrets: SecretsManagerClient;
 
   beforeAll(async () => {
-    runtime = await startTestRuntime();
+    // KMS mode: every token is a KMS call, so a KMS outage shows on the token endpoint at once.
+    runtime = await startTestRuntime(undefined, { signingMode: 'kms' });
     secretsManager = await switchableEndpoint(runtime.endpoints.aws);
     kms = await switchableEndpoint(runtime.endpoints.aws);
     // The handlers' webhook-secret and signing clients are built on first use, after this.

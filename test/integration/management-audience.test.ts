@@ -1,7 +1,6 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KmsKeySet } from '../../src/adapters/kms-key-set';
+import { signingKeys } from '../../src/adapters/from-environment';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
@@ -98,7 +97,7 @@ describe('the management audience over HTTP', () => {
 
   it('refuses a correctly signed token whose audience names the management API and another', async () => {
     // Such tokens were issued before this rule; sign one with the deployment's own key to prove the API refuses it.
-    const signer = new KmsKeySet(new KMSClient({}), runtime.resources.signingKeyArn, [runtime.resources.signingKeyArn]);
+    const signer = signingKeys();
     const valid = decodeJwt((await requestToken(runtime.url, both)).body.access_token as string);
     const now = Math.floor(Date.now() / 1000);
     const sign = (aud: unknown) => signer.sign({ ...valid, aud, jti: `tok_${Math.random().toString(36).slice(2)}`, iat: now, exp: now + 300 }, { typ: 'at+jwt' });

@@ -147,7 +147,7 @@ describe('authorization-code and refresh-token grants', () => {
     deps = { ...deps, signer: { sign: (claims, options) => (options?.alg === 'RS256' ? Promise.reject(new SigningAlgorithmNotConfigured('RS256')) : sign(claims, options)) } };
     const grant = await seedCode();
     caller = { client: client({ idTokenSignedResponseAlg: 'RS256' }), environment: undefined as never };
-    await expect(redeem(grant)).rejects.toMatchObject({ code: 'signing_algorithm_unavailable' });
+    await expect(redeem(grant)).rejects.toMatchObject({ code: 'invalid_request', status: 400 });
     expect([...authorizations.codes.values()][0]!.usedAt).toBeUndefined();
     expect([...authorizations.families.values()][0]!.accessTokens).toEqual([]);
     caller = { client: client(), environment: undefined as never };
