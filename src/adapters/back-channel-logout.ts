@@ -1,20 +1,25 @@
+import { OutboundFailure, OutboundHttp } from './outbound-http';
+
+const http = new OutboundHttp();
+
 /**
  * Delivers a back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.5): one form POST
- * with a short timeout, no redirects followed. The logout itself has happened already; a failure
- * here is reported to the caller's log and goes no further.
+ * under the outbound policy (no loopback, private or metadata addresses outside the local runtime,
+ * checked on the address actually connected to; no redirects followed), with a short timeout. The
+ * logout itself has happened already; a failure here is reported to the caller's log and goes no
+ * further.
  */
-export async function postLogoutToken(logoutUrl: string, logoutToken: string, onFailure: (reason: string) => void): Promise<void> {
+export async function postLogoutToken(logoutUrl: string, logoutToken: string, onFailure: (reason: string) => void, outbound: OutboundHttp = http): Promise<void> {
   try {
-    const response = await fetch(logoutUrl, {
+    const answer = await outbound.request(logoutUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Latchkey-Logout/1.0' },
-      body: new URLSearchParams({ logout_token: logoutToken }),
-      redirect: 'manual',
+      body: new URLSearchParams({ logout_token: logoutToken }).toString(),
       signal: AbortSignal.timeout(2000),
+      maxBytes: 4096,
     });
-    await response.body?.cancel();
-    if (response.status !== 200 && response.status !== 204) onFailure(`logoutUrl answered ${response.status}`);
+    if (answer.status !== 200 && answer.status !== 204) onFailure(`logoutUrl answered ${answer.status}`);
   } catch (error) {
-    onFailure(error instanceof Error ? error.name : 'request failed');
+    onFailure(error instanceof OutboundFailure ? error.message : error instanceof Error ? error.name : 'request failed');
   }
 }
