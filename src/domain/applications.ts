@@ -1,3 +1,4 @@
+import { retryOnConcurrentUpdate } from './optimistic';
 import { InvalidRequest, NotFound } from './errors';
 import { newId, newSecret } from './ids';
 import { requirePermission, type Caller } from './caller';
@@ -55,6 +56,8 @@ export interface StoredApplication {
   readonly logoutUrl?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Goes up with every versioned write (optimistic concurrency); absent on a record never written so. */
+  readonly version?: number;
 }
 
 /** What callers see: whether a secret exists, never where or what it is. */
@@ -70,6 +73,8 @@ export interface ApplicationStore {
     environmentId: string,
     applicationId: string,
     changes: { [K in 'name' | 'description' | 'endUserTokenTtlSeconds' | 'webhook' | 'webhookSecret' | InteractionUrlField]?: StoredApplication[K] | null } & { updatedAt: string },
+    /** With `expectedVersion`, only if the record is still at that version (`ConcurrentUpdate` otherwise), and the version goes up. */
+    versioned?: { readonly expectedVersion: number | undefined },
   ): Promise<StoredApplication | undefined>;
   deleteApplication(environmentId: string, applicationId: string): Promise<boolean>;
 }
@@ -206,7 +211,9 @@ export async function deleteApplication(deps: ApplicationDeps, caller: Caller, i
  * The vault is written first and the record second: if the record's update fails (the table is
  * down), the answer is 503, the new value was never shown, and a retry writes another and finishes;
  * a secret created for an application whose record never learnt of it is deleted with the
- * application, by name.
+ * application, by name. Two generations at once: the record is written only if it is still at the
+ * version that was read, and the loser starts again with a new secret, so every secret answered is
+ * the one the record names until a later generation replaces it.
  */
 export async function generateWebhookSecret(
   deps: ApplicationDeps,
@@ -214,19 +221,23 @@ export async function generateWebhookSecret(
   id: string,
 ): Promise<Application & { readonly webhookSecret: string }> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
-  await load(deps, caller.environmentId, id);
-  const secret = newSecret('lkw');
-  const ref = await deps.vault.put(caller.environmentId, id, secret);
-  const updated = await deps.applications.updateApplication(caller.environmentId, id, {
-    webhookSecret: ref,
-    updatedAt: new Date(deps.now()).toISOString(),
+  return retryOnConcurrentUpdate(async () => {
+    const application = await load(deps, caller.environmentId, id);
+    const secret = newSecret('lkw');
+    const ref = await deps.vault.put(caller.environmentId, id, secret);
+    const updated = await deps.applications.updateApplication(
+      caller.environmentId,
+      id,
+      { webhookSecret: ref, updatedAt: new Date(deps.now()).toISOString() },
+      { expectedVersion: application.version },
+    );
+    if (!updated) {
+      // Deleted meanwhile: leave no orphaned secret behind.
+      await deps.vault.remove(ref);
+      throw notFound(id);
+    }
+    return { ...publicView(updated), webhookSecret: secret };
   });
-  if (!updated) {
-    // Deleted meanwhile: leave no orphaned secret behind.
-    await deps.vault.remove(ref);
-    throw notFound(id);
-  }
-  return { ...publicView(updated), webhookSecret: secret };
 }
 
 /**

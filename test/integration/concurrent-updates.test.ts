@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applicationStore, webhookVault } from '../../src/adapters/from-environment';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
@@ -89,5 +90,21 @@ describe('concurrent updates over HTTP', () => {
     // Each rotation kept the secret it replaced as the previous one: the last two links of one chain.
     expect(working).toHaveLength(2);
     expect(await works(client, client.clientSecret)).toBe(secrets.length === 1);
+  });
+
+  it('answers each concurrent webhook secret generation with its own committed version, and signs with the last', async () => {
+    const app = (await admin.post('/v1/applications', { name: 'raced webhook secret' })).body as { id: string; environmentId: string };
+    const answers = await Promise.all(Array.from({ length: 6 }, () => admin.post(`/v1/applications/${app.id}/webhook-secret`)));
+    for (const answer of answers.filter((a) => a.status !== 200)) expect(answer.status).toBe(409);
+    const chain = answers
+      .filter((answer) => answer.status === 200)
+      .map((answer) => answer.body as { version: number; webhookSecret: string })
+      .sort((a, b) => a.version - b.version);
+    expect(chain.length).toBeGreaterThan(0);
+    expect(new Set(chain.map((link) => link.version)).size).toBe(chain.length);
+    // What Latchkey signs webhook requests with is the secret of the last committed generation.
+    const stored = await applicationStore().getApplication(app.environmentId, app.id);
+    expect(stored?.version).toBe(chain.at(-1)!.version);
+    expect(await webhookVault().read(stored!.webhookSecret!)).toBe(chain.at(-1)!.webhookSecret);
   });
 });

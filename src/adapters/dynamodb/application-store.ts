@@ -32,8 +32,10 @@ export class DynamoDbApplicationStore implements ApplicationStore {
     environmentId: string,
     applicationId: string,
     changes: Parameters<ApplicationStore['updateApplication']>[2],
+    versioned?: { readonly expectedVersion: number | undefined },
   ): Promise<StoredApplication | undefined> {
-    return toRecord<StoredApplication>(await updateExisting(this.client, this.tableName, keys.application(environmentId, applicationId), changes));
+    const condition = versioned ? { expected: versioned.expectedVersion, what: `application "${applicationId}"` } : undefined;
+    return toRecord<StoredApplication>(await updateExisting(this.client, this.tableName, keys.application(environmentId, applicationId), changes, condition));
   }
 
   deleteApplication(environmentId: string, applicationId: string): Promise<boolean> {
