@@ -4,7 +4,7 @@ import { latchkeyAudience } from '../domain/builtin-resource';
 import { authenticatePersonalAccessToken, presentedPersonalAccessToken } from '../domain/personal-access-tokens';
 import { callerFromServiceAccountJwt } from '../domain/management-caller';
 import type { Caller } from '../domain/caller';
-import { InvalidToken, LatchkeyError, NotAuthorized, TokenRequired } from '../domain/errors';
+import { InvalidToken, NotAuthorized, ServiceUnavailable, TokenRequired } from '../domain/errors';
 import type { HttpEvent } from './handler';
 import { header } from './request';
 
@@ -55,7 +55,7 @@ export function fromGuardError(error: unknown): unknown {
     case 'NOT_AUTHORIZED':
       return new NotAuthorized(error.message);
     case 'JWKS_UNREACHABLE':
-      return new LatchkeyError(503, 'temporarily_unavailable', 'the signing keys could not be loaded; try again', { cause: error });
+      return new ServiceUnavailable(`signing keys unreachable: ${error.message}`, 5, error);
     default:
       return new InvalidToken(error.message, { internalDetail: error.code });
   }
