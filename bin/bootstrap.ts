@@ -12,10 +12,11 @@
  * Not to be confused with `cdk bootstrap`, which prepares an AWS account and region for CDK
  * deployments once, before the first `cdk deploy` (see docs/operations.md).
  */
-import { InvokeCommand, LambdaClient, ListTagsCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findOperation } from '../lib/routes';
+import { findStackFunction, runCommandLine, UsageError } from './command-line';
 
 export interface BootstrapInput {
   readonly tenantName: string;
@@ -39,7 +40,6 @@ export interface BootstrapResult {
 }
 
 /** A mistake in the command line: printed with the usage, exit code 2. */
-export class UsageError extends Error {}
 
 export const USAGE = `Usage: npm run create-tenant -- --tenant <name> --environment <name> [options]
 
@@ -103,33 +103,6 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 
   };
 }
 
-/**
- * The bootstrap function (or another operation's) of a stack: CloudFormation names the functions of
- * its nested stacks `<stack>-...`; Latchkey tags each with its operation and the top-level stack's name.
- */
-export async function findBootstrapFunction(lambda: LambdaClient, stackName: string, operation: string = OPERATION): Promise<string> {
-  const { OPERATION_TAG, STACK_TAG } = await import('../lib/constructs/latchkey-function');
-  const candidates: { name: string; arn: string }[] = [];
-  for await (const page of paginateListFunctions({ client: lambda }, {})) {
-    for (const fn of page.Functions ?? []) {
-      if (fn.FunctionName?.startsWith(`${stackName}-`) && fn.FunctionArn) candidates.push({ name: fn.FunctionName, arn: fn.FunctionArn });
-    }
-  }
-  // The generated name usually contains the construct id: check those first.
-  const hint = operation.replace(/-/g, '');
-  candidates.sort((a, b) => Number(b.name.toLowerCase().includes(hint)) - Number(a.name.toLowerCase().includes(hint)));
-  for (const candidate of candidates) {
-    const { Tags: tags = {} } = await lambda.send(new ListTagsCommand({ Resource: candidate.arn }));
-    // The function lives in a nested stack of `stackName`; Latchkey tags it with the top-level stack's name.
-    if (tags[OPERATION_TAG] === operation && tags[STACK_TAG] === stackName) return candidate.name;
-  }
-  const output = `${operation.replace(/(^|-)([a-z])/g, (_, __, letter: string) => letter.toUpperCase())}FunctionName`;
-  throw new Error(
-    `no ${operation} function found in stack ${stackName} (region ${await lambda.config.region()}). ` +
-      `Is the stack deployed there? Or pass --function-name with its ${output} output.`,
-  );
-}
-
 export async function invokeBootstrap(lambda: LambdaClient, functionName: string, input: BootstrapInput): Promise<BootstrapResult> {
   const response = await lambda.send(
     new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(input)) }),
@@ -174,29 +147,15 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  let command;
-  try {
-    command = parseBootstrapArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (command === 'help') {
-    console.log(USAGE);
-    return;
-  }
-  const lambda = new LambdaClient(command.region ? { region: command.region } : {});
-  try {
-    const functionName = command.functionName ?? (await findBootstrapFunction(lambda, command.stackName));
-    const result = await invokeBootstrap(lambda, functionName, command.input);
-    process.stdout.write(formatCredentials(result, command.input));
-  } catch (error) {
-    console.error(`bootstrap failed: ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runCommandLine(process.argv.slice(2), {
+    usage: USAGE,
+    parse: parseBootstrapArgs,
+    failure: 'bootstrap failed',
+    run: async (command) => {
+      const lambda = new LambdaClient(command.region ? { region: command.region } : {});
+      const functionName = command.functionName ?? (await findStackFunction(lambda, command.stackName, OPERATION));
+      return formatCredentials(await invokeBootstrap(lambda, functionName, command.input), command.input);
+    },
+  });
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

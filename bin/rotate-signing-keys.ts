@@ -13,8 +13,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { findOperation } from '../lib/routes';
-import { findBootstrapFunction, UsageError } from './bootstrap';
+import { findStackFunction, runCommandLine, UsageError } from './command-line';
 import { LOCAL_ENDPOINTS_FILE, type LocalEndpoints } from '../local/endpoints';
+import type { RotationAnswer } from '../functions/ops/rotate-signing-keys';
 
 const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -66,16 +67,6 @@ export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help'
   };
 }
 
-export interface RotationAnswer {
-  readonly rotated: boolean;
-  readonly reason?: string;
-  readonly version?: number;
-  readonly next?: string;
-  readonly current?: string;
-  readonly previous?: readonly string[];
-  readonly withdrawn?: readonly string[];
-}
-
 export async function invokeRotation(lambda: LambdaClient, functionName: string): Promise<RotationAnswer> {
   const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode('{}') }));
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
@@ -108,34 +99,21 @@ function localLambda(dataDir: string): { lambda: LambdaClient; functionName: str
   return { lambda, functionName };
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  let command;
-  try {
-    command = parseRotateArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (command === 'help') {
-    console.log(USAGE);
-    return;
-  }
-  try {
-    let lambda: LambdaClient;
-    let functionName: string;
-    if (command.target === 'local') {
-      ({ lambda, functionName } = localLambda(command.dataDir));
-    } else {
-      lambda = new LambdaClient(command.region ? { region: command.region } : {});
-      functionName = command.functionName ?? (await findBootstrapFunction(lambda, command.stackName, OPERATION));
-    }
-    process.stdout.write(formatRotation(await invokeRotation(lambda, functionName)));
-  } catch (error) {
-    console.error(`rotation failed: ${(error as Error).message}`);
-    process.exitCode = 1;
-  }
+/** The rotation function to invoke: the local runtime's, or the deployed stack's. */
+async function rotationTarget(command: Exclude<RotateCommand, 'help'>): Promise<{ lambda: LambdaClient; functionName: string }> {
+  if (command.target === 'local') return localLambda(command.dataDir);
+  const lambda = new LambdaClient(command.region ? { region: command.region } : {});
+  return { lambda, functionName: command.functionName ?? (await findStackFunction(lambda, command.stackName, OPERATION)) };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runCommandLine(process.argv.slice(2), {
+    usage: USAGE,
+    parse: parseRotateArgs,
+    failure: 'rotation failed',
+    run: async (command) => {
+      const { lambda, functionName } = await rotationTarget(command);
+      return formatRotation(await invokeRotation(lambda, functionName));
+    },
+  });
+}

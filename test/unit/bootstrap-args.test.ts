@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatCredentials, parseBootstrapArgs, UsageError } from '../../bin/bootstrap';
+import { formatCredentials, parseBootstrapArgs } from '../../bin/bootstrap';
+import { UsageError } from '../../bin/command-line';
 
 const TENANT_ID = 'ten_abcdefghijklmnopqrstuvwxyz';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../bin/bootstrap';
+import { UsageError } from '../../bin/command-line';
 import { formatRotation, parseRotateArgs } from '../../bin/rotate-signing-keys';
 
 describe('npm run rotate-signing-keys', () => {
