@@ -10,7 +10,7 @@ import type {
   SessionRecord,
   TokenFamilyRecord,
 } from '../../domain/authorization/model';
-import { toRecord, type Key } from './items';
+import { toRecord, type Key, conditionMet } from './items';
 import { RecordIo } from './record-io';
 
 /**
@@ -105,8 +105,7 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
   }
 
   async addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionMet(this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key.family(environmentId, id),
@@ -114,12 +113,7 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revoked)',
           ExpressionAttributeValues: { ':token': [token] },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ));
   }
 
   async revokeFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined> {

@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredClient } from '../../domain/clients/model';
 import type { ClientStore } from '../../domain/clients/ports';
-import { keys, SK_PREFIX, toRecord } from './items';
+import { keys, SK_PREFIX, toRecord, conditionMet } from './items';
 import { RecordIo } from './record-io';
 import { updateExisting } from './update';
 
@@ -55,19 +54,13 @@ export class DynamoDbClientStore implements ClientStore {
    * embedded DynamoDB never does).
    */
   async recordAssertionId(environmentId: string, clientId: string, jti: string, expiresAt: number, nowSeconds: number): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionMet(this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.assertionId(environmentId, clientId, jti), type: 'assertion-id', expiresAt },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ));
   }
 }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IdpConnection, IdpConnectionStore, IdpConnectionType } from '../../domain/idp-connections';
-import { keys, SK_PREFIX, toRecord } from './items';
+import { keys, SK_PREFIX, toRecord, conditionMet } from './items';
 import { RecordIo } from './record-io';
 
 /**
@@ -66,8 +66,7 @@ export class DynamoDbIdpConnectionStore implements IdpConnectionStore {
   }
 
   async deleteIdpConnection(environmentId: string, connection: Pick<IdpConnection, 'id' | 'type'>): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionMet(this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.idpConnection(environmentId, connection.type),
@@ -75,12 +74,7 @@ export class DynamoDbIdpConnectionStore implements IdpConnectionStore {
           ExpressionAttributeNames: { '#id': 'id' },
           ExpressionAttributeValues: { ':id': connection.id },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ));
   }
 }
 

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 /**
  * Key patterns of the records in Latchkey's table. Every record of an environment lives in that
  * environment's partition, so an operation can only ever address its caller's environment: the
@@ -71,4 +72,15 @@ export function toRecord<T>(item: Record<string, unknown> | undefined): T | unde
   const record: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(item)) if (!STORAGE_ATTRIBUTES.has(name)) record[name] = value;
   return record as T;
+}
+
+/** Whether a conditional write took place: false when its condition did not hold; any other error passes through. */
+export async function conditionMet(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }

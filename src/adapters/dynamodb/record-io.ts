@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdate, Conflict, InvalidRequest } from '../../domain/errors';
 import type { Page } from '../../domain/model';
-import { toRecord, type Key } from './items';
+import { conditionMet, toRecord, type Key } from './items';
 
 /** Turns a stored item into the record the domain sees; `toRecord` unless a store needs more. */
 export type ReadItem = <T>(item: Record<string, unknown> | undefined) => T | undefined;
@@ -47,25 +47,13 @@ export class RecordIo {
 
   /** Writes only if the key is free; answers whether it did (false: someone else's record is there). */
   async putIfAbsent(key: Key, type: string, record: object): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...record, ...key, type }, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return conditionMet(
+      this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...record, ...key, type }, ConditionExpression: 'attribute_not_exists(pk)' })),
+    );
   }
 
   async deleteExisting(key: Key): Promise<boolean> {
-    try {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' }));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return conditionMet(this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' })));
   }
 
   /**
@@ -93,8 +81,8 @@ export class RecordIo {
 
   /** Deletes the record only if `attribute` still has `value`; answers whether it did. */
   async deleteIf(key: Key, attribute: string, value: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionMet(
+      this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: key,
@@ -102,18 +90,14 @@ export class RecordIo {
           ExpressionAttributeNames: { '#attribute': attribute },
           ExpressionAttributeValues: { ':value': value },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Replaces the record only if `attribute` still has `value`; answers whether it did. */
   async replaceIf(key: Key, type: string, record: object, attribute: string, value: string): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionMet(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...record, ...key, type },
@@ -121,12 +105,8 @@ export class RecordIo {
           ExpressionAttributeNames: { '#attribute': attribute },
           ExpressionAttributeValues: { ':value': value },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** One page of the records whose sort key starts with `prefix`, in sort-key order. */

@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KeyGeneration, KeyRing, SigningKeyState, SigningKeyStore } from '../../domain/signing-keys';
-import { toRecord } from './items';
+import { toRecord, conditionMet } from './items';
 
 /**
  * The envelope-mode signing keys in the table: one partition, so a signer or the JWKS reads the
@@ -57,8 +56,7 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore {
   }
 
   async replaceRing(ring: KeyRing, expectedVersion: number): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionMet(this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...ring, pk: SIGNING_KEYS_PARTITION, sk: RING_SK, type: 'signing-key-ring' },
@@ -66,12 +64,7 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore {
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ));
   }
 
   async deleteGeneration(id: string): Promise<void> {
