@@ -102,7 +102,7 @@ const noContent: Success[] = [{ status: 204, description: 'Done; no body' }];
 export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   'get-openid-configuration': ok('OpenIdConfiguration'),
   'get-authorization-server-metadata': ok('OpenIdConfiguration'),
-  'get-jwks': ok('Jwks'),
+  'get-jwks': [{ status: 200, description: 'The JSON Web Key Set (RFC 7517 §5)', schema: 'Jwks', contentType: 'application/jwk-set+json' }],
   'get-openapi': ok('OpenApiDocument', 'This document'),
   token: ok('TokenResponse'),
   introspect: ok('Introspection'),
