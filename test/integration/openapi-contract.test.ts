@@ -125,7 +125,9 @@ const SAMPLES: Record<string, Sample> = {
   'set-service-account-permissions': managed('PUT /v1/service-accounts/{id}/permissions', (ids) => `/v1/service-accounts/${ids.account}/permissions`, {
     grants: [{ resource: 'latchkey', permissions: ['SERVICE_ACCOUNTS_READ'] }],
   }),
-  'mint-service-account-token': managed('POST /v1/service-accounts/{id}/access-tokens', (ids) => `/v1/service-accounts/${ids.account}/access-tokens`, {}),
+  'mint-service-account-token': managed('POST /v1/service-accounts/{id}/access-tokens', (ids) => `/v1/service-accounts/${ids.account}/access-tokens`, {}, (body, ids) => {
+    ids.minted = body.accessToken;
+  }),
   'create-personal-access-token': managed('POST /v1/service-accounts/{id}/personal-access-tokens', (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens`, { name: 'ci' }, (body, ids) => {
     ids.pat = body.id;
     ids.patToken = body.token;
@@ -138,7 +140,7 @@ const SAMPLES: Record<string, Sample> = {
     { route: 'POST /oauth/v2/introspect', answer: await call(url, 'POST', '/oauth/v2/introspect', { headers: { authorization: basic, 'content-type': FORM }, body: '' }) },
   ],
   revoke: async ({ url, basic, ids }) => [
-    { route: 'POST /oauth/v2/revoke', answer: await call(url, 'POST', '/oauth/v2/revoke', { headers: { authorization: basic, 'content-type': FORM }, body: form({ token: ids.patToken! }) }) },
+    { route: 'POST /oauth/v2/revoke', answer: await call(url, 'POST', '/oauth/v2/revoke', { headers: { authorization: basic, 'content-type': FORM }, body: form({ token: ids.minted! }) }) },
   ],
   'delete-personal-access-token': managed('DELETE /v1/service-accounts/{id}/personal-access-tokens/{patId}', (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens/${ids.pat}`),
   'delete-service-account': managed('DELETE /v1/service-accounts/{id}', (ids) => `/v1/service-accounts/${ids.account}`),
@@ -351,6 +353,9 @@ describe('the OpenAPI contract, on the local runtime', () => {
     expect(statuses('POST /oauth/v2/token')).toEqual([200, 401, 200]);
     expect(statuses('POST /graphql')).toEqual([200, 200, 400]);
     expect(statuses('GET /saml/{clientId}/metadata')).toEqual([200, 404]);
+    expect(statuses('DELETE /v1/service-accounts/{id}/personal-access-tokens/{patId}')).toEqual([204]);
+    expect(statuses('POST /v1/applications/{id}/clients')).toEqual([400, 201]);
+    expect(statuses('GET /oauth/v2/authorize')).toEqual([303, 400]);
     expect(statuses('$default RouteNotFound')).toEqual([404]);
     expect(statuses('$default MethodNotAllowed')).toEqual([405]);
   }, 120_000);
@@ -379,5 +384,12 @@ describe('the OpenAPI contract, on the local runtime', () => {
     expect(problemsOf('GET', '/v1/service-accounts', answer).join()).toMatch(/must have required property 'type'/);
     expect(problemsOf('GET', '/v1/service-accounts', { ...answer, status: 418 }).join()).toMatch(/status 418 is not documented/);
     expect(problemsOf('GET', '/v1/service-accounts', { ...answer, contentType: 'text/plain' }).join()).toMatch(/content type text\/plain is not documented/);
+    // A created service account must carry its secret, the one time it is shown.
+    const account = called.find((call) => call.route === 'POST /v1/service-accounts')!.answer;
+    const { clientSecret: _secret, ...withoutSecret } = json(account);
+    expect(problemsOf('POST', '/v1/service-accounts', account)).toEqual([]);
+    expect(problemsOf('POST', '/v1/service-accounts', { ...account, text: JSON.stringify(withoutSecret) }).join()).toMatch(/must have required property 'clientSecret'/);
+    // A deletion answers no body.
+    expect(problemsOf('DELETE', '/v1/resources/{key}', { status: 204, contentType: 'application/json', text: '{}' }).join()).toMatch(/documented without a body/);
   });
 });
