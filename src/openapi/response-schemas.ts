@@ -45,8 +45,16 @@ export const ERROR_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
 };
 
 const grant = object(['resource', 'permissions'], { resource: str, permissions: strings });
-const withSecret = (schema: string, secret: string, description: string): JsonSchema => ({
-  allOf: [ref(schema), object([secret], { [secret]: { type: 'string', description } })],
+/**
+ * Secrets are shown once, in the answer that makes them: every other answer must be free of them,
+ * and of any hash kept in their place. Read schemas forbid these properties, so the contract test
+ * fails if a read, list or update ever answers one.
+ */
+export const SECRET_PROPERTIES = ['clientSecret', 'token', 'webhookSecret', 'secret', 'hash', 'secretHash', 'tokenHash', 'storedHash', 'previousSecretHash'] as const;
+const NO_SECRETS: JsonSchema = { not: { anyOf: SECRET_PROPERTIES.map((name) => ({ required: [name] })) } };
+const withoutSecrets = (schema: JsonSchema): JsonSchema => ({ allOf: [schema, NO_SECRETS] });
+const withSecret = (schema: JsonSchema, secret: string, description: string): JsonSchema => ({
+  allOf: [schema, object([secret], { [secret]: { type: 'string', description } })],
 });
 /** Who made a record, where and when: every stored entity has these. */
 const stored = { environmentId: str, tenantId: str, createdAt: str, updatedAt: str };
@@ -63,6 +71,51 @@ const loginRequest = {
 };
 const LOGIN_REQUEST = ['challenge', 'clientId', 'applicationId', 'requestedScopes', 'prompt', 'expiresAt'] as const;
 const issuedToken = object(['accessToken', 'tokenType', 'expiresInSeconds'], { accessToken: str, tokenType: { const: 'Bearer' }, expiresInSeconds: int });
+
+const serviceAccount = object(['id', 'clientId', 'name', 'accessTokenType', 'disabled', 'grants', 'version', ...STORED], {
+  id: str,
+  clientId: { type: 'string', description: '`<id>@<environmentId>`: the OAuth client ID' },
+  name: str,
+  description: str,
+  userName: str,
+  accessTokenType: { enum: ['jwt', 'opaque'] },
+  disabled: bool,
+  grants: { type: 'object', description: 'Permissions by resource key', additionalProperties: strings },
+  version: int,
+  ...stored,
+});
+const personalAccessToken = object(['id', 'serviceAccountId', 'createdAt'], { id: str, serviceAccountId: str, name: str, createdAt: str, expiresAt: str });
+const application = object(['id', 'name', 'endUserTokenTtlSeconds', 'webhookSecretConfigured', ...STORED], {
+  id: str,
+  name: str,
+  description: str,
+  endUserTokenTtlSeconds: int,
+  webhook: object(['target', 'failurePolicy', 'timeoutMs'], { target: str, failurePolicy: { enum: ['fail', 'omit'] }, timeoutMs: int }),
+  webhookSecretConfigured: bool,
+  loginUrl: str,
+  consentUrl: str,
+  logoutUrl: str,
+  ...stored,
+});
+const oidcClient = object(['id', 'clientId', 'applicationId', 'protocol', 'name', 'redirectUris', 'clientType', 'thirdParty', 'authMethod', 'pkce', ...STORED], {
+  id: str,
+  clientId: str,
+  applicationId: str,
+  protocol: { const: 'oidc' },
+  name: str,
+  description: str,
+  redirectUris: strings,
+  postLogoutRedirectUris: strings,
+  clientType: { enum: [...CLIENT_TYPES] },
+  thirdParty: bool,
+  authMethod: { enum: [...AUTH_METHODS] },
+  pkce: { enum: [...PKCE_MODES] },
+  idTokenSignedResponseAlg: { enum: [...ID_TOKEN_ALGORITHMS] },
+  scopes: strings,
+  accessTokenTtlSeconds: int,
+  refreshTokenTtlSeconds: int,
+  ...stored,
+});
 
 export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   OpenIdConfiguration: object(['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'grant_types_supported'], {
@@ -95,24 +148,13 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     description: 'RFC 7662 §2.2: `{"active": false}` alone for a token that is not active',
   },
   UserInfo: object(['sub'], { sub: str, name: str, email: str, updated_at: int }),
-  ServiceAccount: object(['id', 'clientId', 'name', 'accessTokenType', 'disabled', 'grants', 'version', ...STORED], {
-    id: str,
-    clientId: { type: 'string', description: '`<id>@<environmentId>`: the OAuth client ID' },
-    name: str,
-    description: str,
-    userName: str,
-    accessTokenType: { enum: ['jwt', 'opaque'] },
-    disabled: bool,
-    grants: { type: 'object', description: 'Permissions by resource key', additionalProperties: strings },
-    version: int,
-    ...stored,
-  }),
-  ServiceAccountWithSecret: withSecret('ServiceAccount', 'clientSecret', 'The client secret, shown this once'),
+  ServiceAccount: withoutSecrets(serviceAccount),
+  ServiceAccountWithSecret: withSecret(serviceAccount, 'clientSecret', 'The client secret, shown this once'),
   ServiceAccountPage: page('ServiceAccount'),
   Grants: object(['grants'], { grants: { type: 'array', items: grant } }),
   IssuedToken: issuedToken,
-  PersonalAccessToken: object(['id', 'serviceAccountId', 'createdAt'], { id: str, serviceAccountId: str, name: str, createdAt: str, expiresAt: str }),
-  PersonalAccessTokenWithToken: withSecret('PersonalAccessToken', 'token', 'The personal access token, shown this once'),
+  PersonalAccessToken: withoutSecrets(personalAccessToken),
+  PersonalAccessTokenWithToken: withSecret(personalAccessToken, 'token', 'The personal access token, shown this once'),
   PersonalAccessTokenPage: page('PersonalAccessToken'),
   Resource: object(['key', 'name', 'audience', 'permissions', 'builtIn'], {
     key: str,
@@ -137,19 +179,8 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     updatedAt: str,
     version: int,
   }),
-  Application: object(['id', 'name', 'endUserTokenTtlSeconds', 'webhookSecretConfigured', ...STORED], {
-    id: str,
-    name: str,
-    description: str,
-    endUserTokenTtlSeconds: int,
-    webhook: object(['target', 'failurePolicy', 'timeoutMs'], { target: str, failurePolicy: { enum: ['fail', 'omit'] }, timeoutMs: int }),
-    webhookSecretConfigured: bool,
-    loginUrl: str,
-    consentUrl: str,
-    logoutUrl: str,
-    ...stored,
-  }),
-  ApplicationWithWebhookSecret: withSecret('Application', 'webhookSecret', 'The webhook signing secret, shown this once'),
+  Application: withoutSecrets(application),
+  ApplicationWithWebhookSecret: withSecret(application, 'webhookSecret', 'The webhook signing secret, shown this once'),
   ApplicationPage: page('Application'),
   IdpConnection: object(['id', 'type', 'name', 'enabled', 'applicationIds', ...STORED], {
     id: str,
@@ -181,27 +212,11 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   },
   UserPage: page('User'),
   GraphqlResponse: ERROR_SCHEMAS.GraphqlResponse!,
-  OidcClient: object(['id', 'clientId', 'applicationId', 'protocol', 'name', 'redirectUris', 'clientType', 'thirdParty', 'authMethod', 'pkce', ...STORED], {
-    id: str,
-    clientId: str,
-    applicationId: str,
-    protocol: { const: 'oidc' },
-    name: str,
-    description: str,
-    redirectUris: strings,
-    postLogoutRedirectUris: strings,
-    clientType: { enum: [...CLIENT_TYPES] },
-    thirdParty: bool,
-    authMethod: { enum: [...AUTH_METHODS] },
-    pkce: { enum: [...PKCE_MODES] },
-    idTokenSignedResponseAlg: { enum: [...ID_TOKEN_ALGORITHMS] },
-    scopes: strings,
-    accessTokenTtlSeconds: int,
-    refreshTokenTtlSeconds: int,
-    clientSecret: { type: 'string', description: 'Only in the answers of create (confidential clients) and rotate: shown once' },
-    ...stored,
-  }),
-  OidcClientWithSecret: withSecret('OidcClient', 'clientSecret', 'The new client secret, shown this once'),
+  OidcClient: withoutSecrets(oidcClient),
+  OidcClientWithSecret: withSecret(oidcClient, 'clientSecret', 'The new client secret, shown this once'),
+  CreatedOidcClient: {
+    allOf: [oidcClient, object([], { clientSecret: { type: 'string', description: 'A confidential client’s secret, shown this once' } })],
+  },
   OidcClientList: list('OidcClient'),
   SamlClient: object(['id', 'clientId', 'applicationId', 'protocol', 'name', 'acsUrl', 'spEntityId', 'nameIdType', 'certificate', 'idpEntityId', 'ssoUrl', 'metadataUrl', ...STORED], {
     id: str,
@@ -293,7 +308,7 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   'list-users': ok('UserPage'),
   'get-user': ok('UserWithProfiles'),
   'list-clients': ok('OidcClientList'),
-  'create-client': created('OidcClient', 'Created; a confidential client’s `clientSecret` is shown this once'),
+  'create-client': created('CreatedOidcClient', 'Created; a confidential client’s `clientSecret` is shown this once'),
   'get-client': ok('OidcClient'),
   'update-client': ok('OidcClient'),
   'delete-client': noContent,

@@ -389,6 +389,15 @@ describe('the OpenAPI contract, on the local runtime', () => {
     const { clientSecret: _secret, ...withoutSecret } = json(account);
     expect(problemsOf('POST', '/v1/service-accounts', account)).toEqual([]);
     expect(problemsOf('POST', '/v1/service-accounts', { ...account, text: JSON.stringify(withoutSecret) }).join()).toMatch(/must have required property 'clientSecret'/);
+    // A read never carries a secret: only the answer that makes it does.
+    const read = called.find((call) => call.route === 'GET /v1/service-accounts/{id}')!.answer;
+    expect(problemsOf('GET', '/v1/service-accounts/{id}', read)).toEqual([]);
+    for (const field of ['clientSecret', 'secretHash']) {
+      expect(problemsOf('GET', '/v1/service-accounts/{id}', { ...read, text: JSON.stringify({ ...json(read), [field]: 'lks_leaked' }) }).join()).toMatch(/must NOT be valid/);
+    }
+    const pats = called.find((call) => call.route === 'GET /v1/service-accounts/{id}/personal-access-tokens')!.answer;
+    const leaked = { items: json(pats).items.map((item: object) => ({ ...item, tokenHash: 'abc' })) };
+    expect(problemsOf('GET', '/v1/service-accounts/{id}/personal-access-tokens', { ...pats, text: JSON.stringify(leaked) }).join()).toMatch(/must NOT be valid/);
     // A deletion answers no body.
     expect(problemsOf('DELETE', '/v1/resources/{key}', { status: 204, contentType: 'application/json', text: '{}' }).join()).toMatch(/documented without a body/);
   });
