@@ -33,6 +33,12 @@ const SECURITY: Readonly<Record<Surface, readonly Record<string, string[]>[]>> =
   public: [{}],
 };
 
+/** Operations whose callers authenticate otherwise than their surface's. */
+const OPERATION_SECURITY: Readonly<Record<string, readonly Record<string, string[]>[]>> = {
+  // The end user's access token (RFC 6750): as a bearer header, or as `access_token` in a POST form.
+  userinfo: [{ bearer: [] }],
+};
+
 /** Each error status a surface answers, by the response component that describes it. */
 const ERROR_RESPONSES: Readonly<Record<Surface, Readonly<Record<string, string>>>> = {
   management: {
@@ -129,7 +135,7 @@ function operationObject(operation: Operation, method: string, path: string, ind
     tags: [tagOf(operation, surface)],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...requestBody(operation, method),
-    security: SECURITY[surface],
+    security: OPERATION_SECURITY[operation.name] ?? SECURITY[surface],
     responses: { ...Object.fromEntries(successes.map((success) => [String(success.status), successResponse(success)])), ...errors },
   };
 }

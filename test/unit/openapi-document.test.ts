@@ -52,6 +52,7 @@ describe('the OpenAPI document', () => {
       const form = document.paths[path]!.post.requestBody.content['application/x-www-form-urlencoded'].schema;
       expect(Object.keys(form.properties)).toEqual(expect.arrayContaining(['client_id', 'client_secret', 'client_assertion', 'client_assertion_type']));
     }
+    expect(security('get', '/oauth/v2/userinfo')).toEqual([{ bearer: [] }]);
     expect(security('get', '/openapi.json')).toEqual([{}]);
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(document.components.securitySchemes.clientBasic).toMatchObject({ type: 'http', scheme: 'basic' });
