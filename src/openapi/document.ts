@@ -45,9 +45,9 @@ const ERROR_RESPONSES: Readonly<Record<Surface, Readonly<Record<string, string>>
     '400': 'Problem', '401': 'Problem', '403': 'Problem', '404': 'Problem', '409': 'Problem', '415': 'Problem',
     '413': 'ProblemOrGateway413', '429': 'ProblemOrGateway429', '500': 'Problem', '503': 'ProblemOrGateway503',
   },
-  oauth: { '400': 'OAuthError', '401': 'OAuthError', '413': 'Gateway413', '429': 'OAuthErrorOrGateway429', '500': 'OAuthError', '503': 'OAuthErrorOrGateway503' },
+  oauth: { '400': 'OAuthError', '401': 'OAuthError', '413': 'OAuthErrorOrGateway413', '429': 'OAuthErrorOrGateway429', '500': 'OAuthError', '503': 'OAuthErrorOrGateway503' },
   graphql: { '400': 'GraphqlError', '401': 'GraphqlError', '413': 'GraphqlErrorOrGateway413', '415': 'GraphqlError', '429': 'GraphqlErrorOrGateway429', '500': 'GraphqlError', '503': 'GraphqlErrorOrGateway503' },
-  browser: { '400': 'ErrorPage', '413': 'Gateway413', '429': 'Gateway429', '500': 'ErrorPage', '503': 'ErrorPageOrGateway503' },
+  browser: { '400': 'ErrorPage', '413': 'ErrorPageOrGateway413', '429': 'Gateway429', '500': 'ErrorPage', '503': 'ErrorPageOrGateway503' },
   public: { '404': 'Problem', '413': 'Gateway413', '429': 'Gateway429', '500': 'Problem', '503': 'ProblemOrGateway503' },
 };
 
@@ -81,6 +81,7 @@ function errorResponses(): Record<string, unknown> {
     Gateway413: response('API Gateway: the request body is over 10 MB', gateway),
     Gateway429: response('API Gateway: the route’s throttle is exhausted', gateway),
     OAuthError: response('An RFC 6749 §5.2 error', oauth),
+    OAuthErrorOrGateway413: response(DESCRIPTIONS['413']!, oauthOrGateway),
     OAuthErrorOrGateway429: response(DESCRIPTIONS['429']!, oauthOrGateway),
     OAuthErrorOrGateway503: response(DESCRIPTIONS['503']!, oauthOrGateway),
     GraphqlError: response('A request that is not a well-formed GraphQL request: `{data: null, errors[]}`', graphql),
@@ -88,6 +89,7 @@ function errorResponses(): Record<string, unknown> {
     GraphqlErrorOrGateway429: response(DESCRIPTIONS['429']!, graphqlOrGateway),
     GraphqlErrorOrGateway503: response(DESCRIPTIONS['503']!, graphqlOrGateway),
     ErrorPage: response('An HTML error page: the client or its redirect URI could not be trusted, so no redirect', page),
+    ErrorPageOrGateway413: response(DESCRIPTIONS['413']!, { ...page, ...gateway }),
     ErrorPageOrGateway503: response(DESCRIPTIONS['503']!, { ...page, ...gateway }),
     RouteNotFound: response('No route has this path (the catch-all route)', problem),
     MethodNotAllowed: response('The path exists under other methods, listed in `Allow` (the catch-all route)', problem),

@@ -369,10 +369,13 @@ describe('the OpenAPI contract, on the local runtime', () => {
     expect(problemsOf('GET', '/openapi.json', throttled)).toEqual([]);
   });
 
-  it('answers a body over 64 KB with a documented problem, and over 10 MB with API Gateway’s documented 413', async () => {
+  it('answers a body over 64 KB with a documented problem or RFC 6749 error, and over 10 MB with API Gateway’s documented 413', async () => {
     const large = await management(context, 'POST', '/v1/resources', JSON.stringify({ key: 'big', description: 'x'.repeat(70_000) }));
     expect(large.status).toBe(413);
     expect(problemsOf('POST', '/v1/resources', large)).toEqual([]);
+    const largeForm = await call(runtime.url, 'POST', '/oauth/v2/token', { headers: { 'content-type': FORM }, body: form({ grant_type: 'client_credentials', scope: 'x'.repeat(70_000) }) });
+    expect([largeForm.status, json(largeForm).error]).toEqual([413, 'payload_too_large']);
+    expect(problemsOf('POST', '/oauth/v2/token', largeForm)).toEqual([]);
     const huge = await call(runtime.url, 'POST', '/oauth/v2/token', { headers: { 'content-type': FORM }, body: 'a'.repeat(10 * 1024 * 1024 + 1) });
     expect(huge.status).toBe(413);
     expect(json(huge)).toEqual({ message: 'Request Entity Too Large' });
