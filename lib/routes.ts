@@ -121,6 +121,13 @@ export const operations: readonly Operation[] = [
     access: { keys: 'verify' },
     summary: 'Public keys that verify Latchkey tokens (JWKS)',
   },
+  {
+    name: 'get-openapi',
+    handler: 'functions/discovery/get-openapi.ts',
+    routes: [{ method: 'GET', path: '/openapi.json' }],
+    access: {},
+    summary: 'The OpenAPI 3.1 document of this API, generated from the route table',
+  },
 
   // ---- OAuth ----
   {

@@ -1,14 +1,10 @@
-import * as z from 'zod/mini';
 import { updateEnvironment } from '../../src/domain/environments';
 import { json } from '../../src/http/handler';
 import { managementDeps, managementHandler } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
-import { name, seconds } from '../../src/http/schemas';
-
-const body = z.strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds) })
-  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, serviceAccountTokenTtlSeconds'));
+import { updateEnvironmentBody } from '../../src/http/management-schemas';
 
 /** `PATCH /v1/environment`: e.g. the service-account token lifetime (SA-6), applied to the next token. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await updateEnvironment(managementDeps(), caller, jsonBody(event, body))),
+  json(200, await updateEnvironment(managementDeps(), caller, jsonBody(event, updateEnvironmentBody))),
 );

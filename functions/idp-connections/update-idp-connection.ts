@@ -1,21 +1,14 @@
-import * as z from 'zod/mini';
 import { applicationStore, clock, idpConnectionStore } from '../../src/adapters/from-environment';
 import { updateIdpConnection } from '../../src/domain/idp-connections';
 import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
-import { name } from '../../src/http/schemas';
-
-const body = z.strictObject({
-  name: z.optional(name),
-  enabled: z.optional(z.boolean()),
-  applicationIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(100))),
-}).check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, enabled, applicationIds'));
+import { updateIdpConnectionBody } from '../../src/http/management-schemas';
 
 /** `PATCH /v1/idp-connections/{id}`: rename, enable or disable, and replace the assigned applications. */
 export const handler = managementHandler(async (event, caller) =>
   json(
     200,
-    await updateIdpConnection({ connections: idpConnectionStore(), applications: applicationStore(), now: clock }, caller, pathParameter(event, 'id'), jsonBody(event, body)),
+    await updateIdpConnection({ connections: idpConnectionStore(), applications: applicationStore(), now: clock }, caller, pathParameter(event, 'id'), jsonBody(event, updateIdpConnectionBody)),
   ),
 );

@@ -1,17 +1,11 @@
-import * as z from 'zod/mini';
 import { tokenStore } from '../../src/adapters/from-environment';
 import { listPersonalAccessTokens } from '../../src/domain/personal-access-tokens';
 import { json } from '../../src/http/handler';
 import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
 import { queryParams } from '../../src/http/request';
-import { wholeNumber } from '../../src/http/schemas';
-
-const query = z.strictObject({
-  limit: z.optional(z.coerce.number().check(wholeNumber('must be a whole number'))),
-  cursor: z.optional(z.string().check(z.maxLength(400))),
-});
+import { pageQuery } from '../../src/http/management-schemas';
 
 /** `GET /v1/service-accounts/{id}/personal-access-tokens?limit=&cursor=`: metadata only, never a token or its hash. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await listPersonalAccessTokens({ ...managementDeps(), tokens: tokenStore() }, caller, pathParameter(event, 'id'), queryParams(event, query))),
+  json(200, await listPersonalAccessTokens({ ...managementDeps(), tokens: tokenStore() }, caller, pathParameter(event, 'id'), queryParams(event, pageQuery))),
 );

@@ -1,16 +1,10 @@
-import * as z from 'zod/mini';
 import { listServiceAccounts } from '../../src/domain/service-accounts';
 import { json } from '../../src/http/handler';
 import { managementDeps, managementHandler } from '../../src/http/management';
 import { queryParams } from '../../src/http/request';
-import { wholeNumber } from '../../src/http/schemas';
-
-const query = z.strictObject({
-  limit: z.optional(z.coerce.number().check(wholeNumber('must be a whole number'))),
-  cursor: z.optional(z.string().check(z.maxLength(400))),
-});
+import { pageQuery } from '../../src/http/management-schemas';
 
 /** `GET /v1/service-accounts?limit=&cursor=`: one page; pass `cursor` back for the next. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await listServiceAccounts(managementDeps(), caller, queryParams(event, query))),
+  json(200, await listServiceAccounts(managementDeps(), caller, queryParams(event, pageQuery))),
 );

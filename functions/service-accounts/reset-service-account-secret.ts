@@ -1,13 +1,10 @@
-import * as z from 'zod/mini';
 import { resetSecret } from '../../src/domain/service-accounts';
 import { json } from '../../src/http/handler';
 import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
-import { seconds } from '../../src/http/schemas';
-
-const body = z.strictObject({ gracePeriodSeconds: z.optional(seconds), revokeTokens: z.optional(z.boolean()) });
+import { resetServiceAccountSecretBody } from '../../src/http/management-schemas';
 
 /** `POST /v1/service-accounts/{id}/secret`: a new secret, shown once; `revokeTokens` ends every earlier token of the account. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await resetSecret(managementDeps(), caller, pathParameter(event, 'id'), jsonBody(event, body, { optional: true }))),
+  json(200, await resetSecret(managementDeps(), caller, pathParameter(event, 'id'), jsonBody(event, resetServiceAccountSecretBody, { optional: true }))),
 );

@@ -1,0 +1,328 @@
+import { SAML_METADATA_CONTENT_TYPE } from '../domain/saml/metadata';
+import { AUTH_METHODS, CLIENT_TYPES, ID_TOKEN_ALGORITHMS, NAME_ID_TYPES, PKCE_MODES } from '../domain/clients/model';
+import type { JsonSchema } from './request-schemas';
+
+/**
+ * The bodies Latchkey answers, as JSON Schema (draft 2020-12): written once here, used by the OpenAPI
+ * document and by the contract test that checks real answers against it. Objects allow properties
+ * not listed, so adding a field to an answer is not a breaking change; the fields a client relies on
+ * are `required`.
+ */
+
+const str: JsonSchema = { type: 'string' };
+const int: JsonSchema = { type: 'integer' };
+const bool: JsonSchema = { type: 'boolean' };
+const strings: JsonSchema = { type: 'array', items: str };
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const object = (required: readonly string[], properties: Record<string, JsonSchema>): JsonSchema => ({ type: 'object', required, properties });
+const page = (item: string): JsonSchema =>
+  object(['items'], { items: { type: 'array', items: ref(item) }, cursor: { type: 'string', description: 'Present when there is a next page: pass it back as `?cursor=`' } });
+const list = (item: string): JsonSchema => object(['items'], { items: { type: 'array', items: ref(item) } });
+
+/** The error bodies of each surface. */
+export const ERROR_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
+  Problem: {
+    ...object(['type', 'title', 'status', 'detail', 'code'], {
+      type: { type: 'string', description: '`urn:latchkey:problem:<code>`' },
+      title: str,
+      status: int,
+      detail: str,
+      code: { type: 'string', description: 'Latchkey’s stable error code' },
+      errors: {
+        type: 'array',
+        description: 'One entry per invalid field',
+        items: object(['path', 'message'], { path: { type: 'string', description: 'Dotted path of the field; empty for the whole body' }, message: str }),
+      },
+    }),
+    description: 'RFC 9457 problem details',
+  },
+  OAuthError: object(['error'], { error: str, error_description: str }),
+  GraphqlResponse: object(['data'], {
+    data: { type: ['object', 'null'] },
+    errors: { type: 'array', items: object(['message'], { message: str, extensions: object(['code'], { code: str }) }) },
+  }),
+  GatewayMessage: { ...object(['message'], { message: str }), description: 'An answer of API Gateway itself' },
+};
+
+const grant = object(['resource', 'permissions'], { resource: str, permissions: strings });
+/**
+ * Secrets are shown once, in the answer that makes them: every other answer must be free of them,
+ * and of any hash kept in their place. Read schemas forbid these properties, so the contract test
+ * fails if a read, list or update ever answers one.
+ */
+export const SECRET_PROPERTIES = ['clientSecret', 'token', 'webhookSecret', 'secret', 'hash', 'secretHash', 'tokenHash', 'storedHash', 'previousSecretHash'] as const;
+const NO_SECRETS: JsonSchema = { not: { anyOf: SECRET_PROPERTIES.map((name) => ({ required: [name] })) } };
+const withoutSecrets = (schema: JsonSchema): JsonSchema => ({ allOf: [schema, NO_SECRETS] });
+const withSecret = (schema: JsonSchema, secret: string, description: string): JsonSchema => ({
+  allOf: [schema, object([secret], { [secret]: { type: 'string', description } })],
+});
+/** Who made a record, where and when: every stored entity has these. */
+const stored = { environmentId: str, tenantId: str, createdAt: str, updatedAt: str };
+const STORED = ['environmentId', 'tenantId', 'createdAt', 'updatedAt'] as const;
+const loginRequest = {
+  challenge: str,
+  clientId: str,
+  clientName: str,
+  applicationId: str,
+  requestedScopes: strings,
+  prompt: strings,
+  loginHint: str,
+  expiresAt: str,
+};
+const LOGIN_REQUEST = ['challenge', 'clientId', 'applicationId', 'requestedScopes', 'prompt', 'expiresAt'] as const;
+const issuedToken = object(['accessToken', 'tokenType', 'expiresInSeconds'], { accessToken: str, tokenType: { const: 'Bearer' }, expiresInSeconds: int });
+
+const serviceAccount = object(['id', 'clientId', 'name', 'accessTokenType', 'disabled', 'grants', 'version', ...STORED], {
+  id: str,
+  clientId: { type: 'string', description: '`<id>@<environmentId>`: the OAuth client ID' },
+  name: str,
+  description: str,
+  userName: str,
+  accessTokenType: { enum: ['jwt', 'opaque'] },
+  disabled: bool,
+  grants: { type: 'object', description: 'Permissions by resource key', additionalProperties: strings },
+  version: int,
+  ...stored,
+});
+const personalAccessToken = object(['id', 'serviceAccountId', 'createdAt'], { id: str, serviceAccountId: str, name: str, createdAt: str, expiresAt: str });
+const application = object(['id', 'name', 'endUserTokenTtlSeconds', 'webhookSecretConfigured', ...STORED], {
+  id: str,
+  name: str,
+  description: str,
+  endUserTokenTtlSeconds: int,
+  webhook: object(['target', 'failurePolicy', 'timeoutMs'], { target: str, failurePolicy: { enum: ['fail', 'omit'] }, timeoutMs: int }),
+  webhookSecretConfigured: bool,
+  loginUrl: str,
+  consentUrl: str,
+  logoutUrl: str,
+  ...stored,
+});
+const oidcClient = object(['id', 'clientId', 'applicationId', 'protocol', 'name', 'redirectUris', 'clientType', 'thirdParty', 'authMethod', 'pkce', ...STORED], {
+  id: str,
+  clientId: str,
+  applicationId: str,
+  protocol: { const: 'oidc' },
+  name: str,
+  description: str,
+  redirectUris: strings,
+  postLogoutRedirectUris: strings,
+  clientType: { enum: [...CLIENT_TYPES] },
+  thirdParty: bool,
+  authMethod: { enum: [...AUTH_METHODS] },
+  pkce: { enum: [...PKCE_MODES] },
+  idTokenSignedResponseAlg: { enum: [...ID_TOKEN_ALGORITHMS] },
+  scopes: strings,
+  accessTokenTtlSeconds: int,
+  refreshTokenTtlSeconds: int,
+  ...stored,
+});
+
+export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
+  OpenIdConfiguration: object(['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'grant_types_supported'], {
+    issuer: str,
+    authorization_endpoint: str,
+    token_endpoint: str,
+    userinfo_endpoint: str,
+    end_session_endpoint: str,
+    introspection_endpoint: str,
+    revocation_endpoint: str,
+    jwks_uri: str,
+    response_types_supported: strings,
+    grant_types_supported: strings,
+    token_endpoint_auth_methods_supported: strings,
+    code_challenge_methods_supported: strings,
+    scopes_supported: strings,
+  }),
+  Jwks: object(['keys'], { keys: { type: 'array', items: object(['kty', 'kid', 'alg', 'use'], { kty: { enum: ['EC', 'RSA'] }, kid: str, alg: str, use: { const: 'sig' } }) } }),
+  OpenApiDocument: object(['openapi', 'info', 'paths', 'components'], { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' }, components: { type: 'object' } }),
+  TokenResponse: object(['access_token', 'token_type', 'expires_in'], {
+    access_token: str,
+    token_type: { const: 'Bearer' },
+    expires_in: int,
+    scope: str,
+    refresh_token: str,
+    id_token: str,
+  }),
+  Introspection: {
+    ...object(['active'], { active: bool, sub: str, client_id: str, aud: { oneOf: [str, strings] }, exp: int, iat: int, jti: str, token_type: str, tokenKind: str }),
+    description: 'RFC 7662 §2.2: `{"active": false}` alone for a token that is not active',
+  },
+  UserInfo: object(['sub'], { sub: str, name: str, email: str, updated_at: int }),
+  ServiceAccount: withoutSecrets(serviceAccount),
+  ServiceAccountWithSecret: withSecret(serviceAccount, 'clientSecret', 'The client secret, shown this once'),
+  ServiceAccountPage: page('ServiceAccount'),
+  Grants: object(['grants'], { grants: { type: 'array', items: grant } }),
+  IssuedToken: issuedToken,
+  PersonalAccessToken: withoutSecrets(personalAccessToken),
+  PersonalAccessTokenWithToken: withSecret(personalAccessToken, 'token', 'The personal access token, shown this once'),
+  PersonalAccessTokenPage: page('PersonalAccessToken'),
+  Resource: object(['key', 'name', 'audience', 'permissions', 'builtIn'], {
+    key: str,
+    name: str,
+    description: str,
+    audience: str,
+    permissions: strings,
+    accessTokenTtlSeconds: int,
+    builtIn: bool,
+    createdAt: str,
+    updatedAt: str,
+    version: int,
+  }),
+  ResourceList: list('Resource'),
+  Environment: object(['id', 'tenantId', 'name', 'serviceAccountTokenTtlSeconds', 'version'], {
+    id: str,
+    tenantId: str,
+    tenantName: str,
+    name: str,
+    serviceAccountTokenTtlSeconds: int,
+    createdAt: str,
+    updatedAt: str,
+    version: int,
+  }),
+  Application: withoutSecrets(application),
+  ApplicationWithWebhookSecret: withSecret(application, 'webhookSecret', 'The webhook signing secret, shown this once'),
+  ApplicationPage: page('Application'),
+  IdpConnection: object(['id', 'type', 'name', 'enabled', 'applicationIds', ...STORED], {
+    id: str,
+    type: { const: 'delegated' },
+    name: str,
+    enabled: bool,
+    applicationIds: strings,
+    ...stored,
+  }),
+  IdpConnectionList: list('IdpConnection'),
+  DelegatedAccessToken: {
+    allOf: [issuedToken, object(['payload'], { payload: { ...object(['iss', 'sub', 'aud', 'exp'], {}), description: 'The claims of the access token' } })],
+  },
+  User: object(['id', 'idpConnectionId', 'subjectId', ...STORED], {
+    id: str,
+    idpConnectionId: str,
+    subjectId: { type: ['string', 'number'] },
+    email: str,
+    name: str,
+    ...stored,
+  }),
+  UserWithProfiles: {
+    allOf: [
+      ref('User'),
+      object(['profiles'], {
+        profiles: { type: 'array', items: object(['id', 'userId', 'isDefault', 'createdAt'], { id: str, userId: str, isDefault: bool, uniqueProfileIdentifier: { type: ['string', 'number'] }, createdAt: str }) },
+      }),
+    ],
+  },
+  UserPage: page('User'),
+  GraphqlResponse: ERROR_SCHEMAS.GraphqlResponse!,
+  OidcClient: withoutSecrets(oidcClient),
+  OidcClientWithSecret: withSecret(oidcClient, 'clientSecret', 'The new client secret, shown this once'),
+  CreatedOidcClient: {
+    allOf: [oidcClient, object([], { clientSecret: { type: 'string', description: 'A confidential client’s secret, shown this once' } })],
+  },
+  OidcClientList: list('OidcClient'),
+  SamlClient: object(['id', 'clientId', 'applicationId', 'protocol', 'name', 'acsUrl', 'spEntityId', 'nameIdType', 'certificate', 'idpEntityId', 'ssoUrl', 'metadataUrl', ...STORED], {
+    id: str,
+    clientId: str,
+    applicationId: str,
+    protocol: { const: 'saml' },
+    name: str,
+    description: str,
+    acsUrl: str,
+    spEntityId: str,
+    nameIdType: { enum: [...NAME_ID_TYPES] },
+    certificate: { type: 'string', description: 'PEM of the X.509 certificate the IdP signs with' },
+    idpEntityId: str,
+    ssoUrl: str,
+    metadataUrl: str,
+    ...stored,
+  }),
+  SamlClientList: list('SamlClient'),
+  LoginRequest: object(LOGIN_REQUEST, loginRequest),
+  ConsentRequest: object([...LOGIN_REQUEST, 'subject'], { ...loginRequest, subject: object(['userId', 'subjectId'], { userId: str, subjectId: { type: ['string', 'number'] } }) }),
+  Redirect: object(['redirectTo'], { redirectTo: { type: 'string', description: 'Where the application sends the browser next' } }),
+  Html: str,
+  SamlMetadata: { type: 'string', description: 'SAML 2.0 metadata: an `md:EntityDescriptor` with the IdP’s signing certificate' },
+};
+
+export interface Success {
+  readonly status: number;
+  readonly description: string;
+  /** A component of `RESPONSE_SCHEMAS`; none for an empty body. */
+  readonly schema?: string;
+  readonly contentType?: string;
+  readonly headers?: readonly string[];
+}
+
+const ok = (schema: string, description = 'OK'): Success[] => [{ status: 200, description, schema }];
+const created = (schema: string, description = 'Created'): Success[] => [{ status: 201, description, schema }];
+const noContent: Success[] = [{ status: 204, description: 'Done; no body' }];
+
+/** What each operation answers when it succeeds, by operation name. */
+export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
+  'get-openid-configuration': ok('OpenIdConfiguration'),
+  'get-authorization-server-metadata': ok('OpenIdConfiguration'),
+  'get-jwks': [{ status: 200, description: 'The JSON Web Key Set (RFC 7517 §5)', schema: 'Jwks', contentType: 'application/jwk-set+json' }],
+  'get-openapi': ok('OpenApiDocument', 'This document'),
+  token: ok('TokenResponse'),
+  introspect: ok('Introspection'),
+  revoke: [{ status: 200, description: 'Revoked, or nothing to revoke (RFC 7009 §2.2)' }],
+  userinfo: ok('UserInfo'),
+  authorize: [{ status: 303, description: 'To the application’s login or consent page, or back to the client’s redirect URI', headers: ['location'] }],
+  'end-session': [
+    { status: 303, description: 'To the post-logout redirect URI', headers: ['location'] },
+    { status: 200, description: 'Signed out, no redirect URI given', schema: 'Html', contentType: 'text/html' },
+  ],
+  'get-saml-metadata': [{ status: 200, description: 'The IdP metadata (SAML 2.0 Metadata)', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE }],
+  graphql: ok('GraphqlResponse', 'A GraphQL answer; errors raised while executing are in `errors[]`'),
+  'create-service-account': created('ServiceAccountWithSecret', 'Created; `clientSecret` is shown this once'),
+  'list-service-accounts': ok('ServiceAccountPage'),
+  'get-service-account': ok('ServiceAccount'),
+  'update-service-account': ok('ServiceAccount'),
+  'delete-service-account': noContent,
+  'reset-service-account-secret': ok('ServiceAccountWithSecret', 'The new secret, shown this once'),
+  'get-service-account-permissions': ok('Grants'),
+  'set-service-account-permissions': ok('Grants'),
+  'mint-service-account-token': created('IssuedToken'),
+  'list-personal-access-tokens': ok('PersonalAccessTokenPage'),
+  'create-personal-access-token': created('PersonalAccessTokenWithToken', 'Created; `token` is shown this once'),
+  'get-personal-access-token': ok('PersonalAccessToken'),
+  'delete-personal-access-token': noContent,
+  'list-resources': ok('ResourceList'),
+  'create-resource': created('Resource'),
+  'get-resource': ok('Resource'),
+  'update-resource': ok('Resource'),
+  'delete-resource': noContent,
+  'get-environment': ok('Environment'),
+  'update-environment': ok('Environment'),
+  'list-applications': ok('ApplicationPage'),
+  'create-application': created('Application'),
+  'get-application': ok('Application'),
+  'update-application': ok('Application'),
+  'delete-application': noContent,
+  'create-webhook-secret': ok('ApplicationWithWebhookSecret', 'The webhook secret, shown this once'),
+  'delete-webhook-secret': noContent,
+  'list-idp-connections': ok('IdpConnectionList'),
+  'create-idp-connection': created('IdpConnection'),
+  'get-idp-connection': ok('IdpConnection'),
+  'update-idp-connection': ok('IdpConnection'),
+  'delete-idp-connection': noContent,
+  'generate-delegated-access-token': ok('DelegatedAccessToken', 'The end user’s access token and its claims'),
+  'list-users': ok('UserPage'),
+  'get-user': ok('UserWithProfiles'),
+  'list-clients': ok('OidcClientList'),
+  'create-client': created('CreatedOidcClient', 'Created; a confidential client’s `clientSecret` is shown this once'),
+  'get-client': ok('OidcClient'),
+  'update-client': ok('OidcClient'),
+  'delete-client': noContent,
+  'rotate-client-secret': ok('OidcClientWithSecret', 'The client with its new secret, shown this once'),
+  'list-saml-clients': ok('SamlClientList'),
+  'create-saml-client': created('SamlClient'),
+  'get-saml-client': ok('SamlClient'),
+  'update-saml-client': ok('SamlClient'),
+  'delete-saml-client': noContent,
+  'rotate-saml-certificate': ok('SamlClient'),
+  'get-login-request': ok('LoginRequest'),
+  'accept-login-request': ok('Redirect', 'Where the browser goes next'),
+  'reject-login-request': ok('Redirect', 'Where the browser goes next'),
+  'get-consent-request': ok('ConsentRequest'),
+  'accept-consent-request': ok('Redirect', 'Where the browser goes next'),
+  'reject-consent-request': ok('Redirect', 'Where the browser goes next'),
+};
