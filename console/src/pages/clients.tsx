@@ -33,8 +33,11 @@ export function OidcClients({ applicationPath }: { applicationPath: string }) {
   const [pkce, setPkce] = useState<string>('enforce');
   const [secret, setSecret] = useState<string | undefined>();
   const uris = lines(redirectUris);
+  const [submittedUris, setSubmittedUris] = useState<string | undefined>();
   const liveProblems = checkRedirectUris('redirectUris', uris, clientType);
-  const redirectError = liveProblems.map((problem) => problem.message).join('; ') || create.fieldError('redirectUris');
+  // The API's answer describes the URIs it was sent; once they are edited, the live check speaks.
+  const apiProblem = submittedUris === redirectUris ? create.fieldError('redirectUris') : undefined;
+  const redirectError = liveProblems.map((problem) => problem.message).join('; ') || apiProblem;
   return (
     <section aria-labelledby="oidc-title">
       <h2 id="oidc-title">OIDC clients</h2>
@@ -42,6 +45,7 @@ export function OidcClients({ applicationPath }: { applicationPath: string }) {
         aria-label="Create an OIDC client"
         onSubmit={formSubmit(() =>
           create.run(async () => {
+            setSubmittedUris(redirectUris);
             const answer = await api<{ clientSecret?: string }>('POST', path, { name, redirectUris: uris, clientType, authMethod, pkce });
             setSecret(answer.clientSecret);
             setName('');
