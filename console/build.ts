@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
 /**
  * Builds the console into a static bundle: `index.html`, one JS and one CSS file whose names carry a
@@ -18,12 +18,8 @@ export interface ConsoleBundle {
   readonly files: Readonly<Record<string, number>>;
 }
 
-/** Builds into `outdir`, replacing it at once (a reader never sees half a bundle). */
-export async function buildConsole(outdir: string = DEFAULT_CONSOLE_DIST): Promise<ConsoleBundle> {
-  const target = resolve(outdir);
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}-`));
-  const result = await build({
+function options(outdir: string): BuildOptions & { metafile: true } {
+  return {
     entryPoints: { app: join(CONSOLE_DIR, 'src/main.tsx') },
     bundle: true,
     minify: true,
@@ -33,18 +29,32 @@ export async function buildConsole(outdir: string = DEFAULT_CONSOLE_DIST): Promi
     jsx: 'automatic',
     jsxImportSource: 'preact',
     entryNames: '[name]-[hash]',
-    outdir: staging,
+    outdir,
     legalComments: 'none',
     metafile: true,
     logLevel: 'silent',
     define: { 'process.env.NODE_ENV': '"production"' },
-  });
-  const outputs = Object.keys(result.metafile.outputs).map((file) => basename(file));
+  };
+}
+
+/** Writes `index.html` naming the hashed files; answers the bundle's files and sizes. */
+function finish(outdir: string, metafile: Metafile): ConsoleBundle {
+  const outputs = Object.keys(metafile.outputs).map((file) => basename(file));
   const script = outputs.find((file) => file.endsWith('.js'));
   const style = outputs.find((file) => file.endsWith('.css'));
   if (!script || !style) throw new Error(`the console build made ${outputs.join(', ')}, not one JS and one CSS file`);
   const html = readFileSync(join(CONSOLE_DIR, 'index.html'), 'utf8').replace('href="app.css"', `href="${style}"`).replace('src="app.js"', `src="${script}"`);
-  writeFileSync(join(staging, 'index.html'), html);
+  writeFileSync(join(outdir, 'index.html'), html);
+  const files = Object.fromEntries(['index.html', script, style].map((file) => [file, readFileSync(join(outdir, file)).length]));
+  return { dir: outdir, files };
+}
+
+/** Builds into `outdir`, replacing it at once (a reader never sees half a bundle). */
+export async function buildConsole(outdir: string = DEFAULT_CONSOLE_DIST): Promise<ConsoleBundle> {
+  const target = resolve(outdir);
+  mkdirSync(dirname(target), { recursive: true });
+  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}-`));
+  const { files } = finish(staging, (await build(options(staging))).metafile);
   rmSync(target, { recursive: true, force: true });
   try {
     renameSync(staging, target);
@@ -53,8 +63,12 @@ export async function buildConsole(outdir: string = DEFAULT_CONSOLE_DIST): Promi
     rmSync(staging, { recursive: true, force: true });
     if (!existsSync(join(target, 'index.html'))) throw error;
   }
-  const files = Object.fromEntries(['index.html', script, style].map((file) => [file, readFileSync(join(target, file)).length]));
   return { dir: target, files };
+}
+
+/** The same build, synchronously into an empty folder: CDK's local asset bundling cannot wait. */
+export function buildConsoleSync(outdir: string): ConsoleBundle {
+  return finish(outdir, buildSync(options(outdir)).metafile);
 }
 
 /** Builds the bundle unless `outdir` already holds one. */
