@@ -161,6 +161,38 @@ describe('the admin console in Chromium', () => {
     await expect.poll(() => page.locator('summary', { hasText: 'cl_' }).count()).toBe(0);
   });
 
+  it('creates a SAML client whose IdP metadata downloads from the same origin', async () => {
+    const form = page.getByRole('form', { name: 'Create a SAML client' });
+    await form.getByLabel('SAML client name').fill('wiki');
+    await form.getByLabel('Assertion consumer service URL').fill('https://wiki.example.com/saml/acs');
+    await form.getByLabel('Service provider entity ID').fill('https://wiki.example.com');
+    await form.getByRole('button', { name: 'Create SAML client' }).click();
+    await page.locator('summary', { hasText: 'wiki' }).click();
+    const link = page.getByRole('link', { name: 'Download IdP metadata for wiki' });
+    const metadata = await fetch(new URL((await link.getAttribute('href'))!, `${runtime.url}/console/`));
+    expect(metadata.status).toBe(200);
+    expect(await metadata.text()).toContain('EntityDescriptor');
+    expect(await link.getAttribute('download')).toBe('wiki-idp-metadata.xml');
+  });
+
+  it('creates a personal access token, shown once, and signs in with it', async () => {
+    await openSection(page, 'Service accounts');
+    await page.getByRole('row').filter({ hasText: runtime.devAdmin.clientId }).getByRole('link').click();
+    const form = page.getByRole('form', { name: 'Create a personal access token' });
+    await form.getByLabel('Token name').fill('console-test');
+    await form.getByRole('button', { name: 'Create personal access token' }).click();
+    const pat = await page.getByRole('textbox', { name: 'Personal access token' }).inputValue();
+    expect(pat).toMatch(/^lkp_/);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.getByLabel('Sign in with').selectOption('Personal access token');
+    await page.getByLabel('Personal access token').fill(pat);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Back on the page it was on, now with the token's own access.
+    await page.getByLabel('Service account', { exact: true }).filter({ hasText: runtime.devAdmin.clientId }).waitFor();
+  });
+
   it('verifies a pasted token against the JWKS and says when it expires', async () => {
     const minted = (await (await tokenFor(runtime.devAdmin.clientId, runtime.devAdmin.clientSecret)).json()) as { access_token: string };
     await openSection(page, 'Token inspector');
