@@ -35,6 +35,11 @@ export default defineConfig({
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], exclude: isolated, isolate: false, setupFiles: ['test/support/shared-worker.ts'] },
       },
       {
+        // The console in Chromium against its own local runtime: one process per file, as integration.
+        extends: true,
+        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], isolate: true },
+      },
+      {
         extends: true,
         test: { name: 'integration', include: ['test/integration/**/*.test.ts', ...isolated], isolate: true },
       },

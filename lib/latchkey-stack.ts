@@ -2,6 +2,7 @@ import { App, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, Node } from 'constructs';
 import { LatchkeyApi, tokenRouteKey, type CustomDomain, type MutualTlsDomain } from './api';
+import { apiHostOf, LatchkeyConsole, type ConsoleWaf } from './constructs/console';
 import type { FunctionDefaults } from './constructs/latchkey-function';
 import type { AlarmSettings } from './monitoring/area-alarms';
 import { AlarmTopic, Monitoring, type MonitoringSettings } from './monitoring/monitoring';
@@ -40,6 +41,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly enrichmentClaimsJson?: string;
   /** @default the route table of `lib/routes.ts` */
   readonly operations?: readonly Operation[];
+  /** The admin console and one CloudFront distribution in front of it and the API (context `console=true`), with an optional WAF. */
+  readonly console?: { readonly waf?: ConsoleWaf };
 }
 
 /**
@@ -88,6 +91,13 @@ export class LatchkeyStack extends Stack {
       tableName: this.state.table.tableName,
       topicArn: alarmTopic.topic.topicArn,
     });
+    if (props.console) {
+      new LatchkeyConsole(this, 'Console', {
+        apiDomainName: props.domain ? props.domain.domainName : apiHostOf(this.api.httpApi.apiEndpoint),
+        retain,
+        ...(props.console.waf ? { waf: props.console.waf } : {}),
+      });
+    }
     const enrichmentWebhook = this.api.functions.get('enrichment-webhook');
     if (enrichmentWebhook && props.enrichmentClaimsJson) enrichmentWebhook.fn.addEnvironment('ENRICHMENT_CLAIMS_JSON', props.enrichmentClaimsJson);
     if (enrichmentWebhook) {
@@ -241,6 +251,7 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
   const alarmEmail = text('alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new TypeError(`context alarmEmail ${alarmEmail} is not an email address`);
   const thresholds = alarmThresholds(node.tryGetContext('alarmThresholds'), signingMode);
+  const consoleSettings = consoleContext(node, text);
 
   return {
     stage,
@@ -269,7 +280,33 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     ...(mtls ? { mtls } : {}),
     ...(enrichmentLambdaArns ? { enrichmentLambdaArns } : {}),
     ...(enrichmentClaimsJson ? { enrichmentClaimsJson } : {}),
+    ...(consoleSettings ? { console: consoleSettings } : {}),
   };
+}
+
+/**
+ * `console=true`: the admin console and the CloudFront distribution in front of it and the API;
+ * `waf=true` (needs the console) adds a web ACL with a rate-based rule of `wafRateLimit` requests per
+ * client IP in 5 minutes (default 2000), or attaches `wafWebAclArn` (one made in us-east-1).
+ */
+function consoleContext(node: Node, text: (key: string) => string | undefined): LatchkeyStackProps['console'] {
+  const on = (key: string): boolean => {
+    const value: unknown = node.tryGetContext(key);
+    if (value === undefined || value === false || value === 'false') return false;
+    if (value === true || value === 'true') return true;
+    throw new TypeError(`context ${key} must be true or false`);
+  };
+  const waf = on('waf');
+  if (!on('console')) {
+    if (waf) throw new TypeError('context waf=true needs console=true: the web ACL attaches to the console distribution');
+    return undefined;
+  }
+  if (!waf) return {};
+  const webAclArn = text('wafWebAclArn');
+  if (webAclArn !== undefined && !/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/.test(webAclArn)) {
+    throw new TypeError(`context wafWebAclArn ${webAclArn} is not the ARN of a CLOUDFRONT-scope web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/...)`);
+  }
+  return { waf: { rateLimitPer5Minutes: numberContext(node, 'wafRateLimit', 2000, 10, 2_000_000_000), ...(webAclArn ? { webAclArn } : {}) } };
 }
 
 function nameList(value: unknown, key = 'signingKeys'): string[] | undefined {

@@ -43,6 +43,8 @@ export interface ApiGatewayOptions {
   readonly throttleOf?: (operation: Operation) => RouteThrottle | undefined;
   /** Clock of the throttles, in milliseconds; tests step it instead of waiting. @default Date.now */
   readonly now?: () => number;
+  /** Static files served beside the API on the same origin (the console); answers false for paths it does not serve. */
+  readonly staticFiles?: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export function apiGatewayListener(options: ApiGatewayOptions): RequestListener {
@@ -81,6 +83,7 @@ export function apiGatewayListener(options: ApiGatewayOptions): RequestListener 
         return;
       }
       const url = new URL(request.url ?? '/', 'http://localhost');
+      if (await options.staticFiles?.(request, response, url)) return;
       const method = (request.method ?? 'GET').toUpperCase();
       const match = matchRoute(options.operations, url.pathname).find((candidate) => candidate.route.method === method);
       const operation = match?.operation ?? fallback;

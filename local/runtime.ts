@@ -14,6 +14,8 @@ import { ensureDevAdmin, type DevAdmin } from './dev-bootstrap';
 import { provisionLocalResources, type LocalResources } from './provision';
 import { ensureCurrentSigningKey, ensureKeyWrappingKey } from './signing-keys';
 import { LOCAL_ENDPOINTS_FILE, type LocalEndpoints } from './endpoints';
+import { consoleFiles } from './console-files';
+import { DEFAULT_CONSOLE_DIST } from '../console/build';
 
 /**
  * Latchkey on one machine, in one process: the embedded DynamoDB, the KMS and Secrets Manager
@@ -60,6 +62,8 @@ export interface LocalRuntimeOptions {
   readonly signingKeyRefreshSeconds?: number;
   /** Envelope mode: seconds between rotations at the least (default: JWKS cache plus refresh). */
   readonly keyRotationMinIntervalSeconds?: number;
+  /** The console's built bundle, served at `/console/` (default `console/dist`, built on first request when missing). */
+  readonly consoleDir?: string;
 }
 
 export interface LocalRuntime {
@@ -119,7 +123,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   const resources = await provisionLocalResources();
 
-  const listener = apiGatewayListener({ ...options.apiGateway, operations, rootDir: REPOSITORY_ROOT, onRequest: options.onRequest });
+  const listener = apiGatewayListener({
+    ...options.apiGateway,
+    operations,
+    rootDir: REPOSITORY_ROOT,
+    onRequest: options.onRequest,
+    staticFiles: consoleFiles(options.consoleDir ?? DEFAULT_CONSOLE_DIST),
+  });
   const api = createServer(listener);
   const apiPort = await listen(api, options.port, host);
   const hostName = host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;

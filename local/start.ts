@@ -5,6 +5,7 @@ import { operations } from '../lib/routes';
 import { DataFolderInUse, lockDataFolder } from './data-folder-lock';
 import { REPOSITORY_ROOT, startLocalRuntime } from './runtime';
 import { SAM_LOCAL, samEnvFile } from './sam/env-file';
+import { ensureConsoleBuilt } from '../console/build';
 
 /**
  * `npm start`: Latchkey on this machine. Configuration, all optional:
@@ -99,6 +100,9 @@ const runtime = await startLocalRuntime({
   throw error;
 });
 
+// Built now rather than on the first page view, so a build problem shows at start.
+await ensureConsoleBuilt();
+
 let samEnvLine = '';
 if (args.sam) {
   const file = join(REPOSITORY_ROOT, 'sam-env.json');
@@ -113,6 +117,7 @@ const routeLines = operations
 
 console.log(`
 Latchkey is running locally at ${runtime.url}
+  Admin console       ${runtime.url}/console/  (sign in with the administrator below)
 ${exposed}
   Embedded DynamoDB   ${runtime.endpoints.dynamodb}  (table ${runtime.resources.tableName})
   KMS stand-in        ${runtime.endpoints.aws}  (signing key ${runtime.resources.signingKeyArn})

