@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredClient } from '../../domain/clients/model';
 import type { ClientStore } from '../../domain/clients/ports';
 import { keys, SK_PREFIX, toRecord } from './items';
@@ -9,8 +10,14 @@ import { updateExisting } from './update';
 /**
  * The client registry: OIDC and SAML clients under `CLIENT#{id}` in their environment's partition
  * (one ID space, told apart by `protocol`), and the `jti` of every accepted client assertion under
- * `JTI#{clientId}#{jti}` until the assertion expires.
+ * `JTI#{clientId}#{jti}` until the assertion expires. Each SAML client's `spEntityId` is reserved
+ * under `SAML_ENTITY#{base64url SHA-256 of it}` (an entity ID may be longer than a sort key may be).
  */
+const samlEntityKey = (environmentId: string, spEntityId: string) => ({
+  pk: `ENV#${environmentId}`,
+  sk: `SAML_ENTITY#${createHash('sha256').update(spEntityId).digest('base64url')}`,
+});
+
 export class DynamoDbClientStore implements ClientStore {
   private readonly io: RecordIo;
 
@@ -68,6 +75,43 @@ export class DynamoDbClientStore implements ClientStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
+    }
+  }
+
+  async claimSamlEntityId(environmentId: string, spEntityId: string, clientRef: string, replacing?: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...samlEntityKey(environmentId, spEntityId), type: 'saml-entity-id', clientRef },
+          ConditionExpression: `attribute_not_exists(pk) OR clientRef = :client${replacing ? ' OR clientRef = :replacing' : ''}`,
+          ExpressionAttributeValues: { ':client': clientRef, ...(replacing ? { ':replacing': replacing } : {}) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async samlEntityIdHolder(environmentId: string, spEntityId: string): Promise<string | undefined> {
+    const item = await this.io.get<{ clientRef: string }>(samlEntityKey(environmentId, spEntityId));
+    return item?.clientRef;
+  }
+
+  async releaseSamlEntityId(environmentId: string, spEntityId: string, clientRef: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: samlEntityKey(environmentId, spEntityId),
+          ConditionExpression: 'clientRef = :client',
+          ExpressionAttributeValues: { ':client': clientRef },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 }
