@@ -37,7 +37,7 @@ export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
  * What an operation may do with the SAML signing key (the KMS `RSA_2048` key, CL-9).
  * - `sign`: `kms:GetPublicKey` and `kms:Sign` on that key only, to issue its X.509 certificates.
  * - `client-keys`: make SAML client keys (`kms:GenerateDataKeyPairWithoutPlaintext`) and open them
- *   (`kms:Decrypt`) on the key-wrapping key, only with the SAML purpose in the encryption context.
+ *   (`kms:Decrypt`) on the SAML key-wrapping key, only with the SAML purpose in the encryption context.
  * - `client-keys-use`: open SAML client keys only (`kms:Decrypt`, same condition), to sign.
  */
 export type SamlKeyAccess = 'sign' | 'client-keys' | 'client-keys-use';

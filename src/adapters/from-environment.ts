@@ -97,8 +97,8 @@ export const clientStore = once(() => new DynamoDbClientStore(tableClient(), req
 
 /** SAML signing certificates for the KMS RSA key (CL-9). */
 export const samlCertificates = once(() => new KmsSamlCertificateIssuer(new KMSClient(awsClientConfig), requireEnv(ENV.samlSigningKeyId)));
-/** Each SAML client's own RSA key, wrapped under the key-wrapping key (read on first use). */
-export const samlKeys = once(() => new KmsSamlKeyVault(new KMSClient(awsClientConfig), () => requireEnv(ENV.keyWrappingKeyId)));
+/** Each SAML client's own RSA key, wrapped under the SAML key-wrapping key (its ID read on first use). */
+export const samlKeys = once(() => new KmsSamlKeyVault(new KMSClient(awsClientConfig), () => requireEnv(ENV.samlKeyWrappingKeyId)));
 
 /** Authorization requests, codes, refresh tokens, sessions and consent of interactive login. */
 export const authorizationStore = once(() => new DynamoDbAuthorizationStore(tableClient(), requireEnv(ENV.tableName)));

@@ -3,7 +3,7 @@ import { DecryptCommand, GenerateDataKeyPairWithoutPlaintextCommand, type KMSCli
 import type { SamlKeyVault, SamlSigningKey } from '../domain/saml/signing-keys';
 import { buildSelfSignedCertificate } from './x509-certificate';
 
-/** IAM allows the key-wrapping key for SAML keys only with this purpose in the encryption context. */
+/** The key policy and IAM allow the SAML key-wrapping key only with this purpose in the encryption context. */
 export const SAML_KEY_PURPOSE = { 'latchkey:purpose': 'saml-signing' } as const;
 
 export function samlKeyContext(clientId: string, keyId: string): Record<string, string> {
@@ -12,7 +12,8 @@ export function samlKeyContext(clientId: string, keyId: string): Record<string, 
 
 /**
  * SAML client keys in envelope form: KMS `GenerateDataKeyPairWithoutPlaintext` makes an RSA_2048 pair
- * and answers the private key encrypted under the key-wrapping key; `Decrypt` opens it to sign.
+ * and answers the private key encrypted under the SAML key-wrapping key (a symmetric KMS key of its
+ * own, in both signing modes); `Decrypt` opens it to sign.
  *
  * Rules this module enforces:
  * - The encryption context binds a ciphertext to its client and key: a wrapped key copied into
