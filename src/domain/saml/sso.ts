@@ -94,7 +94,9 @@ export async function samlLoginResponse(deps: InteractionDeps, client: StoredSam
   if (!nameId) {
     return samlForm(saml, errorResponse(context, { top: STATUS.responder, second: STATUS.invalidNameIdPolicy, message: 'the end user has no e-mail address' }));
   }
-  if (!deps.samlKeys || !client.signingKey) throw new TypeError(`SAML client ${client.clientId} has no signing key to sign with`);
+  if (!deps.samlKeys) throw new TypeError('ending a SAML login needs the SAML key vault');
+  // A client registered before clients had keys of their own: two rotation calls give it one.
+  if (!client.signingKey) throw new InvalidRequest('this SAML client has no signing key of its own yet: its owner must roll its certificate over first');
   const privateKey = await deps.samlKeys.privateKey(client.clientId, client.signingKey);
   const xml = successResponse(
     context,
