@@ -36,8 +36,11 @@ export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
 /**
  * What an operation may do with the SAML signing key (the KMS `RSA_2048` key, CL-9).
  * - `sign`: `kms:GetPublicKey` and `kms:Sign` on that key only, to issue its X.509 certificates.
+ * - `client-keys`: make SAML client keys (`kms:GenerateDataKeyPairWithoutPlaintext`) and open them
+ *   (`kms:Decrypt`) on the SAML key-wrapping key, only with the SAML purpose in the encryption context.
+ * - `client-keys-use`: open SAML client keys only (`kms:Decrypt`, same condition), to sign.
  */
-export type SamlKeyAccess = 'sign';
+export type SamlKeyAccess = 'sign' | 'client-keys' | 'client-keys-use';
 
 /**
  * Lambda functions an operation may invoke directly (`lambda:InvokeFunction`).
@@ -250,17 +253,28 @@ export const operations: readonly Operation[] = [
   management('delete-client', 'DELETE', '/applications/{id}/clients/{clientId}', 'clients', MANAGE_WRITE, 'Delete an OIDC client'),
   management('rotate-client-secret', 'POST', '/applications/{id}/clients/{clientId}/secret', 'clients', MANAGE_WRITE, "Rotate an OIDC client's secret; answers it once"),
   management('list-saml-clients', 'GET', '/applications/{id}/saml-clients', 'saml-clients', MANAGE_READ, "List an application's SAML clients"),
-  management('create-saml-client', 'POST', '/applications/{id}/saml-clients', 'saml-clients', { ...MANAGE_WRITE, samlKey: 'sign' }, 'Create a SAML client with its KMS-signed certificate'),
+  management('create-saml-client', 'POST', '/applications/{id}/saml-clients', 'saml-clients', { ...MANAGE_WRITE, samlKey: 'client-keys' }, 'Create a SAML client with its own signing key and certificate'),
   management('get-saml-client', 'GET', '/applications/{id}/saml-clients/{clientId}', 'saml-clients', MANAGE_READ, 'Read a SAML client'),
   management('update-saml-client', 'PATCH', '/applications/{id}/saml-clients/{clientId}', 'saml-clients', MANAGE_WRITE, "Change a SAML client's settings"),
   management('delete-saml-client', 'DELETE', '/applications/{id}/saml-clients/{clientId}', 'saml-clients', MANAGE_WRITE, 'Delete a SAML client'),
-  management('rotate-saml-certificate', 'POST', '/applications/{id}/saml-clients/{clientId}/certificate', 'saml-clients', { ...MANAGE_WRITE, samlKey: 'sign' }, "Issue a SAML client's signing certificate anew"),
+  management('rotate-saml-certificate', 'POST', '/applications/{id}/saml-clients/{clientId}/certificate', 'saml-clients', { ...MANAGE_WRITE, samlKey: 'client-keys' }, "Roll a SAML client's signing key over: publish a next key, then make it current"),
   {
     name: 'get-saml-metadata',
     handler: 'functions/saml/get-saml-metadata.ts',
     routes: [{ method: 'GET', path: '/saml/{clientId}/metadata' }],
-    access: { table: 'read' },
-    summary: "A SAML client's IdP metadata (public)",
+    access: { table: 'read', samlKey: 'client-keys-use' },
+    summary: "A SAML client's IdP metadata, signed by its key (public)",
+  },
+  {
+    name: 'single-sign-on',
+    handler: 'functions/saml/single-sign-on.ts',
+    routes: [
+      { method: 'GET', path: '/saml/{clientId}/sso' },
+      { method: 'POST', path: '/saml/{clientId}/sso' },
+    ],
+    // readwrite: the authorization request and the single use of AuthnRequest IDs; pepper: the handle's keyed hash.
+    access: { table: 'readwrite', secrets: ['pepper'] },
+    summary: 'SAML SSO URL (SAML profiles §4.1): AuthnRequest over HTTP-Redirect or HTTP-POST, then the login',
   },
 
   // ---- interactive login: authorization code flow, login and consent on the application's pages ----
@@ -272,7 +286,7 @@ export const operations: readonly Operation[] = [
       { method: 'POST', path: '/oauth/v2/authorize' },
     ],
     // readwrite: authorization requests, sessions and codes; pepper: their secrets are kept as keyed hashes.
-    access: { table: 'readwrite', secrets: ['pepper'] },
+    access: { table: 'readwrite', secrets: ['pepper'], samlKey: 'client-keys-use' },
     summary: 'Authorization endpoint (RFC 6749 §4.1, OpenID Connect Core §3.1): code flow with PKCE, login and consent on the application',
   },
   {

@@ -4,7 +4,7 @@ import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TABLE_DESIGN } from '../src/adapters/table-design';
-import { keyPolicy, SIGNING_KEY_CONTEXT } from './constructs/key-policies';
+import { keyPolicy, SAML_KEY_CONTEXT, SIGNING_KEY_CONTEXT } from './constructs/key-policies';
 import { MtlsTruststore } from './constructs/mtls-truststore';
 
 /**
@@ -44,6 +44,8 @@ export interface StateRefs {
   readonly pepperSecretArn: string;
   readonly webhookSecretPrefix: string;
   readonly samlSigningKeyArn: string;
+  /** Wraps each SAML client's own RSA key (both signing modes). */
+  readonly samlKeyWrappingKeyArn: string;
   /** Envelope mode: the symmetric key that wraps the signing key pairs. */
   readonly keyWrappingKeyArn?: string;
   /** KMS mode: every published ECC key (the JWKS), and the active one among them. */
@@ -72,6 +74,7 @@ export class LatchkeyState extends Construct {
   readonly pepper: Secret;
   /** The RSA key behind Latchkey's SAML signing certificates; it never signs tokens. */
   readonly samlSigningKey: Key;
+  readonly samlKeyWrappingKey: Key;
   readonly mtlsTruststore: MtlsTruststore | undefined;
   /** Name prefix of the enrichment webhook secrets that Latchkey creates at run time, one per application. */
   readonly webhookSecretPrefix: string;
@@ -158,6 +161,18 @@ export class LatchkeyState extends Construct {
       removalPolicy,
       policy: keyPolicy(this, stage, [{ capability: 'saml-signer', actions: ['kms:GetPublicKey', 'kms:Sign'] }]),
     });
+    // Each SAML client has its own RSA key, made by KMS and kept encrypted under this key; only the
+    // SAML client functions make keys, and only they, the metadata and the login end open them.
+    this.samlKeyWrappingKey = new Key(this, 'SamlKeyWrappingKey', {
+      alias: `alias/latchkey-${stage}-saml-key-wrapping`,
+      description: `Latchkey ${stage}: wraps the private keys of SAML clients`,
+      enableKeyRotation: true,
+      removalPolicy,
+      policy: keyPolicy(this, stage, [
+        { capability: 'saml-key-maker', actions: ['kms:GenerateDataKeyPairWithoutPlaintext', 'kms:Decrypt'], stringEquals: SAML_KEY_CONTEXT },
+        { capability: 'saml-key-user', actions: ['kms:Decrypt'], stringEquals: SAML_KEY_CONTEXT },
+      ]),
+    });
     this.mtlsTruststore = props.mtlsTruststore ? new MtlsTruststore(this, 'MtlsTruststore', { retain: props.retain }) : undefined;
 
     this.pepper = new Secret(this, 'Pepper', {
@@ -181,6 +196,7 @@ export class LatchkeyState extends Construct {
       pepperSecretArn: this.pepper.secretArn,
       webhookSecretPrefix: this.webhookSecretPrefix,
       samlSigningKeyArn: this.samlSigningKey.keyArn,
+      samlKeyWrappingKeyArn: this.samlKeyWrappingKey.keyArn,
       ...(this.keyWrappingKey ? { keyWrappingKeyArn: this.keyWrappingKey.keyArn } : {}),
       signingKeyArns: this.signingKeys.map(({ key }) => key.keyArn),
       ...(this.activeSigningKey ? { activeSigningKeyArn: this.activeSigningKey.key.keyArn } : {}),

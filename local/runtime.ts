@@ -149,7 +149,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   });
   const signingMode = options.signingMode ?? 'envelope';
   const keyWrappingKeyArn = signingMode === 'envelope' ? await ensureKeyWrappingKey() : undefined;
+  // SAML client keys are wrapped in both signing modes.
+  const samlKeyWrappingKeyArn = await ensureKeyWrappingKey('alias/latchkey-local-saml-key-wrapping', 'Latchkey local SAML key-wrapping key');
   setEnv({
+    [ENV.samlKeyWrappingKeyId]: samlKeyWrappingKeyArn,
     [ENV.signingMode]: signingMode,
     [ENV.signingKeyId]: signingMode === 'kms' ? resources.signingKeyArn : undefined,
     [ENV.publishedKeyIds]: signingMode === 'kms' ? resources.signingKeyArn : undefined,

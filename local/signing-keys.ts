@@ -10,16 +10,16 @@ import { rotateSigningKeys } from '../src/domain/signing-keys';
 
 export const KEY_WRAPPING_KEY_ALIAS = 'alias/latchkey-local-key-wrapping';
 
-export async function ensureKeyWrappingKey(): Promise<string> {
+export async function ensureKeyWrappingKey(alias: string = KEY_WRAPPING_KEY_ALIAS, description = 'Latchkey local key-wrapping key'): Promise<string> {
   const kms = new KMSClient({});
   try {
-    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: KEY_WRAPPING_KEY_ALIAS }));
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
     return KeyMetadata!.Arn!;
   } catch (error) {
     if (!(error instanceof NotFoundException)) throw error;
   }
-  const { KeyMetadata } = await kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'Latchkey local key-wrapping key' }));
-  await kms.send(new CreateAliasCommand({ AliasName: KEY_WRAPPING_KEY_ALIAS, TargetKeyId: KeyMetadata!.KeyId! }));
+  const { KeyMetadata } = await kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: description }));
+  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata!.KeyId! }));
   return KeyMetadata!.Arn!;
 }
 

@@ -37,6 +37,8 @@ export const ENV = {
   pepperSecretId: 'LATCHKEY_PEPPER_SECRET_ID',
   /** KMS key ID or ARN of the RSA key that signs SAML certificates (and, later, assertions). */
   samlSigningKeyId: 'LATCHKEY_SAML_SIGNING_KEY_ID',
+  /** KMS key ID or ARN of the symmetric key that wraps each SAML client's own RSA signing key. */
+  samlKeyWrappingKeyId: 'LATCHKEY_SAML_KEY_WRAPPING_KEY_ID',
   /** Name prefix (`latchkey/<stage>/webhook/`) of the Secrets Manager secrets that sign enrichment webhook requests. */
   webhookSecretPrefix: 'LATCHKEY_WEBHOOK_SECRET_PREFIX',
   /**

@@ -5,7 +5,7 @@ import { TABLE_DESIGN } from '../../src/adapters/table-design';
 import { ENV } from '../../src/config';
 import type { RouteAccess } from '../routes';
 import type { SigningMode, StateRefs } from '../state';
-import { SIGNING_KEY_CONTEXT, type KeyCapability } from './key-policies';
+import { SAML_KEY_CONTEXT, SIGNING_KEY_CONTEXT, type KeyCapability } from './key-policies';
 
 /**
  * The one place that turns a route table `access` entry into IAM grants and the environment
@@ -32,6 +32,8 @@ export function keyCapabilities(access: RouteAccess, signingMode: SigningMode): 
   if (access.keys === 'sign') capabilities.add('token-signer');
   if (access.keys === 'rotate' && signingMode === 'envelope') capabilities.add('key-rotator');
   if (access.samlKey === 'sign') capabilities.add('saml-signer');
+  if (access.samlKey === 'client-keys') capabilities.add('saml-key-maker');
+  if (access.samlKey === 'client-keys-use') capabilities.add('saml-key-user');
   return capabilities;
 }
 
@@ -58,6 +60,12 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
   if (access.samlKey === 'sign') {
     allow(['kms:GetPublicKey', 'kms:Sign'], [state.samlSigningKeyArn]);
     fn.addEnvironment(ENV.samlSigningKeyId, state.samlSigningKeyArn);
+  }
+
+  if (access.samlKey === 'client-keys' || access.samlKey === 'client-keys-use') {
+    const actions = access.samlKey === 'client-keys' ? ['kms:GenerateDataKeyPairWithoutPlaintext', 'kms:Decrypt'] : ['kms:Decrypt'];
+    allow(actions, [state.samlKeyWrappingKeyArn], { StringEquals: { ...SAML_KEY_CONTEXT } });
+    fn.addEnvironment(ENV.samlKeyWrappingKeyId, state.samlKeyWrappingKeyArn);
   }
 
   for (const secret of access.secrets ?? []) {

@@ -15,7 +15,7 @@ import type { Construct } from 'constructs';
  */
 
 /** What a function role may do with Latchkey's keys; each capability is one segment of its IAM path. */
-export type KeyCapability = 'token-signer' | 'key-rotator' | 'saml-signer';
+export type KeyCapability = 'token-signer' | 'key-rotator' | 'saml-signer' | 'saml-key-maker' | 'saml-key-user';
 
 /**
  * Administration of a key, never its use: no Sign, Decrypt, Encrypt, GenerateDataKey*, ReEncrypt*
@@ -50,6 +50,9 @@ export const KEY_ADMIN_ACTIONS = [
 
 /** The encryption context that binds every wrapped signing key to its purpose. */
 export const SIGNING_KEY_CONTEXT = { 'kms:EncryptionContext:latchkey:purpose': 'token-signing' } as const;
+
+/** The encryption context that binds every wrapped SAML client key to its purpose (`src/adapters/kms-saml-keys.ts`). */
+export const SAML_KEY_CONTEXT = { 'kms:EncryptionContext:latchkey:purpose': 'saml-signing' } as const;
 
 /** IAM path of a function role (`/latchkey/<stage>/<capability>/.../`), capabilities sorted. */
 export function rolePath(stage: string, capabilities: ReadonlySet<KeyCapability>): string {

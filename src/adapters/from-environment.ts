@@ -22,6 +22,7 @@ import { WebhookCaller } from './webhook-caller';
 import { PepperHasher } from './pepper-hasher';
 import { DynamoDbClientStore } from './dynamodb/client-store';
 import { KmsSamlCertificateIssuer } from './kms-saml-certificates';
+import { KmsSamlKeyVault } from './kms-saml-keys';
 import { DynamoDbFailedAuthenticationCounters } from './dynamodb/throttle-store';
 import { DynamoDbAuthorizationStore } from './dynamodb/authorization-store';
 
@@ -96,6 +97,8 @@ export const clientStore = once(() => new DynamoDbClientStore(tableClient(), req
 
 /** SAML signing certificates for the KMS RSA key (CL-9). */
 export const samlCertificates = once(() => new KmsSamlCertificateIssuer(new KMSClient(awsClientConfig), requireEnv(ENV.samlSigningKeyId)));
+/** Each SAML client's own RSA key, wrapped under the SAML key-wrapping key (its ID read on first use). */
+export const samlKeys = once(() => new KmsSamlKeyVault(new KMSClient(awsClientConfig), () => requireEnv(ENV.samlKeyWrappingKeyId)));
 
 /** Authorization requests, codes, refresh tokens, sessions and consent of interactive login. */
 export const authorizationStore = once(() => new DynamoDbAuthorizationStore(tableClient(), requireEnv(ENV.tableName)));

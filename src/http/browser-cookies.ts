@@ -1,5 +1,6 @@
 import type { AuthorizeOutcome, BrowserState } from '../domain/authorization/authorize';
 import type { HttpEvent, HttpResult } from './handler';
+import { samlFormPage } from './saml-form';
 
 /**
  * Latchkey's cookies on its own domain, for the browser endpoints under `/oauth/v2`:
@@ -42,11 +43,12 @@ export function clearSessionCookie(environmentId: string): string {
   return cookie(sessionCookieName(environmentId), '', SESSION_PATH, 0);
 }
 
-/** The redirect an authorization outcome stands for, with the cookies it sets or clears. */
+/** The redirect (or, ending a SAML login, the form page) an authorization outcome stands for, with the cookies it sets or clears. */
 export function authorizeRedirect(outcome: AuthorizeOutcome): HttpResult {
   const cookies: string[] = [];
   if (outcome.session) cookies.push(cookie(sessionCookieName(outcome.session.environmentId), outcome.session.value, SESSION_PATH, outcome.session.maxAgeSeconds));
   if (outcome.binding) cookies.push(cookie(bindingCookieName(outcome.binding.requestId), outcome.binding.value, BINDING_PATH, outcome.binding.maxAgeSeconds));
   if (outcome.clearBinding) cookies.push(cookie(bindingCookieName(outcome.clearBinding), '', BINDING_PATH, 0));
+  if (outcome.form) return samlFormPage(outcome.form, cookies);
   return { statusCode: 303, headers: { location: outcome.location }, ...(cookies.length ? { cookies } : {}) };
 }

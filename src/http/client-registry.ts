@@ -1,6 +1,5 @@
-import { applicationStore, clientStore, clock, issuer, signingKeys, pepperHasher, samlCertificates, store } from '../adapters/from-environment';
+import { applicationStore, clientStore, clock, issuer, signingKeys, pepperHasher, samlKeys, store } from '../adapters/from-environment';
 import { remoteJwks } from '../adapters/remote-jwks';
-import type { SamlCertificateIssuer } from '../domain/clients/ports';
 import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
 import type { ClientTokenDeps } from '../domain/clients/tokens';
 
@@ -11,9 +10,7 @@ export function clientRegistryDeps(): ClientRegistryDeps {
 }
 
 export function samlRegistryDeps(): SamlRegistryDeps {
-  // Only the operations with `samlKey: 'sign'` have the key's ID: resolve it when a certificate is issued.
-  const certificates = { issue: (request: Parameters<SamlCertificateIssuer['issue']>[0]) => samlCertificates().issue(request) };
-  return { clients: clientStore(), resources: store(), applications: applicationStore(), certificates, now: clock, issuer: issuer() };
+  return { clients: clientStore(), resources: store(), applications: applicationStore(), samlKeys: samlKeys(), now: clock, issuer: issuer() };
 }
 
 export function clientTokenDeps(): ClientTokenDeps {

@@ -8,6 +8,7 @@ import {
   issuer,
   signingKeys,
   pepperHasher,
+  samlKeys,
   store,
   tokenStore,
 } from '../adapters/from-environment';
@@ -25,6 +26,8 @@ export function interactionDeps(): InteractionDeps {
     hasher: pepperHasher(),
     now: clock,
     issuer: issuer(),
+    samlKeys: samlKeys(),
+    replay: clientStore(),
   };
 }
 

@@ -31,6 +31,9 @@ const PURPOSE = { StringEquals: { 'kms:EncryptionContext:latchkey:purpose': 'tok
 const onWebhookSecrets = (statement: Json) => list<Json>(statement.Resource).some((r) => JSON.stringify(r).includes(':secret:latchkey/dev/webhook/*'));
 const signs = (op: Operation) => op.access.keys === 'sign';
 const signsSaml = (op: Operation) => op.access.samlKey === 'sign';
+const SAML_PURPOSE = { StringEquals: { 'kms:EncryptionContext:latchkey:purpose': 'saml-signing' } };
+const makesSamlKeys = (op: Operation) => op.access.samlKey === 'client-keys';
+const usesSamlKeys = (op: Operation) => op.access.samlKey === 'client-keys' || op.access.samlKey === 'client-keys-use';
 const targets = (statements: Json[], action: string) =>
   statements.filter((s) => list(s.Action).includes(action)).flatMap((s) => list<Json>(s.Resource).map((r) => r['Fn::GetAtt']?.[0] ?? JSON.stringify(r)));
 
@@ -57,6 +60,7 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
   const rsaKeyId = mode === 'kms' ? keyIdByAlias(resources, 'alias/latchkey-dev-signing-rsa') : '';
   const wrappingKeyId = mode === 'envelope' ? keyIdByAlias(resources, 'alias/latchkey-dev-key-wrapping') : '';
   const samlKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-signing');
+  const samlWrappingKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-key-wrapping');
   const tableId = ofType(resources, 'AWS::DynamoDB::Table')[0]![0];
   const pepperId = ofType(resources, 'AWS::SecretsManager::Secret')[0]![0];
   const each = table.map((op) => {
@@ -75,19 +79,32 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
     }
   });
 
-  it('lets signers decrypt only with the key-wrapping key and only for token signing (envelope mode)', () => {
+  it('lets signers decrypt only with the key-wrapping key and only for token signing (envelope mode), SAML key users only with the SAML key-wrapping key for SAML signing', () => {
     for (const { op, statements } of each) {
       const decrypting = statements.filter((s) => list(s.Action).includes('kms:Decrypt'));
-      if (mode === 'envelope' && signs(op)) {
-        expect(decrypting.map((s) => [s.Resource, s.Condition]), op.name).toEqual([[getAtt(wrappingKeyId), PURPOSE]]);
-      } else {
-        expect(decrypting, op.name).toEqual([]);
-      }
+      const expected = [
+        ...(mode === 'envelope' && signs(op) ? [[getAtt(wrappingKeyId), PURPOSE]] : []),
+        ...(usesSamlKeys(op) ? [[getAtt(samlWrappingKeyId), SAML_PURPOSE]] : []),
+      ];
+      expect(decrypting.map((s) => [s.Resource, s.Condition]), op.name).toEqual(expected);
+    }
+  });
+
+  it('gives the SAML key-wrapping key only to SAML client operations, the metadata and the authorization endpoint; only the SAML client operations make keys', () => {
+    const holders = each.filter(({ statements }) => statements.some((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlWrappingKeyId)));
+    expect(holders.map(({ op }) => op.name).sort()).toEqual(table.filter(usesSamlKeys).map((op) => op.name).sort());
+    if (table === operations) {
+      expect(table.filter(usesSamlKeys).map((op) => op.name).sort()).toEqual(['authorize', 'create-saml-client', 'get-saml-metadata', 'rotate-saml-certificate']);
+    }
+    for (const { op, statements } of holders) {
+      const onKey = statements.filter((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlWrappingKeyId));
+      const actions = makesSamlKeys(op) ? ['kms:GenerateDataKeyPairWithoutPlaintext', 'kms:Decrypt'] : ['kms:Decrypt'];
+      expect(onKey.map((s) => [list<string>(s.Action).sort(), s.Condition]), op.name).toEqual([[actions.sort(), SAML_PURPOSE]]);
     }
   });
 
   it('lets only the rotation create key pairs, under the wrapping key, for token signing', () => {
-    const rotators = each.filter(({ statements }) => statements.some((s) => list(s.Action).includes('kms:GenerateDataKeyPairWithoutPlaintext')));
+    const rotators = each.filter(({ op, statements }) => !makesSamlKeys(op) && statements.some((s) => list(s.Action).includes('kms:GenerateDataKeyPairWithoutPlaintext')));
     if (mode === 'envelope') {
       expect(rotators.map(({ op }) => op.access.keys)).toEqual(table.filter((op) => op.access.keys === 'rotate').map(() => 'rotate'));
       for (const { statements } of rotators) {
@@ -109,13 +126,16 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
   it('gives the SAML key to no one but the operations that issue SAML certificates', () => {
     const holders = each.filter(({ statements }) => statements.some((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlKeyId)));
     expect(holders.map(({ op }) => op.name).sort()).toEqual(table.filter(signsSaml).map((op) => op.name).sort());
-    if (table === operations) expect(table.filter(signsSaml).map((op) => op.name).sort()).toEqual(['create-saml-client', 'rotate-saml-certificate']);
+    // SAML client keys are their own now (the SAML key-wrapping key); no route of today certifies with this key.
+    if (table === operations) expect(table.filter(signsSaml).map((op) => op.name).sort()).toEqual([]);
   });
 
   it('names each role’s key capabilities in its IAM path, which the key policies check', () => {
     for (const { op, role } of each) {
       const capabilities = [
         ...(signsSaml(op) ? ['saml-signer'] : []),
+        ...(makesSamlKeys(op) ? ['saml-key-maker'] : []),
+        ...(op.access.samlKey === 'client-keys-use' ? ['saml-key-user'] : []),
         ...(signs(op) ? ['token-signer'] : []),
         ...(op.access.keys === 'rotate' && mode === 'envelope' ? ['key-rotator'] : []),
       ].sort();
@@ -190,6 +210,7 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
       expect(env[ENV.signingKeyId]).toEqual(mode === 'kms' && signs(op) ? getAtt(activeKeyId) : undefined);
       expect(env[ENV.rsaSigningKeyId]).toEqual(mode === 'kms' && signs(op) ? getAtt(rsaKeyId) : undefined);
       expect(env[ENV.samlSigningKeyId]).toEqual(signsSaml(op) ? getAtt(samlKeyId) : undefined);
+      expect(env[ENV.samlKeyWrappingKeyId], op.name).toEqual(usesSamlKeys(op) ? getAtt(samlWrappingKeyId) : undefined);
       expect(env[ENV.pepperSecretId]).toEqual(op.access.secrets?.includes('pepper') ? { Ref: pepperId } : undefined);
       const webhookSecrets = op.access.secrets?.some((secret) => secret.startsWith('webhook'));
       expect(env[ENV.webhookSecretPrefix]).toEqual(webhookSecrets ? 'latchkey/dev/webhook/' : undefined);

@@ -41,8 +41,8 @@ function users(built: Built, alias: string, action: string) {
 }
 
 describe.each([
-  ['envelope mode', envelope, ['alias/latchkey-dev-key-wrapping', 'alias/latchkey-dev-saml-signing', 'alias/latchkey-dev-alarms']],
-  ['KMS mode', kms, ['alias/latchkey-dev-signing-old', 'alias/latchkey-dev-signing-new', 'alias/latchkey-dev-signing-rsa', 'alias/latchkey-dev-saml-signing', 'alias/latchkey-dev-alarms']],
+  ['envelope mode', envelope, ['alias/latchkey-dev-key-wrapping', 'alias/latchkey-dev-saml-signing', 'alias/latchkey-dev-saml-key-wrapping', 'alias/latchkey-dev-alarms']],
+  ['KMS mode', kms, ['alias/latchkey-dev-signing-old', 'alias/latchkey-dev-signing-new', 'alias/latchkey-dev-signing-rsa', 'alias/latchkey-dev-saml-signing', 'alias/latchkey-dev-saml-key-wrapping', 'alias/latchkey-dev-alarms']],
 ])('key policies, %s', (_mode, built, aliases) => {
   it('covers every key of the stack', () => {
     expect(ofType(built.resources, 'AWS::KMS::Key')).toHaveLength(aliases.length);

@@ -1,5 +1,4 @@
-import { X509Certificate, createPublicKey } from 'node:crypto';
-import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { X509Certificate } from 'node:crypto';
 import * as samlify from 'samlify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api } from '../support/http';
@@ -23,13 +22,14 @@ describe('SAML clients over the local API', () => {
   });
   afterAll(() => runtime?.stop());
 
-  const samlKeyPublicKey = async () => {
-    const { PublicKey } = await new KMSClient({}).send(new GetPublicKeyCommand({ KeyId: runtime.resources.samlSigningKeyArn }));
-    return createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' });
-  };
+  // Entity IDs are unique per environment: each client of these tests gets its own.
+  let serial = 0;
+  const uniqueSp = () => ({ ...sp, spEntityId: `${sp.spEntityId}/${++serial}` });
+  const published = (xml: string) => [...xml.matchAll(/<md:KeyDescriptor use="signing">\s*<ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/g)].map((match) => match[1]);
+  const base64Of = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
 
   it('creates, reads, lists, changes, rotates the certificate of, and deletes a SAML client', async () => {
-    const created = await admin.post(base, { ...sp, nameIdType: 'username' });
+    const created = await admin.post(base, { ...uniqueSp(), nameIdType: 'username' });
     expect(created.status).toBe(201);
     const { id, clientId } = created.body;
     expect(created.body).toMatchObject({
@@ -37,7 +37,7 @@ describe('SAML clients over the local API', () => {
       clientId: `${id}@${runtime.devAdmin.environmentId}`,
       protocol: 'saml',
       applicationId: appId,
-      ...sp,
+      acsUrl: sp.acsUrl,
       nameIdType: 'username',
       idpEntityId: `${runtime.url}/saml/${clientId}`,
       ssoUrl: `${runtime.url}/saml/${clientId}/sso`,
@@ -56,22 +56,32 @@ describe('SAML clients over the local API', () => {
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ acsUrl: 'https://wiki.example.com/acs2', nameIdType: 'email', description: 'team wiki', clientId });
 
-    const rotated = await admin.post(`${base}/${id}/certificate`);
-    expect(rotated.status).toBe(200);
-    expect(rotated.body.certificate).not.toBe(created.body.certificate);
+    // Rollover, first call: a next key and certificate, published beside the current one.
+    const next = await admin.post(`${base}/${id}/certificate`);
+    expect(next.status).toBe(200);
+    expect(next.body.certificate).toBe(created.body.certificate);
     const before = new X509Certificate(created.body.certificate);
-    const after = new X509Certificate(rotated.body.certificate);
+    const after = new X509Certificate(next.body.nextCertificate);
     expect(after.serialNumber).not.toBe(before.serialNumber);
-    expect(after.publicKey.export({ format: 'jwk' })).toEqual(before.publicKey.export({ format: 'jwk' }));
-    expect(await (await fetch(created.body.metadataUrl)).text()).toContain(rotated.body.certificate.split('\n')[1]);
+    // A new key, not the same key with a new certificate.
+    expect(after.publicKey.export({ format: 'jwk' })).not.toEqual(before.publicKey.export({ format: 'jwk' }));
+    expect(published(await (await fetch(created.body.metadataUrl)).text())).toEqual([base64Of(created.body.certificate), base64Of(next.body.nextCertificate)]);
+    // Second call: the next key becomes current and the old one is withdrawn.
+    const promoted = await admin.post(`${base}/${id}/certificate`);
+    expect(promoted.status).toBe(200);
+    expect(promoted.body.certificate).toBe(next.body.nextCertificate);
+    expect(promoted.body).not.toHaveProperty('nextCertificate');
+    expect(published(await (await fetch(created.body.metadataUrl)).text())).toEqual([base64Of(next.body.nextCertificate)]);
+    // Wrapped private keys are never shown.
+    expect(JSON.stringify(promoted.body)).not.toMatch(/wrappedPrivateKey|signingKey/);
 
     expect((await admin.delete(`${base}/${id}`)).status).toBe(204);
     expect((await admin.get(`${base}/${id}`)).status).toBe(404);
     expect((await fetch(created.body.metadataUrl)).status).toBe(404);
   });
 
-  it('serves IdP metadata that a SAML library reads, with a certificate signed by the KMS RSA key', async () => {
-    const created = (await admin.post(base, { ...sp, name: 'Metadata', nameIdType: 'email' })).body;
+  it('serves IdP metadata that a SAML library reads, with the certificate of the client\'s own RSA key', async () => {
+    const created = (await admin.post(base, { ...uniqueSp(), name: 'Metadata', nameIdType: 'email' })).body;
     const response = await fetch(created.metadataUrl);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/samlmetadata+xml');
@@ -86,10 +96,8 @@ describe('SAML clients over the local API', () => {
     const certificate = new X509Certificate(`-----BEGIN CERTIFICATE-----\n${published}\n-----END CERTIFICATE-----`);
     expect(certificate.raw.equals(new X509Certificate(created.certificate).raw)).toBe(true);
 
-    // Signed through KMS: the certificate verifies with the KMS key's public key, and certifies it.
-    const kmsKey = await samlKeyPublicKey();
-    expect(certificate.verify(kmsKey)).toBe(true);
-    expect(certificate.publicKey.export({ format: 'jwk' })).toEqual(kmsKey.export({ format: 'jwk' }));
+    // Self-signed by the client's key, which it certifies.
+    expect(certificate.verify(certificate.publicKey)).toBe(true);
     expect(certificate.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(certificate.subject).toContain(`CN=${created.clientId}`);
     expect(certificate.ca).toBe(false);
@@ -100,7 +108,7 @@ describe('SAML clients over the local API', () => {
     ['nameIdType', { nameIdType: 'phone_number' }, 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified'],
     ['nameIdType', { nameIdType: 'external_user_id' }, 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'],
   ])('publishes the NameID format of %s %j', async (_field, settings, format) => {
-    const created = (await admin.post(base, { ...sp, name: 'Formats', ...settings })).body;
+    const created = (await admin.post(base, { ...uniqueSp(), name: 'Formats', ...settings })).body;
     const idp = samlify.IdentityProvider({ metadata: await (await fetch(created.metadataUrl)).text() });
     expect(formats(idp.entityMeta.getNameIDFormat())).toEqual([format]);
   });
@@ -120,9 +128,11 @@ describe('SAML clients over the local API', () => {
     [{ nameIdType: 'passport' }, 'nameIdType'],
     [{ acsUrl: undefined }, 'acsUrl'],
     [{ certificate: 'x' }, 'certificate'],
+    [{ spSigningCertificate: 'not a certificate' }, 'spSigningCertificate: is not a PEM X.509 certificate'],
+    [{ requireSignedRequests: true }, 'requireSignedRequests: needs spSigningCertificate'],
   ])('refuses %j', (settings, named) => {
     it(`naming ${named.split(':')[0]}`, async () => {
-      const refused = await admin.post(base, { ...sp, ...settings });
+      const refused = await admin.post(base, { ...uniqueSp(), ...settings });
       expect(refused.status).toBe(400);
       expect(refused.body.code).toBe('invalid_request');
       expect(refused.body.detail).toContain(named);
@@ -131,10 +141,30 @@ describe('SAML clients over the local API', () => {
 
   it('stops serving the metadata of a deleted application’s clients', async () => {
     const shortLived = (await admin.post('/v1/applications', { name: 'Short-lived' })).body.id;
-    const created = (await admin.post(`/v1/applications/${shortLived}/saml-clients`, sp)).body;
+    const spOfShortLived = uniqueSp();
+    const created = (await admin.post(`/v1/applications/${shortLived}/saml-clients`, spOfShortLived)).body;
     expect((await fetch(created.metadataUrl)).status).toBe(200);
     expect((await admin.delete(`/v1/applications/${shortLived}`)).status).toBe(204);
     expect((await fetch(created.metadataUrl)).status).toBe(404);
+    // Its entity ID is free again for a client of a live application.
+    expect((await admin.post(base, spOfShortLived)).status).toBe(201);
+  });
+
+  it('answers 409 for a second client with the same spEntityId, on create and on change, and frees it on delete', async () => {
+    const taken = uniqueSp();
+    const first = await admin.post(base, taken);
+    expect(first.status).toBe(201);
+    const duplicate = await admin.post(base, { ...taken, name: 'Copy' });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.detail).toContain(`spEntityId "${taken.spEntityId}" is already the entity ID of another SAML client`);
+    const other = (await admin.post(base, uniqueSp())).body;
+    expect((await admin.patch(`${base}/${other.id}`, { spEntityId: taken.spEntityId })).status).toBe(409);
+    // Renaming frees the old entity ID; deleting frees the current one.
+    const renamed = `${taken.spEntityId}/renamed`;
+    expect((await admin.patch(`${base}/${first.body.id}`, { spEntityId: renamed })).status).toBe(200);
+    expect((await admin.patch(`${base}/${other.id}`, { spEntityId: taken.spEntityId })).status).toBe(200);
+    expect((await admin.delete(`${base}/${first.body.id}`)).status).toBe(204);
+    expect((await admin.post(base, { ...sp, spEntityId: renamed })).status).toBe(201);
   });
 
   it('accepts a URN as SP entity ID and a local http ACS URL', async () => {

@@ -21,7 +21,7 @@ describe('IdP metadata XML', () => {
       (tbs) => sign('sha256', tbs, privateKey),
     );
     const entityId = 'https://idp.example.com/saml?a=1&b="2"<x>';
-    const xml = idpMetadataXml({ entityId, ssoUrl: 'https://idp.example.com/sso?x=1&y=2', certificatePem, nameIdType: 'username' });
+    const xml = idpMetadataXml({ entityId, ssoUrl: 'https://idp.example.com/sso?x=1&y=2', certificates: [certificatePem], nameIdType: 'username', wantSignedRequests: false });
     expect(xml).not.toContain('&b=');
     const idp = samlify.IdentityProvider({ metadata: xml });
     expect(idp.entityMeta.getEntityID()).toBe(entityId);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredClient } from '../../domain/clients/model';
 import type { ClientStore } from '../../domain/clients/ports';
@@ -8,8 +9,14 @@ import { updateExisting } from './update';
 /**
  * The client registry: OIDC and SAML clients under `CLIENT#{id}` in their environment's partition
  * (one ID space, told apart by `protocol`), and the `jti` of every accepted client assertion under
- * `JTI#{clientId}#{jti}` until the assertion expires.
+ * `JTI#{clientId}#{jti}` until the assertion expires. Each SAML client's `spEntityId` is reserved
+ * under `SAML_ENTITY#{base64url SHA-256 of it}` (an entity ID may be longer than a sort key may be).
  */
+const samlEntityKey = (environmentId: string, spEntityId: string) => ({
+  pk: `ENV#${environmentId}`,
+  sk: `SAML_ENTITY#${createHash('sha256').update(spEntityId).digest('base64url')}`,
+});
+
 export class DynamoDbClientStore implements ClientStore {
   private readonly io: RecordIo;
 
@@ -62,5 +69,28 @@ export class DynamoDbClientStore implements ClientStore {
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
       ));
+  }
+
+  async claimSamlEntityId(environmentId: string, spEntityId: string, clientRef: string, replacing?: string): Promise<boolean> {
+    return conditionMet(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...samlEntityKey(environmentId, spEntityId), type: 'saml-entity-id', clientRef },
+          ConditionExpression: `attribute_not_exists(pk) OR clientRef = :client${replacing ? ' OR clientRef = :replacing' : ''}`,
+          ExpressionAttributeValues: { ':client': clientRef, ...(replacing ? { ':replacing': replacing } : {}) },
+        }),
+      ),
+    );
+  }
+
+  async samlEntityIdHolder(environmentId: string, spEntityId: string): Promise<string | undefined> {
+    const item = await this.io.get<{ clientRef: string }>(samlEntityKey(environmentId, spEntityId));
+    return item?.clientRef;
+  }
+
+  async releaseSamlEntityId(environmentId: string, spEntityId: string, clientRef: string): Promise<void> {
+    // Only the holder's own reservation: another client may have taken the ID since.
+    await this.io.deleteIf(samlEntityKey(environmentId, spEntityId), 'clientRef', clientRef);
   }
 }

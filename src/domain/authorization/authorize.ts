@@ -1,5 +1,5 @@
 import type { StoredApplication } from '../applications';
-import type { PromptValue, StoredOidcClient } from '../clients/model';
+import type { PromptValue, StoredClient, StoredOidcClient, StoredSamlClient } from '../clients/model';
 import { PROMPT_VALUES } from '../clients/model';
 import { AuthorizationRedirectError, InvalidRequest } from '../errors';
 import { isId, newId, parseClientId } from '../ids';
@@ -7,6 +7,8 @@ import { CHALLENGE_TTL_SECONDS, CODE_TTL_SECONDS, DEFAULT_SESSION_SECONDS, secon
 import { handleId, handleMatches, newHandle, newOpaqueSecret } from './handles';
 import type { AuthorizationRequestRecord, LoginResult, SessionRecord } from './model';
 import { findSession } from './sessions';
+import { samlErrorResponse, samlLoginResponse, type SamlForm } from '../saml/sso';
+import { STATUS } from '../saml/response';
 
 /**
  * The authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2), with end-user login and
@@ -31,6 +33,10 @@ import { findSession } from './sessions';
  *    covers the scopes; `prompt=none` then answers `consent_required`.
  * 6. The code is single use, lives a minute, and is bound to client, redirect URI, PKCE challenge
  *    and nonce. Verifiers are single use: the request moves to `done` with a conditional write.
+ * 7. A SAML client comes here only with the single-use `saml_request` handle its SSO URL gave
+ *    (`src/domain/saml/sso.ts`) or with a login verifier; its login is rule 3 and 4 as above (a
+ *    `ForceAuthn` request skips the session, an `IsPassive` one without a session answers
+ *    NoPassive), never asks consent, and ends in a signed SAML Response posted to the ACS URL.
  */
 
 export const STANDARD_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);
@@ -49,6 +55,8 @@ export interface AuthorizeOutcome {
   readonly binding?: { readonly requestId: string; readonly value: string; readonly maxAgeSeconds: number };
   /** The binding has served its purpose. */
   readonly clearBinding?: string;
+  /** A SAML login's end: the browser POSTs this form to `location` (the ACS URL) instead of a redirect. */
+  readonly form?: SamlForm;
 }
 
 const CODE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -62,15 +70,20 @@ export async function authorize(deps: InteractionDeps, params: URLSearchParams, 
   const loginVerifier = params.get('login_verifier');
   const consentVerifier = params.get('consent_verifier');
   if (loginVerifier !== null || consentVerifier !== null) return resume(deps, client, application, loginVerifier, consentVerifier, browser);
+  const samlRequest = params.get('saml_request');
+  if (client.protocol === 'saml') {
+    if (samlRequest === null) throw new InvalidRequest('a SAML client signs in through its SSO URL');
+    return startSaml(deps, client, application, samlRequest, browser);
+  }
   return start(deps, client, application, params, browser);
 }
 
-async function loadClient(deps: InteractionDeps, clientId: string | null): Promise<{ client: StoredOidcClient; application: StoredApplication }> {
+async function loadClient(deps: InteractionDeps, clientId: string | null): Promise<{ client: StoredClient; application: StoredApplication }> {
   if (!clientId) throw new InvalidRequest('client_id is required');
   const parsed = parseClientId(clientId);
   const client = parsed && isId(parsed.principalId, 'cl') ? await deps.clients.getClient(parsed.environmentId, parsed.principalId) : undefined;
   const application = client && (await deps.applications.getApplication(client.environmentId, client.applicationId));
-  if (!client || client.protocol !== 'oidc' || !application) throw new InvalidRequest(`client_id "${clientId.slice(0, 80)}" is not a client of this issuer`);
+  if (!client || !application) throw new InvalidRequest(`client_id "${clientId.slice(0, 80)}" is not a client of this issuer`);
   return { client, application };
 }
 
@@ -178,6 +191,80 @@ async function start(
   return { location: location.href, binding: bindingCookie };
 }
 
+/** Rule 7: the browser brings the SAML request checked at the SSO URL; then rules 3 and 4. */
+async function startSaml(deps: InteractionDeps, client: StoredSamlClient, application: StoredApplication, handle: string, browser: BrowserState): Promise<AuthorizeOutcome> {
+  const id = handleId(handle);
+  const record = id && (await deps.authorizations.getRequest(client.environmentId, id));
+  if (!record || record.clientRef !== client.id || record.status !== 'received' || !(await handleMatches(deps.hasher, handle, record.samlStartHash))) {
+    throw new InvalidRequest('this SAML sign-in is unknown or already under way; start it again from the service provider');
+  }
+  const saml = record.saml!;
+  const session = saml.forceAuthn ? undefined : await findSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
+  const now = seconds(deps.now);
+  if (!session && (saml.isPassive || !application.loginUrl)) {
+    if (!(await deps.authorizations.transitionRequest(record.environmentId, record.id, 'received', { status: 'done' }, now))) {
+      throw new InvalidRequest('this SAML sign-in is already under way');
+    }
+    const [second, message] = saml.isPassive ? [STATUS.noPassive, 'the end user is not logged in'] : [STATUS.authnFailed, 'the application has no loginUrl to log end users in'];
+    return { location: saml.acsUrl, form: samlErrorResponse(deps, client, record, second, message) };
+  }
+  const binding = await newHandle(deps.hasher, record.id);
+  const challenge = session ? undefined : await newHandle(deps.hasher, record.id);
+  const moved = await deps.authorizations.transitionRequest(
+    record.environmentId,
+    record.id,
+    'received',
+    {
+      status: session ? 'login_answered' : 'login',
+      browserBindingHash: binding.hash,
+      ...(challenge ? { loginChallengeHash: challenge.hash } : {}),
+      ...(session ? { login: sessionLogin(session) } : {}),
+    },
+    now,
+  );
+  if (!moved) throw new InvalidRequest('this SAML sign-in is already under way');
+  if (!challenge) return finishSaml(deps, client, moved);
+  const location = new URL(application.loginUrl!);
+  location.searchParams.set('login_challenge', challenge.value);
+  return { location: location.href, binding: { requestId: record.id, value: binding.value, maxAgeSeconds: CHALLENGE_TTL_SECONDS } };
+}
+
+/** Rule 7: the request is done (once), the session is remembered, and the SP gets its Response. */
+async function finishSaml(deps: InteractionDeps, client: StoredSamlClient, record: AuthorizationRequestRecord): Promise<AuthorizeOutcome> {
+  const done = await deps.authorizations.transitionRequest(record.environmentId, record.id, record.status, { status: 'done' }, seconds(deps.now));
+  if (!done) throw new InvalidRequest('this sign-in step has already been completed');
+  const acsUrl = record.saml!.acsUrl;
+  if (record.rejection) {
+    const form = samlErrorResponse(deps, client, record, STATUS.authnFailed, record.rejection.errorDescription ?? 'the end user could not be logged in');
+    return { location: acsUrl, form, clearBinding: record.id };
+  }
+  const { sessionId, session } = await rememberSession(deps, record, record.login!);
+  return { location: acsUrl, form: await samlLoginResponse(deps, client, record, record.login!, sessionId), ...(session ? { session } : {}), clearBinding: record.id };
+}
+
+/** The login's browser session: the existing one, or a new one (with a cookie when remembered). */
+async function rememberSession(deps: InteractionDeps, record: AuthorizationRequestRecord, login: LoginResult): Promise<{ sessionId: string; session?: AuthorizeOutcome['session'] }> {
+  if (login.sessionId) return { sessionId: login.sessionId };
+  const now = seconds(deps.now);
+  const sessionId = newId('ses');
+  const secret = newOpaqueSecret('lkb');
+  const lifetime = login.remember ? (login.rememberForSeconds ?? DEFAULT_SESSION_SECONDS) : DEFAULT_SESSION_SECONDS;
+  await deps.authorizations.putSession({
+    id: sessionId,
+    environmentId: record.environmentId,
+    secretHash: await deps.hasher.hash(secret),
+    userId: login.userId,
+    profileId: login.profileId,
+    subjectId: login.subjectId,
+    authTime: login.authTime,
+    ...(login.amr ? { amr: login.amr } : {}),
+    expiresAt: now + lifetime,
+  });
+  // Not remembered: the session names the login (`sid`, logout) but the browser keeps no cookie,
+  // so the next authorization request logs in again.
+  return { sessionId, ...(login.remember ? { session: { environmentId: record.environmentId, value: `${sessionId}.${secret}`, maxAgeSeconds: lifetime } } : {}) };
+}
+
 function sessionLogin(session: SessionRecord): LoginResult {
   return {
     userId: session.userId,
@@ -192,7 +279,7 @@ function sessionLogin(session: SessionRecord): LoginResult {
 
 async function resume(
   deps: InteractionDeps,
-  client: StoredOidcClient,
+  client: StoredClient,
   application: StoredApplication,
   loginVerifier: string | null,
   consentVerifier: string | null,
@@ -211,6 +298,10 @@ async function resume(
   const expected = loginVerifier !== null ? { status: 'login_answered', hash: record.loginVerifierHash } : { status: 'consent_answered', hash: record.consentVerifierHash };
   if (record.status !== expected.status || !(await handleMatches(deps.hasher, verifier, expected.hash))) {
     throw new InvalidRequest('this sign-in step has already been completed or its verifier is wrong');
+  }
+  if (client.protocol === 'saml') {
+    if (loginVerifier === null || !record.saml) throw new InvalidRequest('this sign-in step has already been completed or its verifier is wrong');
+    return finishSaml(deps, client, record);
   }
   return loginVerifier !== null ? afterLogin(deps, client, application, record) : issueCode(deps, client, record, record.grantedScopes ?? []);
 }
@@ -265,28 +356,7 @@ async function issueCode(
   if (!done) throw new InvalidRequest('this sign-in step has already been completed');
   if (record.rejection) throw fail(record.rejection.error, record.rejection.errorDescription ?? 'the end user did not consent');
   const login = record.login!;
-
-  let session: AuthorizeOutcome['session'];
-  let sessionId = login.sessionId;
-  if (!sessionId) {
-    sessionId = newId('ses');
-    const secret = newOpaqueSecret('lkb');
-    const lifetime = login.remember ? (login.rememberForSeconds ?? DEFAULT_SESSION_SECONDS) : DEFAULT_SESSION_SECONDS;
-    await deps.authorizations.putSession({
-      id: sessionId,
-      environmentId: record.environmentId,
-      secretHash: await deps.hasher.hash(secret),
-      userId: login.userId,
-      profileId: login.profileId,
-      subjectId: login.subjectId,
-      authTime: login.authTime,
-      ...(login.amr ? { amr: login.amr } : {}),
-      expiresAt: now + lifetime,
-    });
-    // Not remembered: the session names the login (`sid`, logout) but the browser keeps no cookie,
-    // so the next authorization request logs in again.
-    if (login.remember) session = { environmentId: record.environmentId, value: `${sessionId}.${secret}`, maxAgeSeconds: lifetime };
-  }
+  const { sessionId, session } = await rememberSession(deps, record, login);
 
   const code = newOpaqueSecret('lkc');
   const familyId = newId('fam');

@@ -1,3 +1,5 @@
+import type { AssertionReplayStore } from '../clients/client-assertion';
+import type { SamlKeyVault } from '../saml/signing-keys';
 import type { ApplicationStore } from '../applications';
 import type { ClientStore } from '../clients/ports';
 import type { EndUserStore } from '../end-users';
@@ -16,6 +18,10 @@ export interface InteractionDeps {
   readonly hasher: SecretHasher;
   readonly now: Clock;
   readonly issuer: string;
+  /** SAML client keys, for the logins that end in a SAML Response (absent where no SAML login ends). */
+  readonly samlKeys?: SamlKeyVault;
+  /** Single use of AuthnRequest IDs. */
+  readonly replay?: AssertionReplayStore;
 }
 
 /** What the authorization-code and refresh-token grants need besides: signing, resources and revocation. */

@@ -21,7 +21,17 @@ export interface LoginResult {
   readonly sessionId?: string;
 }
 
-export type AuthorizationStatus = 'login' | 'login_answered' | 'consent' | 'consent_answered' | 'done';
+/** `received`: a SAML AuthnRequest checked at the SSO URL, waiting for the browser at the authorization endpoint. */
+export type AuthorizationStatus = 'received' | 'login' | 'login_answered' | 'consent' | 'consent_answered' | 'done';
+
+/** What a SAML login returns to: the service provider's ACS URL, answering one AuthnRequest. */
+export interface SamlReturn {
+  readonly requestId: string;
+  readonly acsUrl: string;
+  readonly relayState?: string;
+  readonly forceAuthn: boolean;
+  readonly isPassive: boolean;
+}
 
 /** One authorization request, from `/oauth/v2/authorize` to the code; login and consent requests are its states. */
 export interface AuthorizationRequestRecord {
@@ -52,6 +62,10 @@ export interface AuthorizationRequestRecord {
   readonly grantedScopes?: readonly string[];
   /** An application refused the login or consent: the client is told this error. */
   readonly rejection?: { readonly error: string; readonly errorDescription?: string };
+  /** Set for a SAML login: it ends in a SAML Response posted to the ACS URL instead of a code. */
+  readonly saml?: SamlReturn;
+  /** Hash of the handle the SSO URL gave the browser to take to the authorization endpoint. */
+  readonly samlStartHash?: string;
   readonly createdAt: string;
   /** Epoch seconds. */
   readonly expiresAt: number;

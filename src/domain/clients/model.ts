@@ -95,19 +95,40 @@ export interface SamlClientSettings {
   readonly acsUrl: string;
   readonly spEntityId: string;
   readonly nameIdType: NameIdType;
+  /** PEM of the certificate the service provider signs its AuthnRequests with. */
+  readonly spSigningCertificate?: string;
+  /** Refuse AuthnRequests that are not signed with `spSigningCertificate`. */
+  readonly requireSignedRequests?: boolean;
 }
 
 export interface StoredSamlClient extends SamlClientSettings, ClientIdentity {
   readonly protocol: 'saml';
-  /** PEM of Latchkey's signing certificate for this client, signed by the KMS RSA key. */
+  /** PEM of the certificate of the client's current signing key (self-signed by it). */
   readonly certificate: string;
+  /** The client's own RSA key that signs assertions and metadata (absent on records made before per-client keys). */
+  readonly signingKey?: SamlSigningKey;
+  /** During a certificate rollover: the next key, published in the metadata beside the current one. */
+  readonly nextSigningKey?: SamlSigningKey;
 }
 
-/** What callers see of a SAML client: the stored record and the URLs derived from the issuer. */
-export interface SamlClient extends StoredSamlClient {
+/** What callers see of a SAML client: the stored record without wrapped keys, and the URLs derived from the issuer. */
+export interface SamlClient extends Omit<StoredSamlClient, 'signingKey' | 'nextSigningKey'> {
+  /** During a rollover: the certificate that the next rotation call makes current. */
+  readonly nextCertificate?: string;
   readonly ssoUrl: string;
   readonly idpEntityId: string;
   readonly metadataUrl: string;
 }
 
 export type StoredClient = StoredOidcClient | StoredSamlClient;
+
+/** A SAML client's own signing key: its certificate and its private key, encrypted under KMS. */
+export interface SamlSigningKey {
+  /** `key_…`: names the key in KMS's encryption context and in logs. */
+  readonly keyId: string;
+  /** PEM of the X.509 certificate of this key. */
+  readonly certificate: string;
+  /** base64 of the private key encrypted under KMS; never shown to callers. */
+  readonly wrappedPrivateKey: string;
+  readonly createdAt: string;
+}

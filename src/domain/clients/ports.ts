@@ -17,6 +17,16 @@ export interface ClientStore extends AssertionReplayStore {
     versioned?: { readonly expectedVersion: number | undefined },
   ): Promise<StoredClient | undefined>;
   deleteClient(environmentId: string, id: string): Promise<boolean>;
+  /**
+   * Reserves a SAML `spEntityId` in the environment for a client (a conditional write): true when it
+   * is now, or already was, this client's; false when another client holds it. With `replacing`,
+   * takes it over from that client (one whose application was deleted).
+   */
+  claimSamlEntityId(environmentId: string, spEntityId: string, clientRef: string, replacing?: string): Promise<boolean>;
+  /** The client that holds the reservation, if any. */
+  samlEntityIdHolder(environmentId: string, spEntityId: string): Promise<string | undefined>;
+  /** Frees the reservation if this client holds it. */
+  releaseSamlEntityId(environmentId: string, spEntityId: string, clientRef: string): Promise<void>;
 }
 
 /** What the registry needs to know of applications: that one exists in the environment. */

@@ -3,7 +3,8 @@ import { isId, parseClientId } from '../ids';
 import type { Caller } from '../caller';
 import type { Clock, ResourceStore, SecretHasher } from '../ports';
 import type { StoredClient } from './model';
-import type { ApplicationLookup, ClientStore, SamlCertificateIssuer } from './ports';
+import type { SamlKeyVault } from '../saml/signing-keys';
+import type { ApplicationLookup, ClientStore } from './ports';
 
 /** What the client registry's management operations need. */
 export interface ClientRegistryDeps {
@@ -16,7 +17,7 @@ export interface ClientRegistryDeps {
 }
 
 export interface SamlRegistryDeps extends Omit<ClientRegistryDeps, 'hasher'> {
-  readonly certificates: SamlCertificateIssuer;
+  readonly samlKeys: SamlKeyVault;
 }
 
 /**

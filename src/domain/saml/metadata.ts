@@ -1,9 +1,15 @@
+import type { KeyObject } from 'node:crypto';
 import type { NameIdType } from '../clients/model';
+import { escapeXml, signEnveloped } from './xml';
 
 /**
  * SAML 2.0 IdP metadata (OASIS saml-metadata-2.0-os §2.4.3): one EntityDescriptor with an
  * IDPSSODescriptor that publishes the signing certificate, the NameID format and the SSO endpoints
- * for the HTTP-Redirect and HTTP-POST bindings. Every value placed in the XML is escaped.
+ * for the HTTP-Redirect and HTTP-POST bindings. Every value placed in the XML is escaped. During a
+ * certificate rollover two signing KeyDescriptors are published: the current certificate first,
+ * then the next one, so service providers trust the next key before it signs anything. The
+ * EntityDescriptor is signed (enveloped, §3.1) by the current key, so a metadata document fetched
+ * over a tampering path fails verification against the certificate an SP already holds.
  */
 
 export const SAML_METADATA_CONTENT_TYPE = 'application/samlmetadata+xml';
@@ -24,22 +30,28 @@ export function nameIdFormat(type: NameIdType): string {
 export interface IdpMetadataInput {
   readonly entityId: string;
   readonly ssoUrl: string;
-  /** PEM of the signing certificate. */
-  readonly certificatePem: string;
+  /** PEMs of the signing certificates: the current one, then during a rollover the next one. */
+  readonly certificates: readonly string[];
   readonly nameIdType: NameIdType;
+  readonly wantSignedRequests: boolean;
 }
 
+/** The metadata's ID, referenced by its signature. */
+const METADATA_ID = '_latchkey-idp-metadata';
+
 export function idpMetadataXml(input: IdpMetadataInput): string {
-  const certificate = input.certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
+  const base64 = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
   const sso = (binding: string) =>
     `    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${escapeXml(input.ssoUrl)}"/>`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="${escapeXml(input.entityId)}">`,
-    '  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">',
-    '    <md:KeyDescriptor use="signing">',
-    `      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>${escapeXml(certificate)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`,
-    '    </md:KeyDescriptor>',
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ID="${METADATA_ID}" entityID="${escapeXml(input.entityId)}">`,
+    `  <md:IDPSSODescriptor WantAuthnRequestsSigned="${input.wantSignedRequests}" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">`,
+    ...input.certificates.flatMap((pem) => [
+      '    <md:KeyDescriptor use="signing">',
+      `      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>${escapeXml(base64(pem))}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`,
+      '    </md:KeyDescriptor>',
+    ]),
     `    <md:NameIDFormat>${escapeXml(nameIdFormat(input.nameIdType))}</md:NameIDFormat>`,
     sso('HTTP-Redirect'),
     sso('HTTP-POST'),
@@ -49,7 +61,9 @@ export function idpMetadataXml(input: IdpMetadataInput): string {
   ].join('\n');
 }
 
-/** Escapes text and attribute values alike (both quote kinds included). */
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+/** Signs the EntityDescriptor itself (enveloped signature as its first child, saml-metadata §3.1.1). */
+export function signMetadata(xml: string, privateKey: KeyObject, certificatePem: string): string {
+  return signEnveloped(xml, { id: METADATA_ID, localName: 'EntityDescriptor', privateKey, certificatePem });
 }
+
+export { escapeXml };
