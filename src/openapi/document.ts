@@ -16,7 +16,7 @@ export function surfaceOf(operation: Operation): Surface {
   const paths = operation.routes.map((route) => route.path);
   if (paths.some((path) => path.startsWith('/v1/'))) return 'management';
   if (operation.name === 'graphql') return 'graphql';
-  if (operation.name === 'authorize' || operation.name === 'end-session') return 'browser';
+  if (['authorize', 'end-session', 'single-sign-on'].includes(operation.name)) return 'browser';
   if (['token', 'introspect', 'revoke', 'userinfo'].includes(operation.name)) return 'oauth';
   return 'public';
 }

@@ -271,6 +271,7 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
     { status: 200, description: 'Signed out, no redirect URI given', schema: 'Html', contentType: 'text/html' },
   ],
   'get-saml-metadata': [{ status: 200, description: 'The IdP metadata (SAML 2.0 Metadata)', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE }],
+  'single-sign-on': [{ status: 303, description: 'To the authorization endpoint, which continues with the login on the application (or, with a session, straight back to the service provider)', headers: ['location'] }],
   graphql: ok('GraphqlResponse', 'A GraphQL answer; errors raised while executing are in `errors[]`'),
   'create-service-account': created('ServiceAccountWithSecret', 'Created; `clientSecret` is shown this once'),
   'list-service-accounts': ok('ServiceAccountPage'),

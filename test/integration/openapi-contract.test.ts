@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROUTE, operations } from '../../lib/routes';
@@ -196,6 +197,18 @@ const SAMPLES: Record<string, Sample> = {
     // problem+json 404 on a public route.
     { route: 'GET /saml/{clientId}/metadata', answer: await call(url, 'GET', '/saml/nobody@nowhere/metadata') },
   ],
+  'single-sign-on': async ({ url, ids }) => {
+    const sso = `/saml/${encodeURIComponent(ids.samlClientId!)}/sso`;
+    const authnRequest = (issuer: string) =>
+      `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_${randomBytes(8).toString('hex')}" Version="2.0" IssueInstant="${new Date().toISOString()}"><saml:Issuer>${issuer}</saml:Issuer></samlp:AuthnRequest>`;
+    const redirect = (xml: string) => `${sso}?SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`;
+    return [
+      { route: 'GET /saml/{clientId}/sso', answer: await call(url, 'GET', redirect(authnRequest('https://wiki.example.com/saml'))) },
+      // The browser error page: an issuer that is not the registered SP.
+      { route: 'GET /saml/{clientId}/sso', answer: await call(url, 'GET', redirect(authnRequest('https://evil.example.com/saml'))) },
+      { route: 'POST /saml/{clientId}/sso', answer: await call(url, 'POST', sso, { headers: { 'content-type': FORM }, body: form({ SAMLRequest: 'not-base64!' }) }) },
+    ];
+  },
   'delete-saml-client': managed('DELETE /v1/applications/{id}/saml-clients/{clientId}', (ids) => `/v1/applications/${ids.application}/saml-clients/${ids.samlClient}`),
   'delete-application': managed('DELETE /v1/applications/{id}', (ids) => `/v1/applications/${ids.application}`),
 
