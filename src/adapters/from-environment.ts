@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV, issuer, publishedKeyIds, requireEnv, secondsFromEnv, signingMode } from '../config';
 import { awsClientConfig, lambdaInvokeClientConfig } from './aws-client-config';
@@ -87,7 +86,10 @@ export const idpConnectionStore = once(() => new DynamoDbIdpConnectionStore(tabl
 export const endUserStore = once(() => new DynamoDbEndUserStore(tableClient(), requireEnv(ENV.tableName)));
 
 /** Calls enrichment webhooks: HTTPS targets with fetch, Lambda targets with a client made on first use. */
-export const webhookCaller = once(() => new WebhookCaller(once(() => new LambdaClient(lambdaInvokeClientConfig))));
+export const webhookCaller = once(
+  // The Lambda client's module is loaded by the first Lambda target, not by every function's import.
+  () => new WebhookCaller(once(async () => new (await import('@aws-sdk/client-lambda')).LambdaClient(lambdaInvokeClientConfig))),
+);
 
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
 
