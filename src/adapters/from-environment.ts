@@ -88,7 +88,7 @@ export const endUserStore = once(() => new DynamoDbEndUserStore(tableClient(), r
 /** Calls enrichment webhooks: HTTPS targets with fetch, Lambda targets with a client made on first use. */
 export const webhookCaller = once(
   // The Lambda client's module is loaded by the first Lambda target, not by every function's import.
-  () => new WebhookCaller(once(async () => new (await import('@aws-sdk/client-lambda')).LambdaClient(lambdaInvokeClientConfig))),
+  () => new WebhookCaller(once(async () => new (await import('./lambda-invoke-client')).LambdaClient(lambdaInvokeClientConfig))),
 );
 
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));

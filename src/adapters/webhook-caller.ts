@@ -48,7 +48,7 @@ export class WebhookCaller implements WebhookTransport {
     let result;
     try {
       // Loaded here, not at the top: only a Lambda webhook target needs the Lambda client's module.
-      const [{ InvokeCommand }, lambda] = await Promise.all([import('@aws-sdk/client-lambda'), this.lambda()]);
+      const [{ InvokeCommand }, lambda] = await Promise.all([import('./lambda-invoke-client'), this.lambda()]);
       result = await lambda.send(
         new InvokeCommand({ FunctionName: arn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event), 'utf8') }),
         { abortSignal: signal },

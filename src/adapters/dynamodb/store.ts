@@ -158,5 +158,8 @@ export class DynamoDbStore implements Store {
 }
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  // No SDK logger is configured, yet its middleware copies every input and answer (sensitive fields
+  // masked) for it on each request: work on every item read, for nothing.
+  client.middlewareStack.remove('loggerMiddleware');
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
