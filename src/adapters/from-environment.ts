@@ -3,7 +3,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV, issuer, publishedKeyIds, requireEnv, secondsFromEnv, signingMode } from '../config';
 import { awsClientConfig, lambdaInvokeClientConfig } from './aws-client-config';
-import { DynamoDbStore, documentClient } from './dynamodb/store';
+import { DynamoDbStore, documentClient, hotPathClient } from './dynamodb/store';
 import { DynamoDbTokenStore } from './dynamodb/token-store';
 import { KmsKeySet } from './kms-key-set';
 import { EnvelopeKeySet } from './envelope-key-set';
@@ -107,4 +107,6 @@ export const clock = (): number => Date.now();
 export { issuer };
 
 /** Failed client authentication counters, per client ID and source address (abuse limits). */
-export const failedAuthenticationCounters = once(() => new DynamoDbFailedAuthenticationCounters(tableClient(), requireEnv(ENV.tableName)));
+export const failedAuthenticationCounters = once(
+  () => new DynamoDbFailedAuthenticationCounters(hotPathClient(awsClientConfig), requireEnv(ENV.tableName)),
+);

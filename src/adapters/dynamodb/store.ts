@@ -1,4 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from '../../domain/model';
 import type { Store, TokenContext } from '../../domain/ports';
@@ -155,6 +155,17 @@ export class DynamoDbStore implements Store {
       resources: items.filter((item) => String(item.sk).startsWith(SK_PREFIX.resource)).map((item) => toRecord<Resource>(item)!),
     };
   }
+}
+
+/**
+ * A plain DynamoDB client for requests made on every token (attribute values written out): the SDK
+ * resolves each command's middleware once per container (`cacheMiddleware`, which the document
+ * client refuses), and without the unused logger middleware (see `documentClient`).
+ */
+export function hotPathClient(config: DynamoDBClientConfig): DynamoDBClient {
+  const client = new DynamoDBClient({ ...config, cacheMiddleware: true });
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }
 
 export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
