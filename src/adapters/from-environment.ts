@@ -70,7 +70,7 @@ export const signingKeyRotation = once(
 );
 
 /** One document client for every store of the table. */
-const tableClient = once(() => documentClient(new DynamoDBClient(awsClientConfig)));
+const tableClient = once(() => documentClient(new DynamoDBClient(awsClientConfig), hotPathClient(awsClientConfig)));
 
 export const store = once(() => new DynamoDbStore(tableClient(), requireEnv(ENV.tableName)));
 

@@ -4,7 +4,7 @@ import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from '
 import type { Store, TokenContext } from '../../domain/ports';
 import { Conflict } from '../../domain/errors';
 import { keys, SK_PREFIX, toRecord } from './items';
-import { RecordIo } from './record-io';
+import { readThrough, RecordIo } from './record-io';
 import { updateExisting } from './update';
 
 /**
@@ -168,9 +168,12 @@ export function hotPathClient(config: DynamoDBClientConfig): DynamoDBClient {
   return client;
 }
 
-export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+/** The document client of the stores; with `reader` (a `hotPathClient`), their gets go through that. */
+export function documentClient(client: DynamoDBClient, reader?: DynamoDBClient): DynamoDBDocumentClient {
   // No SDK logger is configured, yet its middleware copies every input and answer (sensitive fields
   // masked) for it on each request: work on every item read, for nothing.
   client.middlewareStack.remove('loggerMiddleware');
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  if (reader) readThrough(document, reader);
+  return document;
 }
