@@ -32,8 +32,6 @@ export interface ScenarioFigures {
 
 export interface ModeFigures {
   readonly mode: 'envelope' | 'kms';
-  /** Where the local runtime's embedded DynamoDB kept its data during the load. */
-  readonly dynamodbStore: 'memory' | 'disk';
   /**
    * The local runtime's CPU per client-credentials token under load (API emulation, handler,
    * embedded DynamoDB, stand-ins; not the load generator): what bounds its throughput on one core.
@@ -55,15 +53,9 @@ async function nextLine(): Promise<string> {
 const mode = process.argv[2];
 if (mode !== 'envelope' && mode !== 'kms') throw new TypeError('usage: tsx bench/token-costs.ts envelope|kms');
 const measured = Number(process.env.BENCH_TOKENS ?? 2000);
-/**
- * The embedded DynamoDB keeps its data in memory here unless `BENCH_DYNAMODB=disk` (as `npm start`
- * does): LevelDB's file store is not what a deployment runs on, and on this machine it costs as much
- * CPU per token as the handler.
- */
-const dynamodbStore = process.env.BENCH_DYNAMODB === 'disk' ? 'disk' : 'memory';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
-const runtime = await startLocalRuntime({ dataDir, port: 0, signingMode: mode, dynamodbInMemory: dynamodbStore === 'memory' });
+const runtime = await startLocalRuntime({ dataDir, port: 0, signingMode: mode });
 const aws = new InMemoryAws();
 try {
   const basic = `Basic ${Buffer.from(`${runtime.devAdmin.clientId}:${runtime.devAdmin.clientSecret}`).toString('base64')}`;
@@ -100,7 +92,7 @@ try {
       event('POST', '/v1/delegated-access-tokens', { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, JSON.stringify({ applicationId: application.id, subjectId: 'bench-repeat', email: 'bench-repeat@example.com' })),
     ),
   };
-  const figures: ModeFigures = { mode, dynamodbStore, serverCpuMsPerToken, standInCallsPerToken, scenarios };
+  const figures: ModeFigures = { mode, serverCpuMsPerToken, standInCallsPerToken, scenarios };
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 } finally {
   aws.restore();

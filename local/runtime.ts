@@ -56,11 +56,7 @@ export interface LocalRuntimeOptions {
    * key and, on an empty table, the first signing keys; `kms` signs every token with the KMS key.
    */
   readonly signingMode?: 'envelope' | 'kms';
-  /**
-   * Keep the embedded DynamoDB's data in memory instead of LevelDB files under `dataDir` (lost on
-   * close): for the bench, where the disk store's cost is not what is measured. `npm start` persists.
-   */
-  readonly dynamodbInMemory?: boolean;
+
   /** Envelope mode: seconds a signer trusts the key ring it read (default 300; 0 reads it per token). */
   readonly signingKeyRefreshSeconds?: number;
   /** Envelope mode: seconds between rotations at the least (default: JWKS cache plus refresh). */
@@ -92,12 +88,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const standInsHost = options.standInsHost ?? '127.0.0.1';
   mkdirSync(options.dataDir, { recursive: true });
 
-  const dynamodbServer = dynalite({
-    ...(options.dynamodbInMemory ? {} : { path: join(options.dataDir, 'dynamodb') }),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
+  const dynamodbServer = dynalite({ path: join(options.dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const dynamodbPort = await listen(dynamodbServer, options.dynamodbPort ?? 0, standInsHost);
   const aws = await startLocalAws({ dataDir: options.dataDir, port: options.awsPort ?? 0, host: standInsHost });
 
