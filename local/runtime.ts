@@ -56,7 +56,6 @@ export interface LocalRuntimeOptions {
    * key and, on an empty table, the first signing keys; `kms` signs every token with the KMS key.
    */
   readonly signingMode?: 'envelope' | 'kms';
-
   /** Envelope mode: seconds a signer trusts the key ring it read (default 300; 0 reads it per token). */
   readonly signingKeyRefreshSeconds?: number;
   /** Envelope mode: seconds between rotations at the least (default: JWKS cache plus refresh). */
