@@ -1,10 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV, issuer, publishedKeyIds, requireEnv, secondsFromEnv, signingMode } from '../config';
 import { awsClientConfig, lambdaInvokeClientConfig } from './aws-client-config';
-import { DynamoDbStore, documentClient } from './dynamodb/store';
+import { DynamoDbStore, documentClient, hotPathClient } from './dynamodb/store';
 import { DynamoDbTokenStore } from './dynamodb/token-store';
 import { KmsKeySet } from './kms-key-set';
 import { EnvelopeKeySet } from './envelope-key-set';
@@ -72,7 +71,7 @@ export const signingKeyRotation = once(
 );
 
 /** One document client for every store of the table. */
-const tableClient = once(() => documentClient(new DynamoDBClient(awsClientConfig)));
+const tableClient = once(() => documentClient(new DynamoDBClient(awsClientConfig), hotPathClient(awsClientConfig)));
 
 export const store = once(() => new DynamoDbStore(tableClient(), requireEnv(ENV.tableName)));
 
@@ -88,7 +87,10 @@ export const idpConnectionStore = once(() => new DynamoDbIdpConnectionStore(tabl
 export const endUserStore = once(() => new DynamoDbEndUserStore(tableClient(), requireEnv(ENV.tableName)));
 
 /** Calls enrichment webhooks: HTTPS targets with fetch, Lambda targets with a client made on first use. */
-export const webhookCaller = once(() => new WebhookCaller(once(() => new LambdaClient(lambdaInvokeClientConfig))));
+export const webhookCaller = once(
+  // The Lambda client's module is loaded by the first Lambda target, not by every function's import.
+  () => new WebhookCaller(once(async () => new (await import('./lambda-invoke-client')).LambdaClient(lambdaInvokeClientConfig))),
+);
 
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
 
@@ -108,4 +110,6 @@ export const clock = (): number => Date.now();
 export { issuer };
 
 /** Failed client authentication counters, per client ID and source address (abuse limits). */
-export const failedAuthenticationCounters = once(() => new DynamoDbFailedAuthenticationCounters(tableClient(), requireEnv(ENV.tableName)));
+export const failedAuthenticationCounters = once(
+  () => new DynamoDbFailedAuthenticationCounters(hotPathClient(awsClientConfig), requireEnv(ENV.tableName)),
+);

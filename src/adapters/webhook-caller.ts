@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { isLambdaArn } from '../domain/webhook-targets';
 import { WEBHOOK_UNREACHABLE, WebhookFailure, type WebhookTransport } from '../domain/enrichment';
 import type { WebhookInvocationEvent } from '../webhook/contract';
@@ -22,7 +22,8 @@ export const MAX_ANSWER_BYTES = 64 * 1024;
 
 export class WebhookCaller implements WebhookTransport {
   constructor(
-    private readonly lambda: () => LambdaClient,
+    /** Made on first use; may load the Lambda client module then (most functions never invoke one). */
+    private readonly lambda: () => LambdaClient | Promise<LambdaClient>,
     private readonly http: OutboundHttp = new OutboundHttp(),
   ) {}
 
@@ -46,7 +47,9 @@ export class WebhookCaller implements WebhookTransport {
     const event: WebhookInvocationEvent = { headers: { ...headers }, body, isBase64Encoded: false };
     let result;
     try {
-      result = await this.lambda().send(
+      // Loaded here, not at the top: only a Lambda webhook target needs the Lambda client's module.
+      const [{ InvokeCommand }, lambda] = await Promise.all([import('./lambda-invoke-client'), this.lambda()]);
+      result = await lambda.send(
         new InvokeCommand({ FunctionName: arn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event), 'utf8') }),
         { abortSignal: signal },
       );

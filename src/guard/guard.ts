@@ -168,6 +168,9 @@ function claimAt(payload: JWTPayload, name: string): unknown {
 function keyResolver(options: GuardOptions, issuer: string): JWTVerifyGetKey {
   const { jwks } = options;
   if (typeof jwks === 'function') {
+    // The imported keys are kept while the function answers the same set object: importing a key
+    // on every token costs more than verifying it.
+    let resolved: { set: JSONWebKeySet; resolve: JWTVerifyGetKey } | undefined;
     return async (header, token) => {
       let set: JSONWebKeySet;
       try {
@@ -175,7 +178,8 @@ function keyResolver(options: GuardOptions, issuer: string): JWTVerifyGetKey {
       } catch (error) {
         throw new GuardError('JWKS_UNREACHABLE', 'the signing keys could not be loaded', { cause: error });
       }
-      return createLocalJWKSet(set)(header, token);
+      if (resolved?.set !== set) resolved = { set, resolve: createLocalJWKSet(set) };
+      return resolved.resolve(header, token);
     };
   }
   if (jwks) return createLocalJWKSet(jwks);

@@ -4,6 +4,7 @@ import { latchkeyAudience } from '../domain/builtin-resource';
 import { authenticatePersonalAccessToken, presentedPersonalAccessToken } from '../domain/personal-access-tokens';
 import { callerFromServiceAccountJwt } from '../domain/management-caller';
 import type { Caller } from '../domain/caller';
+import type { PublicJwk } from '../domain/ports';
 import { InvalidToken, NotAuthorized, ServiceUnavailable, TokenRequired } from '../domain/errors';
 import type { HttpEvent } from './handler';
 import { header } from './request';
@@ -21,6 +22,19 @@ import { header } from './request';
  */
 
 let guard: Guard | undefined;
+let keySet: { kids: string; set: { keys: PublicJwk[] } } | undefined;
+
+/**
+ * The signer's published keys as one JWKS object while they stay the same, so the guard imports
+ * them once rather than per request. As fresh as the signer's own key ring (re-read at most every
+ * `SIGNING_KEY_REFRESH_SECONDS`): a rotation reaches the verifier when it reaches the signer.
+ */
+export async function publishedKeySet(): Promise<{ keys: PublicJwk[] }> {
+  const keys = await signingKeys().publicKeys();
+  const kids = keys.map((key) => key.kid).join(' ');
+  if (keySet?.kids !== kids) keySet = { kids, set: { keys: [...keys] } };
+  return keySet.set;
+}
 
 function managementGuard(): Guard {
   guard ??= createGuard({
@@ -28,7 +42,7 @@ function managementGuard(): Guard {
     audience: latchkeyAudience(issuer()),
     // Serves every tenant: the caller's tenant and environment come from the token and scope every call.
     unsafeAcceptAnyTenant: true,
-    jwks: async () => ({ keys: [...(await signingKeys().publicKeys())] }),
+    jwks: publishedKeySet,
   });
   return guard;
 }

@@ -1,8 +1,8 @@
 import { decodeJwt } from 'jose';
 import { createGuard, GuardError, type Guard } from '../guard';
-import { issuer, signingKeys } from '../adapters/from-environment';
+import { issuer } from '../adapters/from-environment';
 import type { JwtVerifier } from '../domain/introspection';
-import { fromGuardError } from './authenticate';
+import { fromGuardError, publishedKeySet } from './authenticate';
 
 /**
  * Verifies any Latchkey access token for introspection and revocation: the same guard resource
@@ -17,7 +17,7 @@ let guard: Guard | undefined;
 export const verifyLatchkeyJwt: JwtVerifier = async (token) => {
   guard ??= createGuard({
     issuer: issuer(),
-    jwks: async () => ({ keys: [...(await signingKeys().publicKeys())] }),
+    jwks: publishedKeySet,
     clockToleranceSeconds: 0,
     // Introspection and revocation answer for every tenant; the domain compares the token's environment with the caller's.
     unsafeAcceptAnyTenant: true,

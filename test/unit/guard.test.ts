@@ -168,6 +168,18 @@ describe('the guard', () => {
       const broken = createGuard({ issuer: ISSUER, tenantId: TENANT, jwks: async () => Promise.reject(new Error('KMS down')) });
       await refused(broken.verify(await sign(key, endUserClaims())), 'JWKS_UNREACHABLE');
     });
+
+    it('follows a key set function that answers a new set: a rotated-in key verifies, a retired one no longer does', async () => {
+      let set = { keys: [key.publicJwk] };
+      const local = createGuard({ issuer: ISSUER, tenantId: TENANT, jwks: async () => set });
+      expect((await local.verify(await sign(key, endUserClaims()))).sub).toBe('usr_aaaaaaaaaaaaaaaaaaaaaaaaaa');
+      // Same set object again: the keys imported for the first token serve the second.
+      expect((await local.verify(await sign(key, endUserClaims()))).sub).toBe('usr_aaaaaaaaaaaaaaaaaaaaaaaaaa');
+      const next = await signingKey('key-next');
+      set = { keys: [next.publicJwk] };
+      expect((await local.verify(await sign(next, endUserClaims()))).sub).toBe('usr_aaaaaaaaaaaaaaaaaaaaaaaaaa');
+      await refused(local.verify(await sign(key, endUserClaims())), 'SIGNING_KEY_NOT_FOUND');
+    });
   });
 
   describe('token checks', () => {

@@ -1,4 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, ConditionalCheckFailedException, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdate, Conflict, InvalidRequest } from '../../domain/errors';
 import type { Page } from '../../domain/model';
@@ -6,6 +7,17 @@ import { conditionMet, toRecord, type Key } from './items';
 
 /** Turns a stored item into the record the domain sees; `toRecord` unless a store needs more. */
 export type ReadItem = <T>(item: Record<string, unknown> | undefined) => T | undefined;
+
+/**
+ * The plain client (`hotPathClient`) that reads for a document client: gets and batch gets run on
+ * every token, and through it they skip the document client's per-request middleware resolution.
+ */
+const hotPathClients = new WeakMap<DynamoDBDocumentClient, DynamoDBClient>();
+
+/** Lets the stores on `documentClient` read through `reader` (same table, same credentials). */
+export function readThrough(documentClient: DynamoDBDocumentClient, reader: DynamoDBClient): void {
+  hotPathClients.set(documentClient, reader);
+}
 
 /**
  * The few table operations every store shares: a strongly consistent get and batch get, a put that
@@ -18,6 +30,11 @@ export class RecordIo {
   ) {}
 
   async get<T>(key: Key, read: ReadItem = toRecord): Promise<T | undefined> {
+    const reader = hotPathClients.get(this.client);
+    if (reader) {
+      const { Item } = await reader.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key), ConsistentRead: true }));
+      return read<T>(Item && unmarshall(Item));
+    }
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     return read<T>(Item);
   }
@@ -31,6 +48,15 @@ export class RecordIo {
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 5) throw new Error('DynamoDB left keys unprocessed after retries');
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      const reader = hotPathClients.get(this.client);
+      if (reader) {
+        const { Responses, UnprocessedKeys } = await reader.send(
+          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending.map((key) => marshall(key)), ConsistentRead: true } } }),
+        );
+        found.push(...(Responses?.[this.tableName] ?? []).map((item) => unmarshall(item)));
+        pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []).map((key) => unmarshall(key) as Key);
+        continue;
+      }
       const { Responses, UnprocessedKeys } = await this.client.send(
         new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
       );

@@ -1,10 +1,10 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from '../../domain/model';
 import type { Store, TokenContext } from '../../domain/ports';
 import { Conflict } from '../../domain/errors';
 import { keys, SK_PREFIX, toRecord } from './items';
-import { RecordIo } from './record-io';
+import { readThrough, RecordIo } from './record-io';
 import { updateExisting } from './update';
 
 /**
@@ -157,6 +157,23 @@ export class DynamoDbStore implements Store {
   }
 }
 
-export function documentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+/**
+ * A plain DynamoDB client for requests made on every token (attribute values written out): the SDK
+ * resolves each command's middleware once per container (`cacheMiddleware`, which the document
+ * client refuses), and without the unused logger middleware (see `documentClient`).
+ */
+export function hotPathClient(config: DynamoDBClientConfig): DynamoDBClient {
+  const client = new DynamoDBClient({ ...config, cacheMiddleware: true });
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
+/** The document client of the stores; with `reader` (a `hotPathClient`), their gets go through that. */
+export function documentClient(client: DynamoDBClient, reader?: DynamoDBClient): DynamoDBDocumentClient {
+  // No SDK logger is configured, yet its middleware copies every input and answer (sensitive fields
+  // masked) for it on each request: work on every item read, for nothing.
+  client.middlewareStack.remove('loggerMiddleware');
+  const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  if (reader) readThrough(document, reader);
+  return document;
 }

@@ -1,7 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FailedAuthenticationCounters, ThrottleWindow } from '../../domain/authentication-throttle';
-import type { Key } from './items';
 
 /**
  * Failed client authentication counters (`src/domain/authentication-throttle.ts`) in the table:
@@ -16,44 +14,55 @@ import type { Key } from './items';
  * read before it. The window is part of the key, so a new window starts from zero even where TTL
  * has not deleted the old item (dynalite never does, DynamoDB up to days late); reads check
  * `expiresAt` all the same.
+ *
+ * Every client authentication counts and uncounts here, so these requests use the plain DynamoDB
+ * client (attribute values written out, no document marshalling) built with `cacheMiddleware`: the
+ * SDK then resolves each command's middleware stack once per container instead of once per request.
  */
 
 const TYPE = 'failed-authentication-counter';
 
+type Key = Record<'pk' | 'sk', AttributeValue.SMember>;
+
 const keys = {
   address: (clientKey: string, addressKey: string, window: ThrottleWindow): Key => ({
-    pk: `THROTTLE#${clientKey}`,
-    sk: `ADDRESS#${window.start}#${addressKey}`,
+    pk: { S: `THROTTLE#${clientKey}` },
+    sk: { S: `ADDRESS#${window.start}#${addressKey}` },
   }),
-  client: (clientKey: string, window: ThrottleWindow): Key => ({ pk: `THROTTLE#${clientKey}`, sk: `CLIENT#${window.start}` }),
+  client: (clientKey: string, window: ThrottleWindow): Key => ({ pk: { S: `THROTTLE#${clientKey}` }, sk: { S: `CLIENT#${window.start}` } }),
 };
+
+const number = (value: number): AttributeValue.NMember => ({ N: String(value) });
+const numberOf = (value: AttributeValue | undefined): number | undefined => (value?.N === undefined ? undefined : Number(value.N));
 
 export class DynamoDbFailedAuthenticationCounters implements FailedAuthenticationCounters {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    /** A plain client made with `cacheMiddleware: true` (the document client refuses that option). */
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {}
 
   async clientFailures(clientKey: string, window: ThrottleWindow, nowSeconds: number): Promise<number> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.client(clientKey, window), ConsistentRead: true }));
-    if (!Item || typeof Item.expiresAt !== 'number' || Item.expiresAt <= nowSeconds) return 0;
-    return typeof Item.failures === 'number' ? Item.failures : 0;
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keys.client(clientKey, window), ConsistentRead: true }));
+    const expiresAt = numberOf(Item?.expiresAt);
+    if (expiresAt === undefined || expiresAt <= nowSeconds) return 0;
+    return numberOf(Item?.failures) ?? 0;
   }
 
   async reserve(clientKey: string, addressKey: string, window: ThrottleWindow, limit: number): Promise<number | undefined> {
     try {
       const { Attributes } = await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
           Key: keys.address(clientKey, addressKey, window),
           UpdateExpression: 'ADD failures :one SET expiresAt = :end, #type = :type',
           ConditionExpression: 'attribute_not_exists(failures) OR failures < :limit',
           ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':one': 1, ':end': window.end, ':type': TYPE, ':limit': limit },
+          ExpressionAttributeValues: { ':one': number(1), ':end': number(window.end), ':type': { S: TYPE }, ':limit': number(limit) },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
-      return Number(Attributes?.failures ?? 1);
+      return numberOf(Attributes?.failures) ?? 1;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -63,13 +72,13 @@ export class DynamoDbFailedAuthenticationCounters implements FailedAuthenticatio
   async release(clientKey: string, addressKey: string, window: ThrottleWindow): Promise<void> {
     try {
       await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
           Key: keys.address(clientKey, addressKey, window),
           UpdateExpression: 'ADD failures :minusOne',
           // Never below zero, and never a new item: only an attempt that was counted is uncounted.
           ConditionExpression: 'failures > :zero',
-          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+          ExpressionAttributeValues: { ':minusOne': number(-1), ':zero': number(0) },
         }),
       );
     } catch (error) {
@@ -79,12 +88,12 @@ export class DynamoDbFailedAuthenticationCounters implements FailedAuthenticatio
 
   async recordClientFailure(clientKey: string, window: ThrottleWindow): Promise<void> {
     await this.client.send(
-      new UpdateCommand({
+      new UpdateItemCommand({
         TableName: this.tableName,
         Key: keys.client(clientKey, window),
         UpdateExpression: 'ADD failures :one SET expiresAt = :end, #type = :type',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':one': 1, ':end': window.end, ':type': TYPE },
+        ExpressionAttributeValues: { ':one': number(1), ':end': number(window.end), ':type': { S: TYPE } },
       }),
     );
   }
