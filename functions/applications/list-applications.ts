@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { applicationStore } from '../../src/adapters/from-environment';
+import { applicationDeps } from '../../src/composition/dependencies';
 import { listApplications } from '../../src/domain/applications';
 import { json } from '../../src/http/handler';
 import { managementHandler } from '../../src/http/management';
@@ -13,5 +13,5 @@ const query = z.strictObject({
 
 /** `GET /v1/applications?limit=&cursor=`: one page; pass `cursor` back for the next. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await listApplications({ applications: applicationStore() }, caller, queryParams(event, query))),
+  json(200, await listApplications(applicationDeps(), caller, queryParams(event, query))),
 );

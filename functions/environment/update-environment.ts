@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { updateEnvironment } from '../../src/domain/environments';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler } from '../../src/http/management';
+import { environmentDeps } from '../../src/composition/dependencies';
+import { managementHandler } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 import { name, seconds } from '../../src/http/schemas';
 
@@ -10,5 +11,5 @@ const body = z.strictObject({ name: z.optional(name), serviceAccountTokenTtlSeco
 
 /** `PATCH /v1/environment`: e.g. the service-account token lifetime (SA-6), applied to the next token. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await updateEnvironment(managementDeps(), caller, jsonBody(event, body))),
+  json(200, await updateEnvironment(environmentDeps(), caller, jsonBody(event, body))),
 );

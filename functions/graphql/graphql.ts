@@ -1,18 +1,17 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod/mini';
+import { delegatedTokenDeps, tokenIssuingDeps } from '../../src/composition/dependencies';
 import { createGraphqlContext } from '../../src/graphql/context';
 import { runGraphql } from '../../src/graphql/execute';
 import { MAX_QUERY_CHARS } from '../../src/graphql/limits';
 import { authenticateCaller } from '../../src/http/authenticate';
 import { clientAuthenticationThrottle } from '../../src/http/client-authentication';
-import { delegatedTokenDeps } from '../../src/http/delegated-token-deps';
 import { httpHandler, json } from '../../src/http/handler';
-import { tokenDeps } from '../../src/http/management';
 import { metrics } from '../../src/http/observability';
 import { header, jsonBody } from '../../src/http/request';
 
 const deps = {
-  tokens: tokenDeps(),
+  tokens: tokenIssuingDeps(),
   tokenIssued: () => {
     metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
   },

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { applicationStore, clock, idpConnectionStore } from '../../src/adapters/from-environment';
+import { idpConnectionDeps } from '../../src/composition/dependencies';
 import { updateIdpConnection } from '../../src/domain/idp-connections';
 import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
@@ -16,6 +16,6 @@ const body = z.strictObject({
 export const handler = managementHandler(async (event, caller) =>
   json(
     200,
-    await updateIdpConnection({ connections: idpConnectionStore(), applications: applicationStore(), now: clock }, caller, pathParameter(event, 'id'), jsonBody(event, body)),
+    await updateIdpConnection(idpConnectionDeps(), caller, pathParameter(event, 'id'), jsonBody(event, body)),
   ),
 );

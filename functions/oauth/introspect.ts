@@ -2,7 +2,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { InvalidRequest } from '../../src/domain/errors';
 import { introspect } from '../../src/domain/introspection';
 import { httpHandler, json } from '../../src/http/handler';
-import { authenticateOAuthClient, introspectionDeps } from '../../src/http/oauth-client';
+import { introspectionDeps } from '../../src/composition/dependencies';
+import { authenticateOAuthClient } from '../../src/http/oauth-client';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
 

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { isId } from '../../src/domain/ids';
 import { logger } from '../../src/http/observability';
@@ -37,7 +37,7 @@ export interface BootstrapResult {
   readonly clientSecret: string;
 }
 
-const deps = { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+const deps = bootstrapDeps();
 
 async function bootstrap(event: unknown): Promise<BootstrapResult> {
   const request = validate(input, event, 'bootstrap input');

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { tokenStore } from '../../src/adapters/from-environment';
 import { createPersonalAccessToken } from '../../src/domain/personal-access-tokens';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { personalAccessTokenDeps } from '../../src/composition/dependencies';
+import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 import { dateTime, name } from '../../src/http/schemas';
 
@@ -15,6 +15,6 @@ const body = z.strictObject({
 export const handler = managementHandler(async (event, caller) =>
   json(
     201,
-    await createPersonalAccessToken({ ...managementDeps(), tokens: tokenStore() }, caller, pathParameter(event, 'id'), jsonBody(event, body, { optional: true })),
+    await createPersonalAccessToken(personalAccessTokenDeps(), caller, pathParameter(event, 'id'), jsonBody(event, body, { optional: true })),
   ),
 );

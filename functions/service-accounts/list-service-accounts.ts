@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { listServiceAccounts } from '../../src/domain/service-accounts';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler } from '../../src/http/management';
+import { serviceAccountDeps } from '../../src/composition/dependencies';
+import { managementHandler } from '../../src/http/management';
 import { queryParams } from '../../src/http/request';
 import { wholeNumber } from '../../src/http/schemas';
 
@@ -12,5 +13,5 @@ const query = z.strictObject({
 
 /** `GET /v1/service-accounts?limit=&cursor=`: one page; pass `cursor` back for the next. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await listServiceAccounts(managementDeps(), caller, queryParams(event, query))),
+  json(200, await listServiceAccounts(serviceAccountDeps(), caller, queryParams(event, query))),
 );

@@ -1,6 +1,7 @@
 import { mintForServiceAccount } from '../../src/domain/service-account-tokens';
 import { json } from '../../src/http/handler';
-import { managementHandler, pathParameter, tokenDeps } from '../../src/http/management';
+import { tokenIssuingDeps } from '../../src/composition/dependencies';
+import { managementHandler, pathParameter } from '../../src/http/management';
 import { audienceRequestProblem, jsonBody } from '../../src/http/request';
 import { tokenRequest } from '../../src/http/schemas';
 
@@ -10,7 +11,7 @@ export const handler = managementHandler(async (event, caller) => {
   const resources = typeof request.resource === 'string' ? [request.resource] : request.resource;
   const problem = audienceRequestProblem(resources ?? [], request.scope);
   if (problem) throw problem;
-  const token = await mintForServiceAccount(tokenDeps(), caller, pathParameter(event, 'id'), {
+  const token = await mintForServiceAccount(tokenIssuingDeps(), caller, pathParameter(event, 'id'), {
     ...(request.scope !== undefined ? { scope: request.scope } : {}),
     ...(resources ? { resources } : {}),
   });

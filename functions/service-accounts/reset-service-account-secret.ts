@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { resetSecret } from '../../src/domain/service-accounts';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { serviceAccountDeps } from '../../src/composition/dependencies';
+import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 import { seconds } from '../../src/http/schemas';
 
@@ -9,5 +10,5 @@ const body = z.strictObject({ gracePeriodSeconds: z.optional(seconds), revokeTok
 
 /** `POST /v1/service-accounts/{id}/secret`: a new secret, shown once; `revokeTokens` ends every earlier token of the account. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await resetSecret(managementDeps(), caller, pathParameter(event, 'id'), jsonBody(event, body, { optional: true }))),
+  json(200, await resetSecret(serviceAccountDeps(), caller, pathParameter(event, 'id'), jsonBody(event, body, { optional: true }))),
 );

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { endUserStore } from '../../src/adapters/from-environment';
+import { endUserDeps } from '../../src/composition/dependencies';
 import { listEndUsers } from '../../src/domain/end-users';
 import { json } from '../../src/http/handler';
 import { managementHandler } from '../../src/http/management';
@@ -13,5 +13,5 @@ const query = z.strictObject({
 
 /** `GET /v1/users?limit=&cursor=`: the end users delegated tokens created, a page at a time. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await listEndUsers({ users: endUserStore() }, caller, queryParams(event, query))),
+  json(200, await listEndUsers(endUserDeps(), caller, queryParams(event, query))),
 );

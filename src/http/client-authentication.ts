@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { clock, failedAuthenticationCounters } from '../adapters/from-environment';
+import { clientAuthenticationThrottleDeps } from '../composition/dependencies';
 import { throttleClientAuthentication } from '../domain/authentication-throttle';
 import { isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
@@ -62,5 +62,5 @@ export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthentica
   return (clientId, authenticate) =>
     parseClientId(clientId) === undefined
       ? authenticate()
-      : throttleClientAuthentication({ counters: failedAuthenticationCounters(), now: clock }, { clientId, address }, authenticate);
+      : throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate);
 }
