@@ -9,7 +9,7 @@ import { name, seconds } from '../../src/http/schemas';
 const body = z.strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds) })
   .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, serviceAccountTokenTtlSeconds'));
 
-/** `PATCH /v1/environment`: e.g. the service-account token lifetime (SA-6), applied to the next token. */
+/** `PATCH /v1/environment`: e.g. the service-account token lifetime, applied to the next token. */
 export const handler = managementHandler(async (event, caller) =>
   json(200, await updateEnvironment(environmentDeps(), caller, jsonBody(event, body))),
 );

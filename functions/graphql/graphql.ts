@@ -27,7 +27,7 @@ const body = z.strictObject({
 });
 
 /**
- * `POST /graphql` (SA-9): GraphQL compatibility for token operations, answering
+ * `POST /graphql`: GraphQL compatibility for token operations, answering
  * `{data, errors: [{message, extensions: {code}}]}`. A body that is not a GraphQL request (not JSON,
  * too large, wrong shape) is refused the same way by the shared stack, with `BAD_USER_INPUT`,
  * `PAYLOAD_TOO_LARGE` or `UNSUPPORTED_MEDIA_TYPE`. Other methods get the route table's 405 with

@@ -10,7 +10,7 @@ import { formBody } from '../../src/http/request';
 const deps = introspectionDeps();
 
 /**
- * `POST /oauth/v2/introspect` (RFC 7662, MU-6): is this JWT, opaque token or PAT active, and what
+ * `POST /oauth/v2/introspect` (RFC 7662): is this JWT, opaque token or PAT active, and what
  * does it stand for. The client authenticates first, as at the token endpoint, so an
  * unauthenticated caller learns nothing, not even whether its request was well formed.
  */

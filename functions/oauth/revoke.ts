@@ -10,7 +10,7 @@ import { formBody } from '../../src/http/request';
 const deps = introspectionDeps();
 
 /**
- * `POST /oauth/v2/revoke` (RFC 7009, MU-6): revokes an opaque token or PAT at once, and a JWT by its
+ * `POST /oauth/v2/revoke` (RFC 7009): revokes an opaque token or PAT at once, and a JWT by its
  * `jti` until it expires. Answers 200 with no body, also for tokens it does not know (§2.2).
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'Revocations' }, async (event) => {

@@ -10,7 +10,7 @@ import { validate } from '../../src/http/request';
 import { name } from '../../src/http/schemas';
 
 /**
- * PL-5: creates a tenant (or adds to an existing one), an environment and its first administrator
+ * Creates a tenant (or adds to an existing one), an environment and its first administrator
  * in a deployed stack. Not on the HTTP API: the route table gives it no route, so only a principal
  * allowed `lambda:InvokeFunction` on it (an operator running `npm run create-tenant`) can call it.
  *

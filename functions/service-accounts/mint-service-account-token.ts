@@ -5,7 +5,7 @@ import { managementHandler, pathParameter } from '../../src/http/management';
 import { audienceRequestProblem, jsonBody } from '../../src/http/request';
 import { tokenRequest } from '../../src/http/schemas';
 
-/** `POST /v1/service-accounts/{id}/access-tokens`: a token for the account without its secret (SA-7). */
+/** `POST /v1/service-accounts/{id}/access-tokens`: a token for the account without its secret. */
 export const handler = managementHandler(async (event, caller) => {
   const request = jsonBody(event, tokenRequest, { optional: true });
   const resources = typeof request.resource === 'string' ? [request.resource] : request.resource;

@@ -105,7 +105,7 @@ export interface TokenContext {
 
 export type Store = EnvironmentStore & ResourceStore & ServiceAccountStore;
 
-// ---- reference tokens and revocations (MU-1, MU-4, MU-6) -------------------------------------
+// ---- reference tokens and revocations -------------------------------------
 
 /** A personal access token as stored: metadata and a keyed hash of the whole token, never the token. */
 export interface StoredPersonalAccessToken {

@@ -7,7 +7,7 @@ import { adminToken, api } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 /**
- * DA-1 to DA-6 through HTTP on the local runtime: the setup an operator does (connection,
+ * Delegated authentication through HTTP on the local runtime: the setup an operator does (connection,
  * application), the refusals before it is complete, generation by a service account that holds only
  * GENERATE_DELEGATED_ACCESS_TOKEN, and verification of the result.
  */
@@ -121,7 +121,7 @@ describe('delegated access tokens over the local API', () => {
   });
 
   describe('generation', () => {
-    it('issues a token with the claims of DA-5 and finds the same user and profile again', async () => {
+    it('issues a token with the end-user claims and finds the same user and profile again', async () => {
       const first = await generate(vouching, { applicationId, subjectId: 'ext-1', email: 'ada@example.com' });
       expect(first.status).toBe(200);
       expect(first.body).toMatchObject({ tokenType: 'Bearer', expiresInSeconds: 900, accessToken: expect.any(String) });

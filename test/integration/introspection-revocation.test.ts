@@ -6,7 +6,7 @@ import { createGuard, GuardError } from '../../src/guard';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
-/** MU-1 opaque tokens, RFC 7662 introspection and RFC 7009 revocation, over HTTP. */
+/** Opaque access tokens, RFC 7662 introspection and RFC 7009 revocation, over HTTP. */
 describe('introspection and revocation over HTTP', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let admin: ReturnType<typeof api>;
