@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { createGuard } from '../../src/guard';
 import { adminToken, api } from '../support/http';
@@ -88,7 +88,7 @@ describe('delegated access tokens over the local API', () => {
 
     it('refuses a token of another environment and writes nothing in either', async () => {
       const other = await bootstrapEnvironment(
-        { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() },
+        bootstrapDeps(),
         { tenantName: 'Other tenant', environmentName: 'prod' },
       );
       const asOther = api(runtime.url, await adminToken(runtime, other.admin));
