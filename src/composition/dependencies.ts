@@ -48,8 +48,10 @@ import { verifyLatchkeyJwt } from '../http/token-verifier';
  * clients, stores, the signer) are built once per container, on first use; the objects here are
  * only bundles of them, assembled per call, so they never capture configuration early.
  *
- * Handlers (`functions/**`) and the shared HTTP code (`src/http/**`) take their dependencies from
- * here and never import an adapter; domain tests build the same objects from in-memory fakes.
+ * Handlers (`functions/**`) take their dependencies from here and never import an adapter (a test
+ * in test/unit/repository-conventions.test.ts holds them to it); so do the shared client
+ * authentication chain, token grants and throttle in `src/http`. Domain tests build the same
+ * objects from in-memory fakes.
  */
 
 export { JWKS_MAX_AGE_SECONDS };
