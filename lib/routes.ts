@@ -34,7 +34,7 @@ export type KeyAccess = 'verify' | 'sign' | 'rotate';
 export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
 
 /**
- * What an operation may do with the SAML signing key (the KMS `RSA_2048` key, CL-9).
+ * What an operation may do with the SAML signing key (the KMS `RSA_2048` key).
  * - `sign`: `kms:GetPublicKey` and `kms:Sign` on that key only, to issue its X.509 certificates.
  * - `client-keys`: make SAML client keys (`kms:GenerateDataKeyPairWithoutPlaintext`) and open them
  *   (`kms:Decrypt`) on the SAML key-wrapping key, only with the SAML purpose in the encryption context.
@@ -45,7 +45,7 @@ export type SamlKeyAccess = 'sign' | 'client-keys' | 'client-keys-use';
 /**
  * Lambda functions an operation may invoke directly (`lambda:InvokeFunction`).
  * - `enrichment-webhooks`: the stack's enrichment webhook function and the ARNs listed in the
- *   `enrichmentLambdaArns` context, the Lambda targets applications may name (DA-7).
+ *   `enrichmentLambdaArns` context, the Lambda targets applications may name.
  */
 export type InvokeAccess = 'enrichment-webhooks';
 
@@ -97,7 +97,7 @@ const MANAGE_WRITE = { table: 'readwrite', keys: 'verify' } as const;
 
 /**
  * A management operation under `/v1`, authorised by a bearer token that the function verifies itself:
- * a JWT, or a personal access token (MU-4), whose keyed hash needs the pepper. So every management
+ * a JWT, or a personal access token, whose keyed hash needs the pepper. So every management
  * operation reads the pepper, added here so an entry that sets its own `secrets` cannot drop it.
  */
 function management(name: string, method: HttpMethod, path: string, area: string, access: RouteAccess, summary: string): Operation {
@@ -137,7 +137,7 @@ export const operations: readonly Operation[] = [
     name: 'token',
     handler: 'functions/oauth/token.ts',
     routes: [{ method: 'POST', path: '/oauth/v2/token' }],
-    // readwrite: tokens of opaque-token accounts (MU-1) are stored.
+    // readwrite: tokens of opaque-token accounts are stored.
     access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
     summary: 'OAuth token endpoint: client credentials, authorization code (PKCE) and refresh token grants',
   },
@@ -166,10 +166,10 @@ export const operations: readonly Operation[] = [
   management('reset-service-account-secret', 'POST', '/service-accounts/{id}/secret', 'service-accounts', { ...MANAGE_WRITE, secrets: ['pepper'] }, 'Reset a service account secret, optionally with a grace period'),
   management('get-service-account-permissions', 'GET', '/service-accounts/{id}/permissions', 'service-accounts', MANAGE_READ, "Read a service account's permission grants"),
   management('set-service-account-permissions', 'PUT', '/service-accounts/{id}/permissions', 'service-accounts', MANAGE_WRITE, "Replace a service account's permission grants"),
-  // readwrite: a token minted for an opaque-token account (MU-1) is stored.
+  // readwrite: a token minted for an opaque-token account is stored.
   management('mint-service-account-token', 'POST', '/service-accounts/{id}/access-tokens', 'service-accounts', { table: 'readwrite', keys: 'sign' }, 'Mint a token for a service account without its secret'),
 
-  // ---- personal access tokens (MU-4) ----
+  // ---- personal access tokens ----
   management('list-personal-access-tokens', 'GET', '/service-accounts/{id}/personal-access-tokens', 'personal-access-tokens', MANAGE_READ, "List a service account's personal access tokens (metadata only)"),
   management('create-personal-access-token', 'POST', '/service-accounts/{id}/personal-access-tokens', 'personal-access-tokens', MANAGE_WRITE, 'Create a personal access token; answers it once'),
   management('get-personal-access-token', 'GET', '/service-accounts/{id}/personal-access-tokens/{patId}', 'personal-access-tokens', MANAGE_READ, 'Read a personal access token (metadata only)'),
@@ -184,7 +184,7 @@ export const operations: readonly Operation[] = [
   management('get-environment', 'GET', '/environment', 'environment', MANAGE_READ, "Read the caller's environment settings"),
   management('update-environment', 'PATCH', '/environment', 'environment', MANAGE_WRITE, "Change the caller's environment settings"),
 
-  // ---- applications (DA-7 enrichment settings live here) ----
+  // ---- applications (enrichment webhook settings live here) ----
   management('list-applications', 'GET', '/applications', 'applications', MANAGE_READ, 'List applications, a page at a time'),
   management('create-application', 'POST', '/applications', 'applications', MANAGE_WRITE, 'Create an application with its end-user token lifetime and enrichment webhook'),
   management('get-application', 'GET', '/applications/{id}', 'applications', MANAGE_READ, 'Read an application'),
@@ -193,7 +193,7 @@ export const operations: readonly Operation[] = [
   management('create-webhook-secret', 'POST', '/applications/{id}/webhook-secret', 'applications', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, "Generate an application's webhook secret; answers it once"),
   management('delete-webhook-secret', 'DELETE', '/applications/{id}/webhook-secret', 'applications', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, "Delete an application's webhook secret"),
 
-  // ---- delegated authentication (DA-1 to DA-5) ----
+  // ---- delegated authentication ----
   management('list-idp-connections', 'GET', '/idp-connections', 'idp-connections', MANAGE_READ, 'List IDP connections'),
   management('create-idp-connection', 'POST', '/idp-connections', 'idp-connections', MANAGE_WRITE, 'Create the delegated IDP connection (one per environment)'),
   management('get-idp-connection', 'GET', '/idp-connections/{id}', 'idp-connections', MANAGE_READ, 'Read an IDP connection'),
@@ -215,10 +215,10 @@ export const operations: readonly Operation[] = [
     handler: 'functions/webhook/enrichment-webhook.ts',
     routes: [],
     access: { secrets: ['webhook'] },
-    summary: 'Example enrichment webhook (DA-7): verifies signed requests and answers claims; invoked by ARN',
+    summary: 'Example enrichment webhook: verifies signed requests and answers claims; invoked by ARN',
   },
 
-  // ---- GraphQL compatibility (SA-9) ----
+  // ---- GraphQL compatibility ----
   {
     name: 'graphql',
     handler: 'functions/graphql/graphql.ts',
@@ -235,7 +235,7 @@ export const operations: readonly Operation[] = [
     handler: 'functions/ops/bootstrap-environment.ts',
     routes: [],
     access: { table: 'readwrite', secrets: ['pepper'] },
-    summary: 'Creates a tenant, an environment and its first administrator (PL-5); invoked by `npm run create-tenant`',
+    summary: 'Creates a tenant, an environment and its first administrator; invoked by `npm run create-tenant`',
   },
   {
     name: 'rotate-signing-keys',
@@ -245,7 +245,7 @@ export const operations: readonly Operation[] = [
     summary: 'Envelope mode: makes a new next signing key and moves next → current → previous; run on a schedule and by `npm run rotate-signing-keys`',
   },
 
-  // ---- OIDC and SAML clients of applications (CL-*) ----
+  // ---- OIDC and SAML clients of applications ----
   management('list-clients', 'GET', '/applications/{id}/clients', 'clients', MANAGE_READ, "List an application's OIDC clients"),
   management('create-client', 'POST', '/applications/{id}/clients', 'clients', MANAGE_WRITE, 'Create an OIDC client; answers its client secret once'),
   management('get-client', 'GET', '/applications/{id}/clients/{clientId}', 'clients', MANAGE_READ, 'Read an OIDC client'),

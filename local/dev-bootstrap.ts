@@ -6,7 +6,7 @@ import { parseClientId } from '../src/domain/ids';
 import { LATCHKEY_RESOURCE_KEY, MANAGEMENT_PERMISSIONS, managementPermissionsOf } from '../src/domain/builtin-resource';
 
 /**
- * The local runtime's development tenant, environment and administrator (PL-3).
+ * The local runtime's development tenant, environment and administrator.
  *
  * First start: creates them and keeps the administrator's credentials in `dev-admin.json` in the
  * data folder (mode 0600, git-ignored), so later starts print the same ones. With

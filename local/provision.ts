@@ -26,7 +26,7 @@ export interface LocalResources {
   readonly tableName: string;
   readonly signingKeyArn: string;
   readonly pepperSecretArn: string;
-  /** The RSA key of the SAML signing certificates (CL-9). */
+  /** The RSA key of the SAML signing certificates. */
   readonly samlSigningKeyArn: string;
 }
 

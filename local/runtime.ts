@@ -76,7 +76,7 @@ export interface LocalRuntime {
   readonly signingMode: 'envelope' | 'kms';
   /** Envelope mode: ARN of the key-wrapping key in the KMS stand-in. */
   readonly keyWrappingKeyArn?: string;
-  /** The development environment's administrator (PL-3). */
+  /** The development environment's administrator. */
   readonly devAdmin: DevAdmin;
   readonly endpoints: { readonly dynamodb: string; readonly aws: string; readonly lambda: string };
   /** ARNs of the operations without routes (e.g. `enrichment-webhook`), invokable through the local Lambda stand-in. */

@@ -1,4 +1,4 @@
-import { applicationStore, clock } from '../../src/adapters/from-environment';
+import { applicationDeps } from '../../src/composition/dependencies';
 import { createApplication } from '../../src/domain/applications';
 import { createApplicationBody } from '../../src/http/application-schemas';
 import { json } from '../../src/http/handler';
@@ -7,5 +7,5 @@ import { jsonBody } from '../../src/http/request';
 
 /** `POST /v1/applications`: name, end-user token lifetime and, optionally, an enrichment webhook. */
 export const handler = managementHandler(async (event, caller) =>
-  json(201, await createApplication({ applications: applicationStore(), now: clock }, caller, jsonBody(event, createApplicationBody))),
+  json(201, await createApplication(applicationDeps(), caller, jsonBody(event, createApplicationBody))),
 );

@@ -1,9 +1,9 @@
-import { applicationStore, clock, webhookVault } from '../../src/adapters/from-environment';
+import { applicationDeps } from '../../src/composition/dependencies';
 import { deleteApplication } from '../../src/domain/applications';
 import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `DELETE /v1/applications/{id}`: its webhook secret goes with it; its end users stay in the environment. */
 export const handler = managementHandler(async (event, caller) => {
-  await deleteApplication({ applications: applicationStore(), vault: webhookVault(), now: clock }, caller, pathParameter(event, 'id'));
+  await deleteApplication(applicationDeps(), caller, pathParameter(event, 'id'));
   return { statusCode: 204 };
 });

@@ -1,4 +1,4 @@
-import { applicationStore } from '../../src/adapters/from-environment';
+import { applicationDeps } from '../../src/composition/dependencies';
 import { listApplications } from '../../src/domain/applications';
 import { json } from '../../src/http/handler';
 import { managementHandler } from '../../src/http/management';
@@ -7,5 +7,5 @@ import { pageQuery } from '../../src/http/management-schemas';
 
 /** `GET /v1/applications?limit=&cursor=`: one page; pass `cursor` back for the next. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await listApplications({ applications: applicationStore() }, caller, queryParams(event, pageQuery))),
+  json(200, await listApplications(applicationDeps(), caller, queryParams(event, pageQuery))),
 );

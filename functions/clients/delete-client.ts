@@ -1,5 +1,5 @@
 import { deleteOidcClient } from '../../src/domain/clients/oidc-clients';
-import { clientRegistryDeps } from '../../src/http/client-registry';
+import { clientRegistryDeps } from '../../src/composition/dependencies';
 import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `DELETE /v1/applications/{id}/clients/{clientId}`: the client cannot authenticate any more. */

@@ -1,5 +1,5 @@
 import { getOidcClient } from '../../src/domain/clients/oidc-clients';
-import { clientRegistryDeps } from '../../src/http/client-registry';
+import { clientRegistryDeps } from '../../src/composition/dependencies';
 import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
 

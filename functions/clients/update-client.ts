@@ -1,6 +1,6 @@
 import { updateOidcClient } from '../../src/domain/clients/oidc-clients';
 import { updateOidcClientBody } from '../../src/http/client-schemas';
-import { clientRegistryDeps } from '../../src/http/client-registry';
+import { clientRegistryDeps } from '../../src/composition/dependencies';
 import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';

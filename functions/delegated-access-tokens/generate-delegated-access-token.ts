@@ -1,5 +1,5 @@
 import { generateDelegatedAccessToken } from '../../src/domain/delegated-tokens';
-import { delegatedTokenDeps } from '../../src/http/delegated-token-deps';
+import { delegatedTokenDeps } from '../../src/composition/dependencies';
 import { json } from '../../src/http/handler';
 import { managementHandler } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';

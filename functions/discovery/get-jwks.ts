@@ -1,7 +1,7 @@
-import { JWKS_MAX_AGE_SECONDS, signingKeys } from '../../src/adapters/from-environment';
+import { JWKS_MAX_AGE_SECONDS, publishedKeys } from '../../src/composition/dependencies';
 import { httpHandler, json } from '../../src/http/handler';
 
-const keys = signingKeys();
+const keys = publishedKeys();
 
 /**
  * Cached for `JWKS_MAX_AGE_SECONDS` (five minutes): a key published as `next` stays unused for at

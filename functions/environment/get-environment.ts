@@ -1,6 +1,7 @@
 import { getEnvironment } from '../../src/domain/environments';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler } from '../../src/http/management';
+import { environmentDeps } from '../../src/composition/dependencies';
+import { managementHandler } from '../../src/http/management';
 
 /** `GET /v1/environment`: the caller's own environment and its settings. */
-export const handler = managementHandler(async (_event, caller) => json(200, await getEnvironment(managementDeps(), caller)));
+export const handler = managementHandler(async (_event, caller) => json(200, await getEnvironment(environmentDeps(), caller)));

@@ -1,17 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { delegatedTokenDeps, tokenIssuingDeps } from '../../src/composition/dependencies';
 import { createGraphqlContext } from '../../src/graphql/context';
 import { runGraphql } from '../../src/graphql/execute';
 import { authenticateCaller } from '../../src/http/authenticate';
 import { clientAuthenticationThrottle } from '../../src/http/client-authentication';
-import { delegatedTokenDeps } from '../../src/http/delegated-token-deps';
 import { httpHandler, json } from '../../src/http/handler';
-import { tokenDeps } from '../../src/http/management';
 import { metrics } from '../../src/http/observability';
 import { header, jsonBody } from '../../src/http/request';
 import { graphqlBody } from '../../src/http/management-schemas';
 
 const deps = {
-  tokens: tokenDeps(),
+  tokens: tokenIssuingDeps(),
   tokenIssued: () => {
     metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
   },
@@ -19,7 +18,7 @@ const deps = {
 };
 
 /**
- * `POST /graphql` (SA-9): GraphQL compatibility for token operations, answering
+ * `POST /graphql`: GraphQL compatibility for token operations, answering
  * `{data, errors: [{message, extensions: {code}}]}`. A body that is not a GraphQL request (not JSON,
  * too large, wrong shape) is refused the same way by the shared stack, with `BAD_USER_INPUT`,
  * `PAYLOAD_TOO_LARGE` or `UNSUPPORTED_MEDIA_TYPE`. Other methods get the route table's 405 with

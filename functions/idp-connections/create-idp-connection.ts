@@ -1,4 +1,4 @@
-import { applicationStore, clock, idpConnectionStore } from '../../src/adapters/from-environment';
+import { idpConnectionDeps } from '../../src/composition/dependencies';
 import { createIdpConnection } from '../../src/domain/idp-connections';
 import { json } from '../../src/http/handler';
 import { managementHandler } from '../../src/http/management';
@@ -7,5 +7,5 @@ import { createIdpConnectionBody } from '../../src/http/management-schemas';
 
 /** `POST /v1/idp-connections`: at most one `delegated` connection per environment (409 for a second). */
 export const handler = managementHandler(async (event, caller) =>
-  json(201, await createIdpConnection({ connections: idpConnectionStore(), applications: applicationStore(), now: clock }, caller, jsonBody(event, createIdpConnectionBody))),
+  json(201, await createIdpConnection(idpConnectionDeps(), caller, jsonBody(event, createIdpConnectionBody))),
 );

@@ -1,9 +1,9 @@
-import { idpConnectionStore } from '../../src/adapters/from-environment';
+import { idpConnectionDeps } from '../../src/composition/dependencies';
 import { getIdpConnection } from '../../src/domain/idp-connections';
 import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `GET /v1/idp-connections/{id}` */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await getIdpConnection({ connections: idpConnectionStore() }, caller, pathParameter(event, 'id'))),
+  json(200, await getIdpConnection(idpConnectionDeps(), caller, pathParameter(event, 'id'))),
 );

@@ -1,4 +1,4 @@
-import { applicationStore, clock, idpConnectionStore } from '../../src/adapters/from-environment';
+import { idpConnectionDeps } from '../../src/composition/dependencies';
 import { updateIdpConnection } from '../../src/domain/idp-connections';
 import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
@@ -9,6 +9,6 @@ import { updateIdpConnectionBody } from '../../src/http/management-schemas';
 export const handler = managementHandler(async (event, caller) =>
   json(
     200,
-    await updateIdpConnection({ connections: idpConnectionStore(), applications: applicationStore(), now: clock }, caller, pathParameter(event, 'id'), jsonBody(event, updateIdpConnectionBody)),
+    await updateIdpConnection(idpConnectionDeps(), caller, pathParameter(event, 'id'), jsonBody(event, updateIdpConnectionBody)),
   ),
 );

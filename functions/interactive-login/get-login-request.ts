@@ -1,6 +1,6 @@
 import { getInteractionRequest } from '../../src/domain/authorization/interaction-requests';
 import { json } from '../../src/http/handler';
-import { interactionDeps } from '../../src/http/interaction-deps';
+import { interactionDeps } from '../../src/composition/dependencies';
 import { managementHandler, pathParameter } from '../../src/http/management';
 
 const deps = interactionDeps();

@@ -1,6 +1,6 @@
 import { rejectInteractionRequest } from '../../src/domain/authorization/interaction-requests';
 import { json } from '../../src/http/handler';
-import { interactionDeps } from '../../src/http/interaction-deps';
+import { interactionDeps } from '../../src/composition/dependencies';
 import { rejectBody } from '../../src/http/interaction-schemas';
 import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';

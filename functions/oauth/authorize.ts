@@ -1,7 +1,7 @@
 import { authorize } from '../../src/domain/authorization/authorize';
 import { authorizeRedirect, browserState } from '../../src/http/browser-cookies';
 import { httpHandler } from '../../src/http/handler';
-import { interactionDeps } from '../../src/http/interaction-deps';
+import { interactionDeps } from '../../src/composition/dependencies';
 import { authorizationParameters } from '../../src/http/request';
 
 const deps = interactionDeps();

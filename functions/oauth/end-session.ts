@@ -1,32 +1,10 @@
-import { compactVerify, createLocalJWKSet, decodeJwt } from 'jose';
-import { signingKeys } from '../../src/adapters/from-environment';
-import { postLogoutToken } from '../../src/adapters/back-channel-logout';
+import { endSessionDeps } from '../../src/composition/dependencies';
 import { endSession } from '../../src/domain/authorization/end-session';
 import { browserState, clearSessionCookie } from '../../src/http/browser-cookies';
 import { httpHandler, type HttpResult } from '../../src/http/handler';
-import { interactionDeps } from '../../src/http/interaction-deps';
-import { logger } from '../../src/http/observability';
 import { authorizationParameters } from '../../src/http/request';
 
-const base = interactionDeps();
-
-/** Signature and issuer only: RP-initiated logout accepts an expired ID token as its hint. */
-async function readIdTokenHint(token: string): Promise<Readonly<Record<string, unknown>> | undefined> {
-  try {
-    await compactVerify(token, createLocalJWKSet({ keys: [...(await signingKeys().publicKeys())] as never }));
-    const claims = decodeJwt(token);
-    return claims.iss === base.issuer ? claims : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const deps = {
-  ...base,
-  readIdTokenHint,
-  signer: signingKeys(),
-  notifyLogout: (url: string, token: string) => postLogoutToken(url, token, (reason) => logger.warn('back-channel logout failed', { reason })),
-};
+const deps = endSessionDeps();
 
 const SIGNED_OUT = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body><h1>You are signed out</h1></body></html>';
 

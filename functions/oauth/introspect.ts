@@ -2,14 +2,15 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { InvalidRequest } from '../../src/domain/errors';
 import { introspect } from '../../src/domain/introspection';
 import { httpHandler, json } from '../../src/http/handler';
-import { authenticateOAuthClient, introspectionDeps } from '../../src/http/oauth-client';
+import { introspectionDeps } from '../../src/composition/dependencies';
+import { authenticateOAuthClient } from '../../src/http/oauth-client';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
 
 const deps = introspectionDeps();
 
 /**
- * `POST /oauth/v2/introspect` (RFC 7662, MU-6): is this JWT, opaque token or PAT active, and what
+ * `POST /oauth/v2/introspect` (RFC 7662): is this JWT, opaque token or PAT active, and what
  * does it stand for. The client authenticates first, as at the token endpoint, so an
  * unauthenticated caller learns nothing, not even whether its request was well formed.
  */

@@ -2,14 +2,15 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { InvalidRequest } from '../../src/domain/errors';
 import { revoke } from '../../src/domain/revocation';
 import { httpHandler } from '../../src/http/handler';
-import { authenticateOAuthClient, introspectionDeps } from '../../src/http/oauth-client';
+import { introspectionDeps } from '../../src/composition/dependencies';
+import { authenticateOAuthClient } from '../../src/http/oauth-client';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
 
 const deps = introspectionDeps();
 
 /**
- * `POST /oauth/v2/revoke` (RFC 7009, MU-6): revokes an opaque token or PAT at once, and a JWT by its
+ * `POST /oauth/v2/revoke` (RFC 7009): revokes an opaque token or PAT at once, and a JWT by its
  * `jti` until it expires. Answers 200 with no body, also for tokens it does not know (§2.2).
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'Revocations' }, async (event) => {

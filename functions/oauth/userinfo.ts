@@ -1,11 +1,10 @@
-import { endUserStore, tokenStore } from '../../src/adapters/from-environment';
+import { userInfoDeps } from '../../src/composition/dependencies';
 import { userInfo } from '../../src/domain/authorization/userinfo';
 import { InvalidRequest } from '../../src/domain/errors';
 import { httpHandler, json, type HttpEvent } from '../../src/http/handler';
 import { formBody, header } from '../../src/http/request';
-import { verifyLatchkeyJwt } from '../../src/http/token-verifier';
 
-const deps = { verifyJwt: verifyLatchkeyJwt, tokens: tokenStore(), users: endUserStore() };
+const deps = userInfoDeps();
 
 /** RFC 6750 §2.1 (header) or, for POST, §2.2 (form body); never both. */
 function bearerToken(event: HttpEvent): string | undefined {

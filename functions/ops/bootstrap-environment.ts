@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { isId } from '../../src/domain/ids';
 import { logger } from '../../src/http/observability';
@@ -10,7 +10,7 @@ import { validate } from '../../src/http/request';
 import { name } from '../../src/http/schemas';
 
 /**
- * PL-5: creates a tenant (or adds to an existing one), an environment and its first administrator
+ * Creates a tenant (or adds to an existing one), an environment and its first administrator
  * in a deployed stack. Not on the HTTP API: the route table gives it no route, so only a principal
  * allowed `lambda:InvokeFunction` on it (an operator running `npm run create-tenant`) can call it.
  *
@@ -37,7 +37,7 @@ export interface BootstrapResult {
   readonly clientSecret: string;
 }
 
-const deps = { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+const deps = bootstrapDeps();
 
 async function bootstrap(event: unknown): Promise<BootstrapResult> {
   const request = validate(input, event, 'bootstrap input');

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { signingMode } from '../../src/config';
-import { signingKeyRotation } from '../../src/adapters/from-environment';
+import { signingKeyRotationDeps } from '../../src/composition/dependencies';
 import { rotateSigningKeys } from '../../src/domain/signing-keys';
 import { logger } from '../../src/http/observability';
 
@@ -29,7 +29,7 @@ export interface RotationAnswer {
 }
 
 if (signingMode() !== 'envelope') throw new TypeError('rotate-signing-keys runs in envelope signing mode only; KMS-mode keys are rotated in KMS');
-const deps = signingKeyRotation();
+const deps = signingKeyRotationDeps();
 
 async function rotate(): Promise<RotationAnswer> {
   const result = await rotateSigningKeys(deps);

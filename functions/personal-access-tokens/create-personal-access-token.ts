@@ -1,7 +1,7 @@
-import { tokenStore } from '../../src/adapters/from-environment';
 import { createPersonalAccessToken } from '../../src/domain/personal-access-tokens';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { personalAccessTokenDeps } from '../../src/composition/dependencies';
+import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 import { createPersonalAccessTokenBody } from '../../src/http/management-schemas';
 
@@ -9,6 +9,6 @@ import { createPersonalAccessTokenBody } from '../../src/http/management-schemas
 export const handler = managementHandler(async (event, caller) =>
   json(
     201,
-    await createPersonalAccessToken({ ...managementDeps(), tokens: tokenStore() }, caller, pathParameter(event, 'id'), jsonBody(event, createPersonalAccessTokenBody, { optional: true })),
+    await createPersonalAccessToken(personalAccessTokenDeps(), caller, pathParameter(event, 'id'), jsonBody(event, createPersonalAccessTokenBody, { optional: true })),
   ),
 );

@@ -1,9 +1,9 @@
-import { tokenStore } from '../../src/adapters/from-environment';
 import { getPersonalAccessToken } from '../../src/domain/personal-access-tokens';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { personalAccessTokenDeps } from '../../src/composition/dependencies';
+import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `GET /v1/service-accounts/{id}/personal-access-tokens/{patId}`: metadata only, never the token or its hash. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await getPersonalAccessToken({ ...managementDeps(), tokens: tokenStore() }, caller, pathParameter(event, 'id'), pathParameter(event, 'patId'))),
+  json(200, await getPersonalAccessToken(personalAccessTokenDeps(), caller, pathParameter(event, 'id'), pathParameter(event, 'patId'))),
 );

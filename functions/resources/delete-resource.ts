@@ -1,8 +1,9 @@
 import { deleteResource } from '../../src/domain/resources';
-import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { resourceDeps } from '../../src/composition/dependencies';
+import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `DELETE /v1/resources/{key}`: grants on it are no longer carried in new tokens. */
 export const handler = managementHandler(async (event, caller) => {
-  await deleteResource(managementDeps(), caller, pathParameter(event, 'key'));
+  await deleteResource(resourceDeps(), caller, pathParameter(event, 'key'));
   return { statusCode: 204 };
 });

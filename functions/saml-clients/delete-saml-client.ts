@@ -1,5 +1,5 @@
 import { deleteSamlClient } from '../../src/domain/clients/saml-clients';
-import { samlRegistryDeps } from '../../src/http/client-registry';
+import { samlRegistryDeps } from '../../src/composition/dependencies';
 import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `DELETE /v1/applications/{id}/saml-clients/{clientId}`: its metadata URL answers 404 from then on. */

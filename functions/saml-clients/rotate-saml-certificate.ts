@@ -1,5 +1,5 @@
 import { rotateSamlCertificate } from '../../src/domain/clients/saml-clients';
-import { samlRegistryDeps } from '../../src/http/client-registry';
+import { samlRegistryDeps } from '../../src/composition/dependencies';
 import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
 

@@ -1,6 +1,6 @@
 import { updateSamlClient } from '../../src/domain/clients/saml-clients';
 import { updateSamlClientBody } from '../../src/http/client-schemas';
-import { samlRegistryDeps } from '../../src/http/client-registry';
+import { samlRegistryDeps } from '../../src/composition/dependencies';
 import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';

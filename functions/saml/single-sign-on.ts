@@ -1,6 +1,6 @@
+import { interactionDeps } from '../../src/composition/dependencies';
 import { receiveAuthnRequest } from '../../src/domain/saml/sso';
 import { httpHandler } from '../../src/http/handler';
-import { interactionDeps } from '../../src/http/interaction-deps';
 import { pathParameter } from '../../src/http/management';
 import { formBody } from '../../src/http/request';
 

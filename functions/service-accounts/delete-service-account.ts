@@ -1,8 +1,9 @@
 import { deleteServiceAccount } from '../../src/domain/service-accounts';
-import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { serviceAccountDeps } from '../../src/composition/dependencies';
+import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `DELETE /v1/service-accounts/{id}`: its tokens stop at once on the management API and at the token endpoint. */
 export const handler = managementHandler(async (event, caller) => {
-  await deleteServiceAccount(managementDeps(), caller, pathParameter(event, 'id'));
+  await deleteServiceAccount(serviceAccountDeps(), caller, pathParameter(event, 'id'));
   return { statusCode: 204 };
 });

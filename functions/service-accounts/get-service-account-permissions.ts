@@ -1,8 +1,9 @@
 import { getPermissions } from '../../src/domain/service-accounts';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler, pathParameter } from '../../src/http/management';
+import { serviceAccountDeps } from '../../src/composition/dependencies';
+import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `GET /v1/service-accounts/{id}/permissions` */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await getPermissions(managementDeps(), caller, pathParameter(event, 'id'))),
+  json(200, await getPermissions(serviceAccountDeps(), caller, pathParameter(event, 'id'))),
 );

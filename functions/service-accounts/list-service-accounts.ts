@@ -1,10 +1,11 @@
 import { listServiceAccounts } from '../../src/domain/service-accounts';
 import { json } from '../../src/http/handler';
-import { managementDeps, managementHandler } from '../../src/http/management';
+import { serviceAccountDeps } from '../../src/composition/dependencies';
+import { managementHandler } from '../../src/http/management';
 import { queryParams } from '../../src/http/request';
 import { pageQuery } from '../../src/http/management-schemas';
 
 /** `GET /v1/service-accounts?limit=&cursor=`: one page; pass `cursor` back for the next. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await listServiceAccounts(managementDeps(), caller, queryParams(event, pageQuery))),
+  json(200, await listServiceAccounts(serviceAccountDeps(), caller, queryParams(event, pageQuery))),
 );

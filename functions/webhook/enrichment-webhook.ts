@@ -6,7 +6,7 @@ import { webhookSecretName } from '../../src/webhook/secret-name';
 import { parseStaticClaims, staticClaimsFor } from '../../src/webhook/static-claims';
 
 /**
- * The enrichment webhook the stack deploys (DA-7): an example to use as is or to copy and change.
+ * The enrichment webhook the stack deploys: an example to use as is or to copy and change.
  * Point an application at it with `"webhook": {"target": "<EnrichmentWebhookFunctionArn output>"}`
  * and generate the application's webhook secret; Latchkey then invokes it directly (no HTTP route).
  *

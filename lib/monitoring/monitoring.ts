@@ -154,7 +154,7 @@ export class Monitoring extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `Latchkey-${stage}`,
       widgets: [
-        [new TextWidget({ markdown: `# Latchkey ${stage}\nRunbooks: docs/operations.md. Every alarm notifies the topic \"Latchkey ${stage} alarms\".`, width: 24, height: 2 })],
+        [new TextWidget({ markdown: `# Latchkey ${stage}\nRunbooks: docs/operations.md. Every alarm notifies the topic "Latchkey ${stage} alarms".`, width: 24, height: 2 })],
         [
           new GraphWidget({ title: 'API requests and errors', left: [api('Count', 'SampleCount'), api('4xx', 'Sum'), api('5xx', 'Sum')], width: 8 }),
           new GraphWidget({ title: 'API 5xx %', left: [errorRate], width: 8 }),

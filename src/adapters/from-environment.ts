@@ -79,7 +79,7 @@ export const pepperHasher = once(() => new PepperHasher(new SecretsManagerClient
 
 export const applicationStore = once(() => new DynamoDbApplicationStore(tableClient(), requireEnv(ENV.tableName)));
 
-/** Personal access tokens, opaque access tokens and JWT revocations (MU-1, MU-4, MU-6). */
+/** Personal access tokens, opaque access tokens and JWT revocations. */
 export const tokenStore = once(() => new DynamoDbTokenStore(tableClient(), requireEnv(ENV.tableName)));
 
 export const idpConnectionStore = once(() => new DynamoDbIdpConnectionStore(tableClient(), requireEnv(ENV.tableName)));
@@ -94,10 +94,10 @@ export const webhookCaller = once(
 
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
 
-/** OIDC and SAML clients, and the used `jti`s of client assertions (CL-*). */
+/** OIDC and SAML clients, and the used `jti`s of client assertions. */
 export const clientStore = once(() => new DynamoDbClientStore(tableClient(), requireEnv(ENV.tableName)));
 
-/** SAML signing certificates for the KMS RSA key (CL-9). */
+/** SAML signing certificates for the KMS RSA key. */
 export const samlCertificates = once(() => new KmsSamlCertificateIssuer(new KMSClient(awsClientConfig), requireEnv(ENV.samlSigningKeyId)));
 /** Each SAML client's own RSA key, wrapped under the SAML key-wrapping key (its ID read on first use). */
 export const samlKeys = once(() => new KmsSamlKeyVault(new KMSClient(awsClientConfig), () => requireEnv(ENV.samlKeyWrappingKeyId)));

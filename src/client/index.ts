@@ -1,5 +1,5 @@
 /**
- * `latchkey/client`: get access tokens for a Latchkey service account (SA-8).
+ * `latchkey/client`: get access tokens for a Latchkey service account.
  *
  * ```ts
  * import { createTokenProvider, getServiceAccountToken } from 'latchkey/client';

@@ -44,7 +44,7 @@ interface Cached {
 
 /**
  * Creates a token provider that caches a service account's access token and renews it shortly
- * before it expires (SA-8).
+ * before it expires.
  *
  * ```ts
  * const tokens = createTokenProvider({ baseUrl: 'https://id.example.com', clientId, clientSecret });

@@ -1,6 +1,6 @@
 import { LatchkeyClientError } from './errors';
 
-/** A service-account access token, as answered by Latchkey (SA-5). */
+/** A service-account access token, as answered by Latchkey. */
 export interface ServiceAccountToken {
   /** The signed JWT; send it as `Authorization: Bearer <accessToken>`. */
   readonly accessToken: string;

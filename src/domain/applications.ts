@@ -11,8 +11,8 @@ import { webUrlProblem } from './clients/redirect-uris';
 
 /**
  * Applications: the end-user facing apps of an environment. An application has its own end-user
- * token lifetime and, optionally, an enrichment webhook (DA-7) that adds claims to its end users'
- * tokens. OIDC/SAML clients (CL-*) hang off an application and look it up with `getApplication`.
+ * token lifetime and, optionally, an enrichment webhook that adds claims to its end users'
+ * tokens. OIDC/SAML clients hang off an application and look it up with `getApplication`.
  *
  * Rules this module enforces:
  * - A webhook target is an HTTPS URL, a plain HTTP URL only on a loopback host (development), or the

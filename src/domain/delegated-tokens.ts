@@ -9,7 +9,7 @@ import type { Clock, TokenSigner } from './ports';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
 
 /**
- * Delegated access tokens (DA-2 to DA-5): a trusted service account vouches for an end user that a
+ * Delegated access tokens: a trusted service account vouches for an end user that a
  * third party authenticated, and gets a Latchkey end-user token for one of its applications.
  *
  * Rules, in the order they are checked (nothing is written before all of them pass):

@@ -6,7 +6,7 @@ import type { Page } from './model';
 import { pageLimit } from './paging';
 
 /**
- * End users and their profiles (DA-4), created on the first delegated token for a subject.
+ * End users and their profiles, created on the first delegated token for a subject.
  *
  * Rules this module enforces:
  * - A user is found by (IDP connection, subject ID). The store claims that pair with a conditional

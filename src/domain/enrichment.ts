@@ -12,7 +12,7 @@ import {
 import { SIGNATURE_HEADER, signRequest } from '../webhook/signature';
 
 /**
- * Access-token enrichment (DA-7): during generation, the application's webhook is asked for extra
+ * Access-token enrichment: during generation, the application's webhook is asked for extra
  * claims, which become the token's `extensions` claim.
  *
  * Rules this module enforces:

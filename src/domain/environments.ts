@@ -6,7 +6,7 @@ import type { Environment, Tenant } from './model';
 import type { Clock, EnvironmentStore } from './ports';
 import { retryOnConcurrentUpdate } from './optimistic';
 
-/** SA-6: one hour unless the environment says otherwise; never under 30 seconds, never over a day. */
+/** One hour unless the environment says otherwise; never under 30 seconds, never over a day. */
 export const DEFAULT_SERVICE_ACCOUNT_TOKEN_TTL_SECONDS = 3600;
 export const MIN_TOKEN_TTL_SECONDS = 30;
 export const MAX_TOKEN_TTL_SECONDS = 86_400;

@@ -169,7 +169,7 @@ export class UnsupportedTokenType extends LatchkeyError {
   }
 }
 
-// ---- Delegated authentication (DA-1 to DA-7) ------------------------------------------------
+// ---- Delegated authentication ------------------------------------------------
 
 /**
  * The environment is not set up to vouch for end users of this application yet. Each cause has its

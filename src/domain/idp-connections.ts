@@ -5,7 +5,7 @@ import type { ApplicationStore } from './applications';
 import type { Clock } from './ports';
 
 /**
- * IDP connections (DA-1): how the end users of an environment are authenticated. Type `delegated`:
+ * IDP connections: how the end users of an environment are authenticated. Type `delegated`:
  * a third party authenticated them and a trusted service account vouches for them.
  *
  * Rules this module enforces:

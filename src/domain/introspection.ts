@@ -6,7 +6,7 @@ import type { Clock, SecretHasher, StoredPersonalAccessToken, TokenRecordStore }
 import { originStillStands, type TokenOriginDeps } from './token-origins';
 
 /**
- * Token introspection (RFC 7662, MU-6) for the three kinds of Latchkey access token: signed JWTs,
+ * Token introspection (RFC 7662) for the three kinds of Latchkey access token: signed JWTs,
  * opaque access tokens (`lko_`) and personal access tokens (`lkp_`).
  *
  * Rules this module enforces:
@@ -104,7 +104,7 @@ async function findActiveJwt(deps: IntrospectionDeps, environmentId: string, tok
   return { kind: 'jwt', id: jti, claims, expiresAt: exp };
 }
 
-/** What a PAT stands for, in the claim names of a service-account access token (SA-5). */
+/** What a PAT stands for, in the claim names of a service-account access token. */
 function personalAccessTokenClaims(issuer: string, record: StoredPersonalAccessToken, owner: StoredServiceAccount): Record<string, unknown> {
   const management = owner.grants[LATCHKEY_RESOURCE_KEY];
   return {

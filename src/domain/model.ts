@@ -15,7 +15,7 @@ export interface Environment {
   /** Kept here too so a token can name its tenant without a second read. */
   readonly tenantName: string;
   readonly name: string;
-  /** Lifetime of service-account access tokens (SA-6). */
+  /** Lifetime of service-account access tokens. */
   readonly serviceAccountTokenTtlSeconds: number;
   readonly createdAt: string;
   readonly updatedAt: string;

@@ -2,7 +2,7 @@ import { newReferenceToken } from './reference-tokens';
 import type { OpaqueTokenStore, SecretHasher } from './ports';
 
 /**
- * Opaque access tokens (MU-1): for a service account whose `accessTokenType` is `opaque`, the token
+ * Opaque access tokens: for a service account whose `accessTokenType` is `opaque`, the token
  * endpoint answers a random reference token (`lko_...`) instead of a JWT. The claims a JWT would
  * carry are stored with a keyed hash of the token until its `exp` (the table's TTL attribute), and
  * a resource server learns them only through introspection (RFC 7662), which is also where

@@ -8,7 +8,7 @@ import type { Page, StoredServiceAccount } from './model';
 import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './ports';
 
 /**
- * Personal access tokens (MU-4): bearer secrets owned by a service account that work on Latchkey's
+ * Personal access tokens: bearer secrets owned by a service account that work on Latchkey's
  * management API with the owner's permissions.
  *
  * Rules this module enforces:

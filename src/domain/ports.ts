@@ -105,7 +105,7 @@ export interface TokenContext {
 
 export type Store = EnvironmentStore & ResourceStore & ServiceAccountStore;
 
-// ---- reference tokens and revocations (MU-1, MU-4, MU-6) -------------------------------------
+// ---- reference tokens and revocations -------------------------------------
 
 /** A personal access token as stored: metadata and a keyed hash of the whole token, never the token. */
 export interface StoredPersonalAccessToken {
@@ -161,3 +161,18 @@ export interface TokenRecordStore extends OpaqueTokenStore {
   /** The revocation record of `jti` (its `expiresAt`, if any) and, when named, the owning account, in one read. */
   loadJwtState(environmentId: string, jti: string | undefined, serviceAccountId?: string): Promise<{ revokedUntil?: number; owner?: StoredServiceAccount }>;
 }
+
+// ---- the other ports, defined beside the feature that owns them -------------------------------
+// Re-exported here so this file is the one list to learn: every interface an adapter implements.
+// Each stays in its feature's file because its records are defined there; import from either.
+
+export type { ApplicationStore, WebhookSecretVault } from './applications';
+export type { FailedAuthenticationCounters } from './authentication-throttle';
+export type { AuthorizationStore } from './authorization/ports';
+export type { AssertionReplayStore } from './clients/client-assertion';
+export type { ApplicationLookup, ClientStore, SamlCertificateIssuer } from './clients/ports';
+export type { EndUserStore } from './end-users';
+export type { EnrichmentLog, WebhookTransport } from './enrichment';
+export type { IdpConnectionStore } from './idp-connections';
+export type { JwtVerifier } from './introspection';
+export type { KeyPairFactory, SigningKeyStore } from './signing-keys';

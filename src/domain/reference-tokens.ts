@@ -4,7 +4,7 @@ import type { SecretHasher } from './ports';
 
 /**
  * Reference tokens: bearer secrets that Latchkey looks up rather than verifies by signature —
- * `lkp_` personal access tokens (MU-4) and `lko_` opaque access tokens (MU-1).
+ * `lkp_` personal access tokens and `lko_` opaque access tokens.
  *
  * Format: `<prefix>_<env>_<account>_<id>_<secret>`, where env, account and id are the random
  * 26-character parts of the environment, owning service account and record IDs, and the secret is

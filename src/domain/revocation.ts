@@ -4,7 +4,7 @@ import { findActiveToken, type ActiveToken, type IntrospectionDeps } from './int
 import type { StoredServiceAccount } from './model';
 
 /**
- * Token revocation (RFC 7009, MU-6). Answers whether a live token was revoked (for metrics only:
+ * Token revocation (RFC 7009). Answers whether a live token was revoked (for metrics only:
  * the client is told success either way).
  *
  * Rules this module enforces:

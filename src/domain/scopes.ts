@@ -2,7 +2,7 @@ import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
 import { InvalidScope } from './errors';
 
 /**
- * The `scope` values the token endpoint understands (MU-5). Besides the standard OpenID scopes, it
+ * The `scope` values the token endpoint understands. Besides the standard OpenID scopes, it
  * accepts the compatibility aliases that clients of other token services send:
  * `urn:zitadel:iam:org:project:id:{resourceKey}:aud` selects a resource as audience,
  * `urn:zitadel:iam:org:projects:roles` adds role claims, and `urn:zitadel:iam:user:resourceowner`

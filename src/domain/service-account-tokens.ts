@@ -10,7 +10,7 @@ import type { Environment, Resource, StoredServiceAccount } from './model';
 import type { Clock, OpaqueTokenStore, ResourceStore, SecretHasher, ServiceAccountStore, TokenContext, TokenSigner } from './ports';
 
 /**
- * Access tokens for service accounts (SA-5, SA-6, SA-7, MU-5).
+ * Access tokens for service accounts.
  *
  * Rules, in the order they are checked:
  * 1. The client ID names an account of an existing environment; the account exists and is enabled.
@@ -32,7 +32,7 @@ export interface TokenDeps {
   readonly store: ServiceAccountStore & ResourceStore;
   readonly hasher: SecretHasher;
   readonly signer: TokenSigner;
-  /** Where opaque access tokens are written (MU-1); required so no caller can forget it and fail at run time. */
+  /** Where opaque access tokens are written; required so no caller can forget it and fail at run time. */
   readonly opaqueTokens: OpaqueTokenStore;
   readonly now: Clock;
   readonly issuer: string;
@@ -111,7 +111,7 @@ export async function authenticateServiceAccountClient(
   return { account, environment, resources: context.resources };
 }
 
-/** SA-7: an administrator mints a token for an account without its secret, for testing. */
+/** An administrator mints a token for an account without its secret, for testing. */
 export async function mintForServiceAccount(deps: TokenDeps, caller: Caller, id: string, request: TokenRequest): Promise<IssuedToken> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   const scope = parseScope(request.scope);
@@ -167,7 +167,7 @@ async function issue(
     ...(scope.values.length > 0 ? { scope: scope.values.join(' ') } : {}),
     ...compatibilityClaims(environment, permissions, scope),
   };
-  // Rule 6, decided here so every way of getting a token (token endpoint, SA-7 mint, GraphQL) honours it.
+  // Rule 6, decided here so every way of getting a token (token endpoint, an administrator's mint, GraphQL) honours it.
   const accessToken =
     account.accessTokenType === 'opaque' ? await issueOpaqueToken(deps, claims) : await deps.signer.sign(claims, { typ: 'at+jwt' });
   return {
@@ -218,7 +218,7 @@ async function selectResources(
   return grantedKeys.filter((key) => current[key]).map((key) => byKey.get(key)!);
 }
 
-/** MU-5 role and resource-owner claims, for clients written against another token service. */
+/** ZITADEL-compatible role and resource-owner claims, for clients written against another token service. */
 function compatibilityClaims(environment: Environment, permissions: Record<string, string[]>, scope: ParsedScope): Record<string, unknown> {
   const claims: Record<string, unknown> = {};
   if (scope.includeRoles) {

@@ -12,7 +12,6 @@ import {
   TypeNameMetaFieldDef,
   type GraphQLNamedType,
   type GraphQLOutputType,
-  type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
@@ -57,7 +56,7 @@ export const operationShapeRule: ValidationRule = (context) => ({
         let reached: Shape = at;
         if (selection.kind === Kind.FIELD) {
           fields += 1;
-          const type = fieldType(schema, parent, selection.name.value);
+          const type = fieldType(parent, selection.name.value);
           const here = { depth: at.depth + 1, lists: at.lists + (type && returnsList(type) ? 1 : 0) };
           reached = selection.selectionSet ? walk(selection.selectionSet, type && getNamedType(type), here, fragments) : here;
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
@@ -116,7 +115,7 @@ function report(context: ValidationContext, operation: OperationDefinitionNode, 
   context.reportError(new GraphQLError(`${name} ${problem}`, { nodes: operation }));
 }
 
-function fieldType(schema: GraphQLSchema, parent: GraphQLNamedType | undefined, name: string): GraphQLOutputType | undefined {
+function fieldType(parent: GraphQLNamedType | undefined, name: string): GraphQLOutputType | undefined {
   if (name === TypeNameMetaFieldDef.name) return TypeNameMetaFieldDef.type;
   if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef.type;
   if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef.type;

@@ -34,7 +34,7 @@ export interface GenerateDelegatedAccessTokenInput {
 export const resolvers = {
   issuer: ((_args, context) => context.deps.tokens.issuer) satisfies Resolver<Record<string, never>, string>,
 
-  /** SA-9: the client credentials grant, as a mutation. Same domain function as `POST /oauth/v2/token`. */
+  /** The client credentials grant, as a mutation. Same domain function as `POST /oauth/v2/token`. */
   authenticateServiceAccount: (async ({ input }, context) => {
     const token = await context.throttleClientAuthentication(input.clientId, () =>
       authenticateWithSecret(context.deps.tokens, input.clientId, input.clientSecret, {}),
@@ -43,7 +43,7 @@ export const resolvers = {
     return { accessToken: token.accessToken, expiresInSeconds: token.expiresInSeconds, tokenType: token.tokenType };
   }) satisfies Resolver<{ input: AuthenticateServiceAccountInput }, AccessTokenResult>,
 
-  /** DA-2: the same domain function as `POST /v1/delegated-access-tokens`; the caller comes from the bearer token. */
+  /** The same domain function as `POST /v1/delegated-access-tokens`; the caller comes from the bearer token. */
   generateDelegatedAccessToken: (async ({ input }, context) => {
     if (!context.deps.delegated) throw new TypeError('this GraphQL endpoint was built without delegated-token dependencies');
     const caller = await context.caller();

@@ -1,7 +1,7 @@
 import { buildSchema, type GraphQLSchema } from 'graphql';
 
 /**
- * The GraphQL compatibility surface (SA-9), for clients written against a GraphQL token API.
+ * The GraphQL compatibility surface, for clients written against a GraphQL token API.
  *
  * The schema is written in SDL because it is a published contract: this text is what clients see
  * through introspection. Root fields are resolved by `src/graphql/resolvers.ts` (graphql-js calls a

@@ -17,7 +17,7 @@ import { header } from './request';
  * revoked (RFC 7009; read in the same batch as the account, so it costs no extra round trip).
  * The rules after the guard are in src/domain/management-caller.ts: management audience only, not
  * older than a revoking secret reset, and the account's CURRENT grants rather than the token's claim.
- * A personal access token (`Bearer lkp_...`, MU-4) stands for its owner with the owner's current
+ * A personal access token (`Bearer lkp_...`) stands for its owner with the owner's current
  * permissions; see src/domain/personal-access-tokens.ts.
  */
 

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { clock, failedAuthenticationCounters } from '../adapters/from-environment';
+import { clientAuthenticationThrottleDeps } from '../composition/dependencies';
 import { throttleClientAuthentication } from '../domain/authentication-throttle';
 import { isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
@@ -11,7 +11,7 @@ import { header } from './request';
 
 /**
  * Reads how a client authenticates at the token endpoint, beyond the secret methods that
- * `client-credentials.ts` reads (CL-3):
+ * `client-credentials.ts` reads:
  * - `client_assertion_type` + `client_assertion` (RFC 7523 §2.2): `private_key_jwt`. `client_id` is
  *   optional; without it the assertion's (still unverified) `sub` names the client.
  * - `client_id` of a registry client with neither a secret nor an assertion: self-signed mutual TLS
@@ -62,5 +62,5 @@ export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthentica
   return (clientId, authenticate) =>
     parseClientId(clientId) === undefined
       ? authenticate()
-      : throttleClientAuthentication({ counters: failedAuthenticationCounters(), now: clock }, { clientId, address }, authenticate);
+      : throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate);
 }

@@ -3,7 +3,7 @@ import { AUTH_METHODS, CLIENT_TYPES, ID_TOKEN_ALGORITHMS, NAME_ID_TYPES, PKCE_MO
 import { description, name, seconds } from './schemas';
 
 /**
- * Request bodies of the client registry (CL-*): shapes and types only. What the values must be (URI
+ * Request bodies of the client registry: shapes and types only. What the values must be (URI
  * rules, existing resources, method-specific settings) is checked by the domain, which reports every
  * problem under the field it concerns.
  */

@@ -1,5 +1,4 @@
 import type { Context } from 'aws-lambda';
-import { clock, issuer, signingKeys, pepperHasher, store, tokenStore } from '../adapters/from-environment';
 import type { Caller } from '../domain/caller';
 import { InvalidRequest } from '../domain/errors';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from '../domain/key-values';
@@ -12,16 +11,6 @@ import { httpHandler, type HttpEvent, type HttpResult } from './handler';
  */
 export function managementHandler(fn: (event: HttpEvent, caller: Caller, context: Context) => Promise<HttpResult>) {
   return httpHandler({ errors: 'problem' }, async (event, context) => fn(event, await authenticateCaller(event), context));
-}
-
-/** What management domain functions need; built on first use, once per container. */
-export function managementDeps() {
-  return { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
-}
-
-/** What issuing a service-account token needs (token endpoint, GraphQL, minting): signer and opaque-token store too. */
-export function tokenDeps() {
-  return { ...managementDeps(), signer: signingKeys(), opaqueTokens: tokenStore() };
 }
 
 /**

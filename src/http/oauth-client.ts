@@ -1,12 +1,10 @@
-import { applicationStore, clientStore, clock, endUserStore, idpConnectionStore, issuer, pepperHasher, store, tokenStore } from '../adapters/from-environment';
+import { clientTokenDeps, serviceAccountAuthenticationDeps } from '../composition/dependencies';
 import { authenticateClient, isRegistryClientId, type AuthenticatedClient, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { InvalidClient } from '../domain/errors';
 import { serviceAccountClient, type OAuthClient } from '../domain/revocation';
 import { authenticateServiceAccountClient, type AuthenticatedClient as AuthenticatedServiceAccount } from '../domain/service-account-tokens';
 import { clientAuthenticationThrottle, readClientAuthentication } from './client-authentication';
-import { clientTokenDeps } from './client-registry';
 import type { HttpEvent } from './handler';
-import { verifyLatchkeyJwt } from './token-verifier';
 
 /** A client the chain has authenticated: a service account, or a registry client (`cl_…`). */
 export type AuthenticatedCaller =
@@ -24,8 +22,7 @@ export async function authenticateClientChain(event: HttpEvent, form: URLSearchP
   const presented = readClientAuthentication(event, form);
   return clientAuthenticationThrottle(event)(presented.clientId, async (): Promise<AuthenticatedCaller> => {
     if (isRegistryClientId(presented.clientId)) return { kind: 'client', authenticated: await authenticateClient(clientTokenDeps(), presented) };
-    const deps = { store: store(), hasher: pepperHasher(), now: clock };
-    const authenticated = await authenticateServiceAccountClient(deps, presented.clientId, secretOf(presented), presented.method === 'client_secret_basic');
+    const authenticated = await authenticateServiceAccountClient(serviceAccountAuthenticationDeps(), presented.clientId, secretOf(presented), presented.method === 'client_secret_basic');
     return { kind: 'service-account', authenticated };
   });
 }
@@ -40,19 +37,6 @@ export async function authenticateOAuthClient(event: HttpEvent, form: URLSearchP
   const { client, publicClient } = caller.authenticated;
   if (publicClient) throw new InvalidClient(`public client ${client.id} tried introspection or revocation`);
   return { environmentId: client.environmentId, principalId: client.id, clientId: client.clientId, mayRevokeAny: false };
-}
-
-/** What introspection and revocation need: the token records and a verifier of Latchkey JWTs. */
-export function introspectionDeps() {
-  return {
-    store: store(),
-    tokens: tokenStore(),
-    hasher: pepperHasher(),
-    now: clock,
-    issuer: issuer(),
-    verifyJwt: verifyLatchkeyJwt,
-    origins: { clients: clientStore(), applications: applicationStore(), users: endUserStore(), connections: idpConnectionStore() },
-  };
 }
 
 /** Service accounts authenticate with a client secret only. */

@@ -1,10 +1,8 @@
+import { clientTokenDeps, grantDeps, tokenIssuingDeps } from '../composition/dependencies';
 import { exchangeAuthorizationCode, refreshTokens, type TokenSet } from '../domain/authorization/grants';
 import { issueClientCredentialsTokenFor } from '../domain/clients/tokens';
 import { InvalidRequest, UnauthorizedClient } from '../domain/errors';
 import { issueForAuthenticatedServiceAccount } from '../domain/service-account-tokens';
-import { clientTokenDeps } from './client-registry';
-import { grantDeps } from './interaction-deps';
-import { tokenDeps } from './management';
 import type { AuthenticatedCaller } from './oauth-client';
 
 /**
@@ -57,7 +55,7 @@ export const GRANT_HANDLERS: Readonly<Record<string, GrantHandler>> = {
     const token =
       caller.kind === 'client'
         ? await issueClientCredentialsTokenFor(clientTokenDeps(), caller.authenticated, request)
-        : await issueForAuthenticatedServiceAccount(tokenDeps(), caller.authenticated, request);
+        : await issueForAuthenticatedServiceAccount(tokenIssuingDeps(), caller.authenticated, request);
     return { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresInSeconds, ...(token.scope ? { scope: token.scope } : {}) };
   },
   /** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5). */

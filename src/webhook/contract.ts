@@ -1,5 +1,5 @@
 /**
- * The enrichment webhook contract (DA-7), shared by Latchkey (the caller) and the webhook Lambda
+ * The enrichment webhook contract, shared by Latchkey (the caller) and the webhook Lambda
  * (a receiver), so the two cannot drift.
  *
  * Request: `POST` with a JSON envelope, signed in the `latchkey-signature` header (see `signature.ts`).
@@ -17,7 +17,7 @@ export interface EnrichmentRequestPayload {
   readonly environment_id: string;
   readonly application_id: string;
   readonly user_id: string;
-  /** The subject ID the third party gave (DA-3). */
+  /** The subject ID the third party gave. */
   readonly external_subject_id: string;
   readonly session_id: string;
   readonly subject_type: 'EndUserAccount';

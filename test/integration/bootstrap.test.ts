@@ -20,7 +20,7 @@ const lambdaContext = (): Context =>
     getRemainingTimeInMillis: () => 10_000,
   }) as Context;
 
-describe('the bootstrap function, invoked directly (PL-5)', () => {
+describe('the bootstrap function, invoked directly', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let handler: Handler;
   let logger: typeof import('../../src/http/observability').logger;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenProvider, getServiceAccountToken, LatchkeyClientError } from '../../src/client';
 import { startTestRuntime } from '../support/local-runtime';
 
-describe('the client library against the local API (SA-8)', () => {
+describe('the client library against the local API', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let jwks: JWTVerifyGetKey;
 

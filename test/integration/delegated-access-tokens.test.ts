@@ -1,13 +1,13 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { createGuard } from '../../src/guard';
 import { adminToken, api } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 /**
- * DA-1 to DA-6 through HTTP on the local runtime: the setup an operator does (connection,
+ * Delegated authentication through HTTP on the local runtime: the setup an operator does (connection,
  * application), the refusals before it is complete, generation by a service account that holds only
  * GENERATE_DELEGATED_ACCESS_TOKEN, and verification of the result.
  */
@@ -88,7 +88,7 @@ describe('delegated access tokens over the local API', () => {
 
     it('refuses a token of another environment and writes nothing in either', async () => {
       const other = await bootstrapEnvironment(
-        { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() },
+        bootstrapDeps(),
         { tenantName: 'Other tenant', environmentName: 'prod' },
       );
       const asOther = api(runtime.url, await adminToken(runtime, other.admin));
@@ -121,7 +121,7 @@ describe('delegated access tokens over the local API', () => {
   });
 
   describe('generation', () => {
-    it('issues a token with the claims of DA-5 and finds the same user and profile again', async () => {
+    it('issues a token with the end-user claims and finds the same user and profile again', async () => {
       const first = await generate(vouching, { applicationId, subjectId: 'ext-1', email: 'ada@example.com' });
       expect(first.status).toBe(200);
       expect(first.body).toMatchObject({ tokenType: 'Bearer', expiresInSeconds: 900, accessToken: expect.any(String) });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../lib/routes';
-import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { adminToken, api, requestToken } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
@@ -30,7 +30,7 @@ describe('environment isolation', () => {
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
-    const deps = { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+    const deps = bootstrapDeps();
     const b = await bootstrapEnvironment(deps, { tenantName: 'Other tenant', environmentName: 'prod' });
     asB = api(runtime.url, await adminToken(runtime, b.admin));
     asA = api(runtime.url, await adminToken(runtime));

@@ -7,7 +7,7 @@ const MUTATION = `mutation GetServiceAccountToken($input: AuthenticateServiceAcc
   authenticateServiceAccount(input: $input) { accessToken expiresInSeconds tokenType }
 }`;
 
-describe('POST /graphql (SA-9)', () => {
+describe('POST /graphql', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let jwks: JWTVerifyGetKey;
 

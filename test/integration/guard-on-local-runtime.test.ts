@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { buildSelfSignedCertificate } from '../../src/adapters/x509-certificate';
-import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { createGuard, type Guard } from '../../src/guard';
 import { adminToken, api } from '../support/http';
@@ -58,7 +58,7 @@ describe('the guard against tokens of the local runtime', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'latchkey-guard-'));
     runtime = await startLocalRuntime({ dataDir, port: 0, mtlsPort: 0 });
-    const b = await bootstrapEnvironment({ store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() }, { tenantName: 'Tenant B', environmentName: 'prod' });
+    const b = await bootstrapEnvironment(bootstrapDeps(), { tenantName: 'Tenant B', environmentName: 'prod' });
     tokenOfB = await adminToken(runtime, b.admin);
     guardOfA = createGuard({ issuer: runtime.url, tenantId: runtime.devAdmin.tenantId });
   });

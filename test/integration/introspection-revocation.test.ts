@@ -1,12 +1,12 @@
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { createGuard, GuardError } from '../../src/guard';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
-/** MU-1 opaque tokens, RFC 7662 introspection and RFC 7009 revocation, over HTTP. */
+/** Opaque access tokens, RFC 7662 introspection and RFC 7009 revocation, over HTTP. */
 describe('introspection and revocation over HTTP', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let admin: ReturnType<typeof api>;
@@ -145,7 +145,7 @@ describe('introspection and revocation over HTTP', () => {
 
   it('answers inactive for tokens of another environment, and cannot revoke them', async () => {
     const other = await bootstrapEnvironment(
-      { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() },
+      bootstrapDeps(),
       { tenantName: 'Other tenant', environmentName: 'elsewhere' },
     );
     const otherAdmin = { clientId: other.admin.clientId, clientSecret: other.admin.clientSecret };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
-/** MU-4 over HTTP: personal access tokens as bearer tokens on the management API. */
+/** Over HTTP: personal access tokens as bearer tokens on the management API. */
 describe('personal access tokens over HTTP', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let admin: ReturnType<typeof api>;

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clock, issuer, pepperHasher, store } from '../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { documentClient } from '../../src/adapters/dynamodb/store';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { adminToken, api } from '../support/http';
@@ -20,7 +20,7 @@ describe('resource audiences over HTTP', () => {
   beforeAll(async () => {
     runtime = await startTestRuntime();
     tenantA = api(runtime.url, await adminToken(runtime));
-    const b = await bootstrapEnvironment({ store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() }, { tenantName: 'Tenant B', environmentName: 'prod' });
+    const b = await bootstrapEnvironment(bootstrapDeps(), { tenantName: 'Tenant B', environmentName: 'prod' });
     environmentB = b.environment.id;
     tenantB = api(runtime.url, await adminToken(runtime, b.admin));
   });

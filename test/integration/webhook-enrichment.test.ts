@@ -6,7 +6,7 @@ import { adminToken, api } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 /**
- * DA-7 through HTTP: a real webhook server on loopback, every way it can fail under both policies,
+ * The enrichment webhook through HTTP: a real webhook server on loopback, every way it can fail under both policies,
  * and the stack's webhook Lambda answering Latchkey end to end (served over HTTP here, since the
  * local runtime has no Lambda service; in AWS Latchkey invokes it by ARN with the same event).
  */

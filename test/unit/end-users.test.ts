@@ -3,7 +3,7 @@ import { findOrCreateEndUser, type EndUser, type EndUserStore, type Profile } fr
 import type { Page } from '../../src/domain/model';
 
 /**
- * DA-4 with an in-memory store that behaves like the table (conditional puts on deterministic keys)
+ * End users created on first use and found again, with an in-memory store that behaves like the table (conditional puts on deterministic keys)
  * and yields between every call, so concurrent first calls really interleave.
  */
 class MemoryEndUsers implements EndUserStore {

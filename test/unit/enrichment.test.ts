@@ -5,7 +5,7 @@ import { EnrichmentFailed } from '../../src/domain/errors';
 import type { EnrichmentRequestPayload } from '../../src/webhook';
 import { SIGNATURE_HEADER, verifySignature } from '../../src/webhook';
 
-/** DA-7 policy and budget, with an in-memory transport standing in for the network. */
+/** The enrichment webhook's failure policy and time budget, with an in-memory transport standing in for the network. */
 
 const request: EnrichmentRequestPayload = {
   tenant_id: 'ten_a', environment_id: 'env_a', application_id: 'app_a', user_id: 'usr_a', external_subject_id: 'ext',

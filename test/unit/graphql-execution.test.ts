@@ -19,7 +19,7 @@ const MUTATION = `mutation Authenticate($clientId: String!, $clientSecret: Strin
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 
-describe('GraphQL execution (SA-9)', () => {
+describe('GraphQL execution', () => {
   let admin: { clientId: string; clientSecret: string; id: string };
   let signed: number;
   let issued: number;

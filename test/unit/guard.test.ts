@@ -7,7 +7,7 @@ import { buildSelfSignedCertificate } from '../../src/adapters/x509-certificate'
 import { createGuard, DEFAULT_EMBEDDED_TOKEN_CLAIM, GuardError, type GuardErrorCode } from '../../src/guard';
 
 /**
- * The guard (DA-6) as a resource server uses it: keys from a JWKS served over HTTP by a real
+ * The guard as a resource server uses it: keys from a JWKS served over HTTP by a real
  * server on loopback, tokens signed with jose, every check and every stable error code.
  */
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRedirectUris, redirectUriProblem } from '../../src/domain/clients/redirect-uris';
 
-describe('redirect URI rules (CL-2)', () => {
+describe('redirect URI rules', () => {
   it.each([
     ['https://app.example.com/callback', 'web'],
     ['https://app.example.com:8443/cb?x=1', 'web'],

@@ -49,7 +49,7 @@ describe('service accounts and their tokens (domain)', () => {
     expect(stored.secret.current).toBe(await plainHasher.hash(account.clientSecret));
   });
 
-  it('issues a token with exactly the granted permissions and the SA-5 claims', async () => {
+  it('issues a token with exactly the granted permissions and the service-account claims', async () => {
     const account = await newAccount();
     const token = await authenticateWithSecret(deps, account.clientId, account.clientSecret, {});
     expect(token.claims).toMatchObject({

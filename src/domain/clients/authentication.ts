@@ -9,7 +9,7 @@ import type { AuthMethod, StoredOidcClient } from './model';
 import type { ApplicationLookup, ClientStore } from './ports';
 
 /**
- * Authentication of an OIDC client at the token endpoint (CL-3).
+ * Authentication of an OIDC client at the token endpoint.
  *
  * Rules, in the order they are checked (every failure is `invalid_client`; the log gets the reason):
  * 1. The client ID names an OIDC client (`cl_…@env_…`) of an existing environment and application

@@ -1,7 +1,7 @@
 import type { SecretHashes } from '../model';
 
 /**
- * The client registry's records (CL-1 to CL-10): OIDC and SAML clients of an application. Wire names
+ * The client registry's records: OIDC and SAML clients of an application. Wire names
  * follow SPEC "Wire names for clients"; the README maps them to RFC 7591 registration metadata.
  */
 
@@ -30,14 +30,14 @@ export const ASSERTION_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384'
 /** A public JSON Web Key as a client registers it (RFC 7517); only public members are kept. */
 export type ClientJwk = Readonly<Record<string, unknown>> & { readonly kty: string };
 
-/** CL-5: a resource the client may request, with the lifetime of tokens for it. */
+/** A resource the client may request, with the lifetime of tokens for it. */
 export interface ClientResource {
   /** The resource's key. */
   readonly resource: string;
   readonly accessTokenTtlSeconds?: number;
 }
 
-/** Every setting of an OIDC client that its owner chooses (CL-2 to CL-8). */
+/** Every setting of an OIDC client that its owner chooses. */
 export interface OidcClientSettings {
   readonly name: string;
   readonly description?: string;

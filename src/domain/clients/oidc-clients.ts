@@ -8,7 +8,7 @@ import { loadClient, requireApplication, timestamp, type ClientRegistryDeps } fr
 import { resolveSettings, type OidcClientInput } from './settings';
 
 /**
- * OIDC clients of an application (CL-1, CL-2): create, read, list, update, delete, rotate the
+ * OIDC clients of an application: create, read, list, update, delete, rotate the
  * secret. The client ID is generated and never changes; the secret is generated, shown once, and
  * stored as a keyed hash only.
  */
@@ -89,7 +89,7 @@ export async function deleteOidcClient(deps: ClientRegistryDeps, caller: Caller,
   if (!(await deps.clients.deleteClient(caller.environmentId, client.id))) throw new NotFound(`OIDC client "${clientRef}"`);
 }
 
-/** CL-1: a new secret, shown once; the old one stops at once or after the grace period asked for. */
+/** A new secret, shown once; the old one stops at once or after the grace period asked for. */
 export async function rotateOidcClientSecret(
   deps: ClientRegistryDeps,
   caller: Caller,

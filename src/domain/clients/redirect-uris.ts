@@ -2,7 +2,7 @@ import type { FieldProblem } from '../errors';
 import type { ClientType } from './model';
 
 /**
- * Redirect URI rules (CL-2, RFC 6749 §3.1.2, RFC 8252 §7, OAuth 2.0 Security BCP §4.1). Each URI is
+ * Redirect URI rules (RFC 6749 §3.1.2, RFC 8252 §7, OAuth 2.0 Security BCP §4.1). Each URI is
  * registered exactly and checked in this order; the first rule it breaks is reported with the URI:
  * 1. No wildcard (`*`) anywhere: redirects are matched exactly, never by pattern.
  * 2. An absolute URI.

@@ -9,7 +9,7 @@ import { webUrlProblem } from './redirect-uris';
 import { loadClient, requireApplication, timestamp, type SamlRegistryDeps } from './registry';
 
 /**
- * SAML clients of an application (CL-9). The owner sets the SP's assertion consumer service URL,
+ * SAML clients of an application. The owner sets the SP's assertion consumer service URL,
  * entity ID and NameID type; Latchkey generates the client ID, its SSO URL and IdP entity ID
  * (derived from the issuer and the client ID) and a signing certificate for its KMS RSA key, and
  * serves IdP metadata at the metadata URL.

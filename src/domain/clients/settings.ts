@@ -10,7 +10,7 @@ import { outboundUrlProblem } from '../outbound-policy';
 import { checkRedirectUris } from './redirect-uris';
 
 /**
- * OIDC client settings (CL-2 to CL-8): defaults, merging of a change into the current settings,
+ * OIDC client settings: defaults, merging of a change into the current settings,
  * and every rule a setting must keep. All problems of a request are reported at once, each under
  * the field it concerns, so a caller fixes them in one round.
  *

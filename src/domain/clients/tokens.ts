@@ -5,7 +5,7 @@ import type { ResourceStore, TokenSigner } from '../ports';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps, type PresentedClientCredentials } from './authentication';
 
 /**
- * The client credentials grant for OIDC clients (CL-3, CL-5, RFC 8707, RFC 8705 §3).
+ * The client credentials grant for OIDC clients (RFC 8707, RFC 8705 §3).
  *
  * Rules, after the client has authenticated (`authentication.ts`):
  * 1. A client whose PKCE mode is `enforce_instead_of_secret` gets user tokens only: `unauthorized_client`.

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { clock, issuer, pepperHasher, store } from '../../../src/adapters/from-environment';
+import { bootstrapDeps } from '../../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../../src/domain/bootstrap';
 import { adminToken, api } from '../../support/http';
 import { startTestRuntime } from '../../support/local-runtime';
@@ -229,7 +229,7 @@ describe('interactive login refuses', () => {
 
     it("another environment's challenge, as if it did not exist", async () => {
       const { challenge } = await loginChallenge(new TestBrowser(runtime.url));
-      const other = await bootstrapEnvironment({ store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() }, { tenantName: 'Other', environmentName: 'prod' });
+      const other = await bootstrapEnvironment(bootstrapDeps(), { tenantName: 'Other', environmentName: 'prod' });
       const foreign = api(runtime.url, await adminToken(runtime, other.admin));
       const answer = await foreign.post(`/v1/login-requests/${encodeURIComponent(challenge)}/accept`, { subjectId: 'intruder' });
       expect(answer.status).toBe(404);

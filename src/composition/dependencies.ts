@@ -1,0 +1,225 @@
+import { compactVerify, createLocalJWKSet, decodeJwt } from 'jose';
+import { postLogoutToken } from '../adapters/back-channel-logout';
+import {
+  JWKS_MAX_AGE_SECONDS,
+  applicationStore,
+  authorizationStore,
+  clientStore,
+  clock,
+  endUserStore,
+  failedAuthenticationCounters,
+  idpConnectionStore,
+  issuer,
+  pepperHasher,
+  samlKeys,
+  signingKeyRotation,
+  signingKeys,
+  store,
+  tokenStore,
+  webhookCaller,
+  webhookVault,
+} from '../adapters/from-environment';
+import { remoteJwks } from '../adapters/remote-jwks';
+import type { ApplicationDeps } from '../domain/applications';
+import type { ThrottleDeps } from '../domain/authentication-throttle';
+import type { GrantDeps, InteractionDeps } from '../domain/authorization/deps';
+import type { EndSessionDeps } from '../domain/authorization/end-session';
+import type { UserInfoDeps } from '../domain/authorization/userinfo';
+import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
+import type { ClientTokenDeps } from '../domain/clients/tokens';
+import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
+import type { EndUserDeps } from '../domain/end-users';
+import type { EnvironmentDeps } from '../domain/environments';
+import type { IdpConnectionDeps } from '../domain/idp-connections';
+import type { IntrospectionDeps } from '../domain/introspection';
+import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
+import type { PublicKeySet } from '../domain/ports';
+import type { ResourceDeps } from '../domain/resources';
+import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
+import type { ServiceAccountDeps } from '../domain/service-accounts';
+import type { RotationDeps } from '../domain/signing-keys';
+import { logger } from '../http/observability';
+import { verifyLatchkeyJwt } from '../http/token-verifier';
+
+/**
+ * The composition root: the one place where domain functions meet the adapters. Each function
+ * below answers the dependencies ONE domain entry point declares (its `…Deps` type), named after
+ * it, assembled from the adapters of `src/adapters/from-environment.ts`. Those adapters (SDK
+ * clients, stores, the signer) are built once per container, on first use; the objects here are
+ * only bundles of them, assembled per call, so they never capture configuration early.
+ *
+ * Handlers (`functions/**`) take their dependencies from here and never import an adapter (a test
+ * in test/unit/repository-conventions.test.ts holds them to it); so do the shared client
+ * authentication chain, token grants and throttle in `src/http`. Domain tests build the same
+ * objects from in-memory fakes.
+ */
+
+export { JWKS_MAX_AGE_SECONDS };
+
+// ---- management API -------------------------------------------------------------------------
+
+export function environmentDeps(): EnvironmentDeps & ServiceAccountDeps {
+  return serviceAccountDeps();
+}
+
+export function resourceDeps(): ResourceDeps {
+  return { store: store(), now: clock, issuer: issuer() };
+}
+
+export function serviceAccountDeps(): ServiceAccountDeps & EnvironmentDeps {
+  return { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+}
+
+export function personalAccessTokenDeps(): PersonalAccessTokenDeps {
+  return { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now: clock };
+}
+
+export function applicationDeps(): ApplicationDeps {
+  return { applications: applicationStore(), vault: webhookVault(), now: clock };
+}
+
+export function idpConnectionDeps(): IdpConnectionDeps {
+  return { connections: idpConnectionStore(), applications: applicationStore(), now: clock };
+}
+
+export function endUserDeps(): EndUserDeps {
+  return { users: endUserStore(), now: clock };
+}
+
+export function clientRegistryDeps(): ClientRegistryDeps {
+  return { clients: clientStore(), resources: store(), applications: applicationStore(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+}
+
+export function samlRegistryDeps(): SamlRegistryDeps {
+  return { clients: clientStore(), resources: store(), applications: applicationStore(), samlKeys: samlKeys(), now: clock, issuer: issuer() };
+}
+
+// ---- tokens -----------------------------------------------------------------------------------
+
+/** Issuing a service-account token: the token endpoint, GraphQL and the management API's minting. */
+export function tokenIssuingDeps(): TokenDeps {
+  return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
+}
+
+/** Checking a service account's client secret at the token, introspection and revocation endpoints. */
+export function serviceAccountAuthenticationDeps(): ClientAuthDeps {
+  return { store: store(), hasher: pepperHasher(), now: clock };
+}
+
+/** Authenticating a registry client (`cl_…`) and issuing its client-credentials tokens. */
+export function clientTokenDeps(): ClientTokenDeps {
+  return {
+    clients: clientStore(),
+    environments: store(),
+    applications: applicationStore(),
+    resources: store(),
+    replay: clientStore(),
+    remoteJwks,
+    hasher: pepperHasher(),
+    signer: signingKeys(),
+    now: clock,
+    issuer: issuer(),
+  };
+}
+
+/** The failed-authentication throttle in front of every client authentication. */
+export function clientAuthenticationThrottleDeps(): ThrottleDeps {
+  return { counters: failedAuthenticationCounters(), now: clock };
+}
+
+/** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */
+export function delegatedTokenDeps(): DelegatedTokenDeps {
+  return {
+    applications: applicationStore(),
+    connections: idpConnectionStore(),
+    users: endUserStore(),
+    signer: signingKeys(),
+    enrichment: {
+      transport: webhookCaller(),
+      vault: webhookVault(),
+      now: clock,
+      log: { warn: (message, details) => logger.warn(message, details) },
+    },
+    now: clock,
+    issuer: issuer(),
+  };
+}
+
+/** Introspection and revocation: the token records, a verifier of Latchkey JWTs, and where tokens come from. */
+export function introspectionDeps(): IntrospectionDeps {
+  return {
+    tokens: tokenStore(),
+    hasher: pepperHasher(),
+    now: clock,
+    issuer: issuer(),
+    verifyJwt: verifyLatchkeyJwt,
+    origins: { clients: clientStore(), applications: applicationStore(), users: endUserStore(), connections: idpConnectionStore() },
+  };
+}
+
+/** The keys the JWKS publishes. */
+export function publishedKeys(): PublicKeySet {
+  return signingKeys();
+}
+
+// ---- interactive login ------------------------------------------------------------------------
+
+/** Authorize, login and consent requests. */
+export function interactionDeps(): InteractionDeps {
+  return {
+    clients: clientStore(),
+    applications: applicationStore(),
+    connections: idpConnectionStore(),
+    users: endUserStore(),
+    authorizations: authorizationStore(),
+    resources: store(),
+    hasher: pepperHasher(),
+    now: clock,
+    issuer: issuer(),
+    samlKeys: samlKeys(),
+    replay: clientStore(),
+  };
+}
+
+/** The authorization-code and refresh-token grants. */
+export function grantDeps(): GrantDeps {
+  return { ...interactionDeps(), signer: signingKeys(), tokens: tokenStore() };
+}
+
+/** RP-initiated logout, with back-channel logout notifications. */
+export function endSessionDeps(): EndSessionDeps {
+  const base = interactionDeps();
+  return {
+    ...base,
+    readIdTokenHint: (token) => readIdTokenHint(base.issuer, token),
+    signer: signingKeys(),
+    notifyLogout: (url, token) => postLogoutToken(url, token, (reason) => logger.warn('back-channel logout failed', { reason })),
+  };
+}
+
+/** Signature and issuer only: RP-initiated logout accepts an expired ID token as its hint. */
+async function readIdTokenHint(expectedIssuer: string, token: string): Promise<Readonly<Record<string, unknown>> | undefined> {
+  try {
+    await compactVerify(token, createLocalJWKSet({ keys: [...(await signingKeys().publicKeys())] as never }));
+    const claims = decodeJwt(token);
+    return claims.iss === expectedIssuer ? claims : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function userInfoDeps(): UserInfoDeps {
+  return { verifyJwt: verifyLatchkeyJwt, tokens: tokenStore(), users: endUserStore() };
+}
+
+// ---- operations -------------------------------------------------------------------------------
+
+/** Creating a tenant, its first environment and administrator. */
+export function bootstrapDeps(): EnvironmentDeps & ServiceAccountDeps {
+  return serviceAccountDeps();
+}
+
+/** Envelope-mode signing-key rotation; its intervals follow from the token lifetimes and caches. */
+export function signingKeyRotationDeps(): RotationDeps {
+  return signingKeyRotation();
+}

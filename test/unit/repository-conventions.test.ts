@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPOSITORY_ROOT } from '../../local/runtime';
+
+/** Rules of the repository that a reviewer would otherwise have to remember. */
+
+const TEXT = /\.(ts|js|mjs|cjs|md|json)$/;
+
+function filesUnder(path: string): string[] {
+  const absolute = join(REPOSITORY_ROOT, path);
+  if (!statSync(absolute, { throwIfNoEntry: false })) return [];
+  if (statSync(absolute).isFile()) return [path];
+  return readdirSync(absolute, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) return [];
+    const child = join(path, entry.name);
+    return entry.isDirectory() ? filesUnder(child) : TEXT.test(entry.name) ? [child] : [];
+  });
+}
+
+/**
+ * Short IDs of a planning document (two or three capitals, a dash, a number) point nowhere a
+ * reader of this repository can follow. Built from parts so that this file does not match itself.
+ */
+const PLANNING_ID = new RegExp(`\\b(${['SA', 'DA', 'MU', 'CL', 'SEC', 'PL', 'BE'].join('|')})-(\\d+|\\*)(?![\\w-])`);
+
+export function planningIdsIn(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line, index) => ({ line, number: index + 1 }))
+    .filter(({ line }) => PLANNING_ID.test(line))
+    .map(({ line, number }) => `${number}: ${line.trim()}`);
+}
+
+describe('comments, docs and test names', () => {
+  it('recognises a planning ID and leaves RFC sections, key types and versions alone', () => {
+    expect(planningIdsIn(`/** An administrator mints a token (${'SA'}-7). */`)).toHaveLength(1);
+    expect(planningIdsIn(`// ---- clients (${'CL'}-*) ----`)).toHaveLength(1);
+    expect(planningIdsIn(`describe('x (${'MU'}-4)')`)).toHaveLength(1);
+    expect(planningIdsIn('RFC 6749 §4.4, RSA-2048, SHA-256, ES256, ISO-8601, a UTF-8 body, AES-256-GCM, TLS-1')).toEqual([]);
+  });
+
+  it('cite RFC sections and documents of this repository, never feature IDs defined elsewhere', () => {
+    const places = ['src', 'functions', 'lib', 'local', 'bin', 'bench', 'test', 'docs', 'README.md'];
+    const found = places
+      .flatMap((place) => filesUnder(place))
+      .flatMap((file) => planningIdsIn(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')).map((hit) => `${relative('.', file)}:${hit}`));
+    expect(found, 'say what the feature does instead of its ID').toEqual([]);
+  });
+});
+
+describe('dependency wiring', () => {
+  it('handlers take their dependencies from the composition root, never from an adapter', () => {
+    const offenders = filesUnder('functions').filter((file) => /from '(\.\.\/)+src\/adapters\//.test(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')));
+    expect(offenders, 'import the deps object from src/composition/dependencies.ts instead').toEqual([]);
+  });
+});
