@@ -11,8 +11,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  * the cost model turns into request units.
  */
 
-interface SdkRequest { headers: Record<string, string>; body?: unknown; hostname?: string }
-interface SdkResponse { statusCode: number; headers: Record<string, string>; body: unknown }
+interface SdkRequest {
+  headers: Record<string, string>;
+  body?: unknown;
+  hostname?: string;
+}
+interface SdkResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
 type Handle = (request: SdkRequest, options?: unknown) => Promise<{ response: SdkResponse }>;
 
 export interface CallRecord {
@@ -23,7 +31,11 @@ export interface CallRecord {
   consistentReads: number;
 }
 
-interface Answer { statusCode: number; headers: Record<string, string>; body: Buffer }
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
 
 export class InMemoryAws {
   mode: 'recording' | 'replaying' = 'recording';

@@ -102,7 +102,9 @@ export function reportBundles(bundles: readonly BundleFigures[]): boolean {
     const over = bundle.bytes > BUNDLE_BUDGET_BYTES;
     overBudget ||= over;
     const flags = `${over ? ' OVER 1 MB' : ''}${bundle.importMs > target ? ` over ${target} ms` : ''}`;
-    console.log(`  ${bundle.name.padEnd(36)} ${(bundle.bytes / 1024).toFixed(1).padStart(7)} KB ${bundle.importMs.toFixed(1).padStart(7)} ms (CPU ${bundle.importCpuMs.toFixed(1)} ms)${flags}`);
+    console.log(
+      `  ${bundle.name.padEnd(36)} ${(bundle.bytes / 1024).toFixed(1).padStart(7)} KB ${bundle.importMs.toFixed(1).padStart(7)} ms (CPU ${bundle.importCpuMs.toFixed(1)} ms)${flags}`,
+    );
   }
   return overBudget;
 }

@@ -61,7 +61,11 @@ try {
   const basic = `Basic ${Buffer.from(`${runtime.devAdmin.clientId}:${runtime.devAdmin.clientSecret}`).toString('base64')}`;
   const form = 'grant_type=client_credentials&scope=urn%3Azitadel%3Aiam%3Aorg%3Aproject%3Aid%3Alatchkey%3Aaud';
   const overHttp = async () => {
-    const response = await fetch(`${runtime.url}/oauth/v2/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    const response = await fetch(`${runtime.url}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
     await response.arrayBuffer();
     return response.status;
   };
@@ -76,7 +80,15 @@ try {
   const standInCallsPerToken = await callsPerRequest(runtime, 50, overHttp);
 
   // The delegated scenario's application and connection, made over the API like a user would.
-  const adminToken = ((await (await fetch(`${runtime.url}/oauth/v2/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).json()) as { access_token: string }).access_token;
+  const adminToken = (
+    (await (
+      await fetch(`${runtime.url}/oauth/v2/token`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      })
+    ).json()) as { access_token: string }
+  ).access_token;
   const manage = (path: string, body: unknown) =>
     fetch(`${runtime.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const application = (await (await manage('/v1/applications', { name: 'Bench app' })).json()) as { id: string };
@@ -89,7 +101,12 @@ try {
     clientCredentials: await inProcess(token, event('POST', '/oauth/v2/token', { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, form)),
     delegated: await inProcess(
       delegated,
-      event('POST', '/v1/delegated-access-tokens', { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, JSON.stringify({ applicationId: application.id, subjectId: 'bench-repeat', email: 'bench-repeat@example.com' })),
+      event(
+        'POST',
+        '/v1/delegated-access-tokens',
+        { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        JSON.stringify({ applicationId: application.id, subjectId: 'bench-repeat', email: 'bench-repeat@example.com' }),
+      ),
     ),
   };
   const figures: ModeFigures = { mode, serverCpuMsPerToken, standInCallsPerToken, scenarios };
@@ -104,7 +121,7 @@ try {
 async function inProcess(handler: Handler, makeEvent: () => APIGatewayProxyEventV2): Promise<ScenarioFigures> {
   const invoke = async () => {
     const result = await handler(makeEvent(), context());
-    const status = typeof result === 'object' ? result.statusCode ?? 200 : 200;
+    const status = typeof result === 'object' ? (result.statusCode ?? 200) : 200;
     if (status >= 400) throw new Error(`the handler answered ${status}: ${typeof result === 'object' ? result.body : result}`);
   };
   aws.mode = 'recording';
@@ -132,21 +149,42 @@ function event(method: string, path: string, headers: Record<string, string>, bo
   return () => {
     const now = Date.now();
     return {
-      version: '2.0', routeKey: `${method} ${path}`, rawPath: path, rawQueryString: '', headers: { host: 'localhost', ...headers },
+      version: '2.0',
+      routeKey: `${method} ${path}`,
+      rawPath: path,
+      rawQueryString: '',
+      headers: { host: 'localhost', ...headers },
       requestContext: {
-        accountId: '000000000000', apiId: 'bench', domainName: 'localhost', domainPrefix: 'localhost', requestId: randomUUID(), routeKey: `${method} ${path}`,
-        stage: '$default', time: new Date(now).toUTCString(), timeEpoch: now,
+        accountId: '000000000000',
+        apiId: 'bench',
+        domainName: 'localhost',
+        domainPrefix: 'localhost',
+        requestId: randomUUID(),
+        routeKey: `${method} ${path}`,
+        stage: '$default',
+        time: new Date(now).toUTCString(),
+        timeEpoch: now,
         http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
       },
-      body, isBase64Encoded: false,
+      body,
+      isBase64Encoded: false,
     } as APIGatewayProxyEventV2;
   };
 }
 
 function context(): Context {
   return {
-    callbackWaitsForEmptyEventLoop: true, functionName: 'bench', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
-    memoryLimitInMB: '512', awsRequestId: randomUUID(), logGroupName: '/aws/lambda/bench', logStreamName: 'bench',
-    getRemainingTimeInMillis: () => 10_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'bench',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:bench',
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/bench',
+    logStreamName: 'bench',
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
   };
 }

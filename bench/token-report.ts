@@ -70,15 +70,29 @@ export function reportModes(modes: readonly MeasuredMode[]): Budget[] {
     const c8 = figures.throughput['concurrency 8']!;
     const c1 = figures.throughput['concurrency 1']!;
     console.log(`\n${figures.mode.toUpperCase()} mode`);
-    console.log(`  client credentials through the local HTTP API: ${c1.perSecond.toFixed(0)} tokens/s at concurrency 1, ${c8.perSecond.toFixed(0)} tokens/s at concurrency 8 (p50 ${c8.p50.toFixed(1)} ms, p99 ${c8.p99.toFixed(1)} ms, ${c8.failures} failed); ${(c8.perSecond / PREVIOUS_THROUGHPUT.high).toFixed(1)}× to ${(c8.perSecond / PREVIOUS_THROUGHPUT.low).toFixed(1)}× the ${PREVIOUS_THROUGHPUT.low}-${PREVIOUS_THROUGHPUT.high}/s before (target 3×)`);
-    console.log(`    the local runtime's CPU per token under that load: ${figures.serverCpuMsPerToken.toFixed(2)} ms (at most ${(1000 / figures.serverCpuMsPerToken).toFixed(0)} tokens/s on one idle core; the load generator runs in another process)`);
+    console.log(
+      `  client credentials through the local HTTP API: ${c1.perSecond.toFixed(0)} tokens/s at concurrency 1, ${c8.perSecond.toFixed(0)} tokens/s at concurrency 8 (p50 ${c8.p50.toFixed(1)} ms, p99 ${c8.p99.toFixed(1)} ms, ${c8.failures} failed); ${(c8.perSecond / PREVIOUS_THROUGHPUT.high).toFixed(1)}× to ${(c8.perSecond / PREVIOUS_THROUGHPUT.low).toFixed(1)}× the ${PREVIOUS_THROUGHPUT.low}-${PREVIOUS_THROUGHPUT.high}/s before (target 3×)`,
+    );
+    console.log(
+      `    the local runtime's CPU per token under that load: ${figures.serverCpuMsPerToken.toFixed(2)} ms (at most ${(1000 / figures.serverCpuMsPerToken).toFixed(0)} tokens/s on one idle core; the load generator runs in another process)`,
+    );
     console.log(`  AWS calls per warm token seen by the stand-ins: ${formatStandIn(figures.standInCallsPerToken)}`);
-    for (const [label, scenario] of [['client-credentials token', figures.scenarios.clientCredentials], ['delegated token (repeat subject)', figures.scenarios.delegated]] as const) {
+    for (const [label, scenario] of [
+      ['client-credentials token', figures.scenarios.clientCredentials],
+      ['delegated token (repeat subject)', figures.scenarios.delegated],
+    ] as const) {
       const calls = new Map(Object.entries(scenario.calls));
       const cost = costPerMillion(calls, scenario.tokens, scenario.cpuMsPerToken);
-      console.log(`  ${label}: ${scenario.cpuMsPerToken.toFixed(3)} ms CPU per warm token (in process, AWS answered from memory; least of 10 rounds, median ${scenario.cpuMsPerTokenMedian.toFixed(3)} ms)`);
+      console.log(
+        `  ${label}: ${scenario.cpuMsPerToken.toFixed(3)} ms CPU per warm token (in process, AWS answered from memory; least of 10 rounds, median ${scenario.cpuMsPerTokenMedian.toFixed(3)} ms)`,
+      );
       console.log(`    AWS calls per token: ${formatCalls(calls, scenario.tokens)}`);
-      console.log(`    cost per million: $${cost.perMillion.toFixed(2)} (${Object.entries(cost.byService).filter(([, v]) => v > 0).map(([k, v]) => `${k} $${v.toFixed(3)}`).join(', ')}; billed ${cost.billedMs} ms each) — Cognito M2M from $${(PRICES.cognitoM2mTokenRequest * 1e6).toFixed(0)}`);
+      console.log(
+        `    cost per million: $${cost.perMillion.toFixed(2)} (${Object.entries(cost.byService)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k} $${v.toFixed(3)}`)
+          .join(', ')}; billed ${cost.billedMs} ms each) — Cognito M2M from $${(PRICES.cognitoM2mTokenRequest * 1e6).toFixed(0)}`,
+      );
     }
   }
 
@@ -86,7 +100,9 @@ export function reportModes(modes: readonly MeasuredMode[]): Budget[] {
   if (envelope) {
     const cc = envelope.scenarios.clientCredentials;
     const perToken = (predicate: (operation: string) => boolean) =>
-      Object.entries(cc.calls).filter(([operation]) => predicate(operation)).reduce((sum, [, record]) => sum + record.count, 0) / cc.tokens;
+      Object.entries(cc.calls)
+        .filter(([operation]) => predicate(operation))
+        .reduce((sum, [, record]) => sum + record.count, 0) / cc.tokens;
     const reads = perToken((operation) => /^DynamoDB\.(Get|BatchGet|Query|Scan)/.test(operation));
     const writes = perToken((operation) => operation.startsWith('DynamoDB.') && !/^DynamoDB\.(Get|BatchGet|Query|Scan)/.test(operation));
     const throttleWrites = perToken((operation) => operation === 'DynamoDB.UpdateItem');
@@ -96,7 +112,7 @@ export function reportModes(modes: readonly MeasuredMode[]): Budget[] {
       // The failed-authentication throttle counts each attempt before its credentials are evaluated
       // and uncounts it once they held (src/domain/authentication-throttle.ts): two conditional
       // UpdateItem calls, and no other write.
-      { name: 'envelope client-credentials: no write but the throttle\'s count and uncount', ok: writes === throttleWrites && writes <= 2, detail: `${writes} writes` },
+      { name: "envelope client-credentials: no write but the throttle's count and uncount", ok: writes === throttleWrites && writes <= 2, detail: `${writes} writes` },
       { name: 'envelope client-credentials: no KMS call per warm token', ok: kms === 0, detail: `${kms} KMS calls` },
       { name: 'envelope client-credentials: at most 1 ms CPU per warm token', ok: cc.cpuMsPerToken <= 1, detail: `${cc.cpuMsPerToken.toFixed(3)} ms` },
     );
@@ -112,5 +128,7 @@ function formatCalls(calls: ReadonlyMap<string, CallRecord>, tokens: number): st
 
 function formatStandIn(calls: Record<string, number>): string {
   const entries = Object.entries(calls);
-  return entries.length === 0 ? 'none' : entries.map(([target, count]) => `${target.replace(/^DynamoDB_\d+\./, 'DynamoDB.').replace(/^TrentService\./, 'KMS.')} ×${+count.toFixed(2)}`).join(', ');
+  return entries.length === 0
+    ? 'none'
+    : entries.map(([target, count]) => `${target.replace(/^DynamoDB_\d+\./, 'DynamoDB.').replace(/^TrentService\./, 'KMS.')} ×${+count.toFixed(2)}`).join(', ');
 }

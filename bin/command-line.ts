@@ -67,4 +67,3 @@ export async function findStackFunction(lambda: LambdaClient, stackName: string,
       `Is the stack deployed there? Or pass --function-name with its ${output} output.`,
   );
 }
-

@@ -60,7 +60,11 @@ export class ApiArea extends NestedStack {
   readonly functions = new Map<string, LatchkeyFunction>();
   private readonly httpApi: IHttpApi;
 
-  constructor(scope: Construct, id: string, private readonly props: ApiAreaProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ApiAreaProps,
+  ) {
     super(scope, id, { description: `Latchkey ${props.state.stage}: the ${props.area} operations` });
     this.httpApi = HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: props.httpApiId });
     for (const operation of props.operations) {

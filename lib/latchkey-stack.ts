@@ -152,10 +152,7 @@ export function createLatchkeyStack(app: App, props: LatchkeyStackProps): Latchk
  * over cdk.json's (tests pass `{ 'aws:cdk:bundling-stacks': [] }` to skip esbuild); `overrides`
  * replace props after context parsing (tests use it to try other route tables).
  */
-export function buildApp(
-  context: Record<string, unknown> = {},
-  overrides: Partial<LatchkeyStackProps> = {},
-): { app: App; stack: LatchkeyStack } {
+export function buildApp(context: Record<string, unknown> = {}, overrides: Partial<LatchkeyStackProps> = {}): { app: App; stack: LatchkeyStack } {
   const app = new App({ context });
   const stack = createLatchkeyStack(app, {
     ...latchkeyPropsFromContext(app.node, overrides.operations ?? routeTable),
@@ -217,8 +214,7 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
   if (Boolean(domainName) !== Boolean(certificateArn)) {
     throw new TypeError('context domainName and certificateArn go together');
   }
-  const domain: CustomDomain | undefined =
-    domainName && certificateArn ? { domainName, certificateArn, ...(hostedZoneId ? { hostedZoneId } : {}) } : undefined;
+  const domain: CustomDomain | undefined = domainName && certificateArn ? { domainName, certificateArn, ...(hostedZoneId ? { hostedZoneId } : {}) } : undefined;
 
   const mtlsSwitch: unknown = node.tryGetContext('mtls');
   let mtls: LatchkeyStackProps['mtls'];

@@ -132,10 +132,7 @@ export class LatchkeyState extends Construct {
           description: `Latchkey ${stage} token signing key "${name}"`,
           removalPolicy,
           // Only the active key signs; every published key can be read by the stage's functions.
-          policy: keyPolicy(this, stage, [
-            publicKeyReaders,
-            ...(name === props.activeSigningKey ? [{ capability: 'token-signer', actions: ['kms:Sign'] } as const] : []),
-          ]),
+          policy: keyPolicy(this, stage, [publicKeyReaders, ...(name === props.activeSigningKey ? [{ capability: 'token-signer', actions: ['kms:Sign'] } as const] : [])]),
         }),
       }));
       const active = this.signingKeys.find((key) => key.name === props.activeSigningKey);

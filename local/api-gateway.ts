@@ -103,7 +103,6 @@ export function apiGatewayListener(options: ApiGatewayOptions): RequestListener 
   };
 }
 
-
 /** Runs the handler as API Gateway's integration would, and writes its answer; returns the status. */
 async function invoke(
   load: (operation: Operation) => Promise<Handler>,
@@ -134,14 +133,7 @@ async function invoke(
   }
 }
 
-function requestParts(
-  request: IncomingMessage,
-  url: URL,
-  method: string,
-  body: Buffer,
-  routeKey: string,
-  pathParameters: Record<string, string> | undefined,
-): RequestParts {
+function requestParts(request: IncomingMessage, url: URL, method: string, body: Buffer, routeKey: string, pathParameters: Record<string, string> | undefined): RequestParts {
   const socket = request.socket as TLSSocket;
   const clientCert = socket.encrypted ? socket.getPeerCertificate?.(false) : undefined;
   return {

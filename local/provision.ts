@@ -73,9 +73,7 @@ export async function ensureTable(dynamodb = new DynamoDBClient({}), TableName: 
     }),
   );
   // The embedded DynamoDB accepts the setting but never expires items; readers check expiry themselves.
-  await dynamodb
-    .send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true } }))
-    .catch(() => undefined);
+  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true } })).catch(() => undefined);
   return await waitUntilActive(dynamodb, TableName);
 }
 
@@ -99,9 +97,7 @@ async function ensureKey(alias: string, keySpec: 'ECC_NIST_P256' | 'RSA_2048', d
   } catch (error) {
     if (!(error instanceof NotFoundException)) throw error;
   }
-  const { KeyMetadata } = await kms.send(
-    new CreateKeyCommand({ KeySpec: keySpec, KeyUsage: 'SIGN_VERIFY', Description: description }),
-  );
+  const { KeyMetadata } = await kms.send(new CreateKeyCommand({ KeySpec: keySpec, KeyUsage: 'SIGN_VERIFY', Description: description }));
   await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata!.KeyId! }));
   return KeyMetadata!.Arn!;
 }

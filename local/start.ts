@@ -58,7 +58,7 @@ if (args.help) {
 const standInsHost = args['unsafe-stand-ins-host'] ?? '127.0.0.1';
 // The handlers of this process reach the stand-ins at 127.0.0.1: an address that does not cover it would cut them off.
 if (!['127.0.0.1', '0.0.0.0', '::'].includes(standInsHost)) fail(`--unsafe-stand-ins-host must be 0.0.0.0 or ::, not "${standInsHost}"`);
-if (args.sam && standInsHost === '127.0.0.1') fail('--sam needs --unsafe-stand-ins-host 0.0.0.0: containers cannot reach this machine\'s loopback');
+if (args.sam && standInsHost === '127.0.0.1') fail("--sam needs --unsafe-stand-ins-host 0.0.0.0: containers cannot reach this machine's loopback");
 
 function portFrom(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -111,9 +111,7 @@ if (args.sam) {
 }
 const exposed = standInsHost === '127.0.0.1' ? '' : `\n  UNSAFE: the stand-ins below listen on ${standInsHost}, without credentials.`;
 
-const routeLines = operations
-  .flatMap((operation) => operation.routes.map((route) => `  ${route.method.padEnd(6)} ${route.path.padEnd(44)} ${operation.handler}`))
-  .join('\n');
+const routeLines = operations.flatMap((operation) => operation.routes.map((route) => `  ${route.method.padEnd(6)} ${route.path.padEnd(44)} ${operation.handler}`)).join('\n');
 
 console.log(`
 Latchkey is running locally at ${runtime.url}
@@ -123,8 +121,12 @@ ${exposed}
   KMS stand-in        ${runtime.endpoints.aws}  (signing key ${runtime.resources.signingKeyArn})
   Secrets Manager     ${runtime.endpoints.aws}
   Lambda stand-in     ${runtime.endpoints.lambda}
-  Data folder         ${dataDir}${runtime.mtlsUrl ? `
-  Mutual TLS          ${runtime.mtlsUrl}  (server certificate in ${join(dataDir, 'tls')})` : ''}${samEnvLine}
+  Data folder         ${dataDir}${
+    runtime.mtlsUrl
+      ? `
+  Mutual TLS          ${runtime.mtlsUrl}  (server certificate in ${join(dataDir, 'tls')})`
+      : ''
+  }${samEnvLine}
 
 Routes:
 ${routeLines}

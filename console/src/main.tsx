@@ -116,7 +116,9 @@ function App() {
             </ul>
           </nav>
         )}
-        <main id="main">{signedIn || current === 'token-inspector' ? signedIn ? <Content route={route} /> : <TokenInspectorPage /> : <SignIn onSignedIn={() => setSignedIn(true)} />}</main>
+        <main id="main">
+          {signedIn || current === 'token-inspector' ? signedIn ? <Content route={route} /> : <TokenInspectorPage /> : <SignIn onSignedIn={() => setSignedIn(true)} />}
+        </main>
       </div>
     </>
   );

@@ -95,12 +95,10 @@ export function Field(props: FieldProps) {
         <textarea rows={4} {...common} />
       ) : props.type === 'password' ? (
         <input type="password" autoComplete={props.autoComplete ?? 'off'} {...common} />
+      ) : props.type === 'number' ? (
+        <input type="number" {...common} />
       ) : (
-        props.type === 'number' ? (
-          <input type="number" {...common} />
-        ) : (
-          <input type="text" autoComplete={props.autoComplete ?? 'off'} {...common} />
-        )
+        <input type="text" autoComplete={props.autoComplete ?? 'off'} {...common} />
       )}
       {props.hint && <small id={hintId}>{props.hint}</small>}
       {props.error && (
@@ -194,7 +192,10 @@ export function SecretOnce({ label, value, onDismiss }: { label: string; value: 
         <button
           type="button"
           onClick={() => {
-            void navigator.clipboard?.writeText(value).then(() => setCopied(true), () => setCopied(false));
+            void navigator.clipboard?.writeText(value).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            );
           }}
         >
           Copy

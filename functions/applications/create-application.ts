@@ -6,6 +6,4 @@ import { managementHandler } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 
 /** `POST /v1/applications`: name, end-user token lifetime and, optionally, an enrichment webhook. */
-export const handler = managementHandler(async (event, caller) =>
-  json(201, await createApplication(applicationDeps(), caller, jsonBody(event, createApplicationBody))),
-);
+export const handler = managementHandler(async (event, caller) => json(201, await createApplication(applicationDeps(), caller, jsonBody(event, createApplicationBody))));

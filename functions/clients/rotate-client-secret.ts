@@ -9,12 +9,6 @@ import { jsonBody } from '../../src/http/request';
 export const handler = managementHandler(async (event, caller) =>
   json(
     200,
-    await rotateOidcClientSecret(
-      clientRegistryDeps(),
-      caller,
-      pathParameter(event, 'id'),
-      pathParameter(event, 'clientId'),
-      jsonBody(event, rotateSecretBody, { optional: true }),
-    ),
+    await rotateOidcClientSecret(clientRegistryDeps(), caller, pathParameter(event, 'id'), pathParameter(event, 'clientId'), jsonBody(event, rotateSecretBody, { optional: true })),
   ),
 );

@@ -7,8 +7,5 @@ import { jsonBody } from '../../src/http/request';
 
 /** `PATCH /v1/applications/{id}/clients/{clientId}`: changes settings; `null` clears an optional one. */
 export const handler = managementHandler(async (event, caller) =>
-  json(
-    200,
-    await updateOidcClient(clientRegistryDeps(), caller, pathParameter(event, 'id'), pathParameter(event, 'clientId'), jsonBody(event, updateOidcClientBody)),
-  ),
+  json(200, await updateOidcClient(clientRegistryDeps(), caller, pathParameter(event, 'id'), pathParameter(event, 'clientId'), jsonBody(event, updateOidcClientBody))),
 );

@@ -8,7 +8,6 @@ const keys = publishedKeys();
  * least the rotation interval, which is longer than this, so every verifier knows a key before it
  * signs; long enough to spare the table (envelope mode) or KMS (KMS mode).
  */
-export const handler = httpHandler(
-  { errors: 'problem', cacheControl: `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
-  async () => json(200, { keys: await keys.publicKeys() }, { 'content-type': 'application/jwk-set+json' }),
+export const handler = httpHandler({ errors: 'problem', cacheControl: `public, max-age=${JWKS_MAX_AGE_SECONDS}` }, async () =>
+  json(200, { keys: await keys.publicKeys() }, { 'content-type': 'application/jwk-set+json' }),
 );

@@ -4,6 +4,4 @@ import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `GET /v1/idp-connections/{id}` */
-export const handler = managementHandler(async (event, caller) =>
-  json(200, await getIdpConnection(idpConnectionDeps(), caller, pathParameter(event, 'id'))),
-);
+export const handler = managementHandler(async (event, caller) => json(200, await getIdpConnection(idpConnectionDeps(), caller, pathParameter(event, 'id'))));

@@ -7,8 +7,5 @@ import { updateIdpConnectionBody } from '../../src/http/management-schemas';
 
 /** `PATCH /v1/idp-connections/{id}`: rename, enable or disable, and replace the assigned applications. */
 export const handler = managementHandler(async (event, caller) =>
-  json(
-    200,
-    await updateIdpConnection(idpConnectionDeps(), caller, pathParameter(event, 'id'), jsonBody(event, updateIdpConnectionBody)),
-  ),
+  json(200, await updateIdpConnection(idpConnectionDeps(), caller, pathParameter(event, 'id'), jsonBody(event, updateIdpConnectionBody))),
 );

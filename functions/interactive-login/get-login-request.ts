@@ -6,6 +6,4 @@ import { managementHandler, pathParameter } from '../../src/http/management';
 const deps = interactionDeps();
 
 /** `GET /v1/login-requests/{challenge}`: what the waiting login request asks for (needs LOGIN_REQUESTS_ACCEPT). */
-export const handler = managementHandler(async (event, caller) =>
-  json(200, await getInteractionRequest(deps, caller, 'login', pathParameter(event, 'challenge'))),
-);
+export const handler = managementHandler(async (event, caller) => json(200, await getInteractionRequest(deps, caller, 'login', pathParameter(event, 'challenge'))));

@@ -14,5 +14,10 @@ export const handler = httpHandler({ errors: 'browser', metrics: 'EndSessionRequ
   const outcome = await endSession(deps, authorizationParameters(event), browser.sessionOf);
   const cookies = [clearSessionCookie(outcome.environmentId)];
   if (outcome.location) return { statusCode: 303, headers: { location: outcome.location }, cookies };
-  return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" }, body: SIGNED_OUT, cookies };
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" },
+    body: SIGNED_OUT,
+    cookies,
+  };
 });

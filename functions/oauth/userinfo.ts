@@ -9,7 +9,7 @@ const deps = userInfoDeps();
 /** RFC 6750 §2.1 (header) or, for POST, §2.2 (form body); never both. */
 function bearerToken(event: HttpEvent): string | undefined {
   const authorization = header(event, 'authorization');
-  const fromForm = event.requestContext.http.method === 'POST' && event.body ? formBody(event).get('access_token') ?? undefined : undefined;
+  const fromForm = event.requestContext.http.method === 'POST' && event.body ? (formBody(event).get('access_token') ?? undefined) : undefined;
   if (authorization !== undefined && fromForm !== undefined) throw new InvalidRequest('send the access token in the Authorization header or the form, not both');
   if (fromForm !== undefined) return fromForm;
   return authorization === undefined ? undefined : /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim())?.[1];

@@ -7,8 +7,5 @@ import { createPersonalAccessTokenBody } from '../../src/http/management-schemas
 
 /** `POST /v1/service-accounts/{id}/personal-access-tokens`: the answer carries the token, the only time it is shown. */
 export const handler = managementHandler(async (event, caller) =>
-  json(
-    201,
-    await createPersonalAccessToken(personalAccessTokenDeps(), caller, pathParameter(event, 'id'), jsonBody(event, createPersonalAccessTokenBody, { optional: true })),
-  ),
+  json(201, await createPersonalAccessToken(personalAccessTokenDeps(), caller, pathParameter(event, 'id'), jsonBody(event, createPersonalAccessTokenBody, { optional: true }))),
 );

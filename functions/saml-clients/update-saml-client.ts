@@ -7,8 +7,5 @@ import { jsonBody } from '../../src/http/request';
 
 /** `PATCH /v1/applications/{id}/saml-clients/{clientId}` */
 export const handler = managementHandler(async (event, caller) =>
-  json(
-    200,
-    await updateSamlClient(samlRegistryDeps(), caller, pathParameter(event, 'id'), pathParameter(event, 'clientId'), jsonBody(event, updateSamlClientBody)),
-  ),
+  json(200, await updateSamlClient(samlRegistryDeps(), caller, pathParameter(event, 'id'), pathParameter(event, 'clientId'), jsonBody(event, updateSamlClientBody))),
 );

@@ -6,6 +6,4 @@ import { jsonBody } from '../../src/http/request';
 import { createServiceAccountBody } from '../../src/http/management-schemas';
 
 /** `POST /v1/service-accounts`: the answer carries the client secret, the only time it is shown. */
-export const handler = managementHandler(async (event, caller) =>
-  json(201, await createServiceAccount(serviceAccountDeps(), caller, jsonBody(event, createServiceAccountBody))),
-);
+export const handler = managementHandler(async (event, caller) => json(201, await createServiceAccount(serviceAccountDeps(), caller, jsonBody(event, createServiceAccountBody))));

@@ -6,6 +6,4 @@ import { queryParams } from '../../src/http/request';
 import { pageQuery } from '../../src/http/management-schemas';
 
 /** `GET /v1/service-accounts?limit=&cursor=`: one page; pass `cursor` back for the next. */
-export const handler = managementHandler(async (event, caller) =>
-  json(200, await listServiceAccounts(serviceAccountDeps(), caller, queryParams(event, pageQuery))),
-);
+export const handler = managementHandler(async (event, caller) => json(200, await listServiceAccounts(serviceAccountDeps(), caller, queryParams(event, pageQuery))));

@@ -4,6 +4,4 @@ import { json } from '../../src/http/handler';
 import { managementHandler, pathParameter } from '../../src/http/management';
 
 /** `GET /v1/users/{id}`: an end user with its profiles, the default one first. */
-export const handler = managementHandler(async (event, caller) =>
-  json(200, await getEndUser(endUserDeps(), caller, pathParameter(event, 'id'))),
-);
+export const handler = managementHandler(async (event, caller) => json(200, await getEndUser(endUserDeps(), caller, pathParameter(event, 'id'))));

@@ -6,6 +6,4 @@ import { queryParams } from '../../src/http/request';
 import { pageQuery } from '../../src/http/management-schemas';
 
 /** `GET /v1/users?limit=&cursor=`: the end users delegated tokens created, a page at a time. */
-export const handler = managementHandler(async (event, caller) =>
-  json(200, await listEndUsers(endUserDeps(), caller, queryParams(event, pageQuery))),
-);
+export const handler = managementHandler(async (event, caller) => json(200, await listEndUsers(endUserDeps(), caller, queryParams(event, pageQuery))));

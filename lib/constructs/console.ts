@@ -78,9 +78,7 @@ export class LatchkeyConsole extends Construct {
       removalPolicy,
       autoDeleteObjects: !props.retain,
     });
-    acknowledge(this.logBucket, [
-      { id: 'AwsSolutions-S1', reason: 'This is the access-log bucket of the console bucket and distribution; logging it into itself would loop.' },
-    ]);
+    acknowledge(this.logBucket, [{ id: 'AwsSolutions-S1', reason: 'This is the access-log bucket of the console bucket and distribution; logging it into itself would loop.' }]);
 
     this.bucket = new Bucket(this, 'Bundle', {
       encryption: BucketEncryption.S3_MANAGED,
@@ -160,7 +158,8 @@ export class LatchkeyConsole extends Construct {
       { id: 'AwsSolutions-CFR1', reason: 'Latchkey is an identity service for callers anywhere; no country is refused by default.' },
       {
         id: 'AwsSolutions-CFR4',
-        reason: 'The distribution uses its default *.cloudfront.net certificate, whose TLS floor CloudFront sets; a custom domain with TLSv1.2_2021 is a deployment choice (docs/console.md).',
+        reason:
+          'The distribution uses its default *.cloudfront.net certificate, whose TLS floor CloudFront sets; a custom domain with TLSv1.2_2021 is a deployment choice (docs/console.md).',
       },
       ...(this.webAclArn ? [] : [{ id: 'AwsSolutions-CFR2', reason: 'The WAF web ACL is opt-in (context waf=true): it has a monthly cost and a rate limit to choose.' }]),
     ]);
@@ -192,7 +191,10 @@ export class LatchkeyConsole extends Construct {
     });
     this.acknowledgeCdkHelpers(stack);
 
-    new CfnOutput(stack, 'ConsoleUrl', { value: `https://${this.distribution.distributionDomainName}/${CONSOLE_PREFIX}/`, description: 'The admin console (same origin as the API below)' });
+    new CfnOutput(stack, 'ConsoleUrl', {
+      value: `https://${this.distribution.distributionDomainName}/${CONSOLE_PREFIX}/`,
+      description: 'The admin console (same origin as the API below)',
+    });
     new CfnOutput(stack, 'DistributionUrl', { value: `https://${this.distribution.distributionDomainName}/`, description: 'The API and the console through CloudFront' });
   }
 
@@ -240,7 +242,10 @@ export class LatchkeyConsole extends Construct {
     const bundleArn = `<${stack.getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>/*`;
     const copy = 'The CDK bucket-deployment helper copies the console bundle from the CDK asset bucket into the console bucket (as the CDK grants it)';
     const findings = [
-      { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'The CDK bucket-deployment helper writes its logs with the basic execution role, as the CDK defines it.' },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The CDK bucket-deployment helper writes its logs with the basic execution role, as the CDK defines it.',
+      },
       ...['s3:GetBucket*', 's3:GetObject*', 's3:List*', 's3:Abort*', 's3:DeleteObject*'].map((action) => ({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: `${copy}.` })),
       { id: `AwsSolutions-IAM5[Resource::arn:${partition}:s3:::cdk-hnb659fds-assets-${account}-${region}/*]`, reason: `${copy}: it reads the asset objects.` },
       { id: `AwsSolutions-IAM5[Resource::${bundleArn}]`, reason: `${copy}: it writes and prunes the console objects.` },

@@ -56,7 +56,10 @@ export const SAML_KEY_CONTEXT = { 'kms:EncryptionContext:latchkey:purpose': 'sam
 
 /** IAM path of a function role (`/latchkey/<stage>/<capability>/.../`), capabilities sorted. */
 export function rolePath(stage: string, capabilities: ReadonlySet<KeyCapability>): string {
-  return `/latchkey/${stage}/${[...capabilities].sort().map((capability) => `${capability}/`).join('')}`;
+  return `/latchkey/${stage}/${[...capabilities]
+    .sort()
+    .map((capability) => `${capability}/`)
+    .join('')}`;
 }
 
 /** ARN pattern of the roles of `stage` that hold `capability`, or of every function role of the stage. */

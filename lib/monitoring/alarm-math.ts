@@ -31,7 +31,9 @@ export function sumAlarms(scope: Construct, props: SumAlarmProps): Alarm[] {
     const alarm = new Alarm(scope, `${props.id}${part}`, {
       alarmDescription: props.description,
       metric: new MathExpression({
-        expression: `SUM([${Object.keys(usingMetrics).map((id) => `FILL(${id}, 0)`).join(', ')}])`,
+        expression: `SUM([${Object.keys(usingMetrics)
+          .map((id) => `FILL(${id}, 0)`)
+          .join(', ')}])`,
         usingMetrics,
         period: FIVE_MINUTES,
         label: props.id,

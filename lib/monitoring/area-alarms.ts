@@ -28,8 +28,7 @@ export interface AlarmSettings {
 }
 
 /** Operations that may call KMS on a request: signers, the key rotation, SAML certificate issuers. */
-export const usesKms = (operation: Operation): boolean =>
-  operation.access.keys === 'sign' || operation.access.keys === 'rotate' || operation.access.samlKey === 'sign';
+export const usesKms = (operation: Operation): boolean => operation.access.keys === 'sign' || operation.access.keys === 'rotate' || operation.access.samlKey === 'sign';
 /** Operations that may call enrichment webhooks. */
 export const callsWebhooks = (operation: Operation): boolean => Boolean(operation.access.invoke?.includes('enrichment-webhooks'));
 /** Operations that authenticate OAuth clients with secrets (token, introspection, revocation, GraphQL, ...). */
@@ -66,11 +65,27 @@ export class AreaAlarms extends Construct {
       );
     const alarm = (alarmId: string, what: string, metrics: Metric[], threshold: number) => {
       if (metrics.length > 0) {
-        sumAlarms(this, { id: alarmId, description: `Latchkey ${area}: ${what} (runbook: docs/operations.md#${alarmId.toLowerCase()})`, metrics, threshold, topicArn: settings.topicArn });
+        sumAlarms(this, {
+          id: alarmId,
+          description: `Latchkey ${area}: ${what} (runbook: docs/operations.md#${alarmId.toLowerCase()})`,
+          metrics,
+          threshold,
+          topicArn: settings.topicArn,
+        });
       }
     };
-    alarm('LambdaErrors', 'function errors (unhandled failures, timeouts)', fns.map((fn) => fn.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' })), settings.lambdaErrors);
-    alarm('LambdaThrottles', 'function invocations throttled by Lambda concurrency', fns.map((fn) => fn.fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' })), settings.lambdaThrottles);
+    alarm(
+      'LambdaErrors',
+      'function errors (unhandled failures, timeouts)',
+      fns.map((fn) => fn.fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' })),
+      settings.lambdaErrors,
+    );
+    alarm(
+      'LambdaThrottles',
+      'function invocations throttled by Lambda concurrency',
+      fns.map((fn) => fn.fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' })),
+      settings.lambdaThrottles,
+    );
     alarm('KmsFailures', 'KMS calls that failed', custom(CUSTOM_METRICS.kmsFailures, usesKms), settings.kmsFailures);
     alarm('WebhookFailures', 'enrichment webhooks that failed', custom(CUSTOM_METRICS.webhookFailures, callsWebhooks), settings.webhookFailures);
     alarm(

@@ -1,14 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  Dashboard,
-  GraphWidget,
-  MathExpression,
-  Metric,
-  TextWidget,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TextWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
@@ -148,8 +139,7 @@ export class Monitoring extends Construct {
     const search = (query: string, statistic: string, label: string) =>
       new MathExpression({ expression: `SEARCH('${query}', '${statistic}', 300)`, usingMetrics: {}, label, period: FIVE_MINUTES });
     // Unquoted: a partial (token) match on the name, whose first tokens are the stack's name.
-    const lambdaSearch = (metricName: string, statistic: string) =>
-      search(`{AWS/Lambda,FunctionName} MetricName="${metricName}" FunctionName=${stackName}`, statistic, metricName);
+    const lambdaSearch = (metricName: string, statistic: string) => search(`{AWS/Lambda,FunctionName} MetricName="${metricName}" FunctionName=${stackName}`, statistic, metricName);
     const customSearch = (metricName: string) => search(`{${LATCHKEY_NAMESPACE},operation,service} MetricName="${metricName}"`, 'Sum', metricName);
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `Latchkey-${stage}`,

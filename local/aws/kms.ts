@@ -2,27 +2,61 @@
 // in KMS mode, and symmetric keys (SYMMETRIC_DEFAULT) that wrap the data key pairs of envelope mode
 // (GenerateDataKeyPairWithoutPlaintext, Decrypt). Latchkey verifies signatures itself.
 import {
-  constants, createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, privateEncrypt, randomBytes, randomUUID,
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  privateEncrypt,
+  randomBytes,
+  randomUUID,
   type KeyObject,
 } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import {
-  AwsJsonError, LOCAL_ACCOUNT_ID, isObject, loadState, nowEpochSeconds, optionalString, paginate, requireBlob, requireString, saveState,
-  type AwsJsonService, type JsonObject,
+  AwsJsonError,
+  LOCAL_ACCOUNT_ID,
+  isObject,
+  loadState,
+  nowEpochSeconds,
+  optionalString,
+  paginate,
+  requireBlob,
+  requireString,
+  saveState,
+  type AwsJsonService,
+  type JsonObject,
 } from './json-protocol';
 
 type AsymmetricKeySpec = 'ECC_NIST_P256' | 'RSA_2048';
 type KeySpec = AsymmetricKeySpec | 'SYMMETRIC_DEFAULT';
-interface Tag { TagKey: string; TagValue: string }
+interface Tag {
+  TagKey: string;
+  TagValue: string;
+}
 interface StoredKey {
-  keyId: string; keySpec: KeySpec; description: string; creationDate: number; tags: Tag[];
+  keyId: string;
+  keySpec: KeySpec;
+  description: string;
+  creationDate: number;
+  tags: Tag[];
   /** Asymmetric keys: the private key. */
   privateKeyPem?: string;
   /** Symmetric keys: base64 of the 256-bit AES key. */
   secretKey?: string;
 }
-interface StoredAlias { aliasName: string; targetKeyId: string; creationDate: number }
-interface KmsState { version: 1; keys: Record<string, StoredKey>; aliases: Record<string, StoredAlias> }
+interface StoredAlias {
+  aliasName: string;
+  targetKeyId: string;
+  creationDate: number;
+}
+interface KmsState {
+  version: 1;
+  keys: Record<string, StoredKey>;
+  aliases: Record<string, StoredAlias>;
+}
 
 const STATE_FILE = 'kms.json';
 const MAX_RAW_MESSAGE_BYTES = 4096;
@@ -33,8 +67,34 @@ const SIGNING_ALGORITHMS: Record<AsymmetricKeySpec, string[]> = {
 };
 // Real KeySpec / SigningAlgorithm enum values this stand-in does not implement: they are
 // answered as unsupported / wrong usage rather than as malformed input.
-const KNOWN_KEY_SPECS = ['RSA_3072', 'RSA_4096', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512', 'SM2', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87'];
-const KNOWN_ALGORITHMS = ['ECDSA_SHA_256', 'ECDSA_SHA_384', 'ECDSA_SHA_512', 'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512', 'SM2DSA', 'ML_DSA_SHAKE_256'];
+const KNOWN_KEY_SPECS = [
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'HMAC_224',
+  'HMAC_256',
+  'HMAC_384',
+  'HMAC_512',
+  'SM2',
+  'ML_DSA_44',
+  'ML_DSA_65',
+  'ML_DSA_87',
+];
+const KNOWN_ALGORITHMS = [
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'SM2DSA',
+  'ML_DSA_SHAKE_256',
+];
 
 export function createKmsService(options: { dataDir: string; region: string }): AwsJsonService {
   const { dataDir, region } = options;
@@ -87,9 +147,18 @@ export function createKmsService(options: { dataDir: string; region: string }): 
   function metadata(key: StoredKey): JsonObject {
     const symmetric = key.keySpec === 'SYMMETRIC_DEFAULT';
     return {
-      AWSAccountId: LOCAL_ACCOUNT_ID, KeyId: key.keyId, Arn: keyArn(key.keyId), CreationDate: key.creationDate,
-      Enabled: true, Description: key.description, KeyUsage: symmetric ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY', KeyState: 'Enabled', Origin: 'AWS_KMS',
-      KeyManager: 'CUSTOMER', CustomerMasterKeySpec: key.keySpec, KeySpec: key.keySpec,
+      AWSAccountId: LOCAL_ACCOUNT_ID,
+      KeyId: key.keyId,
+      Arn: keyArn(key.keyId),
+      CreationDate: key.creationDate,
+      Enabled: true,
+      Description: key.description,
+      KeyUsage: symmetric ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY',
+      KeyState: 'Enabled',
+      Origin: 'AWS_KMS',
+      KeyManager: 'CUSTOMER',
+      CustomerMasterKeySpec: key.keySpec,
+      KeySpec: key.keySpec,
       ...(symmetric ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] } : { SigningAlgorithms: SIGNING_ALGORITHMS[key.keySpec as AsymmetricKeySpec] }),
       MultiRegion: false,
     };
@@ -109,19 +178,25 @@ export function createKmsService(options: { dataDir: string; region: string }): 
       if (origin !== 'AWS_KMS') throw new AwsJsonError('UnsupportedOperationException', `Origin ${origin} is not supported by the local KMS.`);
       if (spec === 'SYMMETRIC_DEFAULT') {
         const key: StoredKey = {
-          keyId: randomUUID(), keySpec: spec, description: optionalString(input, 'Description') ?? '', creationDate: nowEpochSeconds(),
-          tags: parseTags(input.Tags), secretKey: randomBytes(32).toString('base64'),
+          keyId: randomUUID(),
+          keySpec: spec,
+          description: optionalString(input, 'Description') ?? '',
+          creationDate: nowEpochSeconds(),
+          tags: parseTags(input.Tags),
+          secretKey: randomBytes(32).toString('base64'),
         };
         state.keys[key.keyId] = key;
         save();
         return { KeyMetadata: metadata(key) };
       }
-      const pair = spec === 'ECC_NIST_P256'
-        ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const pair = spec === 'ECC_NIST_P256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
       const key: StoredKey = {
-        keyId: randomUUID(), keySpec: spec, description: optionalString(input, 'Description') ?? '', creationDate: nowEpochSeconds(),
-        tags: parseTags(input.Tags), privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        keyId: randomUUID(),
+        keySpec: spec,
+        description: optionalString(input, 'Description') ?? '',
+        creationDate: nowEpochSeconds(),
+        tags: parseTags(input.Tags),
+        privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       };
       state.keys[key.keyId] = key;
       save();
@@ -152,8 +227,15 @@ export function createKmsService(options: { dataDir: string; region: string }): 
       const aliases = Object.values(state.aliases).filter((a) => keyId === undefined || a.targetKeyId === keyId);
       const { page, next } = paginate(aliases, input, 'Marker');
       return {
-        Aliases: page.map((a) => ({ AliasName: a.aliasName, AliasArn: arnPrefix + a.aliasName, TargetKeyId: a.targetKeyId, CreationDate: a.creationDate, LastUpdatedDate: a.creationDate })),
-        Truncated: next !== undefined, NextMarker: next,
+        Aliases: page.map((a) => ({
+          AliasName: a.aliasName,
+          AliasArn: arnPrefix + a.aliasName,
+          TargetKeyId: a.targetKeyId,
+          CreationDate: a.creationDate,
+          LastUpdatedDate: a.creationDate,
+        })),
+        Truncated: next !== undefined,
+        NextMarker: next,
       };
     },
 
@@ -161,8 +243,12 @@ export function createKmsService(options: { dataDir: string; region: string }): 
       const key = signingKey(input, 'UnsupportedOperationException');
       const der = createPublicKey(privateKey(key)).export({ type: 'spki', format: 'der' });
       return {
-        KeyId: keyArn(key.keyId), PublicKey: der.toString('base64'), KeySpec: key.keySpec, CustomerMasterKeySpec: key.keySpec,
-        KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: SIGNING_ALGORITHMS[key.keySpec],
+        KeyId: keyArn(key.keyId),
+        PublicKey: der.toString('base64'),
+        KeySpec: key.keySpec,
+        CustomerMasterKeySpec: key.keySpec,
+        KeyUsage: 'SIGN_VERIFY',
+        SigningAlgorithms: SIGNING_ALGORITHMS[key.keySpec],
       };
     },
 
@@ -178,7 +264,10 @@ export function createKmsService(options: { dataDir: string; region: string }): 
       let digest: Buffer;
       if (messageType === 'RAW') {
         if (message.length < 1 || message.length > MAX_RAW_MESSAGE_BYTES) {
-          throw new AwsJsonError('ValidationException', `1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length between 1 and ${MAX_RAW_MESSAGE_BYTES}`);
+          throw new AwsJsonError(
+            'ValidationException',
+            `1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length between 1 and ${MAX_RAW_MESSAGE_BYTES}`,
+          );
         }
         digest = createHash('sha256').update(message).digest();
       } else if (messageType === 'DIGEST') {
@@ -198,12 +287,11 @@ export function createKmsService(options: { dataDir: string; region: string }): 
         throw new AwsJsonError('UnsupportedOperationException', `KeyPairSpec ${spec} is not supported by the local KMS; use ECC_NIST_P256 or RSA_2048.`);
       }
       const context = encryptionContext(input);
-      const pair = spec === 'ECC_NIST_P256'
-        ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const pair = spec === 'ECC_NIST_P256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
       const privateDer = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
       return {
-        KeyId: keyArn(key.keyId), KeyPairSpec: spec,
+        KeyId: keyArn(key.keyId),
+        KeyPairSpec: spec,
         PublicKey: pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
         PrivateKeyCiphertextBlob: seal(key, privateDer, context).toString('base64'),
       };

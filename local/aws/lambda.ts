@@ -93,7 +93,6 @@ function context(name: string): Context {
   };
 }
 
-
 function error(response: ServerResponse, status: number, type: string, message: string): void {
   response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
   response.end(JSON.stringify({ Type: 'User', message }));

@@ -2,18 +2,46 @@
 // soft and forced deletion, and random password generation.
 import { randomInt, randomUUID } from 'node:crypto';
 import {
-  AwsJsonError, LOCAL_ACCOUNT_ID, isObject, loadState, nowEpochSeconds, optionalBoolean, optionalNumber, optionalString, requireString,
-  saveState, type AwsJsonService, type JsonObject,
+  AwsJsonError,
+  LOCAL_ACCOUNT_ID,
+  isObject,
+  loadState,
+  nowEpochSeconds,
+  optionalBoolean,
+  optionalNumber,
+  optionalString,
+  requireString,
+  saveState,
+  type AwsJsonService,
+  type JsonObject,
 } from './json-protocol';
 
-interface Tag { Key: string; Value: string }
-interface StoredVersion { versionId: string; secretString?: string; secretBinary?: string; createdDate: number; stages: string[] }
+interface Tag {
+  Key: string;
+  Value: string;
+}
+interface StoredVersion {
+  versionId: string;
+  secretString?: string;
+  secretBinary?: string;
+  createdDate: number;
+  stages: string[];
+}
 interface StoredSecret {
-  name: string; arn: string; description?: string; tags: Tag[]; createdDate: number; lastChangedDate: number;
-  deletedDate?: number; versions: StoredVersion[];
+  name: string;
+  arn: string;
+  description?: string;
+  tags: Tag[];
+  createdDate: number;
+  lastChangedDate: number;
+  deletedDate?: number;
+  versions: StoredVersion[];
 }
 // Persisted as a list: secret names are user input (even `__proto__` is valid), so they never become object keys.
-interface SecretsState { version: 1; secrets: StoredSecret[] }
+interface SecretsState {
+  version: 1;
+  secrets: StoredSecret[];
+}
 
 const STATE_FILE = 'secrets.json';
 const NOT_FOUND = "Secrets Manager can't find the specified secret.";
@@ -32,9 +60,7 @@ export function createSecretsManagerService(options: { dataDir: string; region: 
   // Accepts the secret name or its full ARN (with the random 6-character suffix), as AWS does.
   function resolve(input: JsonObject, options: { allowDeleted: boolean }): StoredSecret {
     const id = requireString(input, 'SecretId');
-    const secret = id.startsWith('arn:')
-      ? [...secrets.values()].find((s) => s.arn === id)
-      : secrets.get(id);
+    const secret = id.startsWith('arn:') ? [...secrets.values()].find((s) => s.arn === id) : secrets.get(id);
     if (!secret) throw new AwsJsonError('ResourceNotFoundException', NOT_FOUND);
     if (secret.deletedDate !== undefined && !options.allowDeleted) throw new AwsJsonError('InvalidRequestException', MARKED_FOR_DELETION);
     return secret;
@@ -70,8 +96,13 @@ export function createSecretsManagerService(options: { dataDir: string; region: 
       if (existing) throw new AwsJsonError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
       const now = nowEpochSeconds();
       const secret: StoredSecret = {
-        name, arn: `${arnPrefix}${name}-${randomSuffix()}`, description: optionalString(input, 'Description'),
-        tags: parseTags(input.Tags), createdDate: now, lastChangedDate: now, versions: [],
+        name,
+        arn: `${arnPrefix}${name}-${randomSuffix()}`,
+        description: optionalString(input, 'Description'),
+        tags: parseTags(input.Tags),
+        createdDate: now,
+        lastChangedDate: now,
+        versions: [],
       };
       const version = addVersion(secret, input);
       secrets.set(name, secret);
@@ -89,8 +120,13 @@ export function createSecretsManagerService(options: { dataDir: string; region: 
         throw new AwsJsonError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for ${which}`);
       }
       return {
-        ARN: secret.arn, Name: secret.name, VersionId: version.versionId, SecretString: version.secretString,
-        SecretBinary: version.secretBinary, VersionStages: version.stages, CreatedDate: version.createdDate,
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: version.versionId,
+        SecretString: version.secretString,
+        SecretBinary: version.secretBinary,
+        VersionStages: version.stages,
+        CreatedDate: version.createdDate,
       };
     },
 
@@ -105,8 +141,14 @@ export function createSecretsManagerService(options: { dataDir: string; region: 
     DescribeSecret(input) {
       const s = resolve(input, { allowDeleted: true });
       return {
-        ARN: s.arn, Name: s.name, Description: s.description, CreatedDate: s.createdDate, LastChangedDate: s.lastChangedDate,
-        DeletedDate: s.deletedDate, Tags: s.tags, VersionIdsToStages: Object.fromEntries(s.versions.map((v) => [v.versionId, v.stages])),
+        ARN: s.arn,
+        Name: s.name,
+        Description: s.description,
+        CreatedDate: s.createdDate,
+        LastChangedDate: s.lastChangedDate,
+        DeletedDate: s.deletedDate,
+        Tags: s.tags,
+        VersionIdsToStages: Object.fromEntries(s.versions.map((v) => [v.versionId, v.stages])),
       };
     },
 

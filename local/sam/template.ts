@@ -65,8 +65,7 @@ const STAND_IN_DEFAULTS: Record<(typeof STAND_IN_VARIABLES)[number], string> = {
 };
 
 /** `create-service-account` → `CreateServiceAccount`: stable whatever the CDK layout. */
-export const samLogicalId = (operation: string): string =>
-  operation.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+export const samLogicalId = (operation: string): string => operation.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 
 export function samLocalTemplate(functions: readonly SynthesizedFunction[], operations: readonly Operation[], templateDir: string): Json {
   const Resources: Record<string, Json> = {};

@@ -2,9 +2,7 @@ import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { SigningAlgorithmNotConfigured } from '../domain/errors';
 import type { PublicJwk, PublicKeySet, TokenSigner } from '../domain/ports';
-import {
-  publishedKeys, signingKeyPair, type SigningAlgorithm, type SigningKeyState, type SigningKeyStore, type WrappedKeyPair,
-} from '../domain/signing-keys';
+import { publishedKeys, signingKeyPair, type SigningAlgorithm, type SigningKeyState, type SigningKeyStore, type WrappedKeyPair } from '../domain/signing-keys';
 import { signingKeyContext } from './kms-key-pairs';
 
 /**

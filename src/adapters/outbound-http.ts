@@ -118,7 +118,11 @@ export class OutboundHttp {
           // Any blocked address refuses the name: picking the "good" one would let a record set mix them.
           const blocked = wanted.map(({ address }) => checkAddress(address)).find(Boolean);
           if (blocked) return callback(Object.assign(new Error(`${hostname} resolves to a refused address: ${blocked}`), { code: 'EADDRBLOCKED' }), '', 4);
-          if (options.all) return callback(null, wanted.map(({ address, family }) => ({ address, family })));
+          if (options.all)
+            return callback(
+              null,
+              wanted.map(({ address, family }) => ({ address, family })),
+            );
           return callback(null, wanted[0]!.address, wanted[0]!.family);
         },
         (error: NodeJS.ErrnoException) => callback(error, '', 4),

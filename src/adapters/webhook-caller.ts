@@ -49,10 +49,9 @@ export class WebhookCaller implements WebhookTransport {
     try {
       // Loaded here, not at the top: only a Lambda webhook target needs the Lambda client's module.
       const [{ InvokeCommand }, lambda] = await Promise.all([import('./lambda-invoke-client'), this.lambda()]);
-      result = await lambda.send(
-        new InvokeCommand({ FunctionName: arn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event), 'utf8') }),
-        { abortSignal: signal },
-      );
+      result = await lambda.send(new InvokeCommand({ FunctionName: arn, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event), 'utf8') }), {
+        abortSignal: signal,
+      });
     } catch (error) {
       if (signal.aborted) throw error;
       throw new WebhookFailure(WEBHOOK_UNREACHABLE, `the function could not be invoked (${error instanceof Error ? error.name : 'unknown error'})`);

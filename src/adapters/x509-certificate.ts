@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  bitString, booleanValue, explicit, implicitPrimitive, nullValue, objectIdentifier, octetString, sequence, set, time, unsignedInteger, utf8String,
-} from './der';
+import { bitString, booleanValue, explicit, implicitPrimitive, nullValue, objectIdentifier, octetString, sequence, set, time, unsignedInteger, utf8String } from './der';
 
 /**
  * Self-signed X.509 v3 certificates (RFC 5280), built as DER here and signed by whoever holds the
@@ -62,14 +60,10 @@ export async function buildSelfSignedCertificate(request: CertificateRequest, si
 }
 
 function extensions(request: CertificateRequest): Buffer[] {
-  const extension = (oid: string, critical: boolean, value: Buffer) =>
-    sequence(objectIdentifier(oid), ...(critical ? [booleanValue(true)] : []), octetString(value));
+  const extension = (oid: string, critical: boolean, value: Buffer) => sequence(objectIdentifier(oid), ...(critical ? [booleanValue(true)] : []), octetString(value));
   const usage = request.keyUsage.reduce((bits, name) => bits | KEY_USAGE_BITS[name], 0);
   const unused = usage & 0x20 ? 5 : 7;
-  const list = [
-    extension('2.5.29.19', true, sequence()),
-    extension('2.5.29.15', true, bitString(Buffer.from([usage]), unused)),
-  ];
+  const list = [extension('2.5.29.19', true, sequence()), extension('2.5.29.15', true, bitString(Buffer.from([usage]), unused))];
   if (request.serverAuth) list.push(extension('2.5.29.37', false, sequence(objectIdentifier('1.3.6.1.5.5.7.3.1'))));
   if (request.altNames?.length) {
     list.push(extension('2.5.29.17', false, sequence(...request.altNames.map(altName))));

@@ -69,13 +69,11 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   const renew = (): Promise<Cached> => {
     const started = now();
     const startedGeneration = generation;
-    const attempt = getServiceAccountToken(options.baseUrl, options.clientId, options.clientSecret, request).then(
-      (token) => {
-        const fresh: Cached = { accessToken: token.accessToken, renewAt: renewAt(started, token, refreshBeforeSeconds) };
-        if (generation === startedGeneration) cached = fresh;
-        return fresh;
-      },
-    );
+    const attempt = getServiceAccountToken(options.baseUrl, options.clientId, options.clientSecret, request).then((token) => {
+      const fresh: Cached = { accessToken: token.accessToken, renewAt: renewAt(started, token, refreshBeforeSeconds) };
+      if (generation === startedGeneration) cached = fresh;
+      return fresh;
+    });
     inFlight = attempt;
     // Whatever the outcome, the next caller after it starts from the cache (or a new request).
     const clear = () => {

@@ -38,12 +38,7 @@ export interface TokenRequestOptions {
  * @throws {LatchkeyClientError} with the OAuth error `code` (e.g. `invalid_client`) and HTTP `status`,
  *   or `network_error` / `invalid_response`
  */
-export async function getServiceAccountToken(
-  baseUrl: string,
-  clientId: string,
-  clientSecret: string,
-  options: TokenRequestOptions = {},
-): Promise<ServiceAccountToken> {
+export async function getServiceAccountToken(baseUrl: string, clientId: string, clientSecret: string, options: TokenRequestOptions = {}): Promise<ServiceAccountToken> {
   const endpoint = tokenEndpoint(baseUrl);
   if (!clientId || !clientSecret) throw new TypeError('clientId and clientSecret are required');
 

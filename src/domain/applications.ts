@@ -161,11 +161,7 @@ export async function createApplication(deps: Pick<ApplicationDeps, 'application
   return publicView(application);
 }
 
-export async function listApplications(
-  deps: Pick<ApplicationDeps, 'applications'>,
-  caller: Caller,
-  options: { limit?: number; cursor?: string },
-): Promise<Page<Application>> {
+export async function listApplications(deps: Pick<ApplicationDeps, 'applications'>, caller: Caller, options: { limit?: number; cursor?: string }): Promise<Page<Application>> {
   requirePermission(caller, 'APPLICATIONS_READ');
   const limit = pageLimit(options.limit);
   const page = await deps.applications.listApplications(caller.environmentId, limit, options.cursor);
@@ -215,11 +211,7 @@ export async function deleteApplication(deps: ApplicationDeps, caller: Caller, i
  * version that was read, and the loser starts again with a new secret, so every secret answered is
  * the one the record names until a later generation replaces it.
  */
-export async function generateWebhookSecret(
-  deps: ApplicationDeps,
-  caller: Caller,
-  id: string,
-): Promise<Application & { readonly webhookSecret: string }> {
+export async function generateWebhookSecret(deps: ApplicationDeps, caller: Caller, id: string): Promise<Application & { readonly webhookSecret: string }> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
   return retryOnConcurrentUpdate(async () => {
     const application = await load(deps, caller.environmentId, id);

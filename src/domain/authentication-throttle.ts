@@ -109,7 +109,10 @@ function ipv6Prefix64(address: string): string | undefined {
   if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
   const groups = [...head, ...Array<string>(Math.max(0, missing)).fill('0'), ...tail];
   if (!groups.every((group) => /^[0-9a-f]{1,4}$/i.test(group))) return undefined;
-  return `${groups.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /**

@@ -10,7 +10,12 @@ const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'priva
 const TOKEN_AUTH_METHODS = [...CLIENT_AUTH_METHODS, 'none'];
 
 /** The endpoints a client reaches again on the mutual-TLS domain (RFC 8705 §5). */
-const MTLS_ENDPOINTS = { token_endpoint: '/oauth/v2/token', introspection_endpoint: '/oauth/v2/introspect', revocation_endpoint: '/oauth/v2/revoke', userinfo_endpoint: '/oauth/v2/userinfo' };
+const MTLS_ENDPOINTS = {
+  token_endpoint: '/oauth/v2/token',
+  introspection_endpoint: '/oauth/v2/introspect',
+  revocation_endpoint: '/oauth/v2/revoke',
+  userinfo_endpoint: '/oauth/v2/userinfo',
+};
 
 /** @param mtlsBaseUrl the mutual-TLS custom domain's base URL, when the deployment has one. */
 export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {

@@ -119,7 +119,6 @@ export async function findOrCreateEndUser(deps: EndUserDeps, subject: Subject): 
   return { user, profile, created };
 }
 
-
 export async function listEndUsers(deps: Pick<EndUserDeps, 'users'>, caller: Caller, options: { limit?: number; cursor?: string }): Promise<Page<EndUser>> {
   requirePermission(caller, 'USERS_READ');
   const limit = pageLimit(options.limit);

@@ -2,13 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EnrichmentFailed } from './errors';
 import type { StoredApplication, WebhookSecretVault } from './applications';
 import type { Clock } from './ports';
-import {
-  ENRICHMENT_MESSAGE_TYPE,
-  ENRICHMENT_MESSAGE_VERSION,
-  MAX_EXTENSIONS_CHARACTERS,
-  type EnrichmentEnvelope,
-  type EnrichmentRequestPayload,
-} from '../webhook/contract';
+import { ENRICHMENT_MESSAGE_TYPE, ENRICHMENT_MESSAGE_VERSION, MAX_EXTENSIONS_CHARACTERS, type EnrichmentEnvelope, type EnrichmentRequestPayload } from '../webhook/contract';
 import { SIGNATURE_HEADER, signRequest } from '../webhook/signature';
 
 /**
@@ -70,11 +64,7 @@ export interface EnrichmentDeps {
 type Outcome = { extensions: Record<string, unknown>; warnings: readonly unknown[] } | { reason: string; detail?: string };
 
 /** The `extensions` claim for a token, or undefined when there is no webhook or `omit` applied. */
-export async function enrichClaims(
-  deps: EnrichmentDeps,
-  application: StoredApplication,
-  request: EnrichmentRequestPayload,
-): Promise<Record<string, unknown> | undefined> {
+export async function enrichClaims(deps: EnrichmentDeps, application: StoredApplication, request: EnrichmentRequestPayload): Promise<Record<string, unknown> | undefined> {
   const { webhook } = application;
   if (!webhook) return undefined;
   const outcome = await withinBudget(webhook.timeoutMs, (signal) => attempt(deps, application, request, signal));

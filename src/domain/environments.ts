@@ -23,11 +23,7 @@ export async function getEnvironment(deps: EnvironmentDeps, caller: Caller): Pro
   return environment;
 }
 
-export async function updateEnvironment(
-  deps: EnvironmentDeps,
-  caller: Caller,
-  changes: { name?: string; serviceAccountTokenTtlSeconds?: number },
-): Promise<Environment> {
+export async function updateEnvironment(deps: EnvironmentDeps, caller: Caller, changes: { name?: string; serviceAccountTokenTtlSeconds?: number }): Promise<Environment> {
   requirePermission(caller, 'ENVIRONMENT_EDIT');
   if (changes.serviceAccountTokenTtlSeconds !== undefined) checkTokenTtl('serviceAccountTokenTtlSeconds', changes.serviceAccountTokenTtlSeconds);
   if (changes.name !== undefined && !changes.name.trim()) throw new InvalidRequest('name must not be empty', { fields: [{ path: 'name', message: 'must not be empty' }] });

@@ -165,7 +165,11 @@ export class InvalidTarget extends LatchkeyError {
 
 export class UnsupportedTokenType extends LatchkeyError {
   constructor(hint: string) {
-    super(400, 'unsupported_token_type', `token_type_hint "${hint.slice(0, 64)}" names a kind of token Latchkey does not revoke; use access_token, refresh_token or personal_access_token`);
+    super(
+      400,
+      'unsupported_token_type',
+      `token_type_hint "${hint.slice(0, 64)}" names a kind of token Latchkey does not revoke; use access_token, refresh_token or personal_access_token`,
+    );
   }
 }
 

@@ -85,12 +85,7 @@ export async function createResource(deps: ResourceDeps, caller: Caller, input: 
   return publicView(resource);
 }
 
-export async function updateResource(
-  deps: ResourceDeps,
-  caller: Caller,
-  key: string,
-  changes: Omit<ResourceInput, 'key' | 'audience'>,
-): Promise<Resource> {
+export async function updateResource(deps: ResourceDeps, caller: Caller, key: string, changes: Omit<ResourceInput, 'key' | 'audience'>): Promise<Resource> {
   requirePermission(caller, 'RESOURCES_EDIT');
   if (key === LATCHKEY_RESOURCE_KEY) throw new InvalidRequest(`resource "${LATCHKEY_RESOURCE_KEY}" is built in and cannot be changed`);
   checkSettings(changes);

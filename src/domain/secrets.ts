@@ -33,12 +33,7 @@ export async function generateClientSecret(hasher: SecretHasher): Promise<{ secr
 export async function secretMatches(hasher: SecretHasher, presented: string, stored: SecretHashes, nowSeconds: number): Promise<boolean> {
   const presentedHash = await hasher.hash(presented);
   if (sameDigest(presentedHash, stored.current)) return true;
-  return (
-    stored.previous !== undefined &&
-    stored.previousExpiresAt !== undefined &&
-    nowSeconds < stored.previousExpiresAt &&
-    sameDigest(presentedHash, stored.previous)
-  );
+  return stored.previous !== undefined && stored.previousExpiresAt !== undefined && nowSeconds < stored.previousExpiresAt && sameDigest(presentedHash, stored.previous);
 }
 
 export function sameDigest(a: string, b: string): boolean {

@@ -26,17 +26,10 @@ export function effectiveGrants(account: Pick<StoredServiceAccount, 'grants' | '
   return effective;
 }
 
-function customerPermissions(
-  account: Pick<StoredServiceAccount, 'grantIncarnations'>,
-  key: string,
-  granted: readonly string[],
-  resource: Resource | undefined,
-): string[] {
+function customerPermissions(account: Pick<StoredServiceAccount, 'grantIncarnations'>, key: string, granted: readonly string[], resource: Resource | undefined): string[] {
   if (!resource) return [];
   const grantedFor = account.grantIncarnations?.[key];
-  return granted.filter(
-    (permission) => resource.permissions.includes(permission) && resource.permissionIncarnations?.[permission] === grantedFor?.[permission],
-  );
+  return granted.filter((permission) => resource.permissions.includes(permission) && resource.permissionIncarnations?.[permission] === grantedFor?.[permission]);
 }
 
 /** The incarnations of `permissions` now: kept for those already defined, new for the others. */

@@ -61,13 +61,7 @@ export interface IssuedToken {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
-export async function authenticateWithSecret(
-  deps: TokenDeps,
-  clientId: string,
-  clientSecret: string,
-  request: TokenRequest,
-  basicScheme = false,
-): Promise<IssuedToken> {
+export async function authenticateWithSecret(deps: TokenDeps, clientId: string, clientSecret: string, request: TokenRequest, basicScheme = false): Promise<IssuedToken> {
   const scope = parseScope(request.scope);
   const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
   const client = await authenticateServiceAccountClient(deps, clientId, clientSecret, basicScheme, wanted);
@@ -145,10 +139,7 @@ async function issue(
     const granted = current[resource.key];
     if (granted?.length) permissions[resource.key] = [...granted];
   }
-  const lifetime = Math.min(
-    environment.serviceAccountTokenTtlSeconds,
-    ...audienceResources.map((resource) => resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY),
-  );
+  const lifetime = Math.min(environment.serviceAccountTokenTtlSeconds, ...audienceResources.map((resource) => resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY));
   const iat = earliestIssuedAt(account, deps.now());
   const audiences = audienceResources.length > 0 ? audienceResources.map((resource) => resource.audience) : [builtIn.audience];
   const claims: Record<string, unknown> = {
@@ -168,8 +159,7 @@ async function issue(
     ...compatibilityClaims(environment, permissions, scope),
   };
   // Rule 6, decided here so every way of getting a token (token endpoint, an administrator's mint, GraphQL) honours it.
-  const accessToken =
-    account.accessTokenType === 'opaque' ? await issueOpaqueToken(deps, claims) : await deps.signer.sign(claims, { typ: 'at+jwt' });
+  const accessToken = account.accessTokenType === 'opaque' ? await issueOpaqueToken(deps, claims) : await deps.signer.sign(claims, { typ: 'at+jwt' });
   return {
     accessToken,
     tokenType: 'Bearer',

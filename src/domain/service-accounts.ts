@@ -41,18 +41,13 @@ export interface WithSecret {
   readonly clientSecret: string;
 }
 
-
 /** What callers see of an account: never its secret hashes. */
 export function publicView(account: StoredServiceAccount): ServiceAccount {
   const { secret: _secret, grantIncarnations: _incarnations, ...view } = account;
   return view;
 }
 
-export async function createServiceAccount(
-  deps: ServiceAccountDeps,
-  caller: Caller,
-  input: CreateServiceAccountInput,
-): Promise<ServiceAccount & WithSecret> {
+export async function createServiceAccount(deps: ServiceAccountDeps, caller: Caller, input: CreateServiceAccountInput): Promise<ServiceAccount & WithSecret> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   if (input.grants) requireMayChangeGrants(caller, {}, input.grants);
   return createAccount(deps, caller.tenantId, caller.environmentId, input);
@@ -92,11 +87,7 @@ export async function createAccount(
   return { ...publicView(account), clientSecret: secret };
 }
 
-export async function listServiceAccounts(
-  deps: ServiceAccountDeps,
-  caller: Caller,
-  options: { limit?: number; cursor?: string },
-): Promise<Page<ServiceAccount>> {
+export async function listServiceAccounts(deps: ServiceAccountDeps, caller: Caller, options: { limit?: number; cursor?: string }): Promise<Page<ServiceAccount>> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
   const limit = pageLimit(options.limit);
   const page = await deps.store.listServiceAccounts(caller.environmentId, limit, options.cursor);
@@ -182,12 +173,7 @@ export async function getPermissions(deps: ServiceAccountDeps, caller: Caller, i
 }
 
 /** Replaces the account's grants. Roles are for people and are refused outright. */
-export async function setPermissions(
-  deps: ServiceAccountDeps,
-  caller: Caller,
-  id: string,
-  input: { grants: GrantInput[]; roles?: unknown },
-): Promise<{ grants: GrantInput[] }> {
+export async function setPermissions(deps: ServiceAccountDeps, caller: Caller, id: string, input: { grants: GrantInput[]; roles?: unknown }): Promise<{ grants: GrantInput[] }> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   if (input.roles !== undefined || input.grants.some((grant) => grant.roles !== undefined)) {
     throw new InvalidRequest('roles cannot be assigned to service accounts; grant permissions on resources instead');
@@ -246,7 +232,10 @@ async function load(deps: ServiceAccountDeps, caller: Caller, id: string): Promi
  */
 async function checkGrants(deps: ServiceAccountDeps, environmentId: string, grants: Grants): Promise<{ grants: Grants; incarnations: Record<string, Record<string, string>> }> {
   const keys = Object.keys(grants);
-  const stored = await deps.store.getResources(environmentId, keys.filter((key) => key !== LATCHKEY_RESOURCE_KEY));
+  const stored = await deps.store.getResources(
+    environmentId,
+    keys.filter((key) => key !== LATCHKEY_RESOURCE_KEY),
+  );
   const resources = new Map<string, Resource>(stored.map((resource) => [resource.key, resource]));
   resources.set(LATCHKEY_RESOURCE_KEY, latchkeyResource(deps.issuer));
   const checked: Record<string, string[]> = {};

@@ -96,6 +96,8 @@ export function rootFieldsWithoutResolver(target: GraphQLSchema, resolvers: Read
   const fields = [target.getQueryType(), target.getMutationType()].flatMap((type) => Object.keys(type?.getFields() ?? {}));
   return [
     ...fields.filter((field) => typeof resolvers[field] !== 'function').map((field) => `field ${field} has no resolver`),
-    ...Object.keys(resolvers).filter((name) => !fields.includes(name)).map((name) => `resolver ${name} matches no root field`),
+    ...Object.keys(resolvers)
+      .filter((name) => !fields.includes(name))
+      .map((name) => `resolver ${name} matches no root field`),
   ];
 }

@@ -21,12 +21,14 @@ export const createApplicationBody = z.strictObject({
   logoutUrl: z.optional(pageUrl),
 });
 
-export const updateApplicationBody = z.strictObject({
-  name: z.optional(name),
-  description: z.optional(description),
-  endUserTokenTtlSeconds: z.optional(seconds),
-  webhook: z.optional(z.nullable(webhookBody)),
-  loginUrl: z.optional(z.nullable(pageUrl)),
-  consentUrl: z.optional(z.nullable(pageUrl)),
-  logoutUrl: z.optional(z.nullable(pageUrl)),
-}).check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, endUserTokenTtlSeconds, webhook, loginUrl, consentUrl, logoutUrl'));
+export const updateApplicationBody = z
+  .strictObject({
+    name: z.optional(name),
+    description: z.optional(description),
+    endUserTokenTtlSeconds: z.optional(seconds),
+    webhook: z.optional(z.nullable(webhookBody)),
+    loginUrl: z.optional(z.nullable(pageUrl)),
+    consentUrl: z.optional(z.nullable(pageUrl)),
+    logoutUrl: z.optional(z.nullable(pageUrl)),
+  })
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, endUserTokenTtlSeconds, webhook, loginUrl, consentUrl, logoutUrl'));

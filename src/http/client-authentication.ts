@@ -60,7 +60,5 @@ export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (
 export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthenticationThrottle {
   const address = event.requestContext.http.sourceIp;
   return (clientId, authenticate) =>
-    parseClientId(clientId) === undefined
-      ? authenticate()
-      : throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate);
+    parseClientId(clientId) === undefined ? authenticate() : throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate);
 }

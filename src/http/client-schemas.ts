@@ -23,9 +23,7 @@ const oidcSettings = {
   tlsClientCertificate: z.optional(z.nullable(z.string().check(z.maxLength(16_000)))),
   tokenBinding: z.optional(z.boolean()),
   pkce: z.optional(z.enum(PKCE_MODES)),
-  resources: z.optional(
-    z.array(z.strictObject({ resource: z.string().check(z.maxLength(63)), accessTokenTtlSeconds: z.optional(seconds) })).check(z.maxLength(50)),
-  ),
+  resources: z.optional(z.array(z.strictObject({ resource: z.string().check(z.maxLength(63)), accessTokenTtlSeconds: z.optional(seconds) })).check(z.maxLength(50))),
   idTokenClaims: z.optional(z.array(z.string().check(z.maxLength(100))).check(z.maxLength(50))),
   promptValues: z.optional(z.array(z.enum(PROMPT_VALUES)).check(z.maxLength(3))),
   accessTokenTtlSeconds: z.optional(seconds),
@@ -57,6 +55,8 @@ export const createSamlClientBody = z.strictObject({ name, ...samlSettings });
 
 export const updateSamlClientBody = z
   .strictObject({ name: z.optional(name), ...samlSettings, acsUrl: z.optional(samlSettings.acsUrl), spEntityId: z.optional(samlSettings.spEntityId) })
-  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, acsUrl, spEntityId, nameIdType, spSigningCertificate, requireSignedRequests'));
+  .check(
+    z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, acsUrl, spEntityId, nameIdType, spSigningCertificate, requireSignedRequests'),
+  );
 
 export const rotateSecretBody = z.strictObject({ gracePeriodSeconds: z.optional(seconds) });

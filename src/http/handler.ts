@@ -25,34 +25,36 @@ export interface HttpHandlerOptions {
  * maps the result. The event itself is never logged: it carries secrets and tokens.
  */
 export function httpHandler(options: HttpHandlerOptions, fn: HttpFunction) {
-  const stack = middy<HttpEvent, HttpResult>(fn).use(injectLambdaContext(logger, { resetKeys: true })).use(tracing());
+  const stack = middy<HttpEvent, HttpResult>(fn)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(tracing());
   if (options.metrics) stack.use(logMetrics(metrics));
   return stack.use({
-      before: (request) => {
-        logger.appendKeys({
-          requestId: request.event.requestContext?.requestId,
-          route: request.event.routeKey,
+    before: (request) => {
+      logger.appendKeys({
+        requestId: request.event.requestContext?.requestId,
+        route: request.event.routeKey,
+      });
+    },
+    after: (request) => {
+      request.response = withStandardHeaders(request.response, options.cacheControl ?? 'no-store');
+    },
+    onError: (request) => {
+      const error = toLatchkeyError(request.error);
+      if (options.metrics) metrics.addMetric(`${options.metrics}Refused`, MetricUnit.Count, 1);
+      countAlarmMetrics(request.error, error);
+      if (error.status >= 500) {
+        logger.error('request failed', { error: request.error as Error });
+      } else {
+        logger.info('request refused', {
+          status: error.status,
+          code: error.code,
+          ...(error.internalDetail ? { reason: error.internalDetail } : {}),
         });
-      },
-      after: (request) => {
-        request.response = withStandardHeaders(request.response, options.cacheControl ?? 'no-store');
-      },
-      onError: (request) => {
-        const error = toLatchkeyError(request.error);
-        if (options.metrics) metrics.addMetric(`${options.metrics}Refused`, MetricUnit.Count, 1);
-        countAlarmMetrics(request.error, error);
-        if (error.status >= 500) {
-          logger.error('request failed', { error: request.error as Error });
-        } else {
-          logger.info('request refused', {
-            status: error.status,
-            code: error.code,
-            ...(error.internalDetail ? { reason: error.internalDetail } : {}),
-          });
-        }
-        request.response = withStandardHeaders(errorResponse(error, options.errors), 'no-store');
-      },
-    });
+      }
+      request.response = withStandardHeaders(errorResponse(error, options.errors), 'no-store');
+    },
+  });
 }
 
 /** KMS's own failures, by error name: throttled, key disabled, unavailable or pending deletion, internal. */

@@ -21,11 +21,13 @@ export const createServiceAccountBody = z.strictObject({
   accessTokenType: z.optional(z.enum(['jwt', 'opaque'])),
 });
 
-export const updateServiceAccountBody = z.strictObject({
-  name: z.optional(name),
-  description: z.optional(description),
-  disabled: z.optional(z.boolean()),
-}).check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, disabled'));
+export const updateServiceAccountBody = z
+  .strictObject({
+    name: z.optional(name),
+    description: z.optional(description),
+    disabled: z.optional(z.boolean()),
+  })
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, disabled'));
 
 export const resetServiceAccountSecretBody = z.strictObject({ gracePeriodSeconds: z.optional(seconds), revokeTokens: z.optional(z.boolean()) });
 
@@ -34,7 +36,8 @@ export const createPersonalAccessTokenBody = z.strictObject({
   expiresAt: z.optional(dateTime('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z')),
 });
 
-export const updateEnvironmentBody = z.strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds) })
+export const updateEnvironmentBody = z
+  .strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds) })
   .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, serviceAccountTokenTtlSeconds'));
 
 const identifier = z.union([z.string().check(z.maxLength(256)), z.number()]);
@@ -53,11 +56,13 @@ export const createIdpConnectionBody = z.strictObject({
   applicationIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(100))),
 });
 
-export const updateIdpConnectionBody = z.strictObject({
-  name: z.optional(name),
-  enabled: z.optional(z.boolean()),
-  applicationIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(100))),
-}).check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, enabled, applicationIds'));
+export const updateIdpConnectionBody = z
+  .strictObject({
+    name: z.optional(name),
+    enabled: z.optional(z.boolean()),
+    applicationIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(100))),
+  })
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, enabled, applicationIds'));
 
 /** A GraphQL-over-HTTP POST body. `extensions` is allowed by that spec and ignored; batches are not supported. */
 export const graphqlBody = z.strictObject({

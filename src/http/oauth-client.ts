@@ -8,8 +8,7 @@ import type { HttpEvent } from './handler';
 
 /** A client the chain has authenticated: a service account, or a registry client (`cl_…`). */
 export type AuthenticatedCaller =
-  | { readonly kind: 'service-account'; readonly authenticated: AuthenticatedServiceAccount }
-  | { readonly kind: 'client'; readonly authenticated: AuthenticatedClient };
+  { readonly kind: 'service-account'; readonly authenticated: AuthenticatedServiceAccount } | { readonly kind: 'client'; readonly authenticated: AuthenticatedClient };
 
 /**
  * The one client-authentication chain of the token, introspection and revocation endpoints: read
@@ -22,7 +21,12 @@ export async function authenticateClientChain(event: HttpEvent, form: URLSearchP
   const presented = readClientAuthentication(event, form);
   return clientAuthenticationThrottle(event)(presented.clientId, async (): Promise<AuthenticatedCaller> => {
     if (isRegistryClientId(presented.clientId)) return { kind: 'client', authenticated: await authenticateClient(clientTokenDeps(), presented) };
-    const authenticated = await authenticateServiceAccountClient(serviceAccountAuthenticationDeps(), presented.clientId, secretOf(presented), presented.method === 'client_secret_basic');
+    const authenticated = await authenticateServiceAccountClient(
+      serviceAccountAuthenticationDeps(),
+      presented.clientId,
+      secretOf(presented),
+      presented.method === 'client_secret_basic',
+    );
     return { kind: 'service-account', authenticated };
   });
 }

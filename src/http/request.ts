@@ -21,8 +21,7 @@ function configureMessages(): void {
   messagesConfigured = true;
   z.config({
     ...en(),
-    customError: (issue) =>
-      issue.code === 'unrecognized_keys' ? `Unrecognized key(s) in object: ${issue.keys.map((key) => `'${key}'`).join(', ')}` : undefined,
+    customError: (issue) => (issue.code === 'unrecognized_keys' ? `Unrecognized key(s) in object: ${issue.keys.map((key) => `'${key}'`).join(', ')}` : undefined),
   });
 }
 

@@ -14,5 +14,6 @@ export const createResourceBody = z.strictObject({
   ...settings,
 });
 
-export const updateResourceBody = z.strictObject(settings)
+export const updateResourceBody = z
+  .strictObject(settings)
   .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, permissions, accessTokenTtlSeconds'));

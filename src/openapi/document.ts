@@ -42,11 +42,27 @@ const OPERATION_SECURITY: Readonly<Record<string, readonly Record<string, string
 /** Each error status a surface answers, by the response component that describes it. */
 const ERROR_RESPONSES: Readonly<Record<Surface, Readonly<Record<string, string>>>> = {
   management: {
-    '400': 'Problem', '401': 'Problem', '403': 'Problem', '404': 'Problem', '409': 'Problem', '415': 'Problem',
-    '413': 'ProblemOrGateway413', '429': 'ProblemOrGateway429', '500': 'Problem', '503': 'ProblemOrGateway503',
+    '400': 'Problem',
+    '401': 'Problem',
+    '403': 'Problem',
+    '404': 'Problem',
+    '409': 'Problem',
+    '415': 'Problem',
+    '413': 'ProblemOrGateway413',
+    '429': 'ProblemOrGateway429',
+    '500': 'Problem',
+    '503': 'ProblemOrGateway503',
   },
   oauth: { '400': 'OAuthError', '401': 'OAuthError', '413': 'OAuthErrorOrGateway413', '429': 'OAuthErrorOrGateway429', '500': 'OAuthError', '503': 'OAuthErrorOrGateway503' },
-  graphql: { '400': 'GraphqlError', '401': 'GraphqlError', '413': 'GraphqlErrorOrGateway413', '415': 'GraphqlError', '429': 'GraphqlErrorOrGateway429', '500': 'GraphqlError', '503': 'GraphqlErrorOrGateway503' },
+  graphql: {
+    '400': 'GraphqlError',
+    '401': 'GraphqlError',
+    '413': 'GraphqlErrorOrGateway413',
+    '415': 'GraphqlError',
+    '429': 'GraphqlErrorOrGateway429',
+    '500': 'GraphqlError',
+    '503': 'GraphqlErrorOrGateway503',
+  },
   browser: { '400': 'ErrorPage', '413': 'ErrorPageOrGateway413', '429': 'Gateway429', '500': 'ErrorPage', '503': 'ErrorPageOrGateway503' },
   public: { '404': 'Problem', '413': 'Gateway413', '429': 'Gateway429', '500': 'Problem', '503': 'ProblemOrGateway503' },
 };
@@ -170,7 +186,11 @@ export function openApiDocument(operations: readonly Operation[] = routeTable): 
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'An access token from the token endpoint, or a personal access token' },
-        clientBasic: { type: 'http', scheme: 'basic', description: 'client_secret_basic: client ID and secret (RFC 6749 §2.3.1); client_secret_post and private_key_jwt send form fields instead' },
+        clientBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'client_secret_basic: client ID and secret (RFC 6749 §2.3.1); client_secret_post and private_key_jwt send form fields instead',
+        },
         mutualTLS: { type: 'mutualTLS', description: 'tls_client_auth (RFC 8705) on the mutual-TLS endpoint' },
       },
       schemas: { ...ERROR_SCHEMAS, ...RESPONSE_SCHEMAS },

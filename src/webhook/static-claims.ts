@@ -15,8 +15,7 @@ export type StaticClaims = Record<string, Record<string, Record<string, unknown>
 export function parseStaticClaims(json: string | undefined): StaticClaims {
   if (!json?.trim()) return {};
   const value: unknown = JSON.parse(json);
-  const isObject = (candidate: unknown): candidate is Record<string, unknown> =>
-    typeof candidate === 'object' && candidate !== null && !Array.isArray(candidate);
+  const isObject = (candidate: unknown): candidate is Record<string, unknown> => typeof candidate === 'object' && candidate !== null && !Array.isArray(candidate);
   if (!isObject(value) || !Object.values(value).every((bySubject) => isObject(bySubject) && Object.values(bySubject).every(isObject))) {
     throw new TypeError('ENRICHMENT_CLAIMS_JSON must map application IDs to objects that map subject IDs to claim objects');
   }

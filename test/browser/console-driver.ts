@@ -21,7 +21,11 @@ export async function createResource(page: Page, key: string, permissions: reado
   await form.getByLabel('Key').fill(key);
   await form.getByLabel('Permissions (one per line)').fill(permissions.join('\n'));
   await form.getByRole('button', { name: 'Create resource' }).click();
-  await page.getByText(`Permissions of ${key}`, { exact: false }).or(page.locator('summary', { hasText: key })).first().waitFor();
+  await page
+    .getByText(`Permissions of ${key}`, { exact: false })
+    .or(page.locator('summary', { hasText: key }))
+    .first()
+    .waitFor();
 }
 
 /** Creates a service account and answers the secret the console shows once. */

@@ -83,7 +83,15 @@ export const everyAccessOperations: readonly Operation[] = [
   // The key rotation operation, until the route table has it.
   ...(operations.some((operation) => operation.access.keys === 'rotate')
     ? []
-    : [{ name: 'rotate-signing-keys', handler: 'functions/ops/bootstrap-environment.ts', routes: [], access: { table: 'readwrite', keys: 'rotate' }, summary: 'rotate' } satisfies Operation]),
+    : [
+        {
+          name: 'rotate-signing-keys',
+          handler: 'functions/ops/bootstrap-environment.ts',
+          routes: [],
+          access: { table: 'readwrite', keys: 'rotate' },
+          summary: 'rotate',
+        } satisfies Operation,
+      ]),
 ];
 
 /**
@@ -94,7 +102,9 @@ export function doubledOperations(): Operation[] {
   const copies = operations.map((operation) => ({
     ...operation,
     name: `${operation.name}-copy`,
-    routes: operation.routes.map((route) => (route.path === '$default' ? { method: 'GET' as const, path: '/copy/fallback' } : { method: route.method as 'GET', path: `/copy${route.path}` })),
+    routes: operation.routes.map((route) =>
+      route.path === '$default' ? { method: 'GET' as const, path: '/copy/fallback' } : { method: route.method as 'GET', path: `/copy${route.path}` },
+    ),
   }));
   return [...operations, ...copies];
 }
@@ -106,9 +116,7 @@ function op(name: string, access: Operation['access'], method: 'GET' | 'POST', p
 /** cdk-nag findings left after acknowledgements (errors and warnings alike). */
 export function nagFindings(stack: LatchkeyStack): string[] {
   const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
-  return report.violations.flatMap((v) =>
-    v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}: ${v.description}`),
-  );
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}: ${v.description}`));
 }
 
 export function ofType(resources: Record<string, Json>, type: string): [string, Json][] {
@@ -170,5 +178,4 @@ export function newestNodeRuntime(): string {
   return `nodejs${Math.max(...versions)}.x`;
 }
 
-export const routeKey = (route: Operation['routes'][number]): string =>
-  route.path === '$default' ? '$default' : `${route.method} ${route.path}`;
+export const routeKey = (route: Operation['routes'][number]): string => (route.path === '$default' ? '$default' : `${route.method} ${route.path}`);

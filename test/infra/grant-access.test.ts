@@ -82,24 +82,37 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
   it('lets signers decrypt only with the key-wrapping key and only for token signing (envelope mode), SAML key users only with the SAML key-wrapping key for SAML signing', () => {
     for (const { op, statements } of each) {
       const decrypting = statements.filter((s) => list(s.Action).includes('kms:Decrypt'));
-      const expected = [
-        ...(mode === 'envelope' && signs(op) ? [[getAtt(wrappingKeyId), PURPOSE]] : []),
-        ...(usesSamlKeys(op) ? [[getAtt(samlWrappingKeyId), SAML_PURPOSE]] : []),
-      ];
-      expect(decrypting.map((s) => [s.Resource, s.Condition]), op.name).toEqual(expected);
+      const expected = [...(mode === 'envelope' && signs(op) ? [[getAtt(wrappingKeyId), PURPOSE]] : []), ...(usesSamlKeys(op) ? [[getAtt(samlWrappingKeyId), SAML_PURPOSE]] : [])];
+      expect(
+        decrypting.map((s) => [s.Resource, s.Condition]),
+        op.name,
+      ).toEqual(expected);
     }
   });
 
   it('gives the SAML key-wrapping key only to SAML client operations, the metadata and the authorization endpoint; only the SAML client operations make keys', () => {
     const holders = each.filter(({ statements }) => statements.some((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlWrappingKeyId)));
-    expect(holders.map(({ op }) => op.name).sort()).toEqual(table.filter(usesSamlKeys).map((op) => op.name).sort());
+    expect(holders.map(({ op }) => op.name).sort()).toEqual(
+      table
+        .filter(usesSamlKeys)
+        .map((op) => op.name)
+        .sort(),
+    );
     if (table === operations) {
-      expect(table.filter(usesSamlKeys).map((op) => op.name).sort()).toEqual(['authorize', 'create-saml-client', 'get-saml-metadata', 'rotate-saml-certificate']);
+      expect(
+        table
+          .filter(usesSamlKeys)
+          .map((op) => op.name)
+          .sort(),
+      ).toEqual(['authorize', 'create-saml-client', 'get-saml-metadata', 'rotate-saml-certificate']);
     }
     for (const { op, statements } of holders) {
       const onKey = statements.filter((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlWrappingKeyId));
       const actions = makesSamlKeys(op) ? ['kms:GenerateDataKeyPairWithoutPlaintext', 'kms:Decrypt'] : ['kms:Decrypt'];
-      expect(onKey.map((s) => [list<string>(s.Action).sort(), s.Condition]), op.name).toEqual([[actions.sort(), SAML_PURPOSE]]);
+      expect(
+        onKey.map((s) => [list<string>(s.Action).sort(), s.Condition]),
+        op.name,
+      ).toEqual([[actions.sort(), SAML_PURPOSE]]);
     }
   });
 
@@ -125,9 +138,20 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
 
   it('gives the SAML key to no one but the operations that issue SAML certificates', () => {
     const holders = each.filter(({ statements }) => statements.some((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlKeyId)));
-    expect(holders.map(({ op }) => op.name).sort()).toEqual(table.filter(signsSaml).map((op) => op.name).sort());
+    expect(holders.map(({ op }) => op.name).sort()).toEqual(
+      table
+        .filter(signsSaml)
+        .map((op) => op.name)
+        .sort(),
+    );
     // SAML client keys are their own now (the SAML key-wrapping key); no route of today certifies with this key.
-    if (table === operations) expect(table.filter(signsSaml).map((op) => op.name).sort()).toEqual([]);
+    if (table === operations)
+      expect(
+        table
+          .filter(signsSaml)
+          .map((op) => op.name)
+          .sort(),
+      ).toEqual([]);
   });
 
   it('names each role’s key capabilities in its IAM path, which the key policies check', () => {

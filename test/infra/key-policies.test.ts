@@ -1,13 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { KEY_ADMIN_ACTIONS } from '../../lib/constructs/key-policies';
-import { actionsOf, buildStack, everyAccessOperations, functionRole, functionStatements, keyIdByAlias, list, nagFindings, operationFunctions, ofType, type Built, type Json } from './build-stack';
+import {
+  actionsOf,
+  buildStack,
+  everyAccessOperations,
+  functionRole,
+  functionStatements,
+  keyIdByAlias,
+  list,
+  nagFindings,
+  operationFunctions,
+  ofType,
+  type Built,
+  type Json,
+} from './build-stack';
 
 const USE = /^kms:(Sign|Verify|Decrypt|Encrypt|ReEncrypt.*|GenerateDataKey.*|GenerateMac|VerifyMac|CreateGrant|DeriveSharedSecret|\*)$/;
 const account = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
 
 /** IAM's ArnLike: `*` and `?` are wildcards, everything else is literal. */
 function arnLike(pattern: string, arn: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`).test(arn);
 }
 /** A role's ARN as the key policy condition sees it. */
@@ -42,7 +58,18 @@ function users(built: Built, alias: string, action: string) {
 
 describe.each([
   ['envelope mode', envelope, ['alias/latchkey-dev-key-wrapping', 'alias/latchkey-dev-saml-signing', 'alias/latchkey-dev-saml-key-wrapping', 'alias/latchkey-dev-alarms']],
-  ['KMS mode', kms, ['alias/latchkey-dev-signing-old', 'alias/latchkey-dev-signing-new', 'alias/latchkey-dev-signing-rsa', 'alias/latchkey-dev-saml-signing', 'alias/latchkey-dev-saml-key-wrapping', 'alias/latchkey-dev-alarms']],
+  [
+    'KMS mode',
+    kms,
+    [
+      'alias/latchkey-dev-signing-old',
+      'alias/latchkey-dev-signing-new',
+      'alias/latchkey-dev-signing-rsa',
+      'alias/latchkey-dev-saml-signing',
+      'alias/latchkey-dev-saml-key-wrapping',
+      'alias/latchkey-dev-alarms',
+    ],
+  ],
 ])('key policies, %s', (_mode, built, aliases) => {
   it('covers every key of the stack', () => {
     expect(ofType(built.resources, 'AWS::KMS::Key')).toHaveLength(aliases.length);
@@ -77,7 +104,12 @@ describe('who may use which key', () => {
   it('envelope: only token signers decrypt with the wrapping key, only the rotation generates key pairs, both for token signing only', () => {
     const decrypt = users(envelope, 'alias/latchkey-dev-key-wrapping', 'kms:Decrypt');
     expect(decrypt.byKeyPolicy).toEqual(decrypt.byIam);
-    expect(decrypt.byIam).toEqual(everyAccessOperations.filter((op) => op.access.keys === 'sign').map((op) => op.name).sort());
+    expect(decrypt.byIam).toEqual(
+      everyAccessOperations
+        .filter((op) => op.access.keys === 'sign')
+        .map((op) => op.name)
+        .sort(),
+    );
     const generate = users(envelope, 'alias/latchkey-dev-key-wrapping', 'kms:GenerateDataKeyPairWithoutPlaintext');
     expect(generate.byKeyPolicy).toEqual(['rotate-signing-keys']);
     expect(generate.byIam).toEqual(['rotate-signing-keys']);
@@ -87,7 +119,10 @@ describe('who may use which key', () => {
   });
 
   it('KMS mode: only token signers sign, and only with the active and RSA keys', () => {
-    const signers = everyAccessOperations.filter((op) => op.access.keys === 'sign').map((op) => op.name).sort();
+    const signers = everyAccessOperations
+      .filter((op) => op.access.keys === 'sign')
+      .map((op) => op.name)
+      .sort();
     for (const alias of ['alias/latchkey-dev-signing-new', 'alias/latchkey-dev-signing-rsa']) {
       const sign = users(kms, alias, 'kms:Sign');
       expect(sign.byKeyPolicy, alias).toEqual(signers);
@@ -98,7 +133,10 @@ describe('who may use which key', () => {
   });
 
   it('the SAML key: only its certificate functions sign with it', () => {
-    const saml = everyAccessOperations.filter((op) => op.access.samlKey === 'sign').map((op) => op.name).sort();
+    const saml = everyAccessOperations
+      .filter((op) => op.access.samlKey === 'sign')
+      .map((op) => op.name)
+      .sort();
     for (const built of [envelope, kms]) {
       const sign = users(built, 'alias/latchkey-dev-saml-signing', 'kms:Sign');
       expect(sign.byKeyPolicy).toEqual(saml);

@@ -55,7 +55,11 @@ describe('alarms', () => {
 
   it('watches the API 5xx rate and the token route’s p99 latency', () => {
     const [rate] = byId('Api5xxRate');
-    expect(metricsOf(rate!.resource).map((m) => m.name).sort()).toEqual(['5xx', 'Count']);
+    expect(
+      metricsOf(rate!.resource)
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['5xx', 'Count']);
     expect(rate!.resource.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     const [latency] = byId('TokenLatencyP99');
     expect(latency!.resource.Properties).toMatchObject({ MetricName: 'Latency', ExtendedStatistic: 'p99', Threshold: 1000 });
@@ -74,7 +78,11 @@ describe('alarms', () => {
 
   it('watches DynamoDB throttles on the table and the KMS request rate of the signing path', () => {
     const [dynamo] = byId('DynamoDbThrottles');
-    expect(metricsOf(dynamo!.resource).map((m) => m.name).sort()).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
+    expect(
+      metricsOf(dynamo!.resource)
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
     const [kms] = byId('KmsRequestRate');
     expect(metricsOf(kms!.resource)[0]).toMatchObject({ namespace: 'AWS/Usage', dimensions: { Service: 'KMS', Resource: 'Decrypt' } });
     const kmsMode = alarmsOf(buildStack({ signingMode: 'kms' })).find(({ id }) => id.includes('KmsRequestRate'))!;
@@ -89,11 +97,18 @@ describe('alarms', () => {
       [ALARM_METRICS.clientAuthenticationThrottled, authenticatesClients],
     ] as const) {
       const found = alarms.filter(({ id }) => id.startsWith(`Alarms${metric}`));
-      const watched = found.flatMap(({ resource }) => metricsOf(resource)).map((m) => {
-        expect(m).toMatchObject({ namespace: 'Latchkey', name: metric, dimensions: { service: 'latchkey' } });
-        return m.dimensions.operation;
-      });
-      expect(watched.sort(), metric).toEqual(operations.filter(emits).map((op) => op.name).sort());
+      const watched = found
+        .flatMap(({ resource }) => metricsOf(resource))
+        .map((m) => {
+          expect(m).toMatchObject({ namespace: 'Latchkey', name: metric, dimensions: { service: 'latchkey' } });
+          return m.dimensions.operation;
+        });
+      expect(watched.sort(), metric).toEqual(
+        operations
+          .filter(emits)
+          .map((op) => op.name)
+          .sort(),
+      );
       expect(watched.length, metric).toBeGreaterThan(0);
     }
     expect(operations.filter(authenticatesClients).map((op) => op.name)).toEqual(expect.arrayContaining(['token', 'introspect', 'revoke']));
@@ -140,7 +155,11 @@ describe('per-route throttles', () => {
       }
     }
     expect(settings['POST /oauth/v2/token']).toMatchObject({ ThrottlingRateLimit: DEFAULT_THROTTLES.token.rateLimit, DetailedMetricsEnabled: true });
-    expect(Object.entries(settings).filter(([, s]: [string, Json]) => s.DetailedMetricsEnabled).map(([key]) => key)).toEqual(['POST /oauth/v2/token']);
+    expect(
+      Object.entries(settings)
+        .filter(([, s]: [string, Json]) => s.DetailedMetricsEnabled)
+        .map(([key]) => key),
+    ).toEqual(['POST /oauth/v2/token']);
     expect(settings['GET /v1/service-accounts']).toMatchObject({ ThrottlingRateLimit: DEFAULT_THROTTLES.management.rateLimit });
   });
 

@@ -19,7 +19,17 @@ describe('the OpenAPI generator in function bundles', () => {
   it('is in the get-openapi function only', async () => {
     // Our own modules only (packages stay external): enough to see which functions import the generator.
     const entries = Object.fromEntries(operations.map((operation) => [operation.name, operation.handler]));
-    const result = await build({ entryPoints: entries, bundle: true, platform: 'node', format: 'esm', packages: 'external', write: false, metafile: true, outdir, logLevel: 'silent' });
+    const result = await build({
+      entryPoints: entries,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      write: false,
+      metafile: true,
+      outdir,
+      logLevel: 'silent',
+    });
     const carrying = Object.entries(result.metafile.outputs)
       .filter(([, output]) => Object.keys(output.inputs).some((input) => input.startsWith('src/openapi/')))
       .map(([file]) => file.replace(/^.*\//, '').replace(/\.js$/, ''));

@@ -44,7 +44,11 @@ const declared = (resource: Json): Record<string, string> => resource.Properties
 describe('the sam local template', () => {
   it('holds one function per operation of the route table, read from the synthesized templates', () => {
     expect(synthesized.map((fn) => fn.operation).sort()).toEqual(operations.map((operation) => operation.name).sort());
-    expect(localFunctions().map(([id]) => id).sort()).toEqual(operations.map((operation) => samLogicalId(operation.name)).sort());
+    expect(
+      localFunctions()
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(operations.map((operation) => samLogicalId(operation.name)).sort());
     for (const [, resource] of localFunctions()) expect(resource.Type).toBe('AWS::Serverless::Function');
   });
 
@@ -131,7 +135,9 @@ const HTTP_FIELDS = { method: 'string', path: 'string', protocol: 'string', sour
 >;
 
 const hasShape = (value: Json, shape: Record<string, string>) =>
-  Object.entries(shape).filter(([key, type]) => typeof value?.[key] !== type || value[key] === null).map(([key]) => key);
+  Object.entries(shape)
+    .filter(([key, type]) => typeof value?.[key] !== type || value[key] === null)
+    .map(([key]) => key);
 
 describe('the sample events', () => {
   const written = () => files.events.map(({ file }) => JSON.parse(readFileSync(join(files.eventsDir, file), 'utf8')) as Json);

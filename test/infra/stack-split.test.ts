@@ -4,7 +4,6 @@ import { areaOf, RESOURCE_BUDGET } from '../../lib/api-area';
 import { operations, type Operation } from '../../lib/routes';
 import { buildStack, doubledOperations, everyResource, operationFunctions, routeKey, type Built } from './build-stack';
 
-
 const today = buildStack();
 const doubled = doubledOperations();
 const twice = buildStack({}, { operations: doubled });

@@ -37,9 +37,7 @@ let clock = Date.parse('2020-03-12T19:03:58Z');
 let server: Server;
 let url: string;
 beforeAll(async () => {
-  ({ server, url } = await serve(
-    apiGatewayListener({ operations: testOperations, rootDir: REPOSITORY_ROOT, throttleOf: (operation) => operation.throttle, now: () => clock }),
-  ));
+  ({ server, url } = await serve(apiGatewayListener({ operations: testOperations, rootDir: REPOSITORY_ROOT, throttleOf: (operation) => operation.throttle, now: () => clock })));
 });
 afterAll(() => close(server));
 

@@ -32,7 +32,10 @@ describe('applications over the local API', () => {
     const listed = await admin.get('/v1/applications');
     expect(listed.body.items.map((a: { id: string }) => a.id)).toContain(id);
 
-    const changed = await admin.patch(`/v1/applications/${id}`, { endUserTokenTtlSeconds: 600, webhook: { target: 'http://127.0.0.1:9/x', failurePolicy: 'omit', timeoutMs: 300 } });
+    const changed = await admin.patch(`/v1/applications/${id}`, {
+      endUserTokenTtlSeconds: 600,
+      webhook: { target: 'http://127.0.0.1:9/x', failurePolicy: 'omit', timeoutMs: 300 },
+    });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ endUserTokenTtlSeconds: 600, webhook: { target: 'http://127.0.0.1:9/x', failurePolicy: 'omit', timeoutMs: 300 } });
     const removed = await admin.patch(`/v1/applications/${id}`, { webhook: null });
@@ -75,7 +78,9 @@ describe('applications over the local API', () => {
 
     // The table holds only where the secret is; Secrets Manager holds the value.
     const table = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    const { Item } = await table.send(new GetCommand({ TableName: runtime.resources.tableName, Key: { pk: `ENV#${runtime.devAdmin.environmentId}`, sk: `APPLICATION#${app.id}` } }));
+    const { Item } = await table.send(
+      new GetCommand({ TableName: runtime.resources.tableName, Key: { pk: `ENV#${runtime.devAdmin.environmentId}`, sk: `APPLICATION#${app.id}` } }),
+    );
     expect(JSON.stringify(Item)).not.toContain(generated.body.webhookSecret);
     const secrets = new SecretsManagerClient({});
     const name = `latchkey/local/webhook/${runtime.devAdmin.environmentId}/${app.id}`;

@@ -17,8 +17,7 @@ describe('bad input', () => {
   afterAll(() => runtime?.stop());
 
   const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${runtime.url}${path}`, { method: 'POST', headers, body });
-  const tokenRequest = (body: string, headers: Record<string, string> = {}) =>
-    post('/oauth/v2/token', body, { 'content-type': 'application/x-www-form-urlencoded', ...headers });
+  const tokenRequest = (body: string, headers: Record<string, string> = {}) => post('/oauth/v2/token', body, { 'content-type': 'application/x-www-form-urlencoded', ...headers });
   const accountCount = async () => {
     let count = 0;
     let cursor: string | undefined;
@@ -37,10 +36,31 @@ describe('bad input', () => {
       ['no client authentication', 'grant_type=client_credentials', {}, 401, 'invalid_client', 'client authentication failed'],
       ['a repeated parameter', 'grant_type=client_credentials&grant_type=client_credentials', {}, 400, 'invalid_request', 'parameter "grant_type" must not be repeated'],
       ['a Bearer header', 'grant_type=client_credentials', { authorization: 'Bearer abc' }, 400, 'invalid_request', 'must be "Basic"'],
-      ['Basic with no colon', 'grant_type=client_credentials', { authorization: `Basic ${Buffer.from('nocolon').toString('base64')}` }, 400, 'invalid_request', 'client_id:client_secret'],
+      [
+        'Basic with no colon',
+        'grant_type=client_credentials',
+        { authorization: `Basic ${Buffer.from('nocolon').toString('base64')}` },
+        400,
+        'invalid_request',
+        'client_id:client_secret',
+      ],
       ['Basic that is not base64', 'grant_type=client_credentials', { authorization: 'Basic %%%' }, 400, 'invalid_request', 'must be "Basic"'],
-      ['Basic and a form secret', 'grant_type=client_credentials&client_secret=x', { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` }, 400, 'invalid_request', 'not both'],
-      ['an unknown client', 'grant_type=client_credentials', { authorization: `Basic ${Buffer.from('who:me').toString('base64')}` }, 401, 'invalid_client', 'client authentication failed'],
+      [
+        'Basic and a form secret',
+        'grant_type=client_credentials&client_secret=x',
+        { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+        400,
+        'invalid_request',
+        'not both',
+      ],
+      [
+        'an unknown client',
+        'grant_type=client_credentials',
+        { authorization: `Basic ${Buffer.from('who:me').toString('base64')}` },
+        401,
+        'invalid_client',
+        'client authentication failed',
+      ],
     ])('refuses %s', async (_, body, headers, status, error, description) => {
       const response = await tokenRequest(body, headers as Record<string, string>);
       expect(response.status).toBe(status);
@@ -80,8 +100,7 @@ describe('bad input', () => {
   });
 
   describe('on the management API', () => {
-    const send = (body: string, contentType = 'application/json') =>
-      post('/v1/service-accounts', body, { authorization: `Bearer ${token}`, 'content-type': contentType });
+    const send = (body: string, contentType = 'application/json') => post('/v1/service-accounts', body, { authorization: `Bearer ${token}`, 'content-type': contentType });
 
     it.each([
       ['malformed JSON', '{"name":', 'application/json', 400, 'not valid JSON'],

@@ -79,9 +79,7 @@ describe('concurrent updates over HTTP', () => {
   it('keeps the chain of concurrent OIDC client secret rotations: with a grace period, the last two answered secrets work', async () => {
     const application = (await admin.post('/v1/applications', { name: 'Raced shop' })).body.id as string;
     const client = (await admin.post(`/v1/applications/${application}/clients`, { name: 'Backend' })).body as Credentials & { id: string };
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, () => admin.post(`/v1/applications/${application}/clients/${client.id}/secret`, { gracePeriodSeconds: 300 })),
-    );
+    const answers = await Promise.all(Array.from({ length: 10 }, () => admin.post(`/v1/applications/${application}/clients/${client.id}/secret`, { gracePeriodSeconds: 300 })));
     for (const answer of answers) expect([200, 409]).toContain(answer.status);
     const secrets = answers.filter((answer) => answer.status === 200).map((answer) => answer.body.clientSecret as string);
     expect(secrets.length).toBeGreaterThan(1);

@@ -87,10 +87,7 @@ describe('delegated access tokens over the local API', () => {
     });
 
     it('refuses a token of another environment and writes nothing in either', async () => {
-      const other = await bootstrapEnvironment(
-        bootstrapDeps(),
-        { tenantName: 'Other tenant', environmentName: 'prod' },
-      );
+      const other = await bootstrapEnvironment(bootstrapDeps(), { tenantName: 'Other tenant', environmentName: 'prod' });
       const asOther = api(runtime.url, await adminToken(runtime, other.admin));
       const answer = await generate(asOther, { applicationId, subjectId: 'ext-foreign' });
       expect(answer.status).toBe(409);
@@ -182,9 +179,7 @@ describe('delegated access tokens over the local API', () => {
 
     it('creates one user and one profile when first calls for a subject race', async () => {
       const before = await userCount();
-      const answers = await Promise.all(
-        Array.from({ length: 5 }, () => generate(vouching, { applicationId, subjectId: 'ext-race', email: 'race@example.com' })),
-      );
+      const answers = await Promise.all(Array.from({ length: 5 }, () => generate(vouching, { applicationId, subjectId: 'ext-race', email: 'race@example.com' })));
       expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
       expect(new Set(answers.map((answer) => answer.body.payload.sub)).size).toBe(1);
       expect(new Set(answers.map((answer) => answer.body.payload.profileId)).size).toBe(1);
@@ -229,7 +224,6 @@ describe('delegated access tokens over the local API', () => {
       const answer = await api(runtime.url, body.accessToken).get('/v1/users');
       expect(answer.status).toBe(401);
     });
-
   });
 
   describe('the GraphQL mutation generateDelegatedAccessToken', () => {

@@ -91,8 +91,9 @@ describe('envelope signing and key rotation over the local API', () => {
     for (const token of tokens) await expect(verifyNow(token)).resolves.toBeDefined();
     // ... until they expire.
     const { exp } = decodeJwt(tokens[0]!);
-    await expect(jwtVerify(tokens[0]!, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), { currentDate: new Date((exp! + 1) * 1000) }))
-      .rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' });
+    await expect(jwtVerify(tokens[0]!, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), { currentDate: new Date((exp! + 1) * 1000) })).rejects.toMatchObject({
+      code: 'ERR_JWT_EXPIRED',
+    });
   });
 
   it('never loses or skips a key when two rotations run at once', async () => {

@@ -21,8 +21,7 @@ describe('POST /graphql', () => {
     const response = await fetch(`${runtime.url}/graphql`, { method: 'POST', headers: { 'content-type': contentType }, body });
     return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: any; errors?: any[] } };
   };
-  const authenticate = ({ clientId, clientSecret }: Credentials) =>
-    post(JSON.stringify({ query: MUTATION, variables: { input: { clientId, clientSecret } } }));
+  const authenticate = ({ clientId, clientSecret }: Credentials) => post(JSON.stringify({ query: MUTATION, variables: { input: { clientId, clientSecret } } }));
 
   it('answers a token that verifies against the JWKS and carries the same claims as the token endpoint', async () => {
     const answer = await authenticate(runtime.devAdmin);

@@ -18,8 +18,7 @@ describe('introspection and revocation over HTTP', () => {
   });
   afterAll(() => runtime?.stop());
 
-  const basic = ({ clientId, clientSecret }: Credentials) =>
-    `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
+  const basic = ({ clientId, clientSecret }: Credentials) => `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64')}`;
 
   /** POSTs a form to an OAuth endpoint, authenticated with HTTP Basic unless `credentials` is null. */
   const post = async (path: string, form: Record<string, string>, credentials: Credentials | null = runtime.devAdmin) => {
@@ -144,10 +143,7 @@ describe('introspection and revocation over HTTP', () => {
   });
 
   it('answers inactive for tokens of another environment, and cannot revoke them', async () => {
-    const other = await bootstrapEnvironment(
-      bootstrapDeps(),
-      { tenantName: 'Other tenant', environmentName: 'elsewhere' },
-    );
+    const other = await bootstrapEnvironment(bootstrapDeps(), { tenantName: 'Other tenant', environmentName: 'elsewhere' });
     const otherAdmin = { clientId: other.admin.clientId, clientSecret: other.admin.clientSecret };
     const foreignJwt = await tokenFor(otherAdmin);
     expect((await introspect(foreignJwt, otherAdmin)).body.active).toBe(true);
@@ -178,7 +174,7 @@ describe('introspection and revocation over HTTP', () => {
     expect((await introspect(jwt)).body).toEqual({ active: false });
   });
 
-  it("lets a client revoke only its own tokens unless it holds SERVICE_ACCOUNTS_EDIT", async () => {
+  it('lets a client revoke only its own tokens unless it holds SERVICE_ACCOUNTS_EDIT', async () => {
     const alice = await createAccount({ name: 'alice' });
     const bob = await createAccount({ name: 'bob' });
     const bobs = await tokenFor(bob);
@@ -213,7 +209,11 @@ describe('introspection and revocation over HTTP', () => {
       expect(twice.status).toBe(400);
       expect(twice.body.error).toBe('invalid_request');
 
-      const json = await fetch(`${runtime.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(runtime.devAdmin) }, body: JSON.stringify({ token: jwt }) });
+      const json = await fetch(`${runtime.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basic(runtime.devAdmin) },
+        body: JSON.stringify({ token: jwt }),
+      });
       expect(json.status).toBe(400);
       expect(((await json.json()) as { error: string }).error).toBe('invalid_request');
 
@@ -246,7 +246,11 @@ describe('introspection and revocation over HTTP', () => {
 
   it('lets the guard check revocation through introspection', async () => {
     const account = await createAccount({ name: 'resource server' });
-    const guard = createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId, introspection: { clientId: account.clientId, clientSecret: account.clientSecret } });
+    const guard = createGuard({
+      issuer: runtime.url,
+      environmentId: runtime.devAdmin.environmentId,
+      introspection: { clientId: account.clientId, clientSecret: account.clientSecret },
+    });
     const jwt = await adminToken(runtime);
     await expect(guard.verify(jwt)).resolves.toMatchObject({ sub: runtime.devAdmin.clientId.split('@')[0] });
 
@@ -255,12 +259,20 @@ describe('introspection and revocation over HTTP', () => {
     // Without the option the guard only checks the signature and lifetime: the token still verifies.
     await expect(createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId }).verify(jwt)).resolves.toBeTruthy();
 
-    const wrongCredentials = createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId, introspection: { clientId: account.clientId, clientSecret: 'lks_wrong' } });
+    const wrongCredentials = createGuard({
+      issuer: runtime.url,
+      environmentId: runtime.devAdmin.environmentId,
+      introspection: { clientId: account.clientId, clientSecret: 'lks_wrong' },
+    });
     const error = await wrongCredentials.verify(await adminToken(runtime)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(GuardError);
     expect(error).toMatchObject({ code: 'INTROSPECTION_FAILED', status: 503, message: expect.stringContaining('401 invalid_client') });
 
-    const unreachable = createGuard({ issuer: runtime.url, environmentId: runtime.devAdmin.environmentId, introspection: { clientId: account.clientId, clientSecret: account.clientSecret, endpoint: 'http://127.0.0.1:9/introspect' } });
+    const unreachable = createGuard({
+      issuer: runtime.url,
+      environmentId: runtime.devAdmin.environmentId,
+      introspection: { clientId: account.clientId, clientSecret: account.clientSecret, endpoint: 'http://127.0.0.1:9/introspect' },
+    });
     await expect(unreachable.verify(await adminToken(runtime))).rejects.toMatchObject({ code: 'INTROSPECTION_FAILED', status: 503 });
   });
 });

@@ -21,9 +21,7 @@ describe('key sizes', () => {
   });
   afterAll(() => runtime?.stop());
 
-  const routesWithParameters = operations
-    .flatMap((operation) => operation.routes)
-    .filter((route): route is Route => route.path.includes('{'));
+  const routesWithParameters = operations.flatMap((operation) => operation.routes).filter((route): route is Route => route.path.includes('{'));
 
   it('covers every route with a path parameter', () => {
     expect(routesWithParameters.length).toBeGreaterThan(25);

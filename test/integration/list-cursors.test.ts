@@ -18,7 +18,7 @@ describe('list cursors', () => {
   });
   afterAll(() => runtime?.stop());
 
-  it('carries only a position, never a partition: the caller\'s environment always comes from its token', async () => {
+  it("carries only a position, never a partition: the caller's environment always comes from its token", async () => {
     const first = await admin.get<{ cursor: string }>('/v1/service-accounts?limit=1');
     expect(first.status).toBe(200);
     const inner = JSON.parse(Buffer.from(first.body.cursor, 'base64url').toString()) as Record<string, unknown>;
@@ -28,13 +28,7 @@ describe('list cursors', () => {
 
   it('refuses a cursor that is not one the listing returned, or that points at other kinds of record, with 400', async () => {
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const tampered = [
-      'garbage',
-      encode({ sk: 'RESOURCE#orders' }),
-      encode({ sk: 'PAT#sa_x#pat_y' }),
-      encode({ sk: 42 }),
-      encode(['SERVICE_ACCOUNT#sa_x']),
-    ];
+    const tampered = ['garbage', encode({ sk: 'RESOURCE#orders' }), encode({ sk: 'PAT#sa_x#pat_y' }), encode({ sk: 42 }), encode(['SERVICE_ACCOUNT#sa_x'])];
     for (const cursor of tampered) {
       const answer = await admin.get(`/v1/service-accounts?limit=1&cursor=${encodeURIComponent(cursor)}`);
       expect(answer.status, `cursor ${cursor}`).toBe(400);
@@ -42,7 +36,7 @@ describe('list cursors', () => {
     }
   });
 
-  it('ignores a partition smuggled into a cursor: the page still comes from the caller\'s environment', async () => {
+  it("ignores a partition smuggled into a cursor: the page still comes from the caller's environment", async () => {
     const own = (await admin.get<{ items: { clientId: string }[] }>('/v1/service-accounts')).body.items;
     const environment = own[0]!.clientId.split('@')[1];
     const smuggled = Buffer.from(JSON.stringify({ pk: 'ENV#env_zzzzzzzzzzzzzzzzzzzzzzzzzz', sk: 'SERVICE_ACCOUNT#sa_' })).toString('base64url');

@@ -38,15 +38,11 @@ describe('self-signed mutual TLS client authentication on the local runtime', ()
   const tokenOverTls = (fields: Record<string, string>, tls?: { key: string; cert: string }) =>
     new Promise<{ status: number; body: Record<string, any> }>((resolve, reject) => {
       const url = new URL('/oauth/v2/token', runtime.mtlsUrl);
-      const req = request(
-        url,
-        { method: 'POST', ca: runtime.mtlsServerCertificate, ...tls, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-        (response) => {
-          let text = '';
-          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
-        },
-      );
+      const req = request(url, { method: 'POST', ca: runtime.mtlsServerCertificate, ...tls, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+      });
       req.on('error', reject);
       req.end(new URLSearchParams({ grant_type: 'client_credentials', ...fields }).toString());
     });

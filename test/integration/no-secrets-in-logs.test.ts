@@ -53,12 +53,20 @@ describe('logs', () => {
     const config = await discover(runtime, rp.clientId, rp.clientSecret);
     const browser = new TestBrowser(runtime.url);
     const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'https://rp.example.com/cb', scope: 'openid offline_access', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: 'https://rp.example.com/cb',
+      scope: 'openid offline_access',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
     const challenge = challengeIn((await browser.visit(url.href)).location, LOGIN_URL, 'login_challenge');
     const callback = await acceptLogin(world, browser, challenge, { subjectId: 'logged-user', remember: true });
     const code = new URL(callback.location!).searchParams.get('code')!;
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier });
-    const session = callback.setCookies.find((cookie) => cookie.startsWith('lk_session_'))!.split(';')[0]!.split('=')[1]!;
+    const session = callback.setCookies
+      .find((cookie) => cookie.startsWith('lk_session_'))!
+      .split(';')[0]!
+      .split('=')[1]!;
     // Refusals log their reasons: a replayed code and a reused refresh token.
     await expect(oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier })).rejects.toThrow();
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toThrow();

@@ -8,8 +8,7 @@ import { runNpmStart } from '../support/npm-start';
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-start-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const kids = async (url: string) =>
-  ((await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
+const kids = async (url: string) => ((await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
 
 /** The credentials and the curl line the banner prints. */
 function printedAdmin(output: string) {

@@ -122,7 +122,11 @@ describe('OIDC clients over the local API', () => {
   it('accepts https, local http and reverse-domain schemes by client type', async () => {
     const web = await admin.post(base, { name: 'Web', redirectUris: ['https://a.example.com/cb', 'http://localhost:3000/cb', 'http://127.0.0.1/cb', 'http://[::1]:8080/cb'] });
     expect(web.status).toBe(201);
-    const native = await admin.post(base, { name: 'App', clientType: 'native', redirectUris: ['com.example.app:/oauth', 'com.example.app://callback', 'https://app.example.com/cb'] });
+    const native = await admin.post(base, {
+      name: 'App',
+      clientType: 'native',
+      redirectUris: ['com.example.app:/oauth', 'com.example.app://callback', 'https://app.example.com/cb'],
+    });
     expect(native.status).toBe(201);
   });
 
@@ -245,8 +249,7 @@ describe('OIDC clients over the local API', () => {
         .setIssuedAt()
         .setExpirationTime((claims.exp as number) ?? '2m')
         .sign(key);
-    const withAssertion = (jwt: string, extra: Record<string, string> = {}) =>
-      token({ client_assertion_type: ASSERTION_TYPE, client_assertion: jwt, ...extra });
+    const withAssertion = (jwt: string, extra: Record<string, string> = {}) => token({ client_assertion_type: ASSERTION_TYPE, client_assertion: jwt, ...extra });
 
     beforeAll(async () => {
       const pair = await generateKeyPair('ES256');
@@ -282,8 +285,13 @@ describe('OIDC clients over the local API', () => {
       expect((await withAssertion(await assertion({}, foreign))).body.error).toBe('invalid_client');
       const other = (await admin.post(base, { name: 'Other' })).body.clientId;
       expect((await withAssertion(await assertion(), { client_id: other })).body.error).toBe('invalid_client');
-      const noJti = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(client.clientId).setSubject(client.clientId)
-        .setAudience(audience()).setExpirationTime('1m').sign(privateKey);
+      const noJti = await new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(client.clientId)
+        .setSubject(client.clientId)
+        .setAudience(audience())
+        .setExpirationTime('1m')
+        .sign(privateKey);
       expect((await withAssertion(noJti)).body.error).toBe('invalid_client');
     });
 
@@ -312,8 +320,13 @@ describe('OIDC clients over the local API', () => {
       try {
         const uri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
         const remote = (await admin.post(base, { name: 'Remote keys', authMethod: 'private_key_jwt', jwksUri: uri })).body;
-        const jwt = await new SignJWT({ jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-          .setIssuer(remote.clientId).setSubject(remote.clientId).setAudience(audience()).setExpirationTime('1m').sign(pair.privateKey);
+        const jwt = await new SignJWT({ jti: crypto.randomUUID() })
+          .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+          .setIssuer(remote.clientId)
+          .setSubject(remote.clientId)
+          .setAudience(audience())
+          .setExpirationTime('1m')
+          .sign(pair.privateKey);
         expect((await withAssertion(jwt)).status).toBe(200);
       } finally {
         await new Promise((resolve) => server.close(resolve));

@@ -100,16 +100,27 @@ const SAMPLES: Record<string, Sample> = {
   ],
   'get-openapi': async ({ url }) => [{ route: 'GET /openapi.json', answer: await call(url, 'GET', '/openapi.json') }],
   token: async ({ url, basic }) => [
-    { route: 'POST /oauth/v2/token', answer: await call(url, 'POST', '/oauth/v2/token', { headers: { authorization: basic, 'content-type': FORM }, body: form({ grant_type: 'client_credentials' }) }) },
+    {
+      route: 'POST /oauth/v2/token',
+      answer: await call(url, 'POST', '/oauth/v2/token', { headers: { authorization: basic, 'content-type': FORM }, body: form({ grant_type: 'client_credentials' }) }),
+    },
     // RFC 6749 error: a wrong secret.
     {
       route: 'POST /oauth/v2/token',
-      answer: await call(url, 'POST', '/oauth/v2/token', { headers: { authorization: basicOf('nobody@nowhere', 'wrong'), 'content-type': FORM }, body: form({ grant_type: 'client_credentials' }) }),
+      answer: await call(url, 'POST', '/oauth/v2/token', {
+        headers: { authorization: basicOf('nobody@nowhere', 'wrong'), 'content-type': FORM },
+        body: form({ grant_type: 'client_credentials' }),
+      }),
     },
   ],
-  'create-service-account': managed('POST /v1/service-accounts', () => '/v1/service-accounts', { name: 'Contract', description: 'made by the contract test' }, (body, ids) => {
-    ids.account = body.id;
-  }),
+  'create-service-account': managed(
+    'POST /v1/service-accounts',
+    () => '/v1/service-accounts',
+    { name: 'Contract', description: 'made by the contract test' },
+    (body, ids) => {
+      ids.account = body.id;
+    },
+  ),
   'list-service-accounts': async (context) => [
     ...(await managed('GET /v1/service-accounts', () => '/v1/service-accounts?limit=1')(context)),
     // problem+json with errors[]: a limit that is not a number.
@@ -126,24 +137,46 @@ const SAMPLES: Record<string, Sample> = {
   'set-service-account-permissions': managed('PUT /v1/service-accounts/{id}/permissions', (ids) => `/v1/service-accounts/${ids.account}/permissions`, {
     grants: [{ resource: 'latchkey', permissions: ['SERVICE_ACCOUNTS_READ'] }],
   }),
-  'mint-service-account-token': managed('POST /v1/service-accounts/{id}/access-tokens', (ids) => `/v1/service-accounts/${ids.account}/access-tokens`, {}, (body, ids) => {
-    ids.minted = body.accessToken;
-  }),
-  'create-personal-access-token': managed('POST /v1/service-accounts/{id}/personal-access-tokens', (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens`, { name: 'ci' }, (body, ids) => {
-    ids.pat = body.id;
-    ids.patToken = body.token;
-  }),
+  'mint-service-account-token': managed(
+    'POST /v1/service-accounts/{id}/access-tokens',
+    (ids) => `/v1/service-accounts/${ids.account}/access-tokens`,
+    {},
+    (body, ids) => {
+      ids.minted = body.accessToken;
+    },
+  ),
+  'create-personal-access-token': managed(
+    'POST /v1/service-accounts/{id}/personal-access-tokens',
+    (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens`,
+    { name: 'ci' },
+    (body, ids) => {
+      ids.pat = body.id;
+      ids.patToken = body.token;
+    },
+  ),
   'list-personal-access-tokens': managed('GET /v1/service-accounts/{id}/personal-access-tokens', (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens`),
-  'get-personal-access-token': managed('GET /v1/service-accounts/{id}/personal-access-tokens/{patId}', (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens/${ids.pat}`),
+  'get-personal-access-token': managed(
+    'GET /v1/service-accounts/{id}/personal-access-tokens/{patId}',
+    (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens/${ids.pat}`,
+  ),
   introspect: async ({ url, basic, ids }) => [
-    { route: 'POST /oauth/v2/introspect', answer: await call(url, 'POST', '/oauth/v2/introspect', { headers: { authorization: basic, 'content-type': FORM }, body: form({ token: ids.patToken! }) }) },
+    {
+      route: 'POST /oauth/v2/introspect',
+      answer: await call(url, 'POST', '/oauth/v2/introspect', { headers: { authorization: basic, 'content-type': FORM }, body: form({ token: ids.patToken! }) }),
+    },
     // RFC 6749 error: no token.
     { route: 'POST /oauth/v2/introspect', answer: await call(url, 'POST', '/oauth/v2/introspect', { headers: { authorization: basic, 'content-type': FORM }, body: '' }) },
   ],
   revoke: async ({ url, basic, ids }) => [
-    { route: 'POST /oauth/v2/revoke', answer: await call(url, 'POST', '/oauth/v2/revoke', { headers: { authorization: basic, 'content-type': FORM }, body: form({ token: ids.minted! }) }) },
+    {
+      route: 'POST /oauth/v2/revoke',
+      answer: await call(url, 'POST', '/oauth/v2/revoke', { headers: { authorization: basic, 'content-type': FORM }, body: form({ token: ids.minted! }) }),
+    },
   ],
-  'delete-personal-access-token': managed('DELETE /v1/service-accounts/{id}/personal-access-tokens/{patId}', (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens/${ids.pat}`),
+  'delete-personal-access-token': managed(
+    'DELETE /v1/service-accounts/{id}/personal-access-tokens/{patId}',
+    (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens/${ids.pat}`,
+  ),
   'delete-service-account': managed('DELETE /v1/service-accounts/{id}', (ids) => `/v1/service-accounts/${ids.account}`),
 
   'list-resources': managed('GET /v1/resources', () => '/v1/resources'),
@@ -158,9 +191,14 @@ const SAMPLES: Record<string, Sample> = {
   'get-environment': managed('GET /v1/environment', () => '/v1/environment'),
   'update-environment': managed('PATCH /v1/environment', () => '/v1/environment', { serviceAccountTokenTtlSeconds: 1800 }),
 
-  'create-application': managed('POST /v1/applications', () => '/v1/applications', { name: 'Contract app', webhook: { target: 'https://hooks.example.com/enrich' } }, (body, ids) => {
-    ids.application = body.id;
-  }),
+  'create-application': managed(
+    'POST /v1/applications',
+    () => '/v1/applications',
+    { name: 'Contract app', webhook: { target: 'https://hooks.example.com/enrich' } },
+    (body, ids) => {
+      ids.application = body.id;
+    },
+  ),
   'list-applications': managed('GET /v1/applications', () => '/v1/applications'),
   'get-application': managed('GET /v1/applications/{id}', (ids) => `/v1/applications/${ids.application}`),
   'update-application': managed('PATCH /v1/applications/{id}', (ids) => `/v1/applications/${ids.application}`, { description: 'changed' }),
@@ -169,10 +207,17 @@ const SAMPLES: Record<string, Sample> = {
 
   'create-client': async (context) => [
     // problem+json naming the field: a redirect URI with a fragment.
-    ...(await managed('POST /v1/applications/{id}/clients', (ids) => `/v1/applications/${ids.application}/clients`, { name: 'Bad', redirectUris: ['https://rp.example.com/cb#x'] })(context)),
-    ...(await managed('POST /v1/applications/{id}/clients', (ids) => `/v1/applications/${ids.application}/clients`, { name: 'Relying party', redirectUris: [REDIRECT_URI] }, (body, ids) => {
-      ids.client = body.id;
-    })(context)),
+    ...(await managed('POST /v1/applications/{id}/clients', (ids) => `/v1/applications/${ids.application}/clients`, { name: 'Bad', redirectUris: ['https://rp.example.com/cb#x'] })(
+      context,
+    )),
+    ...(await managed(
+      'POST /v1/applications/{id}/clients',
+      (ids) => `/v1/applications/${ids.application}/clients`,
+      { name: 'Relying party', redirectUris: [REDIRECT_URI] },
+      (body, ids) => {
+        ids.client = body.id;
+      },
+    )(context)),
   ],
   'list-clients': managed('GET /v1/applications/{id}/clients', (ids) => `/v1/applications/${ids.application}/clients`),
   'get-client': managed('GET /v1/applications/{id}/clients/{clientId}', (ids) => `/v1/applications/${ids.application}/clients/${ids.client}`),
@@ -190,8 +235,13 @@ const SAMPLES: Record<string, Sample> = {
   ),
   'list-saml-clients': managed('GET /v1/applications/{id}/saml-clients', (ids) => `/v1/applications/${ids.application}/saml-clients`),
   'get-saml-client': managed('GET /v1/applications/{id}/saml-clients/{clientId}', (ids) => `/v1/applications/${ids.application}/saml-clients/${ids.samlClient}`),
-  'update-saml-client': managed('PATCH /v1/applications/{id}/saml-clients/{clientId}', (ids) => `/v1/applications/${ids.application}/saml-clients/${ids.samlClient}`, { nameIdType: 'email' }),
-  'rotate-saml-certificate': managed('POST /v1/applications/{id}/saml-clients/{clientId}/certificate', (ids) => `/v1/applications/${ids.application}/saml-clients/${ids.samlClient}/certificate`),
+  'update-saml-client': managed('PATCH /v1/applications/{id}/saml-clients/{clientId}', (ids) => `/v1/applications/${ids.application}/saml-clients/${ids.samlClient}`, {
+    nameIdType: 'email',
+  }),
+  'rotate-saml-certificate': managed(
+    'POST /v1/applications/{id}/saml-clients/{clientId}/certificate',
+    (ids) => `/v1/applications/${ids.application}/saml-clients/${ids.samlClient}/certificate`,
+  ),
   'get-saml-metadata': async ({ url, ids }) => [
     { route: 'GET /saml/{clientId}/metadata', answer: await call(url, 'GET', `/saml/${encodeURIComponent(ids.samlClientId!)}/metadata`) },
     // problem+json 404 on a public route.
@@ -212,9 +262,14 @@ const SAMPLES: Record<string, Sample> = {
   'delete-saml-client': managed('DELETE /v1/applications/{id}/saml-clients/{clientId}', (ids) => `/v1/applications/${ids.application}/saml-clients/${ids.samlClient}`),
   'delete-application': managed('DELETE /v1/applications/{id}', (ids) => `/v1/applications/${ids.application}`),
 
-  'list-idp-connections': managed('GET /v1/idp-connections', () => '/v1/idp-connections', undefined, (body, ids) => {
-    ids.connection = body.items[0].id;
-  }),
+  'list-idp-connections': managed(
+    'GET /v1/idp-connections',
+    () => '/v1/idp-connections',
+    undefined,
+    (body, ids) => {
+      ids.connection = body.items[0].id;
+    },
+  ),
   'get-idp-connection': managed('GET /v1/idp-connections/{id}', (ids) => `/v1/idp-connections/${ids.connection}`),
   'update-idp-connection': managed('PATCH /v1/idp-connections/{id}', (ids) => `/v1/idp-connections/${ids.connection}`, { name: 'Delegated' }),
   'create-idp-connection': async (context) => [
@@ -229,9 +284,14 @@ const SAMPLES: Record<string, Sample> = {
     const answer = await call(context.url, 'POST', '/v1/delegated-access-tokens', { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
     return [{ route: 'POST /v1/delegated-access-tokens', answer }];
   },
-  'list-users': managed('GET /v1/users', () => '/v1/users', undefined, (body, ids) => {
-    ids.user = body.items[0].id;
-  }),
+  'list-users': managed(
+    'GET /v1/users',
+    () => '/v1/users',
+    undefined,
+    (body, ids) => {
+      ids.user = body.items[0].id;
+    },
+  ),
   'get-user': managed('GET /v1/users/{id}', (ids) => `/v1/users/${ids.user}`),
   graphql: async ({ url, world }) => {
     const query = 'mutation Token($input: AuthenticateServiceAccountInput!) { authenticateServiceAccount(input: $input) { accessToken expiresInSeconds tokenType } }';
@@ -259,7 +319,11 @@ const SAMPLES: Record<string, Sample> = {
       body: form({ response_type: 'code', client_id: rp.clientId, redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }),
     });
     // The browser error page: an unregistered redirect URI is never redirected to.
-    const refused = await call(context.url, 'GET', `/oauth/v2/authorize?${new URLSearchParams({ response_type: 'code', client_id: rp.clientId, redirect_uri: 'https://evil.example.com/cb' })}`);
+    const refused = await call(
+      context.url,
+      'GET',
+      `/oauth/v2/authorize?${new URLSearchParams({ response_type: 'code', client_id: rp.clientId, redirect_uri: 'https://evil.example.com/cb' })}`,
+    );
     contextBrowsers.set(context, browser);
     return [
       { route: 'GET /oauth/v2/authorize', answer: { status: started.visit.status, contentType: null, text: started.visit.body } },
@@ -285,7 +349,10 @@ const SAMPLES: Record<string, Sample> = {
     return [
       { route: 'POST /oauth/v2/token', answer: tokens },
       { route: 'GET /oauth/v2/userinfo', answer: await call(context.url, 'GET', '/oauth/v2/userinfo', { headers: { authorization: `Bearer ${accessToken}` } }) },
-      { route: 'POST /oauth/v2/userinfo', answer: await call(context.url, 'POST', '/oauth/v2/userinfo', { headers: { 'content-type': FORM }, body: form({ access_token: accessToken }) }) },
+      {
+        route: 'POST /oauth/v2/userinfo',
+        answer: await call(context.url, 'POST', '/oauth/v2/userinfo', { headers: { 'content-type': FORM }, body: form({ access_token: accessToken }) }),
+      },
       // RFC 6750 error: a token that is not one.
       { route: 'GET /oauth/v2/userinfo', answer: await call(context.url, 'GET', '/oauth/v2/userinfo', { headers: { authorization: 'Bearer not-a-token' } }) },
     ];
@@ -313,8 +380,12 @@ const SAMPLES: Record<string, Sample> = {
     context.ids.secondConsentChallenge = await consentChallenge();
     return managed('GET /v1/consent-requests/{challenge}', (ids) => `/v1/consent-requests/${encodeURIComponent(ids.consentChallenge!)}`)(context);
   },
-  'accept-consent-request': managed('POST /v1/consent-requests/{challenge}/accept', (ids) => `/v1/consent-requests/${encodeURIComponent(ids.consentChallenge!)}/accept`, { grantScopes: ['openid'] }),
-  'reject-consent-request': managed('POST /v1/consent-requests/{challenge}/reject', (ids) => `/v1/consent-requests/${encodeURIComponent(ids.secondConsentChallenge!)}/reject`, { error: 'access_denied' }),
+  'accept-consent-request': managed('POST /v1/consent-requests/{challenge}/accept', (ids) => `/v1/consent-requests/${encodeURIComponent(ids.consentChallenge!)}/accept`, {
+    grantScopes: ['openid'],
+  }),
+  'reject-consent-request': managed('POST /v1/consent-requests/{challenge}/reject', (ids) => `/v1/consent-requests/${encodeURIComponent(ids.secondConsentChallenge!)}/reject`, {
+    error: 'access_denied',
+  }),
   'delete-idp-connection': managed('DELETE /v1/idp-connections/{id}', (ids) => `/v1/idp-connections/${ids.connection}`),
 
   // The catch-all route: checked against the RouteNotFound and MethodNotAllowed components below.
@@ -338,7 +409,13 @@ describe('the OpenAPI contract, on the local runtime', () => {
     });
     const world = await setUpWorld(runtime);
     const admin = api(runtime.url, await adminToken(runtime));
-    context = { url: runtime.url, world, admin, basic: basicOf(runtime.devAdmin.clientId, runtime.devAdmin.clientSecret), ids: { adminBearer: `Bearer ${await adminToken(runtime)}` } };
+    context = {
+      url: runtime.url,
+      world,
+      admin,
+      basic: basicOf(runtime.devAdmin.clientId, runtime.devAdmin.clientSecret),
+      ids: { adminBearer: `Bearer ${await adminToken(runtime)}` },
+    };
   }, 60_000);
   afterAll(() => runtime?.stop());
 
@@ -386,7 +463,10 @@ describe('the OpenAPI contract, on the local runtime', () => {
     const large = await management(context, 'POST', '/v1/resources', JSON.stringify({ key: 'big', description: 'x'.repeat(70_000) }));
     expect(large.status).toBe(413);
     expect(problemsOf('POST', '/v1/resources', large)).toEqual([]);
-    const largeForm = await call(runtime.url, 'POST', '/oauth/v2/token', { headers: { 'content-type': FORM }, body: form({ grant_type: 'client_credentials', scope: 'x'.repeat(70_000) }) });
+    const largeForm = await call(runtime.url, 'POST', '/oauth/v2/token', {
+      headers: { 'content-type': FORM },
+      body: form({ grant_type: 'client_credentials', scope: 'x'.repeat(70_000) }),
+    });
     expect([largeForm.status, json(largeForm).error]).toEqual([413, 'payload_too_large']);
     expect(problemsOf('POST', '/oauth/v2/token', largeForm)).toEqual([]);
     const huge = await call(runtime.url, 'POST', '/oauth/v2/token', { headers: { 'content-type': FORM }, body: 'a'.repeat(10 * 1024 * 1024 + 1) });

@@ -33,7 +33,9 @@ describe.skipIf(!tools)("the README's tour", () => {
       const clientSecret = /client secret\s+(\S+)/.exec(started.output())![1]!;
       const host = new URL(started.url).host;
       // Each command's output on its own line, so each can be checked.
-      const script = [`export CLIENT_ID='${clientId}' CLIENT_SECRET='${clientSecret}'`, ...lines.slice(1).map((line) => `${line.replaceAll('localhost:4000', host)}; echo`)].join('\n');
+      const script = [`export CLIENT_ID='${clientId}' CLIENT_SECRET='${clientSecret}'`, ...lines.slice(1).map((line) => `${line.replaceAll('localhost:4000', host)}; echo`)].join(
+        '\n',
+      );
       const output = execFileSync('bash', ['-euo', 'pipefail', '-c', script], { encoding: 'utf8' }).trim().split('\n');
       expect(output).toHaveLength(3);
       const [created, listed, discovery] = output.map((line) => JSON.parse(line));

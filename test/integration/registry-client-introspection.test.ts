@@ -45,7 +45,9 @@ describe('introspection and revocation by OIDC clients', () => {
   });
 
   it('introspects and revokes its own token with a client secret', async () => {
-    const issued = (await (await post('/oauth/v2/token', { grant_type: 'client_credentials', client_id: secretClient.clientId, client_secret: secretClient.clientSecret })).json()) as { access_token: string };
+    const issued = (await (
+      await post('/oauth/v2/token', { grant_type: 'client_credentials', client_id: secretClient.clientId, client_secret: secretClient.clientSecret })
+    ).json()) as { access_token: string };
     const credentials = { client_id: secretClient.clientId, client_secret: secretClient.clientSecret };
     const active = (await (await post('/oauth/v2/introspect', { ...credentials, token: issued.access_token })).json()) as Record<string, unknown>;
     expect(active).toMatchObject({ active: true, client_id: secretClient.clientId, subjectType: 'Client' });

@@ -25,7 +25,8 @@ describe('SAML clients over the local API', () => {
   // Entity IDs are unique per environment: each client of these tests gets its own.
   let serial = 0;
   const uniqueSp = () => ({ ...sp, spEntityId: `${sp.spEntityId}/${++serial}` });
-  const published = (xml: string) => [...xml.matchAll(/<md:KeyDescriptor use="signing">\s*<ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/g)].map((match) => match[1]);
+  const published = (xml: string) =>
+    [...xml.matchAll(/<md:KeyDescriptor use="signing">\s*<ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/g)].map((match) => match[1]);
   const base64Of = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
 
   it('creates, reads, lists, changes, rotates the certificate of, and deletes a SAML client', async () => {
@@ -80,7 +81,7 @@ describe('SAML clients over the local API', () => {
     expect((await fetch(created.body.metadataUrl)).status).toBe(404);
   });
 
-  it('serves IdP metadata that a SAML library reads, with the certificate of the client\'s own RSA key', async () => {
+  it("serves IdP metadata that a SAML library reads, with the certificate of the client's own RSA key", async () => {
     const created = (await admin.post(base, { ...uniqueSp(), name: 'Metadata', nameIdType: 'email' })).body;
     const response = await fetch(created.metadataUrl);
     expect(response.status).toBe(200);

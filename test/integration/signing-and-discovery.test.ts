@@ -30,7 +30,10 @@ describe('KMS-signed tokens and discovery over the local API (KMS signing mode)'
     const token = async () => {
       const response = await fetch(`${runtime.url}/oauth/v2/token`, {
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${runtime.devAdmin.clientId}:${runtime.devAdmin.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${runtime.devAdmin.clientId}:${runtime.devAdmin.clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: 'grant_type=client_credentials',
       });
       expect(response.status).toBe(200);

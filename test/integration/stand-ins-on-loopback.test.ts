@@ -50,8 +50,13 @@ describe.skipIf(!externalAddress)(`with the API on 0.0.0.0 (seen from ${external
     const started = await runNpmStart({ HOST: '0.0.0.0', LATCHKEY_DATA_DIR: dataDir }, ['--unsafe-stand-ins-host', '0.0.0.0']);
     runtimes.push(started);
     expect(started.output()).toContain('UNSAFE: the stand-ins below listen on 0.0.0.0');
-    const ports = ['Embedded DynamoDB', 'KMS stand-in', 'Lambda stand-in'].map((name) => Number(new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:(\\d+)`).exec(started.output())?.[1]));
-    expect(ports.every((port) => port > 0), started.output()).toBe(true);
+    const ports = ['Embedded DynamoDB', 'KMS stand-in', 'Lambda stand-in'].map((name) =>
+      Number(new RegExp(`${name}\\s+http://127\\.0\\.0\\.1:(\\d+)`).exec(started.output())?.[1]),
+    );
+    expect(
+      ports.every((port) => port > 0),
+      started.output(),
+    ).toBe(true);
     for (const port of ports) expect(await reachable(externalAddress!, port), String(port)).toBe(true);
   });
 });

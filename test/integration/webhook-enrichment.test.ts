@@ -52,14 +52,13 @@ describe('enrichment webhook', () => {
   async function application(path: string, failurePolicy: 'fail' | 'omit', options: { secret?: boolean } = {}) {
     const created = await admin.post('/v1/applications', { name: `${path} ${failurePolicy}`, webhook: { target: `${hookUrl}${path}`, failurePolicy, timeoutMs: BUDGET_MS } });
     expect(created.status).toBe(201);
-    const secret = options.secret === false ? undefined : (await admin.post(`/v1/applications/${created.body.id}/webhook-secret`)).body.webhookSecret as string;
+    const secret = options.secret === false ? undefined : ((await admin.post(`/v1/applications/${created.body.id}/webhook-secret`)).body.webhookSecret as string);
     const connection = (await admin.get(`/v1/idp-connections/${connectionId}`)).body;
     await admin.patch(`/v1/idp-connections/${connectionId}`, { applicationIds: [...connection.applicationIds, created.body.id] });
     return { id: created.body.id as string, secret };
   }
 
-  const generate = (applicationId: string, subjectId = 'sub-1') =>
-    vouching.post('/v1/delegated-access-tokens', { applicationId, subjectId, email: 'grace@example.com' });
+  const generate = (applicationId: string, subjectId = 'sub-1') => vouching.post('/v1/delegated-access-tokens', { applicationId, subjectId, email: 'grace@example.com' });
 
   beforeAll(async () => {
     process.env.ENRICHMENT_CLAIMS_JSON = JSON.stringify({ '*': { '*': { tier: 'free' } } });
@@ -234,8 +233,7 @@ describe('enrichment webhook', () => {
         timestamp: new Date().toISOString(),
         ...overrides,
       });
-    const call = (rawBody: string, signature?: string) =>
-      lambdaHandler({ headers: signature === undefined ? {} : { [SIGNATURE_HEADER]: signature }, body: rawBody });
+    const call = (rawBody: string, signature?: string) => lambdaHandler({ headers: signature === undefined ? {} : { [SIGNATURE_HEADER]: signature }, body: rawBody });
     const errorCode = (result: WebhookInvocationResult) => JSON.parse(result.body).errors[0]?.code;
 
     beforeAll(async () => {

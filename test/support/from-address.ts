@@ -11,12 +11,7 @@ export interface AddressedAnswer {
   readonly body: any;
 }
 
-export function postFrom(
-  localAddress: string,
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<AddressedAnswer> {
+export function postFrom(localAddress: string, url: string, body: string, headers: Record<string, string>): Promise<AddressedAnswer> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const outgoing = request(

@@ -30,7 +30,13 @@ export class MemoryAuthorizationStore implements AuthorizationStore {
   async getRequest(environmentId: string, id: string) {
     return this.requests.get(`${environmentId}/${id}`);
   }
-  async transitionRequest(environmentId: string, id: string, from: AuthorizationStatus, changes: Partial<AuthorizationRequestRecord> & { status: AuthorizationStatus }, nowSeconds: number) {
+  async transitionRequest(
+    environmentId: string,
+    id: string,
+    from: AuthorizationStatus,
+    changes: Partial<AuthorizationRequestRecord> & { status: AuthorizationStatus },
+    nowSeconds: number,
+  ) {
     const current = this.requests.get(`${environmentId}/${id}`);
     if (!current || current.status !== from || current.expiresAt <= nowSeconds) return undefined;
     const updated = { ...current, ...changes };

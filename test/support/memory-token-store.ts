@@ -20,9 +20,7 @@ export class MemoryTokenStore implements TokenRecordStore {
     this.personalAccessTokens.set(key, token);
   }
   async listPersonalAccessTokens(environmentId: string, accountId: string, limit: number, cursor?: string): Promise<Page<StoredPersonalAccessToken>> {
-    const all = [...this.personalAccessTokens.entries()]
-      .filter(([key]) => key.startsWith(`${environmentId}/${accountId}/`))
-      .sort(([a], [b]) => a.localeCompare(b));
+    const all = [...this.personalAccessTokens.entries()].filter(([key]) => key.startsWith(`${environmentId}/${accountId}/`)).sort(([a], [b]) => a.localeCompare(b));
     const start = cursor ? Number(cursor) : 0;
     const items = all.slice(start, start + limit).map(([, token]) => token);
     return { items, ...(start + limit < all.length ? { cursor: String(start + limit) } : {}) };

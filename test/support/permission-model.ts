@@ -112,8 +112,6 @@ export async function checkAgainstModel<Token>(harness: PermissionHarness<Token>
       }
     }
     const issued = await harness.newTokenPermissions();
-    expect(issued === undefined ? undefined : [...issued].sort(), `new token after step ${index} (${step.kind})`).toEqual(
-      defined ? [...customer].sort() : undefined,
-    );
+    expect(issued === undefined ? undefined : [...issued].sort(), `new token after step ${index} (${step.kind})`).toEqual(defined ? [...customer].sort() : undefined);
   }
 }

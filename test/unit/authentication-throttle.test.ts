@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addressKeyOf,
-  DEFAULT_THROTTLE_POLICY,
-  throttleClientAuthentication,
-  windowAt,
-  type ThrottlePolicy,
-} from '../../src/domain/authentication-throttle';
+import { addressKeyOf, DEFAULT_THROTTLE_POLICY, throttleClientAuthentication, windowAt, type ThrottlePolicy } from '../../src/domain/authentication-throttle';
 import { InvalidClient, InvalidTarget, LatchkeyError, TooManyFailedAttempts } from '../../src/domain/errors';
 import { MemoryThrottleCounters } from '../support/memory-throttle-counters';
 

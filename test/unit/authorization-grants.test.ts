@@ -49,7 +49,15 @@ describe('authorization-code and refresh-token grants', () => {
     const store = new MemoryStore();
     tokens = new MemoryTokenStore(store);
     const { privateKey } = await generateKeyPair('ES256');
-    const user: EndUser = { id: 'usr_eeeeeeeeeeeeeeeeeeeeeeeeee', environmentId: ENV, tenantId: 'ten_dddddddddddddddddddddddddd', idpConnectionId: 'idp_x', subjectId: 's', createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z' };
+    const user: EndUser = {
+      id: 'usr_eeeeeeeeeeeeeeeeeeeeeeeeee',
+      environmentId: ENV,
+      tenantId: 'ten_dddddddddddddddddddddddddd',
+      idpConnectionId: 'idp_x',
+      subjectId: 's',
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+    };
     deps = {
       clients: undefined as never,
       applications: undefined as never,
@@ -69,7 +77,13 @@ describe('authorization-code and refresh-token grants', () => {
   async function seedCode(scopes = ['openid', 'offline_access']): Promise<{ code: string; verifier: string }> {
     const code = `lkc_${randomBytes(32).toString('base64url')}`;
     const verifier = randomBytes(32).toString('base64url');
-    await authorizations.putFamily({ id: 'fam_gggggggggggggggggggggggggg', environmentId: ENV, clientRef: caller.client.id, absoluteExpiresAt: START / 1000 + caller.client.maxRefreshSeconds, accessTokens: [] });
+    await authorizations.putFamily({
+      id: 'fam_gggggggggggggggggggggggggg',
+      environmentId: ENV,
+      clientRef: caller.client.id,
+      absoluteExpiresAt: START / 1000 + caller.client.maxRefreshSeconds,
+      accessTokens: [],
+    });
     await authorizations.putCode({
       codeHash: await plainHasher.hash(code),
       environmentId: ENV,
@@ -111,7 +125,7 @@ describe('authorization-code and refresh-token grants', () => {
     for (const token of issued) expect(tokens.revokedJwts.has(`${ENV}/${token.jti}`)).toBe(true);
   });
 
-  it('revokes the first redemption\'s tokens when the code comes back later', async () => {
+  it("revokes the first redemption's tokens when the code comes back later", async () => {
     const grant = await seedCode();
     const first = await redeem(grant);
     expect(revoked(first.accessToken)).toBe(false);

@@ -14,7 +14,15 @@ import { errorResponse, toLatchkeyError } from '../../src/http/error-mapping';
 describe('AWS client configuration and outage mapping', () => {
   const servers: Server[] = [];
   afterEach(async () => {
-    await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); })));
+    await Promise.all(
+      servers.splice(0).map(
+        (server) =>
+          new Promise((resolve) => {
+            server.closeAllConnections();
+            server.close(resolve);
+          }),
+      ),
+    );
   });
 
   const serve = async (answer: (respond: (status: number, type: string) => void) => void): Promise<string> => {
@@ -61,7 +69,9 @@ describe('AWS client configuration and outage mapping', () => {
 
   it('gives up on a server that refuses connections', async () => {
     const endpoint = await serve(() => undefined);
-    await new Promise((resolve) => { servers[0]!.close(resolve); });
+    await new Promise((resolve) => {
+      servers[0]!.close(resolve);
+    });
     servers.length = 0;
     expect503(await getItem(endpoint));
   });

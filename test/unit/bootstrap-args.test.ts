@@ -8,8 +8,20 @@ describe('npm run create-tenant: arguments', () => {
   it('reads every option', () => {
     expect(
       parseBootstrapArgs([
-        '--stage', 'prod', '--tenant', ' Acme Corp ', '--environment', 'prod', '--tenant-id', TENANT_ID,
-        '--admin-name', 'Ops', '--function-name', 'Latchkey-prod-Fn', '--region', 'eu-west-1',
+        '--stage',
+        'prod',
+        '--tenant',
+        ' Acme Corp ',
+        '--environment',
+        'prod',
+        '--tenant-id',
+        TENANT_ID,
+        '--admin-name',
+        'Ops',
+        '--function-name',
+        'Latchkey-prod-Fn',
+        '--region',
+        'eu-west-1',
       ]),
     ).toEqual({
       stackName: 'Latchkey-prod',

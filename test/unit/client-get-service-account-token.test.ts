@@ -16,8 +16,7 @@ function fakeFetch(answer: () => Response | Promise<Response>) {
   return { fetch: fn, sent };
 }
 
-const tokenAnswer = (body: Record<string, unknown> = {}) =>
-  Response.json({ access_token: 'eyJ.token', token_type: 'Bearer', expires_in: 3600, ...body });
+const tokenAnswer = (body: Record<string, unknown> = {}) => Response.json({ access_token: 'eyJ.token', token_type: 'Bearer', expires_in: 3600, ...body });
 
 describe('getServiceAccountToken', () => {
   it('posts the client credentials grant with HTTP Basic to {baseUrl}/oauth/v2/token', async () => {
@@ -58,9 +57,7 @@ describe('getServiceAccountToken', () => {
   });
 
   it('throws a LatchkeyClientError with the OAuth error code and status, without the secret', async () => {
-    const { fetch } = fakeFetch(() =>
-      Response.json({ error: 'invalid_client', error_description: 'client authentication failed' }, { status: 401 }),
-    );
+    const { fetch } = fakeFetch(() => Response.json({ error: 'invalid_client', error_description: 'client authentication failed' }, { status: 401 }));
     const error = await getServiceAccountToken('https://id.example.com', 'id', 'super-secret-value', { fetch }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LatchkeyClientError);
     expect(error).toMatchObject({ code: 'invalid_client', status: 401, name: 'LatchkeyClientError' });

@@ -158,8 +158,6 @@ describe('createTokenProvider', () => {
   });
 
   it('refuses a negative refreshBeforeSeconds', () => {
-    expect(() => createTokenProvider({ baseUrl: 'https://id.example.com', clientId: 'a', clientSecret: 'b', refreshBeforeSeconds: -1 })).toThrow(
-      /refreshBeforeSeconds/,
-    );
+    expect(() => createTokenProvider({ baseUrl: 'https://id.example.com', clientId: 'a', clientSecret: 'b', refreshBeforeSeconds: -1 })).toThrow(/refreshBeforeSeconds/);
   });
 });

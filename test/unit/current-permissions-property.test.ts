@@ -52,10 +52,7 @@ async function domainHarness(): Promise<PermissionHarness<Token>> {
   return {
     setGrants: async (management, customer) => {
       await setPermissions(deps, admin, account.id, {
-        grants: [
-          { resource: 'latchkey', permissions: [...management] },
-          ...(customer.length > 0 ? [{ resource: 'orders', permissions: [...customer] }] : []),
-        ],
+        grants: [{ resource: 'latchkey', permissions: [...management] }, ...(customer.length > 0 ? [{ resource: 'orders', permissions: [...customer] }] : [])],
       });
     },
     redefineResource: async (permissions) => void (await updateResource(deps, admin, 'orders', { permissions: [...permissions] })),

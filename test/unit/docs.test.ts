@@ -7,7 +7,12 @@ import { REPOSITORY_ROOT } from '../../local/runtime';
 /** The README is what newcomers read first, docs/ what they read next: both must stay true and short. */
 
 const read = (path: string) => readFileSync(join(REPOSITORY_ROOT, path), 'utf8');
-const documents = ['README.md', ...readdirSync(join(REPOSITORY_ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(join(REPOSITORY_ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /**
  * Written by other changes under way (operations and security); until they land, a link to them is

@@ -22,7 +22,7 @@ class MemoryEndUsers implements EndUserStore {
 
   async findSubject(_env: string, connection: string, subject: string) {
     await this.tick();
-    return (this.items.get(`SUBJECT#${connection}#${subject}`) as string | undefined);
+    return this.items.get(`SUBJECT#${connection}#${subject}`) as string | undefined;
   }
   claimSubject(_env: string, connection: string, subject: string, userId: string) {
     return this.putIfAbsent(`SUBJECT#${connection}#${subject}`, userId);

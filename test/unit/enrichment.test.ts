@@ -8,16 +8,29 @@ import { SIGNATURE_HEADER, verifySignature } from '../../src/webhook';
 /** The enrichment webhook's failure policy and time budget, with an in-memory transport standing in for the network. */
 
 const request: EnrichmentRequestPayload = {
-  tenant_id: 'ten_a', environment_id: 'env_a', application_id: 'app_a', user_id: 'usr_a', external_subject_id: 'ext',
-  session_id: 'ses_a', subject_type: 'EndUserAccount', profile_id: 'prf_a', name: 'ada', email: null,
+  tenant_id: 'ten_a',
+  environment_id: 'env_a',
+  application_id: 'app_a',
+  user_id: 'usr_a',
+  external_subject_id: 'ext',
+  session_id: 'ses_a',
+  subject_type: 'EndUserAccount',
+  profile_id: 'prf_a',
+  name: 'ada',
+  email: null,
 };
 
 function application(policy: 'fail' | 'omit', options: { secret?: boolean; timeoutMs?: number } = {}): StoredApplication {
   return {
-    id: 'app_a', environmentId: 'env_a', tenantId: 'ten_a', name: 'A', endUserTokenTtlSeconds: 3600,
+    id: 'app_a',
+    environmentId: 'env_a',
+    tenantId: 'ten_a',
+    name: 'A',
+    endUserTokenTtlSeconds: 3600,
     webhook: { target: 'https://hooks.example.com', failurePolicy: policy, timeoutMs: options.timeoutMs ?? 200 },
     ...(options.secret === false ? {} : { webhookSecret: { secretId: 'arn:secret', versionId: 'v1' } }),
-    createdAt: '', updatedAt: '',
+    createdAt: '',
+    updatedAt: '',
   };
 }
 
@@ -99,7 +112,10 @@ describe('enrichClaims', () => {
       const { deps: d, logged } = deps(transport);
       expect(await enrichClaims(d, application('omit'), request)).toBeUndefined();
       expect(logged).toEqual([
-        { message: expect.stringContaining('token issued without extensions'), details: { applicationId: 'app_a', reason: expect.stringContaining(reason), ...(detail ? { detail } : {}) } },
+        {
+          message: expect.stringContaining('token issued without extensions'),
+          details: { applicationId: 'app_a', reason: expect.stringContaining(reason), ...(detail ? { detail } : {}) },
+        },
       ]);
     });
   });

@@ -54,7 +54,10 @@ function setup() {
   let now = Date.parse('2026-03-01T00:00:00Z');
   let counter = 0;
   const deps: RotationDeps = {
-    store, keyPairs: new KmsKeyPairFactory(kms, wrappingKey), now: () => now, newId: () => `key_${++counter}`,
+    store,
+    keyPairs: new KmsKeyPairFactory(kms, wrappingKey),
+    now: () => now,
+    newId: () => `key_${++counter}`,
     policy: { minIntervalSeconds: 0, retentionSeconds: 86_400 },
   };
   const signer = new EnvelopeKeySet(store, kms, () => wrappingKey, { refreshMs: REFRESH_MS, now: () => now });

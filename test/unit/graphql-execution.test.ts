@@ -36,7 +36,14 @@ describe('GraphQL execution', () => {
         return `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`;
       },
     };
-    const tokens = { store, hasher: plainHasher, signer: { sign: (c, o) => signer.sign(c, o) } as TokenSigner, opaqueTokens: new MemoryTokenStore(store), now: () => Date.parse('2026-01-01T00:00:00Z'), issuer: ISSUER };
+    const tokens = {
+      store,
+      hasher: plainHasher,
+      signer: { sign: (c, o) => signer.sign(c, o) } as TokenSigner,
+      opaqueTokens: new MemoryTokenStore(store),
+      now: () => Date.parse('2026-01-01T00:00:00Z'),
+      issuer: ISSUER,
+    };
     deps = { tokens, tokenIssued: () => void (issued += 1) };
     const bootstrapped = await bootstrapEnvironment(tokens, { tenantName: 'Acme', environmentName: 'prod' });
     admin = { clientId: bootstrapped.admin.clientId, clientSecret: bootstrapped.admin.clientSecret, id: bootstrapped.admin.id };
@@ -161,9 +168,7 @@ describe('GraphQL execution', () => {
     });
 
     const deep = `query Deep { __type(name: "Query") { ${'ofType { '.repeat(MAX_DEPTH)}name${' }'.repeat(MAX_DEPTH)} } }`;
-    expect((await run({ query: deep })).body.errors![0]!.message).toBe(
-      `operation "Deep" nests fields ${MAX_DEPTH + 2} levels deep; at most ${MAX_DEPTH} are allowed`,
-    );
+    expect((await run({ query: deep })).body.errors![0]!.message).toBe(`operation "Deep" nests fields ${MAX_DEPTH + 2} levels deep; at most ${MAX_DEPTH} are allowed`);
 
     // Fragments are expanded: two fragments of 160 fields each are 320 fields.
     const aliases = (prefix: string) => Array.from({ length: 160 }, (_, i) => `${prefix}${i}: __typename`).join(' ');
@@ -217,11 +222,10 @@ describe('GraphQL execution', () => {
 
   it('has a resolver for every root field and no resolver without a field', () => {
     expect(rootFieldsWithoutResolver(schema, resolvers)).toEqual([]);
-    const fields = Object.keys(resolvers).map((name) => `${name}: String`).join(', ');
+    const fields = Object.keys(resolvers)
+      .map((name) => `${name}: String`)
+      .join(', ');
     const extended = buildSchema(`type Query { ${fields} } type Mutation { revokeEverything: String }`);
-    expect(rootFieldsWithoutResolver(extended, { ...resolvers, extra: () => 1 })).toEqual([
-      'field revokeEverything has no resolver',
-      'resolver extra matches no root field',
-    ]);
+    expect(rootFieldsWithoutResolver(extended, { ...resolvers, extra: () => 1 })).toEqual(['field revokeEverything has no resolver', 'resolver extra matches no root field']);
   });
 });

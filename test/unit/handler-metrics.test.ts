@@ -24,7 +24,14 @@ afterAll(() => {
   vi.unstubAllEnvs();
 });
 
-const context = { functionName: 'latchkey-token', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', memoryLimitInMB: '512', functionVersion: '1', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+const context = {
+  functionName: 'latchkey-token',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f',
+  memoryLimitInMB: '512',
+  functionVersion: '1',
+  getRemainingTimeInMillis: () => 1000,
+} as unknown as Context;
 const event = { routeKey: 'POST /oauth/v2/token', requestContext: { requestId: 'api-1' }, headers: {} };
 
 /** The embedded-metric documents written while `run` ran. */
@@ -35,7 +42,10 @@ async function emitted(error: unknown, options: { metrics?: string } = {}): Prom
     return { statusCode: 200 };
   }) as unknown as Handler;
   const { statusCode } = await handler(event, context);
-  const documents = lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"_aws"')).map((line) => JSON.parse(line));
+  const documents = lines
+    .flatMap((line) => line.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line));
   return {
     status: statusCode,
     metrics: documents.flatMap((doc) =>

@@ -37,7 +37,14 @@ afterAll(() => {
   daemon.close();
 });
 
-const context = { functionName: 'Latchkey-dev-OauthArea-token', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f', memoryLimitInMB: '512', functionVersion: '1', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+const context = {
+  functionName: 'Latchkey-dev-OauthArea-token',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:1:function:f',
+  memoryLimitInMB: '512',
+  functionVersion: '1',
+  getRemainingTimeInMillis: () => 1000,
+} as unknown as Context;
 const event = { routeKey: 'POST /oauth/v2/token', requestContext: { requestId: 'api-1' }, headers: {} };
 const traceHeader = (sampled: 0 | 1) => `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=${sampled}`;
 

@@ -29,7 +29,10 @@ function memoryUsers(): EndUserStore {
   return {
     findSubject: async (_e, connection, subject) => items.get(`S#${connection}#${subject}`) as string | undefined,
     claimSubject: (_e, connection, subject, userId) => putIfAbsent(`S#${connection}#${subject}`, userId),
-    getUserAndProfile: async (_e, userId, upi) => ({ user: items.get(`U#${userId}`) as EndUser | undefined, profile: items.get(`P#${userId}#${upi ?? ''}`) as Profile | undefined }),
+    getUserAndProfile: async (_e, userId, upi) => ({
+      user: items.get(`U#${userId}`) as EndUser | undefined,
+      profile: items.get(`P#${userId}#${upi ?? ''}`) as Profile | undefined,
+    }),
     createUserIfAbsent: (user) => putIfAbsent(`U#${user.id}`, user),
     updateUser: async (_e, userId, changes) => ({ ...(items.get(`U#${userId}`) as EndUser), ...changes }),
     createProfileIfAbsent: (profile) => putIfAbsent(`P#${profile.userId}#${profile.uniqueProfileIdentifier ?? ''}`, profile),

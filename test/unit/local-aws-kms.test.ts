@@ -3,8 +3,18 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateAliasCommand, CreateKeyCommand, DecryptCommand, DescribeKeyCommand, GenerateDataKeyPairWithoutPlaintextCommand, GetPublicKeyCommand,
-  KMSClient, ListAliasesCommand, ListKeysCommand, SignCommand, VerifyCommand, type SigningAlgorithmSpec,
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  GenerateDataKeyPairWithoutPlaintextCommand,
+  GetPublicKeyCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListKeysCommand,
+  SignCommand,
+  VerifyCommand,
+  type SigningAlgorithmSpec,
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../local/aws/server';
@@ -13,8 +23,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-local-kms-'));
 let server: LocalAws;
 let kms: KMSClient;
 
-const clientFor = (url: string) =>
-  new KMSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const clientFor = (url: string) => new KMSClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
 async function nameOfError(promise: Promise<unknown>): Promise<string> {
   try {
@@ -146,7 +155,10 @@ describe('local KMS stand-in: data key pairs under a symmetric key (envelope sig
     return kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId, KeyPairSpec, EncryptionContext: context }));
   }
 
-  for (const [spec, algorithm, type] of [['ECC_NIST_P256', 'ec', undefined], ['RSA_2048', 'rsa', 2048]] as const) {
+  for (const [spec, algorithm, type] of [
+    ['ECC_NIST_P256', 'ec', undefined],
+    ['RSA_2048', 'rsa', 2048],
+  ] as const) {
     it(`generates a ${spec} pair whose private half only Decrypt with the same context reveals`, async () => {
       const key = await wrappingKey();
       const pair = await generate(key.KeyId!, spec);
@@ -184,7 +196,9 @@ describe('local KMS stand-in: data key pairs under a symmetric key (envelope sig
     const tampered = Buffer.from(PrivateKeyCiphertextBlob!);
     tampered[tampered.length - 1]! ^= 1;
     expect(await nameOfError(kms.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: context })))).toBe('InvalidCiphertextException');
-    expect(await nameOfError(kms.send(new DecryptCommand({ CiphertextBlob: PrivateKeyCiphertextBlob, KeyId: other.KeyId, EncryptionContext: context })))).toBe('IncorrectKeyException');
+    expect(await nameOfError(kms.send(new DecryptCommand({ CiphertextBlob: PrivateKeyCiphertextBlob, KeyId: other.KeyId, EncryptionContext: context })))).toBe(
+      'IncorrectKeyException',
+    );
   });
 
   it('keeps each kind of key to its own operations', async () => {

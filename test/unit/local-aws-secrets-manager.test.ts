@@ -2,8 +2,14 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetRandomPasswordCommand, GetSecretValueCommand,
-  PutSecretValueCommand, RotateSecretCommand, SecretsManagerClient,
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../local/aws/server';
@@ -12,8 +18,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-local-secrets-'));
 let server: LocalAws;
 let secrets: SecretsManagerClient;
 
-const clientFor = (url: string) =>
-  new SecretsManagerClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+const clientFor = (url: string) => new SecretsManagerClient({ region: 'us-east-1', endpoint: url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
 async function errorOf(promise: Promise<unknown>): Promise<Error> {
   try {

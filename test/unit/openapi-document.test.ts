@@ -11,7 +11,9 @@ import { REQUEST_SHAPES } from '../../src/openapi/request-schemas';
 
 type Doc = { paths: Record<string, Record<string, any>>; components: Record<string, any> };
 const document = openApiDocument() as Doc;
-const routed = operations.flatMap((operation) => operation.routes.filter((route) => route !== DEFAULT_ROUTE).map((route) => ({ operation, route: route as { method: string; path: string } })));
+const routed = operations.flatMap((operation) =>
+  operation.routes.filter((route) => route !== DEFAULT_ROUTE).map((route) => ({ operation, route: route as { method: string; path: string } })),
+);
 
 describe('the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document (swagger-parser)', async () => {
@@ -71,7 +73,11 @@ describe('the OpenAPI document', () => {
     expect(document.paths['/v1/service-accounts/{id}/secret']!.post.requestBody.required).toBe(false);
     const limit = document.paths['/v1/service-accounts']!.get.parameters.find((p: { name: string }) => p.name === 'limit');
     expect(limit).toMatchObject({ in: 'query', required: false, schema: { type: 'number' } });
-    for (const name of Object.keys(REQUEST_SHAPES)) expect(operations.map((o) => o.name), `${name} is not in the route table`).toContain(name);
+    for (const name of Object.keys(REQUEST_SHAPES))
+      expect(
+        operations.map((o) => o.name),
+        `${name} is not in the route table`,
+      ).toContain(name);
   });
 
   it('answers each surface’s errors in its own shape', () => {
@@ -81,7 +87,8 @@ describe('the OpenAPI document', () => {
     expect(document.components.schemas.Problem.required).toEqual(['type', 'title', 'status', 'detail', 'code']);
     expect(responses('post', '/oauth/v2/token')['401']).toEqual({ $ref: '#/components/responses/OAuthError' });
     expect(responses('post', '/graphql')['400']).toEqual({ $ref: '#/components/responses/GraphqlError' });
-    for (const response of ['Gateway413', 'Gateway429', 'ProblemOrGateway503']) expect(document.components.responses[response].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/GatewayMessage' });
+    for (const response of ['Gateway413', 'Gateway429', 'ProblemOrGateway503'])
+      expect(document.components.responses[response].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/GatewayMessage' });
     expect(document.components.responses.MethodNotAllowed.content['application/problem+json']).toBeDefined();
   });
 
@@ -92,7 +99,13 @@ describe('the OpenAPI document', () => {
 
   it('classifies operations by surface', () => {
     const surface = (name: string) => surfaceOf(operations.find((o) => o.name === name)!);
-    expect([surface('create-resource'), surface('token'), surface('graphql'), surface('authorize'), surface('get-jwks')]).toEqual(['management', 'oauth', 'graphql', 'browser', 'public']);
+    expect([surface('create-resource'), surface('token'), surface('graphql'), surface('authorize'), surface('get-jwks')]).toEqual([
+      'management',
+      'oauth',
+      'graphql',
+      'browser',
+      'public',
+    ]);
   });
 });
 

@@ -146,7 +146,9 @@ describe('outbound HTTP in a deployed stage', () => {
   describe('the webhook caller', () => {
     const caller = (http: OutboundHttp) => new WebhookCaller(() => new LambdaClient({}), http);
     const deliver = (http: OutboundHttp, path: string) =>
-      caller(http).deliver(`https://${HOST}:${port}${path}`, '{}', { 'content-type': 'application/json' }, AbortSignal.timeout(5000)).catch((error: unknown) => error);
+      caller(http)
+        .deliver(`https://${HOST}:${port}${path}`, '{}', { 'content-type': 'application/json' }, AbortSignal.timeout(5000))
+        .catch((error: unknown) => error);
 
     it('treats a redirect as a failure with the generic reason, the status in the detail', async () => {
       const error = await deliver(new OutboundHttp({ allowLocalTargets: false, resolve: resolver(loopback).resolve, blockedAddress: allowTestServer, ca }), '/redirect');

@@ -6,7 +6,10 @@ describe('npm run rotate-signing-keys', () => {
   it('targets the stack of the stage, or a named function', () => {
     expect(parseRotateArgs([])).toEqual({ target: 'aws', stackName: 'Latchkey-dev' });
     expect(parseRotateArgs(['--stage', 'prod', '--function-name', 'fn', '--region', 'eu-west-1'])).toEqual({
-      target: 'aws', stackName: 'Latchkey-prod', functionName: 'fn', region: 'eu-west-1',
+      target: 'aws',
+      stackName: 'Latchkey-prod',
+      functionName: 'fn',
+      region: 'eu-west-1',
     });
   });
 
@@ -31,6 +34,8 @@ describe('npm run rotate-signing-keys', () => {
     expect(formatRotation({ rotated: false, reason: 'too-soon', version: 3, next: 'key_c', current: 'key_b', previous: ['key_a'] })).toMatch(
       /^Signing keys not rotated: the last rotation was less than the minimum interval ago\.\n {2}next {6}key_c\n {2}current {3}key_b\n {2}previous {2}key_a/,
     );
-    expect(formatRotation({ rotated: true, version: 4, next: 'key_d', current: 'key_c', previous: ['key_b'], withdrawn: ['key_a'] })).toMatch(/rotated \(version 4\)[\s\S]*withdrawn key_a/);
+    expect(formatRotation({ rotated: true, version: 4, next: 'key_d', current: 'key_c', previous: ['key_b'], withdrawn: ['key_a'] })).toMatch(
+      /rotated \(version 4\)[\s\S]*withdrawn key_a/,
+    );
   });
 });

@@ -47,7 +47,14 @@ describe('reading an AuthnRequest', () => {
   it('verifies a redirect signature over the query string as sent, RSA-SHA256 only', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const certificate = await buildSelfSignedCertificate(
-      { subjectPublicKeyInfo: publicKey.export({ format: 'der', type: 'spki' }), algorithm: 'RSA-SHA256', commonName: 'sp', notBefore: new Date(NOW - 60_000), notAfter: new Date(NOW + 86_400_000), keyUsage: ['digitalSignature'] },
+      {
+        subjectPublicKeyInfo: publicKey.export({ format: 'der', type: 'spki' }),
+        algorithm: 'RSA-SHA256',
+        commonName: 'sp',
+        notBefore: new Date(NOW - 60_000),
+        notAfter: new Date(NOW + 86_400_000),
+        keyUsage: ['digitalSignature'],
+      },
       (tbs) => sign('sha256', tbs, privateKey),
     );
     const signingClient = { ...client, spSigningCertificate: certificate, requireSignedRequests: true } as StoredSamlClient;

@@ -3,14 +3,7 @@ import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import type { Caller } from '../../src/domain/caller';
 import { createResource } from '../../src/domain/resources';
 import { authenticateWithSecret, mintForServiceAccount } from '../../src/domain/service-account-tokens';
-import {
-  createServiceAccount,
-  deleteServiceAccount,
-  listServiceAccounts,
-  resetSecret,
-  setPermissions,
-  updateServiceAccount,
-} from '../../src/domain/service-accounts';
+import { createServiceAccount, deleteServiceAccount, listServiceAccounts, resetSecret, setPermissions, updateServiceAccount } from '../../src/domain/service-accounts';
 import { updateEnvironment } from '../../src/domain/environments';
 import type { TokenSigner } from '../../src/domain/ports';
 import { MemoryStore, plainHasher } from '../support/memory-store';
@@ -99,11 +92,20 @@ describe('service accounts and their tokens (domain)', () => {
 
   it('refuses wrong, disabled and deleted credentials alike, keeping the reason for the log', async () => {
     const account = await newAccount();
-    await expect(authenticateWithSecret(deps, account.clientId, 'lks_wrong', {})).rejects.toMatchObject({ code: 'invalid_client', internalDetail: expect.stringContaining('wrong secret') });
+    await expect(authenticateWithSecret(deps, account.clientId, 'lks_wrong', {})).rejects.toMatchObject({
+      code: 'invalid_client',
+      internalDetail: expect.stringContaining('wrong secret'),
+    });
     await updateServiceAccount(deps, admin, account.id, { disabled: true });
-    await expect(authenticateWithSecret(deps, account.clientId, account.clientSecret, {})).rejects.toMatchObject({ code: 'invalid_client', internalDetail: expect.stringContaining('disabled') });
+    await expect(authenticateWithSecret(deps, account.clientId, account.clientSecret, {})).rejects.toMatchObject({
+      code: 'invalid_client',
+      internalDetail: expect.stringContaining('disabled'),
+    });
     await deleteServiceAccount(deps, admin, account.id);
-    await expect(authenticateWithSecret(deps, account.clientId, account.clientSecret, {})).rejects.toMatchObject({ code: 'invalid_client', message: 'client authentication failed' });
+    await expect(authenticateWithSecret(deps, account.clientId, account.clientSecret, {})).rejects.toMatchObject({
+      code: 'invalid_client',
+      message: 'client authentication failed',
+    });
     await expect(authenticateWithSecret(deps, 'not-a-client-id', 'x', {})).rejects.toMatchObject({ code: 'invalid_client' });
   });
 
@@ -123,14 +125,23 @@ describe('service accounts and their tokens (domain)', () => {
     const account = await newAccount();
     await updateEnvironment(deps, admin, { serviceAccountTokenTtlSeconds: 45 });
     expect((await authenticateWithSecret(deps, account.clientId, account.clientSecret, {})).expiresInSeconds).toBe(45);
-    await expect(updateEnvironment(deps, admin, { serviceAccountTokenTtlSeconds: 29 })).rejects.toMatchObject({ status: 400, message: expect.stringContaining('from 30 to 86400') });
+    await expect(updateEnvironment(deps, admin, { serviceAccountTokenTtlSeconds: 29 })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('from 30 to 86400'),
+    });
   });
 
   it('refuses roles and undefined permissions in grants', async () => {
     const account = await createServiceAccount(deps, admin, { name: 'x' });
-    await expect(setPermissions(deps, admin, account.id, { grants: [], roles: ['admin'] })).rejects.toMatchObject({ message: expect.stringContaining('roles cannot be assigned to service accounts') });
-    await expect(setPermissions(deps, admin, account.id, { grants: [{ resource: 'orders', permissions: ['orders.delete'] }] })).rejects.toMatchObject({ message: 'resource "orders" does not define "orders.delete"' });
-    await expect(setPermissions(deps, admin, account.id, { grants: [{ resource: 'ghost', permissions: [] }] })).rejects.toMatchObject({ message: 'resource "ghost" does not exist in this environment' });
+    await expect(setPermissions(deps, admin, account.id, { grants: [], roles: ['admin'] })).rejects.toMatchObject({
+      message: expect.stringContaining('roles cannot be assigned to service accounts'),
+    });
+    await expect(setPermissions(deps, admin, account.id, { grants: [{ resource: 'orders', permissions: ['orders.delete'] }] })).rejects.toMatchObject({
+      message: 'resource "orders" does not define "orders.delete"',
+    });
+    await expect(setPermissions(deps, admin, account.id, { grants: [{ resource: 'ghost', permissions: [] }] })).rejects.toMatchObject({
+      message: 'resource "ghost" does not exist in this environment',
+    });
   });
 
   it('requires the management permission for each operation', async () => {

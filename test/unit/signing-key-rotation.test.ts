@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  publishedGenerations, publishedKeys, rotateSigningKeys, signingKeyPair, type KeyGeneration, type KeyRing, type RotationDeps,
-  type SigningKeyState, type SigningKeyStore, type WrappedKeyPair,
+  publishedGenerations,
+  publishedKeys,
+  rotateSigningKeys,
+  signingKeyPair,
+  type KeyGeneration,
+  type KeyRing,
+  type RotationDeps,
+  type SigningKeyState,
+  type SigningKeyStore,
+  type WrappedKeyPair,
 } from '../../src/domain/signing-keys';
 
 /** The table in memory, with the same conditional write on the ring's version. */

@@ -26,7 +26,12 @@ const verifyJwt: JwtVerifier = async (token) => {
 const unexpected = async (): Promise<never> => {
   throw new Error('only service-account tokens are introspected in these tests');
 };
-const serviceAccountTokensOnly = { clients: { getClient: unexpected }, applications: { getApplication: unexpected }, users: { getUser: unexpected }, connections: { listIdpConnections: unexpected } };
+const serviceAccountTokensOnly = {
+  clients: { getClient: unexpected },
+  applications: { getApplication: unexpected },
+  users: { getUser: unexpected },
+  connections: { listIdpConnections: unexpected },
+};
 
 describe('PATs, opaque tokens, introspection and revocation (domain)', () => {
   let store: MemoryStore;

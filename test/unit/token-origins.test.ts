@@ -5,7 +5,12 @@ import { originStillStands, type TokenOriginDeps } from '../../src/domain/token-
 
 const ENV = 'env_aaaaaaaaaaaaaaaaaaaaaaaaaa';
 
-function deps(records: { clients?: Record<string, { protocol: 'oidc' | 'saml'; applicationId: string }>; applications?: string[]; users?: Record<string, string>; connections?: { id: string; enabled: boolean }[] }) {
+function deps(records: {
+  clients?: Record<string, { protocol: 'oidc' | 'saml'; applicationId: string }>;
+  applications?: string[];
+  users?: Record<string, string>;
+  connections?: { id: string; enabled: boolean }[];
+}) {
   const asked: string[] = [];
   const origins = {
     clients: { getClient: async (_env: string, id: string) => (asked.push(`client ${id}`), records.clients?.[id]) },

@@ -65,11 +65,16 @@ describe('webhook targets', () => {
     expect(() => checkWebhookTarget(target, local)).not.toThrow();
     expect(() => checkWebhookTarget(target, deployed)).toThrow(/webhook.target/);
   });
-  it.each(['http://example.com/x', 'http://127.0.0.2/x', 'http://localhost.example.com/x', 'file:///etc/passwd', 'arn:aws:lambda:us-east-1:123:function:f', 'arn:aws:sqs:us-east-1:123456789012:q', 'not a url'])(
-    'refuses %s',
-    (target) => {
-      expect(() => checkWebhookTarget(target, deployed)).toThrow(/webhook.target/);
-      expect(() => checkWebhookTarget(target, local)).toThrow(/webhook.target/);
-    },
-  );
+  it.each([
+    'http://example.com/x',
+    'http://127.0.0.2/x',
+    'http://localhost.example.com/x',
+    'file:///etc/passwd',
+    'arn:aws:lambda:us-east-1:123:function:f',
+    'arn:aws:sqs:us-east-1:123456789012:q',
+    'not a url',
+  ])('refuses %s', (target) => {
+    expect(() => checkWebhookTarget(target, deployed)).toThrow(/webhook.target/);
+    expect(() => checkWebhookTarget(target, local)).toThrow(/webhook.target/);
+  });
 });

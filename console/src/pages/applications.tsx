@@ -55,9 +55,7 @@ function bodyOf(settings: Settings, update: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {
     name: settings.name,
     endUserTokenTtlSeconds: optionalNumber(settings.endUserTokenTtlSeconds),
-    webhook: settings.webhookTarget
-      ? { target: settings.webhookTarget, failurePolicy: settings.failurePolicy, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }
-      : clear,
+    webhook: settings.webhookTarget ? { target: settings.webhookTarget, failurePolicy: settings.failurePolicy, ...(timeoutMs !== undefined ? { timeoutMs } : {}) } : clear,
     loginUrl: settings.loginUrl || clear,
     consentUrl: settings.consentUrl || clear,
     logoutUrl: settings.logoutUrl || clear,
@@ -70,10 +68,23 @@ function SettingsFields({ settings, set, action }: { settings: Settings; set: (n
   return (
     <>
       <Field label="Name" name="name" value={settings.name} onInput={field('name')} error={action.fieldError('name')} required />
-      <Field label="End-user token lifetime (seconds)" name="endUserTokenTtlSeconds" type="number" value={settings.endUserTokenTtlSeconds} onInput={field('endUserTokenTtlSeconds')} error={action.fieldError('endUserTokenTtlSeconds')} />
+      <Field
+        label="End-user token lifetime (seconds)"
+        name="endUserTokenTtlSeconds"
+        type="number"
+        value={settings.endUserTokenTtlSeconds}
+        onInput={field('endUserTokenTtlSeconds')}
+        error={action.fieldError('endUserTokenTtlSeconds')}
+      />
       <fieldset>
         <legend>Enrichment webhook</legend>
-        <Field label="Webhook target (https URL or Lambda ARN)" name="webhookTarget" value={settings.webhookTarget} onInput={field('webhookTarget')} error={action.fieldError('webhook')} />
+        <Field
+          label="Webhook target (https URL or Lambda ARN)"
+          name="webhookTarget"
+          value={settings.webhookTarget}
+          onInput={field('webhookTarget')}
+          error={action.fieldError('webhook')}
+        />
         <Select label="Failure policy" name="failurePolicy" value={settings.failurePolicy} options={['fail', 'omit']} onChange={field('failurePolicy')} />
         <Field label="Webhook timeout (ms)" name="timeoutMs" type="number" value={settings.timeoutMs} onInput={field('timeoutMs')} />
       </fieldset>

@@ -35,7 +35,14 @@ export function IdpConnectionsPage() {
         >
           <h2>Create the delegated IDP connection</h2>
           <Field label="Name" name="name" value={name} onInput={setName} error={create.fieldError('name')} />
-          <Field label="Application IDs (one per line)" name="applicationIds" multiline value={applicationIds} onInput={setApplicationIds} error={create.fieldError('applicationIds')} />
+          <Field
+            label="Application IDs (one per line)"
+            name="applicationIds"
+            multiline
+            value={applicationIds}
+            onInput={setApplicationIds}
+            error={create.fieldError('applicationIds')}
+          />
           <ActionButton type="submit" busy={create.busy}>
             Create connection
           </ActionButton>
@@ -63,7 +70,14 @@ function ConnectionEditor({ connection, onChanged }: { connection: IdpConnection
     >
       <Json value={connection} label="IDP connection" />
       <Checkbox label="Enabled" checked={enabled} onChange={setEnabled} />
-      <Field label="Assigned application IDs (one per line)" name="applicationIds" multiline value={applicationIds} onInput={setApplicationIds} error={save.fieldError('applicationIds')} />
+      <Field
+        label="Assigned application IDs (one per line)"
+        name="applicationIds"
+        multiline
+        value={applicationIds}
+        onInput={setApplicationIds}
+        error={save.fieldError('applicationIds')}
+      />
       <div class="row">
         <ActionButton type="submit" busy={save.busy}>
           Save connection

@@ -33,7 +33,14 @@ export function PersonalAccessTokens({ accountPath }: { accountPath: string }) {
         )}
       >
         <Field label="Token name" name="patName" value={name} onInput={setName} error={create.fieldError('name')} />
-        <Field label="Expires at (ISO 8601)" name="expiresAt" value={expiresAt} onInput={setExpiresAt} hint="e.g. 2030-01-31T12:00:00Z; empty for no expiry" error={create.fieldError('expiresAt')} />
+        <Field
+          label="Expires at (ISO 8601)"
+          name="expiresAt"
+          value={expiresAt}
+          onInput={setExpiresAt}
+          hint="e.g. 2030-01-31T12:00:00Z; empty for no expiry"
+          error={create.fieldError('expiresAt')}
+        />
         <ActionButton type="submit" busy={create.busy}>
           Create personal access token
         </ActionButton>

@@ -180,7 +180,10 @@ function PermissionEditor({ path }: { path: string }) {
   const data = useLoad(
     () =>
       Promise.all([api('GET', '/v1/resources').then((answer) => itemsOf<Resource>(answer)), api<{ grants: Grant[] }>('GET', `${path}/permissions`)]).then(
-        ([resources, current]) => ({ resources, granted: new Set(current.grants.flatMap((grant) => grant.permissions.map((permission) => `${grant.resource}\u0000${permission}`))) }),
+        ([resources, current]) => ({
+          resources,
+          granted: new Set(current.grants.flatMap((grant) => grant.permissions.map((permission) => `${grant.resource}\u0000${permission}`))),
+        }),
       ),
     [path],
   );

@@ -38,7 +38,7 @@ const key = {
 };
 
 /** Records keep their expiry as a domain field too, so it is not a storage-only attribute. */
-const withExpiry = <T,>(item: Record<string, unknown> | undefined): T | undefined => {
+const withExpiry = <T>(item: Record<string, unknown> | undefined): T | undefined => {
   const record = toRecord<T>(item);
   return record && item && typeof item.expiresAt === 'number' ? { ...record, expiresAt: item.expiresAt } : record;
 };
@@ -68,7 +68,13 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
     changes: Partial<AuthorizationRequestRecord> & { status: AuthorizationStatus },
     nowSeconds: number,
   ): Promise<AuthorizationRequestRecord | undefined> {
-    const item = await this.updateIf(key.request(environmentId, id), changes, '#status = :from AND expiresAt > :now', { ':from': from, ':now': nowSeconds }, { '#status': 'status' });
+    const item = await this.updateIf(
+      key.request(environmentId, id),
+      changes,
+      '#status = :from AND expiresAt > :now',
+      { ':from': from, ':now': nowSeconds },
+      { '#status': 'status' },
+    );
     return withExpiry(item);
   }
 
@@ -105,7 +111,8 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
   }
 
   async addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<boolean> {
-    return conditionMet(this.client.send(
+    return conditionMet(
+      this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: key.family(environmentId, id),
@@ -113,7 +120,8 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revoked)',
           ExpressionAttributeValues: { ':token': [token] },
         }),
-      ));
+      ),
+    );
   }
 
   async revokeFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined> {

@@ -61,14 +61,16 @@ export class DynamoDbClientStore implements ClientStore {
    * embedded DynamoDB never does).
    */
   async recordAssertionId(environmentId: string, clientId: string, jti: string, expiresAt: number, nowSeconds: number): Promise<boolean> {
-    return conditionMet(this.client.send(
+    return conditionMet(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...keys.assertionId(environmentId, clientId, jti), type: 'assertion-id', expiresAt },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
-      ));
+      ),
+    );
   }
 
   async claimSamlEntityId(environmentId: string, spEntityId: string, clientRef: string, replacing?: string): Promise<boolean> {

@@ -35,9 +35,7 @@ export class DynamoDbEndUserStore implements EndUserStore {
   async getUserAndProfile(environmentId: string, userId: string, uniqueProfileIdentifier?: string): Promise<{ user?: EndUser; profile?: Profile }> {
     const userKey = keys.user(environmentId, userId);
     const profileKey = keys.profile(environmentId, userId, uniqueProfileIdentifier);
-    const { Responses } = await this.client.send(
-      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [userKey, profileKey], ConsistentRead: true } } }),
-    );
+    const { Responses } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: [userKey, profileKey], ConsistentRead: true } } }));
     // Two small keys are never left unprocessed in practice; a leftover simply reads as "absent"
     // and the conditional create that follows then reads the record that is there.
     const items = Responses?.[this.tableName] ?? [];

@@ -66,7 +66,8 @@ export class DynamoDbIdpConnectionStore implements IdpConnectionStore {
   }
 
   async deleteIdpConnection(environmentId: string, connection: Pick<IdpConnection, 'id' | 'type'>): Promise<boolean> {
-    return conditionMet(this.client.send(
+    return conditionMet(
+      this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.idpConnection(environmentId, connection.type),
@@ -74,7 +75,8 @@ export class DynamoDbIdpConnectionStore implements IdpConnectionStore {
           ExpressionAttributeNames: { '#id': 'id' },
           ExpressionAttributeValues: { ':id': connection.id },
         }),
-      ));
+      ),
+    );
   }
 }
 

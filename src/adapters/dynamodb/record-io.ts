@@ -57,9 +57,7 @@ export class RecordIo {
         pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []).map((key) => unmarshall(key) as Key);
         continue;
       }
-      const { Responses, UnprocessedKeys } = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
+      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
       found.push(...(Responses?.[this.tableName] ?? []));
       pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
     }
@@ -73,9 +71,7 @@ export class RecordIo {
 
   /** Writes only if the key is free; answers whether it did (false: someone else's record is there). */
   async putIfAbsent(key: Key, type: string, record: object): Promise<boolean> {
-    return conditionMet(
-      this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...record, ...key, type }, ConditionExpression: 'attribute_not_exists(pk)' })),
-    );
+    return conditionMet(this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...record, ...key, type }, ConditionExpression: 'attribute_not_exists(pk)' })));
   }
 
   async deleteExisting(key: Key): Promise<boolean> {

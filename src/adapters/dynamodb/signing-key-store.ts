@@ -56,7 +56,8 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore {
   }
 
   async replaceRing(ring: KeyRing, expectedVersion: number): Promise<boolean> {
-    return conditionMet(this.client.send(
+    return conditionMet(
+      this.client.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...ring, pk: SIGNING_KEYS_PARTITION, sk: RING_SK, type: 'signing-key-ring' },
@@ -64,7 +65,8 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore {
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),
         }),
-      ));
+      ),
+    );
   }
 
   async deleteGeneration(id: string): Promise<void> {

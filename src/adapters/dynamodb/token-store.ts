@@ -62,16 +62,11 @@ export class DynamoDbTokenStore implements TokenRecordStore {
 
   async revokeJwt(environmentId: string, jti: string, expiresAt: number): Promise<void> {
     // Unconditional: revoking twice leaves the same record.
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...keys.revokedJwt(environmentId, jti), type: 'revoked-jwt', jti, expiresAt } }),
-    );
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.revokedJwt(environmentId, jti), type: 'revoked-jwt', jti, expiresAt } }));
   }
 
   async loadJwtState(environmentId: string, jti: string | undefined, accountId?: string): Promise<{ revokedUntil?: number; owner?: StoredServiceAccount }> {
-    const items = await this.bySortKey([
-      ...(jti ? [keys.revokedJwt(environmentId, jti)] : []),
-      ...(accountId ? [keys.serviceAccount(environmentId, accountId)] : []),
-    ]);
+    const items = await this.bySortKey([...(jti ? [keys.revokedJwt(environmentId, jti)] : []), ...(accountId ? [keys.serviceAccount(environmentId, accountId)] : [])]);
     const revoked = jti ? items.get(keys.revokedJwt(environmentId, jti).sk) : undefined;
     const owner = accountId ? toRecord<StoredServiceAccount>(items.get(keys.serviceAccount(environmentId, accountId).sk)) : undefined;
     return {

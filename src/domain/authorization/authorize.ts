@@ -87,13 +87,7 @@ async function loadClient(deps: InteractionDeps, clientId: string | null): Promi
   return { client, application };
 }
 
-async function start(
-  deps: InteractionDeps,
-  client: StoredOidcClient,
-  application: StoredApplication,
-  params: URLSearchParams,
-  browser: BrowserState,
-): Promise<AuthorizeOutcome> {
+async function start(deps: InteractionDeps, client: StoredOidcClient, application: StoredApplication, params: URLSearchParams, browser: BrowserState): Promise<AuthorizeOutcome> {
   const redirectUri = params.get('redirect_uri');
   if (!redirectUri) throw new InvalidRequest('redirect_uri is required');
   if (!client.redirectUris.includes(redirectUri)) throw new InvalidRequest('redirect_uri is not registered for this client');
@@ -139,7 +133,10 @@ async function start(
   if (resources.length > 1) throw fail('invalid_target', 'a client may request one resource per authorization request');
   let resource: string | undefined;
   if (resources.length === 1) {
-    const allowed = await deps.resources.getResources(client.environmentId, client.resources.map((entry) => entry.resource));
+    const allowed = await deps.resources.getResources(
+      client.environmentId,
+      client.resources.map((entry) => entry.resource),
+    );
     resource = allowed.find((candidate) => candidate.key === resources[0] || candidate.audience === resources[0])?.key;
     if (!resource) throw fail('invalid_target', `resource "${resources[0]}" is not one this client may request`);
   }
@@ -243,7 +240,11 @@ async function finishSaml(deps: InteractionDeps, client: StoredSamlClient, recor
 }
 
 /** The login's browser session: the existing one, or a new one (with a cookie when remembered). */
-async function rememberSession(deps: InteractionDeps, record: AuthorizationRequestRecord, login: LoginResult): Promise<{ sessionId: string; session?: AuthorizeOutcome['session'] }> {
+async function rememberSession(
+  deps: InteractionDeps,
+  record: AuthorizationRequestRecord,
+  login: LoginResult,
+): Promise<{ sessionId: string; session?: AuthorizeOutcome['session'] }> {
   if (login.sessionId) return { sessionId: login.sessionId };
   const now = seconds(deps.now);
   const sessionId = newId('ses');
@@ -307,12 +308,7 @@ async function resume(
 }
 
 /** Rule 5: consent, when it is needed and not remembered; then the code. */
-async function afterLogin(
-  deps: InteractionDeps,
-  client: StoredOidcClient,
-  application: StoredApplication,
-  record: AuthorizationRequestRecord,
-): Promise<AuthorizeOutcome> {
+async function afterLogin(deps: InteractionDeps, client: StoredOidcClient, application: StoredApplication, record: AuthorizationRequestRecord): Promise<AuthorizeOutcome> {
   const fail = (code: string, message: string) => new AuthorizationRedirectError(code, message, record.redirectUri, record.state, deps.issuer);
   if (record.rejection) {
     await deps.authorizations.transitionRequest(record.environmentId, record.id, record.status, { status: 'done' }, seconds(deps.now));
@@ -344,12 +340,7 @@ async function afterLogin(
 }
 
 /** Rule 6: the request is done (once), the session is remembered, and the client gets its code. */
-async function issueCode(
-  deps: InteractionDeps,
-  client: StoredOidcClient,
-  record: AuthorizationRequestRecord,
-  grantedScopes: readonly string[],
-): Promise<AuthorizeOutcome> {
+async function issueCode(deps: InteractionDeps, client: StoredOidcClient, record: AuthorizationRequestRecord, grantedScopes: readonly string[]): Promise<AuthorizeOutcome> {
   const fail = (code: string, message: string) => new AuthorizationRedirectError(code, message, record.redirectUri, record.state, deps.issuer);
   const now = seconds(deps.now);
   const done = await deps.authorizations.transitionRequest(record.environmentId, record.id, record.status, { status: 'done' }, now);
@@ -361,7 +352,13 @@ async function issueCode(
   const code = newOpaqueSecret('lkc');
   const familyId = newId('fam');
   // The family exists before the code can be redeemed, so a replay always finds something to revoke.
-  await deps.authorizations.putFamily({ id: familyId, environmentId: record.environmentId, clientRef: client.id, absoluteExpiresAt: now + client.maxRefreshSeconds, accessTokens: [] });
+  await deps.authorizations.putFamily({
+    id: familyId,
+    environmentId: record.environmentId,
+    clientRef: client.id,
+    absoluteExpiresAt: now + client.maxRefreshSeconds,
+    accessTokens: [],
+  });
   await deps.authorizations.putCode({
     codeHash: await deps.hasher.hash(code),
     environmentId: record.environmentId,

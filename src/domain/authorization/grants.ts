@@ -49,7 +49,16 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 function grantOf(record: GrantSubject): GrantSubject {
   const { environmentId, tenantId, clientRef, applicationId, userId, profileId, sessionId, authTime, amr, scopes, resource, familyId } = record;
   return {
-    environmentId, tenantId, clientRef, applicationId, userId, profileId, sessionId, authTime, scopes, familyId,
+    environmentId,
+    tenantId,
+    clientRef,
+    applicationId,
+    userId,
+    profileId,
+    sessionId,
+    authTime,
+    scopes,
+    familyId,
     ...(amr ? { amr } : {}),
     ...(resource ? { resource } : {}),
   };
@@ -93,11 +102,7 @@ export async function exchangeAuthorizationCode(
   return commitTokens(deps, client, code, prepared, family.absoluteExpiresAt);
 }
 
-export async function refreshTokens(
-  deps: GrantDeps,
-  caller: AuthenticatedClient,
-  input: { refreshToken?: string; scope?: string },
-): Promise<TokenSet> {
+export async function refreshTokens(deps: GrantDeps, caller: AuthenticatedClient, input: { refreshToken?: string; scope?: string }): Promise<TokenSet> {
   const { client } = caller;
   if (!input.refreshToken) throw new InvalidRequest('refresh_token is required');
   const now = seconds(deps.now);
@@ -189,13 +194,7 @@ async function prepareTokens(
 }
 
 /** After the grant was consumed: the access token joins its family, and a new refresh token is stored. */
-async function commitTokens(
-  deps: GrantDeps,
-  client: StoredOidcClient,
-  subject: GrantSubject,
-  prepared: PreparedTokens,
-  absoluteExpiresAt: number,
-): Promise<TokenSet> {
+async function commitTokens(deps: GrantDeps, client: StoredOidcClient, subject: GrantSubject, prepared: PreparedTokens, absoluteExpiresAt: number): Promise<TokenSet> {
   // A replay may have revoked the family between our consume and now: then this token is never handed out.
   if (!(await deps.authorizations.addFamilyAccessToken(subject.environmentId, subject.familyId, { jti: prepared.jti, exp: prepared.exp }))) {
     await deps.tokens.revokeJwt(subject.environmentId, prepared.jti, prepared.exp);

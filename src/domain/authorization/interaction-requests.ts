@@ -159,12 +159,7 @@ export async function rejectInteractionRequest(deps: InteractionDeps, caller: Ca
   });
 }
 
-async function answer(
-  deps: InteractionDeps,
-  record: AuthorizationRequestRecord,
-  kind: Kind,
-  changes: Partial<AuthorizationRequestRecord>,
-): Promise<{ redirectTo: string }> {
+async function answer(deps: InteractionDeps, record: AuthorizationRequestRecord, kind: Kind, changes: Partial<AuthorizationRequestRecord>): Promise<{ redirectTo: string }> {
   const step = STEP[kind];
   const verifier = await newHandle(deps.hasher, record.id);
   const verifierField = kind === 'login' ? 'loginVerifierHash' : 'consentVerifierHash';
@@ -183,4 +178,3 @@ async function answer(
   redirectTo.searchParams.set(step.verifierParam, verifier.value);
   return { redirectTo: redirectTo.href };
 }
-

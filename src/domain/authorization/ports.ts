@@ -1,12 +1,4 @@
-import type {
-  AuthorizationCodeRecord,
-  AuthorizationRequestRecord,
-  AuthorizationStatus,
-  ConsentRecord,
-  RefreshTokenRecord,
-  SessionRecord,
-  TokenFamilyRecord,
-} from './model';
+import type { AuthorizationCodeRecord, AuthorizationRequestRecord, AuthorizationStatus, ConsentRecord, RefreshTokenRecord, SessionRecord, TokenFamilyRecord } from './model';
 
 /**
  * Storage of interactive login; one AWS implementation in

@@ -27,12 +27,7 @@ export function oidcClientView(client: StoredOidcClient): OidcClient {
   return view;
 }
 
-export async function createOidcClient(
-  deps: ClientRegistryDeps,
-  caller: Caller,
-  applicationId: string,
-  input: OidcClientInput,
-): Promise<OidcClient & WithClientSecret> {
+export async function createOidcClient(deps: ClientRegistryDeps, caller: Caller, applicationId: string, input: OidcClientInput): Promise<OidcClient & WithClientSecret> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
   await requireApplication(deps, caller, applicationId);
   const settings = await resolveSettings(deps, caller.environmentId, undefined, input);
@@ -67,13 +62,7 @@ export async function getOidcClient(deps: ClientRegistryDeps, caller: Caller, ap
   return oidcClientView(await loadClient(deps, caller, applicationId, clientRef, 'oidc'));
 }
 
-export async function updateOidcClient(
-  deps: ClientRegistryDeps,
-  caller: Caller,
-  applicationId: string,
-  clientRef: string,
-  input: OidcClientInput,
-): Promise<OidcClient> {
+export async function updateOidcClient(deps: ClientRegistryDeps, caller: Caller, applicationId: string, clientRef: string, input: OidcClientInput): Promise<OidcClient> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
   const current = await loadClient(deps, caller, applicationId, clientRef, 'oidc');
   const settings: Record<string, unknown> = { ...(await resolveSettings(deps, caller.environmentId, current as OidcClientSettings, input)) };

@@ -89,13 +89,7 @@ export async function getSamlClient(deps: SamlRegistryDeps, caller: Caller, appl
   return samlClientView(deps.issuer, await loadClient(deps, caller, applicationId, clientRef, 'saml'));
 }
 
-export async function updateSamlClient(
-  deps: SamlRegistryDeps,
-  caller: Caller,
-  applicationId: string,
-  clientRef: string,
-  input: SamlClientInput,
-): Promise<SamlClient> {
+export async function updateSamlClient(deps: SamlRegistryDeps, caller: Caller, applicationId: string, clientRef: string, input: SamlClientInput): Promise<SamlClient> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
   const current = await loadClient(deps, caller, applicationId, clientRef, 'saml');
   const settings = checkSettings(current, input);

@@ -55,15 +55,51 @@ const BOUNDS = {
 
 /** Standard OIDC claims (OpenID Connect Core §5.1) an ID token may carry without being asked. */
 export const ID_TOKEN_CLAIMS: ReadonlySet<string> = new Set([
-  'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
-  'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'address', 'updated_at',
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'profile',
+  'picture',
+  'website',
+  'email',
+  'email_verified',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'phone_number',
+  'phone_number_verified',
+  'address',
+  'updated_at',
 ]);
 
 /** Every setting an owner chooses; nothing else (IDs, secret, timestamps) is read from or written by a change. */
 export const SETTING_FIELDS: readonly (keyof OidcClientSettings)[] = [
-  'name', 'description', 'redirectUris', 'clientType', 'thirdParty', 'authMethod', 'jwks', 'jwksUri', 'tlsClientCertificate',
-  'tokenBinding', 'pkce', 'resources', 'idTokenClaims', 'promptValues', 'accessTokenTtlSeconds', 'refreshTokenTtlSeconds',
-  'maxRefreshSeconds', 'consentRedirectUris', 'accessValiditySeconds', 'scopes', 'postLogoutRedirectUris', 'idTokenSignedResponseAlg',
+  'name',
+  'description',
+  'redirectUris',
+  'clientType',
+  'thirdParty',
+  'authMethod',
+  'jwks',
+  'jwksUri',
+  'tlsClientCertificate',
+  'tokenBinding',
+  'pkce',
+  'resources',
+  'idTokenClaims',
+  'promptValues',
+  'accessTokenTtlSeconds',
+  'refreshTokenTtlSeconds',
+  'maxRefreshSeconds',
+  'consentRedirectUris',
+  'accessValiditySeconds',
+  'scopes',
+  'postLogoutRedirectUris',
+  'idTokenSignedResponseAlg',
 ];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
@@ -83,12 +119,7 @@ export interface SettingsDeps {
 }
 
 /** The settings after applying `input` to `current` (or to the defaults), checked; throws `InvalidRequest`. */
-export async function resolveSettings(
-  deps: SettingsDeps,
-  environmentId: string,
-  current: OidcClientSettings | undefined,
-  input: OidcClientInput,
-): Promise<ResolvedSettings> {
+export async function resolveSettings(deps: SettingsDeps, environmentId: string, current: OidcClientSettings | undefined, input: OidcClientInput): Promise<ResolvedSettings> {
   const merged: Record<string, unknown> = { ...CLIENT_DEFAULTS };
   for (const field of SETTING_FIELDS) if (current?.[field] !== undefined) merged[field] = current[field];
   for (const [field, value] of Object.entries(input)) {
@@ -128,7 +159,8 @@ export async function resolveSettings(
     problems.push({ path: 'maxRefreshSeconds', message: `must be at least refreshTokenTtlSeconds (${settings.refreshTokenTtlSeconds})` });
   }
   settings.idTokenClaims.forEach((claim, index) => {
-    if (!ID_TOKEN_CLAIMS.has(claim)) problems.push({ path: `idTokenClaims.${index}`, message: `"${claim}" is not a claim Latchkey can add to ID tokens (one of ${[...ID_TOKEN_CLAIMS].join(', ')})` });
+    if (!ID_TOKEN_CLAIMS.has(claim))
+      problems.push({ path: `idTokenClaims.${index}`, message: `"${claim}" is not a claim Latchkey can add to ID tokens (one of ${[...ID_TOKEN_CLAIMS].join(', ')})` });
   });
   settings.scopes.forEach((scope, index) => {
     if (!SCOPE_TOKEN.test(scope)) problems.push({ path: `scopes.${index}`, message: `"${scope}" is not a scope token (printable ASCII, no spaces, quotes or backslashes)` });
@@ -188,7 +220,14 @@ function jwkProblem(key: ClientJwk): string | undefined {
 async function checkResources(deps: SettingsDeps, environmentId: string, settings: OidcClientSettings): Promise<FieldProblem[]> {
   const problems: FieldProblem[] = [];
   const keys = settings.resources.map((entry) => entry.resource);
-  const found = new Set((await deps.resources.getResources(environmentId, keys.filter((key) => key !== LATCHKEY_RESOURCE_KEY))).map((r) => r.key));
+  const found = new Set(
+    (
+      await deps.resources.getResources(
+        environmentId,
+        keys.filter((key) => key !== LATCHKEY_RESOURCE_KEY),
+      )
+    ).map((r) => r.key),
+  );
   const seen = new Set<string>();
   settings.resources.forEach((entry, index) => {
     const path = `resources.${index}`;

@@ -38,11 +38,7 @@ export interface ClientToken {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
-export async function issueClientCredentialsToken(
-  deps: ClientTokenDeps,
-  presented: PresentedClientCredentials,
-  request: ClientTokenRequest,
-): Promise<ClientToken> {
+export async function issueClientCredentialsToken(deps: ClientTokenDeps, presented: PresentedClientCredentials, request: ClientTokenRequest): Promise<ClientToken> {
   return issueClientCredentialsTokenFor(deps, await authenticateClient(deps, presented), request);
 }
 
@@ -63,7 +59,10 @@ export async function issueClientCredentialsTokenFor(
   let lifetime = client.accessTokenTtlSeconds;
   if (requested.length === 1) {
     const wanted = requested[0]!;
-    const allowed = await deps.resources.getResources(client.environmentId, client.resources.map((entry) => entry.resource));
+    const allowed = await deps.resources.getResources(
+      client.environmentId,
+      client.resources.map((entry) => entry.resource),
+    );
     resource = allowed.find((candidate) => candidate.key === wanted || candidate.audience === wanted);
     if (!resource) throw new InvalidTarget(`resource "${wanted}" is not one this client may request`);
     const entry = client.resources.find((candidate) => candidate.resource === resource!.key)!;

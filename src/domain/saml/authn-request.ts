@@ -81,21 +81,21 @@ export function readAuthnRequest(client: StoredSamlClient, ssoUrl: string, recei
 
   // Rule 6.
   const acsUrl = root.getAttribute('AssertionConsumerServiceURL');
-  if (acsUrl && acsUrl !== client.acsUrl) throw new InvalidRequest('the AuthnRequest\'s AssertionConsumerServiceURL is not the registered acsUrl of this client');
+  if (acsUrl && acsUrl !== client.acsUrl) throw new InvalidRequest("the AuthnRequest's AssertionConsumerServiceURL is not the registered acsUrl of this client");
   const protocolBinding = root.getAttribute('ProtocolBinding');
   if (protocolBinding && protocolBinding !== HTTP_POST) throw new InvalidRequest(`the AuthnRequest's ProtocolBinding must be ${HTTP_POST}`);
 
   // Rule 7.
   const issueInstantText = root.getAttribute('IssueInstant') ?? '';
   const issueInstantMs = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(issueInstantText) ? Date.parse(issueInstantText) : Number.NaN;
-  if (Number.isNaN(issueInstantMs)) throw new InvalidRequest('the AuthnRequest\'s IssueInstant must be a UTC xs:dateTime');
+  if (Number.isNaN(issueInstantMs)) throw new InvalidRequest("the AuthnRequest's IssueInstant must be a UTC xs:dateTime");
   if (Math.abs(nowMs - issueInstantMs) > REQUEST_MAX_AGE_SECONDS * 1000) {
     throw new InvalidRequest(`the AuthnRequest was issued more than ${REQUEST_MAX_AGE_SECONDS / 60} minutes from now; send a new one`);
   }
 
   // Rule 8.
   const id = root.getAttribute('ID') ?? '';
-  if (!/^[A-Za-z_][\w.-]{0,255}$/.test(id)) throw new InvalidRequest('the AuthnRequest\'s ID must be an XML ID of at most 256 characters');
+  if (!/^[A-Za-z_][\w.-]{0,255}$/.test(id)) throw new InvalidRequest("the AuthnRequest's ID must be an XML ID of at most 256 characters");
 
   return {
     id,
@@ -126,7 +126,7 @@ function decode(encoded: string, binding: SamlBinding): string {
 
 function checkRoot(root: Element): void {
   if (root.namespaceURI !== NS.protocol || root.localName !== 'AuthnRequest') throw new InvalidRequest('SAMLRequest must be a SAML 2.0 AuthnRequest');
-  if (root.getAttribute('Version') !== '2.0') throw new InvalidRequest('the AuthnRequest\'s Version must be 2.0');
+  if (root.getAttribute('Version') !== '2.0') throw new InvalidRequest("the AuthnRequest's Version must be 2.0");
 }
 
 /**

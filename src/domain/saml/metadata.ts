@@ -41,8 +41,7 @@ const METADATA_ID = '_latchkey-idp-metadata';
 
 export function idpMetadataXml(input: IdpMetadataInput): string {
   const base64 = (pem: string) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
-  const sso = (binding: string) =>
-    `    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${escapeXml(input.ssoUrl)}"/>`;
+  const sso = (binding: string) => `    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:${binding}" Location="${escapeXml(input.ssoUrl)}"/>`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ID="${METADATA_ID}" entityID="${escapeXml(input.entityId)}">`,

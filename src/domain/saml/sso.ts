@@ -84,7 +84,13 @@ export interface SamlForm {
 }
 
 /** The success Response for a login: NameID by the client's type, attributes of the end user. */
-export async function samlLoginResponse(deps: InteractionDeps, client: StoredSamlClient, record: AuthorizationRequestRecord, login: LoginResult, sessionId: string): Promise<SamlForm> {
+export async function samlLoginResponse(
+  deps: InteractionDeps,
+  client: StoredSamlClient,
+  record: AuthorizationRequestRecord,
+  login: LoginResult,
+  sessionId: string,
+): Promise<SamlForm> {
   const saml = record.saml!;
   const context = responseContext(deps, client, record);
   const user = await deps.users.getUser(record.environmentId, login.userId);
@@ -119,7 +125,13 @@ export function samlErrorResponse(deps: InteractionDeps, client: StoredSamlClien
 }
 
 function responseContext(deps: InteractionDeps, client: StoredSamlClient, record: AuthorizationRequestRecord) {
-  return { idpEntityId: samlUrls(deps.issuer, client.clientId).idpEntityId, spEntityId: client.spEntityId, acsUrl: record.saml!.acsUrl, inResponseTo: record.saml!.requestId, nowMs: deps.now() };
+  return {
+    idpEntityId: samlUrls(deps.issuer, client.clientId).idpEntityId,
+    spEntityId: client.spEntityId,
+    acsUrl: record.saml!.acsUrl,
+    inResponseTo: record.saml!.requestId,
+    nowMs: deps.now(),
+  };
 }
 
 function samlForm(saml: NonNullable<AuthorizationRequestRecord['saml']>, xml: string): SamlForm {

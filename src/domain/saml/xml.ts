@@ -62,9 +62,7 @@ export function signEnveloped(xml: string, options: { id: string; localName: str
   });
   const target = `//*[local-name(.)='${options.localName}' and @ID='${options.id}']`;
   signer.addReference({ xpath: target, digestAlgorithm: SHA256, transforms: [ENVELOPED, EXCLUSIVE_C14N] });
-  const location = options.after
-    ? { reference: `${target}/*[local-name(.)='${options.after}']`, action: 'after' as const }
-    : { reference: target, action: 'prepend' as const };
+  const location = options.after ? { reference: `${target}/*[local-name(.)='${options.after}']`, action: 'after' as const } : { reference: target, action: 'prepend' as const };
   signer.computeSignature(xml, { prefix: 'ds', location });
   return signer.getSignedXml();
 }

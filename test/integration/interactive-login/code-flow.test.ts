@@ -54,7 +54,13 @@ describe('authorization code flow with openid-client', () => {
 
     const request = await world.backend.get(`/v1/login-requests/${encodeURIComponent(challenge)}`);
     expect(request.status).toBe(200);
-    expect(request.body).toMatchObject({ challenge, clientId: rp.clientId, applicationId: world.applicationId, requestedScopes: ['openid', 'profile', 'email', 'offline_access'], loginHint: 'alice@example.com' });
+    expect(request.body).toMatchObject({
+      challenge,
+      clientId: rp.clientId,
+      applicationId: world.applicationId,
+      requestedScopes: ['openid', 'profile', 'email', 'offline_access'],
+      loginHint: 'alice@example.com',
+    });
 
     const callback = await acceptLogin(world, browser, challenge, { subjectId: 'alice-1', email: 'alice@example.com', name: 'Alice', remember: true, amr: ['pwd'] });
     expect(callback.location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
@@ -81,7 +87,11 @@ describe('authorization code flow with openid-client', () => {
     expect(tokens.scope).toBe('openid profile email offline_access');
     expect(tokens.refresh_token).toMatch(/^lkr_/);
 
-    const access = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), { issuer: runtime.url, audience: rp.clientId, typ: 'at+jwt' });
+    const access = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), {
+      issuer: runtime.url,
+      audience: rp.clientId,
+      typ: 'at+jwt',
+    });
     expect(access.payload).toMatchObject({ sub: idToken.sub, client_id: rp.clientId, subjectType: 'EndUserAccount', sessionId: idToken.sid });
 
     // The table keeps keyed hashes only: no challenge, code, refresh token or session secret in clear.
@@ -102,7 +112,15 @@ describe('authorization code flow with openid-client', () => {
     expect((await oidc.fetchUserInfo(config, second.access_token, idToken.sub)).sub).toBe(idToken.sub);
 
     // Single sign-on: the session logs the next request in without the login page.
-    const again = await browser.visit(oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', prompt: 'none', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).href);
+    const again = await browser.visit(
+      oidc.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        prompt: 'none',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }).href,
+    );
     expect(again.location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
 
     // The application hears of the logout through its logoutUrl (OpenID Connect Back-Channel Logout §2.5).
@@ -134,10 +152,20 @@ describe('authorization code flow with openid-client', () => {
     expect(logoutToken).not.toHaveProperty('nonce');
 
     // The session record is gone too: even its cookie, replayed, logs no one in.
-    const replayed = await fetch(oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', prompt: 'none', state: 's2', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }), {
-      redirect: 'manual',
-      headers: { cookie: sessionCookie.split(';')[0]! },
-    });
+    const replayed = await fetch(
+      oidc.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        prompt: 'none',
+        state: 's2',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }),
+      {
+        redirect: 'manual',
+        headers: { cookie: sessionCookie.split(';')[0]! },
+      },
+    );
     const refused = new URL(replayed.headers.get('location')!);
     expect(Object.fromEntries(refused.searchParams)).toMatchObject({ error: 'login_required', state: 's2', iss: runtime.url });
   });

@@ -41,7 +41,12 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     const flow = await start(config, REDIRECT_URI, { scope: 'openid profile email' });
 
     const toLogin = await browser.visit(flow.url.href);
-    const toConsent = await acceptLogin(world, browser, challengeIn(toLogin.location, LOGIN_URL, 'login_challenge'), { subjectId: 'bob', name: 'Bob', email: 'bob@example.com', remember: true });
+    const toConsent = await acceptLogin(world, browser, challengeIn(toLogin.location, LOGIN_URL, 'login_challenge'), {
+      subjectId: 'bob',
+      name: 'Bob',
+      email: 'bob@example.com',
+      remember: true,
+    });
     const consentChallenge = challengeIn(toConsent.location, CONSENT_URL, 'consent_challenge');
     const asked = await world.backend.get(`/v1/consent-requests/${encodeURIComponent(consentChallenge)}`);
     expect(asked.status).toBe(200);
@@ -86,7 +91,10 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     await expect(oidc.authorizationCodeGrant(config, error, { pkceCodeVerifier: silent.verifier, expectedState: silent.state })).rejects.toMatchObject({ error: 'login_required' });
 
     const login = await start(config, REDIRECT_URI, { scope: 'openid' });
-    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(login.url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'carol', remember: true });
+    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(login.url.href)).location, LOGIN_URL, 'login_challenge'), {
+      subjectId: 'carol',
+      remember: true,
+    });
     const first = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: login.verifier, expectedState: login.state });
 
     const withSession = await start(config, REDIRECT_URI, { scope: 'openid', prompt: 'none' });
@@ -114,7 +122,11 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     vi.setSystemTime(Date.now() + 120_000);
     const recentEnough = await start(config, REDIRECT_URI, { scope: 'openid', max_age: '600' });
     const answered = await browser.visit(recentEnough.url.href);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(answered.location!), { pkceCodeVerifier: recentEnough.verifier, expectedState: recentEnough.state, maxAge: 600 });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(answered.location!), {
+      pkceCodeVerifier: recentEnough.verifier,
+      expectedState: recentEnough.state,
+      maxAge: 600,
+    });
     expect(Math.floor(Date.now() / 1000) - (tokens.claims()!.auth_time as number)).toBeGreaterThanOrEqual(120);
     const tooOld = await start(config, REDIRECT_URI, { scope: 'openid', max_age: '60' });
     challengeIn((await browser.visit(tooOld.url.href)).location, LOGIN_URL, 'login_challenge');

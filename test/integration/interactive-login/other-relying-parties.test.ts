@@ -40,10 +40,14 @@ describe('other relying parties and ID token algorithms', () => {
       code_challenge_method: 'S256',
       state,
       nonce,
-    })) url.searchParams.set(name, value);
+    }))
+      url.searchParams.set(name, value);
 
     const browser = new TestBrowser(runtime.url);
-    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'erin', email: 'erin@example.com' });
+    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(url.href)).location, LOGIN_URL, 'login_challenge'), {
+      subjectId: 'erin',
+      email: 'erin@example.com',
+    });
     const params = oauth.validateAuthResponse(as, client, new URL(callback.location!), state);
     const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(rp.clientSecret), params, REDIRECT_URI, verifier, insecure);
     const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: true });
@@ -97,7 +101,12 @@ describe('other relying parties and ID token algorithms', () => {
     const config = await discover(runtime, rp.clientId, rp.clientSecret);
     const verifier = oidc.randomPKCECodeVerifier();
     const browser = new TestBrowser(runtime.url);
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
     const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'frank' });
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier });
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256');

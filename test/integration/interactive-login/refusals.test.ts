@@ -79,7 +79,9 @@ describe('interactive login refuses', () => {
     });
 
     it('an unknown client with an error page', async () => {
-      const response = await fetch(authorizeUrl(codeParams(pkce().challenge, { client_id: 'cl_aaaaaaaaaaaaaaaaaaaaaaaaaa@env_aaaaaaaaaaaaaaaaaaaaaaaaaa' })), { redirect: 'manual' });
+      const response = await fetch(authorizeUrl(codeParams(pkce().challenge, { client_id: 'cl_aaaaaaaaaaaaaaaaaaaaaaaaaa@env_aaaaaaaaaaaaaaaaaaaaaaaaaa' })), {
+        redirect: 'manual',
+      });
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
       expect(await response.text()).toContain('is not a client of this issuer');
@@ -105,7 +107,9 @@ describe('interactive login refuses', () => {
     it('a request without PKCE from a client that must use it', async () => {
       const { code_challenge: _c, code_challenge_method: _m, ...withoutPkce } = codeParams('');
       const response = await fetch(authorizeUrl(withoutPkce), { redirect: 'manual' });
-      expect(new URL(response.headers.get('location')!).searchParams.get('error_description')).toBe('this client must use PKCE: send code_challenge with code_challenge_method S256');
+      expect(new URL(response.headers.get('location')!).searchParams.get('error_description')).toBe(
+        'this client must use PKCE: send code_challenge with code_challenge_method S256',
+      );
     });
 
     it('to resume a login in a browser other than the one that started it', async () => {
@@ -146,8 +150,12 @@ describe('interactive login refuses', () => {
     it('a code of another client, or for another redirect URI', async () => {
       const grant = await code();
       const other = await world.createClient({ redirectUris: [REDIRECT_URI] });
-      expect((await token({ grant_type: 'authorization_code', code: grant.code, redirect_uri: REDIRECT_URI, code_verifier: grant.verifier }, other)).body.error).toBe('invalid_grant');
-      expect((await token({ grant_type: 'authorization_code', code: grant.code, redirect_uri: 'https://rp.example.com/other', code_verifier: grant.verifier })).body.error).toBe('invalid_grant');
+      expect((await token({ grant_type: 'authorization_code', code: grant.code, redirect_uri: REDIRECT_URI, code_verifier: grant.verifier }, other)).body.error).toBe(
+        'invalid_grant',
+      );
+      expect((await token({ grant_type: 'authorization_code', code: grant.code, redirect_uri: 'https://rp.example.com/other', code_verifier: grant.verifier })).body.error).toBe(
+        'invalid_grant',
+      );
       expect((await redeem(grant)).status).toBe(200);
     });
 
@@ -177,7 +185,10 @@ describe('interactive login refuses', () => {
       const { verifier, challenge } = pkce();
       const started = await browser.visit(authorizeUrl({ ...codeParams(challenge), client_id: short.clientId }));
       const callback = await acceptLogin(world, browser, challengeIn(started.location, LOGIN_URL, 'login_challenge'));
-      const first = await token({ grant_type: 'authorization_code', code: new URL(callback.location!).searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier }, short);
+      const first = await token(
+        { grant_type: 'authorization_code', code: new URL(callback.location!).searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier },
+        short,
+      );
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(Date.now() + 240_000);
       const second = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token }, short);
@@ -211,7 +222,10 @@ describe('interactive login refuses', () => {
     it('a caller without LOGIN_REQUESTS_ACCEPT', async () => {
       const { challenge } = await loginChallenge(new TestBrowser(runtime.url));
       const outsider = await world.accountWith(['USERS_READ']);
-      for (const answer of [await outsider.get(`/v1/login-requests/${encodeURIComponent(challenge)}`), await outsider.post(`/v1/login-requests/${encodeURIComponent(challenge)}/accept`, { subjectId: 'x' })]) {
+      for (const answer of [
+        await outsider.get(`/v1/login-requests/${encodeURIComponent(challenge)}`),
+        await outsider.post(`/v1/login-requests/${encodeURIComponent(challenge)}/accept`, { subjectId: 'x' }),
+      ]) {
         expect(answer.status).toBe(403);
         expect(answer.body).toMatchObject({ code: 'not_authorized', detail: 'this operation requires the permission LOGIN_REQUESTS_ACCEPT on the resource latchkey' });
       }

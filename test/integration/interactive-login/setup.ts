@@ -59,7 +59,12 @@ export function challengeIn(location: string | undefined, page: string, name: 'l
 }
 
 /** The application's backend accepts the login; the browser follows the answer back to the client. */
-export async function acceptLogin(world: World, browser: TestBrowser, challenge: string, subject: Record<string, unknown> = { subjectId: 'alice-1', email: 'alice@example.com', name: 'Alice' }) {
+export async function acceptLogin(
+  world: World,
+  browser: TestBrowser,
+  challenge: string,
+  subject: Record<string, unknown> = { subjectId: 'alice-1', email: 'alice@example.com', name: 'Alice' },
+) {
   const accepted = await world.backend.post(`/v1/login-requests/${encodeURIComponent(challenge)}/accept`, subject);
   if (accepted.status !== 200) throw new Error(JSON.stringify(accepted.body));
   return browser.visit(accepted.body.redirectTo);

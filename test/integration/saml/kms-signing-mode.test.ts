@@ -19,7 +19,11 @@ describe('SAML single sign-on in KMS signing mode', () => {
   it('creates a SAML client with its own key and logs an end user in', async () => {
     const client = await samlClient(world, { nameIdType: 'external_user_id' });
     const idp = samlify.IdentityProvider({ metadata: await metadataOf(client) });
-    const sp = samlify.ServiceProvider({ entityID: SP_ENTITY_ID, assertionConsumerService: [{ Binding: samlify.Constants.namespace.binding.post, Location: ACS_URL }], wantAssertionsSigned: true });
+    const sp = samlify.ServiceProvider({
+      entityID: SP_ENTITY_ID,
+      assertionConsumerService: [{ Binding: samlify.Constants.namespace.binding.post, Location: ACS_URL }],
+      wantAssertionsSigned: true,
+    });
     const browser = new TestBrowser(runtime.url);
     const challenge = await toLoginPage(browser, (sp.createLoginRequest(idp, 'redirect') as { context: string }).context);
     const page = await acceptLogin(world, browser, challenge, { subjectId: 'erin-7', email: 'erin@example.com' });

@@ -67,11 +67,15 @@ describe('SAML SSO URL refusals', () => {
   };
 
   it('refuses an AuthnRequest whose Issuer is not the registered spEntityId', async () => {
-    expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ issuer: 'https://evil.example.com/saml' })))).toContain("Issuer must be this client&#39;s registered spEntityId");
+    expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ issuer: 'https://evil.example.com/saml' })))).toContain(
+      'Issuer must be this client&#39;s registered spEntityId',
+    );
   });
 
   it('refuses an AssertionConsumerServiceURL that is not the registered acsUrl, and a foreign Destination', async () => {
-    expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ acsUrl: 'https://evil.example.com/acs' })))).toContain('AssertionConsumerServiceURL is not the registered acsUrl');
+    expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ acsUrl: 'https://evil.example.com/acs' })))).toContain(
+      'AssertionConsumerServiceURL is not the registered acsUrl',
+    );
     expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ destination: 'https://other.example.com/sso' })))).toContain('Destination must be');
   });
 
@@ -80,12 +84,18 @@ describe('SAML SSO URL refusals', () => {
     expect((await new TestBrowser(runtime.url).visit(once)).status).toBe(303);
     expect(await refused(once)).toContain('this AuthnRequest ID has been used already');
     const tenMinutes = 10 * 60_000;
-    expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ issueInstant: new Date(Date.now() - tenMinutes).toISOString() })))).toContain('issued more than 5 minutes from now');
-    expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ issueInstant: new Date(Date.now() + tenMinutes).toISOString() })))).toContain('issued more than 5 minutes from now');
+    expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ issueInstant: new Date(Date.now() - tenMinutes).toISOString() })))).toContain(
+      'issued more than 5 minutes from now',
+    );
+    expect(await refused(redirectUrl(client.ssoUrl, authnRequest({ issueInstant: new Date(Date.now() + tenMinutes).toISOString() })))).toContain(
+      'issued more than 5 minutes from now',
+    );
   });
 
   it('refuses an unknown client, a DOCTYPE, malformed XML, and a message that is not an AuthnRequest', async () => {
-    expect(await refused(redirectUrl(`${runtime.url}/saml/cl_aaaaaaaaaaaaaaaaaaaaaaaaaa@${runtime.devAdmin.environmentId}/sso`, authnRequest()))).toContain('is not a SAML client of this issuer');
+    expect(await refused(redirectUrl(`${runtime.url}/saml/cl_aaaaaaaaaaaaaaaaaaaaaaaaaa@${runtime.devAdmin.environmentId}/sso`, authnRequest()))).toContain(
+      'is not a SAML client of this issuer',
+    );
     const entity = `<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>${authnRequest({ issuer: '&x;' })}`;
     expect(await refused(redirectUrl(client.ssoUrl, entity))).toContain('must not contain a DOCTYPE');
     expect(await refused(redirectUrl(client.ssoUrl, '<samlp:AuthnRequest'))).toContain('not well-formed XML');
@@ -94,7 +104,9 @@ describe('SAML SSO URL refusals', () => {
   });
 
   it('sends a SAML client to its SSO URL rather than starting a login at the authorization endpoint', async () => {
-    expect(await refused(`${runtime.url}/oauth/v2/authorize?client_id=${encodeURIComponent(client.clientId)}&response_type=code`)).toContain('a SAML client signs in through its SSO URL');
+    expect(await refused(`${runtime.url}/oauth/v2/authorize?client_id=${encodeURIComponent(client.clientId)}&response_type=code`)).toContain(
+      'a SAML client signs in through its SSO URL',
+    );
   });
 
   it('answers a rejected login with an error Response (Responder / AuthnFailed) posted to the ACS URL', async () => {
