@@ -41,7 +41,7 @@ const COLD_START_ENV = {
   LATCHKEY_SIGNING_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/bench',
   LATCHKEY_PUBLISHED_KEY_IDS: 'arn:aws:kms:us-east-1:000000000000:key/bench',
   LATCHKEY_PEPPER_SECRET_ID: 'latchkey/bench/pepper',
-  LATCHKEY_SAML_SIGNING_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/bench-saml',
+  LATCHKEY_SAML_KEY_WRAPPING_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/bench-saml',
   LATCHKEY_WEBHOOK_SECRET_PREFIX: 'latchkey/bench/webhook/',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',

@@ -126,7 +126,6 @@ export class LatchkeyStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topic.topicArn, description: 'Every Latchkey alarm notifies this topic' });
     new CfnOutput(this, 'DashboardName', { value: `Latchkey-${props.stage}` });
     new CfnOutput(this, 'PepperSecretArn', { value: this.state.pepper.secretArn });
-    new CfnOutput(this, 'SamlSigningKeyArn', { value: this.state.samlSigningKey.keyArn, description: 'KMS RSA key of the SAML signing certificates' });
     if (this.state.mtlsTruststore && props.mtls) {
       new CfnOutput(this, 'MtlsTruststoreUri', {
         value: this.state.mtlsTruststore.truststoreUri,

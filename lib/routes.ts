@@ -34,13 +34,12 @@ export type KeyAccess = 'verify' | 'sign' | 'rotate';
 export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
 
 /**
- * What an operation may do with the SAML signing key (the KMS `RSA_2048` key).
- * - `sign`: `kms:GetPublicKey` and `kms:Sign` on that key only, to issue its X.509 certificates.
+ * What an operation may do with the SAML client keys (each SAML client has its own RSA key).
  * - `client-keys`: make SAML client keys (`kms:GenerateDataKeyPairWithoutPlaintext`) and open them
  *   (`kms:Decrypt`) on the SAML key-wrapping key, only with the SAML purpose in the encryption context.
  * - `client-keys-use`: open SAML client keys only (`kms:Decrypt`, same condition), to sign.
  */
-export type SamlKeyAccess = 'sign' | 'client-keys' | 'client-keys-use';
+export type SamlKeyAccess = 'client-keys' | 'client-keys-use';
 
 /**
  * Lambda functions an operation may invoke directly (`lambda:InvokeFunction`).
@@ -451,9 +450,6 @@ export function throttleOf(operation: Operation): RouteThrottle {
 
 /** Whether an operation may call `kms:Sign` with the token signing key. */
 export const signs = (operation: Operation): boolean => operation.access.keys === 'sign';
-
-/** Whether an operation may call `kms:Sign` with the SAML signing key. */
-export const signsSaml = (operation: Operation): boolean => operation.access.samlKey === 'sign';
 
 export function findOperation(name: string): Operation {
   const operation = operations.find((candidate) => candidate.name === name);

@@ -43,7 +43,6 @@ export interface StateRefs {
   readonly tableArn: string;
   readonly pepperSecretArn: string;
   readonly webhookSecretPrefix: string;
-  readonly samlSigningKeyArn: string;
   /** Wraps each SAML client's own RSA key (both signing modes). */
   readonly samlKeyWrappingKeyArn: string;
   /** Envelope mode: the symmetric key that wraps the signing key pairs. */
@@ -72,8 +71,6 @@ export class LatchkeyState extends Construct {
   /** Envelope mode: the symmetric key that wraps the signing key pairs. */
   readonly keyWrappingKey: Key | undefined;
   readonly pepper: Secret;
-  /** The RSA key behind Latchkey's SAML signing certificates; it never signs tokens. */
-  readonly samlSigningKey: Key;
   readonly samlKeyWrappingKey: Key;
   readonly mtlsTruststore: MtlsTruststore | undefined;
   /** Name prefix of the enrichment webhook secrets that Latchkey creates at run time, one per application. */
@@ -149,15 +146,6 @@ export class LatchkeyState extends Construct {
       });
     }
 
-    // SAML needs RSA (SPs rarely accept ECDSA); its own key, used by the SAML certificate functions only.
-    this.samlSigningKey = new Key(this, 'SamlSigningKey', {
-      keySpec: KeySpec.RSA_2048,
-      keyUsage: KeyUsage.SIGN_VERIFY,
-      alias: `alias/latchkey-${stage}-saml-signing`,
-      description: `Latchkey ${stage} SAML signing key (X.509 certificates of SAML clients)`,
-      removalPolicy,
-      policy: keyPolicy(this, stage, [{ capability: 'saml-signer', actions: ['kms:GetPublicKey', 'kms:Sign'] }]),
-    });
     // Each SAML client has its own RSA key, made by KMS and kept encrypted under this key; only the
     // SAML client functions make keys, and only they, the metadata and the login end open them.
     this.samlKeyWrappingKey = new Key(this, 'SamlKeyWrappingKey', {
@@ -192,7 +180,6 @@ export class LatchkeyState extends Construct {
       tableArn: this.table.tableArn,
       pepperSecretArn: this.pepper.secretArn,
       webhookSecretPrefix: this.webhookSecretPrefix,
-      samlSigningKeyArn: this.samlSigningKey.keyArn,
       samlKeyWrappingKeyArn: this.samlKeyWrappingKey.keyArn,
       ...(this.keyWrappingKey ? { keyWrappingKeyArn: this.keyWrappingKey.keyArn } : {}),
       signingKeyArns: this.signingKeys.map(({ key }) => key.keyArn),

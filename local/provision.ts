@@ -18,7 +18,8 @@ import { TABLE_DESIGN } from '../src/adapters/table-design';
 export const LOCAL_NAMES = {
   table: 'latchkey-local',
   signingKeyAlias: 'alias/latchkey-local-signing-primary',
-  samlSigningKeyAlias: 'alias/latchkey-local-saml-signing',
+  /** An RSA signing key, for RS256 in KMS signing mode (tests name it as `LATCHKEY_RSA_SIGNING_KEY_ID`). */
+  rsaSigningKeyAlias: 'alias/latchkey-local-signing-rsa',
   pepperSecret: 'latchkey/local/pepper',
 } as const;
 
@@ -26,18 +27,18 @@ export interface LocalResources {
   readonly tableName: string;
   readonly signingKeyArn: string;
   readonly pepperSecretArn: string;
-  /** The RSA key of the SAML signing certificates. */
-  readonly samlSigningKeyArn: string;
+  /** An RSA signing key: RS256 in KMS signing mode, where a deployment names one. */
+  readonly rsaSigningKeyArn: string;
 }
 
 export async function provisionLocalResources(): Promise<LocalResources> {
-  const [tableName, signingKeyArn, pepperSecretArn, samlSigningKeyArn] = await Promise.all([
+  const [tableName, signingKeyArn, pepperSecretArn, rsaSigningKeyArn] = await Promise.all([
     ensureTable(),
     ensureKey(LOCAL_NAMES.signingKeyAlias, 'ECC_NIST_P256', 'Latchkey local token signing key'),
     ensurePepper(),
-    ensureKey(LOCAL_NAMES.samlSigningKeyAlias, 'RSA_2048', 'Latchkey local SAML signing key'),
+    ensureKey(LOCAL_NAMES.rsaSigningKeyAlias, 'RSA_2048', 'Latchkey local RSA signing key (RS256 in KMS mode)'),
   ]);
-  return { tableName, signingKeyArn, pepperSecretArn, samlSigningKeyArn };
+  return { tableName, signingKeyArn, pepperSecretArn, rsaSigningKeyArn };
 }
 
 /**

@@ -142,7 +142,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.issuer]: url,
     [ENV.tableName]: resources.tableName,
     [ENV.pepperSecretId]: resources.pepperSecretArn,
-    [ENV.samlSigningKeyId]: resources.samlSigningKeyArn,
     [ENV.webhookSecretPrefix]: 'latchkey/local/webhook/',
     [ENV.unsafeAllowLocalTargets]: 'true',
     ...(mtlsUrl ? { [ENV.mtlsBaseUrl]: mtlsUrl } : {}),

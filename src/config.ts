@@ -35,8 +35,6 @@ export const ENV = {
   publishedKeyIds: 'LATCHKEY_PUBLISHED_KEY_IDS',
   /** Secrets Manager ID or ARN of the pepper that keys the hashes of client secrets. */
   pepperSecretId: 'LATCHKEY_PEPPER_SECRET_ID',
-  /** KMS key ID or ARN of the RSA key that signs SAML certificates (and, later, assertions). */
-  samlSigningKeyId: 'LATCHKEY_SAML_SIGNING_KEY_ID',
   /** KMS key ID or ARN of the symmetric key that wraps each SAML client's own RSA signing key. */
   samlKeyWrappingKeyId: 'LATCHKEY_SAML_KEY_WRAPPING_KEY_ID',
   /** Name prefix (`latchkey/<stage>/webhook/`) of the Secrets Manager secrets that sign enrichment webhook requests. */

@@ -31,7 +31,6 @@ export function keyCapabilities(access: RouteAccess, signingMode: SigningMode): 
   const capabilities = new Set<KeyCapability>();
   if (access.keys === 'sign') capabilities.add('token-signer');
   if (access.keys === 'rotate' && signingMode === 'envelope') capabilities.add('key-rotator');
-  if (access.samlKey === 'sign') capabilities.add('saml-signer');
   if (access.samlKey === 'client-keys') capabilities.add('saml-key-maker');
   if (access.samlKey === 'client-keys-use') capabilities.add('saml-key-user');
   return capabilities;
@@ -55,11 +54,6 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
     fn.addEnvironment(ENV.signingMode, state.signingMode);
     if (state.signingMode === 'envelope') grantEnvelopeKeys(fn, access, state, allow);
     else grantKmsKeys(fn, access, state, allow);
-  }
-
-  if (access.samlKey === 'sign') {
-    allow(['kms:GetPublicKey', 'kms:Sign'], [state.samlSigningKeyArn]);
-    fn.addEnvironment(ENV.samlSigningKeyId, state.samlSigningKeyArn);
   }
 
   if (access.samlKey === 'client-keys' || access.samlKey === 'client-keys-use') {

@@ -15,7 +15,7 @@ import type { Construct } from 'constructs';
  */
 
 /** What a function role may do with Latchkey's keys; each capability is one segment of its IAM path. */
-export type KeyCapability = 'token-signer' | 'key-rotator' | 'saml-signer' | 'saml-key-maker' | 'saml-key-user';
+export type KeyCapability = 'token-signer' | 'key-rotator' | 'saml-key-maker' | 'saml-key-user';
 
 /**
  * Administration of a key, never its use: no Sign, Decrypt, Encrypt, GenerateDataKey*, ReEncrypt*

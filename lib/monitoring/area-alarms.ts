@@ -27,8 +27,8 @@ export interface AlarmSettings {
   readonly clientAuthenticationThrottled: number;
 }
 
-/** Operations that may call KMS on a request: signers, the key rotation, SAML certificate issuers. */
-export const usesKms = (operation: Operation): boolean => operation.access.keys === 'sign' || operation.access.keys === 'rotate' || operation.access.samlKey === 'sign';
+/** Operations that may call KMS on a request: token signers, the key rotation, and the SAML client key makers and users. */
+export const usesKms = (operation: Operation): boolean => operation.access.keys === 'sign' || operation.access.keys === 'rotate' || operation.access.samlKey !== undefined;
 /** Operations that may call enrichment webhooks. */
 export const callsWebhooks = (operation: Operation): boolean => Boolean(operation.access.invoke?.includes('enrichment-webhooks'));
 /** Operations that authenticate OAuth clients with secrets (token, introspection, revocation, GraphQL, ...). */

@@ -20,7 +20,6 @@ import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
 import { WebhookCaller } from './webhook-caller';
 import { PepperHasher } from './pepper-hasher';
 import { DynamoDbClientStore } from './dynamodb/client-store';
-import { KmsSamlCertificateIssuer } from './kms-saml-certificates';
 import { KmsSamlKeyVault } from './kms-saml-keys';
 import { DynamoDbFailedAuthenticationCounters } from './dynamodb/throttle-store';
 import { DynamoDbAuthorizationStore } from './dynamodb/authorization-store';
@@ -95,8 +94,6 @@ export const webhookVault = once(() => new SecretsManagerWebhookVault(new Secret
 /** OIDC and SAML clients, and the used `jti`s of client assertions. */
 export const clientStore = once(() => new DynamoDbClientStore(tableClient(), requireEnv(ENV.tableName)));
 
-/** SAML signing certificates for the KMS RSA key. */
-export const samlCertificates = once(() => new KmsSamlCertificateIssuer(new KMSClient(awsClientConfig), requireEnv(ENV.samlSigningKeyId)));
 /** Each SAML client's own RSA key, wrapped under the SAML key-wrapping key (its ID read on first use). */
 export const samlKeys = once(() => new KmsSamlKeyVault(new KMSClient(awsClientConfig), () => requireEnv(ENV.samlKeyWrappingKeyId)));
 

@@ -168,7 +168,7 @@ export type { ApplicationStore, WebhookSecretVault } from './applications';
 export type { FailedAuthenticationCounters } from './authentication-throttle';
 export type { AuthorizationStore } from './authorization/ports';
 export type { AssertionReplayStore } from './clients/client-assertion';
-export type { ApplicationLookup, ClientStore, SamlCertificateIssuer } from './clients/ports';
+export type { ApplicationLookup, ClientStore } from './clients/ports';
 export type { EndUserStore } from './end-users';
 export type { EnrichmentLog, WebhookTransport } from './enrichment';
 export type { IdpConnectionStore } from './idp-connections';

@@ -79,7 +79,6 @@ export const everyAccessOperations: readonly Operation[] = [
   op('call-hooks', { secrets: ['pepper', 'webhook'], invoke: ['enrichment-webhooks'] }, 'POST', '/v1/things/enrich'),
   op('read-thing', { table: 'read' }, 'GET', '/v1/things/{id}'),
   op('verify-thing', { keys: 'verify' }, 'POST', '/v1/things/verify'),
-  op('certify-thing', { samlKey: 'sign' }, 'POST', '/v1/things/certify'),
   // The key rotation operation, until the route table has it.
   ...(operations.some((operation) => operation.access.keys === 'rotate')
     ? []

@@ -30,7 +30,6 @@ const PURPOSE = { StringEquals: { 'kms:EncryptionContext:latchkey:purpose': 'tok
 /** Statements on the stage's webhook secret name prefix (`...:secret:latchkey/dev/webhook/*`). */
 const onWebhookSecrets = (statement: Json) => list<Json>(statement.Resource).some((r) => JSON.stringify(r).includes(':secret:latchkey/dev/webhook/*'));
 const signs = (op: Operation) => op.access.keys === 'sign';
-const signsSaml = (op: Operation) => op.access.samlKey === 'sign';
 const SAML_PURPOSE = { StringEquals: { 'kms:EncryptionContext:latchkey:purpose': 'saml-signing' } };
 const makesSamlKeys = (op: Operation) => op.access.samlKey === 'client-keys';
 const usesSamlKeys = (op: Operation) => op.access.samlKey === 'client-keys' || op.access.samlKey === 'client-keys-use';
@@ -59,7 +58,6 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
   const activeKeyId = mode === 'kms' ? keyIdByAlias(resources, `alias/latchkey-dev-signing-${active}`) : '';
   const rsaKeyId = mode === 'kms' ? keyIdByAlias(resources, 'alias/latchkey-dev-signing-rsa') : '';
   const wrappingKeyId = mode === 'envelope' ? keyIdByAlias(resources, 'alias/latchkey-dev-key-wrapping') : '';
-  const samlKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-signing');
   const samlWrappingKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-key-wrapping');
   const tableId = ofType(resources, 'AWS::DynamoDB::Table')[0]![0];
   const pepperId = ofType(resources, 'AWS::SecretsManager::Secret')[0]![0];
@@ -72,10 +70,10 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
     expect([...functions.keys()].sort()).toEqual(table.map((op) => op.name).sort());
   });
 
-  it('lets only signers sign: token signers with the active and RSA keys (KMS mode), SAML certifiers with the SAML key', () => {
+  it('lets only signers sign: token signers with the active and RSA keys (KMS mode); no other key signs', () => {
     for (const { op, statements } of each) {
       const tokenKeys = mode === 'kms' && signs(op) ? [activeKeyId, rsaKeyId] : [];
-      expect(targets(statements, 'kms:Sign').sort(), op.name).toEqual([...tokenKeys, ...(signsSaml(op) ? [samlKeyId] : [])].sort());
+      expect(targets(statements, 'kms:Sign').sort(), op.name).toEqual(tokenKeys.sort());
     }
   });
 
@@ -129,35 +127,16 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
     }
   });
 
-  it('lets key users read the public keys of the published keys (KMS mode), SAML certifiers that of the SAML key', () => {
+  it('lets key users read the public keys of the published keys (KMS mode), and no one else any public key', () => {
     for (const { op, statements } of each) {
       const published = mode === 'kms' && op.access.keys ? [...keyIds, rsaKeyId] : [];
-      expect(targets(statements, 'kms:GetPublicKey').sort(), op.name).toEqual([...published, ...(signsSaml(op) ? [samlKeyId] : [])].sort());
+      expect(targets(statements, 'kms:GetPublicKey').sort(), op.name).toEqual(published.sort());
     }
-  });
-
-  it('gives the SAML key to no one but the operations that issue SAML certificates', () => {
-    const holders = each.filter(({ statements }) => statements.some((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlKeyId)));
-    expect(holders.map(({ op }) => op.name).sort()).toEqual(
-      table
-        .filter(signsSaml)
-        .map((op) => op.name)
-        .sort(),
-    );
-    // SAML client keys are their own now (the SAML key-wrapping key); no route of today certifies with this key.
-    if (table === operations)
-      expect(
-        table
-          .filter(signsSaml)
-          .map((op) => op.name)
-          .sort(),
-      ).toEqual([]);
   });
 
   it('names each role’s key capabilities in its IAM path, which the key policies check', () => {
     for (const { op, role } of each) {
       const capabilities = [
-        ...(signsSaml(op) ? ['saml-signer'] : []),
         ...(makesSamlKeys(op) ? ['saml-key-maker'] : []),
         ...(op.access.samlKey === 'client-keys-use' ? ['saml-key-user'] : []),
         ...(signs(op) ? ['token-signer'] : []),
@@ -233,7 +212,6 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
       expect(env[ENV.keyWrappingKeyId]).toEqual(mode === 'envelope' && (signs(op) || op.access.keys === 'rotate') ? getAtt(wrappingKeyId) : undefined);
       expect(env[ENV.signingKeyId]).toEqual(mode === 'kms' && signs(op) ? getAtt(activeKeyId) : undefined);
       expect(env[ENV.rsaSigningKeyId]).toEqual(mode === 'kms' && signs(op) ? getAtt(rsaKeyId) : undefined);
-      expect(env[ENV.samlSigningKeyId]).toEqual(signsSaml(op) ? getAtt(samlKeyId) : undefined);
       expect(env[ENV.samlKeyWrappingKeyId], op.name).toEqual(usesSamlKeys(op) ? getAtt(samlWrappingKeyId) : undefined);
       expect(env[ENV.pepperSecretId]).toEqual(op.access.secrets?.includes('pepper') ? { Ref: pepperId } : undefined);
       const webhookSecrets = op.access.secrets?.some((secret) => secret.startsWith('webhook'));

@@ -57,18 +57,11 @@ function users(built: Built, alias: string, action: string) {
 }
 
 describe.each([
-  ['envelope mode', envelope, ['alias/latchkey-dev-key-wrapping', 'alias/latchkey-dev-saml-signing', 'alias/latchkey-dev-saml-key-wrapping', 'alias/latchkey-dev-alarms']],
+  ['envelope mode', envelope, ['alias/latchkey-dev-key-wrapping', 'alias/latchkey-dev-saml-key-wrapping', 'alias/latchkey-dev-alarms']],
   [
     'KMS mode',
     kms,
-    [
-      'alias/latchkey-dev-signing-old',
-      'alias/latchkey-dev-signing-new',
-      'alias/latchkey-dev-signing-rsa',
-      'alias/latchkey-dev-saml-signing',
-      'alias/latchkey-dev-saml-key-wrapping',
-      'alias/latchkey-dev-alarms',
-    ],
+    ['alias/latchkey-dev-signing-old', 'alias/latchkey-dev-signing-new', 'alias/latchkey-dev-signing-rsa', 'alias/latchkey-dev-saml-key-wrapping', 'alias/latchkey-dev-alarms'],
   ],
 ])('key policies, %s', (_mode, built, aliases) => {
   it('covers every key of the stack', () => {
@@ -132,23 +125,11 @@ describe('who may use which key', () => {
     expect(retired).toEqual({ byKeyPolicy: [], byIam: [] });
   });
 
-  it('the SAML key: only its certificate functions sign with it', () => {
-    const saml = everyAccessOperations
-      .filter((op) => op.access.samlKey === 'sign')
-      .map((op) => op.name)
-      .sort();
-    for (const built of [envelope, kms]) {
-      const sign = users(built, 'alias/latchkey-dev-saml-signing', 'kms:Sign');
-      expect(sign.byKeyPolicy).toEqual(saml);
-      expect(sign.byIam).toEqual(saml);
-    }
-  });
-
   it('refuses roles that merely look alike: another stage, or a capability as a name suffix', () => {
     const [statement] = keyPolicy(envelope, 'alias/latchkey-dev-key-wrapping').filter((s) => list(s.Action).includes('kms:Decrypt'));
     const pattern = patternOf(statement);
     expect(arnLike(pattern, roleArn('/latchkey/dev/token-signer/'))).toBe(true);
-    expect(arnLike(pattern, roleArn('/latchkey/dev/saml-signer/token-signer/'))).toBe(true);
+    expect(arnLike(pattern, roleArn('/latchkey/dev/saml-key-user/token-signer/'))).toBe(true);
     expect(arnLike(pattern, roleArn('/latchkey/prod/token-signer/'))).toBe(false);
     expect(arnLike(pattern, roleArn('/latchkey/dev2/token-signer/'))).toBe(false);
     expect(arnLike(pattern, roleArn('/latchkey/dev/', 'token-signer'))).toBe(false);

@@ -3,19 +3,21 @@ import { buildStack, keyIdByAlias, nagFindings, ofType, type Json } from './buil
 
 const domain = { domainName: 'id.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc' };
 
-describe('SAML signing key', () => {
+describe('SAML key-wrapping key', () => {
   const { resources } = buildStack({ signingMode: 'kms' });
-  const samlKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-signing');
+  const wrappingKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-key-wrapping');
 
-  it('is an RSA_2048 SIGN_VERIFY key of its own', () => {
-    expect(resources[samlKeyId].Properties).toMatchObject({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
-    expect(keyIdByAlias(resources, 'alias/latchkey-dev-signing-primary')).not.toBe(samlKeyId);
-    expect(keyIdByAlias(resources, 'alias/latchkey-dev-signing-rsa')).not.toBe(samlKeyId);
+  it('is a symmetric key of its own, apart from the token keys, and the only SAML key', () => {
+    expect(resources[wrappingKeyId].Properties.KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');
+    expect(keyIdByAlias(resources, 'alias/latchkey-dev-signing-primary')).not.toBe(wrappingKeyId);
+    expect(keyIdByAlias(resources, 'alias/latchkey-dev-signing-rsa')).not.toBe(wrappingKeyId);
+    // Each SAML client has its own RSA key under this one; no deployment-wide SAML signing key remains.
+    expect(() => keyIdByAlias(resources, 'alias/latchkey-dev-saml-signing')).toThrow();
   });
 
   it('is retained in prod', () => {
     const prod = buildStack({ stage: 'prod' }).resources;
-    const id = keyIdByAlias(prod, 'alias/latchkey-prod-saml-signing');
+    const id = keyIdByAlias(prod, 'alias/latchkey-prod-saml-key-wrapping');
     expect(prod[id].DeletionPolicy).toBe('Retain');
   });
 });

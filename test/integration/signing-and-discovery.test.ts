@@ -51,7 +51,7 @@ describe('KMS-signed tokens and discovery over the local API (KMS signing mode)'
   });
 
   it('signs RS256 with the RSA key when one is configured, and publishes it', async () => {
-    const rsa = new KmsKeySet(new KMSClient({}), runtime.resources.signingKeyArn, [runtime.resources.signingKeyArn], runtime.resources.samlSigningKeyArn);
+    const rsa = new KmsKeySet(new KMSClient({}), runtime.resources.signingKeyArn, [runtime.resources.signingKeyArn], runtime.resources.rsaSigningKeyArn);
     const keys = await rsa.publicKeys();
     expect(keys.map((key) => key.alg)).toEqual(['ES256', 'RS256']);
     const token = await rsa.sign({ sub: 'someone' }, { alg: 'RS256' });

@@ -33,8 +33,3 @@ export interface ClientStore extends AssertionReplayStore {
 export interface ApplicationLookup {
   getApplication(environmentId: string, applicationId: string): Promise<object | undefined>;
 }
-
-/** Issues Latchkey's SAML signing certificate (an X.509 certificate for the KMS RSA key, signed by it). */
-export interface SamlCertificateIssuer {
-  issue(request: { commonName: string; validDays: number; nowMs: number }): Promise<string>;
-}
