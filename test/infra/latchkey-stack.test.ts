@@ -125,7 +125,9 @@ describe('state', () => {
 
   it('keeps the table, keys and pepper under their existing logical ids in the top-level stack', () => {
     // Moving them would replace them: every client and every key would be lost.
-    expect(Object.keys(dev.resources)).toEqual(expect.arrayContaining(['StateTable962DE04C', 'StatePepperB3CDE29F', 'StateKeyWrappingKey96383BA9', 'StateSamlKeyWrappingKey0DED6292']));
+    expect(Object.keys(dev.resources)).toEqual(
+      expect.arrayContaining(['StateTable962DE04C', 'StatePepperB3CDE29F', 'StateKeyWrappingKey96383BA9', 'StateSamlKeyWrappingKey0DED6292']),
+    );
     expect(Object.keys(prod.resources).filter((id) => id.startsWith('StateSigningKeyprimary') && prod.resources[id].Type === 'AWS::KMS::Key')).toHaveLength(1);
   });
 
