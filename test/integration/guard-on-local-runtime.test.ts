@@ -1,11 +1,10 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
-import { buildSelfSignedCertificate } from '../../src/adapters/x509-certificate';
+import { clientCertificate } from '../support/certificates';
 import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { createGuard, type Guard } from '../../src/guard';
@@ -16,22 +15,6 @@ import { adminToken, api } from '../support/http';
  * tokens of another tenant of the same deployment (same signing keys) are refused, and a token
  * bound to a client certificate (RFC 8705 §3) passes only with that certificate.
  */
-
-async function clientCertificate(commonName: string): Promise<{ key: string; cert: string }> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const cert = await buildSelfSignedCertificate(
-    {
-      subjectPublicKeyInfo: publicKey.export({ type: 'spki', format: 'der' }),
-      algorithm: 'ECDSA-SHA256',
-      commonName,
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      keyUsage: ['digitalSignature'],
-    },
-    (tbs) => sign('sha256', tbs, privateKey),
-  );
-  return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert };
-}
 
 describe('the guard against tokens of the local runtime', () => {
   let runtime: LocalRuntime;

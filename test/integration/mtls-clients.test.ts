@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -7,25 +7,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLocalTlsCredentials } from '../../local/https';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
-import { buildSelfSignedCertificate } from '../../src/adapters/x509-certificate';
+import { clientCertificate } from '../support/certificates';
 import { adminToken, api } from '../support/http';
-
-/** A self-signed client certificate, as a client of `self_signed_tls_client_auth` makes one. */
-async function clientCertificate(commonName: string): Promise<{ key: string; cert: string }> {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const cert = await buildSelfSignedCertificate(
-    {
-      subjectPublicKeyInfo: publicKey.export({ type: 'spki', format: 'der' }),
-      algorithm: 'ECDSA-SHA256',
-      commonName,
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      keyUsage: ['digitalSignature'],
-    },
-    (tbs) => sign('sha256', tbs, privateKey),
-  );
-  return { key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert };
-}
 
 describe('self-signed mutual TLS client authentication on the local runtime', () => {
   let runtime: LocalRuntime;
