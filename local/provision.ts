@@ -90,7 +90,11 @@ async function waitUntilActive(dynamodb: DynamoDBClient, TableName: string, time
   }
 }
 
-async function ensureKey(alias: string, keySpec: 'ECC_NIST_P256' | 'RSA_2048', description: string): Promise<string> {
+/**
+ * The stand-in key of this alias, created on first start: asymmetric specs sign and verify, the
+ * symmetric one encrypts and decrypts (the key-wrapping keys).
+ */
+export async function ensureKey(alias: string, keySpec: 'ECC_NIST_P256' | 'RSA_2048' | 'SYMMETRIC_DEFAULT', description: string): Promise<string> {
   const kms = new KMSClient({});
   try {
     const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
@@ -98,7 +102,9 @@ async function ensureKey(alias: string, keySpec: 'ECC_NIST_P256' | 'RSA_2048', d
   } catch (error) {
     if (!(error instanceof NotFoundException)) throw error;
   }
-  const { KeyMetadata } = await kms.send(new CreateKeyCommand({ KeySpec: keySpec, KeyUsage: 'SIGN_VERIFY', Description: description }));
+  const { KeyMetadata } = await kms.send(
+    new CreateKeyCommand({ KeySpec: keySpec, KeyUsage: keySpec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY', Description: description }),
+  );
   await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata!.KeyId! }));
   return KeyMetadata!.Arn!;
 }

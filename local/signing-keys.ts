@@ -1,6 +1,6 @@
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms';
 import { signingKeyRotation } from '../src/adapters/from-environment';
 import { rotateSigningKeys } from '../src/domain/signing-keys';
+import { ensureKey } from './provision';
 
 /**
  * Envelope signing on the local runtime: the key-wrapping key in the KMS stand-in (made once, found
@@ -10,17 +10,8 @@ import { rotateSigningKeys } from '../src/domain/signing-keys';
 
 export const KEY_WRAPPING_KEY_ALIAS = 'alias/latchkey-local-key-wrapping';
 
-export async function ensureKeyWrappingKey(alias: string = KEY_WRAPPING_KEY_ALIAS, description = 'Latchkey local key-wrapping key'): Promise<string> {
-  const kms = new KMSClient({});
-  try {
-    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: alias }));
-    return KeyMetadata!.Arn!;
-  } catch (error) {
-    if (!(error instanceof NotFoundException)) throw error;
-  }
-  const { KeyMetadata } = await kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: description }));
-  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata!.KeyId! }));
-  return KeyMetadata!.Arn!;
+export function ensureKeyWrappingKey(alias: string = KEY_WRAPPING_KEY_ALIAS, description = 'Latchkey local key-wrapping key'): Promise<string> {
+  return ensureKey(alias, 'SYMMETRIC_DEFAULT', description);
 }
 
 /** Rotates once if no key signs yet; needs the environment of envelope mode set. */
