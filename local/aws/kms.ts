@@ -176,27 +176,22 @@ export function createKmsService(options: { dataDir: string; region: string }): 
       if (usage !== wantedUsage) throw new AwsJsonError('UnsupportedOperationException', `KeyUsage ${usage} is not supported by the local KMS for ${spec}; use ${wantedUsage}.`);
       const origin = optionalString(input, 'Origin') ?? 'AWS_KMS';
       if (origin !== 'AWS_KMS') throw new AwsJsonError('UnsupportedOperationException', `Origin ${origin} is not supported by the local KMS.`);
-      if (spec === 'SYMMETRIC_DEFAULT') {
-        const key: StoredKey = {
-          keyId: randomUUID(),
-          keySpec: spec,
-          description: optionalString(input, 'Description') ?? '',
-          creationDate: nowEpochSeconds(),
-          tags: parseTags(input.Tags),
-          secretKey: randomBytes(32).toString('base64'),
-        };
-        state.keys[key.keyId] = key;
-        save();
-        return { KeyMetadata: metadata(key) };
-      }
-      const pair = spec === 'ECC_NIST_P256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+      // A symmetric key holds a 256-bit secret; an asymmetric one its private key.
+      const material =
+        spec === 'SYMMETRIC_DEFAULT'
+          ? { secretKey: randomBytes(32).toString('base64') }
+          : {
+              privateKeyPem: (spec === 'ECC_NIST_P256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 })).privateKey
+                .export({ type: 'pkcs8', format: 'pem' })
+                .toString(),
+            };
       const key: StoredKey = {
         keyId: randomUUID(),
         keySpec: spec,
         description: optionalString(input, 'Description') ?? '',
         creationDate: nowEpochSeconds(),
         tags: parseTags(input.Tags),
-        privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        ...material,
       };
       state.keys[key.keyId] = key;
       save();
