@@ -10,24 +10,32 @@ import type { Clock } from './ports';
  * Rules, in the order they are applied:
  * 1. Failures are counted per client ID and source address, in fixed windows of `windowSeconds`
  *    (an IPv6 address counts by its /64, which one holder can otherwise walk through at will).
- * 2. Before the secret, assertion or certificate is evaluated, the attempt is counted atomically as
- *    a failure; if the pair already has `maxFailuresPerAddress` in this window, the attempt is
- *    refused with 429 and `Retry-After` (the end of the window) and nothing is evaluated.
- * 3. An attempt that authenticates, or is refused for another reason than its credentials, is
- *    uncounted again: only `invalid_client` counts. (Attempts in flight count too, so one address
- *    cannot evaluate more than the limit by sending them all at once.)
+ * 2. A client whose record carries a failed authentication in the last `strictSeconds` is being
+ *    guessed at: before its secret, assertion or certificate is evaluated, the attempt is counted
+ *    atomically as a failure; if the pair already has `maxFailuresPerAddress` in this window, the
+ *    attempt is refused with 429 and `Retry-After` (the end of the window) and nothing is evaluated.
+ *    An attempt that then authenticates, or is refused for another reason than its credentials, is
+ *    uncounted again. Attempts in flight count, so one address cannot evaluate more than the limit
+ *    by sending them all at once.
+ * 3. Any other client (the normal case) has its credentials evaluated first, and only an
+ *    `invalid_client` is counted, and marked on the client's record (which rule 2 reads). So a
+ *    client that authenticates costs no write at all. What this gives up: attempts sent all at
+ *    once before the first failure is marked are all evaluated. That burst is bounded by the API's
+ *    route throttle and, against secrets of 256 random bits, buys a guesser nothing.
  * 4. Across all addresses, once a client ID has `maxFailuresPerClient` failures in the window, an
  *    address that has failed in this window gets no further attempt until the window ends. This
  *    slows a guesser spread over many addresses to one evaluation per address and window, and never
  *    refuses an address without failures: the real client is delayed by nobody.
  * 5. Counters expire with their window; an expired counter counts as zero, whatever the table's TTL
- *    has done.
+ *    has done. An address at its limit is refused whether or not its client exists.
  */
 
 export interface ThrottlePolicy {
   readonly windowSeconds: number;
   readonly maxFailuresPerAddress: number;
   readonly maxFailuresPerClient: number;
+  /** How long after a failed authentication a client's attempts are counted before they are evaluated (rule 2). */
+  readonly strictSeconds: number;
 }
 
 /**
@@ -36,7 +44,7 @@ export interface ThrottlePolicy {
  * second. Ten, not five, because attempts in flight count (rule 3): a client that sends a handful of
  * token requests at once from one address must not be refused while they are being answered.
  */
-export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = { windowSeconds: 60, maxFailuresPerAddress: 10, maxFailuresPerClient: 100 };
+export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = { windowSeconds: 60, maxFailuresPerAddress: 10, maxFailuresPerClient: 100, strictSeconds: 900 };
 
 /** A fixed window, in epoch seconds: `[start, end)`. */
 export interface ThrottleWindow {
@@ -53,7 +61,7 @@ export interface FailedAuthenticationCounters {
    * answers the count now, or undefined when refused.
    */
   reserve(clientKey: string, addressKey: string, window: ThrottleWindow, limit: number): Promise<number | undefined>;
-  /** Uncounts an attempt that did not fail (rule 3). */
+  /** Uncounts an attempt that did not fail (rule 2). */
   release(clientKey: string, addressKey: string, window: ThrottleWindow): Promise<void>;
   /** Counts a failure of the client across addresses (rule 4). */
   recordClientFailure(clientKey: string, window: ThrottleWindow): Promise<void>;
@@ -116,32 +124,73 @@ function ipv6Prefix64(address: string): string | undefined {
 }
 
 /**
- * Runs `authenticate` (which evaluates the credentials) under rules 1 to 5: refuses with
- * `TooManyFailedAttempts` before it runs when the pair or the client has failed too often, and
- * counts its `InvalidClient` as a failure.
+ * The record of the client being authenticated, as the throttle needs it: when a failed
+ * authentication was last marked on it (epoch seconds), and how to mark one.
  */
-export async function throttleClientAuthentication<T>(deps: ThrottleDeps, attempt: AuthenticationAttempt, authenticate: () => Promise<T>): Promise<T> {
+export interface FailureMark {
+  readonly lastFailedAt: number | undefined;
+  mark(atSeconds: number): Promise<void>;
+}
+
+/**
+ * Handed to an authentication, which calls it once it has read the client and before it evaluates
+ * the credentials: from the client's mark, the throttle decides whether the attempt is counted
+ * first (rule 2), and may refuse it there. An authentication that fails before (no such client, a
+ * malformed ID) has its failure counted all the same.
+ */
+export type BeforeEvaluating = (client: FailureMark) => Promise<void>;
+
+/**
+ * Runs `authenticate` (which reads the client, calls `beforeEvaluating`, then evaluates the
+ * credentials) under rules 1 to 5: refuses with `TooManyFailedAttempts` before the credentials are
+ * evaluated when the pair or the client has failed too often, and counts an `InvalidClient`.
+ */
+export async function throttleClientAuthentication<T>(
+  deps: ThrottleDeps,
+  attempt: AuthenticationAttempt,
+  authenticate: (beforeEvaluating: BeforeEvaluating) => Promise<T>,
+): Promise<T> {
   const policy = deps.policy ?? DEFAULT_THROTTLE_POLICY;
   const now = deps.now();
+  const nowSeconds = Math.floor(now / 1000);
   const window = windowAt(now, policy.windowSeconds);
   const clientKey = clientKeyOf(attempt.clientId);
   const addressKey = addressKeyOf(attempt.address);
-  const counted = await deps.counters.reserve(clientKey, addressKey, window, policy.maxFailuresPerAddress);
-  // Rule 4 only ever refuses an address with other attempts counted: the first needs no second read.
-  const clientFailures = counted !== undefined && counted > 1 ? await deps.counters.clientFailures(clientKey, window, Math.floor(now / 1000)) : 0;
-  if (counted === undefined || counted > addressAllowance(policy, clientFailures)) {
-    if (counted !== undefined) await deps.counters.release(clientKey, addressKey, window);
-    const reason = counted === undefined ? 'from this address' : 'from many addresses';
-    throw new TooManyFailedAttempts(retryAfterSeconds(window, now), `client authentication not evaluated: too many failures ${reason} in this window`);
-  }
+  const refusal = (reason: string) => new TooManyFailedAttempts(retryAfterSeconds(window, now), `client authentication not evaluated: too many failures ${reason} in this window`);
+  let client: FailureMark | undefined;
+  let countedFirst = false;
+
+  const beforeEvaluating: BeforeEvaluating = async (record) => {
+    client = record;
+    if (record.lastFailedAt === undefined || nowSeconds - record.lastFailedAt >= policy.strictSeconds) return;
+    const counted = await deps.counters.reserve(clientKey, addressKey, window, policy.maxFailuresPerAddress);
+    if (counted === undefined) throw refusal('from this address');
+    countedFirst = true;
+    // Rule 4 only ever refuses an address with other attempts counted: the first needs no second read.
+    const clientFailures = counted > 1 ? await deps.counters.clientFailures(clientKey, window, nowSeconds) : 0;
+    if (counted > addressAllowance(policy, clientFailures)) {
+      countedFirst = false;
+      await deps.counters.release(clientKey, addressKey, window);
+      throw refusal('from many addresses');
+    }
+  };
+
   let result: T;
   try {
-    result = await authenticate();
+    result = await authenticate(beforeEvaluating);
   } catch (error) {
-    if (error instanceof InvalidClient) await deps.counters.recordClientFailure(clientKey, window);
-    else await deps.counters.release(clientKey, addressKey, window);
+    if (error instanceof InvalidClient) await countFailure();
+    else if (countedFirst) await deps.counters.release(clientKey, addressKey, window);
     throw error;
   }
-  await deps.counters.release(clientKey, addressKey, window);
+  if (countedFirst) await deps.counters.release(clientKey, addressKey, window);
   return result;
+
+  async function countFailure(): Promise<void> {
+    const counted = countedFirst || (await deps.counters.reserve(clientKey, addressKey, window, policy.maxFailuresPerAddress)) !== undefined;
+    await deps.counters.recordClientFailure(clientKey, window);
+    // Marked again at most once a window: under a steady attack the mark stays fresh without a write per guess.
+    if (client && (client.lastFailedAt === undefined || nowSeconds - client.lastFailedAt >= policy.windowSeconds)) await client.mark(nowSeconds);
+    if (!counted) throw refusal('from this address');
+  }
 }

@@ -85,6 +85,8 @@ export interface StoredServiceAccount extends ServiceAccount {
   readonly secret: SecretHashes;
   /** For each customer resource key, the permission incarnations (see `Resource`) each grant was made for. */
   readonly grantIncarnations?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** When a client authentication with this account's ID last failed, in epoch seconds (`src/domain/authentication-throttle.ts`). */
+  readonly lastFailedAuthenticationAt?: number;
 }
 
 /** A page of a listing; `cursor` is opaque and present when more items follow. */

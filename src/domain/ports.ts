@@ -93,6 +93,11 @@ export interface ServiceAccountStore {
    * named resources (unknown keys are simply absent).
    */
   loadTokenContext(environmentId: string, accountId: string, resourceKeys: readonly string[]): Promise<TokenContext>;
+  /**
+   * Notes on an existing account when a client authentication with its ID last failed (the
+   * failed-authentication throttle reads it back); touches nothing else, not even the version.
+   */
+  markFailedAuthentication(environmentId: string, accountId: string, atSeconds: number): Promise<void>;
 }
 
 export interface TokenContext {

@@ -5,6 +5,7 @@ import { requireCovers, requirePermission, type Caller } from './caller';
 import { earliestIssuedAt, effectiveGrants } from './service-account-grants';
 import { audienceAliasKeys, MERGED_ROLES_CLAIM, parseScope, type ParsedScope } from './scopes';
 import { secretMatches } from './secrets';
+import type { BeforeEvaluating } from './authentication-throttle';
 import { issueOpaqueToken } from './opaque-tokens';
 import type { Environment, Resource, StoredServiceAccount } from './model';
 import type { Clock, OpaqueTokenStore, ResourceStore, SecretHasher, ServiceAccountStore, TokenContext, TokenSigner } from './ports';
@@ -61,10 +62,16 @@ export interface IssuedToken {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
-export async function authenticateWithSecret(deps: TokenDeps, clientId: string, clientSecret: string, request: TokenRequest, basicScheme = false): Promise<IssuedToken> {
+export async function authenticateWithSecret(
+  deps: TokenDeps,
+  clientId: string,
+  clientSecret: string,
+  request: TokenRequest,
+  options: Omit<SecretAuthentication, 'resourceKeys'> = {},
+): Promise<IssuedToken> {
   const scope = parseScope(request.scope);
   const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
-  const client = await authenticateServiceAccountClient(deps, clientId, clientSecret, basicScheme, wanted);
+  const client = await authenticateServiceAccountClient(deps, clientId, clientSecret, { ...options, resourceKeys: wanted });
   return issue(deps, client.environment, client.account, scope, request.resources ?? [], client.resources);
 }
 
@@ -82,6 +89,15 @@ export function requestedResourceKeys(request: TokenRequest): string[] {
   return [...audienceAliasKeys(request.scope), ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
 }
 
+export interface SecretAuthentication {
+  /** The secret came in HTTP Basic, so a refusal answers with `WWW-Authenticate` (RFC 6749 §5.2). */
+  readonly basicScheme?: boolean;
+  /** The resources to read in the same batch as the account. */
+  readonly resourceKeys?: readonly string[];
+  /** The failed-authentication throttle's check between reading the account and comparing the secret. */
+  readonly beforeEvaluating?: BeforeEvaluating;
+}
+
 /**
  * Rules 1 and 2: the client ID and secret of an enabled service account, read in one batch with the
  * resources named (the token endpoint's audience; none for introspection and revocation).
@@ -90,14 +106,17 @@ export async function authenticateServiceAccountClient(
   deps: ClientAuthDeps,
   clientId: string,
   clientSecret: string,
-  basicScheme = false,
-  resourceKeys: readonly string[] = [],
+  { basicScheme = false, resourceKeys = [], beforeEvaluating }: SecretAuthentication = {},
 ): Promise<AuthenticatedClient> {
   const parsed = parseClientId(clientId);
   if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID', basicScheme);
   const context = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, resourceKeys);
   const { account, environment } = context;
   if (!account || !environment) throw new InvalidClient(`no service account ${parsed.principalId} in ${parsed.environmentId}`, basicScheme);
+  await beforeEvaluating?.({
+    lastFailedAt: account.lastFailedAuthenticationAt,
+    mark: (atSeconds) => deps.store.markFailedAuthentication(environment.id, account.id, atSeconds),
+  });
   if (!(await secretMatches(deps.hasher, clientSecret, account.secret, Math.floor(deps.now() / 1000)))) {
     throw new InvalidClient(`wrong secret for ${account.id}`, basicScheme);
   }

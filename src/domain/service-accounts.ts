@@ -43,7 +43,7 @@ export interface WithSecret {
 
 /** What callers see of an account: never its secret hashes. */
 export function publicView(account: StoredServiceAccount): ServiceAccount {
-  const { secret: _secret, grantIncarnations: _incarnations, ...view } = account;
+  const { secret: _secret, grantIncarnations: _incarnations, lastFailedAuthenticationAt: _lastFailed, ...view } = account;
   return view;
 }
 

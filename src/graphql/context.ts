@@ -33,11 +33,11 @@ export interface GraphqlContext {
    * Runs a client authentication under the failed-authentication throttle of the request's source
    * address (`src/http/client-authentication.ts`), as the token endpoint does.
    */
-  throttleClientAuthentication<T>(clientId: string, authenticate: () => Promise<T>): Promise<T>;
+  throttleClientAuthentication: ClientAuthenticationThrottle;
 }
 
 /** For resolvers run without HTTP (unit tests): nothing counts failures. */
-const unthrottled: ClientAuthenticationThrottle = (_clientId, authenticate) => authenticate();
+const unthrottled: ClientAuthenticationThrottle = (_clientId, authenticate) => authenticate(async () => {});
 
 export function createGraphqlContext(
   deps: GraphqlDeps,

@@ -36,7 +36,9 @@ export const resolvers = {
 
   /** The client credentials grant, as a mutation. Same domain function as `POST /oauth/v2/token`. */
   authenticateServiceAccount: (async ({ input }, context) => {
-    const token = await context.throttleClientAuthentication(input.clientId, () => authenticateWithSecret(context.deps.tokens, input.clientId, input.clientSecret, {}));
+    const token = await context.throttleClientAuthentication(input.clientId, (beforeEvaluating) =>
+      authenticateWithSecret(context.deps.tokens, input.clientId, input.clientSecret, {}, { beforeEvaluating }),
+    );
     context.deps.tokenIssued?.();
     return { accessToken: token.accessToken, expiresInSeconds: token.expiresInSeconds, tokenType: token.tokenType };
   }) satisfies Resolver<{ input: AuthenticateServiceAccountInput }, AccessTokenResult>,

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { clientAuthenticationThrottleDeps } from '../composition/dependencies';
-import { throttleClientAuthentication } from '../domain/authentication-throttle';
+import { throttleClientAuthentication, type BeforeEvaluating } from '../domain/authentication-throttle';
 import { isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
 import { InvalidClient, InvalidRequest } from '../domain/errors';
@@ -47,8 +47,13 @@ function assertionSubject(assertion: string): string {
   throw new InvalidClient('client_assertion is not a JWT with a sub claim');
 }
 
-/** Runs a client authentication (and what follows it) under the failed-authentication throttle. */
-export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: () => Promise<T>) => Promise<T>;
+/**
+ * Runs a client authentication (and what follows it) under the failed-authentication throttle;
+ * the authentication calls `beforeEvaluating` between reading the client and evaluating its credentials.
+ */
+export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (beforeEvaluating: BeforeEvaluating) => Promise<T>) => Promise<T>;
+
+const evaluateAtOnce: BeforeEvaluating = async () => {};
 
 /**
  * The one throttle of client authentication (`src/domain/authentication-throttle.ts`), for the
@@ -60,5 +65,5 @@ export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (
 export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthenticationThrottle {
   const address = event.requestContext.http.sourceIp;
   return (clientId, authenticate) =>
-    parseClientId(clientId) === undefined ? authenticate() : throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate);
+    parseClientId(clientId) === undefined ? authenticate(evaluateAtOnce) : throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate);
 }

@@ -19,14 +19,12 @@ export type AuthenticatedCaller =
  */
 export async function authenticateClientChain(event: HttpEvent, form: URLSearchParams): Promise<AuthenticatedCaller> {
   const presented = readClientAuthentication(event, form);
-  return clientAuthenticationThrottle(event)(presented.clientId, async (): Promise<AuthenticatedCaller> => {
-    if (isRegistryClientId(presented.clientId)) return { kind: 'client', authenticated: await authenticateClient(clientTokenDeps(), presented) };
-    const authenticated = await authenticateServiceAccountClient(
-      serviceAccountAuthenticationDeps(),
-      presented.clientId,
-      secretOf(presented),
-      presented.method === 'client_secret_basic',
-    );
+  return clientAuthenticationThrottle(event)(presented.clientId, async (beforeEvaluating): Promise<AuthenticatedCaller> => {
+    if (isRegistryClientId(presented.clientId)) return { kind: 'client', authenticated: await authenticateClient(clientTokenDeps(), presented, beforeEvaluating) };
+    const authenticated = await authenticateServiceAccountClient(serviceAccountAuthenticationDeps(), presented.clientId, secretOf(presented), {
+      basicScheme: presented.method === 'client_secret_basic',
+      beforeEvaluating,
+    });
     return { kind: 'service-account', authenticated };
   });
 }

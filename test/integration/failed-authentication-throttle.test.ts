@@ -5,12 +5,13 @@ import { postFrom, tokenFrom } from '../support/from-address';
 import { startTestRuntime } from '../support/local-runtime';
 
 const LIMIT = DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress;
-const BATCH_GET = 'DynamoDB_20120810.BatchGetItem';
+const UPDATE_ITEM = 'DynamoDB_20120810.UpdateItem';
 
 /**
  * Abuse limits on client authentication, over HTTP: repeated failures from one address are refused
  * with 429 and `Retry-After` before anything is evaluated, the real client keeps working from
- * another address, and the audience of a token request is read only after authentication.
+ * another address and pays for the throttle only while its ID is being guessed at, and the audience
+ * of a token request is read only after authentication.
  */
 describe('failed client authentication throttle', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -57,14 +58,11 @@ describe('failed client authentication throttle', () => {
       expect(answer.status).toBe(401);
       expect(answer.body.error).toBe('invalid_client');
     }
-    const readsBefore = runtime.awsCalls()[BATCH_GET] ?? 0;
     const refused = await tokenFrom('127.0.0.2', runtime.url, wrong);
     expectThrottled(refused);
     expect(refused.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.stringContaining('too many failed authentication attempts') });
     // Even the right secret is not evaluated from the limited address: the attacker learns nothing.
     expectThrottled(await tokenFrom('127.0.0.2', runtime.url, account));
-    // Neither attempt read the account: no secret was compared, no hash computed.
-    expect(runtime.awsCalls()[BATCH_GET] ?? 0).toBe(readsBefore);
 
     const real = await tokenFrom('127.0.0.3', runtime.url, account);
     expect(real.status).toBe(200);
@@ -112,9 +110,44 @@ describe('failed client authentication throttle', () => {
     expect(typeof real.body.data.authenticateServiceAccount.accessToken).toBe('string');
   });
 
-  it('does not count successes: the real client asks for many tokens from one address', async () => {
+  it('does not count successes: the real client asks for many tokens from one address, and none makes a write', async () => {
     const account = await newAccount();
+    const before = runtime.awsCalls();
     for (let i = 0; i < LIMIT * 2; i++) expect((await tokenFrom('127.0.0.8', runtime.url, account)).status).toBe(200);
+    const after = runtime.awsCalls();
+    const made = (target: string) => (after[target] ?? 0) - (before[target] ?? 0);
+    for (const write of ['UpdateItem', 'PutItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']) expect(made(`DynamoDB_20120810.${write}`)).toBe(0);
+  });
+
+  it('once a client has failed, counts its attempts first from every address: the right secret costs a count and an uncount', async () => {
+    const account = await newAccount();
+    await freshWindow();
+    expect((await tokenFrom('127.0.0.11', runtime.url, { clientId: account.clientId, clientSecret: 'lks_wrong' })).status).toBe(401);
+    const before = runtime.awsCalls()[UPDATE_ITEM] ?? 0;
+    expect((await tokenFrom('127.0.0.12', runtime.url, account)).status).toBe(200);
+    expect((runtime.awsCalls()[UPDATE_ITEM] ?? 0) - before).toBe(2);
+    // The mark is not part of the account as the management API shows it.
+    const shown = await admin.get(`/v1/service-accounts/${account.id}`);
+    expect(shown.status).toBe(200);
+    expect(Object.keys(shown.body)).not.toContain('lastFailedAuthenticationAt');
+  });
+
+  it('treats a registry client alike: after a failure its attempts are counted first, and the mark stays out of its view', async () => {
+    const app = (await admin.post('/v1/applications', { name: `throttled app ${Math.random()}` })).body as { id: string };
+    const created = await admin.post(`/v1/applications/${app.id}/clients`, { name: 'Machine' });
+    expect(created.status).toBe(201);
+    const client = { clientId: created.body.clientId as string, clientSecret: created.body.clientSecret as string };
+    await freshWindow();
+    let before = runtime.awsCalls()[UPDATE_ITEM] ?? 0;
+    expect((await tokenFrom('127.0.0.13', runtime.url, client)).status).toBe(200);
+    expect((runtime.awsCalls()[UPDATE_ITEM] ?? 0) - before).toBe(0);
+    expect((await tokenFrom('127.0.0.13', runtime.url, { ...client, clientSecret: 'lks_wrong' })).status).toBe(401);
+    before = runtime.awsCalls()[UPDATE_ITEM] ?? 0;
+    expect((await tokenFrom('127.0.0.14', runtime.url, client)).status).toBe(200);
+    expect((runtime.awsCalls()[UPDATE_ITEM] ?? 0) - before).toBe(2);
+    const shown = await admin.get(`/v1/applications/${app.id}/clients/${created.body.id}`);
+    expect(shown.status).toBe(200);
+    expect(Object.keys(shown.body)).not.toContain('lastFailedAuthenticationAt');
   });
 
   describe('resource parameters', () => {

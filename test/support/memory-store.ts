@@ -79,6 +79,11 @@ export class MemoryStore implements Store {
     if (current.version !== expectedVersion) throw new ConcurrentUpdate(`service account "${id}"`);
     return this.accounts.delete(`${environmentId}/${id}`);
   }
+  async markFailedAuthentication(environmentId: string, accountId: string, atSeconds: number) {
+    const key = `${environmentId}/${accountId}`;
+    const current = this.accounts.get(key);
+    if (current) this.accounts.set(key, { ...current, lastFailedAuthenticationAt: atSeconds });
+  }
   async loadTokenContext(environmentId: string, accountId: string, keys: readonly string[]): Promise<TokenContext> {
     this.tokenContextReads++;
     return {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addressKeyOf, DEFAULT_THROTTLE_POLICY, throttleClientAuthentication, windowAt, type ThrottlePolicy } from '../../src/domain/authentication-throttle';
+import {
+  addressKeyOf,
+  DEFAULT_THROTTLE_POLICY,
+  throttleClientAuthentication,
+  windowAt,
+  type BeforeEvaluating,
+  type ThrottlePolicy,
+} from '../../src/domain/authentication-throttle';
 import { InvalidClient, InvalidTarget, LatchkeyError, TooManyFailedAttempts } from '../../src/domain/errors';
 import { MemoryThrottleCounters } from '../support/memory-throttle-counters';
 
@@ -7,30 +14,51 @@ const CLIENT = 'sa_aaaaaaaaaaaaaaaaaaaaaaaaaa@env_bbbbbbbbbbbbbbbbbbbbbbbbbb';
 /** 10:00:20 on a fixed day: 40 s before the minute's window ends. */
 const START = Date.UTC(2026, 0, 15, 10, 0, 20);
 
+/** A failed evaluation that takes a few milliseconds, so that many are in flight at once. */
+const slowFailure = async (): Promise<string> => {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  throw new InvalidClient('wrong secret');
+};
+
 function setup(policy: ThrottlePolicy = DEFAULT_THROTTLE_POLICY) {
   let now = START;
   const counters = new MemoryThrottleCounters();
+  /** The failure marks on the clients' records, by client ID; `marked` counts the writes. */
+  const marks = new Map<string, number>();
+  let marked = 0;
   let evaluated = 0;
   const deps = { counters, now: () => now, policy };
-  const fail = () => {
-    evaluated++;
-    return Promise.reject(new InvalidClient('wrong secret'));
-  };
-  const succeed = () => {
-    evaluated++;
-    return Promise.resolve('token');
-  };
-  const attempt = (address: string, authenticate: () => Promise<string>, clientId = CLIENT) =>
-    throttleClientAuthentication(deps, { clientId, address }, authenticate).then(
+  const recordOf = (clientId: string) => ({
+    lastFailedAt: marks.get(clientId),
+    mark: async (atSeconds: number) => {
+      marked++;
+      marks.set(clientId, atSeconds);
+    },
+  });
+  /** An authentication as the domain's: read the client, let the throttle look, then evaluate. */
+  const authentication =
+    (outcome: () => Promise<string>) =>
+    (clientId: string) =>
+    async (beforeEvaluating: BeforeEvaluating): Promise<string> => {
+      await beforeEvaluating(recordOf(clientId));
+      evaluated++;
+      return outcome();
+    };
+  const fail = authentication(() => Promise.reject(new InvalidClient('wrong secret')));
+  const succeed = authentication(() => Promise.resolve('token'));
+  const attempt = (address: string, authenticate: (clientId: string) => (beforeEvaluating: BeforeEvaluating) => Promise<string>, clientId = CLIENT) =>
+    throttleClientAuthentication(deps, { clientId, address }, authenticate(clientId)).then(
       () => 'ok' as const,
       (error: unknown) => (error instanceof LatchkeyError ? error : Promise.reject(error)),
     );
   return {
     counters,
     attempt,
+    authentication,
     fail,
     succeed,
     evaluated: () => evaluated,
+    marked: () => marked,
     advance: (ms: number) => {
       now += ms;
     },
@@ -51,6 +79,8 @@ describe('failed client authentication throttle', () => {
     // The right secret from the limited address is not evaluated either: the attacker cannot tell.
     expect(await t.attempt('203.0.113.7', t.succeed)).toBeInstanceOf(TooManyFailedAttempts);
     expect(t.evaluated()).toBe(DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress);
+    // One mark on the record for the whole run of failures: a guesser does not cause a write per guess there.
+    expect(t.marked()).toBe(1);
   });
 
   it('lets the real client in from another address while one address is limited', async () => {
@@ -63,21 +93,57 @@ describe('failed client authentication throttle', () => {
   it('counts only failures: a client that authenticates is never refused, nor one refused for another reason', async () => {
     const t = setup();
     for (let i = 0; i < 50; i++) expect(await t.attempt('203.0.113.7', t.succeed)).toBe('ok');
-    for (let i = 0; i < 50; i++) {
-      expect(await t.attempt('203.0.113.7', () => Promise.reject(new InvalidTarget('unknown resource')))).toBeInstanceOf(InvalidTarget);
-    }
+    const wrongTarget = t.authentication(() => Promise.reject(new InvalidTarget('unknown resource')));
+    for (let i = 0; i < 50; i++) expect(await t.attempt('203.0.113.7', wrongTarget)).toBeInstanceOf(InvalidTarget);
     expect(await t.attempt('203.0.113.7', t.fail)).toBeInstanceOf(InvalidClient);
   });
 
-  it('evaluates no more than the limit when the attempts arrive all at once', async () => {
+  it('costs a client that has not failed lately no write at all', async () => {
     const t = setup();
-    const slowFailure = async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      return t.fail();
-    };
-    const answers = await Promise.all(Array.from({ length: 40 }, () => t.attempt('203.0.113.7', slowFailure)));
+    for (let i = 0; i < 20; i++) expect(await t.attempt('203.0.113.7', t.succeed)).toBe('ok');
+    expect(t.counters.counts.size).toBe(0);
+    expect(t.marked()).toBe(0);
+  });
+
+  it('evaluates no more than the limit when the attempts arrive all at once at a client that has failed', async () => {
+    const t = setup();
+    expect(await t.attempt('203.0.113.7', t.fail)).toBeInstanceOf(InvalidClient);
+    const answers = await Promise.all(Array.from({ length: 40 }, () => t.attempt('203.0.113.7', t.authentication(slowFailure))));
     expect(t.evaluated()).toBe(DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress);
+    expect(answers.filter((answer) => answer instanceof TooManyFailedAttempts)).toHaveLength(41 - DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress);
+  });
+
+  it('counts every attempt first once the client has failed, until strictSeconds have passed without a failure', async () => {
+    const t = setup();
+    expect(await t.attempt('203.0.113.7', t.fail)).toBeInstanceOf(InvalidClient);
+    // A success now counts and uncounts the pair: the counter exists, at zero once it is answered.
+    expect(await t.attempt('198.51.100.20', t.succeed)).toBe('ok');
+    const pairs = () => [...t.counters.counts].filter(([key]) => key.includes('198.51.100.20'));
+    expect(pairs().map(([, record]) => record.failures)).toEqual([0]);
+    t.advance(DEFAULT_THROTTLE_POLICY.strictSeconds * 1000);
+    t.counters.counts.clear();
+    expect(await t.attempt('198.51.100.20', t.succeed)).toBe('ok');
+    expect(t.counters.counts.size).toBe(0);
+  });
+
+  it('answers the burst that reaches a client with no recent failure, then counts first: the most a guesser gets at once', async () => {
+    const t = setup();
+    const answers = await Promise.all(Array.from({ length: 40 }, () => t.attempt('203.0.113.7', t.authentication(slowFailure))));
+    // All were in flight before the first failure was marked, so all were evaluated; beyond the
+    // limit they are answered as refused all the same.
+    expect(t.evaluated()).toBe(40);
+    expect(answers.filter((answer) => answer instanceof InvalidClient)).toHaveLength(DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress);
     expect(answers.filter((answer) => answer instanceof TooManyFailedAttempts)).toHaveLength(40 - DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress);
+    expect(await t.attempt('203.0.113.7', t.succeed)).toBeInstanceOf(TooManyFailedAttempts);
+    expect(t.evaluated()).toBe(40);
+  });
+
+  it('counts a client ID that names no client, and refuses the address at the limit', async () => {
+    const t = setup();
+    const noSuchClient = () => () => Promise.reject(new InvalidClient('no such client'));
+    for (let i = 0; i < DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress; i++) expect(await t.attempt('203.0.113.7', noSuchClient)).toBeInstanceOf(InvalidClient);
+    expect(await t.attempt('203.0.113.7', noSuchClient)).toBeInstanceOf(TooManyFailedAttempts);
+    expect(t.marked()).toBe(0);
   });
 
   it('starts afresh when the window ends, and says so in Retry-After', async () => {
@@ -88,6 +154,11 @@ describe('failed client authentication throttle', () => {
     expect(refused.headers['retry-after']).toBe('1');
     t.advance(500);
     expect(await t.attempt('203.0.113.7', t.fail)).toBeInstanceOf(InvalidClient);
+    // The mark is renewed at most once a window, so the client stays counted first while it is guessed at.
+    expect(t.marked()).toBe(1);
+    t.advance(60_000);
+    expect(await t.attempt('203.0.113.7', t.fail)).toBeInstanceOf(InvalidClient);
+    expect(t.marked()).toBe(2);
   });
 
   it('counts each client ID apart', async () => {
@@ -98,7 +169,7 @@ describe('failed client authentication throttle', () => {
   });
 
   describe('across addresses', () => {
-    const policy: ThrottlePolicy = { windowSeconds: 60, maxFailuresPerAddress: 3, maxFailuresPerClient: 5 };
+    const policy: ThrottlePolicy = { ...DEFAULT_THROTTLE_POLICY, windowSeconds: 60, maxFailuresPerAddress: 3, maxFailuresPerClient: 5 };
 
     it('once the client has failed too often, an address that failed gets no further attempt', async () => {
       const t = setup(policy);

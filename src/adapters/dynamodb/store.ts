@@ -142,6 +142,10 @@ export class DynamoDbStore implements Store {
     return this.io.deleteVersioned(keys.serviceAccount(environmentId, id), expectedVersion, `service account "${id}"`);
   }
 
+  async markFailedAuthentication(environmentId: string, accountId: string, atSeconds: number): Promise<void> {
+    await updateExisting(this.client, this.tableName, keys.serviceAccount(environmentId, accountId), { lastFailedAuthenticationAt: atSeconds });
+  }
+
   async loadTokenContext(environmentId: string, accountId: string, resourceKeys: readonly string[]): Promise<TokenContext> {
     const items = await this.io.batchGet([
       keys.environment(environmentId),

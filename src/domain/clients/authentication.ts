@@ -1,3 +1,4 @@
+import type { BeforeEvaluating } from '../authentication-throttle';
 import { InvalidClient } from '../errors';
 import { isId, parseClientId } from '../ids';
 import type { Environment } from '../model';
@@ -54,7 +55,7 @@ export function isRegistryClientId(clientId: string): boolean {
   return parsed !== undefined && isId(parsed.principalId, 'cl');
 }
 
-export async function authenticateClient(deps: ClientAuthenticationDeps, presented: PresentedClientCredentials): Promise<AuthenticatedClient> {
+export async function authenticateClient(deps: ClientAuthenticationDeps, presented: PresentedClientCredentials, beforeEvaluating?: BeforeEvaluating): Promise<AuthenticatedClient> {
   const refuse = (reason: string) => new InvalidClient(reason, presented.method === 'client_secret_basic');
   const parsed = parseClientId(presented.clientId);
   if (!parsed || !isId(parsed.principalId, 'cl')) throw refuse('client ID is not a Latchkey client ID');
@@ -67,6 +68,10 @@ export async function authenticateClient(deps: ClientAuthenticationDeps, present
     return { client, environment, publicClient: true };
   }
   if (presented.method !== client.authMethod) throw refuse(`client ${client.id} authenticates with ${client.authMethod}, not ${presented.method}`);
+  await beforeEvaluating?.({
+    lastFailedAt: client.lastFailedAuthenticationAt,
+    mark: async (atSeconds) => void (await deps.clients.updateClient(client.environmentId, client.id, { lastFailedAuthenticationAt: atSeconds })),
+  });
 
   switch (presented.method) {
     case 'client_secret_basic':

@@ -87,6 +87,8 @@ export interface StoredOidcClient extends OidcClient {
   readonly tlsCertificateThumbprint?: string;
   /** Goes up with each secret rotation, which is conditional on it (optimistic concurrency). */
   readonly version?: number;
+  /** When a client authentication with this client's ID last failed, in epoch seconds (`src/domain/authentication-throttle.ts`). */
+  readonly lastFailedAuthenticationAt?: number;
 }
 
 export interface SamlClientSettings {

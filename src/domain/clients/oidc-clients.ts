@@ -23,7 +23,7 @@ const REMOVABLE = ['description', 'jwks', 'jwksUri', 'tlsClientCertificate', 'tl
 
 /** What callers see: never the secret's hashes. */
 export function oidcClientView(client: StoredOidcClient): OidcClient {
-  const { secret: _secret, tlsCertificateThumbprint: _thumbprint, version: _version, ...view } = client;
+  const { secret: _secret, tlsCertificateThumbprint: _thumbprint, version: _version, lastFailedAuthenticationAt: _lastFailed, ...view } = client;
   return view;
 }
 
