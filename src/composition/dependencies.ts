@@ -39,7 +39,10 @@ import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { RotationDeps } from '../domain/signing-keys';
 import { logger } from '../http/observability';
-import { verifyLatchkeyJwt } from '../http/token-verifier';
+import { latchkeyJwtVerifier } from '../http/token-verifier';
+import { createGuard, type Guard } from '../guard';
+import { latchkeyAudience } from '../domain/builtin-resource';
+import type { PublicJwk } from '../domain/ports';
 
 /**
  * The composition root: the one place where domain functions meet the adapters. Each function
@@ -152,9 +155,60 @@ export function introspectionDeps(): IntrospectionDeps {
     hasher: pepperHasher(),
     now: clock,
     issuer: issuer(),
-    verifyJwt: verifyLatchkeyJwt,
+    verifyJwt: latchkeyJwtVerifier(latchkeyTokenGuard()),
     origins: { clients: clientStore(), applications: applicationStore(), users: endUserStore(), connections: idpConnectionStore() },
   };
+}
+
+// ---- verifying Latchkey's own tokens ------------------------------------------------------------
+
+let keySet: { kids: string; set: { keys: PublicJwk[] } } | undefined;
+
+/**
+ * The signer's published keys as one JWKS object while they stay the same, so a guard imports
+ * them once rather than per request. As fresh as the signer's own key ring (re-read at most every
+ * `SIGNING_KEY_REFRESH_SECONDS`): a rotation reaches the verifier when it reaches the signer.
+ */
+async function publishedKeySet(): Promise<{ keys: PublicJwk[] }> {
+  const keys = await signingKeys().publicKeys();
+  const kids = keys.map((key) => key.kid).join(' ');
+  if (keySet?.kids !== kids) keySet = { kids, set: { keys: [...keys] } };
+  return keySet.set;
+}
+
+let managementGuard: Guard | undefined;
+let tokenGuard: Guard | undefined;
+
+/**
+ * Who may call the management API (`src/http/authenticate.ts`): the guard resource servers use,
+ * over Latchkey's own published keys (verified locally, never `kms:Verify`) and the management
+ * audience; personal access tokens and the revocation state from the token store.
+ */
+export function managementCallerDeps() {
+  managementGuard ??= createGuard({
+    issuer: issuer(),
+    audience: latchkeyAudience(issuer()),
+    // Serves every tenant: the caller's tenant and environment come from the token and scope every call.
+    unsafeAcceptAnyTenant: true,
+    jwks: publishedKeySet,
+  });
+  return { guard: managementGuard, tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+}
+
+/**
+ * Any Latchkey access token, for introspection, revocation and userinfo: no audience requirement
+ * (introspection answers for every audience of the environment) and no clock tolerance (the
+ * issuer's own clock decides, so an expired token is never "active").
+ */
+function latchkeyTokenGuard(): Guard {
+  tokenGuard ??= createGuard({
+    issuer: issuer(),
+    jwks: publishedKeySet,
+    clockToleranceSeconds: 0,
+    // Every tenant: the domain compares the token's environment with the caller's.
+    unsafeAcceptAnyTenant: true,
+  });
+  return tokenGuard;
 }
 
 /** The keys the JWKS publishes. */
@@ -209,7 +263,7 @@ async function readIdTokenHint(expectedIssuer: string, token: string): Promise<R
 }
 
 export function userInfoDeps(): UserInfoDeps {
-  return { verifyJwt: verifyLatchkeyJwt, tokens: tokenStore(), users: endUserStore() };
+  return { verifyJwt: latchkeyJwtVerifier(latchkeyTokenGuard()), tokens: tokenStore(), users: endUserStore() };
 }
 
 // ---- operations -------------------------------------------------------------------------------

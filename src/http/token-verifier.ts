@@ -1,34 +1,24 @@
 import { decodeJwt } from 'jose';
-import { createGuard, GuardError, type Guard } from '../guard';
-import { issuer } from '../adapters/from-environment';
+import { GuardError, type Guard } from '../guard';
 import type { JwtVerifier } from '../domain/introspection';
-import { fromGuardError, publishedKeySet } from './authenticate';
+import { InvalidToken, NotAuthorized, ServiceUnavailable, TokenRequired } from '../domain/errors';
 
 /**
- * Verifies any Latchkey access token for introspection and revocation: the same guard resource
- * servers use, against the published keys read from KMS (verified locally, never `kms:Verify`),
- * with no audience requirement (introspection answers for every audience of the environment) and
- * no clock tolerance (the issuer's own clock decides, so an expired token is never "active").
- * A token that does not verify is simply not active; keys that cannot be loaded are a 503.
+ * Verifies any Latchkey access token for introspection, revocation and userinfo with the guard the
+ * composition root sets up for it (`latchkeyTokenGuard`): a token that does not verify is simply
+ * not active; keys that cannot be loaded are a 503.
  */
 
-let guard: Guard | undefined;
-
-export const verifyLatchkeyJwt: JwtVerifier = async (token) => {
-  guard ??= createGuard({
-    issuer: issuer(),
-    jwks: publishedKeySet,
-    clockToleranceSeconds: 0,
-    // Introspection and revocation answer for every tenant; the domain compares the token's environment with the caller's.
-    unsafeAcceptAnyTenant: true,
-  });
-  try {
-    return await guard.verify(token, { clientCertificate: { thumbprint: boundThumbprint(token) } });
-  } catch (error) {
-    if (error instanceof GuardError && error.code !== 'JWKS_UNREACHABLE') return undefined;
-    throw fromGuardError(error);
-  }
-};
+export const latchkeyJwtVerifier =
+  (guard: Guard): JwtVerifier =>
+  async (token) => {
+    try {
+      return await guard.verify(token, { clientCertificate: { thumbprint: boundThumbprint(token) } });
+    } catch (error) {
+      if (error instanceof GuardError && error.code !== 'JWKS_UNREACHABLE') return undefined;
+      throw fromGuardError(error);
+    }
+  };
 
 /**
  * Introspection sees no TLS connection of the token's holder: it answers `cnf` (RFC 8705 §3.2) and
@@ -41,5 +31,20 @@ function boundThumbprint(token: string): string {
     return typeof thumbprint === 'string' ? thumbprint : '';
   } catch {
     return '';
+  }
+}
+
+/** A guard's refusal as the domain error the API answers with (401, 403 or 503). */
+export function fromGuardError(error: unknown): unknown {
+  if (!(error instanceof GuardError)) return error;
+  switch (error.code) {
+    case 'TOKEN_REQUIRED':
+      return new TokenRequired(error.message);
+    case 'NOT_AUTHORIZED':
+      return new NotAuthorized(error.message);
+    case 'JWKS_UNREACHABLE':
+      return new ServiceUnavailable(`signing keys unreachable: ${error.message}`, 5, error);
+    default:
+      return new InvalidToken(error.message, { internalDetail: error.code });
   }
 }

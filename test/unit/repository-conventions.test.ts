@@ -54,4 +54,11 @@ describe('dependency wiring', () => {
     const offenders = filesUnder('functions').filter((file) => /from '(\.\.\/)+src\/adapters\//.test(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')));
     expect(offenders, 'import the deps object from src/composition/dependencies.ts instead').toEqual([]);
   });
+
+  it('the shared HTTP and GraphQL code builds no adapter of its own either', () => {
+    const offenders = [...filesUnder('src/http'), ...filesUnder('src/graphql')].filter((file) =>
+      /from '(\.\.\/)+adapters\/from-environment'/.test(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')),
+    );
+    expect(offenders, 'take the adapters through src/composition/dependencies.ts').toEqual([]);
+  });
 });
