@@ -1,6 +1,6 @@
 import type { ComponentChildren, TargetedEvent } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from './api';
+import { api, ApiError } from './api';
 
 /** The shared pieces of every page: labelled fields with their errors, busy buttons, secrets shown once. */
 
@@ -144,6 +144,28 @@ export function ActionButton(props: { busy: boolean; children: ComponentChildren
       {props.children}
       {props.busy ? <span class="visually-hidden"> (working…)</span> : null}
     </button>
+  );
+}
+
+/**
+ * A danger button that deletes `path` through `action`, after the user confirms `confirmation`
+ * when one is given, then calls `then` (reload a list, go elsewhere).
+ */
+export function DeleteButton(props: { action: Action; path: string; confirmation?: string; then: () => void; children: ComponentChildren }) {
+  return (
+    <ActionButton
+      danger
+      busy={props.action.busy}
+      onClick={() =>
+        props.action.run(async () => {
+          if (props.confirmation !== undefined && !confirm(props.confirmation)) return;
+          await api('DELETE', props.path);
+          props.then();
+        })
+      }
+    >
+      {props.children}
+    </ActionButton>
   );
 }
 

@@ -1,7 +1,23 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
 import { go, href } from '../router';
-import { ActionButton, ActionError, Field, formSubmit, Json, LoadError, Loading, optionalNumber, Page, SecretOnce, Select, useAction, useLoad, type Action } from '../ui';
+import {
+  ActionButton,
+  ActionError,
+  DeleteButton,
+  Field,
+  formSubmit,
+  Json,
+  LoadError,
+  Loading,
+  optionalNumber,
+  Page,
+  SecretOnce,
+  Select,
+  useAction,
+  useLoad,
+  type Action,
+} from '../ui';
 import { OidcClients, SamlClients } from './clients';
 
 interface Webhook {
@@ -164,19 +180,9 @@ export function ApplicationPage({ id }: { id: string }) {
           <ActionButton type="submit" busy={save.busy}>
             Save application
           </ActionButton>
-          <ActionButton
-            danger
-            busy={save.busy}
-            onClick={() =>
-              save.run(async () => {
-                if (!confirm(`Delete application ${application.data?.name ?? id} and its webhook secret?`)) return;
-                await api('DELETE', path);
-                go('applications');
-              })
-            }
-          >
+          <DeleteButton action={save} path={path} confirmation={`Delete application ${application.data?.name ?? id} and its webhook secret?`} then={() => go('applications')}>
             Delete application
-          </ActionButton>
+          </DeleteButton>
         </div>
         <ActionError action={save} />
       </form>
@@ -196,18 +202,9 @@ export function ApplicationPage({ id }: { id: string }) {
           >
             Generate webhook secret
           </ActionButton>
-          <ActionButton
-            danger
-            busy={secret.busy}
-            onClick={() =>
-              secret.run(async () => {
-                await api('DELETE', `${path}/webhook-secret`);
-                application.reload();
-              })
-            }
-          >
+          <DeleteButton action={secret} path={`${path}/webhook-secret`} then={() => application.reload()}>
             Delete webhook secret
-          </ActionButton>
+          </DeleteButton>
         </div>
         <ActionError action={secret} />
         {webhookSecret && <SecretOnce label="Webhook secret" value={webhookSecret} onDismiss={() => setWebhookSecret(undefined)} />}

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { AUTH_METHODS, CLIENT_TYPES, NAME_ID_TYPES, PKCE_MODES, type ClientType } from '../../../src/domain/clients/model';
 import { checkRedirectUris } from '../../../src/domain/clients/redirect-uris';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, Field, formSubmit, Json, lines, LoadError, Loading, SecretOnce, Select, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadError, Loading, SecretOnce, Select, useAction, useLoad } from '../ui';
 
 interface OidcClient {
   id: string;
@@ -81,18 +81,9 @@ export function OidcClients({ applicationPath }: { applicationPath: string }) {
             {client.name} <code>{client.clientId}</code>
           </summary>
           <Json value={client} label={`OIDC client ${client.name}`} />
-          <ActionButton
-            danger
-            busy={remove.busy}
-            onClick={() =>
-              remove.run(async () => {
-                await api('DELETE', `${path}/${encodeURIComponent(client.id)}`);
-                list.reload();
-              })
-            }
-          >
+          <DeleteButton action={remove} path={`${path}/${encodeURIComponent(client.id)}`} then={() => list.reload()}>
             Delete OIDC client {client.name}
-          </ActionButton>
+          </DeleteButton>
         </details>
       ))}
       <ActionError action={remove} />
@@ -157,18 +148,9 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
             >
               Issue a new certificate for {client.name}
             </ActionButton>
-            <ActionButton
-              danger
-              busy={change.busy}
-              onClick={() =>
-                change.run(async () => {
-                  await api('DELETE', `${path}/${encodeURIComponent(client.id)}`);
-                  list.reload();
-                })
-              }
-            >
+            <DeleteButton action={change} path={`${path}/${encodeURIComponent(client.id)}`} then={() => list.reload()}>
               Delete SAML client {client.name}
-            </ActionButton>
+            </DeleteButton>
           </div>
         </details>
       ))}

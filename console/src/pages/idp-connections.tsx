@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, Checkbox, Field, formSubmit, Json, lines, LoadError, Loading, Page, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, Json, lines, LoadError, Loading, Page, useAction, useLoad } from '../ui';
 
 interface IdpConnection {
   id: string;
@@ -82,19 +82,9 @@ function ConnectionEditor({ connection, onChanged }: { connection: IdpConnection
         <ActionButton type="submit" busy={save.busy}>
           Save connection
         </ActionButton>
-        <ActionButton
-          danger
-          busy={save.busy}
-          onClick={() =>
-            save.run(async () => {
-              if (!confirm('Delete the IDP connection? Its subjects become new users under a new one.')) return;
-              await api('DELETE', path);
-              onChanged();
-            })
-          }
-        >
+        <DeleteButton action={save} path={path} confirmation={'Delete the IDP connection? Its subjects become new users under a new one.'} then={() => onChanged()}>
           Delete connection
-        </ActionButton>
+        </DeleteButton>
       </div>
       <ActionError action={save} />
     </form>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, Field, formSubmit, LoadError, Loading, SecretOnce, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, LoadError, Loading, SecretOnce, useAction, useLoad } from '../ui';
 
 interface PersonalAccessToken {
   id: string;
@@ -53,18 +53,9 @@ export function PersonalAccessTokens({ accountPath }: { accountPath: string }) {
         {(list.data ?? []).map((pat) => (
           <li key={pat.id}>
             <code>{pat.id}</code> {pat.name ?? ''} {pat.expiresAt ? `expires ${pat.expiresAt}` : 'no expiry'}{' '}
-            <ActionButton
-              danger
-              busy={remove.busy}
-              onClick={() =>
-                remove.run(async () => {
-                  await api('DELETE', `${path}/${encodeURIComponent(pat.id)}`);
-                  list.reload();
-                })
-              }
-            >
+            <DeleteButton action={remove} path={`${path}/${encodeURIComponent(pat.id)}`} then={() => list.reload()}>
               Revoke <span class="visually-hidden">{pat.name ?? pat.id}</span>
-            </ActionButton>
+            </DeleteButton>
           </li>
         ))}
       </ul>

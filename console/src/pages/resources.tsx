@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, Field, formSubmit, Json, lines, LoadError, Loading, optionalNumber, Page, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadError, Loading, optionalNumber, Page, useAction, useLoad } from '../ui';
 
 interface Resource {
   key: string;
@@ -85,19 +85,9 @@ function ResourceRow({ resource, onChanged }: { resource: Resource; onChanged: (
             <ActionButton type="submit" busy={save.busy}>
               Save {resource.key}
             </ActionButton>
-            <ActionButton
-              danger
-              busy={save.busy}
-              onClick={() =>
-                save.run(async () => {
-                  if (!confirm(`Delete resource ${resource.key}?`)) return;
-                  await api('DELETE', path);
-                  onChanged();
-                })
-              }
-            >
+            <DeleteButton action={save} path={path} confirmation={`Delete resource ${resource.key}?`} then={() => onChanged()}>
               Delete {resource.key}
-            </ActionButton>
+            </DeleteButton>
           </div>
           <ActionError action={save} />
         </form>

@@ -2,7 +2,23 @@ import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
 import { decodeToken } from '../jwt';
 import { go, href } from '../router';
-import { ActionButton, ActionError, Checkbox, Field, formSubmit, Json, LoadError, Loading, optionalNumber, Page, SecretOnce, Select, useAction, useLoad } from '../ui';
+import {
+  ActionButton,
+  ActionError,
+  Checkbox,
+  DeleteButton,
+  Field,
+  formSubmit,
+  Json,
+  LoadError,
+  Loading,
+  optionalNumber,
+  Page,
+  SecretOnce,
+  Select,
+  useAction,
+  useLoad,
+} from '../ui';
 import { PersonalAccessTokens } from './personal-access-tokens';
 
 interface ServiceAccount {
@@ -113,19 +129,14 @@ export function ServiceAccountPage({ id }: { id: string }) {
         >
           {account.data?.disabled ? 'Enable' : 'Disable'}
         </ActionButton>
-        <ActionButton
-          danger
-          busy={change.busy}
-          onClick={() =>
-            change.run(async () => {
-              if (!confirm(`Delete service account ${account.data?.name ?? id}? Its tokens stop working at once.`)) return;
-              await api('DELETE', path);
-              go('service-accounts');
-            })
-          }
+        <DeleteButton
+          action={change}
+          path={path}
+          confirmation={`Delete service account ${account.data?.name ?? id}? Its tokens stop working at once.`}
+          then={() => go('service-accounts')}
         >
           Delete service account
-        </ActionButton>
+        </DeleteButton>
       </div>
       <ActionError action={change} />
       <ResetSecret path={path} />
