@@ -5,7 +5,7 @@ import { AuthorizationRedirectError, InvalidRequest } from '../errors';
 import { isId, newId, parseClientId } from '../ids';
 import { CHALLENGE_TTL_SECONDS, CODE_TTL_SECONDS, DEFAULT_SESSION_SECONDS, seconds, type InteractionDeps } from './deps';
 import { handleId, handleMatches, newHandle, newOpaqueSecret } from './handles';
-import type { AuthorizationRequestRecord, LoginResult, SessionRecord } from './model';
+import { requestedBy, type AuthorizationRequestRecord, type LoginResult, type SessionRecord } from './model';
 import { findSession } from './sessions';
 import { samlErrorResponse, samlLoginResponse, type SamlForm } from '../saml/sso';
 import { STATUS } from '../saml/response';
@@ -155,11 +155,7 @@ async function start(deps: InteractionDeps, client: StoredOidcClient, applicatio
   const loginHint = params.get('login_hint') ?? undefined;
   const record: AuthorizationRequestRecord = {
     id,
-    environmentId: client.environmentId,
-    tenantId: client.tenantId,
-    clientRef: client.id,
-    clientId: client.clientId,
-    applicationId: client.applicationId,
+    ...requestedBy(client),
     redirectUri,
     scopes,
     ...(state !== undefined ? { state } : {}),

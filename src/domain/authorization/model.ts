@@ -137,3 +137,10 @@ export interface ConsentRecord {
   readonly scopes: readonly string[];
   readonly expiresAt: number;
 }
+
+/** The fields of an authorization request that say whose it is: the client's, as registered. */
+export function requestedBy(
+  client: Readonly<{ id: string; clientId: string; applicationId: string; environmentId: string; tenantId: string }>,
+): Pick<AuthorizationRequestRecord, 'environmentId' | 'tenantId' | 'clientRef' | 'clientId' | 'applicationId'> {
+  return { environmentId: client.environmentId, tenantId: client.tenantId, clientRef: client.id, clientId: client.clientId, applicationId: client.applicationId };
+}

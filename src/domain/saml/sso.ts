@@ -5,7 +5,7 @@ import { InvalidRequest } from '../errors';
 import { isId, newId, parseClientId } from '../ids';
 import { CHALLENGE_TTL_SECONDS, seconds, type InteractionDeps } from '../authorization/deps';
 import { newHandle } from '../authorization/handles';
-import type { AuthorizationRequestRecord, LoginResult } from '../authorization/model';
+import { requestedBy, type AuthorizationRequestRecord, type LoginResult } from '../authorization/model';
 import { readAuthnRequest, REQUEST_MAX_AGE_SECONDS, type ReceivedRequest } from './authn-request';
 import { errorResponse, STATUS, successResponse } from './response';
 
@@ -41,11 +41,7 @@ export async function receiveAuthnRequest(deps: InteractionDeps, clientId: strin
   const start = await newHandle(deps.hasher, id);
   const record: AuthorizationRequestRecord = {
     id,
-    environmentId: client.environmentId,
-    tenantId: client.tenantId,
-    clientRef: client.id,
-    clientId: client.clientId,
-    applicationId: client.applicationId,
+    ...requestedBy(client),
     redirectUri: request.acsUrl,
     scopes: [],
     prompt: request.forceAuthn ? ['login'] : [],
