@@ -15,7 +15,11 @@ export interface HttpHandlerOptions {
   readonly errors: ErrorStyle;
   /** `Cache-Control` for successful answers. Identity answers are `no-store` unless they say otherwise. */
   readonly cacheControl?: string;
-  /** Publish metrics from this operation; each refused request counts once as `{name}Refused`. */
+  /**
+   * Publish metrics from this operation: every request counts once as `{name}`, and each refused one
+   * also as `{name}Refused`. (So every invocation publishes a metric, and Powertools never logs its
+   * warning about an empty flush on each request.)
+   */
   readonly metrics?: string;
 }
 
@@ -31,6 +35,7 @@ export function httpHandler(options: HttpHandlerOptions, fn: HttpFunction) {
   if (options.metrics) stack.use(logMetrics(metrics));
   return stack.use({
     before: (request) => {
+      if (options.metrics) metrics.addMetric(options.metrics, MetricUnit.Count, 1);
       logger.appendKeys({
         requestId: request.event.requestContext?.requestId,
         route: request.event.routeKey,

@@ -79,8 +79,20 @@ describe('alarm metrics emitted by the functions', () => {
 
   it('emits none of them for an answered request or another refusal, and keeps the operation on the handler’s own metrics', async () => {
     expect((await emitted(undefined)).metrics).toEqual([]);
-    const refused = await emitted(new LatchkeyError(401, 'invalid_client', 'client authentication failed'), { metrics: 'Tokens' });
+    const refused = await emitted(new LatchkeyError(401, 'invalid_client', 'client authentication failed'), { metrics: 'TokenRequests' });
     expect(refused.status).toBe(401);
-    expect(refused.metrics).toEqual([{ name: 'TokensRefused', dimensions: { service: 'latchkey', operation: 'token' } }]);
+    const dimensions = { service: 'latchkey', operation: 'token' };
+    expect(refused.metrics).toEqual([
+      { name: 'TokenRequests', dimensions },
+      { name: 'TokenRequestsRefused', dimensions },
+    ]);
+  });
+
+  it('counts every request of an operation with metrics, so no invocation flushes an empty set (which Powertools warns about in the log)', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const answered = await emitted(undefined, { metrics: 'TokenRequests' });
+    expect(answered.status).toBe(200);
+    expect(answered.metrics).toEqual([{ name: 'TokenRequests', dimensions: { service: 'latchkey', operation: 'token' } }]);
+    expect(warn.mock.calls.flat().join(' ')).not.toContain('No application metrics');
   });
 });
