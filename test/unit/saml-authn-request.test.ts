@@ -4,6 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { buildSelfSignedCertificate } from '../../src/adapters/x509-certificate';
 import type { StoredSamlClient } from '../../src/domain/clients/model';
 import { readAuthnRequest, type ReceivedRequest } from '../../src/domain/saml/authn-request';
+import { RSA_SHA256 } from '../../src/domain/saml/xml';
+import { SignedXml } from 'xml-crypto';
+
+const EXCLUSIVE_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 
 /** The AuthnRequest reader's rules, without HTTP: what it takes from a request and what it refuses. */
 
@@ -18,6 +22,23 @@ const post = (body: string, extra: Record<string, string> = {}): ReceivedRequest
   params: new URLSearchParams({ SAMLRequest: Buffer.from(body).toString('base64'), ...extra }),
   rawQuery: '',
 });
+
+/** A service provider that signs its requests, registered with its certificate. */
+async function signingServiceProvider() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const certificate = await buildSelfSignedCertificate(
+    {
+      subjectPublicKeyInfo: publicKey.export({ format: 'der', type: 'spki' }),
+      algorithm: 'RSA-SHA256',
+      commonName: 'sp',
+      notBefore: new Date(NOW - 60_000),
+      notAfter: new Date(NOW + 86_400_000),
+      keyUsage: ['digitalSignature'],
+    },
+    (tbs) => sign('sha256', tbs, privateKey),
+  );
+  return { privateKey, certificate, signingClient: { ...client, spSigningCertificate: certificate, requireSignedRequests: true } as StoredSamlClient };
+}
 
 describe('reading an AuthnRequest', () => {
   it('answers the ID, the registered ACS URL, RelayState, ForceAuthn and IsPassive', () => {
@@ -45,19 +66,7 @@ describe('reading an AuthnRequest', () => {
   });
 
   it('verifies a redirect signature over the query string as sent, RSA-SHA256 only', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const certificate = await buildSelfSignedCertificate(
-      {
-        subjectPublicKeyInfo: publicKey.export({ format: 'der', type: 'spki' }),
-        algorithm: 'RSA-SHA256',
-        commonName: 'sp',
-        notBefore: new Date(NOW - 60_000),
-        notAfter: new Date(NOW + 86_400_000),
-        keyUsage: ['digitalSignature'],
-      },
-      (tbs) => sign('sha256', tbs, privateKey),
-    );
-    const signingClient = { ...client, spSigningCertificate: certificate, requireSignedRequests: true } as StoredSamlClient;
+    const { privateKey, signingClient } = await signingServiceProvider();
     const signedQuery = (sigAlg: string, hash: string) => {
       const octets = `SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(xml())).toString('base64'))}&RelayState=r%20s&SigAlg=${encodeURIComponent(sigAlg)}`;
       return `${octets}&Signature=${encodeURIComponent(sign(hash, Buffer.from(octets), privateKey).toString('base64'))}`;
@@ -67,5 +76,18 @@ describe('reading an AuthnRequest', () => {
     expect(() => readAuthnRequest(signingClient, SSO_URL, redirect(signedQuery('http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'sha1')), NOW)).toThrow('SigAlg must be');
     const resigned = signedQuery('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256', 'sha256').replace('RelayState=r%20s', 'RelayState=r%20t');
     expect(() => readAuthnRequest(signingClient, SSO_URL, redirect(resigned), NOW)).toThrow('the request signature does not verify');
+  });
+
+  it('verifies a POST signature with SHA-256 digests only: a SHA-1 digest is refused even when the signature holds', async () => {
+    const { privateKey, certificate, signingClient } = await signingServiceProvider();
+    const signedWith = (digestAlgorithm: string) => {
+      const signer = new SignedXml({ privateKey, publicCert: certificate, signatureAlgorithm: RSA_SHA256, canonicalizationAlgorithm: EXCLUSIVE_C14N });
+      const target = "//*[local-name(.)='AuthnRequest']";
+      signer.addReference({ xpath: target, digestAlgorithm, transforms: ['http://www.w3.org/2000/09/xmldsig#enveloped-signature', EXCLUSIVE_C14N] });
+      signer.computeSignature(xml(), { prefix: 'ds', location: { reference: `${target}/*[local-name(.)='Issuer']`, action: 'after' } });
+      return post(signer.getSignedXml());
+    };
+    expect(readAuthnRequest(signingClient, SSO_URL, signedWith('http://www.w3.org/2001/04/xmlenc#sha256'), NOW).id).toBe('_abc');
+    expect(() => readAuthnRequest(signingClient, SSO_URL, signedWith('http://www.w3.org/2000/09/xmldsig#sha1'), NOW)).toThrow('must digest with SHA-256');
   });
 });

@@ -82,6 +82,11 @@ export function verifiedRoot(xml: string, document: Document, certificatePem: st
   verifier.loadSignature(signature);
   const algorithm = signature.getElementsByTagNameNS(NS.dsig, 'SignatureMethod').item(0)?.getAttribute('Algorithm');
   if (algorithm !== RSA_SHA256) throw new InvalidRequest(`the ${what} must be signed with RSA-SHA256 (${RSA_SHA256})`);
+  const references = signature.getElementsByTagNameNS(NS.dsig, 'Reference');
+  for (let index = 0; index < references.length; index++) {
+    const digest = references.item(index)!.getElementsByTagNameNS(NS.dsig, 'DigestMethod').item(0)?.getAttribute('Algorithm');
+    if (digest !== SHA256) throw new InvalidRequest(`the ${what}'s signature must digest with SHA-256 (${SHA256})`);
+  }
   let valid = false;
   try {
     valid = verifier.checkSignature(xml);
@@ -91,7 +96,6 @@ export function verifiedRoot(xml: string, document: Document, certificatePem: st
   if (!valid) throw new InvalidRequest(`the ${what}'s signature does not verify with the registered signing certificate`);
   const signed = verifier.getSignedReferences();
   const rootId = root.getAttribute('ID');
-  const references = signature.getElementsByTagNameNS(NS.dsig, 'Reference');
   if (signed.length !== 1 || references.length !== 1 || !rootId || references.item(0)!.getAttribute('URI') !== `#${rootId}`) {
     throw new InvalidRequest(`the ${what}'s signature must cover its root element and nothing else`);
   }
