@@ -15,9 +15,10 @@ import type { FailedAuthenticationCounters, ThrottleWindow } from '../../domain/
  * has not deleted the old item (dynalite never does, DynamoDB up to days late); reads check
  * `expiresAt` all the same.
  *
- * Every client authentication counts and uncounts here, so these requests use the plain DynamoDB
- * client (attribute values written out, no document marshalling) built with `cacheMiddleware`: the
- * SDK then resolves each command's middleware stack once per container instead of once per request.
+ * Every authentication of a client that failed lately counts and uncounts here, so these requests
+ * use the plain DynamoDB client (attribute values written out, no document marshalling) built with
+ * `cacheMiddleware`: the SDK then resolves each command's middleware stack once per container
+ * instead of once per request.
  */
 
 const TYPE = 'failed-authentication-counter';
