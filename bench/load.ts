@@ -5,6 +5,8 @@ import type { LocalRuntime } from '../local/runtime';
 export async function runLoad(options: { durationMs: number; concurrency: number; request: () => Promise<number> }) {
   const latencies: number[] = [];
   let failures = 0;
+  // Of the failures, those answered 429 (a throttle: API Gateway's route throttle, emulated locally).
+  let throttled = 0;
   const deadline = performance.now() + options.durationMs;
   const started = performance.now();
   await Promise.all(
@@ -14,6 +16,7 @@ export async function runLoad(options: { durationMs: number; concurrency: number
         const status = await options.request();
         latencies.push(performance.now() - t);
         if (status >= 400) failures++;
+        if (status === 429) throttled++;
       }
     }),
   );
@@ -21,7 +24,7 @@ export async function runLoad(options: { durationMs: number; concurrency: number
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? 0;
   const succeeded = latencies.length - failures;
-  return { count: latencies.length, succeeded, failures, perSecond: latencies.length / seconds, succeededPerSecond: succeeded / seconds, p50: at(0.5), p99: at(0.99) };
+  return { count: latencies.length, succeeded, failures, throttled, perSecond: latencies.length / seconds, succeededPerSecond: succeeded / seconds, p50: at(0.5), p99: at(0.99) };
 }
 
 /**
