@@ -3,12 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import dynalite from 'dynalite';
 import { operations } from '../lib/routes';
 import { ENV } from '../src/config';
 import { apiGatewayListener, type ApiGatewayOptions } from './api-gateway';
 import { createMtlsServer, ensureLocalTlsCredentials } from './https';
 import { startLocalAws } from './aws/server';
+import { startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { lambdaInvokeListener, localFunctionArn } from './aws/lambda';
 import { ensureDevAdmin, type DevAdmin } from './dev-bootstrap';
 import { provisionLocalResources, type LocalResources } from './provision';
@@ -91,24 +91,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const standInsHost = options.standInsHost ?? '127.0.0.1';
   mkdirSync(options.dataDir, { recursive: true });
 
-  const dynamodbServer = dynalite({ path: join(options.dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamodbPort = await listen(dynamodbServer, options.dynamodbPort ?? 0, standInsHost);
-  const aws = await startLocalAws({ dataDir: options.dataDir, port: options.awsPort ?? 0, host: standInsHost });
+  const dynamodb = await startEmbeddedDynamoDb({ path: join(options.dataDir, 'dynamodb'), port: options.dynamodbPort ?? 0, host: standInsHost });
+  const aws = await startLocalAws({ dataDir: options.dataDir, port: options.awsPort ?? 0, host: standInsHost }).catch(async (error: unknown) => {
+    await dynamodb.close();
+    throw error;
+  });
 
   // Lambda Invoke, for the route-less operations (an application's webhook may name one by ARN).
   const lambdaServer = createServer(lambdaInvokeListener({ operations, rootDir: REPOSITORY_ROOT }));
   const lambdaUrl = `http://127.0.0.1:${await listen(lambdaServer, options.lambdaPort ?? 0, standInsHost)}`;
   const functionArns = Object.fromEntries(operations.filter((op) => op.routes.length === 0).map((op) => [op.name, localFunctionArn(op.name)]));
 
-  const dynamodbUrl = `http://127.0.0.1:${dynamodbPort}`;
+  const dynamodbUrl = `http://127.0.0.1:${dynamodb.port}`;
   const awsUrl = `http://127.0.0.1:${aws.port}`;
   const calls: Record<string, number> = {};
-  for (const server of [dynamodbServer, aws.server]) {
-    server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
-      const target = String(request.headers['x-amz-target'] ?? 'unknown');
-      calls[target] = (calls[target] ?? 0) + 1;
-    });
-  }
+  aws.server.on('request', (request: { headers: Record<string, string | string[] | undefined> }) => {
+    const target = String(request.headers['x-amz-target'] ?? 'unknown');
+    calls[target] = (calls[target] ?? 0) + 1;
+  });
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
@@ -174,9 +174,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     devAdmin,
     endpoints: { dynamodb: dynamodbUrl, aws: awsUrl, lambda: lambdaUrl },
     functionArns,
-    awsCalls: () => ({ ...calls }),
+    awsCalls: () => {
+      const all = dynamodb.calls();
+      for (const [target, count] of Object.entries(calls)) all[target] = (all[target] ?? 0) + count;
+      return all;
+    },
     async close() {
-      await Promise.all([close(api), ...(mtls ? [close(mtls)] : []), close(dynamodbServer), close(lambdaServer), aws.close()]);
+      await Promise.all([close(api), ...(mtls ? [close(mtls)] : []), dynamodb.close(), close(lambdaServer), aws.close()]);
     },
   };
 }
