@@ -14,7 +14,7 @@ import {
   randomUUID,
   type KeyObject,
 } from 'node:crypto';
-import { signP256Digest } from './ecdsa-p256-digest';
+import { p256 } from '@noble/curves/nist.js';
 import {
   AwsJsonError,
   LOCAL_ACCOUNT_ID,
@@ -349,12 +349,14 @@ function canonicalContext(context: Record<string, string>): Buffer {
 }
 
 // Always signs a SHA-256 digest so RAW and DIGEST share one path; Node cannot sign a
-// prehashed digest with ECDSA, hence `signP256Digest`.
+// prehashed digest with ECDSA, hence noble for the curve math.
 function signDigest(key: StoredKey & { keySpec: AsymmetricKeySpec }, privateKey: KeyObject, algorithm: string, digest: Buffer): Buffer {
   if (key.keySpec === 'ECC_NIST_P256') {
     const d = privateKey.export({ format: 'jwk' }).d;
     if (!d) throw new Error(`Key ${key.keyId} has no private scalar`);
-    return signP256Digest(Buffer.from(d, 'base64url'), digest);
+    // lowS false: like real KMS (and OpenSSL), half the signatures have a high S; verifiers must accept both.
+    const sig = p256.sign(digest, Buffer.from(d, 'base64url'), { prehash: false, lowS: false, format: 'der', extraEntropy: true });
+    return Buffer.from(sig);
   }
   return signRsaDigest(privateKey, digest, algorithm === 'RSASSA_PSS_SHA_256' ? 'pss' : 'pkcs1');
 }
