@@ -79,7 +79,7 @@ export async function ensureTable(dynamodb = new DynamoDBClient({}), TableName: 
 }
 
 /** Polls rather than the SDK's waiter, whose shortest delay (20 s by default) suits real AWS, not a local table. */
-async function waitUntilActive(dynamodb: DynamoDBClient, TableName: string, timeoutMs = 60_000): Promise<string> {
+export async function waitUntilActive(dynamodb: DynamoDBClient, TableName: string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (let delayMs = 10; ; delayMs = Math.min(delayMs * 2, 500)) {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName }));

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { waitUntilActive } from '../../local/provision';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedDynamoDb } from '../../local/embedded-dynamodb';
 
@@ -26,7 +27,9 @@ describe('the embedded DynamoDB on its worker thread', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
-    expect(first.calls()).toEqual({ 'DynamoDB_20120810.CreateTable': 1 });
+    // Created tables become ACTIVE a moment later, as in DynamoDB.
+    await waitUntilActive(client, 'kept');
+    expect(first.calls()['DynamoDB_20120810.CreateTable']).toBe(1);
     await client.send(new PutItemCommand({ TableName: 'kept', Item: { pk: { S: 'a' }, value: { S: 'kept across restarts' } } }));
     expect(first.calls()['DynamoDB_20120810.PutItem']).toBe(1);
     const unknown = await fetch(`http://127.0.0.1:${first.port}/`, {
@@ -72,6 +75,8 @@ describe('the embedded DynamoDB on its worker thread', () => {
           BillingMode: 'PAY_PER_REQUEST',
         }),
       );
+      // Created tables become ACTIVE a moment later, as in DynamoDB.
+      await waitUntilActive(client, 'after');
       await client.send(new PutItemCommand({ TableName: 'after', Item: { pk: { S: 'b' } } }));
       expect(next.calls()['DynamoDB_20120810.PutItem']).toBe(1);
     } finally {
