@@ -10,31 +10,27 @@ import { defineConfig } from 'vitest/config';
  *   as they do in Lambda.
  * - `integration`: the files that take the local runtime as it starts by default share one runtime
  *   and one module cache per worker (`startTestRuntime()` in `test/support/local-runtime.ts`), each
- *   in a development environment of its own. The local runtime configures handlers through the
- *   process environment, and the handlers cache their AWS clients per process, exactly as in Lambda,
- *   so one process never holds two runtimes, nor one runtime under two configurations.
+ *   in a development environment of its own; so do the files that start no runtime in the worker
+ *   (`npm start` in a process of its own, the API Gateway emulation or provisioning on their own).
+ *   The local runtime configures handlers through the process environment, and the handlers cache
+ *   their AWS clients per process, exactly as in Lambda, so one process never holds two runtimes,
+ *   nor one runtime under two configurations.
  * - `integration-isolated` and `browser`: each file in its own process, for the files in
  *   `ownRuntime`: those that start a runtime with other options (signing mode, mutual TLS, their
  *   own data folder…), point the handlers elsewhere, set what handlers read once at import or at
- *   their first invocation (the logger's level), start `npm start`, or test the runtime's parts on
- *   their own.
+ *   their first invocation (the logger's level).
  */
 const isolated = ['test/infra/sam-local.test.ts', 'test/unit/handler-metrics.test.ts', 'test/unit/handler-tracing.test.ts'];
 const ownRuntime = [
-  'test/integration/api-gateway-emulation.test.ts',
   'test/integration/bootstrap.test.ts',
   'test/integration/console-files.test.ts',
   'test/integration/dependency-outage.test.ts',
   'test/integration/envelope-signing.test.ts',
   'test/integration/failed-authentication-throttle.test.ts',
   'test/integration/guard-on-local-runtime.test.ts',
-  'test/integration/local-provisioning.test.ts',
   'test/integration/mtls-clients.test.ts',
   'test/integration/no-secrets-in-logs.test.ts',
-  'test/integration/npm-start-conflicts.test.ts',
-  'test/integration/npm-start.test.ts',
   'test/integration/openapi-contract.test.ts',
-  'test/integration/readme-tour.test.ts',
   'test/integration/saml/kms-signing-mode.test.ts',
   'test/integration/signing-and-discovery.test.ts',
   'test/integration/stand-ins-on-loopback.test.ts',
