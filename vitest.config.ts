@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { ProjectSequencer } from './test/support/sequencer';
 
 /**
  * Three kinds of test files, run differently:
@@ -42,6 +43,7 @@ export default defineConfig({
     pool: 'forks',
     // Both cores: the default leaves one of two idle.
     maxWorkers: 2,
+    sequence: { sequencer: ProjectSequencer },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {
