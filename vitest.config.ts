@@ -1,22 +1,49 @@
 import { defineConfig } from 'vitest/config';
+import { ProjectSequencer } from './test/support/sequencer';
 
 /**
- * Two kinds of test files, run differently:
- * - `integration`: each file in its own process. The local runtime configures handlers through the
- *   process environment, and the handlers cache their AWS clients per process, exactly as in Lambda,
- *   so two runtimes must never share a process.
+ * Three kinds of test files, run differently:
  * - `unit` and `infra`: no runtime of their own, so the files of one worker share one module cache
  *   instead of importing the AWS SDK, aws-cdk-lib and the domain again for every file.
  *   `test/support/shared-worker.ts` puts back the environment and the clock after each file. The
  *   files in `isolated` are kept apart: the sam-local check starts a runtime, and the handler
  *   metrics and tracing tests import modules that read the function's environment once, at import,
  *   as they do in Lambda.
+ * - `integration`: the files that take the local runtime as it starts by default share one runtime
+ *   and one module cache per worker (`startTestRuntime()` in `test/support/local-runtime.ts`), each
+ *   in a development environment of its own; so do the files that start no runtime in the worker
+ *   (`npm start` in a process of its own, the API Gateway emulation or provisioning on their own).
+ *   The local runtime configures handlers through the process environment, and the handlers cache
+ *   their AWS clients per process, exactly as in Lambda, so one process never holds two runtimes,
+ *   nor one runtime under two configurations.
+ * - `integration-isolated` and `browser`: each file in its own process, for the files in
+ *   `ownRuntime`: those that start a runtime with other options (signing mode, mutual TLS, their
+ *   own data folder…), point the handlers elsewhere, set what handlers read once at import or at
+ *   their first invocation (the logger's level).
  */
 const isolated = ['test/infra/sam-local.test.ts', 'test/unit/handler-metrics.test.ts', 'test/unit/handler-tracing.test.ts'];
+const ownRuntime = [
+  'test/integration/bootstrap.test.ts',
+  'test/integration/console-files.test.ts',
+  'test/integration/dependency-outage.test.ts',
+  'test/integration/envelope-signing.test.ts',
+  'test/integration/failed-authentication-throttle.test.ts',
+  'test/integration/guard-on-local-runtime.test.ts',
+  'test/integration/mtls-clients.test.ts',
+  'test/integration/no-secrets-in-logs.test.ts',
+  'test/integration/openapi-contract.test.ts',
+  'test/integration/saml/kms-signing-mode.test.ts',
+  'test/integration/signing-and-discovery.test.ts',
+  'test/integration/stand-ins-on-loopback.test.ts',
+  'test/integration/webhook-enrichment.test.ts',
+];
 
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Both cores: the default leaves one of two idle.
+    maxWorkers: 2,
+    sequence: { sequencer: ProjectSequencer },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {
@@ -41,7 +68,18 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts', ...isolated], isolate: true },
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          exclude: ownRuntime,
+          isolate: false,
+          setupFiles: ['test/support/shared-worker.ts'],
+          env: { LATCHKEY_TEST_SHARED_RUNTIME: 'true' },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'integration-isolated', include: [...ownRuntime, ...isolated], isolate: true },
       },
     ],
     coverage: {

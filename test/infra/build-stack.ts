@@ -37,6 +37,29 @@ const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(path.joi
  * 3+ functions would take minutes, and the template does not depend on the bundle's content.
  */
 export function buildStack(context: Record<string, unknown> = {}, overrides: Partial<LatchkeyStackProps> = {}): Built {
+  // The same context (and no other props) makes the same app: its templates are built once per worker.
+  if (Object.keys(overrides).length > 0) return build(context, overrides);
+  const key = JSON.stringify([context, process.env.CDK_DEFAULT_ACCOUNT, process.env.CDK_DEFAULT_REGION]);
+  let pristine = built.get(key);
+  if (!pristine) {
+    pristine = copyOf(build(context, overrides));
+    built.set(key, pristine);
+  }
+  return copyOf(pristine);
+}
+
+const built = new Map<string, Built>();
+
+/** The same stack with copies of its templates, so that a test that sorts or changes one changes only its own. */
+function copyOf(original: Built): Built {
+  const stacks = original.stacks.map((where) => {
+    const template = Template.fromJSON(structuredClone(where.template.toJSON()), { skipCyclicalDependenciesCheck: true });
+    return { ...where, template, resources: template.toJSON().Resources, parameters: structuredClone(where.parameters) };
+  });
+  return { stack: original.stack, template: stacks[0]!.template, resources: stacks[0]!.resources, stacks };
+}
+
+function build(context: Record<string, unknown>, overrides: Partial<LatchkeyStackProps>): Built {
   const { stack } = buildApp({ ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context }, overrides);
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources;

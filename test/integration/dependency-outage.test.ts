@@ -1,5 +1,6 @@
 import { DescribeSecretCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUEST_TIMEOUT_OVERRIDE_VARIABLE } from '../../src/adapters/aws-client-config';
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
 import { adminToken, api, requestToken } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
@@ -7,6 +8,8 @@ import { switchableEndpoint, type SwitchableEndpoint } from '../support/switchab
 
 /** Generous: the SDK gives up on a dependency within about 4 s (2 attempts of 2 s); never 10 s or more. */
 const ANSWERS_WITHIN_MS = 15_000;
+/** The handlers' request timeout here: a hang is the same timeout, only a shorter wait for it. */
+const REQUEST_TIMEOUT_MS = 1000;
 
 /**
  * A dependency that hangs or refuses connections gets a 503 with `Retry-After` in each error shape,
@@ -30,6 +33,7 @@ describe('dependency outages', () => {
     // The handlers' webhook-secret and signing clients are built on first use, after this.
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secretsManager.url;
     process.env.AWS_ENDPOINT_URL_KMS = kms.url;
+    process.env[REQUEST_TIMEOUT_OVERRIDE_VARIABLE] = String(REQUEST_TIMEOUT_MS);
     admin = api(runtime.url, await adminToken(runtime));
     secrets = new SecretsManagerClient({ endpoint: runtime.endpoints.aws });
   });

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { awsClientConfig, isDependencyOutage } from '../../src/adapters/aws-client-config';
+import { AWS_REQUEST_TIMEOUT_MS, awsClientConfig, isDependencyOutage, REQUEST_TIMEOUT_OVERRIDE_VARIABLE } from '../../src/adapters/aws-client-config';
 import { errorResponse, toLatchkeyError } from '../../src/http/error-mapping';
 
 /**
@@ -92,5 +92,21 @@ describe('AWS client configuration and outage mapping', () => {
     expect(isDependencyOutage(error)).toBe(false);
     expect(toLatchkeyError(error).status).toBe(500);
     expect(toLatchkeyError(new TypeError('a bug')).status).toBe(500);
+  });
+
+  it('lets a test shorten the request timeout of the clients it builds next, never lengthen it', () => {
+    const timeoutWith = (value: string | undefined) => {
+      if (value === undefined) delete process.env[REQUEST_TIMEOUT_OVERRIDE_VARIABLE];
+      else process.env[REQUEST_TIMEOUT_OVERRIDE_VARIABLE] = value;
+      return { ...awsClientConfig }.requestHandler.requestTimeout;
+    };
+    try {
+      expect(timeoutWith(undefined)).toBe(AWS_REQUEST_TIMEOUT_MS);
+      expect(timeoutWith('500')).toBe(500);
+      expect(timeoutWith('60000')).toBe(AWS_REQUEST_TIMEOUT_MS);
+      expect(timeoutWith('soon')).toBe(AWS_REQUEST_TIMEOUT_MS);
+    } finally {
+      timeoutWith(undefined);
+    }
   });
 });
