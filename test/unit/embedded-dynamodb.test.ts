@@ -14,21 +14,25 @@ function clientOf(port: number): DynamoDBClient {
   return new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 }
 
+/** A table with a string hash key, once it is ACTIVE (created tables become so a moment later, as in DynamoDB). */
+async function createTable(client: DynamoDBClient, TableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await waitUntilActive(client, TableName);
+}
+
 describe('the embedded DynamoDB on its worker thread', () => {
   it('keeps its tables across a restart on the same folder, and has counted each request by target once it is answered', async () => {
     const path = join(dataDir, 'restart');
     const first = await startEmbeddedDynamoDb({ path, port: 0, host: '127.0.0.1' });
     const client = clientOf(first.port);
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'kept',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    // Created tables become ACTIVE a moment later, as in DynamoDB.
-    await waitUntilActive(client, 'kept');
+    await createTable(client, 'kept');
     expect(first.calls()['DynamoDB_20120810.CreateTable']).toBe(1);
     await client.send(new PutItemCommand({ TableName: 'kept', Item: { pk: { S: 'a' }, value: { S: 'kept across restarts' } } }));
     expect(first.calls()['DynamoDB_20120810.PutItem']).toBe(1);
@@ -67,16 +71,7 @@ describe('the embedded DynamoDB on its worker thread', () => {
     const next = await startEmbeddedDynamoDb({ path, port: 0, host: '127.0.0.1' });
     const client = clientOf(next.port);
     try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: 'after',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-      // Created tables become ACTIVE a moment later, as in DynamoDB.
-      await waitUntilActive(client, 'after');
+      await createTable(client, 'after');
       await client.send(new PutItemCommand({ TableName: 'after', Item: { pk: { S: 'b' } } }));
       expect(next.calls()['DynamoDB_20120810.PutItem']).toBe(1);
     } finally {
