@@ -31,7 +31,7 @@ import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
-import type { IntrospectionDeps } from '../domain/introspection';
+import type { IntrospectionDeps, JwtVerifier } from '../domain/introspection';
 import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
 import type { PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
@@ -155,7 +155,7 @@ export function introspectionDeps(): IntrospectionDeps {
     hasher: pepperHasher(),
     now: clock,
     issuer: issuer(),
-    verifyJwt: latchkeyJwtVerifier(latchkeyTokenGuard()),
+    verifyJwt: verifyLatchkeyJwt(),
     origins: { clients: clientStore(), applications: applicationStore(), users: endUserStore(), connections: idpConnectionStore() },
   };
 }
@@ -177,7 +177,7 @@ async function publishedKeySet(): Promise<{ keys: PublicJwk[] }> {
 }
 
 let managementGuard: Guard | undefined;
-let tokenGuard: Guard | undefined;
+let tokenVerifier: JwtVerifier | undefined;
 
 /**
  * Who may call the management API (`src/http/authenticate.ts`): the guard resource servers use,
@@ -200,15 +200,17 @@ export function managementCallerDeps() {
  * (introspection answers for every audience of the environment) and no clock tolerance (the
  * issuer's own clock decides, so an expired token is never "active").
  */
-function latchkeyTokenGuard(): Guard {
-  tokenGuard ??= createGuard({
-    issuer: issuer(),
-    jwks: publishedKeySet,
-    clockToleranceSeconds: 0,
-    // Every tenant: the domain compares the token's environment with the caller's.
-    unsafeAcceptAnyTenant: true,
-  });
-  return tokenGuard;
+function verifyLatchkeyJwt(): JwtVerifier {
+  tokenVerifier ??= latchkeyJwtVerifier(
+    createGuard({
+      issuer: issuer(),
+      jwks: publishedKeySet,
+      clockToleranceSeconds: 0,
+      // Every tenant: the domain compares the token's environment with the caller's.
+      unsafeAcceptAnyTenant: true,
+    }),
+  );
+  return tokenVerifier;
 }
 
 /** The keys the JWKS publishes. */
@@ -263,7 +265,7 @@ async function readIdTokenHint(expectedIssuer: string, token: string): Promise<R
 }
 
 export function userInfoDeps(): UserInfoDeps {
-  return { verifyJwt: latchkeyJwtVerifier(latchkeyTokenGuard()), tokens: tokenStore(), users: endUserStore() };
+  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), users: endUserStore() };
 }
 
 // ---- operations -------------------------------------------------------------------------------

@@ -140,6 +140,9 @@ export interface FailureMark {
  */
 export type BeforeEvaluating = (client: FailureMark) => Promise<void>;
 
+/** For an authentication that runs outside the throttle: nothing is counted first. */
+export const evaluateAtOnce: BeforeEvaluating = async () => {};
+
 /**
  * Runs `authenticate` (which reads the client, calls `beforeEvaluating`, then evaluates the
  * credentials) under rules 1 to 5: refuses with `TooManyFailedAttempts` before the credentials are
@@ -157,12 +160,13 @@ export async function throttleClientAuthentication<T>(
   const clientKey = clientKeyOf(attempt.clientId);
   const addressKey = addressKeyOf(attempt.address);
   const refusal = (reason: string) => new TooManyFailedAttempts(retryAfterSeconds(window, now), `client authentication not evaluated: too many failures ${reason} in this window`);
+  const failedWithin = (record: FailureMark, seconds: number) => record.lastFailedAt !== undefined && nowSeconds - record.lastFailedAt < seconds;
   let client: FailureMark | undefined;
   let countedFirst = false;
 
   const beforeEvaluating: BeforeEvaluating = async (record) => {
     client = record;
-    if (record.lastFailedAt === undefined || nowSeconds - record.lastFailedAt >= policy.strictSeconds) return;
+    if (!failedWithin(record, policy.strictSeconds)) return;
     const counted = await deps.counters.reserve(clientKey, addressKey, window, policy.maxFailuresPerAddress);
     if (counted === undefined) throw refusal('from this address');
     countedFirst = true;
@@ -190,7 +194,7 @@ export async function throttleClientAuthentication<T>(
     const counted = countedFirst || (await deps.counters.reserve(clientKey, addressKey, window, policy.maxFailuresPerAddress)) !== undefined;
     await deps.counters.recordClientFailure(clientKey, window);
     // Marked again at most once a window: under a steady attack the mark stays fresh without a write per guess.
-    if (client && (client.lastFailedAt === undefined || nowSeconds - client.lastFailedAt >= policy.windowSeconds)) await client.mark(nowSeconds);
+    if (client && !failedWithin(client, policy.windowSeconds)) await client.mark(nowSeconds);
     if (!counted) throw refusal('from this address');
   }
 }

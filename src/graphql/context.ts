@@ -1,4 +1,5 @@
 import type { Caller } from '../domain/caller';
+import { evaluateAtOnce } from '../domain/authentication-throttle';
 import type { ClientAuthenticationThrottle } from '../http/client-authentication';
 import type { TokenDeps } from '../domain/service-account-tokens';
 import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
@@ -37,7 +38,7 @@ export interface GraphqlContext {
 }
 
 /** For resolvers run without HTTP (unit tests): nothing counts failures. */
-const unthrottled: ClientAuthenticationThrottle = (_clientId, authenticate) => authenticate(async () => {});
+const unthrottled: ClientAuthenticationThrottle = (_clientId, authenticate) => authenticate(evaluateAtOnce);
 
 export function createGraphqlContext(
   deps: GraphqlDeps,

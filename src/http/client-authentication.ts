@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { clientAuthenticationThrottleDeps } from '../composition/dependencies';
-import { throttleClientAuthentication, type BeforeEvaluating } from '../domain/authentication-throttle';
+import { evaluateAtOnce, throttleClientAuthentication, type BeforeEvaluating } from '../domain/authentication-throttle';
 import { isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
 import { InvalidClient, InvalidRequest } from '../domain/errors';
@@ -52,8 +52,6 @@ function assertionSubject(assertion: string): string {
  * the authentication calls `beforeEvaluating` between reading the client and evaluating its credentials.
  */
 export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (beforeEvaluating: BeforeEvaluating) => Promise<T>) => Promise<T>;
-
-const evaluateAtOnce: BeforeEvaluating = async () => {};
 
 /**
  * The one throttle of client authentication (`src/domain/authentication-throttle.ts`), for the

@@ -5,7 +5,7 @@ import { InvalidToken, NotAuthorized, ServiceUnavailable, TokenRequired } from '
 
 /**
  * Verifies any Latchkey access token for introspection, revocation and userinfo with the guard the
- * composition root sets up for it (`latchkeyTokenGuard`): a token that does not verify is simply
+ * composition root sets up for it (`verifyLatchkeyJwt`): a token that does not verify is simply
  * not active; keys that cannot be loaded are a 503.
  */
 

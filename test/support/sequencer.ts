@@ -15,9 +15,7 @@ export class ProjectSequencer extends BaseSequencer {
       const index = PROJECT_ORDER.indexOf(spec.project.name);
       return index === -1 ? PROJECT_ORDER.length : index;
     };
-    return sorted
-      .map((spec, index) => ({ spec, index }))
-      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.index - b.index)
-      .map(({ spec }) => spec);
+    // Array sorts are stable: within a project, the default order stays.
+    return sorted.sort((a, b) => rank(a) - rank(b));
   }
 }
