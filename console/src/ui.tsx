@@ -190,12 +190,22 @@ export function ActionError({ action }: { action: Action }) {
   );
 }
 
-export function LoadError({ error }: { error: Error | undefined }) {
-  return error ? (
-    <div class="error" role="alert">
-      {error.message}
-    </div>
-  ) : null;
+/** Where a page's data stands while `useLoad` reads it: a spinner while it loads, and the error of the last read, if any. */
+export function LoadStatus({ of: load }: { of: { loading: boolean; error: Error | undefined } }) {
+  return (
+    <>
+      {load.loading && (
+        <p class="loading" role="status">
+          <span class="spinner" aria-hidden="true" /> Loading…
+        </p>
+      )}
+      {load.error && (
+        <div class="error" role="alert">
+          {load.error.message}
+        </div>
+      )}
+    </>
+  );
 }
 
 /** A secret the API answers once: shown with a copy button and a warning that it will not be shown again. */
@@ -249,14 +259,6 @@ export function Page({ title, children }: { title: string; children: ComponentCh
       {children}
     </section>
   );
-}
-
-export function Loading({ loading }: { loading: boolean }) {
-  return loading ? (
-    <p class="loading" role="status">
-      <span class="spinner" aria-hidden="true" /> Loading…
-    </p>
-  ) : null;
 }
 
 /** Splits a textarea of one value per line. */

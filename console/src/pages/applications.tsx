@@ -1,23 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
 import { go, href } from '../router';
-import {
-  ActionButton,
-  ActionError,
-  DeleteButton,
-  Field,
-  formSubmit,
-  Json,
-  LoadError,
-  Loading,
-  optionalNumber,
-  Page,
-  SecretOnce,
-  Select,
-  useAction,
-  useLoad,
-  type Action,
-} from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, LoadStatus, optionalNumber, Page, SecretOnce, Select, useAction, useLoad, type Action } from '../ui';
 import { OidcClients, SamlClients } from './clients';
 
 interface Webhook {
@@ -138,8 +122,7 @@ export function ApplicationsPage() {
         <ActionError action={create} />
       </form>
       <h2>Applications</h2>
-      <Loading loading={list.loading} />
-      <LoadError error={list.error} />
+      <LoadStatus of={list} />
       <ul>
         {(list.data ?? []).map((application) => (
           <li key={application.id}>
@@ -161,8 +144,7 @@ export function ApplicationPage({ id }: { id: string }) {
   const settings = edited ?? (application.data ? settingsOf(application.data) : empty);
   return (
     <Page title={`Application ${application.data?.name ?? id}`}>
-      <Loading loading={application.loading} />
-      <LoadError error={application.error} />
+      <LoadStatus of={application} />
       {application.data && <Json value={application.data} label="Application" />}
       <form
         aria-label="Application settings"

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { AUTH_METHODS, CLIENT_TYPES, NAME_ID_TYPES, PKCE_MODES, type ClientType } from '../../../src/domain/clients/model';
 import { checkRedirectUris } from '../../../src/domain/clients/redirect-uris';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadError, Loading, SecretOnce, Select, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadStatus, SecretOnce, Select, useAction, useLoad } from '../ui';
 
 interface OidcClient {
   id: string;
@@ -73,8 +73,7 @@ export function OidcClients({ applicationPath }: { applicationPath: string }) {
         <ActionError action={create} />
       </form>
       {secret && <SecretOnce label="OIDC client secret" value={secret} onDismiss={() => setSecret(undefined)} />}
-      <Loading loading={list.loading} />
-      <LoadError error={list.error} />
+      <LoadStatus of={list} />
       {(list.data ?? []).map((client) => (
         <details key={client.id}>
           <summary>
@@ -124,8 +123,7 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
         </ActionButton>
         <ActionError action={create} />
       </form>
-      <Loading loading={list.loading} />
-      <LoadError error={list.error} />
+      <LoadStatus of={list} />
       {(list.data ?? []).map((client) => (
         <details key={client.id}>
           <summary>

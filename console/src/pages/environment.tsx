@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
-import { ActionButton, ActionError, Field, formSubmit, Json, LoadError, Loading, optionalNumber, Page, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, Field, formSubmit, Json, LoadStatus, optionalNumber, Page, useAction, useLoad } from '../ui';
 
 interface Environment {
   id: string;
@@ -21,8 +21,7 @@ export function EnvironmentPage() {
   }, [environment.data]);
   return (
     <Page title="Environment">
-      <Loading loading={environment.loading} />
-      <LoadError error={environment.error} />
+      <LoadStatus of={environment} />
       {environment.data && <Json value={environment.data} label="Environment" />}
       <form
         aria-label="Environment settings"

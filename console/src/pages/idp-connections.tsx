@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, Json, lines, LoadError, Loading, Page, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, Json, lines, LoadStatus, Page, useAction, useLoad } from '../ui';
 
 interface IdpConnection {
   id: string;
@@ -18,8 +18,7 @@ export function IdpConnectionsPage() {
   const [applicationIds, setApplicationIds] = useState('');
   return (
     <Page title="IDP connection">
-      <Loading loading={list.loading} />
-      <LoadError error={list.error} />
+      <LoadStatus of={list} />
       {(list.data ?? []).map((connection) => (
         <ConnectionEditor key={connection.id} connection={connection} onChanged={list.reload} />
       ))}

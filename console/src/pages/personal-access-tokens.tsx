@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, LoadError, Loading, SecretOnce, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, LoadStatus, SecretOnce, useAction, useLoad } from '../ui';
 
 interface PersonalAccessToken {
   id: string;
@@ -47,8 +47,7 @@ export function PersonalAccessTokens({ accountPath }: { accountPath: string }) {
         <ActionError action={create} />
       </form>
       {token && <SecretOnce label="Personal access token" value={token} onDismiss={() => setToken(undefined)} />}
-      <Loading loading={list.loading} />
-      <LoadError error={list.error} />
+      <LoadStatus of={list} />
       <ul>
         {(list.data ?? []).map((pat) => (
           <li key={pat.id}>

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadError, Loading, optionalNumber, Page, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadStatus, optionalNumber, Page, useAction, useLoad } from '../ui';
 
 interface Resource {
   key: string;
@@ -50,8 +50,7 @@ export function ResourcesPage() {
         <ActionError action={create} />
       </form>
       <h2>Resources</h2>
-      <Loading loading={list.loading} />
-      <LoadError error={list.error} />
+      <LoadStatus of={list} />
       {(list.data ?? []).map((resource) => (
         <ResourceRow key={resource.key} resource={resource} onChanged={list.reload} />
       ))}

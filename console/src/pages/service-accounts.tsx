@@ -2,23 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
 import { decodeToken } from '../jwt';
 import { go, href } from '../router';
-import {
-  ActionButton,
-  ActionError,
-  Checkbox,
-  DeleteButton,
-  Field,
-  formSubmit,
-  Json,
-  LoadError,
-  Loading,
-  optionalNumber,
-  Page,
-  SecretOnce,
-  Select,
-  useAction,
-  useLoad,
-} from '../ui';
+import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, Json, LoadStatus, optionalNumber, Page, SecretOnce, Select, useAction, useLoad } from '../ui';
 import { PersonalAccessTokens } from './personal-access-tokens';
 
 interface ServiceAccount {
@@ -80,8 +64,7 @@ export function ServiceAccountsPage() {
         <ActionError action={create} />
       </form>
       <h2>Accounts</h2>
-      <Loading loading={list.loading} />
-      <LoadError error={list.error} />
+      <LoadStatus of={list} />
       <table>
         <thead>
           <tr>
@@ -114,8 +97,7 @@ export function ServiceAccountPage({ id }: { id: string }) {
   const path = `/v1/service-accounts/${encodeURIComponent(id)}`;
   return (
     <Page title={`Service account ${account.data?.name ?? id}`}>
-      <Loading loading={account.loading} />
-      <LoadError error={account.error} />
+      <LoadStatus of={account} />
       {account.data && <Json value={account.data} label="Service account" />}
       <div class="row">
         <ActionButton
@@ -222,8 +204,7 @@ function PermissionEditor({ path }: { path: string }) {
   return (
     <form aria-label="Permissions" onSubmit={formSubmit(submit)}>
       <h2>Permissions</h2>
-      <Loading loading={data.loading} />
-      <LoadError error={data.error} />
+      <LoadStatus of={data} />
       {(data.data?.resources ?? []).map((resource) => (
         <fieldset key={resource.key}>
           <legend>

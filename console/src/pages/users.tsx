@@ -1,6 +1,6 @@
 import { api, itemsOf } from '../api';
 import { href } from '../router';
-import { Json, LoadError, Loading, Page, useLoad } from '../ui';
+import { Json, LoadStatus, Page, useLoad } from '../ui';
 
 interface EndUser {
   id: string;
@@ -13,8 +13,7 @@ export function UsersPage() {
   const list = useLoad(() => api('GET', '/v1/users?limit=100').then((answer) => itemsOf<EndUser>(answer)));
   return (
     <Page title="End users">
-      <Loading loading={list.loading} />
-      <LoadError error={list.error} />
+      <LoadStatus of={list} />
       {list.data && list.data.length === 0 && <p>No end users yet: delegated tokens and logins create them.</p>}
       <ul>
         {(list.data ?? []).map((user) => (
@@ -32,8 +31,7 @@ export function UserPage({ id }: { id: string }) {
   const user = useLoad(() => api('GET', `/v1/users/${encodeURIComponent(id)}`), [id]);
   return (
     <Page title={`End user ${id}`}>
-      <Loading loading={user.loading} />
-      <LoadError error={user.error} />
+      <LoadStatus of={user} />
       {user.data !== undefined && <Json value={user.data} label="End user and profiles" />}
     </Page>
   );
