@@ -2,13 +2,10 @@ import { defineConfig } from 'vitest/config';
 import { ProjectSequencer } from './test/support/sequencer';
 
 /**
- * Three kinds of test files, run differently:
+ * How the test files run, by project:
  * - `unit` and `infra`: no runtime of their own, so the files of one worker share one module cache
  *   instead of importing the AWS SDK, aws-cdk-lib and the domain again for every file.
- *   `test/support/shared-worker.ts` puts back the environment and the clock after each file. The
- *   files in `isolated` are kept apart: the sam-local check starts a runtime, and the handler
- *   metrics and tracing tests import modules that read the function's environment once, at import,
- *   as they do in Lambda.
+ *   `test/support/shared-worker.ts` puts back the environment and the clock after each file.
  * - `integration`: the files that take the local runtime as it starts by default share one runtime
  *   and one module cache per worker (`startTestRuntime()` in `test/support/local-runtime.ts`), each
  *   in a development environment of its own; so do the files that start no runtime in the worker
@@ -16,12 +13,15 @@ import { ProjectSequencer } from './test/support/sequencer';
  *   The local runtime configures handlers through the process environment, and the handlers cache
  *   their AWS clients per process, exactly as in Lambda, so one process never holds two runtimes,
  *   nor one runtime under two configurations.
- * - `integration-isolated` and `browser`: each file in its own process, for the files in
- *   `ownRuntime`: those that start a runtime with other options (signing mode, mutual TLS, their
- *   own data folder…), point the handlers elsewhere, set what handlers read once at import or at
- *   their first invocation (the logger's level).
+ * - `integration-own`: the files in `ownRuntime` start a runtime with other options (signing mode,
+ *   mutual TLS, their own data folder…), point the handlers elsewhere, or set what handlers read
+ *   once at import. They share a worker too, one file after the other, but each gets Latchkey's
+ *   modules afresh (`test/support/fresh-modules.ts`): its handlers read its configuration and build
+ *   their clients anew, while the AWS SDK and other dependencies stay loaded.
+ * - `isolated` and `browser`: a process per file. The handler metrics and tracing tests replace
+ *   modules (`vi.mock`), which only a fresh process undoes; the console runs in Chromium.
  */
-const isolated = ['test/infra/sam-local.test.ts', 'test/unit/handler-metrics.test.ts', 'test/unit/handler-tracing.test.ts'];
+const isolated = ['test/unit/handler-metrics.test.ts', 'test/unit/handler-tracing.test.ts'];
 const ownRuntime = [
   'test/integration/bootstrap.test.ts',
   'test/integration/console-files.test.ts',
@@ -35,6 +35,7 @@ const ownRuntime = [
   'test/integration/signing-and-discovery.test.ts',
   'test/integration/stand-ins-on-loopback.test.ts',
   'test/integration/webhook-enrichment.test.ts',
+  'test/infra/sam-local.test.ts',
 ];
 
 export default defineConfig({
@@ -58,7 +59,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], exclude: isolated, isolate: false, setupFiles: ['test/support/shared-worker.ts'] },
+        test: { name: 'infra', include: ['test/infra/**/*.test.ts'], exclude: [...isolated, ...ownRuntime], isolate: false, setupFiles: ['test/support/shared-worker.ts'] },
       },
       {
         // The console in Chromium against its own local runtime: one process per file, as integration.
@@ -78,7 +79,16 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration-isolated', include: [...ownRuntime, ...isolated], isolate: true },
+        test: {
+          name: 'integration-own',
+          include: ownRuntime,
+          isolate: false,
+          setupFiles: ['test/support/shared-worker.ts', 'test/support/fresh-modules.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'isolated', include: isolated, isolate: true },
       },
     ],
     coverage: {

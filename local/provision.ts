@@ -27,18 +27,22 @@ export interface LocalResources {
   readonly tableName: string;
   readonly signingKeyArn: string;
   readonly pepperSecretArn: string;
-  /** An RSA signing key: RS256 in KMS signing mode, where a deployment names one. */
-  readonly rsaSigningKeyArn: string;
+  /**
+   * An RSA signing key: RS256 in KMS signing mode, where a deployment names one. Made only in KMS
+   * mode: generating an RSA key is the slowest step of a first start, and envelope mode signs
+   * with key pairs of its own.
+   */
+  readonly rsaSigningKeyArn?: string;
 }
 
-export async function provisionLocalResources(): Promise<LocalResources> {
+export async function provisionLocalResources(signingMode: 'envelope' | 'kms'): Promise<LocalResources> {
   const [tableName, signingKeyArn, pepperSecretArn, rsaSigningKeyArn] = await Promise.all([
     ensureTable(),
     ensureKey(LOCAL_NAMES.signingKeyAlias, 'ECC_NIST_P256', 'Latchkey local token signing key'),
     ensurePepper(),
-    ensureKey(LOCAL_NAMES.rsaSigningKeyAlias, 'RSA_2048', 'Latchkey local RSA signing key (RS256 in KMS mode)'),
+    signingMode === 'kms' ? ensureKey(LOCAL_NAMES.rsaSigningKeyAlias, 'RSA_2048', 'Latchkey local RSA signing key (RS256 in KMS mode)') : undefined,
   ]);
-  return { tableName, signingKeyArn, pepperSecretArn, rsaSigningKeyArn };
+  return { tableName, signingKeyArn, pepperSecretArn, ...(rsaSigningKeyArn ? { rsaSigningKeyArn } : {}) };
 }
 
 /**

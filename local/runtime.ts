@@ -23,7 +23,7 @@ import { DEFAULT_CONSOLE_DIST } from '../console/build';
  *
  * Handlers reach the stand-ins only through the AWS SDK's standard endpoint variables, set here; the
  * handler code is exactly what runs in Lambda. Because everything shares one process environment,
- * one process runs one local Latchkey (tests run each file in its own worker).
+ * one process runs one local Latchkey at a time (tests that start their own import the handlers afresh).
  */
 
 export const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -121,7 +121,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
 
-  const resources = await provisionLocalResources();
+  const signingMode = options.signingMode ?? 'envelope';
+  const resources = await provisionLocalResources(signingMode);
 
   const listener = apiGatewayListener({
     ...options.apiGateway,
@@ -146,7 +147,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.unsafeAllowLocalTargets]: 'true',
     ...(mtlsUrl ? { [ENV.mtlsBaseUrl]: mtlsUrl } : {}),
   });
-  const signingMode = options.signingMode ?? 'envelope';
   const keyWrappingKeyArn = signingMode === 'envelope' ? await ensureKeyWrappingKey() : undefined;
   // SAML client keys are wrapped in both signing modes.
   const samlKeyWrappingKeyArn = await ensureKeyWrappingKey('alias/latchkey-local-saml-key-wrapping', 'Latchkey local SAML key-wrapping key');

@@ -2,14 +2,20 @@
 // @ts-check
 /* global process, console, Buffer */
 /**
- * The static checks of `npm test` (and `npm run lint`), run at the same time: the type checks of the
- * code and of the console, ESLint and Prettier. Each keeps what it learnt under
+ * The static checks of `npm test` (and `npm run lint`): the type checks of the code and of the
+ * console, ESLint and Prettier, run at the same time. Each keeps what it learnt under
  * `node_modules/.cache/` (git-ignored), so a run after a small change rechecks little.
  *
- * Each check's output is printed in one block once it ends, so outputs never interleave; the
- * script fails when any check fails. Usage: `node scripts/check.mjs [name…]` (default: all).
+ * With `--and-tests` (what `npm test` runs), the test suite runs as well, at the same time: its
+ * output streams as it comes, and the checks, at a lower CPU priority, fill the moments the tests
+ * leave a core idle (waiting on a browser, a child process or a timeout). Each check's output is
+ * printed in one block, after the tests when they run, so outputs never interleave; the script
+ * fails when any check or the tests fail.
+ *
+ * Usage: `node scripts/check.mjs [--and-tests] [name…]` (default: all checks).
  */
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,38 +29,63 @@ const checks = {
   eslint: ['eslint', '--cache', '--cache-strategy', 'content', '--cache-location', join(cache, 'eslint') + '/', '.'],
   prettier: ['prettier', '--check', '--cache', '--cache-location', join(cache, 'prettier', '.prettier-cache'), '.'],
 };
+const tests = ['vitest', 'run', '--coverage'];
 
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const withTests = args.includes('--and-tests');
+const wanted = args.filter((arg) => arg !== '--and-tests');
 const unknown = wanted.filter((name) => !(name in checks));
 if (unknown.length > 0) {
-  console.error(`unknown check ${unknown.join(', ')}; known: ${Object.keys(checks).join(', ')}`);
+  console.error(`unknown check ${unknown.join(', ')}; known: ${Object.keys(checks).join(', ')} (and --and-tests)`);
   process.exit(2);
 }
 
-/** Runs one check to its end; answers whether it passed. */
-function run(/** @type {string} */ name) {
-  const [command, ...args] = checks[name];
+/** @type {string[]} */
+const reports = [];
+
+/** Runs one check to its end, its output kept for its report; answers whether it passed. */
+function runCheck(/** @type {string} */ name) {
+  const [command, ...checkArgs] = checks[name];
   const started = Date.now();
-  const child = spawn(join(root, 'node_modules', '.bin', command), args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(join(root, 'node_modules', '.bin', command), checkArgs, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Behind the tests, whose timeouts are real: the checks take what CPU the tests leave.
+  if (withTests && child.pid !== undefined) setPriority(child.pid, 10);
   /** @type {Buffer[]} */
   const output = [];
   child.stdout.on('data', (chunk) => output.push(chunk));
   child.stderr.on('data', (chunk) => output.push(chunk));
+  /** @type {(line: string) => void} */
+  const report = (line) => (withTests ? reports.push(line) : console.log(line));
   return new Promise((resolve) => {
     child.on('error', (error) => {
-      console.error(`✗ ${name}: ${error.message}`);
+      report(`✗ ${name}: ${error.message}`);
       resolve(false);
     });
     child.on('close', (code) => {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const text = Buffer.concat(output).toString('utf8').trimEnd();
       const passed = code === 0;
-      console.log(`${passed ? '✓' : '✗'} ${name} (${[command, ...args].join(' ')}) ${passed ? 'passed' : `failed (exit ${code})`} in ${seconds} s`);
-      if (text) console.log(text.replace(/^/gm, '  '));
+      const line = `${passed ? '✓' : '✗'} ${name} (${[command, ...checkArgs].join(' ')}) ${passed ? 'passed' : `failed (exit ${code})`} in ${seconds} s`;
+      report(text ? `${line}\n${text.replace(/^/gm, '  ')}` : line);
       resolve(passed);
     });
   });
 }
 
-const results = await Promise.all((wanted.length > 0 ? wanted : Object.keys(checks)).map(run));
+/** Runs the tests with their output on this terminal; answers whether they passed. */
+function runTests() {
+  const [command, ...testArgs] = tests;
+  const child = spawn(join(root, 'node_modules', '.bin', command), testArgs, { cwd: root, stdio: 'inherit' });
+  return new Promise((resolve) => {
+    child.on('error', (error) => {
+      console.error(`✗ tests: ${error.message}`);
+      resolve(false);
+    });
+    child.on('close', (code) => resolve(code === 0));
+  });
+}
+
+const names = wanted.length > 0 ? wanted : Object.keys(checks);
+const results = await Promise.all([...names.map(runCheck), ...(withTests ? [runTests()] : [])]);
+if (withTests) console.log(`\nStatic checks:\n${reports.join('\n')}`);
 process.exit(results.every(Boolean) ? 0 : 1);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
 import { adminToken, api } from '../support/http';
 import { postFrom, tokenFrom } from '../support/from-address';
@@ -18,11 +18,16 @@ describe('failed client authentication throttle', () => {
   let admin: ReturnType<typeof api>;
 
   beforeAll(async () => {
+    // Only Date is faked, and it advances in real time: the clock runs as usual, except when a test moves it on.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
     runtime = await startTestRuntime();
     admin = api(runtime.url, await adminToken(runtime));
     expect((await admin.post('/v1/resources', { key: 'orders', permissions: ['orders.read'] })).status).toBe(201);
   });
-  afterAll(() => runtime?.stop());
+  afterAll(async () => {
+    vi.useRealTimers();
+    await runtime?.stop();
+  });
 
   const newAccount = async () => {
     const created = await admin.post('/v1/service-accounts', { name: `throttled ${Math.random()}` });
@@ -33,12 +38,12 @@ describe('failed client authentication throttle', () => {
 
   /**
    * Counting windows are fixed (a minute each): a test that makes its attempts across a window's end
-   * would see the count start again. Wait for a new window when this one is nearly over.
+   * would see the count start again. The clock, which the handlers share with the test in this
+   * process, jumps to the start of the next window and runs on from there.
    */
-  const freshWindow = async () => {
+  const freshWindow = () => {
     const windowMs = DEFAULT_THROTTLE_POLICY.windowSeconds * 1000;
-    const left = windowMs - (Date.now() % windowMs);
-    if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+    vi.setSystemTime((Math.floor(Date.now() / windowMs) + 1) * windowMs);
   };
 
   const expectThrottled = (answer: { status: number; headers: Record<string, unknown>; body: any }) => {
@@ -51,7 +56,7 @@ describe('failed client authentication throttle', () => {
 
   it('refuses the token endpoint with 429 after the limit from one address, evaluating nothing, while the real client gets tokens from another', async () => {
     const account = await newAccount();
-    await freshWindow();
+    freshWindow();
     const wrong = { clientId: account.clientId, clientSecret: `${account.clientSecret}x` };
     for (let i = 0; i < LIMIT; i++) {
       const answer = await tokenFrom('127.0.0.2', runtime.url, wrong);
@@ -71,7 +76,7 @@ describe('failed client authentication throttle', () => {
 
   it('shares the count with introspection and revocation, which refuse the limited address too', async () => {
     const account = await newAccount();
-    await freshWindow();
+    freshWindow();
     const wrong = { clientId: account.clientId, clientSecret: 'lks_wrong' };
     for (let i = 0; i < LIMIT; i++) {
       const path = i % 2 === 0 ? '/oauth/v2/introspect' : '/oauth/v2/revoke';
@@ -97,7 +102,7 @@ describe('failed client authentication throttle', () => {
         }),
         { 'content-type': 'application/json' },
       );
-    await freshWindow();
+    freshWindow();
     for (let i = 0; i < LIMIT; i++) {
       const answer = await graphql('127.0.0.6', 'lks_wrong');
       expect(answer.body.errors[0].extensions.code).toBe('INVALID_CLIENT_ID_SECRET');
@@ -121,7 +126,7 @@ describe('failed client authentication throttle', () => {
 
   it('once a client has failed, counts its attempts first from every address: the right secret costs a count and an uncount', async () => {
     const account = await newAccount();
-    await freshWindow();
+    freshWindow();
     expect((await tokenFrom('127.0.0.11', runtime.url, { clientId: account.clientId, clientSecret: 'lks_wrong' })).status).toBe(401);
     const before = runtime.awsCalls()[UPDATE_ITEM] ?? 0;
     expect((await tokenFrom('127.0.0.12', runtime.url, account)).status).toBe(200);
@@ -137,7 +142,7 @@ describe('failed client authentication throttle', () => {
     const created = await admin.post(`/v1/applications/${app.id}/clients`, { name: 'Machine' });
     expect(created.status).toBe(201);
     const client = { clientId: created.body.clientId as string, clientSecret: created.body.clientSecret as string };
-    await freshWindow();
+    freshWindow();
     let before = runtime.awsCalls()[UPDATE_ITEM] ?? 0;
     expect((await tokenFrom('127.0.0.13', runtime.url, client)).status).toBe(200);
     expect((runtime.awsCalls()[UPDATE_ITEM] ?? 0) - before).toBe(0);

@@ -31,7 +31,7 @@ export async function startTestRuntime(dataDir?: string, options: Partial<Omit<L
   if (process.env[SHARED_RUNTIME_VARIABLE] === 'true') {
     // A second runtime would take over the environment the worker's handlers were configured from.
     if (dataDir !== undefined || Object.keys(options).length > 0) {
-      throw new Error('a test file that starts its own runtime (own data folder or options) needs a process of its own: list it in `ownRuntime` in vitest.config.ts');
+      throw new Error('a test file that starts its own runtime (own data folder or options) needs modules of its own: list it in `ownRuntime` in vitest.config.ts');
     }
     return sharedTestRuntime();
   }

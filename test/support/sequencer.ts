@@ -6,7 +6,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * the default order does. The files that take a process of their own come last: short ones end the
  * run, where a long one would leave the other core idle.
  */
-const PROJECT_ORDER = ['browser', 'infra', 'integration', 'unit', 'integration-isolated'];
+const PROJECT_ORDER = ['browser', 'infra', 'integration', 'integration-own', 'unit', 'isolated'];
 
 export class ProjectSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
