@@ -37,9 +37,9 @@ const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(path.joi
 /**
  * What a test build leaves out of the real app, none of which changes a template:
  * - esbuild: bundling 30+ functions would take minutes, and no template depends on a bundle's content;
- * - the stack traces CDK records for its error messages, and tree.json (a quarter of a build under vitest);
- * - the built-in CloudFormation validation, a third of a build: cloudformation-validation.test.ts
- *   runs it on its own, where a finding fails a test.
+ * - the stack traces CDK records for its error messages (costly under vitest's source maps), and tree.json;
+ * - the built-in CloudFormation validation (a WASM engine, the costliest step of a synthesis):
+ *   cloudformation-validation.test.ts runs it once, on its own, where any finding fails.
  * The cdk-nag plugin stays: a finding anywhere in the app fails every build.
  */
 const TEST_CONTEXT = { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-creation-stack-traces': true };

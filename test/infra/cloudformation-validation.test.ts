@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { buildStack, PROD_WITH_MTLS, type Built } from './build-stack';
 
 /**
- * The CloudFormation validation aws-cdk-lib runs in `cdk synth` (schemas and rules of the
- * CloudFormation linter). Test builds leave it out (see build-stack.ts); here it runs once, on every
- * template, the nested stacks' included (which synthesis does not give it), and any finding fails,
- * warnings included.
+ * The CloudFormation validation aws-cdk-lib runs in `cdk synth` (resource schemas and its rule
+ * set). In `cdk synth` an error fails synthesis (cdk.json sets validateAgainstDefaultRules) and a
+ * warning is only printed; test builds leave it out (see build-stack.ts). Here it runs once, on every
+ * template, the nested stacks' included (which synthesis does not give it), and any finding fails.
  */
 function findings(...builds: Built[]): string[] {
   const stackTemplates = builds.flatMap((built) => {
