@@ -1,4 +1,4 @@
-import { App, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, Node } from 'constructs';
 import { LatchkeyApi, tokenRouteKey, type CustomDomain, type MutualTlsDomain } from './api';
@@ -149,10 +149,16 @@ export function createLatchkeyStack(app: App, props: LatchkeyStackProps): Latchk
 /**
  * The whole CDK app: context → stack, with cdk-nag's AWS Solutions checks. `context` is merged
  * over cdk.json's (tests pass `{ 'aws:cdk:bundling-stacks': [] }` to skip esbuild); `overrides`
- * replace props after context parsing (tests use it to try other route tables).
+ * replace props after context parsing (tests use it to try other route tables); `appProps` are
+ * the App's other props (tests build without the built-in CloudFormation validation and check it
+ * once on its own). `cdk synth` passes none of them.
  */
-export function buildApp(context: Record<string, unknown> = {}, overrides: Partial<LatchkeyStackProps> = {}): { app: App; stack: LatchkeyStack } {
-  const app = new App({ context });
+export function buildApp(
+  context: Record<string, unknown> = {},
+  overrides: Partial<LatchkeyStackProps> = {},
+  appProps: Omit<AppProps, 'context'> = {},
+): { app: App; stack: LatchkeyStack } {
+  const app = new App({ ...appProps, context });
   const stack = createLatchkeyStack(app, {
     ...latchkeyPropsFromContext(app.node, overrides.operations ?? routeTable),
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

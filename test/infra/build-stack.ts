@@ -1,5 +1,5 @@
 import { NestedStack, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
@@ -27,19 +27,35 @@ export interface Built {
   readonly resources: Record<string, Json>;
   /** Every template: the top-level stack first, then one nested stack per area. */
   readonly stacks: readonly StackTemplate[];
+  /** What the synthesis annotated (`Annotations.fromStack` without synthesizing the app again). */
+  readonly annotations: Annotations;
 }
 
 /** cdk.json's context (feature flags such as iam:minimizePolicies change the template). */
 const cdkJsonContext: Record<string, unknown> = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 
 /**
- * Builds the real app (cdk.json context, context parsing, cdk-nag plugin) without esbuild: bundling
- * 3+ functions would take minutes, and the template does not depend on the bundle's content.
+ * What a test build leaves out of the real app, none of which changes a template:
+ * - esbuild: bundling 30+ functions would take minutes, and no template depends on a bundle's content;
+ * - the stack traces CDK records for its error messages (costly under vitest's source maps), and tree.json;
+ * - the built-in CloudFormation validation (a WASM engine, the costliest step of a synthesis):
+ *   cloudformation-validation.test.ts runs it once, on its own, where any finding fails.
+ * The cdk-nag plugin stays: a finding anywhere in the app fails every build.
+ */
+const TEST_CONTEXT = { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-creation-stack-traces': true };
+const TEST_APP_PROPS = { builtinCloudFormationValidation: false, stackTraces: false, treeMetadata: false };
+
+/** The real app (cdk.json context, context parsing, cdk-nag plugin) as tests build it, not yet synthesized. */
+export function buildTestApp(context: Record<string, unknown> = {}, overrides: Partial<LatchkeyStackProps> = {}): ReturnType<typeof buildApp> {
+  return buildApp({ ...cdkJsonContext, ...TEST_CONTEXT, ...context }, overrides, TEST_APP_PROPS);
+}
+
+/**
+ * Builds and synthesizes the app of `buildTestApp`. The same context, props and environment make the
+ * same app: each is built once per worker, and every caller gets copies of its templates.
  */
 export function buildStack(context: Record<string, unknown> = {}, overrides: Partial<LatchkeyStackProps> = {}): Built {
-  // The same context (and no other props) makes the same app: its templates are built once per worker.
-  if (Object.keys(overrides).length > 0) return build(context, overrides);
-  const key = JSON.stringify([context, process.env.CDK_DEFAULT_ACCOUNT, process.env.CDK_DEFAULT_REGION]);
+  const key = canonicalJson([context, overrides, process.env.CDK_DEFAULT_ACCOUNT, process.env.CDK_DEFAULT_REGION]);
   let pristine = built.get(key);
   if (!pristine) {
     pristine = copyOf(build(context, overrides));
@@ -47,6 +63,12 @@ export function buildStack(context: Record<string, unknown> = {}, overrides: Par
   }
   return copyOf(pristine);
 }
+
+/** JSON with every object's keys in order, so that `{ a, b }` and `{ b, a }` are one configuration. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1))) : inner,
+  );
 
 const built = new Map<string, Built>();
 
@@ -56,11 +78,13 @@ function copyOf(original: Built): Built {
     const template = Template.fromJSON(structuredClone(where.template.toJSON()), { skipCyclicalDependenciesCheck: true });
     return { ...where, template, resources: template.toJSON().Resources, parameters: structuredClone(where.parameters) };
   });
-  return { stack: original.stack, template: stacks[0]!.template, resources: stacks[0]!.resources, stacks };
+  return { stack: original.stack, template: stacks[0]!.template, resources: stacks[0]!.resources, stacks, annotations: original.annotations };
 }
 
 function build(context: Record<string, unknown>, overrides: Partial<LatchkeyStackProps>): Built {
-  const { stack } = buildApp({ ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context }, overrides);
+  const { stack } = buildTestApp(context, overrides);
+  // The app's one synthesis: Annotations.fromStack forces one, Template.fromStack then reads its assembly.
+  const annotations = Annotations.fromStack(stack);
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources;
   const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
@@ -72,7 +96,7 @@ function build(context: Record<string, unknown>, overrides: Partial<LatchkeyStac
       return { stack: child, template: childTemplate, resources: childTemplate.toJSON().Resources, parameters: resources[id].Properties.Parameters ?? {} };
     }),
   ];
-  return { stack, template, resources, stacks };
+  return { stack, template, resources, stacks, annotations };
 }
 
 /** A value of a nested stack's template as the top-level stack's template sees it (parameters replaced). */
@@ -130,6 +154,27 @@ export function doubledOperations(): Operation[] {
   }));
   return [...operations, ...copies];
 }
+
+/**
+ * Configurations that several test files check. A test that needs an option on takes the variant
+ * that has it rather than a build of its own, so a worker builds each once.
+ */
+export const KMS_MODE = { signingMode: 'kms' };
+export const PROD_KMS = { stage: 'prod', signingMode: 'kms' };
+export const CUSTOM_DOMAIN = { domainName: 'id.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc' };
+/** prod on its own domain, with its DNS record. */
+export const PROD_ON_DOMAIN = { stage: 'prod', ...CUSTOM_DOMAIN, hostedZoneId: 'Z0123456789' };
+/** ...and the mutual TLS domain, its truststore uploaded (a JSON `true`, as cdk.json or a test passes it). */
+export const PROD_WITH_MTLS = { ...PROD_ON_DOMAIN, mtls: true, mtlsTruststoreVersion: 'v3' };
+/** An enrichment webhook target besides the stack's own. */
+export const EXTRA_WEBHOOK = 'arn:aws:lambda:eu-west-1:123456789012:function:acme-enrichment';
+/** Every kind of access in envelope mode, keys rotated weekly. */
+export const ENVELOPE_EVERY_ACCESS = [{ signingKeyRotationDays: '7' }, { operations: everyAccessOperations }] as const;
+/** Every kind of access in KMS mode during a key rotation (two published keys, the newer one active), another webhook target allowed. */
+export const KMS_EVERY_ACCESS = [
+  { signingMode: 'kms', signingKeys: 'old,new', activeSigningKey: 'new', enrichmentLambdaArns: EXTRA_WEBHOOK },
+  { operations: everyAccessOperations },
+] as const;
 
 function op(name: string, access: Operation['access'], method: 'GET' | 'POST', path: string): Operation {
   return { name, handler: operations[0]!.handler, routes: [{ method, path }], access, summary: name };

@@ -8,9 +8,11 @@ import {
   buildStack,
   everyAccessOperations,
   everyResource,
+  EXTRA_WEBHOOK,
   functionRole,
   functionStatements,
   keyIdByAlias,
+  KMS_EVERY_ACCESS,
   list,
   nagFindings,
   ofType,
@@ -21,7 +23,6 @@ import {
 
 const DATA_SERVICES = /^(dynamodb|kms|secretsmanager):/;
 const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
-const EXTRA_WEBHOOK = 'arn:aws:lambda:eu-west-1:123456789012:function:acme-enrichment';
 const WEBHOOK_ACTIONS: Record<string, string[]> = {
   webhook: ['secretsmanager:GetSecretValue'],
   'webhook-write': ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue'],
@@ -41,14 +42,7 @@ type Mode = 'envelope' | 'kms';
 // a key rotation (two published keys, the newer one active).
 const stages: [string, Mode, Built, readonly Operation[], string[], string][] = [
   ['the route table, envelope mode', 'envelope', buildStack(), operations, [], ''],
-  [
-    'every kind of access, KMS mode, mid-rotation',
-    'kms',
-    buildStack({ signingMode: 'kms', signingKeys: 'old,new', activeSigningKey: 'new', enrichmentLambdaArns: EXTRA_WEBHOOK }, { operations: everyAccessOperations }),
-    everyAccessOperations,
-    ['old', 'new'],
-    'new',
-  ],
+  ['every kind of access, KMS mode, mid-rotation', 'kms', buildStack(...KMS_EVERY_ACCESS), everyAccessOperations, ['old', 'new'], 'new'],
 ];
 
 describe.each(stages)('access derived from %s', (_name, mode, built, table, keyNames, active) => {

@@ -3,10 +3,12 @@ import { KEY_ADMIN_ACTIONS } from '../../lib/constructs/key-policies';
 import {
   actionsOf,
   buildStack,
+  ENVELOPE_EVERY_ACCESS,
   everyAccessOperations,
   functionRole,
   functionStatements,
   keyIdByAlias,
+  KMS_EVERY_ACCESS,
   list,
   nagFindings,
   operationFunctions,
@@ -35,8 +37,8 @@ function patternOf(statement: Json): string {
   return parts.map((p) => (typeof p === 'string' ? p : p.Ref === 'AWS::Partition' ? 'aws' : p.Ref === 'AWS::AccountId' ? '111111111111' : '?')).join('');
 }
 
-const envelope = buildStack({}, { operations: everyAccessOperations });
-const kms = buildStack({ signingMode: 'kms', signingKeys: 'old,new', activeSigningKey: 'new' }, { operations: everyAccessOperations });
+const envelope = buildStack(...ENVELOPE_EVERY_ACCESS);
+const kms = buildStack(...KMS_EVERY_ACCESS);
 
 function keyPolicy(built: Built, alias: string): Json[] {
   return built.resources[keyIdByAlias(built.resources, alias)].Properties.KeyPolicy.Statement;

@@ -1,13 +1,28 @@
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../lib/latchkey-stack';
 import { operations } from '../../lib/routes';
 import { TABLE_DESIGN } from '../../src/adapters/table-design';
-import { buildStack, everyResource, functionRole, nagFindings, newestNodeRuntime, ofType, operationFunctions, resolved, routeKey, type Json } from './build-stack';
+import {
+  buildStack,
+  buildTestApp,
+  everyResource,
+  functionRole,
+  KMS_MODE,
+  nagFindings,
+  newestNodeRuntime,
+  ofType,
+  operationFunctions,
+  PROD_KMS,
+  PROD_ON_DOMAIN,
+  PROD_WITH_MTLS,
+  resolved,
+  routeKey,
+  type Json,
+} from './build-stack';
 
 const dev = buildStack();
-const prod = buildStack({ stage: 'prod', signingMode: 'kms' });
+const prod = buildStack(PROD_KMS);
 
 describe('functions and routes, from the route table', () => {
   it('has exactly one function per operation', () => {
@@ -180,11 +195,7 @@ describe('stack', () => {
   });
 
   it('issues on the custom domain when one is given, and turns the execute-api endpoint off', () => {
-    const built = buildStack({
-      domainName: 'id.example.com',
-      certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc',
-      hostedZoneId: 'Z0123456789',
-    });
+    const built = buildStack(PROD_ON_DOMAIN);
     const { template } = built;
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'id.example.com' });
@@ -212,26 +223,33 @@ describe('cdk-nag AwsSolutions', () => {
   it.each([
     ['dev (envelope)', dev],
     ['prod (KMS mode)', prod],
-    [
-      'prod (envelope mode) with a custom domain and mutual TLS',
-      buildStack({ stage: 'prod', domainName: 'id.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc', mtls: 'true', mtlsTruststoreVersion: 'v1' }),
-    ],
-    ['dev (KMS mode)', buildStack({ signingMode: 'kms' })],
+    ['prod (envelope mode) with a custom domain and mutual TLS', buildStack(PROD_WITH_MTLS)],
+    ['dev (KMS mode)', buildStack(KMS_MODE)],
     // `cdk deploy` knows the account and region, so ARNs carry them as literals rather than tokens.
     ['dev, deployed to a known account and region', buildStack({ alarmEmail: 'ops@example.com' }, { env: { account: '111111111111', region: 'eu-west-1' } })],
   ])('has no unacknowledged findings in %s', (_stage, built) => {
     expect(nagFindings(built.stack)).toEqual([]);
     const nag = Match.stringLikeRegexp('AwsSolutions-.*');
-    expect(Annotations.fromStack(built.stack).findError('*', nag)).toEqual([]);
-    expect(Annotations.fromStack(built.stack).findWarning('*', nag)).toEqual([]);
+    expect(built.annotations.findError('*', nag)).toEqual([]);
+    expect(built.annotations.findWarning('*', nag)).toEqual([]);
   });
 
   it('fails synthesis of the app on an unacknowledged finding, in the top-level stack or an area’s nested stack', () => {
-    const top = buildApp({ 'aws:cdk:bundling-stacks': [] });
-    new Secret(top.stack, 'UnrotatedSecret');
-    expect(() => top.app.synth()).toThrow(/AwsSolutions-SMG4/);
-    const nested = buildApp({ 'aws:cdk:bundling-stacks': [] });
-    new Secret(nested.stack.api.areas.get('oauth')!, 'UnrotatedSecret');
-    expect(() => nested.app.synth()).toThrow(/AwsSolutions-SMG4/);
+    const { app, stack } = buildTestApp();
+    new Secret(stack, 'UnrotatedSecret');
+    new Secret(stack.api.areas.get('oauth')!, 'UnrotatedSecret');
+    let failure = '';
+    expect(() => {
+      try {
+        app.synth();
+      } catch (error) {
+        failure = (error as Error).message;
+        throw error;
+      }
+    }).toThrow(/AwsSolutions-SMG4/);
+    // One synthesis reports both, each finding under its own construct.
+    for (const where of ['Latchkey-dev/UnrotatedSecret', 'Latchkey-dev/OauthArea/UnrotatedSecret']) {
+      expect(failure, where).toMatch(new RegExp(`\\n\\s*${where}/Resource .*\\n\\s*Acknowledge with 'AwsSolutions::AwsSolutions-SMG4'`));
+    }
   });
 });

@@ -3,9 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { authenticatesClients, callsWebhooks, usesKms } from '../../lib/monitoring/area-alarms';
 import { DEFAULT_THROTTLES, operations, throttleOf } from '../../lib/routes';
 import { ALARM_METRICS } from '../../src/http/observability';
-import { buildStack, everyResource, ofType, operationFunctions, resolved, routeKey, type Built, type Json } from './build-stack';
+import { buildStack, ENVELOPE_EVERY_ACCESS, everyResource, KMS_EVERY_ACCESS, KMS_MODE, ofType, operationFunctions, resolved, routeKey, type Built, type Json } from './build-stack';
 
-const dev = buildStack({ alarmEmail: 'oncall@example.com' });
+const dev = buildStack();
+/** Every monitoring option an operator can set, in one build. */
+const tuned = buildStack({
+  alarmEmail: 'oncall@example.com',
+  alarmThresholds: '{"api5xxPercent": 5, "lambdaErrors": 50, "tokenLatencyP99Ms": 300}',
+  tracingSampleRate: '0',
+  logLevel: 'debug',
+  throttles: JSON.stringify({ token: { rateLimit: 2000, burstLimit: 4000 }, 'create-service-account': { rateLimit: 5, burstLimit: 10 } }),
+});
 const alarmsOf = (built: Built) => everyResource(built, 'AWS::CloudWatch::Alarm');
 const topicId = (built: Built) => ofType(built.resources, 'AWS::SNS::Topic')[0]![0];
 /** The metrics an alarm evaluates (single metric or math). */
@@ -22,10 +30,10 @@ describe('the alarm topic', () => {
   it('is encrypted with its own key, TLS only, and mails the alarmEmail', () => {
     const [[, topic]] = ofType(dev.resources, 'AWS::SNS::Topic') as [[string, Json]];
     expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^AlarmTopicTopicKey/), 'Arn'] });
-    dev.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
     const policy = ofType(dev.resources, 'AWS::SNS::TopicPolicy')[0]![1];
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('aws:SecureTransport');
-    expect(ofType(buildStack().resources, 'AWS::SNS::Subscription')).toEqual([]);
+    tuned.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+    expect(ofType(dev.resources, 'AWS::SNS::Subscription')).toEqual([]);
   });
 
   it('is what every alarm notifies, in and out of alarm', () => {
@@ -85,7 +93,7 @@ describe('alarms', () => {
     ).toEqual(['ReadThrottleEvents', 'WriteThrottleEvents']);
     const [kms] = byId('KmsRequestRate');
     expect(metricsOf(kms!.resource)[0]).toMatchObject({ namespace: 'AWS/Usage', dimensions: { Service: 'KMS', Resource: 'Decrypt' } });
-    const kmsMode = alarmsOf(buildStack({ signingMode: 'kms' })).find(({ id }) => id.includes('KmsRequestRate'))!;
+    const kmsMode = alarmsOf(buildStack(KMS_MODE)).find(({ id }) => id.includes('KmsRequestRate'))!;
     expect(metricsOf(kmsMode.resource)[0]!.dimensions.Resource).toBe('Sign');
     expect(kmsMode.resource.Properties.Threshold).toBe(240);
   });
@@ -115,10 +123,10 @@ describe('alarms', () => {
   });
 
   it('takes thresholds from the alarmThresholds context', () => {
-    const tuned = alarmsOf(buildStack({ alarmThresholds: '{"api5xxPercent": 5, "lambdaErrors": 50, "tokenLatencyP99Ms": 300}' }));
-    expect(tuned.find(({ id }) => id.includes('Api5xxRate'))!.resource.Properties.Threshold).toBe(5);
-    expect(tuned.find(({ id }) => id.includes('TokenLatencyP99'))!.resource.Properties.Threshold).toBe(300);
-    for (const { resource } of tuned.filter(({ id }) => id.startsWith('AlarmsLambdaErrors'))) expect(resource.Properties.Threshold).toBe(50);
+    const tunedAlarms = alarmsOf(tuned);
+    expect(tunedAlarms.find(({ id }) => id.includes('Api5xxRate'))!.resource.Properties.Threshold).toBe(5);
+    expect(tunedAlarms.find(({ id }) => id.includes('TokenLatencyP99'))!.resource.Properties.Threshold).toBe(300);
+    for (const { resource } of tunedAlarms.filter(({ id }) => id.startsWith('AlarmsLambdaErrors'))) expect(resource.Properties.Threshold).toBe(50);
   });
 });
 
@@ -132,9 +140,8 @@ describe('dashboard, tracing, logs', () => {
 
   it('samples traces at the tracingSampleRate for this stage’s functions, and turns tracing off at 0', () => {
     dev.template.hasResourceProperties('AWS::XRay::SamplingRule', { SamplingRule: { FixedRate: 0.05, ServiceName: 'Latchkey-dev-*', RuleName: 'latchkey-dev' } });
-    const off = buildStack({ tracingSampleRate: '0', logLevel: 'debug' });
-    expect(ofType(off.resources, 'AWS::XRay::SamplingRule')).toEqual([]);
-    for (const fn of operationFunctions(off).values()) {
+    expect(ofType(tuned.resources, 'AWS::XRay::SamplingRule')).toEqual([]);
+    for (const fn of operationFunctions(tuned).values()) {
       expect(fn.resource.Properties.TracingConfig).toBeUndefined();
       expect(fn.env.POWERTOOLS_TRACE_ENABLED).toBe('false');
       expect(fn.env.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
@@ -164,13 +171,11 @@ describe('per-route throttles', () => {
   });
 
   it('can be overridden by class of route or by operation, and refuse what they do not know', () => {
-    const tuned = settingsOf(
-      buildStack({ throttles: JSON.stringify({ token: { rateLimit: 2000, burstLimit: 4000 }, 'create-service-account': { rateLimit: 5, burstLimit: 10 } }) }),
-    );
-    expect(tuned['POST /oauth/v2/token']).toMatchObject({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
-    expect(tuned['POST /oauth/v2/introspect']).toMatchObject({ ThrottlingRateLimit: 2000 });
-    expect(tuned['POST /v1/service-accounts']).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
-    expect(tuned['GET /v1/service-accounts']).toMatchObject({ ThrottlingRateLimit: DEFAULT_THROTTLES.management.rateLimit });
+    const settings = settingsOf(tuned);
+    expect(settings['POST /oauth/v2/token']).toMatchObject({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
+    expect(settings['POST /oauth/v2/introspect']).toMatchObject({ ThrottlingRateLimit: 2000 });
+    expect(settings['POST /v1/service-accounts']).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    expect(settings['GET /v1/service-accounts']).toMatchObject({ ThrottlingRateLimit: DEFAULT_THROTTLES.management.rateLimit });
     expect(() => buildStack({ throttles: '{"tokn": {"rateLimit": 1, "burstLimit": 1}}' })).toThrow(/tokn is neither a class of route/);
     expect(() => buildStack({ throttles: '{"token": {"rateLimit": -1, "burstLimit": 1}}' })).toThrow(/needs rateLimit and burstLimit/);
   });
@@ -183,15 +188,14 @@ describe('per-route throttles', () => {
 });
 
 describe('the signing-key rotation schedule', () => {
-  it('invokes the rotation function every signingKeyRotationDays in envelope mode, never in KMS mode', async () => {
-    const { everyAccessOperations } = await import('./build-stack');
-    const envelope = buildStack({ signingKeyRotationDays: '7' }, { operations: everyAccessOperations });
+  it('invokes the rotation function every signingKeyRotationDays in envelope mode, never in KMS mode', () => {
+    const envelope = buildStack(...ENVELOPE_EVERY_ACCESS);
     const rules = everyResource(envelope, 'AWS::Events::Rule');
     const rotation = operationFunctions(envelope).get('rotate-signing-keys')!;
     expect(rules.map(({ resource }) => [resource.Properties.ScheduleExpression, resource.Properties.Targets[0].Arn])).toEqual([
       ['rate(7 days)', { 'Fn::GetAtt': [rotation.id, 'Arn'] }],
     ]);
-    const kms = buildStack({ signingMode: 'kms' }, { operations: everyAccessOperations });
+    const kms = buildStack(...KMS_EVERY_ACCESS);
     expect(everyResource(kms, 'AWS::Events::Rule')).toEqual([]);
   });
 });

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildStack, keyIdByAlias, nagFindings, ofType, type Json } from './build-stack';
-
-const domain = { domainName: 'id.example.com', certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/abc' };
+import { buildStack, CUSTOM_DOMAIN, keyIdByAlias, KMS_MODE, nagFindings, ofType, PROD_KMS, PROD_ON_DOMAIN, PROD_WITH_MTLS, type Json } from './build-stack';
 
 describe('SAML key-wrapping key', () => {
-  const { resources } = buildStack({ signingMode: 'kms' });
+  const { resources } = buildStack(KMS_MODE);
   const wrappingKeyId = keyIdByAlias(resources, 'alias/latchkey-dev-saml-key-wrapping');
 
   it('is a symmetric key of its own, apart from the token keys, and the only SAML key', () => {
@@ -16,18 +14,18 @@ describe('SAML key-wrapping key', () => {
   });
 
   it('is retained in prod', () => {
-    const prod = buildStack({ stage: 'prod' }).resources;
+    const prod = buildStack(PROD_KMS).resources;
     const id = keyIdByAlias(prod, 'alias/latchkey-prod-saml-key-wrapping');
     expect(prod[id].DeletionPolicy).toBe('Retain');
   });
 });
 
 describe('mutual TLS custom domain (context mtls=true)', () => {
-  const withBucketOnly = buildStack({ stage: 'prod', ...domain, mtls: 'true' });
-  const full = buildStack({ stage: 'prod', ...domain, mtls: true, mtlsTruststoreVersion: 'v3', hostedZoneId: 'Z0123456789' });
+  const withBucketOnly = buildStack({ ...PROD_ON_DOMAIN, mtls: 'true' });
+  const full = buildStack(PROD_WITH_MTLS);
 
   it('is off without the switch', () => {
-    const off = buildStack({ stage: 'prod', ...domain });
+    const off = buildStack(PROD_ON_DOMAIN);
     expect(ofType(off.resources, 'AWS::S3::Bucket')).toEqual([]);
     off.template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 1);
   });
@@ -73,7 +71,7 @@ describe('mutual TLS custom domain (context mtls=true)', () => {
 
   it('refuses the switch without a custom domain, or with the same name', () => {
     expect(() => buildStack({ mtls: 'true' })).toThrow(/needs the custom domain/);
-    expect(() => buildStack({ ...domain, mtls: 'true', mtlsDomainName: 'id.example.com' })).toThrow(/must differ/);
-    expect(() => buildStack({ ...domain, mtls: 'yes' })).toThrow(/true or false/);
+    expect(() => buildStack({ ...CUSTOM_DOMAIN, mtls: 'true', mtlsDomainName: 'id.example.com' })).toThrow(/must differ/);
+    expect(() => buildStack({ ...CUSTOM_DOMAIN, mtls: 'yes' })).toThrow(/true or false/);
   });
 });

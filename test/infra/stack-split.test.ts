@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../lib/latchkey-stack';
 import { areaOf, RESOURCE_BUDGET } from '../../lib/api-area';
 import { operations, type Operation } from '../../lib/routes';
-import { buildStack, doubledOperations, everyResource, operationFunctions, routeKey, type Built } from './build-stack';
+import { buildStack, buildTestApp, doubledOperations, everyResource, operationFunctions, routeKey, type Built } from './build-stack';
 
 const today = buildStack();
 const doubled = doubledOperations();
@@ -34,7 +33,7 @@ describe('stacks that can grow', () => {
       access: { table: 'read' },
       summary: 'crowded',
     }));
-    const { app } = buildApp({ 'aws:cdk:bundling-stacks': [] }, { operations: [...operations, ...crowded] });
+    const { app } = buildTestApp({}, { operations: [...operations, ...crowded] });
     expect(() => app.synth()).toThrow(/the resources area has \d+ CloudFormation resources, over the budget of 250: split functions\/resources\//);
   });
 
