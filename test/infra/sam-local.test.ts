@@ -27,7 +27,10 @@ let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
 const outDir = mkdtempSync(join(tmpdir(), 'latchkey-sam-'));
 
 beforeAll(async () => {
-  // Without esbuild: the template does not depend on the bundles' content.
+  // Without esbuild: the template does not depend on the bundles' content. Without CDK's built-in
+  // CloudFormation validation either (it doubles the synthesis; cloudformation-validation.test.ts
+  // runs it on every template), which the shared setup turns back on after this file.
+  process.env.CDK_VALIDATION = 'false';
   files = generateSamLocal(outDir, { bundle: false });
   synthesized = synthesizedFunctions(files.assemblyDir);
   runtime = await startTestRuntime();
