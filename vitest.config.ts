@@ -62,7 +62,7 @@ export default defineConfig({
         test: { name: 'infra', include: ['test/infra/**/*.test.ts'], exclude: [...isolated, ...ownRuntime], isolate: false, setupFiles: ['test/support/shared-worker.ts'] },
       },
       {
-        // The console in Chromium against its own local runtime: one process per file, as integration.
+        // The console in Chromium against its own local runtime, in a process of its own.
         extends: true,
         test: { name: 'browser', include: ['test/browser/**/*.test.ts'], isolate: true },
       },
