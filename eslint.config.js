@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  *
  * The type-aware presets are off: on this code they take about two minutes and flag mostly
  * `no-unsafe-*` on JSON bodies that tests read as `any` on purpose; `tsc --noEmit` (strict) runs
- * first in `npm test` and covers what types can prove.
+ * beside it in `npm test` and covers what types can prove.
  */
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'dist/', 'console/dist/', '.latchkey/'] },
