@@ -1,9 +1,9 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { sign } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildSelfSignedCertificate } from '../../src/adapters/x509-certificate';
 import type { StoredSamlClient } from '../../src/domain/clients/model';
 import { readAuthnRequest, type ReceivedRequest } from '../../src/domain/saml/authn-request';
+import { samlSigningCertificate } from '../support/certificates';
 import { RSA_SHA256 } from '../../src/domain/saml/xml';
 import { SignedXml } from 'xml-crypto';
 
@@ -25,18 +25,7 @@ const post = (body: string, extra: Record<string, string> = {}): ReceivedRequest
 
 /** A service provider that signs its requests, registered with its certificate. */
 async function signingServiceProvider() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const certificate = await buildSelfSignedCertificate(
-    {
-      subjectPublicKeyInfo: publicKey.export({ format: 'der', type: 'spki' }),
-      algorithm: 'RSA-SHA256',
-      commonName: 'sp',
-      notBefore: new Date(NOW - 60_000),
-      notAfter: new Date(NOW + 86_400_000),
-      keyUsage: ['digitalSignature'],
-    },
-    (tbs) => sign('sha256', tbs, privateKey),
-  );
+  const { privateKey, certificate } = await samlSigningCertificate('sp', NOW);
   return { privateKey, certificate, signingClient: { ...client, spSigningCertificate: certificate, requireSignedRequests: true } as StoredSamlClient };
 }
 

@@ -1,8 +1,7 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSelfSignedCertificate } from '../../../src/adapters/x509-certificate';
+import { samlSigningCertificate } from '../../support/certificates';
 import { startTestRuntime } from '../../support/local-runtime';
 import { ACS_URL, formFields, metadataOf, samlClient, samlify, setUpWorld, SP_ENTITY_ID, TestBrowser, toLoginPage, type Runtime, type World } from './support';
 
@@ -27,18 +26,7 @@ function authnRequest(fields: { id?: string; issuer?: string; acsUrl?: string; i
 const redirectUrl = (ssoUrl: string, xml: string) => `${ssoUrl}?SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`;
 
 async function spKeys() {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const certificate = await buildSelfSignedCertificate(
-    {
-      subjectPublicKeyInfo: publicKey.export({ format: 'der', type: 'spki' }),
-      algorithm: 'RSA-SHA256',
-      commonName: 'wiki SP',
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + 86_400_000),
-      keyUsage: ['digitalSignature'],
-    },
-    (tbs) => sign('sha256', tbs, privateKey),
-  );
+  const { privateKey, certificate } = await samlSigningCertificate('wiki SP');
   return { privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), certificate };
 }
 
