@@ -33,7 +33,7 @@ import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
 import type { IntrospectionDeps, JwtVerifier } from '../domain/introspection';
 import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
-import type { PublicKeySet } from '../domain/ports';
+import type { PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
 import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
@@ -42,7 +42,6 @@ import { logger } from '../http/observability';
 import { latchkeyJwtVerifier } from '../http/token-verifier';
 import { createGuard, type Guard } from '../guard';
 import { latchkeyAudience } from '../domain/builtin-resource';
-import type { PublicJwk } from '../domain/ports';
 
 /**
  * The composition root: the one place where domain functions meet the adapters. Each function
