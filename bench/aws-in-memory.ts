@@ -52,7 +52,6 @@ export class InMemoryAws {
     probe.destroy();
     this.original = this.prototype.handle;
     // The patched function needs both the handler it is called on (`this`) and this interceptor.
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     this.prototype.handle = function patched(this: unknown, request: SdkRequest, options?: unknown) {
       return self.handle(request, (r) => self.original.call(this, r, options));

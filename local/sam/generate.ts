@@ -9,7 +9,7 @@ import { samLocalTemplate, synthesizedFunctions } from './template';
 export interface SamLocalFiles {
   readonly assemblyDir: string;
   readonly templateFile: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a synthesized CloudFormation template, read by path
+  // biome-ignore lint/suspicious/noExplicitAny: a synthesized CloudFormation template, read by path
   readonly template: any;
   readonly eventsDir: string;
   readonly events: readonly SampleEvent[];

@@ -22,7 +22,7 @@ import { STAND_IN_VARIABLES } from './env-file';
  */
 
 /** CloudFormation is untyped JSON. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- read by path, as CloudFormation documents it
+// biome-ignore lint/suspicious/noExplicitAny: read by path, as CloudFormation documents it
 type Json = any;
 
 export interface SynthesizedFunction {

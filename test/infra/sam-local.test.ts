@@ -108,7 +108,7 @@ describe('the env file written by npm start -- --sam', () => {
 
 /** The keys of T that are not optional: a list checked against it by tsc below. */
 // `{}` is the point here: a key is optional exactly when the empty object is assignable to its Pick.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+// biome-ignore lint/complexity/noBannedTypes: the empty object type, as said above
 type RequiredKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];
 type Shape<T> = Record<RequiredKeys<T>, 'string' | 'number' | 'boolean' | 'object'>;
 // `satisfies` fails compilation (npm test runs tsc) if @types/aws-lambda adds, drops or renames a required field.
