@@ -30,7 +30,8 @@ export const USAGE = `Usage: npm run rotate-signing-keys -- [options]
   --help                   show this help`;
 
 export type RotateCommand =
-  { readonly target: 'aws'; readonly stackName: string; readonly functionName?: string; readonly region?: string } | { readonly target: 'local'; readonly dataDir: string };
+  | { readonly target: 'aws'; readonly stackName: string; readonly functionName?: string; readonly region?: string }
+  | { readonly target: 'local'; readonly dataDir: string };
 
 export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help' {
   let parsed;

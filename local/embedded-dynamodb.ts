@@ -44,7 +44,9 @@ export interface EmbeddedDynamoDb {
 }
 
 type WorkerMessage =
-  { type: 'listening'; port: number } | { type: 'error'; error: { message: string; code?: string; port?: number } } | { type: 'closed'; error?: { message: string } };
+  | { type: 'listening'; port: number }
+  | { type: 'error'; error: { message: string; code?: string; port?: number } }
+  | { type: 'closed'; error?: { message: string } };
 
 export async function startEmbeddedDynamoDb(options: { path: string; port: number; host: string }): Promise<EmbeddedDynamoDb> {
   const counts = new SharedArrayBuffer(TARGETS.length * Int32Array.BYTES_PER_ELEMENT);

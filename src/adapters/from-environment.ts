@@ -54,18 +54,20 @@ export const signingKeys = once((): TokenSigner & PublicKeySet =>
 export const signingKeyStore = once(() => new DynamoDbSigningKeyStore(tableClient(), requireEnv(ENV.tableName)));
 
 /** What the envelope-mode key rotation needs; its intervals follow from the token lifetimes and caches. */
-export const signingKeyRotation = once((): RotationDeps => ({
-  store: signingKeyStore(),
-  keyPairs: new KmsKeyPairFactory(new KMSClient(awsClientConfig), requireEnv(ENV.keyWrappingKeyId)),
-  now: () => Date.now(),
-  newId: () => newId('key'),
-  policy: {
-    minIntervalSeconds: secondsFromEnv(ENV.keyRotationMinIntervalSeconds, JWKS_MAX_AGE_SECONDS + signingKeyRefreshSeconds()),
-    // A key that stopped signing may still be used by a stale signer for the refresh interval,
-    // and what it signed lives for the longest token lifetime.
-    retentionSeconds: MAX_TOKEN_TTL_SECONDS + signingKeyRefreshSeconds(),
-  },
-}));
+export const signingKeyRotation = once(
+  (): RotationDeps => ({
+    store: signingKeyStore(),
+    keyPairs: new KmsKeyPairFactory(new KMSClient(awsClientConfig), requireEnv(ENV.keyWrappingKeyId)),
+    now: () => Date.now(),
+    newId: () => newId('key'),
+    policy: {
+      minIntervalSeconds: secondsFromEnv(ENV.keyRotationMinIntervalSeconds, JWKS_MAX_AGE_SECONDS + signingKeyRefreshSeconds()),
+      // A key that stopped signing may still be used by a stale signer for the refresh interval,
+      // and what it signed lives for the longest token lifetime.
+      retentionSeconds: MAX_TOKEN_TTL_SECONDS + signingKeyRefreshSeconds(),
+    },
+  }),
+);
 
 /** One document client for every store of the table. */
 const tableClient = once(() => documentClient(new DynamoDBClient(awsClientConfig), hotPathClient(awsClientConfig)));

@@ -8,7 +8,8 @@ import type { HttpEvent } from './handler';
 
 /** A client the chain has authenticated: a service account, or a registry client (`cl_…`). */
 export type AuthenticatedCaller =
-  { readonly kind: 'service-account'; readonly authenticated: AuthenticatedServiceAccount } | { readonly kind: 'client'; readonly authenticated: AuthenticatedClient };
+  | { readonly kind: 'service-account'; readonly authenticated: AuthenticatedServiceAccount }
+  | { readonly kind: 'client'; readonly authenticated: AuthenticatedClient };
 
 /**
  * The one client-authentication chain of the token, introspection and revocation endpoints: read
