@@ -3,7 +3,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { grantAccess, keyCapabilities, type InvokableFunctions } from './constructs/grant-access';
 import { LatchkeyFunction, type FunctionDefaults } from './constructs/latchkey-function';
 import { AreaAlarms, type AlarmSettings } from './monitoring/area-alarms';

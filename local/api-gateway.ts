@@ -146,7 +146,7 @@ function requestParts(request: IncomingMessage, url: URL, method: string, body: 
     sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
     protocol: `HTTP/${request.httpVersion}`,
     now: new Date(),
-    ...(clientCert && clientCert.raw
+    ...(clientCert?.raw
       ? {
           clientCert: {
             clientCertPem: toPem(clientCert.raw),

@@ -35,7 +35,7 @@ export async function ensureDevAdmin(dataDir: string): Promise<DevAdmin> {
 
   if (wanted) {
     const parsed = parseClientId(wanted.clientId);
-    if (!parsed || !parsed.principalId.startsWith('sa_')) {
+    if (!parsed?.principalId.startsWith('sa_')) {
       throw new Error(`LATCHKEY_DEV_ADMIN_CLIENT_ID must have the form sa_<26 characters>@env_<26 characters>, not "${wanted.clientId}"`);
     }
     if (wanted.clientSecret.length < 32) throw new Error('LATCHKEY_DEV_ADMIN_CLIENT_SECRET must be at least 32 characters');

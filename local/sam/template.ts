@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { OPERATION_TAG } from '../../lib/constructs/latchkey-function';
 import { DEFAULT_ROUTE, type Operation } from '../../lib/routes';
-import { STAND_IN_VARIABLES } from './env-file';
+import type { STAND_IN_VARIABLES } from './env-file';
 
 /**
  * The template `sam local` runs: one `AWS::Serverless::Function` per Latchkey operation, made from

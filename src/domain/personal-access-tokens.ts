@@ -120,7 +120,7 @@ export function presentedPersonalAccessToken(authorization: string | undefined):
 /** The management caller a presented PAT stands for, or `invalid_token`. */
 export async function authenticatePersonalAccessToken(deps: Omit<PersonalAccessTokenDeps, 'store'>, presented: string): Promise<Caller> {
   const parsed = parseReferenceToken(presented);
-  if (!parsed || parsed.kind !== 'lkp') throw refused('not a personal access token');
+  if (parsed?.kind !== 'lkp') throw refused('not a personal access token');
   const { token, owner } = await deps.tokens.loadPersonalAccessToken(parsed.environmentId, parsed.accountId, parsed.id);
   if (!token) throw refused(`no personal access token ${parsed.id}`);
   if (hasExpired(token.expiresAt, deps.now())) throw refused(`personal access token ${parsed.id} has expired`);

@@ -140,7 +140,7 @@ function checkAudience(audience: string, issuer: string): void {
   } catch {
     parsed = undefined;
   }
-  if (!parsed || parsed.protocol !== 'https:' || audience.length > 512 || parsed.hash || parsed.username || parsed.password || /\s/.test(audience)) {
+  if (parsed?.protocol !== 'https:' || audience.length > 512 || parsed.hash || parsed.username || parsed.password || /\s/.test(audience)) {
     throw invalid('audience', 'must be an absolute https URI without user info or fragment, at most 512 characters (or leave it out for a generated one)');
   }
   if (parsed.origin === new URL(issuer).origin) {

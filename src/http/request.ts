@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { InvalidRequest, InvalidScope, InvalidTarget, LatchkeyError, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
+import { InvalidRequest, InvalidScope, InvalidTarget, type LatchkeyError, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from '../domain/key-values';
 import { parseScope } from '../domain/scopes';
 import type { HttpEvent } from './handler';

@@ -121,7 +121,7 @@ describe('the admin console in Chromium', () => {
     const fresh = await page.getByRole('textbox', { name: 'New client secret' }).inputValue();
     expect(fresh).toMatch(/^lks_/);
     expect((await tokenFor(clientId, fresh)).status).toBe(200);
-    expect((await tokenFor(clientId, 'lks_' + 'x'.repeat(40))).status).toBe(401);
+    expect((await tokenFor(clientId, `lks_${'x'.repeat(40)}`)).status).toBe(401);
   });
 
   it('shows a bad grace period beside its field', async () => {

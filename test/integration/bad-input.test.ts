@@ -136,7 +136,7 @@ describe('bad input', () => {
     });
 
     it('refuses garbage Authorization headers with 401', async () => {
-      for (const authorization of ['Bearer', 'Bearer a.b.c', 'Basic abc', 'Bearer ' + 'x'.repeat(5000), 'token']) {
+      for (const authorization of ['Bearer', 'Bearer a.b.c', 'Basic abc', `Bearer ${'x'.repeat(5000)}`, 'token']) {
         const response = await fetch(`${runtime.url}/v1/service-accounts`, { headers: { authorization } });
         expect(response.status, authorization.slice(0, 20)).toBe(401);
       }

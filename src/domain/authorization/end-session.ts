@@ -46,7 +46,7 @@ export async function endSession(deps: EndSessionDeps, params: URLSearchParams, 
   if (!named) throw new InvalidRequest('send id_token_hint or client_id to log out');
   const parsed = parseClientId(named);
   const client = parsed && isId(parsed.principalId, 'cl') ? await deps.clients.getClient(parsed.environmentId, parsed.principalId) : undefined;
-  if (!client || client.protocol !== 'oidc') throw new InvalidRequest('the client to log out of is not a client of this issuer');
+  if (client?.protocol !== 'oidc') throw new InvalidRequest('the client to log out of is not a client of this issuer');
 
   const redirect = params.get('post_logout_redirect_uri');
   if (redirect !== null && !(client.postLogoutRedirectUris ?? []).includes(redirect)) {

@@ -18,7 +18,7 @@ export function userClaims(user: EndUser, scopes: readonly string[], alwaysInclu
     updated_at: Math.floor(Date.parse(user.updatedAt) / 1000),
   };
   const released = new Set(alwaysInclude);
-  if (scopes.includes('profile')) ['name', 'updated_at'].forEach((claim) => released.add(claim));
+  if (scopes.includes('profile')) for (const claim of ['name', 'updated_at']) released.add(claim);
   if (scopes.includes('email')) released.add('email');
   return Object.fromEntries(Object.entries(known).filter(([claim]) => released.has(claim)));
 }

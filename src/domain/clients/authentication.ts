@@ -60,7 +60,7 @@ export async function authenticateClient(deps: ClientAuthenticationDeps, present
   const parsed = parseClientId(presented.clientId);
   if (!parsed || !isId(parsed.principalId, 'cl')) throw refuse('client ID is not a Latchkey client ID');
   const [client, environment] = await Promise.all([deps.clients.getClient(parsed.environmentId, parsed.principalId), deps.environments.getEnvironment(parsed.environmentId)]);
-  if (!client || client.protocol !== 'oidc' || !environment) throw refuse(`no OIDC client ${parsed.principalId} in ${parsed.environmentId}`);
+  if (client?.protocol !== 'oidc' || !environment) throw refuse(`no OIDC client ${parsed.principalId} in ${parsed.environmentId}`);
   if (!(await deps.applications.getApplication(client.environmentId, client.applicationId))) {
     throw refuse(`the application ${client.applicationId} of client ${client.id} no longer exists`);
   }

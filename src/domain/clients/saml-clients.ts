@@ -148,7 +148,7 @@ export async function samlMetadata(deps: Pick<SamlRegistryDeps, 'clients' | 'app
   const parsed = parseClientId(clientId);
   const client = parsed && isId(parsed.principalId, 'cl') ? await deps.clients.getClient(parsed.environmentId, parsed.principalId) : undefined;
   // A client of a deleted application is gone too.
-  if (!client || client.protocol !== 'saml' || !(await deps.applications.getApplication(client.environmentId, client.applicationId))) {
+  if (client?.protocol !== 'saml' || !(await deps.applications.getApplication(client.environmentId, client.applicationId))) {
     throw new NotFound(`SAML client "${clientId}"`);
   }
   const urls = samlUrls(deps.issuer, client.clientId);

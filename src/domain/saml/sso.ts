@@ -69,7 +69,7 @@ export async function loadSamlClient(deps: InteractionDeps, clientId: string): P
   const parsed = parseClientId(clientId);
   const client = parsed && isId(parsed.principalId, 'cl') ? await deps.clients.getClient(parsed.environmentId, parsed.principalId) : undefined;
   const application = client && (await deps.applications.getApplication(client.environmentId, client.applicationId));
-  if (!client || client.protocol !== 'saml' || !application) throw new InvalidRequest(`"${clientId.slice(0, 80)}" is not a SAML client of this issuer`);
+  if (client?.protocol !== 'saml' || !application) throw new InvalidRequest(`"${clientId.slice(0, 80)}" is not a SAML client of this issuer`);
   return { client, application };
 }
 

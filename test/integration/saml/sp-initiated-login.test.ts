@@ -96,7 +96,7 @@ describe('SAML single sign-on, SP-initiated', () => {
     const fields = formFields(page.body);
     const { profile } = await nodeSaml.validatePostResponseAsync({ SAMLResponse: fields.SAMLResponse, RelayState: fields.RelayState ?? '' });
     expect(profile?.nameID).toBe('dave@example.com');
-    expect(profile?.['email']).toBe('dave@example.com');
+    expect(profile?.email).toBe('dave@example.com');
     expect(fields.RelayState).toBe('relay-9');
   });
 
