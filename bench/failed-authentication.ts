@@ -53,7 +53,10 @@ function tokenRequest(url: string, localAddress: string, credentials: { clientId
   const target = new URL(`${url}/oauth/v2/token`);
   const body = 'grant_type=client_credentials';
   let agent = agents.get(localAddress);
-  if (!agent) agents.set(localAddress, (agent = new Agent({ keepAlive: true })));
+  if (!agent) {
+    agent = new Agent({ keepAlive: true });
+    agents.set(localAddress, agent);
+  }
   return new Promise((resolve, reject) => {
     const outgoing = request(
       {

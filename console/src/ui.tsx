@@ -44,7 +44,11 @@ export function useLoad<T>(load: () => Promise<T>, keys: readonly unknown[] = []
     let current = true;
     setLoading(true);
     load()
-      .then((value) => current && (setData(value), setError(undefined)))
+      .then((value) => {
+        if (!current) return;
+        setData(value);
+        setError(undefined);
+      })
       .catch((caught: Error) => current && setError(caught))
       .finally(() => current && setLoading(false));
     return () => {
@@ -243,6 +247,10 @@ export function SecretOnce({ label, value, onDismiss }: { label: string; value: 
 
 export function Json({ value, label }: { value: unknown; label?: string }) {
   return (
+    // A block that may scroll must take keyboard focus to be scrolled without a mouse (axe's
+    // scrollable-region-focusable, which the browser tests run), and the label says what is focused.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: keyboard scrolling, as said above
+    // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the name of the focused block, as said above
     <pre class="json" tabIndex={0} aria-label={label ?? 'JSON'}>
       {JSON.stringify(value, null, 2)}
     </pre>

@@ -106,7 +106,10 @@ export function createKmsService(options: { dataDir: string; region: string }): 
 
   function privateKey(key: StoredKey): KeyObject {
     let cached = privateKeys.get(key.keyId);
-    if (!cached) privateKeys.set(key.keyId, (cached = createPrivateKey(key.privateKeyPem!)));
+    if (!cached) {
+      cached = createPrivateKey(key.privateKeyPem!);
+      privateKeys.set(key.keyId, cached);
+    }
     return cached;
   }
 

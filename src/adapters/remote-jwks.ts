@@ -21,7 +21,9 @@ const sets = new Map<string, JWTVerifyGetKey>();
 export function policyFetch(outbound: OutboundHttp): FetchImplementation {
   return async (url, options) => {
     const headers: Record<string, string> = {};
-    options.headers.forEach((value, name) => (headers[name] = value));
+    options.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
     const answer = await outbound.request(url, {
       method: 'GET',
       headers,

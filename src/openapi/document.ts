@@ -168,7 +168,9 @@ export function openApiDocument(operations: readonly Operation[] = routeTable): 
   for (const operation of operations) {
     operation.routes.forEach((route, index) => {
       if (route === DEFAULT_ROUTE || route.path === DEFAULT_ROUTE.path) return;
-      (paths[route.path] ??= {})[route.method.toLowerCase()] = operationObject(operation, route.method, route.path, index);
+      const methods = paths[route.path] ?? {};
+      paths[route.path] = methods;
+      methods[route.method.toLowerCase()] = operationObject(operation, route.method, route.path, index);
     });
   }
   return {

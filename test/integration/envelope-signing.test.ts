@@ -74,7 +74,9 @@ describe('envelope signing and key rotation over the local API', () => {
   it('keeps every token verifiable before, during and after two rotations until it expires, and signs only with keys published earlier', async () => {
     const tokens: string[] = [];
     const publishedEarlier = new Set<string | undefined>();
-    const remember = async () => (await publishedKeys()).forEach((key) => publishedEarlier.add(key.kid!));
+    const remember = async () => {
+      for (const key of await publishedKeys()) publishedEarlier.add(key.kid!);
+    };
 
     await remember();
     tokens.push(await clientCredentialsToken());

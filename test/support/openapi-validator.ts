@@ -52,7 +52,10 @@ export function openApiValidator(document: object) {
     if (!(mediaType in response.content)) return [`${label}: content type ${mediaType || '(none)'} is not documented (${Object.keys(response.content).join(', ')})`];
     const key = pointer(...where, 'content', mediaType, 'schema');
     let validate = compiled.get(key);
-    if (!validate) compiled.set(key, (validate = ajv.compile({ $ref: key })));
+    if (!validate) {
+      validate = ajv.compile({ $ref: key });
+      compiled.set(key, validate);
+    }
     const body = /json/.test(mediaType) ? JSON.parse(answer.text) : answer.text;
     return validate(body) ? [] : [`${label}: ${ajv.errorsText(validate.errors, { dataVar: 'body' })}`];
   }

@@ -44,7 +44,12 @@ describe('GraphQL execution', () => {
       now: () => Date.parse('2026-01-01T00:00:00Z'),
       issuer: ISSUER,
     };
-    deps = { tokens, tokenIssued: () => void (issued += 1) };
+    deps = {
+      tokens,
+      tokenIssued: () => {
+        issued += 1;
+      },
+    };
     const bootstrapped = await bootstrapEnvironment(tokens, { tenantName: 'Acme', environmentName: 'prod' });
     admin = { clientId: bootstrapped.admin.clientId, clientSecret: bootstrapped.admin.clientSecret, id: bootstrapped.admin.id };
   });

@@ -24,7 +24,7 @@ function filesUnder(path: string): string[] {
  */
 const PLANNING_ID = new RegExp(`\\b(${['SA', 'DA', 'MU', 'CL', 'SEC', 'PL', 'BE'].join('|')})-(\\d+|\\*)(?![\\w-])`);
 
-export function planningIdsIn(text: string): string[] {
+function planningIdsIn(text: string): string[] {
   return text
     .split('\n')
     .map((line, index) => ({ line, number: index + 1 }))

@@ -131,7 +131,15 @@ describe('PATs, opaque tokens, introspection and revocation (domain)', () => {
     const foreignCaller: Caller = { tenantId: foreign.tenantId, environmentId: foreign.environmentId, accountId: foreign.id, permissions: foreign.grants };
     const pat = await createPersonalAccessToken(deps, foreignCaller, foreign.id, {});
     let reads = 0;
-    const counting = { ...deps, tokens: Object.assign(Object.create(tokens), { loadPersonalAccessToken: async () => (reads++, {}) }) };
+    const counting = {
+      ...deps,
+      tokens: Object.assign(Object.create(tokens), {
+        loadPersonalAccessToken: async () => {
+          reads++;
+          return {};
+        },
+      }),
+    };
     expect(await introspect(counting, admin, pat.token)).toEqual({ active: false });
     expect(reads).toBe(0);
     expect(await introspect(deps, foreignCaller, pat.token)).toMatchObject({ active: true });

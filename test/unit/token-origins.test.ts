@@ -12,11 +12,16 @@ function deps(records: {
   connections?: { id: string; enabled: boolean }[];
 }) {
   const asked: string[] = [];
+  /** Notes what was asked for and answers it. */
+  const answer = <T>(question: string, value: T): T => {
+    asked.push(question);
+    return value;
+  };
   const origins = {
-    clients: { getClient: async (_env: string, id: string) => (asked.push(`client ${id}`), records.clients?.[id]) },
-    applications: { getApplication: async (_env: string, id: string) => (asked.push(`application ${id}`), records.applications?.includes(id) ? { id } : undefined) },
-    users: { getUser: async (_env: string, id: string) => (asked.push(`user ${id}`), records.users?.[id] ? { idpConnectionId: records.users[id] } : undefined) },
-    connections: { listIdpConnections: async () => (asked.push('connections'), records.connections ?? []) },
+    clients: { getClient: async (_env: string, id: string) => answer(`client ${id}`, records.clients?.[id]) },
+    applications: { getApplication: async (_env: string, id: string) => answer(`application ${id}`, records.applications?.includes(id) ? { id } : undefined) },
+    users: { getUser: async (_env: string, id: string) => answer(`user ${id}`, records.users?.[id] ? { idpConnectionId: records.users[id] } : undefined) },
+    connections: { listIdpConnections: async () => answer('connections', records.connections ?? []) },
   } as unknown as TokenOriginDeps;
   return { origins, asked };
 }

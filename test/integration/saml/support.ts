@@ -27,9 +27,9 @@ export function formFields(page: string): { action: string; SAMLResponse: string
   const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1];
   const SAMLResponse = field('SAMLResponse');
   if (!action || !SAMLResponse) throw new Error(`not a SAML form page: ${page.slice(0, 300)}`);
-  const unescape = (v: string) => v.replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code)));
+  const decodeEntities = (v: string) => v.replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code)));
   const relayState = field('RelayState');
-  return { action: unescape(action), SAMLResponse: unescape(SAMLResponse), ...(relayState !== undefined ? { RelayState: unescape(relayState) } : {}) };
+  return { action: decodeEntities(action), SAMLResponse: decodeEntities(SAMLResponse), ...(relayState !== undefined ? { RelayState: decodeEntities(relayState) } : {}) };
 }
 
 /** The browser goes from the SSO URL to the application's login page; answers the login challenge. */
