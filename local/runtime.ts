@@ -7,7 +7,7 @@ import { operations } from '../lib/routes';
 import { ENV } from '../src/config';
 import { apiGatewayListener, type ApiGatewayOptions } from './api-gateway';
 import { createMtlsServer, ensureLocalTlsCredentials } from './https';
-import { startLocalAws } from './aws/server';
+import { startLocalAws, type LocalAwsOptions } from './aws/server';
 import { startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { lambdaInvokeListener, localFunctionArn } from './aws/lambda';
 import { ensureDevAdmin, type DevAdmin } from './dev-bootstrap';
@@ -64,6 +64,12 @@ export interface LocalRuntimeOptions {
   readonly keyRotationMinIntervalSeconds?: number;
   /** The console's built bundle, served at `/console/` (default `console/dist`, built on first request when missing). */
   readonly consoleDir?: string;
+  /**
+   * RSA-2048 private keys made ahead of time, for the KMS stand-in to hand out instead of generating
+   * them (signing keys of SAML clients, RS256 keys of envelope rotations, KMS-mode RSA keys): tests
+   * set it to save the CPU of fresh primes. Default: fresh keys, as KMS makes them; `npm start` never sets it.
+   */
+  readonly pregeneratedRsaKeys?: LocalAwsOptions['pregeneratedRsaKeys'];
 }
 
 export interface LocalRuntime {
@@ -92,7 +98,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   mkdirSync(options.dataDir, { recursive: true });
 
   const dynamodb = await startEmbeddedDynamoDb({ path: join(options.dataDir, 'dynamodb'), port: options.dynamodbPort ?? 0, host: standInsHost });
-  const aws = await startLocalAws({ dataDir: options.dataDir, port: options.awsPort ?? 0, host: standInsHost }).catch(async (error: unknown) => {
+  const awsOptions = { dataDir: options.dataDir, port: options.awsPort ?? 0, host: standInsHost, pregeneratedRsaKeys: options.pregeneratedRsaKeys };
+  const aws = await startLocalAws(awsOptions).catch(async (error: unknown) => {
     await dynamodb.close();
     throw error;
   });

@@ -96,13 +96,36 @@ const KNOWN_ALGORITHMS = [
   'ML_DSA_SHAKE_256',
 ];
 
-export function createKmsService(options: { dataDir: string; region: string }): AwsJsonService {
-  const { dataDir, region } = options;
+export interface KmsServiceOptions {
+  dataDir: string;
+  region: string;
+  /**
+   * Where RSA_2048 keys come from: private keys made ahead of time, so that tests do not pay for
+   * fresh primes (a few hundred milliseconds of CPU each). Each call must answer a key not handed
+   * out before. Default: every RSA_2048 key is generated fresh, as KMS does; `npm start` never sets it.
+   */
+  pregeneratedRsaKeys?: () => KeyObject;
+}
+
+export function createKmsService(options: KmsServiceOptions): AwsJsonService {
+  const { dataDir, region, pregeneratedRsaKeys } = options;
   const state = loadState<KmsState>(dataDir, STATE_FILE, { version: 1, keys: {}, aliases: {} });
   const privateKeys = new Map<string, KeyObject>(); // parsed-PEM cache; PEM stays the source of truth
   const save = () => saveState(dataDir, STATE_FILE, state);
   const arnPrefix = `arn:aws:kms:${region}:${LOCAL_ACCOUNT_ID}:`;
   const keyArn = (keyId: string) => `${arnPrefix}key/${keyId}`;
+
+  /** A new private key of the spec: RSA from the keys made ahead of time when given, else generated. */
+  function newPrivateKey(spec: AsymmetricKeySpec): KeyObject {
+    if (spec === 'ECC_NIST_P256') return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    if (!pregeneratedRsaKeys) return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const key = pregeneratedRsaKeys();
+    // A wrong key would answer with a key pair of another spec than the one asked for.
+    if (key.type !== 'private' || key.asymmetricKeyType !== 'rsa' || key.asymmetricKeyDetails?.modulusLength !== 2048) {
+      throw new Error('pregeneratedRsaKeys answered a key that is not an RSA-2048 private key');
+    }
+    return key;
+  }
 
   function privateKey(key: StoredKey): KeyObject {
     let cached = privateKeys.get(key.keyId);
@@ -184,9 +207,7 @@ export function createKmsService(options: { dataDir: string; region: string }): 
         spec === 'SYMMETRIC_DEFAULT'
           ? { secretKey: randomBytes(32).toString('base64') }
           : {
-              privateKeyPem: (spec === 'ECC_NIST_P256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 })).privateKey
-                .export({ type: 'pkcs8', format: 'pem' })
-                .toString(),
+              privateKeyPem: newPrivateKey(spec).export({ type: 'pkcs8', format: 'pem' }).toString(),
             };
       const key: StoredKey = {
         keyId: randomUUID(),
@@ -285,12 +306,12 @@ export function createKmsService(options: { dataDir: string; region: string }): 
         throw new AwsJsonError('UnsupportedOperationException', `KeyPairSpec ${spec} is not supported by the local KMS; use ECC_NIST_P256 or RSA_2048.`);
       }
       const context = encryptionContext(input);
-      const pair = spec === 'ECC_NIST_P256' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const privateDer = pair.privateKey.export({ type: 'pkcs8', format: 'der' });
+      const pairKey = newPrivateKey(spec);
+      const privateDer = pairKey.export({ type: 'pkcs8', format: 'der' });
       return {
         KeyId: keyArn(key.keyId),
         KeyPairSpec: spec,
-        PublicKey: pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+        PublicKey: createPublicKey(pairKey).export({ type: 'spki', format: 'der' }).toString('base64'),
         PrivateKeyCiphertextBlob: seal(key, privateDer, context).toString('base64'),
       };
     },

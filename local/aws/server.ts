@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAwsJsonListener } from './json-protocol';
-import { createKmsService } from './kms';
+import { createKmsService, type KmsServiceOptions } from './kms';
 import { createSecretsManagerService } from './secrets-manager';
 
 export interface LocalAwsOptions {
@@ -14,6 +14,11 @@ export interface LocalAwsOptions {
   port?: number;
   host?: string;
   region?: string;
+  /**
+   * RSA-2048 private keys made ahead of time, for the KMS stand-in to hand out instead of generating
+   * them, so that tests save the CPU of fresh primes. Default: fresh keys, as KMS makes them.
+   */
+  pregeneratedRsaKeys?: KmsServiceOptions['pregeneratedRsaKeys'];
 }
 
 export interface LocalAws {
@@ -25,11 +30,11 @@ export interface LocalAws {
 }
 
 export async function startLocalAws(options: LocalAwsOptions): Promise<LocalAws> {
-  const { dataDir, port = 0, host = '127.0.0.1', region = 'us-east-1' } = options;
+  const { dataDir, port = 0, host = '127.0.0.1', region = 'us-east-1', pregeneratedRsaKeys } = options;
   // State is loaded synchronously here, so a corrupt data file fails startup instead of a request.
   const server = createServer(
     createAwsJsonListener({
-      TrentService: createKmsService({ dataDir, region }),
+      TrentService: createKmsService({ dataDir, region, pregeneratedRsaKeys }),
       secretsmanager: createSecretsManagerService({ dataDir, region }),
     }),
   );
