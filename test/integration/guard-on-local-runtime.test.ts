@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { clientCertificate } from '../support/certificates';
+import { pregeneratedRsaKeys } from '../support/pregenerated-rsa-keys';
 import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { createGuard, type Guard } from '../../src/guard';
@@ -40,7 +41,7 @@ describe('the guard against tokens of the local runtime', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'latchkey-guard-'));
-    runtime = await startLocalRuntime({ dataDir, port: 0, mtlsPort: 0 });
+    runtime = await startLocalRuntime({ dataDir, port: 0, mtlsPort: 0, pregeneratedRsaKeys });
     const b = await bootstrapEnvironment(bootstrapDeps(), { tenantName: 'Tenant B', environmentName: 'prod' });
     tokenOfB = await adminToken(runtime, b.admin);
     guardOfA = createGuard({ issuer: runtime.url, tenantId: runtime.devAdmin.tenantId });

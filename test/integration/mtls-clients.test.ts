@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLocalTlsCredentials } from '../../local/https';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { clientCertificate } from '../support/certificates';
+import { pregeneratedRsaKeys } from '../support/pregenerated-rsa-keys';
 import { adminToken, api } from '../support/http';
 
 describe('self-signed mutual TLS client authentication on the local runtime', () => {
@@ -32,7 +33,7 @@ describe('self-signed mutual TLS client authentication on the local runtime', ()
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'latchkey-mtls-'));
-    runtime = await startLocalRuntime({ dataDir, port: 0, mtlsPort: 0 });
+    runtime = await startLocalRuntime({ dataDir, port: 0, mtlsPort: 0, pregeneratedRsaKeys });
     admin = api(runtime.url, await adminToken(runtime));
     const appId = (await admin.post('/v1/applications', { name: 'Devices' })).body.id;
     base = `/v1/applications/${appId}/clients`;

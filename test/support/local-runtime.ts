@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDevAdmin } from '../../local/dev-bootstrap';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
+import { pregeneratedRsaKeys } from './pregenerated-rsa-keys';
 
 export type TestRuntime = LocalRuntime & { dataDir: string; stop(): Promise<void> };
 
@@ -39,7 +40,8 @@ export async function startTestRuntime(dataDir?: string, options: Partial<Omit<L
 }
 
 async function startOwnRuntime(dataDir: string, options: Partial<Omit<LocalRuntimeOptions, 'dataDir' | 'port'>>): Promise<TestRuntime> {
-  const runtime = await startLocalRuntime({ apiGateway: { throttleOf: () => undefined }, ...options, dataDir, port: 0 });
+  // RSA keys made ahead of time, each at most once per process: fresh primes would cost seconds of CPU per run.
+  const runtime = await startLocalRuntime({ apiGateway: { throttleOf: () => undefined }, pregeneratedRsaKeys, ...options, dataDir, port: 0 });
   return {
     ...runtime,
     dataDir,

@@ -8,6 +8,7 @@ import { startLocalAws, type LocalAws } from '../../local/aws/server';
 import { EnvelopeKeySet } from '../../src/adapters/envelope-key-set';
 import { KmsKeyPairFactory } from '../../src/adapters/kms-key-pairs';
 import { publishedKeys, rotateSigningKeys, type KeyGeneration, type KeyRing, type RotationDeps, type SigningKeyState, type SigningKeyStore } from '../../src/domain/signing-keys';
+import { pregeneratedRsaKeys } from '../support/pregenerated-rsa-keys';
 
 class MemoryStore implements SigningKeyStore {
   ring: KeyRing | undefined;
@@ -38,7 +39,7 @@ let wrappingKey: string;
 const kmsCalls: string[] = [];
 
 beforeAll(async () => {
-  aws = await startLocalAws({ dataDir });
+  aws = await startLocalAws({ dataDir, pregeneratedRsaKeys });
   aws.server.on('request', (request: { headers: Record<string, string> }) => kmsCalls.push(String(request.headers['x-amz-target'])));
   kms = new KMSClient({ region: 'us-east-1', endpoint: aws.url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   wrappingKey = (await kms.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' }))).KeyMetadata!.Arn!;

@@ -18,6 +18,8 @@ import {
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../local/aws/server';
+import { PREGENERATED_RSA_KEYS } from '../support/pregenerated-rsa-key-fixture';
+import { pregeneratedRsaKeys } from '../support/pregenerated-rsa-keys';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-local-kms-'));
 let server: LocalAws;
@@ -45,8 +47,9 @@ async function sign(KeyId: string, message: Uint8Array, SigningAlgorithm: Signin
   return Buffer.from(Signature!);
 }
 
+// RSA keys made ahead of time, as every test stand-in; the last describe generates fresh ones.
 beforeAll(async () => {
-  server = await startLocalAws({ dataDir });
+  server = await startLocalAws({ dataDir, pregeneratedRsaKeys });
   kms = clientFor(server.url);
 });
 
@@ -133,7 +136,7 @@ describe('local KMS stand-in', () => {
     expect(statSync(join(dataDir, 'kms.json')).mode & 0o777).toBe(0o600);
     kms.destroy();
     await server.close();
-    server = await startLocalAws({ dataDir });
+    server = await startLocalAws({ dataDir, pregeneratedRsaKeys });
     kms = clientFor(server.url);
     const { PublicKey } = await kms.send(new GetPublicKeyCommand({ KeyId: 'alias/survivor' }));
     const before = key.publicKey.export({ type: 'spki', format: 'der' });
@@ -210,3 +213,37 @@ describe('local KMS stand-in: data key pairs under a symmetric key (envelope sig
     expect(await nameOfError(generate(key.KeyId!, 'ECC_NIST_P384' as 'ECC_NIST_P256'))).toBe('UnsupportedOperationException');
   });
 });
+
+describe('local KMS stand-in without keys made ahead of time (as `npm start` runs it)', () => {
+  it('generates every RSA_2048 key fresh: a CreateKey key and a data key pair differ, and neither is a test key', async () => {
+    const freshDir = mkdtempSync(join(tmpdir(), 'latchkey-local-kms-fresh-'));
+    const fresh = await startLocalAws({ dataDir: freshDir });
+    const client = clientFor(fresh.url);
+    try {
+      const signing = (await client.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
+      const signingPublic = Buffer.from((await client.send(new GetPublicKeyCommand({ KeyId: signing.KeyId }))).PublicKey!);
+      const wrapping = (await client.send(new CreateKeyCommand({}))).KeyMetadata!;
+      const pair = await client.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: wrapping.KeyId, KeyPairSpec: 'RSA_2048' }));
+      const pairPublic = Buffer.from(pair.PublicKey!);
+      const { Plaintext } = await client.send(new DecryptCommand({ CiphertextBlob: pair.PrivateKeyCiphertextBlob }));
+      const pairPrivate = createPrivateKey({ key: Buffer.from(Plaintext!), format: 'der', type: 'pkcs8' });
+
+      expect(signingPublic.equals(pairPublic)).toBe(false);
+      for (const der of [signingPublic, pairPublic]) {
+        expect(createPublicKey({ key: der, format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength).toBe(2048);
+      }
+      expect(createPublicKey(pairPrivate).export({ type: 'spki', format: 'der' }).equals(pairPublic)).toBe(true);
+      const testKeys = new Set(PREGENERATED_RSA_KEYS.map((key) => publicDerOf(key).toString('base64')));
+      expect(testKeys.has(signingPublic.toString('base64'))).toBe(false);
+      expect(testKeys.has(pairPublic.toString('base64'))).toBe(false);
+    } finally {
+      client.destroy();
+      await fresh.close();
+      rmSync(freshDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function publicDerOf(pkcs8Base64: string): Buffer {
+  return createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8Base64, 'base64'), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
+}
