@@ -248,12 +248,13 @@ export function SecretOnce({ label, value, onDismiss }: { label: string; value: 
 export function Json({ value, label }: { value: unknown; label?: string }) {
   return (
     // A block that may scroll must take keyboard focus to be scrolled without a mouse (axe's
-    // scrollable-region-focusable, which the browser tests run), and the label says what is focused.
+    // scrollable-region-focusable, which the browser tests run). As a named region (WAI-ARIA's
+    // pattern for a focusable scrolling area), screen readers say what took the focus; each page
+    // labels its blocks differently, as landmarks must be.
     // biome-ignore lint/a11y/noNoninteractiveTabindex: keyboard scrolling, as said above
-    // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the name of the focused block, as said above
-    <pre class="json" tabIndex={0} aria-label={label ?? 'JSON'}>
-      {JSON.stringify(value, null, 2)}
-    </pre>
+    <section class="json" tabIndex={0} aria-label={label ?? 'JSON'}>
+      <pre>{JSON.stringify(value, null, 2)}</pre>
+    </section>
   );
 }
 
