@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, buildSync, type BuildOptions, type Metafile } from 'esbuild';
@@ -71,10 +71,21 @@ export function buildConsoleSync(outdir: string): ConsoleBundle {
   return finish(outdir, buildSync(options(outdir)).metafile);
 }
 
-/** Builds the bundle unless `outdir` already holds one. */
+/**
+ * Builds the bundle unless `outdir` holds one at least as new as every source of the console, so
+ * that `npm start` after a change to `console/` serves the change, not the bundle of an older checkout.
+ */
 export async function ensureConsoleBuilt(outdir: string = DEFAULT_CONSOLE_DIST): Promise<string> {
-  if (!existsSync(join(outdir, 'index.html'))) await buildConsole(outdir);
+  const page = join(outdir, 'index.html');
+  if (!existsSync(page) || statSync(page).mtimeMs < newestSourceChange()) await buildConsole(outdir);
   return outdir;
+}
+
+/** When a source of the console last changed: a file's content, or a folder's list of files. */
+function newestSourceChange(): number {
+  const sources = join(CONSOLE_DIR, 'src');
+  const paths = [join(CONSOLE_DIR, 'index.html'), sources, ...readdirSync(sources, { recursive: true }).map((name) => join(sources, String(name)))];
+  return Math.max(...paths.map((path) => statSync(path).mtimeMs));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

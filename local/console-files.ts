@@ -7,7 +7,8 @@ import { ensureConsoleBuilt } from '../console/build';
 /**
  * Serves the console's static bundle under `/console/`, as CloudFront serves it from S3 in AWS: the
  * same paths, the same security headers (from `console/security-headers.ts`). The bundle is built on
- * the first request when the folder holds none, so `npm start` needs no build step.
+ * the first request when the folder holds none or one older than the console's sources, so `npm start`
+ * needs no build step.
  */
 
 export const CONSOLE_PATH = '/console';
