@@ -1,5 +1,15 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { PREGENERATED_RSA_KEYS } from './pregenerated-rsa-key-fixture';
+
+/** A key of the fixture (PKCS#8 DER, base64) as a private key. */
+export function pregeneratedRsaKey(pkcs8Base64: string): KeyObject {
+  return createPrivateKey({ key: Buffer.from(pkcs8Base64, 'base64'), format: 'der', type: 'pkcs8' });
+}
+
+/** The public half (SPKI DER) of a fixture key, as KMS answers a public key. */
+export function pregeneratedRsaPublicKey(pkcs8Base64: string): Buffer {
+  return createPublicKey(pregeneratedRsaKey(pkcs8Base64)).export({ type: 'spki', format: 'der' });
+}
 
 /**
  * A source of RSA-2048 private keys for the local KMS stand-in (`pregeneratedRsaKeys` of
@@ -19,7 +29,7 @@ export function pregeneratedRsaKeySource(keys: readonly string[], cursorKey: sym
     const key = keys[cursor.next];
     if (key === undefined) return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     cursor.next++;
-    return createPrivateKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'pkcs8' });
+    return pregeneratedRsaKey(key);
   };
 }
 

@@ -19,7 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../local/aws/server';
 import { PREGENERATED_RSA_KEYS } from '../support/pregenerated-rsa-key-fixture';
-import { pregeneratedRsaKeys } from '../support/pregenerated-rsa-keys';
+import { pregeneratedRsaKeys, pregeneratedRsaPublicKey } from '../support/pregenerated-rsa-keys';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-local-kms-'));
 let server: LocalAws;
@@ -233,7 +233,7 @@ describe('local KMS stand-in without keys made ahead of time (as `npm start` run
         expect(createPublicKey({ key: der, format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength).toBe(2048);
       }
       expect(createPublicKey(pairPrivate).export({ type: 'spki', format: 'der' }).equals(pairPublic)).toBe(true);
-      const testKeys = new Set(PREGENERATED_RSA_KEYS.map((key) => publicDerOf(key).toString('base64')));
+      const testKeys = new Set(PREGENERATED_RSA_KEYS.map((key) => pregeneratedRsaPublicKey(key).toString('base64')));
       expect(testKeys.has(signingPublic.toString('base64'))).toBe(false);
       expect(testKeys.has(pairPublic.toString('base64'))).toBe(false);
     } finally {
@@ -243,7 +243,3 @@ describe('local KMS stand-in without keys made ahead of time (as `npm start` run
     }
   });
 });
-
-function publicDerOf(pkcs8Base64: string): Buffer {
-  return createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8Base64, 'base64'), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
-}

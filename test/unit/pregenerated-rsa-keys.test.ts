@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLocalAws, type LocalAws } from '../../local/aws/server';
 import { REPOSITORY_ROOT } from '../../local/runtime';
 import { PREGENERATED_RSA_KEYS } from '../support/pregenerated-rsa-key-fixture';
-import { pregeneratedRsaKeySource } from '../support/pregenerated-rsa-keys';
+import { pregeneratedRsaKey, pregeneratedRsaKeySource, pregeneratedRsaPublicKey } from '../support/pregenerated-rsa-keys';
 
 const pkcs8 = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'der' }).toString('base64');
-const publicDer = (pkcs8Base64: string) =>
-  createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8Base64, 'base64'), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
 
 /** Sources of their own, each with a cursor of its own, so this file leaves the tests' cursor alone. */
 const cursors: symbol[] = [];
@@ -41,7 +39,7 @@ describe('pregenerated RSA key source', () => {
     expect(PREGENERATED_RSA_KEYS).toHaveLength(64);
     expect(new Set(PREGENERATED_RSA_KEYS).size).toBe(64);
     for (const key of PREGENERATED_RSA_KEYS) {
-      const parsed = createPrivateKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'pkcs8' });
+      const parsed = pregeneratedRsaKey(key);
       expect([parsed.asymmetricKeyType, parsed.asymmetricKeyDetails?.modulusLength]).toEqual(['rsa', 2048]);
     }
   });
@@ -84,13 +82,13 @@ describe('local KMS stand-in with RSA keys made ahead of time', () => {
 
     const signing = (await client.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
     const { PublicKey } = await client.send(new GetPublicKeyCommand({ KeyId: signing.KeyId }));
-    expect(Buffer.from(PublicKey!).equals(publicDer(tiny[0]!))).toBe(true);
+    expect(Buffer.from(PublicKey!).equals(pregeneratedRsaPublicKey(tiny[0]!))).toBe(true);
     const message = Buffer.from('header.payload');
     const { Signature } = await client.send(new SignCommand({ KeyId: signing.KeyId, Message: message, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }));
     expect(verify('sha256', message, createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' }), Buffer.from(Signature!))).toBe(true);
 
     const pair = await client.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: wrapping.KeyId, KeyPairSpec: 'RSA_2048' }));
-    expect(Buffer.from(pair.PublicKey!).equals(publicDer(tiny[1]!))).toBe(true);
+    expect(Buffer.from(pair.PublicKey!).equals(pregeneratedRsaPublicKey(tiny[1]!))).toBe(true);
     const { Plaintext } = await client.send(new DecryptCommand({ CiphertextBlob: pair.PrivateKeyCiphertextBlob }));
     expect(Buffer.from(Plaintext!).toString('base64')).toBe(tiny[1]);
   });
