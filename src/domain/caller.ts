@@ -12,8 +12,11 @@ import type { Grants } from './model';
  * Escalation rules (after Kubernetes RBAC's escalation prevention), enforced with the helpers below:
  * - A caller may give an account only built-in permissions it holds itself.
  * - A caller may act on an account (update, disable, delete, reset its secret, mint a token for it,
- *   create or delete its PATs, set its permissions) only if the caller's built-in permissions
- *   include all of the account's; this holds for the caller's own account too.
+ *   create or delete its PATs, set its permissions) only if it could hand out everything the account
+ *   holds: all of the account's built-in permissions and, when the account holds grants on customer
+ *   resources, PERMISSIONS_GRANT. Acting on an account gets its grants (a token minted, a secret or
+ *   a PAT that acts as it), so it is held to the same duty as granting them. This holds for the
+ *   caller's own account too.
  * - Changing grants on customer resources needs PERMISSIONS_GRANT besides SERVICE_ACCOUNTS_EDIT.
  */
 export interface Caller {
@@ -38,12 +41,23 @@ export function requireMayGrant(caller: Caller, granted: readonly string[]): voi
   }
 }
 
-/** Refuses acting on an account that holds built-in permissions the caller lacks. */
+/**
+ * Refuses acting on an account that holds built-in permissions the caller lacks, or grants on
+ * customer resources when the caller lacks PERMISSIONS_GRANT. Stored customer grants count here
+ * even where a resource change has made them stale (they count for nothing in tokens): the check
+ * needs no read of the resources, and errs on the side of refusing.
+ */
 export function requireCovers(caller: Caller, target: { readonly grants: Grants }): void {
   const missing = missingFrom(caller, managementPermissionsOf(target.grants));
   if (missing.length > 0) {
     throw new NotAuthorized(
       `this service account holds permissions you do not hold: ${missing.join(', ')} on the resource ${LATCHKEY_RESOURCE_KEY}; only a caller holding all of them can act on it`,
+    );
+  }
+  const customer = Object.keys(target.grants).filter((key) => key !== LATCHKEY_RESOURCE_KEY && (target.grants[key]?.length ?? 0) > 0);
+  if (customer.length > 0 && missingFrom(caller, ['PERMISSIONS_GRANT']).length > 0) {
+    throw new NotAuthorized(
+      `this service account holds grants on ${customer.map((key) => `"${key}"`).join(', ')}; acting on it needs PERMISSIONS_GRANT on the resource ${LATCHKEY_RESOURCE_KEY}, as granting them would`,
     );
   }
 }

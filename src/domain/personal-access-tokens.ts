@@ -14,8 +14,8 @@ import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToke
  * Rules this module enforces:
  * - Creating, listing, reading and revoking need SERVICE_ACCOUNTS_EDIT / SERVICE_ACCOUNTS_READ, and
  *   only ever reach accounts of the caller's environment. Creating and revoking act as the account,
- *   so they also need every built-in permission the account holds (see caller.ts): nobody gets a
- *   PAT for an account more privileged than themselves.
+ *   so they also need every built-in permission the account holds, and PERMISSIONS_GRANT when it
+ *   holds customer grants (see caller.ts): nobody gets a PAT for an account more privileged than themselves.
  * - The token is answered once, at creation; only a keyed hash of it is stored, and no read
  *   answers the hash.
  * - An expiry, when given, must lie in the future; from that moment the token is gone, whether or

@@ -15,7 +15,8 @@ import { pageLimit } from './paging';
  * Rules this module enforces (besides the permission each operation names):
  * - No escalation (see caller.ts): built-in permissions are given only by a caller holding them, and
  *   an account is changed, reset, disabled or deleted only by a caller whose built-in permissions
- *   include all of the account's, the caller's own account included.
+ *   include all of the account's (and PERMISSIONS_GRANT when it holds customer grants), the caller's
+ *   own account included.
  * - Grants on customer resources are changed only with PERMISSIONS_GRANT.
  * - Every read-modify-write is conditional on the version read and retried from a fresh read when
  *   another writer got there first, so no answered secret or grant is silently lost.

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
@@ -87,7 +88,7 @@ describe('privilege escalation over HTTP', () => {
       editor = await createAccount('editor-acting', editorGrants());
       asEditor = await as(editor);
       stronger = await createAccount('stronger', [builtIn('SERVICE_ACCOUNTS_READ', 'ENVIRONMENT_EDIT')]);
-      weaker = await createAccount('weaker', [builtIn('SERVICE_ACCOUNTS_READ'), { resource: 'orders', permissions: ['orders.read'] }]);
+      weaker = await createAccount('weaker', [builtIn('SERVICE_ACCOUNTS_READ')]);
     });
 
     it('refuses minting a token for it, and allows it for an account it covers and for itself', async () => {
@@ -132,6 +133,59 @@ describe('privilege escalation over HTTP', () => {
       expect((await asEditor.patch(`/v1/service-accounts/${weaker.id}`, { disabled: true })).status).toBe(200);
       expect((await asEditor.delete(`/v1/service-accounts/${weaker.id}`)).status).toBe(204);
       expect((await asEditor.delete(`/v1/service-accounts/${editor.id}`)).status).toBe(409);
+    });
+  });
+
+  describe('acting on an account that holds grants on a customer resource (separation of duties)', () => {
+    let editor: Account;
+    let asEditor: ReturnType<typeof api>;
+    let transferBot: Account;
+    let steward: ReturnType<typeof api>;
+
+    beforeAll(async () => {
+      expect((await admin.post('/v1/resources', { key: 'bank', permissions: ['transfer'] })).status).toBe(201);
+      editor = await createAccount('editor-duties', editorGrants());
+      asEditor = await as(editor);
+      transferBot = await createAccount('transfer-bot', [{ resource: 'bank', permissions: ['transfer'] }]);
+      steward = await as(await createAccount('steward', [builtIn('SERVICE_ACCOUNTS_EDIT', 'SERVICE_ACCOUNTS_READ', 'PERMISSIONS_GRANT')]));
+    });
+
+    it('refuses an account manager without PERMISSIONS_GRANT a token, a secret or a PAT that acts as it', async () => {
+      // The grant itself is out of reach…
+      expectRefused(
+        await asEditor.put(`/v1/service-accounts/${editor.id}/permissions`, { grants: [...editorGrants(), { resource: 'bank', permissions: ['transfer'] }] }),
+        'PERMISSIONS_GRANT',
+      );
+      // …and so is every way of acting as the account that holds it.
+      const minted = await asEditor.post(`/v1/service-accounts/${transferBot.id}/access-tokens`, { resource: 'bank' });
+      expectRefused(minted, 'PERMISSIONS_GRANT');
+      expect(minted.body.detail).toContain('"bank"');
+      expect(minted.body).not.toHaveProperty('accessToken');
+      expectRefused(await asEditor.post(`/v1/service-accounts/${transferBot.id}/secret`, {}), 'PERMISSIONS_GRANT');
+      expectRefused(await asEditor.post(`/v1/service-accounts/${transferBot.id}/personal-access-tokens`, { name: 'mine now' }), 'PERMISSIONS_GRANT');
+      // The account's own secret still works: nothing was reset.
+      const token = await fetch(`${runtime.url}/oauth/v2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: transferBot.clientId, client_secret: transferBot.clientSecret, resource: 'bank' }),
+      });
+      expect(token.status).toBe(200);
+    });
+
+    it('refuses updating, disabling, re-granting and deleting it, and leaves it as it was', async () => {
+      expectRefused(await asEditor.patch(`/v1/service-accounts/${transferBot.id}`, { name: 'renamed' }), 'PERMISSIONS_GRANT');
+      expectRefused(await asEditor.patch(`/v1/service-accounts/${transferBot.id}`, { disabled: true }), 'PERMISSIONS_GRANT');
+      expectRefused(await asEditor.put(`/v1/service-accounts/${transferBot.id}/permissions`, { grants: [{ resource: 'bank', permissions: ['transfer'] }] }), 'PERMISSIONS_GRANT');
+      expectRefused(await asEditor.delete(`/v1/service-accounts/${transferBot.id}`), 'PERMISSIONS_GRANT');
+      expect((await admin.get(`/v1/service-accounts/${transferBot.id}`)).body).toMatchObject({ name: 'transfer-bot', disabled: false });
+    });
+
+    it('lets a caller holding PERMISSIONS_GRANT act on it', async () => {
+      const minted = await steward.post(`/v1/service-accounts/${transferBot.id}/access-tokens`, { resource: 'bank' });
+      expect(minted.status).toBe(201);
+      expect(decodeJwt(minted.body.accessToken).permissions).toEqual({ bank: ['transfer'] });
+      expect((await steward.post(`/v1/service-accounts/${transferBot.id}/personal-access-tokens`, {})).status).toBe(201);
+      expect((await steward.patch(`/v1/service-accounts/${transferBot.id}`, { description: 'moves money' })).status).toBe(200);
     });
   });
 

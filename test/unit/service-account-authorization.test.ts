@@ -6,7 +6,7 @@ import { updateEnvironment } from '../../src/domain/environments';
 import type { StoredServiceAccount } from '../../src/domain/model';
 import type { TokenSigner } from '../../src/domain/ports';
 import { createResource, updateResource } from '../../src/domain/resources';
-import { authenticateWithSecret } from '../../src/domain/service-account-tokens';
+import { authenticateWithSecret, mintForServiceAccount } from '../../src/domain/service-account-tokens';
 import { createServiceAccount, deleteServiceAccount, resetSecret, setPermissions } from '../../src/domain/service-accounts';
 import { MemoryStore, plainHasher } from '../support/memory-store';
 import { MemoryTokenStore } from '../support/memory-token-store';
@@ -54,6 +54,24 @@ describe('service-account authorization and concurrency (domain)', () => {
     };
     await expect(deleteServiceAccount(deps, editor, target.id)).rejects.toBeInstanceOf(NotAuthorized);
     expect(stored(target.id)).toBeDefined();
+  });
+
+  it('refuses resetting or minting for an account holding customer grants without PERMISSIONS_GRANT, also when the grant arrives mid-way', async () => {
+    const editor = callerFor({ id: 'sa_editor', grants: { latchkey: ['SERVICE_ACCOUNTS_EDIT'] } });
+    const holder = await createServiceAccount(deps, admin, { name: 'holder', grants: { orders: ['orders.read'] } });
+    await expect(mintForServiceAccount(deps, editor, holder.id, {})).rejects.toThrow(/holds grants on "orders"; acting on it needs PERMISSIONS_GRANT/);
+    const target = await createServiceAccount(deps, admin, { name: 'target' });
+    const secretBefore = stored(target.id).secret;
+    let raced = false;
+    store.beforeVersionedWrite = async () => {
+      if (raced) return;
+      raced = true;
+      await setPermissions(deps, admin, target.id, { grants: [{ resource: 'orders', permissions: ['orders.read'] }] });
+    };
+    await expect(resetSecret(deps, editor, target.id, {})).rejects.toThrow(/PERMISSIONS_GRANT/);
+    expect(stored(target.id).secret).toEqual(secretBefore);
+    const steward = callerFor({ id: 'sa_steward', grants: { latchkey: ['SERVICE_ACCOUNTS_EDIT', 'PERMISSIONS_GRANT'] } });
+    expect((await mintForServiceAccount(deps, steward, holder.id, {})).claims.permissions).toEqual({ orders: ['orders.read'] });
   });
 
   it('retries a reset that lost a race from a fresh read, so the secret it answers is the one that works', async () => {
