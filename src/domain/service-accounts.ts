@@ -133,7 +133,8 @@ export async function deleteServiceAccount(deps: ServiceAccountDeps, caller: Cal
 
 /**
  * A new secret, shown once; the old one stops at once or after the grace period asked for. With
- * `revokeTokens`, every token issued before the reset stops working too (JWTs, opaque tokens, PATs).
+ * `revokeTokens`, every token issued before the reset stops working too (JWTs, opaque tokens, PATs),
+ * and the old secret stops at once: a grace period with it is refused.
  */
 export async function resetSecret(
   deps: ServiceAccountDeps,
@@ -143,6 +144,12 @@ export async function resetSecret(
 ): Promise<ServiceAccount & WithSecret> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   const grace = checkGracePeriod(options.gracePeriodSeconds);
+  if (options.revokeTokens && grace > 0) {
+    // Revoking says the old secret leaked; a grace period would let it keep getting fresh tokens.
+    const message =
+      'cannot be combined with revokeTokens: a reset that revokes tokens is for a leaked secret, which must stop at once instead of issuing new tokens for the grace period';
+    throw new InvalidRequest(`gracePeriodSeconds ${message}`, { fields: [{ path: 'gracePeriodSeconds', message }] });
+  }
   return retryOnConcurrentUpdate(async () => {
     const account = await load(deps, caller, id);
     requireCovers(caller, account);

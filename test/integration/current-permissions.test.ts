@@ -89,6 +89,20 @@ describe('permissions that take effect at once, over HTTP', () => {
     expect(await introspect(fresh, newOpaque)).toBe(true);
   });
 
+  it('refuses a reset that revokes tokens but gives the leaked secret a grace period, and changes nothing', async () => {
+    const account = await createAccount('leaked', reader);
+    const token = await adminToken(runtime, account);
+    const refused = await admin.post(`/v1/service-accounts/${account.id}/secret`, { revokeTokens: true, gracePeriodSeconds: 3600 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toContain('cannot be combined with revokeTokens');
+    expect(refused.body.errors).toEqual([{ path: 'gracePeriodSeconds', message: expect.stringContaining('must stop at once') }]);
+    expect(refused.body).not.toHaveProperty('clientSecret');
+    // The secret and the token were left alone; the same reset without a grace period ends the old secret at once.
+    expect((await api(runtime.url, token).get('/v1/service-accounts')).status).toBe(200);
+    expect((await admin.post(`/v1/service-accounts/${account.id}/secret`, { revokeTokens: true, gracePeriodSeconds: 0 })).status).toBe(200);
+    expect((await requestToken(runtime.url, account)).status).toBe(401);
+  });
+
   it('drops a permission a resource no longer defines from grants and later tokens', async () => {
     expect((await admin.post('/v1/resources', { key: 'invoices', permissions: ['invoices.read', 'invoices.write'] })).status).toBe(201);
     const account = await createAccount('invoicing', [{ resource: 'invoices', permissions: ['invoices.read', 'invoices.write'] }]);
