@@ -11,6 +11,18 @@ export const DEFAULT_SERVICE_ACCOUNT_TOKEN_TTL_SECONDS = 3600;
 export const MIN_TOKEN_TTL_SECONDS = 30;
 export const MAX_TOKEN_TTL_SECONDS = 86_400;
 
+/**
+ * Personal access tokens live at most a year unless the environment says less (never under an hour):
+ * a PAT is a bearer secret that scripts and CI keep, so a forgotten or leaked one must end by itself.
+ */
+export const DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS = 365 * 86_400;
+export const MIN_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS = 3600;
+
+/** The longest a PAT of this environment may live, in seconds. */
+export function personalAccessTokenMaxLifetime(environment: Pick<Environment, 'personalAccessTokenMaxLifetimeSeconds'>): number {
+  return environment.personalAccessTokenMaxLifetimeSeconds ?? DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS;
+}
+
 export interface EnvironmentDeps {
   readonly store: EnvironmentStore;
   readonly now: Clock;
@@ -23,9 +35,14 @@ export async function getEnvironment(deps: EnvironmentDeps, caller: Caller): Pro
   return environment;
 }
 
-export async function updateEnvironment(deps: EnvironmentDeps, caller: Caller, changes: { name?: string; serviceAccountTokenTtlSeconds?: number }): Promise<Environment> {
+export async function updateEnvironment(
+  deps: EnvironmentDeps,
+  caller: Caller,
+  changes: { name?: string; serviceAccountTokenTtlSeconds?: number; personalAccessTokenMaxLifetimeSeconds?: number },
+): Promise<Environment> {
   requirePermission(caller, 'ENVIRONMENT_EDIT');
   if (changes.serviceAccountTokenTtlSeconds !== undefined) checkTokenTtl('serviceAccountTokenTtlSeconds', changes.serviceAccountTokenTtlSeconds);
+  if (changes.personalAccessTokenMaxLifetimeSeconds !== undefined) checkPersonalAccessTokenMaxLifetime(changes.personalAccessTokenMaxLifetimeSeconds);
   if (changes.name !== undefined && !changes.name.trim()) throw new InvalidRequest('name must not be empty', { fields: [{ path: 'name', message: 'must not be empty' }] });
   return retryOnConcurrentUpdate(async () => {
     const current = await deps.store.getEnvironment(caller.environmentId);
@@ -54,6 +71,7 @@ export async function createTenantEnvironment(
     tenantName: tenant.name,
     name: input.environmentName,
     serviceAccountTokenTtlSeconds: DEFAULT_SERVICE_ACCOUNT_TOKEN_TTL_SECONDS,
+    personalAccessTokenMaxLifetimeSeconds: DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
     createdAt,
     updatedAt: createdAt,
     version: 1,
@@ -66,5 +84,13 @@ export function checkTokenTtl(field: string, seconds: number): void {
   if (!Number.isInteger(seconds) || seconds < MIN_TOKEN_TTL_SECONDS || seconds > MAX_TOKEN_TTL_SECONDS) {
     const message = `must be a whole number of seconds from ${MIN_TOKEN_TTL_SECONDS} to ${MAX_TOKEN_TTL_SECONDS}`;
     throw new InvalidRequest(`${field} ${message}`, { fields: [{ path: field, message }] });
+  }
+}
+
+function checkPersonalAccessTokenMaxLifetime(seconds: number): void {
+  const [min, max] = [MIN_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS, DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS];
+  if (!Number.isInteger(seconds) || seconds < min || seconds > max) {
+    const message = `must be a whole number of seconds from ${min} (an hour) to ${max} (a year)`;
+    throw new InvalidRequest(`personalAccessTokenMaxLifetimeSeconds ${message}`, { fields: [{ path: 'personalAccessTokenMaxLifetimeSeconds', message }] });
   }
 }

@@ -1,6 +1,7 @@
 import { LATCHKEY_RESOURCE_KEY, latchkeyAudience } from './builtin-resource';
 import { hasExpired, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
 import { createdBeforeReset, jwtRevokedByReset } from './service-account-grants';
+import { personalAccessTokenExpiry } from './personal-access-tokens';
 import type { StoredServiceAccount } from './model';
 import type { Clock, SecretHasher, StoredPersonalAccessToken, TokenRecordStore } from './ports';
 import { originStillStands, type TokenOriginDeps } from './token-origins';
@@ -72,7 +73,7 @@ export async function findActiveToken(deps: IntrospectionDeps, environmentId: st
     const nowMs = deps.now();
     if (reference.kind === 'lkp') {
       const { token: record, owner } = await deps.tokens.loadPersonalAccessToken(environmentId, reference.accountId, reference.id);
-      if (!record || hasExpired(record.expiresAt, nowMs) || !isEnabled(owner)) return undefined;
+      if (!record || hasExpired(personalAccessTokenExpiry(record), nowMs) || !isEnabled(owner)) return undefined;
       if (createdBeforeReset(owner, Date.parse(record.createdAt))) return undefined;
       if (!(await referenceTokenMatches(deps.hasher, token, record.tokenHash))) return undefined;
       return { kind: 'personal_access_token', id: record.id, record, owner };
@@ -112,7 +113,7 @@ function personalAccessTokenClaims(issuer: string, record: StoredPersonalAccessT
     sub: owner.id,
     aud: latchkeyAudience(issuer),
     iat: Math.floor(Date.parse(record.createdAt) / 1000),
-    ...(record.expiresAt !== undefined ? { exp: record.expiresAt } : {}),
+    exp: personalAccessTokenExpiry(record),
     jti: record.id,
     client_id: owner.clientId,
     ...(owner.userName !== undefined ? { username: owner.userName } : {}),

@@ -17,6 +17,8 @@ export interface Environment {
   readonly name: string;
   /** Lifetime of service-account access tokens. */
   readonly serviceAccountTokenTtlSeconds: number;
+  /** The longest a personal access token may live; absent on environments made before it existed (then one year). */
+  readonly personalAccessTokenMaxLifetimeSeconds?: number;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic concurrency: every update is conditional on the version read and increments it. */

@@ -4,6 +4,7 @@ import { requireCovers, requirePermission, type Caller } from './caller';
 import { createdBeforeReset, earliestCreatedAt, managementGrants } from './service-account-grants';
 import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
 import { pageLimit } from './paging';
+import { DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS, personalAccessTokenMaxLifetime } from './environments';
 import type { Page, StoredServiceAccount } from './model';
 import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './ports';
 
@@ -18,8 +19,10 @@ import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToke
  *   holds customer grants (see caller.ts): nobody gets a PAT for an account more privileged than themselves.
  * - The token is answered once, at creation; only a keyed hash of it is stored, and no read
  *   answers the hash.
- * - An expiry, when given, must lie in the future; from that moment the token is gone, whether or
- *   not TTL has deleted the record yet.
+ * - Every PAT expires: at the `expiresAt` asked for, which must lie in the future and at most the
+ *   environment's maximum lifetime away (one year unless the environment says less), or, without
+ *   one, at that maximum. A PAT stored before this rule without an expiry ends one year after its
+ *   creation. From that moment the token is gone, whether or not TTL has deleted the record yet.
  * - A presented PAT works only while its record exists, has not expired, matches in constant time,
  *   and its owner exists and is enabled. It carries the owner's CURRENT management permissions
  *   (on the built-in `latchkey` resource) — a grant removed from the owner is gone from its PATs too.
@@ -43,13 +46,13 @@ export interface PersonalAccessToken {
   readonly serviceAccountId: string;
   readonly name?: string;
   readonly createdAt: string;
-  /** ISO 8601; absent when the token does not expire. */
-  readonly expiresAt?: string;
+  /** ISO 8601: when the token stops working. */
+  readonly expiresAt: string;
 }
 
 export interface CreatePersonalAccessTokenInput {
   readonly name?: string;
-  /** ISO 8601 date-time in the future. */
+  /** ISO 8601 date-time in the future, at most the environment's maximum lifetime away; that maximum when absent. */
   readonly expiresAt?: string;
 }
 
@@ -60,9 +63,11 @@ export async function createPersonalAccessToken(
   input: CreatePersonalAccessTokenInput,
 ): Promise<PersonalAccessToken & { token: string }> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
-  const expiresAt = input.expiresAt === undefined ? undefined : expirySeconds(input.expiresAt, deps.now());
-  const owner = await requireAccount(deps, caller, accountId);
+  const requested = input.expiresAt === undefined ? undefined : expirySeconds(input.expiresAt, deps.now());
+  const { account: owner, environment } = isId(accountId, 'sa') ? await deps.store.loadTokenContext(caller.environmentId, accountId, []) : {};
+  if (!owner || !environment) throw new NotFound(`service account "${accountId}"`);
   requireCovers(caller, owner);
+  const expiresAt = withinMaxLifetime(requested, personalAccessTokenMaxLifetime(environment), deps.now());
   const nowMs = earliestCreatedAt(owner, deps.now());
   const id = newId('pat');
   const { token, hash } = await newReferenceToken(deps.hasher, 'lkp', caller.environmentId, accountId, id);
@@ -72,7 +77,7 @@ export async function createPersonalAccessToken(
     serviceAccountId: accountId,
     ...(input.name !== undefined ? { name: input.name } : {}),
     createdAt: new Date(nowMs).toISOString(),
-    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    expiresAt,
     tokenHash: hash,
   };
   await deps.tokens.createPersonalAccessToken(record);
@@ -90,7 +95,7 @@ export async function listPersonalAccessTokens(
   await requireAccount(deps, caller, accountId);
   const page = await deps.tokens.listPersonalAccessTokens(caller.environmentId, accountId, limit, options.cursor);
   // Expired tokens TTL has not removed yet are left out, so a page may hold fewer than `limit`.
-  const live = page.items.filter((token) => !hasExpired(token.expiresAt, deps.now()));
+  const live = page.items.filter((token) => !hasExpired(personalAccessTokenExpiry(token), deps.now()));
   return { items: live.map(publicView), ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
@@ -98,7 +103,7 @@ export async function getPersonalAccessToken(deps: PersonalAccessTokenDeps, call
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
   if (!isId(accountId, 'sa') || !isId(id, 'pat')) throw notFound(id);
   const token = await deps.tokens.getPersonalAccessToken(caller.environmentId, accountId, id);
-  if (!token || hasExpired(token.expiresAt, deps.now())) throw notFound(id);
+  if (!token || hasExpired(personalAccessTokenExpiry(token), deps.now())) throw notFound(id);
   return publicView(token);
 }
 
@@ -123,7 +128,7 @@ export async function authenticatePersonalAccessToken(deps: Omit<PersonalAccessT
   if (parsed?.kind !== 'lkp') throw refused('not a personal access token');
   const { token, owner } = await deps.tokens.loadPersonalAccessToken(parsed.environmentId, parsed.accountId, parsed.id);
   if (!token) throw refused(`no personal access token ${parsed.id}`);
-  if (hasExpired(token.expiresAt, deps.now())) throw refused(`personal access token ${parsed.id} has expired`);
+  if (hasExpired(personalAccessTokenExpiry(token), deps.now())) throw refused(`personal access token ${parsed.id} has expired`);
   if (!(await referenceTokenMatches(deps.hasher, presented, token.tokenHash))) throw refused(`wrong secret for ${parsed.id}`);
   if (!owner || owner.disabled) {
     throw new InvalidToken('the service account this token belongs to is disabled or deleted', { internalDetail: parsed.id });
@@ -143,7 +148,7 @@ export function publicView(token: StoredPersonalAccessToken): PersonalAccessToke
     serviceAccountId: token.serviceAccountId,
     ...(token.name !== undefined ? { name: token.name } : {}),
     createdAt: token.createdAt,
-    ...(token.expiresAt !== undefined ? { expiresAt: new Date(token.expiresAt * 1000).toISOString() } : {}),
+    expiresAt: new Date(personalAccessTokenExpiry(token) * 1000).toISOString(),
   };
 }
 
@@ -154,6 +159,22 @@ function expirySeconds(expiresAt: string, nowMs: number): number {
   if (ms <= nowMs) throw field(`must be in the future (it is ${new Date(nowMs).toISOString()} now)`);
   // Whole seconds, rounded up, so the token never expires before the moment asked for.
   return Math.ceil(ms / 1000);
+}
+
+/** The expiry asked for, or the maximum lifetime from now; one beyond the maximum is refused, naming it. */
+function withinMaxLifetime(requested: number | undefined, maxLifetimeSeconds: number, nowMs: number): number {
+  const latest = Math.floor(nowMs / 1000) + maxLifetimeSeconds;
+  if (requested === undefined) return latest;
+  if (requested > latest) {
+    const message = `must be at most ${maxLifetimeSeconds} seconds (${Math.floor(maxLifetimeSeconds / 86_400)} days) from now, the environment's personalAccessTokenMaxLifetimeSeconds: ${new Date(latest * 1000).toISOString()} at the latest`;
+    throw new InvalidRequest(`expiresAt ${message}`, { fields: [{ path: 'expiresAt', message }] });
+  }
+  return requested;
+}
+
+/** When a PAT stops working, in epoch seconds: its expiry, or, for one stored without expiry, a year after its creation. */
+export function personalAccessTokenExpiry(token: Pick<StoredPersonalAccessToken, 'expiresAt' | 'createdAt'>): number {
+  return token.expiresAt ?? Math.ceil(Date.parse(token.createdAt) / 1000) + DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS;
 }
 
 /** IDs from the path become sort keys: anything but a well-formed account ID is simply not found. */

@@ -46,7 +46,7 @@ export interface EnvironmentStore {
   updateEnvironment(
     environmentId: string,
     expectedVersion: number | undefined,
-    changes: Partial<Pick<Environment, 'name' | 'serviceAccountTokenTtlSeconds' | 'updatedAt'>>,
+    changes: Partial<Pick<Environment, 'name' | 'serviceAccountTokenTtlSeconds' | 'personalAccessTokenMaxLifetimeSeconds' | 'updatedAt'>>,
   ): Promise<Environment | undefined>;
 }
 

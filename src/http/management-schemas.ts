@@ -37,8 +37,8 @@ export const createPersonalAccessTokenBody = z.strictObject({
 });
 
 export const updateEnvironmentBody = z
-  .strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds) })
-  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, serviceAccountTokenTtlSeconds'));
+  .strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds), personalAccessTokenMaxLifetimeSeconds: z.optional(seconds) })
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, serviceAccountTokenTtlSeconds, personalAccessTokenMaxLifetimeSeconds'));
 
 const identifier = z.union([z.string().check(z.maxLength(256)), z.number()]);
 export const delegatedAccessTokenBody = z.strictObject({

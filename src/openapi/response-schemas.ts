@@ -84,7 +84,7 @@ const serviceAccount = object(['id', 'clientId', 'name', 'accessTokenType', 'dis
   version: int,
   ...stored,
 });
-const personalAccessToken = object(['id', 'serviceAccountId', 'createdAt'], { id: str, serviceAccountId: str, name: str, createdAt: str, expiresAt: str });
+const personalAccessToken = object(['id', 'serviceAccountId', 'createdAt', 'expiresAt'], { id: str, serviceAccountId: str, name: str, createdAt: str, expiresAt: str });
 const application = object(['id', 'name', 'endUserTokenTtlSeconds', 'webhookSecretConfigured', ...STORED], {
   id: str,
   name: str,
@@ -180,6 +180,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     tenantName: str,
     name: str,
     serviceAccountTokenTtlSeconds: int,
+    personalAccessTokenMaxLifetimeSeconds: int,
     createdAt: str,
     updatedAt: str,
     version: int,

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { bootstrapDeps } from '../../src/composition/dependencies';
+import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { adminToken, api, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
@@ -35,7 +37,9 @@ describe('personal access tokens over HTTP', () => {
     const pat = await createPat(account.id, { name: 'ci pipeline' });
     expect(pat.token).toMatch(/^lkp_[a-z2-7]{26}_[a-z2-7]{26}_[a-z2-7]{26}_[A-Za-z0-9_-]{43}$/);
     expect(pat).toMatchObject({ id: expect.stringMatching(/^pat_/), name: 'ci pipeline', serviceAccountId: account.id });
-    expect(pat).not.toHaveProperty('expiresAt');
+    // Without an expiry asked for, the environment's maximum lifetime (a year by default) applies.
+    expect(Date.parse(pat.expiresAt!) - Date.parse(pat.createdAt)).toBeGreaterThan(365 * 86_400_000 - 2000);
+    expect(Date.parse(pat.expiresAt!) - Date.parse(pat.createdAt)).toBeLessThanOrEqual(365 * 86_400_000 + 1000);
 
     const asPat = api(runtime.url, pat.token);
     const listed = await asPat.get('/v1/service-accounts');
@@ -52,8 +56,9 @@ describe('personal access tokens over HTTP', () => {
 
   it('never shows the token again: listing and reading answer metadata only', async () => {
     const account = await createAccount();
-    const pat = await createPat(account.id, { name: 'deploy', expiresAt: '2999-01-01T00:00:00Z' });
-    expect(pat.expiresAt).toBe('2999-01-01T00:00:00.000Z');
+    const expiresAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 30 * 86_400_000).toISOString();
+    const pat = await createPat(account.id, { name: 'deploy', expiresAt });
+    expect(pat.expiresAt).toBe(expiresAt);
 
     const list = await admin.get(patPath(account.id));
     expect(list.status).toBe(200);
@@ -82,6 +87,36 @@ describe('personal access tokens over HTTP', () => {
     expect(refused.body.code).toBe('invalid_token');
     expect((await admin.get(patPath(account.id))).body.items).toEqual([]);
     expect((await admin.get(patPath(account.id, pat.id))).status).toBe(404);
+  });
+
+  it("caps every PAT at the environment's maximum lifetime: refuses a longer expiry with 400, and ends one asked for without expiry", async () => {
+    // An environment of its own, so the setting changed here reaches no other test.
+    const other = await bootstrapEnvironment(bootstrapDeps(), { tenantName: 'PAT lifetimes', environmentName: 'prod' });
+    const otherAdmin = api(runtime.url, await adminToken(runtime, other.admin));
+    const otherAdminId = other.admin.clientId.split('@')[0];
+    const forever = await otherAdmin.post(patPath(otherAdminId!), { expiresAt: '2999-01-01T00:00:00Z' });
+    expect(forever.status).toBe(400);
+    expect(forever.body.detail).toContain('expiresAt must be at most 31536000 seconds (365 days) from now');
+    expect(forever.body.errors).toEqual([expect.objectContaining({ path: 'expiresAt' })]);
+
+    expect((await otherAdmin.get('/v1/environment')).body.personalAccessTokenMaxLifetimeSeconds).toBe(365 * 86_400);
+    const longer = await otherAdmin.patch('/v1/environment', { personalAccessTokenMaxLifetimeSeconds: 366 * 86_400 });
+    expect(longer.status).toBe(400);
+    expect(longer.body.detail).toContain('personalAccessTokenMaxLifetimeSeconds must be a whole number of seconds from 3600 (an hour) to 31536000 (a year)');
+    const week = 7 * 86_400;
+    expect((await otherAdmin.patch('/v1/environment', { personalAccessTokenMaxLifetimeSeconds: week })).status).toBe(200);
+    const refused = await otherAdmin.post(patPath(otherAdminId!), { expiresAt: new Date(Date.now() + 8 * 86_400_000).toISOString() });
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toContain('at most 604800 seconds (7 days) from now');
+
+    const pat = await otherAdmin.post(patPath(otherAdminId!), {});
+    expect(pat.status).toBe(201);
+    expect(Date.parse(pat.body.expiresAt) - Date.parse(pat.body.createdAt)).toBeLessThanOrEqual(week * 1000 + 1000);
+    const asPat = api(runtime.url, pat.body.token);
+    expect((await asPat.get('/v1/service-accounts')).status).toBe(200);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse(pat.body.expiresAt) + 1000);
+    expect((await asPat.get('/v1/service-accounts')).status).toBe(401);
   });
 
   it("refuses the PAT of a disabled account, follows the owner's current grants, and dies with the owner", async () => {

@@ -84,6 +84,22 @@ describe('PATs, opaque tokens, introspection and revocation (domain)', () => {
     expect(await introspect(deps, admin, pat.token)).toEqual({ active: false });
   });
 
+  it('ends a PAT stored without expiry one year after its creation, on the management API and in introspection', async () => {
+    const owner = await account();
+    const pat = await createPersonalAccessToken(deps, admin, owner.id, {});
+    expect(pat.expiresAt).toBe('2027-01-01T00:00:00.000Z');
+    // As a record written before every PAT had an expiry.
+    const [key, record] = [...tokens.personalAccessTokens.entries()][0]!;
+    const { expiresAt: _expiresAt, ...legacy } = record;
+    tokens.personalAccessTokens.set(key, legacy);
+    now = Date.parse('2026-12-31T23:59:59Z');
+    await expect(authenticatePersonalAccessToken(deps, pat.token)).resolves.toMatchObject({ accountId: owner.id });
+    expect(await introspect(deps, admin, pat.token)).toMatchObject({ active: true, exp: Date.parse('2027-01-01T00:00:00Z') / 1000 });
+    now = Date.parse('2027-01-01T00:00:00Z');
+    await expect(authenticatePersonalAccessToken(deps, pat.token)).rejects.toMatchObject({ internalDetail: expect.stringContaining('expired') });
+    expect(await introspect(deps, admin, pat.token)).toEqual({ active: false });
+  });
+
   it('refuses an expiry that is not in the future', async () => {
     const owner = await account();
     await expect(createPersonalAccessToken(deps, admin, owner.id, { expiresAt: '2026-01-01T00:00:00Z' })).rejects.toMatchObject({
