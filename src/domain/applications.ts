@@ -8,6 +8,8 @@ import type { Page } from './model';
 import { checkWebhookTarget } from './webhook-targets';
 import { pageLimit } from './paging';
 import { webUrlProblem } from './clients/redirect-uris';
+import { outboundUrlProblem } from './outbound-policy';
+import { localTargetsAllowed } from '../config';
 
 /**
  * Applications: the end-user facing apps of an environment. An application has its own end-user
@@ -17,6 +19,8 @@ import { webUrlProblem } from './clients/redirect-uris';
  * Rules this module enforces:
  * - A webhook target is an HTTPS URL, a plain HTTP URL only on a loopback host (development), or the
  *   ARN of a Lambda function (invoked directly). Its time budget is bounded so generation never hangs.
+ * - `logoutUrl`, which Latchkey posts back-channel logout tokens to, passes the outbound policy like
+ *   a webhook target (src/domain/outbound-policy.ts); login and consent URLs only receive browsers.
  * - The webhook secret is generated here (256 bits), answered once, and handed to the vault (Secrets
  *   Manager); the application record keeps only where it is, never the value.
  */
@@ -264,11 +268,16 @@ function webhookSettings(input: WebhookInput): WebhookSettings {
   return { target: input.target, failurePolicy: input.failurePolicy ?? 'fail', timeoutMs };
 }
 
-/** Login, consent and logout URLs follow the redirect URI rules: https, or http on a local host. */
+/**
+ * Login, consent and logout URLs follow the redirect URI rules: https, or http on a local host.
+ * Latchkey itself posts logout tokens to `logoutUrl`, so it must also pass the outbound policy, as
+ * webhook targets do: no private, loopback, link-local or reserved address in a deployed stage.
+ */
 function checkInteractionUrls(input: { [K in InteractionUrlField]?: string | null }): void {
   for (const field of INTERACTION_URL_FIELDS) {
     const value = input[field];
-    const problem = typeof value === 'string' ? webUrlProblem(value) : undefined;
+    if (typeof value !== 'string') continue;
+    const problem = webUrlProblem(value) ?? (field === 'logoutUrl' ? outboundUrlProblem(value, { allowLocalTargets: localTargetsAllowed() }) : undefined);
     if (problem) throw invalid(field, problem);
   }
 }

@@ -72,6 +72,29 @@ describe('outbound calls in a deployed stage', () => {
     expect((await admin.post('/v1/applications', { name: 'public', webhook: { target: 'https://hooks.example.com/enrich' } })).status).toBe(201);
   });
 
+  it('refuses a logoutUrl (Latchkey posts logout tokens to it) on this machine or a private network, on create and on update', async () => {
+    const application = (await admin.post('/v1/applications', { name: 'logout probe', logoutUrl: 'https://app.example.com/logout' })).body;
+    deployed();
+    for (const logoutUrl of [
+      'https://169.254.169.254/latest/meta-data/',
+      'https://0x7f000001/logout',
+      'https://[fd00::1]/logout',
+      'https://10.0.0.7/logout',
+      'https://localhost/logout',
+      `${local}/logout`,
+    ]) {
+      const created = await admin.post('/v1/applications', { name: 'probe', logoutUrl });
+      expect(created.status, logoutUrl).toBe(400);
+      expect(created.body.errors, logoutUrl).toEqual([{ path: 'logoutUrl', message: expect.stringMatching(/must (use https|not point to)/) }]);
+      const updated = await admin.patch(`/v1/applications/${application.id}`, { logoutUrl });
+      expect(updated.status, logoutUrl).toBe(400);
+      expect(updated.body.errors, logoutUrl).toEqual([{ path: 'logoutUrl', message: expect.stringMatching(/must (use https|not point to)/) }]);
+    }
+    expect((await admin.get(`/v1/applications/${application.id}`)).body.logoutUrl).toBe('https://app.example.com/logout');
+    // Login and consent URLs only receive browsers, so they may stay on a private network.
+    expect((await admin.post('/v1/applications', { name: 'intranet', loginUrl: 'https://10.0.0.7/login', logoutUrl: 'https://app.example.com/logout' })).status).toBe(201);
+  });
+
   it('answers only a generic reason when a stored webhook may no longer be called, and never calls it', async () => {
     // Stored while local targets were allowed (the local runtime), called once they are not.
     const created = await admin.post('/v1/applications', { name: 'stored', webhook: { target: `${local}/ok`, failurePolicy: 'fail', timeoutMs: 2000 } });
