@@ -430,7 +430,10 @@ export const operations: readonly Operation[] = [
  * token endpoint (and the other way round). The stage-wide account limit still applies above these.
  */
 export const DEFAULT_THROTTLES = {
-  /** Token issuance, introspection, revocation and the GraphQL compatibility endpoint. */
+  /**
+   * Token issuance (the token endpoint, and delegated access tokens through REST as through GraphQL:
+   * one operation, one limit, whichever door), introspection, revocation and the GraphQL endpoint.
+   */
   token: { rateLimit: 500, burstLimit: 1000 },
   /** The `/v1` management API. */
   management: { rateLimit: 50, burstLimit: 100 },
@@ -438,7 +441,9 @@ export const DEFAULT_THROTTLES = {
   public: { rateLimit: 100, burstLimit: 200 },
 } as const satisfies Record<string, RouteThrottle>;
 
-const TOKEN_CLASS = new Set(['token', 'introspect', 'revoke', 'graphql']);
+// generate-delegated-access-token issues a token per end-user sign-in, as the token endpoint does per
+// client, and GraphQL serves it too (generateDelegatedAccessToken): both doors need the same class.
+const TOKEN_CLASS = new Set(['token', 'introspect', 'revoke', 'graphql', 'generate-delegated-access-token']);
 
 /** The throttle that applies to an operation: its own, or its class's default. */
 export function throttleOf(operation: Operation): RouteThrottle {

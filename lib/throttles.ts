@@ -10,6 +10,14 @@ export type ThrottleClass = keyof typeof DEFAULT_THROTTLES;
  */
 export type ThrottleOverrides = Readonly<Record<string, RouteThrottle>>;
 
+/**
+ * Routes that reach the same operations through different doors: GraphQL's mutations issue what the
+ * token endpoint (`authenticateServiceAccount`) and generate-delegated-access-token
+ * (`generateDelegatedAccessToken`) issue. One operation, one limit: their throttles must stay equal
+ * whatever the overrides say.
+ */
+export const SAME_OPERATION_DOORS: readonly (readonly string[])[] = [['graphql', 'token', 'generate-delegated-access-token']];
+
 /** The class whose default throttle applies to an operation, or undefined when it sets its own. */
 export function throttleClassOf(operation: Operation): ThrottleClass | undefined {
   const throttle = throttleOf(operation);
@@ -38,6 +46,14 @@ export function parseThrottleOverrides(value: unknown, operations: readonly Oper
       throw new TypeError(`context throttles: ${key} needs rateLimit and burstLimit as non-negative numbers (burstLimit an integer)`);
     }
     result[key] = { rateLimit, burstLimit };
+  }
+  for (const doors of SAME_OPERATION_DOORS) {
+    const limits = operations.filter((operation) => doors.includes(operation.name)).map((operation) => effectiveThrottle(operation, result));
+    if (limits.some((limit) => limit.rateLimit !== limits[0]!.rateLimit || limit.burstLimit !== limits[0]!.burstLimit)) {
+      throw new TypeError(
+        `context throttles: ${doors.join(', ')} serve the same operations through different doors and need the same throttle; override their class or all of them alike`,
+      );
+    }
   }
   return result;
 }

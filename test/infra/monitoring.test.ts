@@ -178,6 +178,12 @@ describe('per-route throttles', () => {
     expect(settings['GET /v1/service-accounts']).toMatchObject({ ThrottlingRateLimit: DEFAULT_THROTTLES.management.rateLimit });
     expect(() => buildStack({ throttles: '{"tokn": {"rateLimit": 1, "burstLimit": 1}}' })).toThrow(/tokn is neither a class of route/);
     expect(() => buildStack({ throttles: '{"token": {"rateLimit": -1, "burstLimit": 1}}' })).toThrow(/needs rateLimit and burstLimit/);
+    // generateDelegatedAccessToken is one operation behind two routes: one limit, whichever door.
+    expect(() => buildStack({ throttles: '{"generate-delegated-access-token": {"rateLimit": 5, "burstLimit": 10}}' })).toThrow(/need the same throttle/);
+    expect(settingsOf(dev)['POST /v1/delegated-access-tokens']).toMatchObject({
+      ThrottlingRateLimit: DEFAULT_THROTTLES.token.rateLimit,
+      ThrottlingBurstLimit: DEFAULT_THROTTLES.token.burstLimit,
+    });
   });
 
   it('are applied after the routes exist: the stage depends on every area’s nested stack', () => {

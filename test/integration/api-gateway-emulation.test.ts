@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operations, type Operation } from '../../lib/routes';
+import { operations, throttleOf, type Operation } from '../../lib/routes';
 import { apiGatewayListener, MAX_PAYLOAD_BYTES } from '../../local/api-gateway';
 import { REPOSITORY_ROOT } from '../../local/runtime';
 import { requestTime } from '../../local/api-gateway-event';
@@ -109,5 +109,29 @@ describe("the emulation's default throttles", () => {
     } finally {
       await close(defaults.server);
     }
+  });
+
+  it('throttle generateDelegatedAccessToken alike through REST and GraphQL: one operation, one limit, whichever door', async () => {
+    // The two routes as the route table declares them, answered by the echo handler: only the throttle is under test.
+    const doors = operations
+      .filter((operation) => ['generate-delegated-access-token', 'graphql'].includes(operation.name))
+      .map((operation) => ({ ...operation, handler: 'test/support/handlers/echo.ts' }));
+    const managementBurst = 100; // DEFAULT_THROTTLES.management: more than this must not be refused on either door
+    const stopped = await serve(apiGatewayListener({ operations: doors, rootDir: REPOSITORY_ROOT, now: () => 0 }));
+    try {
+      for (const [path, body] of [
+        ['/v1/delegated-access-tokens', '{}'],
+        ['/graphql', '{"query":"mutation { generateDelegatedAccessToken(input: {}) { accessToken } }"}'],
+      ] as const) {
+        const statuses = new Set<number>();
+        for (let i = 0; i <= managementBurst; i++) {
+          statuses.add((await fetch(`${stopped.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status);
+        }
+        expect([...statuses], path).toEqual([200]);
+      }
+    } finally {
+      await close(stopped.server);
+    }
+    expect(throttleOf(doors[0]!)).toEqual(throttleOf(doors[1]!));
   });
 });
