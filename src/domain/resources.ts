@@ -3,6 +3,7 @@ import { newId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requirePermission, type Caller } from './caller';
 import { checkTokenTtl } from './environments';
+import { normaliseAudience } from './audiences';
 import { retryOnConcurrentUpdate } from './optimistic';
 import { permissionIncarnations } from './service-account-grants';
 import type { Resource } from './model';
@@ -16,7 +17,8 @@ import type { Clock, ResourceStore } from './ports';
  * one resource of one environment and nothing else):
  * - An audience given at creation is an absolute `https` URI without user info or fragment, at
  *   most 512 characters, and not on the issuer's origin (the management audience `<issuer>/v1`
- *   and everything else Latchkey serves are reserved).
+ *   and everything else Latchkey serves are reserved). It is stored, claimed and answered in its
+ *   normal form (audiences.ts: RFC 3986 §6.2.2-6.2.3), so two spellings of one URI are one audience.
  * - Without one, the audience is `urn:latchkey:{environmentId}:{key}`, unique by construction;
  *   nobody can choose a `urn:` audience, so nobody can claim another environment's default.
  * - Audiences are unique in the whole deployment, across tenants and environments: the store claims
@@ -63,8 +65,7 @@ export async function createResource(deps: ResourceDeps, caller: Caller, input: 
     throw invalid('key', 'must be 1 to 63 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
   if (input.key === LATCHKEY_RESOURCE_KEY) throw new Conflict(`resource "${LATCHKEY_RESOURCE_KEY}" is built in`);
-  if (input.audience !== undefined) checkAudience(input.audience, deps.issuer);
-  const audience = input.audience ?? defaultAudience(caller.environmentId, input.key);
+  const audience = input.audience !== undefined ? checkAudience(input.audience, deps.issuer) : defaultAudience(caller.environmentId, input.key);
   checkSettings(input);
   const now = new Date(deps.now()).toISOString();
   const resource: Resource = {
@@ -133,19 +134,19 @@ export function defaultAudience(environmentId: string, key: string): string {
   return `urn:latchkey:${environmentId}:${key}`;
 }
 
-function checkAudience(audience: string, issuer: string): void {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(audience);
-  } catch {
-    parsed = undefined;
+/** The audience's normal form, or a 400 saying what is wrong with it. */
+function checkAudience(audience: string, issuer: string): string {
+  const result = normaliseAudience(audience);
+  if ('problem' in result) {
+    throw invalid(
+      'audience',
+      `${result.problem}; an audience is an absolute https URI without user info or fragment, at most 512 characters (or leave it out for a generated one)`,
+    );
   }
-  if (parsed?.protocol !== 'https:' || audience.length > 512 || parsed.hash || parsed.username || parsed.password || /\s/.test(audience)) {
-    throw invalid('audience', 'must be an absolute https URI without user info or fragment, at most 512 characters (or leave it out for a generated one)');
-  }
-  if (parsed.origin === new URL(issuer).origin) {
+  if (new URL(result.audience).origin === new URL(issuer).origin) {
     throw invalid('audience', `must not be on ${new URL(issuer).origin}: audiences there are reserved for Latchkey itself`);
   }
+  return result.audience;
 }
 
 function invalid(path: string, message: string): InvalidRequest {

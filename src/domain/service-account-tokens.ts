@@ -7,6 +7,7 @@ import { audienceAliasKeys, MERGED_ROLES_CLAIM, parseScope, type ParsedScope } f
 import { secretMatches } from './secrets';
 import type { BeforeEvaluating } from './authentication-throttle';
 import { issueOpaqueToken } from './opaque-tokens';
+import { comparableAudience } from './audiences';
 import type { Environment, Resource, StoredServiceAccount } from './model';
 import type { Clock, OpaqueTokenStore, ResourceStore, SecretHasher, ServiceAccountStore, TokenContext, TokenSigner } from './ports';
 
@@ -206,11 +207,12 @@ async function selectResources(
     selected.set(resource.key, resource);
   }
   const byAudience = resourceParameters.some((value) => !byKey.has(value))
-    ? new Map((await deps.store.listResources(account.environmentId)).map((resource) => [resource.audience, resource] as const))
+    ? new Map((await deps.store.listResources(account.environmentId)).map((resource) => [comparableAudience(resource.audience), resource] as const))
     : new Map<string, Resource>();
-  byAudience.set(latchkeyResource(deps.issuer).audience, latchkeyResource(deps.issuer));
+  byAudience.set(comparableAudience(latchkeyResource(deps.issuer).audience), latchkeyResource(deps.issuer));
   for (const value of resourceParameters) {
-    const resource = byKey.get(value) ?? byAudience.get(value);
+    // Audiences compare in their normal form (audiences.ts), as they are registered.
+    const resource = byKey.get(value) ?? byAudience.get(comparableAudience(value));
     if (!resource) throw new InvalidTarget(`resource "${value}" does not exist`);
     selected.set(resource.key, resource);
     byKey.set(resource.key, resource);

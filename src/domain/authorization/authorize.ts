@@ -9,6 +9,7 @@ import { requestedBy, type AuthorizationRequestRecord, type LoginResult, type Se
 import { findSession } from './sessions';
 import { samlErrorResponse, samlLoginResponse, type SamlForm } from '../saml/sso';
 import { STATUS } from '../saml/response';
+import { comparableAudience } from '../audiences';
 
 /**
  * The authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2), with end-user login and
@@ -137,7 +138,7 @@ async function start(deps: InteractionDeps, client: StoredOidcClient, applicatio
       client.environmentId,
       client.resources.map((entry) => entry.resource),
     );
-    resource = allowed.find((candidate) => candidate.key === resources[0] || candidate.audience === resources[0])?.key;
+    resource = allowed.find((candidate) => candidate.key === resources[0] || comparableAudience(candidate.audience) === comparableAudience(resources[0]!))?.key;
     if (!resource) throw fail('invalid_target', `resource "${resources[0]}" is not one this client may request`);
   }
 

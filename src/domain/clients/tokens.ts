@@ -3,6 +3,7 @@ import { newId } from '../ids';
 import type { Resource } from '../model';
 import type { ResourceStore, TokenSigner } from '../ports';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps, type PresentedClientCredentials } from './authentication';
+import { comparableAudience } from '../audiences';
 
 /**
  * The client credentials grant for OIDC clients (RFC 8707, RFC 8705 §3).
@@ -63,7 +64,7 @@ export async function issueClientCredentialsTokenFor(
       client.environmentId,
       client.resources.map((entry) => entry.resource),
     );
-    resource = allowed.find((candidate) => candidate.key === wanted || candidate.audience === wanted);
+    resource = allowed.find((candidate) => candidate.key === wanted || comparableAudience(candidate.audience) === comparableAudience(wanted));
     if (!resource) throw new InvalidTarget(`resource "${wanted}" is not one this client may request`);
     const entry = client.resources.find((candidate) => candidate.resource === resource!.key)!;
     lifetime = Math.min(entry.accessTokenTtlSeconds ?? client.accessTokenTtlSeconds, resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY);
