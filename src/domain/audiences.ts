@@ -17,8 +17,11 @@
  *    the others upper-cased (`%2f` → `%2F`). Characters RFC 3986 does not allow in a path or query
  *    are refused.
  * 7. Dot segments are removed (RFC 3986 §5.2.4), after decoding, so `%2E%2E` goes too.
- * 8. An empty path becomes `/` (§6.2.3). Latchkey's own choice: a trailing slash of any other path is
- *    dropped (`/orders/` → `/orders`), since APIs treat the two as one and so must audiences.
+ * 8. A trailing slash is dropped (`/orders/` → `/orders`), since APIs treat the two as one and so must
+ *    audiences; so is the root path's (`https://api.example.com/` → `https://api.example.com`). §6.2.3
+ *    would write an empty path as `/`; Latchkey writes the slash-less form instead, the spelling
+ *    most resource servers are configured with, so tokens keep the `aud` they were given before
+ *    normalisation existed.
  * The query, when present and not empty, is kept, normalised by rule 6.
  */
 
@@ -66,8 +69,7 @@ export function normaliseAudience(value: string): AudienceResult {
     if (query === undefined) return { problem: 'must have a query made of characters RFC 3986 allows, with well-formed percent-encodings' };
   }
   let cleaned = removeDotSegments(path);
-  if (cleaned === '') cleaned = '/';
-  while (cleaned.length > 1 && cleaned.endsWith('/')) cleaned = cleaned.slice(0, -1);
+  while (cleaned.endsWith('/')) cleaned = cleaned.slice(0, -1);
   return { audience: `https://${host}${portPart}${cleaned}${query !== undefined ? `?${query}` : ''}` };
 }
 

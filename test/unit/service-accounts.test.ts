@@ -48,7 +48,7 @@ describe('service accounts and their tokens (domain)', () => {
     expect(token.claims).toMatchObject({
       iss: ISSUER,
       sub: account.id,
-      aud: 'https://orders.example.test/',
+      aud: 'https://orders.example.test',
       client_id: account.clientId,
       name: 'billing',
       subjectType: 'ServiceAccount',

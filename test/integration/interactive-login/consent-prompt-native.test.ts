@@ -144,7 +144,7 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: flow.verifier, expectedState: flow.state });
     expect(tokens.expires_in).toBe(600);
     const access = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString());
-    expect(access).toMatchObject({ aud: 'https://orders.example.com/', client_id: rp.clientId });
+    expect(access).toMatchObject({ aud: 'https://orders.example.com', client_id: rp.clientId });
     // The ID token is still for the client; userinfo still answers for the openid scope.
     expect(tokens.claims()!.aud).toBe(rp.clientId);
     const posted = await fetch(`${runtime.url}/oauth/v2/userinfo`, {
