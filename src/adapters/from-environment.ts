@@ -5,6 +5,7 @@ import { ENV, issuer, publishedKeyIds, requireEnv, secondsFromEnv, signingMode }
 import { awsClientConfig, lambdaInvokeClientConfig } from './aws-client-config';
 import { DynamoDbStore, documentClient, hotPathClient } from './dynamodb/store';
 import { DynamoDbTokenStore } from './dynamodb/token-store';
+import { JWKS_CACHE_SECONDS as GUARD_JWKS_CACHE_SECONDS } from '../guard/guard';
 import { KmsKeySet } from './kms-key-set';
 import { EnvelopeKeySet } from './envelope-key-set';
 import { KmsKeyPairFactory } from './kms-key-pairs';
@@ -36,10 +37,22 @@ const once = <T>(build: () => T): (() => T) => {
   return () => (value ??= build());
 };
 
-/** How long (seconds) a signer trusts the key ring it last read; see `EnvelopeKeySet`. */
-export const signingKeyRefreshSeconds = (): number => secondsFromEnv(ENV.signingKeyRefreshSeconds, 300);
-/** The JWKS's `Cache-Control: max-age`: how long a verifier may not see a newly published key. */
-export const JWKS_MAX_AGE_SECONDS = 300;
+/**
+ * How long (seconds) a signer trusts the key ring it last read, and a verifier of Latchkey's own
+ * tokens the public keys; see `EnvelopeKeySet`. Thirty seconds: with the JWKS's `max-age` below, a
+ * retired key stops signing and stops being accepted by Latchkey within a minute, at the cost of one
+ * Query per container every 30 s.
+ */
+export const signingKeyRefreshSeconds = (): number => secondsFromEnv(ENV.signingKeyRefreshSeconds, 30);
+/** The JWKS's `Cache-Control: max-age`: how long an HTTP cache may serve a key set that has changed since. */
+export const JWKS_MAX_AGE_SECONDS = 30;
+/**
+ * The least time between rotations unless configured: ten minutes, and always longer than the guard's
+ * JWKS cache plus the JWKS's `max-age` and the signers' refresh, so a key published as `next` is in
+ * every guard's cached JWKS before it signs.
+ */
+export const keyRotationMinIntervalSeconds = (): number =>
+  secondsFromEnv(ENV.keyRotationMinIntervalSeconds, Math.max(600, GUARD_JWKS_CACHE_SECONDS + JWKS_MAX_AGE_SECONDS + signingKeyRefreshSeconds()));
 
 /**
  * The token signing keys of this deployment's signing mode: the signer of the functions with
@@ -61,7 +74,7 @@ export const signingKeyRotation = once(
     now: () => Date.now(),
     newId: () => newId('key'),
     policy: {
-      minIntervalSeconds: secondsFromEnv(ENV.keyRotationMinIntervalSeconds, JWKS_MAX_AGE_SECONDS + signingKeyRefreshSeconds()),
+      minIntervalSeconds: keyRotationMinIntervalSeconds(),
       // A key that stopped signing may still be used by a stale signer for the refresh interval,
       // and what it signed lives for the longest token lifetime.
       retentionSeconds: MAX_TOKEN_TTL_SECONDS + signingKeyRefreshSeconds(),

@@ -166,7 +166,8 @@ let keySet: { kids: string; set: { keys: PublicJwk[] } } | undefined;
 /**
  * The signer's published keys as one JWKS object while they stay the same, so a guard imports
  * them once rather than per request. As fresh as the signer's own key ring (re-read at most every
- * `SIGNING_KEY_REFRESH_SECONDS`): a rotation reaches the verifier when it reaches the signer.
+ * `LATCHKEY_SIGNING_KEY_REFRESH_SECONDS`, 30 s): a rotation or a retirement reaches the verifiers
+ * of introspection, userinfo and the management API when it reaches the signer.
  */
 async function publishedKeySet(): Promise<{ keys: PublicJwk[] }> {
   const keys = await signingKeys().publicKeys();

@@ -13,6 +13,11 @@ import type { PublicJwk } from './ports';
  *   however soon the next rotations come; only then is it withdrawn and its record deleted.
  * - Rotations come at least `minIntervalSeconds` apart (a rotation earlier than that does nothing),
  *   so a `next` key outlives the JWKS cache and the signers' key-pointer cache before it signs.
+ * - Retiring the current key (a suspected compromise) is the one step that ignores the interval:
+ *   the current generation leaves the ring at once (not even `previous`: tokens it signed must stop
+ *   verifying), `next` signs, and a fresh `next` is made. Its record is deleted once the ring no
+ *   longer names it. Verifiers that cached the JWKS before `next` was published learn it on the
+ *   first token with its `kid` (an unknown `kid` makes them fetch the JWKS again).
  * - The key ring is replaced by one conditional write on its version: of two rotations that run at
  *   once, exactly one takes effect; the other removes the key pairs it made and reports so.
  * - New key pairs are stored before the ring names them; a withdrawn generation is deleted after the
@@ -90,8 +95,8 @@ export interface RotationDeps {
 }
 
 export type RotationResult =
-  | { readonly rotated: true; readonly ring: KeyRing; readonly withdrawn: readonly string[] }
-  | { readonly rotated: false; readonly reason: 'too-soon' | 'concurrent-rotation'; readonly ring?: KeyRing };
+  | { readonly rotated: true; readonly ring: KeyRing; readonly withdrawn: readonly string[]; readonly retired?: string }
+  | { readonly rotated: false; readonly reason: 'too-soon' | 'concurrent-rotation' | 'no-signing-key'; readonly ring?: KeyRing };
 
 export async function rotateSigningKeys(deps: RotationDeps): Promise<RotationResult> {
   const now = Math.floor(deps.now() / 1000);
@@ -119,6 +124,28 @@ export async function rotateSigningKeys(deps: RotationDeps): Promise<RotationRes
   }
   for (const id of withdrawn) await deps.store.deleteGeneration(id);
   return { rotated: true, ring: next, withdrawn };
+}
+
+/**
+ * Takes the current generation out of the ring at once, whenever the last rotation was: `next`
+ * signs, a fresh generation becomes `next`, and the retired generation is withdrawn (no longer
+ * published, its record deleted). `previous` generations stay as a rotation would keep them.
+ */
+export async function retireCurrentSigningKey(deps: RotationDeps): Promise<RotationResult> {
+  const now = Math.floor(deps.now() / 1000);
+  const { ring } = await deps.store.read();
+  if (!ring) return { rotated: false, reason: 'no-signing-key' };
+  const made = await newGeneration(deps, now);
+  await deps.store.putGeneration(made);
+  const kept = ring.previous.filter((generation) => now - generation.retiredAt < deps.policy.retentionSeconds);
+  const withdrawn = [ring.current, ...ring.previous.filter((generation) => !kept.includes(generation)).map((generation) => generation.id)];
+  const next: KeyRing = { version: ring.version + 1, rotatedAt: now, current: ring.next, next: made.id, previous: kept };
+  if (!(await deps.store.replaceRing(next, ring.version))) {
+    await deps.store.deleteGeneration(made.id);
+    return { rotated: false, reason: 'concurrent-rotation' };
+  }
+  for (const id of withdrawn) await deps.store.deleteGeneration(id);
+  return { rotated: true, ring: next, withdrawn, retired: ring.current };
 }
 
 async function newGeneration(deps: RotationDeps, now: number): Promise<KeyGeneration> {

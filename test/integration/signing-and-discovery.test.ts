@@ -99,10 +99,10 @@ describe('KMS-signed tokens and discovery over the local API (KMS signing mode)'
     expect(metadata.jwks_uri).toBe(`${runtime.url}/.well-known/jwks.json`);
   });
 
-  it('answers the JWKS as a cacheable JWK set', async () => {
+  it('answers the JWKS as a JWK set that HTTP caches keep for 30 s, so a retired key leaves them within a minute', async () => {
     const response = await fetch(`${runtime.url}/.well-known/jwks.json`);
     expect(response.headers.get('content-type')).toBe('application/jwk-set+json');
-    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=30');
   });
 
   it('answers unknown paths with a JSON 404', async () => {
