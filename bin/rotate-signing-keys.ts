@@ -9,7 +9,8 @@
  *
  * `--retire-current` (a suspected compromise of the signing key) takes the current key out of the
  * JWKS and every signer at once, whenever the last rotation was: next signs, a fresh next is made,
- * and tokens the retired key signed stop verifying (docs/operations.md says how fast).
+ * and tokens the retired key signed stop verifying (docs/operations.md says how fast). In KMS
+ * signing mode the next published KMS key (a standby key named in `signingKeys`) takes over.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { existsSync, readFileSync } from 'node:fs';
@@ -97,7 +98,7 @@ export async function invokeRotation(lambda: LambdaClient, functionName: string,
 }
 
 export function formatRotation(answer: RotationAnswer): string {
-  const ring = answer.current ? `\n  next      ${answer.next}\n  current   ${answer.current}\n  previous  ${answer.previous?.join(', ') || '(none)'}` : '';
+  const ring = answer.current ? `\n  next      ${answer.next ?? '(none)'}\n  current   ${answer.current}\n  previous  ${answer.previous?.join(', ') || '(none)'}` : '';
   const withdrawn = answer.withdrawn?.length ? `\n  withdrawn ${answer.withdrawn.join(', ')}` : '';
   if (answer.rotated && answer.retired)
     return `Current signing key ${answer.retired} retired (version ${answer.version}): no longer published, no longer signing.${ring}${withdrawn}\n`;
@@ -107,7 +108,9 @@ export function formatRotation(answer: RotationAnswer): string {
       ? 'the last rotation was less than the minimum interval ago'
       : answer.reason === 'no-signing-key'
         ? 'there is no signing key yet (run a rotation first)'
-        : 'another rotation ran at the same time and took effect';
+        : answer.reason === 'no-standby-key'
+          ? 'no other published signing key could take over (KMS mode: publish a standby key in signingKeys first)'
+          : 'another rotation ran at the same time and took effect';
   return `Signing keys not rotated: ${why}.${ring}\n`;
 }
 

@@ -13,7 +13,7 @@ import { DynamoDbSigningKeyStore } from './dynamodb/signing-key-store';
 import type { PublicKeySet, TokenSigner } from '../domain/ports';
 import { newId } from '../domain/ids';
 import { MAX_TOKEN_TTL_SECONDS } from '../domain/environments';
-import type { RotationDeps } from '../domain/signing-keys';
+import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
@@ -60,7 +60,11 @@ export const keyRotationMinIntervalSeconds = (): number =>
  */
 export const signingKeys = once((): TokenSigner & PublicKeySet =>
   signingMode() === 'kms'
-    ? new KmsKeySet(new KMSClient(awsClientConfig), process.env[ENV.signingKeyId], publishedKeyIds(), process.env[ENV.rsaSigningKeyId] || undefined)
+    ? new KmsKeySet(new KMSClient(awsClientConfig), process.env[ENV.signingKeyId], publishedKeyIds(), process.env[ENV.rsaSigningKeyId] || undefined, {
+        // The table is named on first read: every function with keys is granted it (lib/constructs/grant-access.ts).
+        store: { readRetirements: () => signingKeyStore().readRetirements() },
+        refreshMs: signingKeyRefreshSeconds() * 1000,
+      })
     : new EnvelopeKeySet(signingKeyStore(), new KMSClient(awsClientConfig), () => requireEnv(ENV.keyWrappingKeyId), { refreshMs: signingKeyRefreshSeconds() * 1000 }),
 );
 
@@ -79,6 +83,14 @@ export const signingKeyRotation = once(
       // and what it signed lives for the longest token lifetime.
       retentionSeconds: MAX_TOKEN_TTL_SECONDS + signingKeyRefreshSeconds(),
     },
+  }),
+);
+
+/** KMS mode: retiring the key that signs now, in favour of the next published key. */
+export const kmsKeyRetirement = once(
+  (): KmsRetirementDeps => ({
+    store: signingKeyStore(),
+    signingOrder: () => (signingKeys() as KmsKeySet).signingOrder(),
   }),
 );
 

@@ -12,6 +12,7 @@ import {
   issuer,
   pepperHasher,
   samlKeys,
+  kmsKeyRetirement,
   signingKeyRotation,
   signingKeys,
   store,
@@ -37,7 +38,7 @@ import type { PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
 import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
-import type { RotationDeps } from '../domain/signing-keys';
+import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { logger } from '../http/observability';
 import { latchkeyJwtVerifier } from '../http/token-verifier';
 import { createGuard, type Guard } from '../guard';
@@ -278,4 +279,9 @@ export function bootstrapDeps(): EnvironmentDeps & ServiceAccountDeps {
 /** Envelope-mode signing-key rotation; its intervals follow from the token lifetimes and caches. */
 export function signingKeyRotationDeps(): RotationDeps {
   return signingKeyRotation();
+}
+
+/** KMS-mode retirement of the key that signs now (a suspected compromise). */
+export function kmsKeyRetirementDeps(): KmsRetirementDeps {
+  return kmsKeyRetirement();
 }

@@ -176,3 +176,55 @@ export function signingKeyPair(state: SigningKeyState, alg: SigningAlgorithm): {
   const keyPair = current?.keyPairs.find((pair) => pair.alg === alg);
   return current && keyPair ? { generationId: current.id, keyPair } : undefined;
 }
+
+// ---- KMS mode ---------------------------------------------------------------------------------
+
+/**
+ * KMS mode: the token signing keys are KMS keys named by the stack (`signingKeys`, with
+ * `activeSigningKey` among them); what is kept at run time is only which of them were retired after
+ * a suspected compromise, by `kid`.
+ *
+ * Rules:
+ * - A retired key is not published and never signs. The first published ES256 key that is not
+ *   retired signs: the active key, then the other published keys in the stack's order (standby keys,
+ *   published long before they sign).
+ * - A retirement that would leave no ES256 key to sign with is refused: signing never stops.
+ * - The list is replaced by one conditional write on its version: of two retirements at once,
+ *   exactly one takes effect.
+ */
+export interface KmsRetirements {
+  /** 0: nothing retired yet, no record. */
+  readonly version: number;
+  readonly kids: readonly string[];
+}
+
+export interface KmsRetirementStore {
+  readRetirements(): Promise<KmsRetirements>;
+  /** Writes `next` if the stored list still has `expectedVersion`; false when another writer won. */
+  replaceRetirements(next: KmsRetirements, expectedVersion: number): Promise<boolean>;
+}
+
+export interface KmsRetirementDeps {
+  readonly store: KmsRetirementStore;
+  /** The `kid`s of the published ES256 keys in signing order: the active key first, then the others. */
+  readonly signingOrder: () => Promise<readonly string[]>;
+}
+
+export type KmsRetirementResult =
+  | { readonly retired: true; readonly kid: string; readonly signing: string; readonly standby: readonly string[]; readonly version: number }
+  | { readonly retired: false; readonly reason: 'no-standby-key' | 'concurrent-rotation'; readonly signing?: string };
+
+/** The key that signs ES256 now: the first in signing order that is not retired. */
+export function kmsSigningKid(order: readonly string[], retired: readonly string[]): string | undefined {
+  return order.find((kid) => !retired.includes(kid));
+}
+
+/** Retires the KMS key that signs now, if another published ES256 key is left to take over. */
+export async function retireCurrentKmsKey(deps: KmsRetirementDeps): Promise<KmsRetirementResult> {
+  const [order, current] = await Promise.all([deps.signingOrder(), deps.store.readRetirements()]);
+  const live = order.filter((kid) => !current.kids.includes(kid));
+  if (live.length < 2) return { retired: false, reason: 'no-standby-key', ...(live[0] ? { signing: live[0] } : {}) };
+  const next: KmsRetirements = { version: current.version + 1, kids: [...current.kids, live[0]!] };
+  if (!(await deps.store.replaceRetirements(next, current.version))) return { retired: false, reason: 'concurrent-rotation' };
+  return { retired: true, kid: live[0]!, signing: live[1]!, standby: live.slice(2), version: next.version };
+}

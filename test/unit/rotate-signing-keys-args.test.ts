@@ -40,6 +40,11 @@ describe('npm run rotate-signing-keys', () => {
       /^Current signing key key_b retired \(version 5\): no longer published, no longer signing\.\n {2}next {6}key_d\n {2}current {3}key_c[\s\S]*withdrawn key_b/,
     );
     expect(formatRotation({ rotated: false, reason: 'no-signing-key' })).toBe('Signing keys not rotated: there is no signing key yet (run a rotation first).\n');
+    // KMS mode: the standby key that took over is current, and there may be no key after it.
+    expect(formatRotation({ rotated: true, retired: 'kid-a', version: 1, current: 'kid-b', withdrawn: ['kid-a'] })).toMatch(
+      /retired \(version 1\)[\s\S]*next {6}\(none\)\n {2}current {3}kid-b/,
+    );
+    expect(formatRotation({ rotated: false, reason: 'no-standby-key', current: 'kid-b' })).toMatch(/^Signing keys not rotated: no other published signing key could take over/);
   });
 
   it('refuses unknown options, stray arguments and impossible stages with a usage error', () => {

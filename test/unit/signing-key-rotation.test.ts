@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   publishedGenerations,
+  kmsSigningKid,
   publishedKeys,
+  retireCurrentKmsKey,
   retireCurrentSigningKey,
   rotateSigningKeys,
   signingKeyPair,
   type KeyGeneration,
   type KeyRing,
+  type KmsRetirements,
   type RotationDeps,
   type SigningKeyState,
   type SigningKeyStore,
@@ -195,6 +198,51 @@ describe('signing key rotation', () => {
       };
       expect(await retireCurrentSigningKey(deps)).toEqual({ rotated: false, reason: 'concurrent-rotation' });
       expect([...store.generations.keys()].sort()).toEqual(['key_1', 'key_2', 'key_4']);
+    });
+  });
+
+  describe('KMS mode: retiring the key that signs', () => {
+    function kms(order: string[]) {
+      let stored: KmsRetirements = { version: 0, kids: [] };
+      let interloper: (() => void) | undefined;
+      const store = {
+        readRetirements: async () => stored,
+        replaceRetirements: async (next: KmsRetirements, expected: number) => {
+          interloper?.();
+          interloper = undefined;
+          if (stored.version !== expected) return false;
+          stored = next;
+          return true;
+        },
+      };
+      return {
+        retire: () => retireCurrentKmsKey({ store, signingOrder: async () => order }),
+        retired: () => stored.kids,
+        raceWith: (kids: string[]) => {
+          interloper = () => (stored = { version: stored.version + 1, kids });
+        },
+      };
+    }
+
+    it('retires the active key, and the next published key signs; then the one after it', async () => {
+      const t = kms(['active', 'standby-1', 'standby-2']);
+      expect(await t.retire()).toEqual({ retired: true, kid: 'active', signing: 'standby-1', standby: ['standby-2'], version: 1 });
+      expect(kmsSigningKid(['active', 'standby-1', 'standby-2'], t.retired())).toBe('standby-1');
+      expect(await t.retire()).toMatchObject({ retired: true, kid: 'standby-1', signing: 'standby-2', version: 2 });
+      expect(t.retired()).toEqual(['active', 'standby-1']);
+    });
+
+    it('never retires the last key that can sign', async () => {
+      const t = kms(['active']);
+      expect(await t.retire()).toEqual({ retired: false, reason: 'no-standby-key', signing: 'active' });
+      expect(t.retired()).toEqual([]);
+    });
+
+    it('lets one of two retirements at once take effect', async () => {
+      const t = kms(['active', 'standby']);
+      t.raceWith(['active']);
+      expect(await t.retire()).toEqual({ retired: false, reason: 'concurrent-rotation' });
+      expect(t.retired()).toEqual(['active']);
     });
   });
 });
