@@ -6,6 +6,11 @@
  *
  * A rotation sooner than the minimum interval after the last one changes nothing and says so: the
  * key published as next must reach every verifier's cached JWKS before it signs.
+ *
+ * `--retire-current` (a suspected compromise of the signing key) takes the current key out of the
+ * JWKS and every signer at once, whenever the last rotation was: next signs, a fresh next is made,
+ * and tokens the retired key signed stop verifying (docs/operations.md says how fast). In KMS
+ * signing mode the next published KMS key (a standby key named in `signingKeys`) takes over.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { existsSync, readFileSync } from 'node:fs';
@@ -27,11 +32,14 @@ export const USAGE = `Usage: npm run rotate-signing-keys -- [options]
   --function-name <name>   the rotation function (stack output RotateSigningKeysFunctionName); found by tags if omitted
   --region <region>        AWS region (default: from the AWS environment)
   --local [<data dir>]     rotate the keys of the local runtime (npm start) instead; data dir default .latchkey
+  --retire-current         retire the current signing key now (suspected compromise): it leaves the JWKS,
+                           the next key signs and a fresh next key is made; ignores the minimum interval
   --help                   show this help`;
 
-export type RotateCommand =
+export type RotateCommand = (
   | { readonly target: 'aws'; readonly stackName: string; readonly functionName?: string; readonly region?: string }
-  | { readonly target: 'local'; readonly dataDir: string };
+  | { readonly target: 'local'; readonly dataDir: string }
+) & { readonly retireCurrent?: true };
 
 export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help' {
   let parsed;
@@ -45,6 +53,7 @@ export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help'
         'function-name': { type: 'string' },
         region: { type: 'string' },
         local: { type: 'boolean', default: false },
+        'retire-current': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -53,9 +62,10 @@ export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help'
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
+  const retire = values['retire-current'] ? ({ retireCurrent: true } as const) : {};
   if (values.local) {
     if (positionals.length > 1) throw new UsageError('--local takes at most one data folder');
-    return { target: 'local', dataDir: positionals[0] ?? process.env.LATCHKEY_DATA_DIR ?? join(REPOSITORY_ROOT, '.latchkey') };
+    return { target: 'local', dataDir: positionals[0] ?? process.env.LATCHKEY_DATA_DIR ?? join(REPOSITORY_ROOT, '.latchkey'), ...retire };
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   if (!/^[a-z][a-z0-9-]{0,20}$/.test(values.stage)) throw new UsageError(`--stage must be a lowercase name such as dev or prod, not "${values.stage}"`);
@@ -64,11 +74,17 @@ export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help'
     stackName: `Latchkey-${values.stage}`,
     ...(values['function-name'] ? { functionName: values['function-name'] } : {}),
     ...(values.region ? { region: values.region } : {}),
+    ...retire,
   };
 }
 
-export async function invokeRotation(lambda: LambdaClient, functionName: string): Promise<RotationAnswer> {
-  const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode('{}') }));
+/** What the rotation function is asked: `{}` rotates, `{"retireCurrent":true}` retires the current key. */
+export function rotationRequest(command: { readonly retireCurrent?: true }): string {
+  return JSON.stringify(command.retireCurrent ? { retireCurrent: true } : {});
+}
+
+export async function invokeRotation(lambda: LambdaClient, functionName: string, request = '{}'): Promise<RotationAnswer> {
+  const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(request) }));
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : '';
   let payload: Record<string, unknown> | undefined;
   try {
@@ -82,9 +98,19 @@ export async function invokeRotation(lambda: LambdaClient, functionName: string)
 }
 
 export function formatRotation(answer: RotationAnswer): string {
-  const ring = answer.current ? `\n  next      ${answer.next}\n  current   ${answer.current}\n  previous  ${answer.previous?.join(', ') || '(none)'}` : '';
-  if (answer.rotated) return `Signing keys rotated (version ${answer.version}).${ring}${answer.withdrawn?.length ? `\n  withdrawn ${answer.withdrawn.join(', ')}` : ''}\n`;
-  const why = answer.reason === 'too-soon' ? 'the last rotation was less than the minimum interval ago' : 'another rotation ran at the same time and took effect';
+  const ring = answer.current ? `\n  next      ${answer.next ?? '(none)'}\n  current   ${answer.current}\n  previous  ${answer.previous?.join(', ') || '(none)'}` : '';
+  const withdrawn = answer.withdrawn?.length ? `\n  withdrawn ${answer.withdrawn.join(', ')}` : '';
+  if (answer.rotated && answer.retired)
+    return `Current signing key ${answer.retired} retired (version ${answer.version}): no longer published, no longer signing.${ring}${withdrawn}\n`;
+  if (answer.rotated) return `Signing keys rotated (version ${answer.version}).${ring}${withdrawn}\n`;
+  const why =
+    answer.reason === 'too-soon'
+      ? 'the last rotation was less than the minimum interval ago'
+      : answer.reason === 'no-signing-key'
+        ? 'there is no signing key yet (run a rotation first)'
+        : answer.reason === 'no-standby-key'
+          ? 'no other published signing key could take over (KMS mode: publish a standby key in signingKeys first)'
+          : 'another rotation ran at the same time and took effect';
   return `Signing keys not rotated: ${why}.${ring}\n`;
 }
 
@@ -113,7 +139,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     failure: 'rotation failed',
     run: async (command) => {
       const { lambda, functionName } = await rotationTarget(command);
-      return formatRotation(await invokeRotation(lambda, functionName));
+      return formatRotation(await invokeRotation(lambda, functionName, rotationRequest(command)));
     },
   });
 }

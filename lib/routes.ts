@@ -20,9 +20,10 @@ export type TableAccess = 'read' | 'readwrite';
  *   `kms:GetPublicKey` on the published keys.
  * - `sign`: `verify`, plus signing. Envelope mode: `kms:Decrypt` on the key-wrapping key only (the
  *   private half of the current key pair is decrypted once per container); KMS mode: `kms:Sign` on
- *   the active signing key only.
- * - `rotate`: envelope mode only: `kms:GenerateDataKeyPairWithoutPlaintext` on the key-wrapping key
- *   and writes to the key records (next → current → previous).
+ *   the published signing keys (the active one signs; a standby key once the active one is retired).
+ * - `rotate`: envelope mode: `kms:GenerateDataKeyPairWithoutPlaintext` on the key-wrapping key
+ *   and writes to the key records (next → current → previous); KMS mode: `verify`, to retire the
+ *   active key in the table's list of retired keys.
  */
 export type KeyAccess = 'verify' | 'sign' | 'rotate';
 
@@ -304,7 +305,8 @@ export const operations: readonly Operation[] = [
     handler: 'functions/ops/rotate-signing-keys.ts',
     routes: [],
     access: { table: 'readwrite', keys: 'rotate' },
-    summary: 'Envelope mode: makes a new next signing key and moves next → current → previous; run on a schedule and by `npm run rotate-signing-keys`',
+    summary:
+      'Envelope mode: makes a new next signing key and moves next → current → previous; run on a schedule and by `npm run rotate-signing-keys`. Both modes: `{"retireCurrent": true}` retires the current key at once',
   },
 
   // ---- OIDC and SAML clients of applications ----

@@ -19,7 +19,7 @@ export interface LatchkeyStateProps {
   /** Keep data, keys and the pepper when the stack or a resource is deleted (prod). */
   readonly retain: boolean;
   readonly signingMode: SigningMode;
-  /** KMS mode: names of the signing keys published in the JWKS, in order. */
+  /** KMS mode: names of the signing keys published in the JWKS, in order; after the active one, the standby keys that take over when it is retired. */
   readonly signingKeys: readonly string[];
   /** KMS mode: the one key among `signingKeys` that signs new tokens. */
   readonly activeSigningKey: string;
@@ -128,8 +128,11 @@ export class LatchkeyState extends Construct {
           alias: `alias/latchkey-${stage}-signing-${name}`,
           description: `Latchkey ${stage} token signing key "${name}"`,
           removalPolicy,
-          // Only the active key signs; every published key can be read by the stage's functions.
-          policy: keyPolicy(this, stage, [publicKeyReaders, ...(name === props.activeSigningKey ? [{ capability: 'token-signer', actions: ['kms:Sign'] } as const] : [])]),
+          // Token signers may sign with every published key: the active one signs, the others are
+          // standby keys that take over at once when the active one is retired after a suspected
+          // compromise (`rotate-signing-keys --retire-current`), without a deploy. Every published
+          // key can be read by the stage's functions.
+          policy: keyPolicy(this, stage, [publicKeyReaders, { capability: 'token-signer', actions: ['kms:Sign'] }]),
         }),
       }));
       const active = this.signingKeys.find((key) => key.name === props.activeSigningKey);

@@ -18,6 +18,8 @@ import { TABLE_DESIGN } from '../src/adapters/table-design';
 export const LOCAL_NAMES = {
   table: 'latchkey-local',
   signingKeyAlias: 'alias/latchkey-local-signing-primary',
+  /** KMS mode: a second published ECC key that signs once the primary is retired (`rotate-signing-keys --retire-current`). */
+  standbySigningKeyAlias: 'alias/latchkey-local-signing-standby',
   /** An RSA signing key, for RS256 in KMS signing mode (tests name it as `LATCHKEY_RSA_SIGNING_KEY_ID`). */
   rsaSigningKeyAlias: 'alias/latchkey-local-signing-rsa',
   pepperSecret: 'latchkey/local/pepper',
@@ -33,16 +35,19 @@ export interface LocalResources {
    * with key pairs of its own.
    */
   readonly rsaSigningKeyArn?: string;
+  /** KMS mode only: the standby ECC key, published beside the signing key. */
+  readonly standbySigningKeyArn?: string;
 }
 
 export async function provisionLocalResources(signingMode: 'envelope' | 'kms'): Promise<LocalResources> {
-  const [tableName, signingKeyArn, pepperSecretArn, rsaSigningKeyArn] = await Promise.all([
+  const [tableName, signingKeyArn, pepperSecretArn, rsaSigningKeyArn, standbySigningKeyArn] = await Promise.all([
     ensureTable(),
     ensureKey(LOCAL_NAMES.signingKeyAlias, 'ECC_NIST_P256', 'Latchkey local token signing key'),
     ensurePepper(),
     signingMode === 'kms' ? ensureKey(LOCAL_NAMES.rsaSigningKeyAlias, 'RSA_2048', 'Latchkey local RSA signing key (RS256 in KMS mode)') : undefined,
+    signingMode === 'kms' ? ensureKey(LOCAL_NAMES.standbySigningKeyAlias, 'ECC_NIST_P256', 'Latchkey local standby token signing key') : undefined,
   ]);
-  return { tableName, signingKeyArn, pepperSecretArn, ...(rsaSigningKeyArn ? { rsaSigningKeyArn } : {}) };
+  return { tableName, signingKeyArn, pepperSecretArn, ...(rsaSigningKeyArn ? { rsaSigningKeyArn } : {}), ...(standbySigningKeyArn ? { standbySigningKeyArn } : {}) };
 }
 
 /**

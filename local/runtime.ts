@@ -161,7 +161,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.samlKeyWrappingKeyId]: samlKeyWrappingKeyArn,
     [ENV.signingMode]: signingMode,
     [ENV.signingKeyId]: signingMode === 'kms' ? resources.signingKeyArn : undefined,
-    [ENV.publishedKeyIds]: signingMode === 'kms' ? resources.signingKeyArn : undefined,
+    // KMS mode publishes a standby key beside the signing key, as a stack ready for a retirement would.
+    [ENV.publishedKeyIds]: signingMode === 'kms' ? [resources.signingKeyArn, resources.standbySigningKeyArn].join(',') : undefined,
     [ENV.keyWrappingKeyId]: keyWrappingKeyArn,
     [ENV.signingKeyRefreshSeconds]: options.signingKeyRefreshSeconds?.toString(),
     [ENV.keyRotationMinIntervalSeconds]: options.keyRotationMinIntervalSeconds?.toString(),

@@ -19,14 +19,14 @@ export const ENV = {
   /** KMS mode, optional: KMS key ID or ARN of an RSA key that signs RS256 ID tokens. */
   rsaSigningKeyId: 'LATCHKEY_RSA_SIGNING_KEY_ID',
   /**
-   * Envelope mode, optional (default 300): how many seconds a function may sign with the key it last
+   * Envelope mode, optional (default 30): how many seconds a function may sign with the key it last
    * read before it reads the key ring again; also how long it caches the published public keys.
    */
   signingKeyRefreshSeconds: 'LATCHKEY_SIGNING_KEY_REFRESH_SECONDS',
   /**
-   * Envelope mode, optional (default: the JWKS cache lifetime plus the refresh interval): a rotation
-   * sooner than this after the last one does nothing, so a `next` key is known to every verifier
-   * before it signs.
+   * Envelope mode, optional (default 600, and at least the guard's JWKS cache plus the JWKS's HTTP
+   * `max-age` and the refresh interval): a rotation sooner than this after the last one does nothing,
+   * so a `next` key is known to every verifier before it signs.
    */
   keyRotationMinIntervalSeconds: 'LATCHKEY_KEY_ROTATION_MIN_INTERVAL_SECONDS',
   /** KMS key ID or ARN of the key that signs new tokens. */

@@ -4,9 +4,10 @@ import { httpHandler, json } from '../../src/http/handler';
 const keys = publishedKeys();
 
 /**
- * Cached for `JWKS_MAX_AGE_SECONDS` (five minutes): a key published as `next` stays unused for at
- * least the rotation interval, which is longer than this, so every verifier knows a key before it
- * signs; long enough to spare the table (envelope mode) or KMS (KMS mode).
+ * Cached for `JWKS_MAX_AGE_SECONDS` (30 s): short, so that a retired key leaves HTTP caches within a
+ * minute of its retirement (the answer itself may be as old as the signers' refresh); a key
+ * published as `next` stays unused for the rotation interval, far longer. The keys come from the
+ * container's cached key set, so a short `max-age` costs neither the table nor KMS a read per request.
  */
 export const handler = httpHandler({ errors: 'problem', cacheControl: `public, max-age=${JWKS_MAX_AGE_SECONDS}` }, async () =>
   json(200, { keys: await keys.publicKeys() }, { 'content-type': 'application/jwk-set+json' }),

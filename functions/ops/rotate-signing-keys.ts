@@ -2,44 +2,70 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { signingMode } from '../../src/config';
-import { signingKeyRotationDeps } from '../../src/composition/dependencies';
-import { rotateSigningKeys } from '../../src/domain/signing-keys';
+import { kmsKeyRetirementDeps, signingKeyRotationDeps } from '../../src/composition/dependencies';
+import { retireCurrentKmsKey, retireCurrentSigningKey, rotateSigningKeys } from '../../src/domain/signing-keys';
 import { logger } from '../../src/http/observability';
 
 /**
  * Envelope mode: one step of the signing keys' life (a new `next`; next → current → previous; old
  * previous withdrawn once its tokens have expired). Run by the stack's schedule and by
  * `npm run rotate-signing-keys`; not on the HTTP API: calling it needs `lambda:InvokeFunction`.
+ * With `{"retireCurrent": true}` (`npm run rotate-signing-keys -- --retire-current`) it retires the
+ * current key at once instead, whatever the minimum interval: a suspected compromise.
  *
  * Rules:
- * - Takes no input: the schedule's event and the command's `{}` are the same request.
+ * - Any other input is a plain rotation: the schedule's event and the command's `{}` are the same
+ *   request. `retireCurrent` must be `true` or absent; anything else is refused before a change.
  * - Answers and logs key generation IDs and key IDs (public thumbprints) only, never key material.
- * - In KMS signing mode it refuses: keys there are KMS keys, rotated by the operator.
+ * - In KMS signing mode keys are KMS keys that the operator rotates with the stack's context, so only
+ *   a retirement is accepted: the key that signs now is listed as retired and the next published
+ *   ECC key (a standby key) signs; refused when no standby key is published. Anything else is refused.
  */
 
 export interface RotationAnswer {
   readonly rotated: boolean;
-  /** Why nothing changed: `too-soon` (within the minimum interval) or `concurrent-rotation`. */
+  /** Why nothing changed: `too-soon` (within the minimum interval), `concurrent-rotation`, `no-signing-key` or (KMS mode) `no-standby-key`. */
   readonly reason?: string;
   readonly version?: number;
   readonly next?: string;
   readonly current?: string;
   readonly previous?: readonly string[];
   readonly withdrawn?: readonly string[];
+  /** The generation `retireCurrent` took out of the ring. */
+  readonly retired?: string;
 }
 
-if (signingMode() !== 'envelope') throw new TypeError('rotate-signing-keys runs in envelope signing mode only; KMS-mode keys are rotated in KMS');
-const deps = signingKeyRotationDeps();
+const mode = signingMode();
+// Envelope mode only: the rotation makes key pairs under the key-wrapping key, which KMS mode has not.
+const deps = mode === 'envelope' ? signingKeyRotationDeps() : undefined;
 
-async function rotate(): Promise<RotationAnswer> {
-  const result = await rotateSigningKeys(deps);
+async function rotate(event: unknown): Promise<RotationAnswer> {
+  const retire = (event as { retireCurrent?: unknown } | null)?.retireCurrent;
+  if (retire !== undefined && retire !== true) throw new TypeError(`retireCurrent must be true or absent, not ${JSON.stringify(retire)}`);
+  if (!deps) {
+    if (!retire) throw new TypeError('KMS signing mode: keys are rotated with the signingKeys and activeSigningKey context; only {"retireCurrent": true} is accepted here');
+    return retireKmsKey();
+  }
+  const result = retire ? await retireCurrentSigningKey(deps) : await rotateSigningKeys(deps);
   const ring = result.ring;
   const answer: RotationAnswer = {
     rotated: result.rotated,
-    ...(result.rotated ? { withdrawn: result.withdrawn } : { reason: result.reason }),
+    ...(result.rotated ? { withdrawn: result.withdrawn, ...(result.retired ? { retired: result.retired } : {}) } : { reason: result.reason }),
     ...(ring ? { version: ring.version, next: ring.next, current: ring.current, previous: ring.previous.map((generation) => generation.id) } : {}),
   };
-  logger.info(result.rotated ? 'signing keys rotated' : 'signing keys not rotated', { ...answer });
+  if (answer.retired) logger.warn('current signing key retired', { ...answer });
+  else logger.info(result.rotated ? 'signing keys rotated' : 'signing keys not rotated', { ...answer });
+  return answer;
+}
+
+/** KMS mode: `current`, `next` and `retired` are key IDs (`kid`s), not generations. */
+async function retireKmsKey(): Promise<RotationAnswer> {
+  const result = await retireCurrentKmsKey(kmsKeyRetirementDeps());
+  const answer: RotationAnswer = result.retired
+    ? { rotated: true, retired: result.kid, version: result.version, current: result.signing, ...(result.standby[0] ? { next: result.standby[0] } : {}), withdrawn: [result.kid] }
+    : { rotated: false, reason: result.reason, ...(result.signing ? { current: result.signing } : {}) };
+  if (answer.retired) logger.warn('current signing key retired', { ...answer });
+  else logger.info('signing key not retired', { ...answer });
   return answer;
 }
 

@@ -40,8 +40,9 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
   const allow = (actions: readonly string[], resources: readonly string[], conditions?: Record<string, Record<string, string>>) =>
     fn.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [...resources], ...(conditions ? { conditions } : {}) }));
 
-  // Envelope mode keeps the signing keys in the table: whoever verifies or signs reads it.
-  const table = access.table ?? (access.keys && state.signingMode === 'envelope' ? 'read' : undefined);
+  // The table holds the signing keys (envelope mode) or the list of retired KMS keys (KMS mode):
+  // whoever verifies or signs reads it.
+  const table = access.table ?? (access.keys ? 'read' : undefined);
   if (table) {
     // The indexes by name (no `index/*` wildcard): queries on them are reads.
     const indexes = TABLE_DESIGN.indexes.map((index) => `${state.tableArn}/index/${index.name}`);
@@ -108,16 +109,19 @@ function grantEnvelopeKeys(fn: LambdaFunction, access: RouteAccess, state: State
 
 /**
  * KMS mode: every key user reads the public keys of the published keys (ECC and RSA); signers sign
- * with the active ECC key and the RSA key only. Rotation is the signingKeys/activeSigningKey context.
+ * with the published ECC keys (the active one; a standby key once the active one is retired) and the
+ * RSA key. Rotation is the signingKeys/activeSigningKey context; the rotation function only retires
+ * the active key, so it learns which one that is.
  */
 function grantKmsKeys(fn: LambdaFunction, access: RouteAccess, state: StateRefs, allow: Allow): void {
   const published = [...state.signingKeyArns, ...(state.rsaSigningKeyArn ? [state.rsaSigningKeyArn] : [])];
   allow(['kms:GetPublicKey'], published);
   fn.addEnvironment(ENV.publishedKeyIds, Fn.join(',', published));
-  if (access.keys !== 'sign') return;
+  if (access.keys === 'verify') return;
   if (!state.activeSigningKeyArn) throw new TypeError('KMS signing needs an active signing key');
-  allow(['kms:Sign'], [state.activeSigningKeyArn, ...(state.rsaSigningKeyArn ? [state.rsaSigningKeyArn] : [])]);
   fn.addEnvironment(ENV.signingKeyId, state.activeSigningKeyArn);
+  if (access.keys !== 'sign') return;
+  allow(['kms:Sign'], [...state.signingKeyArns, ...(state.rsaSigningKeyArn ? [state.rsaSigningKeyArn] : [])]);
   if (state.rsaSigningKeyArn) fn.addEnvironment(ENV.rsaSigningKeyId, state.rsaSigningKeyArn);
 }
 

@@ -15,6 +15,8 @@ import { signingKeyContext } from './kms-key-pairs';
  *   within `refreshMs` (bounded staleness). That is safe because the key it moves to has already been
  *   published as `next` for at least a rotation interval (longer than `refreshMs` plus the JWKS
  *   cache), and the key it moves from stays published as `previous` until its tokens have expired.
+ *   A key retired after a suspected compromise leaves the ring at once: within `refreshMs` this
+ *   container neither signs with it nor publishes it, so its tokens stop verifying here.
  * - Decrypt names the key-wrapping key and the encryption context the rotation bound to the
  *   ciphertext (purpose, generation, algorithm); KMS refuses any other combination.
  * - The decrypted PKCS#8 bytes are zeroed once parsed; the key lives on only as a KeyObject in this

@@ -5,6 +5,7 @@ import { ENV, issuer, publishedKeyIds, requireEnv, secondsFromEnv, signingMode }
 import { awsClientConfig, lambdaInvokeClientConfig } from './aws-client-config';
 import { DynamoDbStore, documentClient, hotPathClient } from './dynamodb/store';
 import { DynamoDbTokenStore } from './dynamodb/token-store';
+import { JWKS_CACHE_SECONDS as GUARD_JWKS_CACHE_SECONDS } from '../guard/guard';
 import { KmsKeySet } from './kms-key-set';
 import { EnvelopeKeySet } from './envelope-key-set';
 import { KmsKeyPairFactory } from './kms-key-pairs';
@@ -12,7 +13,7 @@ import { DynamoDbSigningKeyStore } from './dynamodb/signing-key-store';
 import type { PublicKeySet, TokenSigner } from '../domain/ports';
 import { newId } from '../domain/ids';
 import { MAX_TOKEN_TTL_SECONDS } from '../domain/environments';
-import type { RotationDeps } from '../domain/signing-keys';
+import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
@@ -36,10 +37,22 @@ const once = <T>(build: () => T): (() => T) => {
   return () => (value ??= build());
 };
 
-/** How long (seconds) a signer trusts the key ring it last read; see `EnvelopeKeySet`. */
-export const signingKeyRefreshSeconds = (): number => secondsFromEnv(ENV.signingKeyRefreshSeconds, 300);
-/** The JWKS's `Cache-Control: max-age`: how long a verifier may not see a newly published key. */
-export const JWKS_MAX_AGE_SECONDS = 300;
+/**
+ * How long (seconds) a signer trusts the key ring it last read, and a verifier of Latchkey's own
+ * tokens the public keys; see `EnvelopeKeySet`. Thirty seconds: with the JWKS's `max-age` below, a
+ * retired key stops signing and stops being accepted by Latchkey within a minute, at the cost of one
+ * Query per container every 30 s.
+ */
+export const signingKeyRefreshSeconds = (): number => secondsFromEnv(ENV.signingKeyRefreshSeconds, 30);
+/** The JWKS's `Cache-Control: max-age`: how long an HTTP cache may serve a key set that has changed since. */
+export const JWKS_MAX_AGE_SECONDS = 30;
+/**
+ * The least time between rotations unless configured: ten minutes, and always longer than the guard's
+ * JWKS cache plus the JWKS's `max-age` and the signers' refresh, so a key published as `next` is in
+ * every guard's cached JWKS before it signs.
+ */
+export const keyRotationMinIntervalSeconds = (): number =>
+  secondsFromEnv(ENV.keyRotationMinIntervalSeconds, Math.max(600, GUARD_JWKS_CACHE_SECONDS + JWKS_MAX_AGE_SECONDS + signingKeyRefreshSeconds()));
 
 /**
  * The token signing keys of this deployment's signing mode: the signer of the functions with
@@ -47,7 +60,11 @@ export const JWKS_MAX_AGE_SECONDS = 300;
  */
 export const signingKeys = once((): TokenSigner & PublicKeySet =>
   signingMode() === 'kms'
-    ? new KmsKeySet(new KMSClient(awsClientConfig), process.env[ENV.signingKeyId], publishedKeyIds(), process.env[ENV.rsaSigningKeyId] || undefined)
+    ? new KmsKeySet(new KMSClient(awsClientConfig), process.env[ENV.signingKeyId], publishedKeyIds(), process.env[ENV.rsaSigningKeyId] || undefined, {
+        // The table is named on first read: every function with keys is granted it (lib/constructs/grant-access.ts).
+        store: { readRetirements: () => signingKeyStore().readRetirements() },
+        refreshMs: signingKeyRefreshSeconds() * 1000,
+      })
     : new EnvelopeKeySet(signingKeyStore(), new KMSClient(awsClientConfig), () => requireEnv(ENV.keyWrappingKeyId), { refreshMs: signingKeyRefreshSeconds() * 1000 }),
 );
 
@@ -61,11 +78,19 @@ export const signingKeyRotation = once(
     now: () => Date.now(),
     newId: () => newId('key'),
     policy: {
-      minIntervalSeconds: secondsFromEnv(ENV.keyRotationMinIntervalSeconds, JWKS_MAX_AGE_SECONDS + signingKeyRefreshSeconds()),
+      minIntervalSeconds: keyRotationMinIntervalSeconds(),
       // A key that stopped signing may still be used by a stale signer for the refresh interval,
       // and what it signed lives for the longest token lifetime.
       retentionSeconds: MAX_TOKEN_TTL_SECONDS + signingKeyRefreshSeconds(),
     },
+  }),
+);
+
+/** KMS mode: retiring the key that signs now, in favour of the next published key. */
+export const kmsKeyRetirement = once(
+  (): KmsRetirementDeps => ({
+    store: signingKeyStore(),
+    signingOrder: () => (signingKeys() as KmsKeySet).signingOrder(),
   }),
 );
 

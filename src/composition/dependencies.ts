@@ -12,6 +12,7 @@ import {
   issuer,
   pepperHasher,
   samlKeys,
+  kmsKeyRetirement,
   signingKeyRotation,
   signingKeys,
   store,
@@ -37,7 +38,7 @@ import type { PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
 import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
-import type { RotationDeps } from '../domain/signing-keys';
+import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { logger } from '../http/observability';
 import { latchkeyJwtVerifier } from '../http/token-verifier';
 import { createGuard, type Guard } from '../guard';
@@ -166,7 +167,8 @@ let keySet: { kids: string; set: { keys: PublicJwk[] } } | undefined;
 /**
  * The signer's published keys as one JWKS object while they stay the same, so a guard imports
  * them once rather than per request. As fresh as the signer's own key ring (re-read at most every
- * `SIGNING_KEY_REFRESH_SECONDS`): a rotation reaches the verifier when it reaches the signer.
+ * `LATCHKEY_SIGNING_KEY_REFRESH_SECONDS`, 30 s): a rotation or a retirement reaches the verifiers
+ * of introspection, userinfo and the management API when it reaches the signer.
  */
 async function publishedKeySet(): Promise<{ keys: PublicJwk[] }> {
   const keys = await signingKeys().publicKeys();
@@ -277,4 +279,9 @@ export function bootstrapDeps(): EnvironmentDeps & ServiceAccountDeps {
 /** Envelope-mode signing-key rotation; its intervals follow from the token lifetimes and caches. */
 export function signingKeyRotationDeps(): RotationDeps {
   return signingKeyRotation();
+}
+
+/** KMS-mode retirement of the key that signs now (a suspected compromise). */
+export function kmsKeyRetirementDeps(): KmsRetirementDeps {
+  return kmsKeyRetirement();
 }

@@ -25,7 +25,16 @@ import type { Clock } from './ports';
  * 4. Across all addresses, once a client ID has `maxFailuresPerClient` failures in the window, an
  *    address that has failed in this window gets no further attempt until the window ends. This
  *    slows a guesser spread over many addresses to one evaluation per address and window, and never
- *    refuses an address without failures: the real client is delayed by nobody.
+ *    refuses an address without failures.
+ * 4a. Except an address from which the client authenticated while it was being guessed at (rule 2)
+ *    in the last `trustedAddressSeconds`: it keeps its own budget of rule 1 whatever the client-wide
+ *    count, so a third party without the secret cannot lock the real client out, not even after a
+ *    typo or an old secret. The success is recorded only on the path of rule 2, which already writes
+ *    (count and uncount; the record is written beside the uncount, in parallel): an authentication of
+ *    a client without recent failures still costs no write. What this gives up: an address earns its
+ *    budget only by a success during an attack; a real client whose first attempt during the attack
+ *    fails gets one evaluation per window (rule 4) until it succeeds once. And a guesser that shares
+ *    the real client's address (one NAT) shares its budget: rule 1's limit still holds there.
  * 5. Counters expire with their window; an expired counter counts as zero, whatever the table's TTL
  *    has done. An address at its limit is refused whether or not its client exists.
  */
@@ -36,15 +45,25 @@ export interface ThrottlePolicy {
   readonly maxFailuresPerClient: number;
   /** How long after a failed authentication a client's attempts are counted before they are evaluated (rule 2). */
   readonly strictSeconds: number;
+  /** How long an address from which the client authenticated during an attack keeps its own budget (rule 4a). */
+  readonly trustedAddressSeconds: number;
 }
 
 /**
  * 10 failures a minute per client and address: a client that retries with a wrong secret sees the
  * refusal long before the limit, and a guesser gets 10 evaluations a minute instead of thousands a
  * second. Ten, not five, because attempts in flight count (rule 3): a client that sends a handful of
- * token requests at once from one address must not be refused while they are being answered.
+ * token requests at once from one address must not be refused while they are being answered. An
+ * address stays trusted (rule 4a) for a day, the longest token lifetime: a client that asks for a
+ * token once per token lifetime is still known at its next request.
  */
-export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = { windowSeconds: 60, maxFailuresPerAddress: 10, maxFailuresPerClient: 100, strictSeconds: 900 };
+export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = {
+  windowSeconds: 60,
+  maxFailuresPerAddress: 10,
+  maxFailuresPerClient: 100,
+  strictSeconds: 900,
+  trustedAddressSeconds: 86_400,
+};
 
 /** A fixed window, in epoch seconds: `[start, end)`. */
 export interface ThrottleWindow {
@@ -65,6 +84,10 @@ export interface FailedAuthenticationCounters {
   release(clientKey: string, addressKey: string, window: ThrottleWindow): Promise<void>;
   /** Counts a failure of the client across addresses (rule 4). */
   recordClientFailure(clientKey: string, window: ThrottleWindow): Promise<void>;
+  /** Records that the client authenticated from the address, valid until `untilSeconds` (rule 4a). */
+  recordSuccess(clientKey: string, addressKey: string, untilSeconds: number): Promise<void>;
+  /** Whether a success of the client from the address is recorded and still valid at `nowSeconds`. */
+  succeededLately(clientKey: string, addressKey: string, nowSeconds: number): Promise<boolean>;
 }
 
 export interface ThrottleDeps {
@@ -89,7 +112,7 @@ export function retryAfterSeconds(window: ThrottleWindow, nowMs: number): number
   return Math.max(1, Math.ceil(window.end - nowMs / 1000));
 }
 
-/** How many counted attempts an address may have in the window (rules 2 and 4). */
+/** How many counted attempts an address may have in the window (rules 2 and 4; rule 4a lifts rule 4 for a trusted address). */
 export function addressAllowance(policy: ThrottlePolicy, clientFailures: number): number {
   return clientFailures >= policy.maxFailuresPerClient ? 1 : policy.maxFailuresPerAddress;
 }
@@ -145,7 +168,7 @@ export const evaluateAtOnce: BeforeEvaluating = async () => {};
 
 /**
  * Runs `authenticate` (which reads the client, calls `beforeEvaluating`, then evaluates the
- * credentials) under rules 1 to 5: refuses with `TooManyFailedAttempts` before the credentials are
+ * credentials) under rules 1 to 5 (and 4a): refuses with `TooManyFailedAttempts` before the credentials are
  * evaluated when the pair or the client has failed too often, and counts an `InvalidClient`.
  */
 export async function throttleClientAuthentication<T>(
@@ -172,7 +195,7 @@ export async function throttleClientAuthentication<T>(
     countedFirst = true;
     // Rule 4 only ever refuses an address with other attempts counted: the first needs no second read.
     const clientFailures = counted > 1 ? await deps.counters.clientFailures(clientKey, window, nowSeconds) : 0;
-    if (counted > addressAllowance(policy, clientFailures)) {
+    if (counted > addressAllowance(policy, clientFailures) && !(await deps.counters.succeededLately(clientKey, addressKey, nowSeconds))) {
       countedFirst = false;
       await deps.counters.release(clientKey, addressKey, window);
       throw refusal('from many addresses');
@@ -187,7 +210,10 @@ export async function throttleClientAuthentication<T>(
     else if (countedFirst) await deps.counters.release(clientKey, addressKey, window);
     throw error;
   }
-  if (countedFirst) await deps.counters.release(clientKey, addressKey, window);
+  // Rule 4a: this address authenticated while the client was being guessed at; it keeps its budget.
+  if (countedFirst) {
+    await Promise.all([deps.counters.release(clientKey, addressKey, window), deps.counters.recordSuccess(clientKey, addressKey, nowSeconds + policy.trustedAddressSeconds)]);
+  }
   return result;
 
   async function countFailure(): Promise<void> {

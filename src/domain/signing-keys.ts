@@ -13,6 +13,11 @@ import type { PublicJwk } from './ports';
  *   however soon the next rotations come; only then is it withdrawn and its record deleted.
  * - Rotations come at least `minIntervalSeconds` apart (a rotation earlier than that does nothing),
  *   so a `next` key outlives the JWKS cache and the signers' key-pointer cache before it signs.
+ * - Retiring the current key (a suspected compromise) is the one step that ignores the interval:
+ *   the current generation leaves the ring at once (not even `previous`: tokens it signed must stop
+ *   verifying), `next` signs, and a fresh `next` is made. Its record is deleted once the ring no
+ *   longer names it. Verifiers that cached the JWKS before `next` was published learn it on the
+ *   first token with its `kid` (an unknown `kid` makes them fetch the JWKS again).
  * - The key ring is replaced by one conditional write on its version: of two rotations that run at
  *   once, exactly one takes effect; the other removes the key pairs it made and reports so.
  * - New key pairs are stored before the ring names them; a withdrawn generation is deleted after the
@@ -90,8 +95,8 @@ export interface RotationDeps {
 }
 
 export type RotationResult =
-  | { readonly rotated: true; readonly ring: KeyRing; readonly withdrawn: readonly string[] }
-  | { readonly rotated: false; readonly reason: 'too-soon' | 'concurrent-rotation'; readonly ring?: KeyRing };
+  | { readonly rotated: true; readonly ring: KeyRing; readonly withdrawn: readonly string[]; readonly retired?: string }
+  | { readonly rotated: false; readonly reason: 'too-soon' | 'concurrent-rotation' | 'no-signing-key'; readonly ring?: KeyRing };
 
 export async function rotateSigningKeys(deps: RotationDeps): Promise<RotationResult> {
   const now = Math.floor(deps.now() / 1000);
@@ -121,6 +126,28 @@ export async function rotateSigningKeys(deps: RotationDeps): Promise<RotationRes
   return { rotated: true, ring: next, withdrawn };
 }
 
+/**
+ * Takes the current generation out of the ring at once, whenever the last rotation was: `next`
+ * signs, a fresh generation becomes `next`, and the retired generation is withdrawn (no longer
+ * published, its record deleted). `previous` generations stay as a rotation would keep them.
+ */
+export async function retireCurrentSigningKey(deps: RotationDeps): Promise<RotationResult> {
+  const now = Math.floor(deps.now() / 1000);
+  const { ring } = await deps.store.read();
+  if (!ring) return { rotated: false, reason: 'no-signing-key' };
+  const made = await newGeneration(deps, now);
+  await deps.store.putGeneration(made);
+  const kept = ring.previous.filter((generation) => now - generation.retiredAt < deps.policy.retentionSeconds);
+  const withdrawn = [ring.current, ...ring.previous.filter((generation) => !kept.includes(generation)).map((generation) => generation.id)];
+  const next: KeyRing = { version: ring.version + 1, rotatedAt: now, current: ring.next, next: made.id, previous: kept };
+  if (!(await deps.store.replaceRing(next, ring.version))) {
+    await deps.store.deleteGeneration(made.id);
+    return { rotated: false, reason: 'concurrent-rotation' };
+  }
+  for (const id of withdrawn) await deps.store.deleteGeneration(id);
+  return { rotated: true, ring: next, withdrawn, retired: ring.current };
+}
+
 async function newGeneration(deps: RotationDeps, now: number): Promise<KeyGeneration> {
   const id = deps.newId();
   const keyPairs = await deps.keyPairs.create(id);
@@ -148,4 +175,56 @@ export function signingKeyPair(state: SigningKeyState, alg: SigningAlgorithm): {
   const current = state.ring && state.generations.find((generation) => generation.id === state.ring!.current);
   const keyPair = current?.keyPairs.find((pair) => pair.alg === alg);
   return current && keyPair ? { generationId: current.id, keyPair } : undefined;
+}
+
+// ---- KMS mode ---------------------------------------------------------------------------------
+
+/**
+ * KMS mode: the token signing keys are KMS keys named by the stack (`signingKeys`, with
+ * `activeSigningKey` among them); what is kept at run time is only which of them were retired after
+ * a suspected compromise, by `kid`.
+ *
+ * Rules:
+ * - A retired key is not published and never signs. The first published ES256 key that is not
+ *   retired signs: the active key, then the other published keys in the stack's order (standby keys,
+ *   published long before they sign).
+ * - A retirement that would leave no ES256 key to sign with is refused: signing never stops.
+ * - The list is replaced by one conditional write on its version: of two retirements at once,
+ *   exactly one takes effect.
+ */
+export interface KmsRetirements {
+  /** 0: nothing retired yet, no record. */
+  readonly version: number;
+  readonly kids: readonly string[];
+}
+
+export interface KmsRetirementStore {
+  readRetirements(): Promise<KmsRetirements>;
+  /** Writes `next` if the stored list still has `expectedVersion`; false when another writer won. */
+  replaceRetirements(next: KmsRetirements, expectedVersion: number): Promise<boolean>;
+}
+
+export interface KmsRetirementDeps {
+  readonly store: KmsRetirementStore;
+  /** The `kid`s of the published ES256 keys in signing order: the active key first, then the others. */
+  readonly signingOrder: () => Promise<readonly string[]>;
+}
+
+export type KmsRetirementResult =
+  | { readonly retired: true; readonly kid: string; readonly signing: string; readonly standby: readonly string[]; readonly version: number }
+  | { readonly retired: false; readonly reason: 'no-standby-key' | 'concurrent-rotation'; readonly signing?: string };
+
+/** The key that signs ES256 now: the first in signing order that is not retired. */
+export function kmsSigningKid(order: readonly string[], retired: readonly string[]): string | undefined {
+  return order.find((kid) => !retired.includes(kid));
+}
+
+/** Retires the KMS key that signs now, if another published ES256 key is left to take over. */
+export async function retireCurrentKmsKey(deps: KmsRetirementDeps): Promise<KmsRetirementResult> {
+  const [order, current] = await Promise.all([deps.signingOrder(), deps.store.readRetirements()]);
+  const live = order.filter((kid) => !current.kids.includes(kid));
+  if (live.length < 2) return { retired: false, reason: 'no-standby-key', ...(live[0] ? { signing: live[0] } : {}) };
+  const next: KmsRetirements = { version: current.version + 1, kids: [...current.kids, live[0]!] };
+  if (!(await deps.store.replaceRetirements(next, current.version))) return { retired: false, reason: 'concurrent-rotation' };
+  return { retired: true, kid: live[0]!, signing: live[1]!, standby: live.slice(2), version: next.version };
 }

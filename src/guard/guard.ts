@@ -43,7 +43,10 @@ export interface LatchkeyClaims extends JWTPayload {
 export interface GuardOptions {
   /** The Latchkey issuer URL, e.g. `https://id.example.com`. */
   readonly issuer: string;
-  /** Where the keys are; defaults to `{issuer}/.well-known/jwks.json`. Fetched once, again on an unknown `kid`. */
+  /**
+   * Where the keys are; defaults to `{issuer}/.well-known/jwks.json`. Fetched on first use, again once
+   * the copy is `JWKS_CACHE_SECONDS` old, and on an unknown `kid` (at most every 30 s).
+   */
   readonly jwksUri?: string | URL;
   /** Instead of `jwksUri`: a key set or a function that answers one (how Latchkey verifies its own tokens). */
   readonly jwks?: JSONWebKeySet | (() => Promise<JSONWebKeySet>);
@@ -82,6 +85,14 @@ export interface Requirements {
    */
   readonly clientCertificate?: PresentedCertificate;
 }
+
+/**
+ * How long a guard keeps the JWKS it fetched from `jwksUri` before it fetches it again (five minutes).
+ * Shorter than the interval for which Latchkey publishes a key before it signs (ten minutes, less the
+ * JWKS's HTTP cache and the signers' refresh), so a guard knows every key before its first token;
+ * and the bound on how long a guard still accepts tokens of a key Latchkey has retired.
+ */
+export const JWKS_CACHE_SECONDS = 300;
 
 /** Where `verifyEmbedded` looks for the Latchkey token in a third party's JWT, unless told otherwise. */
 export const DEFAULT_EMBEDDED_TOKEN_CLAIM = 'latchkey.end-user.accessToken';
@@ -183,7 +194,7 @@ function keyResolver(options: GuardOptions, issuer: string): JWTVerifyGetKey {
     };
   }
   if (jwks) return createLocalJWKSet(jwks);
-  return createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/.well-known/jwks.json`), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+  return createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/.well-known/jwks.json`), { cooldownDuration: 30_000, cacheMaxAge: JWKS_CACHE_SECONDS * 1000 });
 }
 
 function toGuardError(error: unknown): GuardError {

@@ -9,7 +9,7 @@
  * });
  * ```
  */
-export { createGuard, DEFAULT_EMBEDDED_TOKEN_CLAIM } from './guard';
+export { createGuard, DEFAULT_EMBEDDED_TOKEN_CLAIM, JWKS_CACHE_SECONDS } from './guard';
 export type { Guard, GuardOptions, LatchkeyClaims, Requirements } from './guard';
 export type { IntrospectionOptions } from './introspection';
 export type { PresentedCertificate } from './certificate-binding';

@@ -7,6 +7,7 @@ import { InvalidClient, InvalidRequest } from '../domain/errors';
 import { parseClientId } from '../domain/ids';
 import { readClientSecret } from './client-credentials';
 import type { HttpEvent } from './handler';
+import { logger } from './observability';
 import { header } from './request';
 
 /**
@@ -59,9 +60,27 @@ export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (
  * client ID and the address API Gateway saw the request come from (`requestContext.http.sourceIp`,
  * never a header the client sets). A client ID that is not a Latchkey client ID is refused without
  * evaluating anything, so it is not counted.
+ *
+ * Every failed authentication is logged as a warning `client authentication failed` with the client
+ * ID and the source address, for the runbook's Logs Insights query; never the secret, and a client
+ * ID only when it has the shape of one (a client that swapped its fields would log its secret).
+ * Attempts refused with 429 are not logged one by one: the `ClientAuthenticationThrottled` metric counts them.
  */
 export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthenticationThrottle {
   const address = event.requestContext.http.sourceIp;
-  return (clientId, authenticate) =>
-    parseClientId(clientId) === undefined ? authenticate(evaluateAtOnce) : throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate);
+  return async (clientId, authenticate) => {
+    const wellFormed = parseClientId(clientId) !== undefined;
+    try {
+      return wellFormed ? await throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate) : await authenticate(evaluateAtOnce);
+    } catch (error) {
+      if (error instanceof InvalidClient) {
+        logger.warn('client authentication failed', {
+          ...(wellFormed ? { clientId } : { clientId: 'malformed' }),
+          sourceIp: address,
+          ...(error.internalDetail ? { reason: error.internalDetail } : {}),
+        });
+      }
+      throw error;
+    }
+  };
 }

@@ -48,10 +48,12 @@ export function httpHandler(options: HttpHandlerOptions, fn: HttpFunction) {
       const error = toLatchkeyError(request.error);
       if (options.metrics) metrics.addMetric(`${options.metrics}Refused`, MetricUnit.Count, 1);
       countAlarmMetrics(request.error, error);
-      if (error.status >= 500) {
+      if (error.status >= 500 && !CUSTOMER_FAILURES.has(error.code)) {
         logger.error('request failed', { error: request.error as Error });
       } else {
-        logger.info('request refused', {
+        // A customer's own system failing (its enrichment webhook: 502) is expected, theirs to fix:
+        // a warning without a stack trace, never an error that pages Latchkey's on-call.
+        logger[error.status >= 500 ? 'warn' : 'info']('request refused', {
           status: error.status,
           code: error.code,
           ...(error.internalDetail ? { reason: error.internalDetail } : {}),
@@ -61,6 +63,9 @@ export function httpHandler(options: HttpHandlerOptions, fn: HttpFunction) {
     },
   });
 }
+
+/** Error codes of 5xx answers caused by a customer's system, not Latchkey's: logged as warnings. */
+const CUSTOMER_FAILURES = new Set(['enrichment_failed']);
 
 /** KMS's own failures, by error name: throttled, key disabled, unavailable or pending deletion, internal. */
 const KMS_FAILURES = new Set(['KMSInternalException', 'KMSInvalidStateException', 'DisabledException', 'KeyUnavailableException', 'DependencyTimeoutException']);

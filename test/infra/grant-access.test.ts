@@ -64,9 +64,9 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
     expect([...functions.keys()].sort()).toEqual(table.map((op) => op.name).sort());
   });
 
-  it('lets only signers sign: token signers with the active and RSA keys (KMS mode); no other key signs', () => {
+  it('lets only signers sign: token signers with the published ECC keys (the active one, and standby keys for a retirement) and the RSA key (KMS mode); no other key signs', () => {
     for (const { op, statements } of each) {
-      const tokenKeys = mode === 'kms' && signs(op) ? [activeKeyId, rsaKeyId] : [];
+      const tokenKeys = mode === 'kms' && signs(op) ? [...keyIds, rsaKeyId] : [];
       expect(targets(statements, 'kms:Sign').sort(), op.name).toEqual(tokenKeys.sort());
     }
   });
@@ -144,7 +144,7 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
     const indexArns = TABLE_DESIGN.indexes.map((index) => ({ 'Fn::Join': ['', [getAtt(tableId), `/index/${index.name}`]] }));
     for (const { op, statements } of each) {
       const onTable = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith('dynamodb:')));
-      const access = op.access.table ?? (mode === 'envelope' && op.access.keys ? 'read' : undefined);
+      const access = op.access.table ?? (op.access.keys ? 'read' : undefined);
       if (!access) {
         expect(onTable, op.name).toEqual([]);
         continue;
@@ -200,11 +200,12 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
 
   it('sets exactly the environment the access implies', () => {
     for (const { op, env } of each) {
-      const tableAccess = op.access.table ?? (mode === 'envelope' && op.access.keys ? 'read' : undefined);
+      const tableAccess = op.access.table ?? (op.access.keys ? 'read' : undefined);
       expect(env[ENV.tableName], op.name).toEqual(tableAccess ? { Ref: tableId } : undefined);
       expect(env[ENV.signingMode]).toEqual(op.access.keys ? mode : undefined);
       expect(env[ENV.keyWrappingKeyId]).toEqual(mode === 'envelope' && (signs(op) || op.access.keys === 'rotate') ? getAtt(wrappingKeyId) : undefined);
-      expect(env[ENV.signingKeyId]).toEqual(mode === 'kms' && signs(op) ? getAtt(activeKeyId) : undefined);
+      // The rotation function retires the active key in KMS mode, so it is told which one that is.
+      expect(env[ENV.signingKeyId]).toEqual(mode === 'kms' && (signs(op) || op.access.keys === 'rotate') ? getAtt(activeKeyId) : undefined);
       expect(env[ENV.rsaSigningKeyId]).toEqual(mode === 'kms' && signs(op) ? getAtt(rsaKeyId) : undefined);
       expect(env[ENV.samlKeyWrappingKeyId], op.name).toEqual(usesSamlKeys(op) ? getAtt(samlWrappingKeyId) : undefined);
       expect(env[ENV.pepperSecretId]).toEqual(op.access.secrets?.includes('pepper') ? { Ref: pepperId } : undefined);

@@ -47,8 +47,12 @@ describe('envelope signing and key rotation over the local API', () => {
   /** Verifies with the JWKS as published now: a fresh remote key set per call, fetched over HTTP. */
   const verifyNow = (token: string) => jwtVerify(token, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), { issuer: runtime.url });
 
-  async function rotate(): Promise<{ rotated: boolean; reason?: string; version: number; next: string; current: string; previous: string[] }> {
-    const response = await lambda.send(new InvokeCommand({ FunctionName: runtime.functionArns['rotate-signing-keys'], Payload: new TextEncoder().encode('{}') }));
+  async function rotate(
+    request: Record<string, unknown> = {},
+  ): Promise<{ rotated: boolean; reason?: string; version: number; next: string; current: string; previous: string[]; retired?: string; withdrawn?: string[] }> {
+    const response = await lambda.send(
+      new InvokeCommand({ FunctionName: runtime.functionArns['rotate-signing-keys'], Payload: new TextEncoder().encode(JSON.stringify(request)) }),
+    );
     expect(response.FunctionError).toBeUndefined();
     return JSON.parse(new TextDecoder().decode(response.Payload));
   }
@@ -133,5 +137,57 @@ describe('envelope signing and key rotation over the local API', () => {
     await expect(decrypt({ ...context, 'latchkey:alg': 'RS256' })).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
     await expect(decrypt(context)).resolves.toMatchObject({ KeyId: runtime.keyWrappingKeyArn });
     kms.destroy();
+  });
+
+  describe('retiring the current key (a suspected compromise)', () => {
+    const introspect = async (token: string) => {
+      const response = await fetch(`${runtime.url}/oauth/v2/introspect`, {
+        method: 'POST',
+        headers: { authorization: basic(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { active: boolean };
+    };
+    const management = (token: string) => fetch(`${runtime.url}/v1/service-accounts`, { headers: { authorization: `Bearer ${token}` } });
+
+    it('takes the current key out of the JWKS and refuses its tokens at introspection and the management API, while the next key signs', async () => {
+      const signedBefore = await clientCredentialsToken();
+      const retiredKid = decodeProtectedHeader(signedBefore).kid;
+      expect(await introspect(signedBefore)).toMatchObject({ active: true });
+      expect((await management(signedBefore)).status).toBe(200);
+      const keysBefore = await publishedKeys();
+      const nextKid = keysBefore[0]!.kid;
+
+      // Right after a rotation, when a second plain rotation would do nothing under the minimum interval.
+      const answer = await rotate({ retireCurrent: true });
+      expect(answer).toMatchObject({ rotated: true, retired: expect.any(String) });
+      expect(answer.withdrawn).toContain(answer.retired);
+
+      const keysAfter = await publishedKeys();
+      expect(keysAfter.map((key) => key.kid)).not.toContain(retiredKid);
+      expect(keysAfter.map((key) => key.kid)).toContain(nextKid);
+      expect(keysAfter).toHaveLength(keysBefore.length);
+      expect(await introspect(signedBefore)).toEqual({ active: false });
+      const refused = await management(signedBefore);
+      expect(refused.status).toBe(401);
+      await expect(verifyNow(signedBefore)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+
+      const signedAfter = await clientCredentialsToken();
+      expect(decodeProtectedHeader(signedAfter).kid).toBe(nextKid);
+      await expect(verifyNow(signedAfter)).resolves.toBeDefined();
+      expect(await introspect(signedAfter)).toMatchObject({ active: true });
+      expect((await management(signedAfter)).status).toBe(200);
+    });
+
+    it('refuses a retirement request that is not exactly retireCurrent: true, changing nothing', async () => {
+      const before = await publishedKeys();
+      const response = await lambda.send(
+        new InvokeCommand({ FunctionName: runtime.functionArns['rotate-signing-keys'], Payload: new TextEncoder().encode('{"retireCurrent":"yes"}') }),
+      );
+      expect(response.FunctionError).toBeDefined();
+      expect(new TextDecoder().decode(response.Payload)).toContain('retireCurrent must be true or absent');
+      expect(await publishedKeys()).toEqual(before);
+    });
   });
 });

@@ -124,13 +124,13 @@ describe('failed client authentication throttle', () => {
     for (const write of ['UpdateItem', 'PutItem', 'DeleteItem', 'TransactWriteItems', 'BatchWriteItem']) expect(made(`DynamoDB_20120810.${write}`)).toBe(0);
   });
 
-  it('once a client has failed, counts its attempts first from every address: the right secret costs a count and an uncount', async () => {
+  it('once a client has failed, counts its attempts first from every address: the right secret costs a count, an uncount and the record of its address', async () => {
     const account = await newAccount();
     freshWindow();
     expect((await tokenFrom('127.0.0.11', runtime.url, { clientId: account.clientId, clientSecret: 'lks_wrong' })).status).toBe(401);
     const before = runtime.awsCalls()[UPDATE_ITEM] ?? 0;
     expect((await tokenFrom('127.0.0.12', runtime.url, account)).status).toBe(200);
-    expect((runtime.awsCalls()[UPDATE_ITEM] ?? 0) - before).toBe(2);
+    expect((runtime.awsCalls()[UPDATE_ITEM] ?? 0) - before).toBe(3);
     // The mark is not part of the account as the management API shows it.
     const shown = await admin.get(`/v1/service-accounts/${account.id}`);
     expect(shown.status).toBe(200);
@@ -149,10 +149,36 @@ describe('failed client authentication throttle', () => {
     expect((await tokenFrom('127.0.0.13', runtime.url, { ...client, clientSecret: 'lks_wrong' })).status).toBe(401);
     before = runtime.awsCalls()[UPDATE_ITEM] ?? 0;
     expect((await tokenFrom('127.0.0.14', runtime.url, client)).status).toBe(200);
-    expect((runtime.awsCalls()[UPDATE_ITEM] ?? 0) - before).toBe(2);
+    expect((runtime.awsCalls()[UPDATE_ITEM] ?? 0) - before).toBe(3);
     const shown = await admin.get(`/v1/applications/${app.id}/clients/${created.body.id}`);
     expect(shown.status).toBe(200);
     expect(Object.keys(shown.body)).not.toContain('lastFailedAuthenticationAt');
+  });
+
+  it('cannot be turned against the real client: while an attacker keeps the failures of its ID at the limit, one typo from the real client does not lock it out', async () => {
+    const account = await newAccount();
+    const wrong = { clientId: account.clientId, clientSecret: 'lks_wrong' };
+    const attackers = Array.from({ length: DEFAULT_THROTTLE_POLICY.maxFailuresPerClient / LIMIT }, (_, i) => `127.0.1.${i + 1}`);
+    freshWindow();
+    // The attack begins; the real client, from its own address, gets a token meanwhile.
+    expect((await tokenFrom(attackers[0]!, runtime.url, wrong)).status).toBe(401);
+    expect((await tokenFrom('127.0.2.1', runtime.url, account)).status).toBe(200);
+    // The attacker spends every address's budget: the client ID is at its limit across addresses.
+    await Promise.all(
+      attackers.map(async (address, index) => {
+        for (let i = index === 0 ? 1 : 0; i < LIMIT; i++) expect((await tokenFrom(address, runtime.url, wrong)).status).toBe(401);
+      }),
+    );
+    expectThrottled(await tokenFrom(attackers[0]!, runtime.url, wrong));
+    // A new address of the attacker's gets one evaluation, then 429, even with the right secret.
+    expect((await tokenFrom('127.0.1.200', runtime.url, wrong)).status).toBe(401);
+    expectThrottled(await tokenFrom('127.0.1.200', runtime.url, account));
+
+    // The real client's typo (or old secret) is a 401, and its next request with the right secret a token.
+    expect((await tokenFrom('127.0.2.1', runtime.url, { ...account, clientSecret: `${account.clientSecret}x` })).status).toBe(401);
+    const real = await tokenFrom('127.0.2.1', runtime.url, account);
+    expect(real.status).toBe(200);
+    expect(typeof real.body.access_token).toBe('string');
   });
 
   describe('resource parameters', () => {

@@ -2,19 +2,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { clientCertificate } from '../support/certificates';
 import { pregeneratedRsaKeys } from '../support/pregenerated-rsa-keys';
 import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
-import { createGuard, type Guard } from '../../src/guard';
+import { createGuard, JWKS_CACHE_SECONDS, type Guard } from '../../src/guard';
+import { JWKS_MAX_AGE_SECONDS, signingKeyRefreshSeconds, signingKeyRotation } from '../../src/adapters/from-environment';
 import { adminToken, api } from '../support/http';
 
 /**
  * The guard as a resource server of one tenant uses it, against tokens the local runtime issues:
- * tokens of another tenant of the same deployment (same signing keys) are refused, and a token
- * bound to a client certificate (RFC 8705 §3) passes only with that certificate.
+ * tokens of another tenant of the same deployment (same signing keys) are refused, a token
+ * bound to a client certificate (RFC 8705 §3) passes only with that certificate, and a guard's cached
+ * JWKS is renewed within the signing-key rotation interval (the last test moves the clock on).
  */
 
 describe('the guard against tokens of the local runtime', () => {
@@ -92,5 +98,63 @@ describe('the guard against tokens of the local runtime', () => {
     });
     await expect(withIntrospection.verify(bound)).rejects.toMatchObject({ code: 'CERTIFICATE_REQUIRED' });
     expect((await withIntrospection.verify(bound, { clientCertificate: { certificate: device.cert } })).sub).toBe(claims.sub);
+  });
+
+  it('refreshes a cached JWKS within the rotation interval, so a guard knows a new key before the key signs, without an unknown kid to prompt it', async () => {
+    // The JWKS behind a switch, counting what the guard fetches.
+    let fetches = 0;
+    let reachable = true;
+    const proxy = createServer((_request, response) => {
+      fetches++;
+      if (!reachable) return void response.writeHead(503).end();
+      void fetch(`${runtime.url}/.well-known/jwks.json`)
+        .then(async (answer) => response.writeHead(answer.status, { 'content-type': 'application/jwk-set+json' }).end(await answer.text()))
+        .catch(() => response.writeHead(502).end());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const lambda = new LambdaClient({});
+    const rotate = async (): Promise<{ rotated: boolean; reason?: string; next: string; current: string }> => {
+      const answer = await lambda.send(new InvokeCommand({ FunctionName: runtime.functionArns['rotate-signing-keys'], Payload: new TextEncoder().encode('{}') }));
+      return JSON.parse(new TextDecoder().decode(answer.Payload));
+    };
+    const jwks = async () => ((await (await fetch(`${runtime.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string; alg: string }> }).keys;
+    const interval = signingKeyRotation().policy.minIntervalSeconds;
+    // How stale a JWKS answer may be: the signers' key set refresh plus the HTTP max-age.
+    const lag = signingKeyRefreshSeconds() + JWKS_MAX_AGE_SECONDS;
+    expect(interval).toBeGreaterThanOrEqual(600);
+    // Only Date is faked, and it advances in real time: the clock runs as usual, except when the test moves it on.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    const moveOn = (seconds: number) => vi.setSystemTime(Date.now() + seconds * 1000);
+    try {
+      const guard = createGuard({ issuer: runtime.url, tenantId: runtime.devAdmin.tenantId, jwksUri: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/jwks` });
+      moveOn(interval);
+      // The guard caches the JWKS, then a rotation publishes a new next key it has not seen.
+      await guard.verify(await adminToken(runtime));
+      expect(fetches).toBe(1);
+      const published = await rotate();
+      expect(published.rotated).toBe(true);
+
+      // The last moment a JWKS answer may still lack the new key, a rotation interval before it can sign:
+      // the guard, used for a token whose key it knows, fetches the JWKS again on age alone.
+      moveOn(interval - lag - 1);
+      expect(await rotate()).toMatchObject({ rotated: false, reason: 'too-soon' });
+      const newKid = (await jwks())[0]!.kid;
+      await guard.verify(await adminToken(runtime));
+      expect(fetches).toBe(2);
+      expect(JWKS_CACHE_SECONDS).toBeLessThan(interval - lag);
+
+      // The new key signs from the next rotation on; the guard verifies its tokens from its cache alone.
+      reachable = false;
+      moveOn(lag + 1);
+      expect(await rotate()).toMatchObject({ rotated: true, current: published.next });
+      const signedByNewKey = await adminToken(runtime);
+      expect(decodeProtectedHeader(signedByNewKey).kid).toBe(newKid);
+      await expect(guard.verify(signedByNewKey)).resolves.toMatchObject({ tenantId: runtime.devAdmin.tenantId });
+      expect(fetches).toBe(2);
+    } finally {
+      vi.useRealTimers();
+      lambda.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminToken, api, requestToken } from '../support/http';
@@ -18,7 +20,13 @@ describe('logs', () => {
       lines.push(String(chunk));
       return true;
     });
-    vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.map(String).join(' ')));
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    for (const method of ['log', 'info', 'warn', 'error'] as const) {
+      vi.spyOn(console, method).mockImplementation((...parts: unknown[]) => void lines.push(parts.map(String).join(' ')));
+    }
     runtime = await startTestRuntime();
   });
   afterAll(async () => {
@@ -78,5 +86,67 @@ describe('logs', () => {
       expect(log).not.toContain(value);
       expect(log).not.toContain(value.slice(-20));
     }
+  });
+
+  /** The structured log lines written since `from`, parsed. */
+  const entries = (from = 0): Array<Record<string, unknown>> =>
+    lines
+      .slice(from)
+      .flatMap((chunk) => chunk.split('\n'))
+      .flatMap((line) => {
+        try {
+          const parsed = JSON.parse(line) as unknown;
+          return typeof parsed === 'object' && parsed !== null ? [parsed as Record<string, unknown>] : [];
+        } catch {
+          return [];
+        }
+      });
+
+  it('warn of a failed client authentication with the client ID and the source address, never the secret', async () => {
+    const admin = api(runtime.url, await adminToken(runtime));
+    const account = await admin.post('/v1/service-accounts', { name: 'mistyped' });
+    const from = lines.length;
+    const wrongSecret = `${account.body.clientSecret}x`;
+    expect((await requestToken(runtime.url, { clientId: account.body.clientId, clientSecret: wrongSecret })).status).toBe(401);
+    // A client that put its secret where the client ID goes: the field is not logged as it came.
+    expect((await requestToken(runtime.url, { clientId: account.body.clientSecret, clientSecret: 'x' })).status).toBe(401);
+
+    const failed = entries(from).filter((entry) => entry.message === 'client authentication failed');
+    expect(failed).toEqual([
+      expect.objectContaining({ level: 'WARN', clientId: account.body.clientId, sourceIp: '127.0.0.1' }),
+      expect.objectContaining({ level: 'WARN', clientId: 'malformed', sourceIp: '127.0.0.1' }),
+    ]);
+    const log = lines.slice(from).join('\n');
+    for (const secret of [wrongSecret, account.body.clientSecret]) expect(log).not.toContain(secret.slice(-20));
+  });
+
+  it("warn, without a stack trace, of a customer's failing webhook answered with 502; no error is logged", async () => {
+    const admin = api(runtime.url, await adminToken(runtime));
+    const account = await admin.post('/v1/service-accounts', { name: 'vouching for logs' });
+    await admin.put(`/v1/service-accounts/${account.body.id}/permissions`, { grants: [{ resource: 'latchkey', permissions: ['GENERATE_DELEGATED_ACCESS_TOKEN'] }] });
+    const vouching = api(runtime.url, await adminToken(runtime, account.body));
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const app = await admin.post('/v1/applications', { name: 'broken webhook', webhook: { target: `http://127.0.0.1:${port}/hook`, failurePolicy: 'fail', timeoutMs: 1000 } });
+    expect(app.status).toBe(201);
+    await admin.post(`/v1/applications/${app.body.id}/webhook-secret`);
+    // The environment's one delegated connection (the interactive-login test above may have made it).
+    const listed = await admin.get('/v1/idp-connections');
+    const existing = (listed.body.items as Array<{ id: string; type: string; applicationIds: string[] }>).find((candidate) => candidate.type === 'delegated');
+    const connection = existing ?? (await admin.post('/v1/idp-connections', { type: 'delegated' })).body;
+    const linked = await admin.patch(`/v1/idp-connections/${connection.id}`, { applicationIds: [...(connection.applicationIds ?? []), app.body.id] });
+    expect(linked.status).toBe(200);
+
+    const from = lines.length;
+    const answer = await vouching.post('/v1/delegated-access-tokens', { applicationId: app.body.id, subjectId: 'logged', email: 'grace@example.com' });
+    expect(answer.status).toBe(502);
+
+    const logged = entries(from);
+    expect(logged.filter((entry) => entry.level === 'ERROR')).toEqual([]);
+    const refused = logged.find((entry) => entry.message === 'request refused' && entry.code === 'enrichment_failed');
+    expect(refused).toMatchObject({ level: 'WARN', status: 502 });
+    expect(JSON.stringify(refused)).not.toMatch(/stack|\bat .+\.ts:\d+/);
   });
 });

@@ -1,4 +1,5 @@
 import { KMSClient } from '@aws-sdk/client-kms';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmsKeySet } from '../../src/adapters/kms-key-set';
@@ -9,7 +10,8 @@ describe('KMS-signed tokens and discovery over the local API (KMS signing mode)'
   let signer: KmsKeySet;
 
   beforeAll(async () => {
-    runtime = await startTestRuntime(undefined, { signingMode: 'kms' });
+    // Signers and verifiers re-read the list of retired keys for every token, so a retirement shows at once.
+    runtime = await startTestRuntime(undefined, { signingMode: 'kms', signingKeyRefreshSeconds: 0 });
     // The unchanged SDK client, configured only through the standard endpoint variable.
     expect(process.env.AWS_ENDPOINT_URL_KMS).toBe(runtime.endpoints.aws);
     signer = new KmsKeySet(new KMSClient({}), runtime.resources.signingKeyArn, [runtime.resources.signingKeyArn]);
@@ -60,13 +62,14 @@ describe('KMS-signed tokens and discovery over the local API (KMS signing mode)'
     expect(payload.sub).toBe('someone');
   });
 
-  it('names the key by its RFC 7638 thumbprint', async () => {
+  it('names each published key (the signing key and a standby key) by its RFC 7638 thumbprint', async () => {
     const { keys } = (await (await fetch(`${runtime.url}/oauth/v2/keys`)).json()) as { keys: Array<Record<string, string>> };
-    expect(keys).toHaveLength(1);
-    const key = keys[0]!;
-    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
-    expect(key.kid).toBe(await calculateJwkThumbprint({ kty: key.kty, crv: key.crv, x: key.x, y: key.y }));
-    expect(key).not.toHaveProperty('d');
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+      expect(key.kid).toBe(await calculateJwkThumbprint({ kty: key.kty, crv: key.crv, x: key.x, y: key.y }));
+      expect(key).not.toHaveProperty('d');
+    }
   });
 
   it('rejects a tampered token', async () => {
@@ -99,10 +102,10 @@ describe('KMS-signed tokens and discovery over the local API (KMS signing mode)'
     expect(metadata.jwks_uri).toBe(`${runtime.url}/.well-known/jwks.json`);
   });
 
-  it('answers the JWKS as a cacheable JWK set', async () => {
+  it('answers the JWKS as a JWK set that HTTP caches keep for 30 s, so a retired key leaves them within a minute', async () => {
     const response = await fetch(`${runtime.url}/.well-known/jwks.json`);
     expect(response.headers.get('content-type')).toBe('application/jwk-set+json');
-    expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=30');
   });
 
   it('answers unknown paths with a JSON 404', async () => {
@@ -117,5 +120,61 @@ describe('KMS-signed tokens and discovery over the local API (KMS signing mode)'
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET');
     expect(await response.json()).toMatchObject({ status: 405, code: 'method_not_allowed' });
+  });
+
+  // Last: the retirement changes which key signs for the rest of this runtime.
+  it('retires the signing KMS key at once: it leaves the JWKS, its tokens are refused by introspection and the management API, and the standby key signs', async () => {
+    const basic = `Basic ${Buffer.from(`${runtime.devAdmin.clientId}:${runtime.devAdmin.clientSecret}`).toString('base64')}`;
+    const token = async () => {
+      const response = await fetch(`${runtime.url}/oauth/v2/token`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+    const introspect = async (subject: string) => {
+      const response = await fetch(`${runtime.url}/oauth/v2/introspect`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: subject }),
+      });
+      return ((await response.json()) as { active: boolean }).active;
+    };
+    const management = async (subject: string) => (await fetch(`${runtime.url}/v1/service-accounts`, { headers: { authorization: `Bearer ${subject}` } })).status;
+    const published = async () => ((await (await fetch(`${runtime.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
+    const lambda = new LambdaClient({});
+    const retire = async () => {
+      const answer = await lambda.send(
+        new InvokeCommand({ FunctionName: runtime.functionArns['rotate-signing-keys'], Payload: new TextEncoder().encode('{"retireCurrent":true}') }),
+      );
+      expect(answer.FunctionError).toBeUndefined();
+      return JSON.parse(new TextDecoder().decode(answer.Payload)) as { rotated: boolean; retired?: string; current?: string; reason?: string };
+    };
+    try {
+      const signedBefore = await token();
+      const [activeKid, standbyKid] = await published();
+      expect(decodeProtectedHeader(signedBefore).kid).toBe(activeKid);
+      expect(await introspect(signedBefore)).toBe(true);
+      expect(await management(signedBefore)).toBe(200);
+
+      expect(await retire()).toMatchObject({ rotated: true, retired: activeKid, current: standbyKid });
+      expect(await published()).toEqual([standbyKid]);
+      expect(await introspect(signedBefore)).toBe(false);
+      expect(await management(signedBefore)).toBe(401);
+
+      const signedAfter = await token();
+      expect(decodeProtectedHeader(signedAfter).kid).toBe(standbyKid);
+      await expect(jwtVerify(signedAfter, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), { issuer: runtime.url })).resolves.toBeDefined();
+      expect(await introspect(signedAfter)).toBe(true);
+      expect(await management(signedAfter)).toBe(200);
+
+      // The last published key is not retired: something must sign.
+      expect(await retire()).toMatchObject({ rotated: false, reason: 'no-standby-key', current: standbyKid });
+      expect(await published()).toEqual([standbyKid]);
+    } finally {
+      lambda.destroy();
+    }
   });
 });

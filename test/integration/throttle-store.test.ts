@@ -47,4 +47,17 @@ describe('failed-authentication counters in the table', () => {
     expect(await counters.clientFailures(client, window, window.start + 30)).toBe(2);
     expect(await counters.clientFailures(client, window, window.end)).toBe(0);
   });
+
+  it('records a success of a client from an address until a time, per client and address, and reads it as absent once past', async () => {
+    const counters = failedAuthenticationCounters();
+    const client = newClient();
+    const now = window.start;
+    expect(await counters.succeededLately(client, '198.51.100.20', now)).toBe(false);
+    await counters.recordSuccess(client, '198.51.100.20', now + 600);
+    expect(await counters.succeededLately(client, '198.51.100.20', now + 599)).toBe(true);
+    expect(await counters.succeededLately(client, '198.51.100.21', now)).toBe(false);
+    expect(await counters.succeededLately(newClient(), '198.51.100.20', now)).toBe(false);
+    // The record is still in the table (no TTL here); past its time it counts as absent all the same.
+    expect(await counters.succeededLately(client, '198.51.100.20', now + 600)).toBe(false);
+  });
 });

@@ -3,10 +3,13 @@ import type { FailedAuthenticationCounters, ThrottleWindow } from '../../src/dom
 /**
  * Failed-authentication counters in memory, with the DynamoDB adapter's semantics: a conditional
  * atomic increment per (client, address, window), an uncount that never goes below zero, and a
- * client-wide count that reads as zero once its window has expired.
+ * client-wide count that reads as zero once its window has expired; a recorded success that reads
+ * as absent once it has expired.
  */
 export class MemoryThrottleCounters implements FailedAuthenticationCounters {
   readonly counts = new Map<string, { failures: number; expiresAt: number }>();
+  /** Recorded successes by client and address: valid until (epoch seconds). */
+  readonly successes = new Map<string, number>();
 
   async clientFailures(clientKey: string, window: ThrottleWindow, nowSeconds: number): Promise<number> {
     const record = this.counts.get(`${clientKey}|CLIENT|${window.start}`);
@@ -29,5 +32,13 @@ export class MemoryThrottleCounters implements FailedAuthenticationCounters {
   async recordClientFailure(clientKey: string, window: ThrottleWindow): Promise<void> {
     const key = `${clientKey}|CLIENT|${window.start}`;
     this.counts.set(key, { failures: (this.counts.get(key)?.failures ?? 0) + 1, expiresAt: window.end });
+  }
+
+  async recordSuccess(clientKey: string, addressKey: string, untilSeconds: number): Promise<void> {
+    this.successes.set(`${clientKey}|${addressKey}`, untilSeconds);
+  }
+
+  async succeededLately(clientKey: string, addressKey: string, nowSeconds: number): Promise<boolean> {
+    return (this.successes.get(`${clientKey}|${addressKey}`) ?? 0) > nowSeconds;
   }
 }

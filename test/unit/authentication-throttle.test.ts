@@ -102,6 +102,7 @@ describe('failed client authentication throttle', () => {
     const t = setup();
     for (let i = 0; i < 20; i++) expect(await t.attempt('203.0.113.7', t.succeed)).toBe('ok');
     expect(t.counters.counts.size).toBe(0);
+    expect(t.counters.successes.size).toBe(0);
     expect(t.marked()).toBe(0);
   });
 
@@ -186,6 +187,40 @@ describe('failed client authentication throttle', () => {
       expect(await t.attempt('192.0.2.4', t.fail)).toBeInstanceOf(InvalidClient);
       expect(await t.attempt('192.0.2.4', t.fail)).toBeInstanceOf(TooManyFailedAttempts);
       expect(t.evaluated()).toBe(6);
+    });
+
+    /** The attacker fails from four addresses until the client-wide count is at its limit. */
+    const attack = async (t: ReturnType<typeof setup>) => {
+      for (const address of ['192.0.2.1', '192.0.2.2']) for (let i = 0; i < 3; i++) await t.attempt(address, t.fail);
+    };
+
+    it('keeps the budget of an address from which the client authenticated during the attack: a typo of the real client does not lock it out', async () => {
+      const t = setup(policy);
+      expect(await t.attempt('192.0.2.1', t.fail)).toBeInstanceOf(InvalidClient);
+      // The client is being guessed at: its success from its own address is recorded.
+      expect(await t.attempt('198.51.100.20', t.succeed)).toBe('ok');
+      await attack(t);
+      expect(await t.attempt('198.51.100.20', t.fail)).toBeInstanceOf(InvalidClient);
+      expect(await t.attempt('198.51.100.20', t.succeed)).toBe('ok');
+      expect(await t.attempt('198.51.100.20', t.fail)).toBeInstanceOf(InvalidClient);
+      expect(await t.attempt('198.51.100.20', t.succeed)).toBe('ok');
+      // Its own budget is rule 1's: three failures in the window, then 429 like anyone.
+      expect(await t.attempt('198.51.100.20', t.fail)).toBeInstanceOf(InvalidClient);
+      expect(await t.attempt('198.51.100.20', t.fail)).toBeInstanceOf(TooManyFailedAttempts);
+      // The attacker is still limited: a new address of its own gets one evaluation, then 429.
+      expect(await t.attempt('192.0.2.9', t.fail)).toBeInstanceOf(InvalidClient);
+      expect(await t.attempt('192.0.2.9', t.fail)).toBeInstanceOf(TooManyFailedAttempts);
+      expect(await t.attempt('192.0.2.9', t.succeed)).toBeInstanceOf(TooManyFailedAttempts);
+    });
+
+    it('lets the trust of an address lapse trustedAddressSeconds after its last success, and never gives it to an address that only failed', async () => {
+      const t = setup({ ...policy, trustedAddressSeconds: 600 });
+      expect(await t.attempt('192.0.2.1', t.fail)).toBeInstanceOf(InvalidClient);
+      expect(await t.attempt('198.51.100.20', t.succeed)).toBe('ok');
+      t.advance(601_000);
+      await attack(t);
+      expect(await t.attempt('198.51.100.20', t.fail)).toBeInstanceOf(InvalidClient);
+      expect(await t.attempt('198.51.100.20', t.succeed)).toBeInstanceOf(TooManyFailedAttempts);
     });
 
     it('never refuses an address without failures: the real client keeps working', async () => {

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   publishedGenerations,
+  kmsSigningKid,
   publishedKeys,
+  retireCurrentKmsKey,
+  retireCurrentSigningKey,
   rotateSigningKeys,
   signingKeyPair,
   type KeyGeneration,
   type KeyRing,
+  type KmsRetirements,
   type RotationDeps,
   type SigningKeyState,
   type SigningKeyStore,
@@ -154,5 +158,91 @@ describe('signing key rotation', () => {
     const { store } = setup();
     expect(publishedKeys(await store.read())).toEqual([]);
     expect(signingKeyPair(await store.read(), 'ES256')).toBeUndefined();
+  });
+
+  describe('retiring the current key', () => {
+    it('takes the current key out of the JWKS and the signer at once, even right after a rotation: next signs, a fresh next is made', async () => {
+      const { store, deps, rotate, advance } = setup();
+      await rotate();
+      advance(HOUR);
+      await rotate();
+      advance(10);
+      expect(await rotate()).toMatchObject({ rotated: false, reason: 'too-soon' });
+      const result = await retireCurrentSigningKey(deps);
+      expect(result).toMatchObject({ rotated: true, retired: 'key_2', withdrawn: ['key_2'], ring: { version: 3, current: 'key_3', next: 'key_4', previous: [{ id: 'key_1' }] } });
+      const state = await store.read();
+      expect(publishedKeys(state).map((key) => key.kid)).toEqual(['key_4-ES256', 'key_4-RS256', 'key_3-ES256', 'key_3-RS256', 'key_1-ES256', 'key_1-RS256']);
+      expect(signingKeyPair(state, 'ES256')).toMatchObject({ generationId: 'key_3' });
+      expect(store.generations.has('key_2')).toBe(false);
+      // Twice in a row retires the key that had just started signing.
+      expect(await retireCurrentSigningKey(deps)).toMatchObject({ rotated: true, retired: 'key_3', ring: { current: 'key_4', next: 'key_5' } });
+    });
+
+    it('restarts the minimum interval: the scheduled rotation after a retirement waits for it', async () => {
+      const { deps, rotate, advance } = setup();
+      await rotate();
+      advance(HOUR);
+      await retireCurrentSigningKey(deps);
+      advance(599);
+      expect(await rotate()).toMatchObject({ rotated: false, reason: 'too-soon' });
+    });
+
+    it('does nothing on a table without keys, and leaves no key behind when a rotation wins the race', async () => {
+      const { store, deps, rotate, advance } = setup();
+      expect(await retireCurrentSigningKey(deps)).toEqual({ rotated: false, reason: 'no-signing-key' });
+      expect(store.generations.size).toBe(0);
+      await rotate();
+      advance(HOUR);
+      store.beforeReplace = async () => {
+        await rotateSigningKeys(deps);
+      };
+      expect(await retireCurrentSigningKey(deps)).toEqual({ rotated: false, reason: 'concurrent-rotation' });
+      expect([...store.generations.keys()].sort()).toEqual(['key_1', 'key_2', 'key_4']);
+    });
+  });
+
+  describe('KMS mode: retiring the key that signs', () => {
+    function kms(order: string[]) {
+      let stored: KmsRetirements = { version: 0, kids: [] };
+      let interloper: (() => void) | undefined;
+      const store = {
+        readRetirements: async () => stored,
+        replaceRetirements: async (next: KmsRetirements, expected: number) => {
+          interloper?.();
+          interloper = undefined;
+          if (stored.version !== expected) return false;
+          stored = next;
+          return true;
+        },
+      };
+      return {
+        retire: () => retireCurrentKmsKey({ store, signingOrder: async () => order }),
+        retired: () => stored.kids,
+        raceWith: (kids: string[]) => {
+          interloper = () => (stored = { version: stored.version + 1, kids });
+        },
+      };
+    }
+
+    it('retires the active key, and the next published key signs; then the one after it', async () => {
+      const t = kms(['active', 'standby-1', 'standby-2']);
+      expect(await t.retire()).toEqual({ retired: true, kid: 'active', signing: 'standby-1', standby: ['standby-2'], version: 1 });
+      expect(kmsSigningKid(['active', 'standby-1', 'standby-2'], t.retired())).toBe('standby-1');
+      expect(await t.retire()).toMatchObject({ retired: true, kid: 'standby-1', signing: 'standby-2', version: 2 });
+      expect(t.retired()).toEqual(['active', 'standby-1']);
+    });
+
+    it('never retires the last key that can sign', async () => {
+      const t = kms(['active']);
+      expect(await t.retire()).toEqual({ retired: false, reason: 'no-standby-key', signing: 'active' });
+      expect(t.retired()).toEqual([]);
+    });
+
+    it('lets one of two retirements at once take effect', async () => {
+      const t = kms(['active', 'standby']);
+      t.raceWith(['active']);
+      expect(await t.retire()).toEqual({ retired: false, reason: 'concurrent-rotation' });
+      expect(t.retired()).toEqual(['active']);
+    });
   });
 });

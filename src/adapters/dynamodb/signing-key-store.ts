@@ -1,5 +1,5 @@
-import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { KeyGeneration, KeyRing, SigningKeyState, SigningKeyStore } from '../../domain/signing-keys';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KeyGeneration, KeyRing, KmsRetirements, KmsRetirementStore, SigningKeyState, SigningKeyStore } from '../../domain/signing-keys';
 import { toRecord, conditionMet } from './items';
 
 /**
@@ -10,6 +10,7 @@ import { toRecord, conditionMet } from './items';
  * |-----------------|---------------|--------------------|
  * | key ring        | SIGNING#KEYS  | RING               | (version, rotatedAt, next, current, previous)
  * | key generation  | SIGNING#KEYS  | GENERATION#{id}    | (public JWKs in clear, private keys as KMS ciphertext)
+ * | retired KMS keys| SIGNING#KEYS  | KMS-RETIRED        | (KMS mode: version, kids)
  *
  * The partition is outside every environment's (`ENV#…`), so no environment-scoped operation can
  * address it. The ring is replaced by a put conditional on its version (no transactions needed).
@@ -17,8 +18,9 @@ import { toRecord, conditionMet } from './items';
 export const SIGNING_KEYS_PARTITION = 'SIGNING#KEYS';
 const RING_SK = 'RING';
 const GENERATION_PREFIX = 'GENERATION#';
+const KMS_RETIRED_SK = 'KMS-RETIRED';
 
-export class DynamoDbSigningKeyStore implements SigningKeyStore {
+export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -71,5 +73,24 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore {
 
   async deleteGeneration(id: string): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: SIGNING_KEYS_PARTITION, sk: `${GENERATION_PREFIX}${id}` } }));
+  }
+
+  async readRetirements(): Promise<KmsRetirements> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: SIGNING_KEYS_PARTITION, sk: KMS_RETIRED_SK }, ConsistentRead: true }));
+    return Item ? { version: Number(Item.version), kids: (Item.kids as string[] | undefined) ?? [] } : { version: 0, kids: [] };
+  }
+
+  async replaceRetirements(next: KmsRetirements, expectedVersion: number): Promise<boolean> {
+    return conditionMet(
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: SIGNING_KEYS_PARTITION, sk: KMS_RETIRED_SK, type: 'signing-key-kms-retirements', version: next.version, kids: [...next.kids] },
+          ...(expectedVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),
+        }),
+      ),
+    );
   }
 }

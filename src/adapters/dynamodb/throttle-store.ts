@@ -8,6 +8,7 @@ import type { FailedAuthenticationCounters, ThrottleWindow } from '../../domain/
  * |-------------------------------|----------------------|-------------------------------------|
  * | failures of a client, address | THROTTLE#{clientKey} | ADDRESS#{windowStart}#{addressKey}  | (TTL `expiresAt`: the window's end)
  * | failures of a client, all     | THROTTLE#{clientKey} | CLIENT#{windowStart}                | (TTL `expiresAt`: the window's end)
+ * | success of a client, address  | THROTTLE#{clientKey} | SUCCEEDED#{addressKey}              | (TTL `expiresAt`: until the address is trusted)
  *
  * The keys are deterministic and bounded (a hash of the client ID, an address or its /64 prefix, a
  * window start), so counting is one atomic `ADD` on a key every container computes alike, with no
@@ -31,6 +32,7 @@ const keys = {
     sk: { S: `ADDRESS#${window.start}#${addressKey}` },
   }),
   client: (clientKey: string, window: ThrottleWindow): Key => ({ pk: { S: `THROTTLE#${clientKey}` }, sk: { S: `CLIENT#${window.start}` } }),
+  success: (clientKey: string, addressKey: string): Key => ({ pk: { S: `THROTTLE#${clientKey}` }, sk: { S: `SUCCEEDED#${addressKey}` } }),
 };
 
 const number = (value: number): AttributeValue.NMember => ({ N: String(value) });
@@ -97,5 +99,23 @@ export class DynamoDbFailedAuthenticationCounters implements FailedAuthenticatio
         ExpressionAttributeValues: { ':one': number(1), ':end': number(window.end), ':type': { S: TYPE } },
       }),
     );
+  }
+
+  async recordSuccess(clientKey: string, addressKey: string, untilSeconds: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: keys.success(clientKey, addressKey),
+        UpdateExpression: 'SET expiresAt = :until, #type = :type',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':until': number(untilSeconds), ':type': { S: TYPE } },
+      }),
+    );
+  }
+
+  async succeededLately(clientKey: string, addressKey: string, nowSeconds: number): Promise<boolean> {
+    const { Item } = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: keys.success(clientKey, addressKey), ConsistentRead: true }));
+    const expiresAt = numberOf(Item?.expiresAt);
+    return expiresAt !== undefined && expiresAt > nowSeconds;
   }
 }
