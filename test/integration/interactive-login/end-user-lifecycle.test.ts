@@ -79,7 +79,7 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
       : first;
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier });
     const claims = tokens.claims()!;
-    return { browser, sub: claims.sub, sid: claims.sid as string, refreshToken: tokens.refresh_token! };
+    return { browser, config, sub: claims.sub, sid: claims.sid as string, accessToken: tokens.access_token, refreshToken: tokens.refresh_token! };
   }
 
   /** Whether the browser's session still logs it in without a login page (`prompt=none`). */
@@ -210,6 +210,9 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
     const accepted = await world.backend.post(`/v1/consent-requests/${encodeURIComponent(consent)}/accept`, { grantScopes: ['openid'], remember: true });
     const callback = await browser.visit(accepted.body.redirectTo);
     const sub = (await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier })).claims()!.sub;
+    // And a first-party client's tokens, in a session of their own.
+    const firstParty = await logIn(rp, 'erin');
+    expect(firstParty.sub).toBe(sub);
 
     const table = DynamoDBDocumentClient.from(new DynamoDBClient({}));
     const recordsOf = async (userId: string) => {
@@ -218,11 +221,20 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
         (item) => item.type as string,
       );
     };
-    expect((await recordsOf(sub)).sort()).toEqual(['consent', 'profile', 'session', 'user', 'user-session', 'user-subject']);
+    expect((await recordsOf(sub)).sort()).toEqual(['consent', 'profile', 'profile', 'session', 'session', 'user', 'user-session', 'user-session', 'user-subject']);
 
     expect((await world.admin.delete(`/v1/users/${sub}`)).status).toBe(204);
-    expect(await received()).toEqual([{ aud: partner.clientId, sub, sid: expect.stringMatching(/^ses_/) }]);
+    expect((await received()).map((logout) => [logout.aud, logout.sub]).sort()).toEqual(
+      [
+        [partner.clientId, sub],
+        [rp.clientId, sub],
+      ].sort(),
+    );
     expect(await recordsOf(sub)).toEqual([]);
+    // Its tokens go with it: the refresh token is refused, userinfo answers 401, introspection says inactive.
+    await expect(oidc.refreshTokenGrant(firstParty.config, firstParty.refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(firstParty.config, firstParty.accessToken, sub)).rejects.toMatchObject({ status: 401 });
+    expect((await oidc.tokenIntrospection(firstParty.config, firstParty.accessToken)).active).toBe(false);
     expect((await world.admin.get(`/v1/users/${sub}`)).status).toBe(404);
     expect((await world.admin.get(`/v1/users/${sub}/sessions`)).status).toBe(404);
     expect((await world.admin.delete(`/v1/users/${sub}`)).status).toBe(404);
