@@ -77,7 +77,7 @@ export async function endEndUserSessions(deps: EndUserLifecycleDeps, caller: Cal
   await endSessions(deps, await revokeAccess(deps, caller, id, {}));
 }
 
-/** One session ends; the user's tokens issued in other sessions keep working. */
+/** One session ends, and the applications of its clients are told; tokens already issued keep working (sign out everywhere for those). */
 export async function endEndUserSession(deps: EndUserLifecycleDeps, caller: Caller, id: string, sessionId: string): Promise<void> {
   requireMayActOnEndUser(caller);
   await load(deps, caller, id);
