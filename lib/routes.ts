@@ -273,6 +273,19 @@ export const operations: readonly Operation[] = [
   ),
   management('list-users', 'GET', '/users', 'users', MANAGE_READ, 'List end users, a page at a time'),
   management('get-user', 'GET', '/users/{id}', 'users', MANAGE_READ, 'Read an end user with its profiles'),
+  // sign: back-channel logout tokens to the applications of the clients the user's sessions signed in to.
+  management('update-user', 'PATCH', '/users/{id}', 'users', { table: 'readwrite', keys: 'sign' }, 'Disable or enable an end user (disabling ends its sessions and tokens)'),
+  management('delete-user', 'DELETE', '/users/{id}', 'users', { table: 'readwrite', keys: 'sign' }, 'Delete an end user with its profiles, sessions and consents'),
+  management('list-user-sessions', 'GET', '/users/{id}/sessions', 'users', MANAGE_READ, "List an end user's live browser sessions"),
+  management(
+    'delete-user-sessions',
+    'DELETE',
+    '/users/{id}/sessions',
+    'users',
+    { table: 'readwrite', keys: 'sign' },
+    'Sign an end user out everywhere: every session and earlier token ends',
+  ),
+  management('delete-user-session', 'DELETE', '/users/{id}/sessions/{sessionId}', 'users', { table: 'readwrite', keys: 'sign' }, "End one of an end user's sessions"),
   {
     name: 'enrichment-webhook',
     handler: 'functions/webhook/enrichment-webhook.ts',

@@ -29,6 +29,7 @@ import type { UserInfoDeps } from '../domain/authorization/userinfo';
 import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
 import type { ClientTokenDeps } from '../domain/clients/tokens';
 import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
+import type { EndUserLifecycleDeps } from '../domain/end-user-lifecycle';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
@@ -87,6 +88,20 @@ export function idpConnectionDeps(): IdpConnectionDeps {
 
 export function endUserDeps(): EndUserDeps {
   return { users: endUserStore(), now: clock };
+}
+
+/** Disabling, deleting and signing out end users, with back-channel logout as RP-initiated logout sends it. */
+export function endUserLifecycleDeps(): EndUserLifecycleDeps {
+  return {
+    users: endUserStore(),
+    authorizations: authorizationStore(),
+    clients: clientStore(),
+    applications: applicationStore(),
+    signer: signingKeys(),
+    notifyLogout,
+    now: clock,
+    issuer: issuer(),
+  };
 }
 
 export function clientRegistryDeps(): ClientRegistryDeps {
@@ -250,8 +265,12 @@ export function endSessionDeps(): EndSessionDeps {
     ...base,
     readIdTokenHint: (token) => readIdTokenHint(base.issuer, token),
     signer: signingKeys(),
-    notifyLogout: (url, token) => postLogoutToken(url, token, (reason) => logger.warn('back-channel logout failed', { reason })),
+    notifyLogout,
   };
+}
+
+function notifyLogout(url: string, token: string): Promise<void> {
+  return postLogoutToken(url, token, (reason) => logger.warn('back-channel logout failed', { reason }));
 }
 
 /** Signature and issuer only: RP-initiated logout accepts an expired ID token as its hint. */

@@ -19,6 +19,8 @@ export const MANAGEMENT_PERMISSIONS = [
   'IDP_CONNECTIONS_READ',
   'IDP_CONNECTIONS_EDIT',
   'USERS_READ',
+  // Disabling, deleting and signing out end users; nothing an end user holds is beyond it.
+  'USERS_EDIT',
   'GENERATE_DELEGATED_ACCESS_TOKEN',
   // Changing grants on customer resources: a separate duty from managing accounts, so an account
   // manager cannot hand out access to the APIs that trust Latchkey tokens.

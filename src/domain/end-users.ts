@@ -26,6 +26,14 @@ export interface EndUser {
   readonly subjectId: string;
   readonly email?: string;
   readonly name?: string;
+  /** Set by a management call: the user gets no token by any grant while it is true. */
+  readonly disabled?: boolean;
+  /**
+   * ISO 8601 with milliseconds, as `ServiceAccount.tokensValidAfter`: every token of the user issued
+   * at or before it is refused (set by disabling the user and by signing it out everywhere; enabling
+   * it again leaves it, so nothing issued before comes back).
+   */
+  readonly tokensValidAfter?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -55,6 +63,28 @@ export interface EndUserStore {
   getUser(environmentId: string, userId: string): Promise<EndUser | undefined>;
   listUsers(environmentId: string, limit: number, cursor?: string): Promise<Page<EndUser>>;
   listProfiles(environmentId: string, userId: string): Promise<Profile[]>;
+}
+
+/** The writes of the management side besides: taking a user's access back, and deleting it. */
+export interface EndUserLifecycleStore extends EndUserStore {
+  /**
+   * Sets `disabled` and `tokensValidAfter` on an existing user, only if its `tokensValidAfter` is
+   * still `expectedTokensValidAfter` (undefined: none), so a later revocation time is never replaced
+   * by an earlier one. Answers the user as it is now, undefined when there is none; throws
+   * `ConcurrentUpdate` when the condition failed on a user that exists.
+   */
+  updateUserAccess(
+    environmentId: string,
+    userId: string,
+    expectedTokensValidAfter: string | undefined,
+    changes: Partial<Pick<EndUser, 'disabled' | 'tokensValidAfter'>> & { updatedAt: string },
+  ): Promise<EndUser | undefined>;
+  /**
+   * Deletes the user's subject claim (only while it still names this user), its profiles, and the
+   * user record last, so a deletion cut short leaves a user that can be deleted again. Answers
+   * whether the user record was there to delete.
+   */
+  deleteUserRecords(user: EndUser): Promise<boolean>;
 }
 
 export interface EndUserDeps {
@@ -119,10 +149,16 @@ export async function findOrCreateEndUser(deps: EndUserDeps, subject: Subject): 
   return { user, profile, created };
 }
 
+/** What callers see of a user: `disabled` always present (false for a user never disabled). */
+export function endUserView(user: EndUser): EndUser & { disabled: boolean } {
+  return { ...user, disabled: user.disabled === true };
+}
+
 export async function listEndUsers(deps: Pick<EndUserDeps, 'users'>, caller: Caller, options: { limit?: number; cursor?: string }): Promise<Page<EndUser>> {
   requirePermission(caller, 'USERS_READ');
   const limit = pageLimit(options.limit);
-  return deps.users.listUsers(caller.environmentId, limit, options.cursor);
+  const page = await deps.users.listUsers(caller.environmentId, limit, options.cursor);
+  return { ...page, items: page.items.map(endUserView) };
 }
 
 export async function getEndUser(deps: Pick<EndUserDeps, 'users'>, caller: Caller, id: string): Promise<EndUser & { profiles: Profile[] }> {
@@ -131,5 +167,5 @@ export async function getEndUser(deps: Pick<EndUserDeps, 'users'>, caller: Calle
   if (!user) throw new NotFound(`user "${id}"`);
   // The default profile first, then by creation.
   profiles.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.createdAt.localeCompare(b.createdAt));
-  return { ...user, profiles };
+  return { ...endUserView(user), profiles };
 }

@@ -174,7 +174,7 @@ export type { FailedAuthenticationCounters } from './authentication-throttle';
 export type { AuthorizationStore } from './authorization/ports';
 export type { AssertionReplayStore } from './clients/client-assertion';
 export type { ApplicationLookup, ClientStore } from './clients/ports';
-export type { EndUserStore } from './end-users';
+export type { EndUserLifecycleStore, EndUserStore } from './end-users';
 export type { EnrichmentLog, WebhookTransport } from './enrichment';
 export type { IdpConnectionStore } from './idp-connections';
 export type { JwtVerifier } from './introspection';

@@ -18,6 +18,8 @@ import { pageLimit } from './paging';
  *   include all of the account's (and PERMISSIONS_GRANT when it holds customer grants), the caller's
  *   own account included.
  * - Grants on customer resources are changed only with PERMISSIONS_GRANT.
+ * - Disabling an account sets `tokensValidAfter` as a revoking secret reset does: every token issued
+ *   before is refused for good, and enabling the account again brings none of them back.
  * - Every read-modify-write is conditional on the version read and retried from a fresh read when
  *   another writer got there first, so no answered secret or grant is silently lost.
  */
@@ -111,9 +113,12 @@ export async function updateServiceAccount(
   return retryOnConcurrentUpdate(async () => {
     const account = await load(deps, caller, id);
     requireCovers(caller, account);
+    const nowMs = deps.now();
     const updated = await deps.store.updateServiceAccount(caller.environmentId, id, account.version, {
       ...changes,
-      updatedAt: new Date(deps.now()).toISOString(),
+      // Disabling revokes as a revoking reset does, so enabling the account again revives no earlier token.
+      ...(changes.disabled === true ? { tokensValidAfter: new Date(revokingResetTime(account, nowMs)).toISOString() } : {}),
+      updatedAt: new Date(nowMs).toISOString(),
     });
     if (!updated) throw notFound(id);
     return publicView(updated);

@@ -29,6 +29,8 @@ export const updateServiceAccountBody = z
   })
   .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, disabled'));
 
+export const updateUserBody = z.strictObject({ disabled: z.boolean() });
+
 export const resetServiceAccountSecretBody = z.strictObject({ gracePeriodSeconds: z.optional(seconds), revokeTokens: z.optional(z.boolean()) });
 
 export const createPersonalAccessTokenBody = z.strictObject({

@@ -13,6 +13,7 @@ import {
   updateEnvironmentBody,
   updateIdpConnectionBody,
   updateServiceAccountBody,
+  updateUserBody,
 } from '../http/management-schemas';
 import { createResourceBody, updateResourceBody } from '../http/resource-schemas';
 import { grants, tokenRequest } from '../http/schemas';
@@ -51,6 +52,7 @@ export const REQUEST_SHAPES: Readonly<Record<string, RequestShape>> = {
   'update-idp-connection': { body: { schema: updateIdpConnectionBody } },
   'generate-delegated-access-token': { body: { schema: delegatedAccessTokenBody } },
   'list-users': { query: pageQuery },
+  'update-user': { body: { schema: updateUserBody } },
   graphql: { body: { schema: graphqlBody } },
   'create-client': { body: { schema: createOidcClientBody } },
   'update-client': { body: { schema: updateOidcClientBody } },

@@ -7,6 +7,7 @@ import { buildConsole } from '../../console/build';
 import { CONSOLE_CSP } from '../../console/security-headers';
 import { startTestRuntime } from '../support/local-runtime';
 import { launchChromium, seriousAccessibilityViolations, type Browser } from './chromium';
+import { acceptLogin, challengeIn, LOGIN_URL, setUpWorld, TestBrowser } from '../integration/interactive-login/setup';
 import { createResource, createServiceAccount, openSection, signIn } from './console-driver';
 
 /**
@@ -220,6 +221,40 @@ describe('the admin console in Chromium', () => {
     await checkAccessibility('idp connection');
     await openSection(page, 'End users');
     await checkAccessibility('end users');
+  });
+
+  it("lists an end user's session, signs the user out everywhere and disables it", async () => {
+    // A login through the application's pages (the backend accepts it) leaves Grace a session.
+    const world = await setUpWorld(runtime);
+    const client = await world.createClient({ redirectUris: ['https://rp.example.com/cb'] });
+    const login = new TestBrowser(runtime.url);
+    const authorize = new URL(`${runtime.url}/oauth/v2/authorize`);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: 'https://rp.example.com/cb',
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }).toString();
+    const toLogin = await login.visit(authorize.href);
+    await acceptLogin(world, login, challengeIn(toLogin.location, LOGIN_URL, 'login_challenge'), { subjectId: 'grace', name: 'Grace', remember: true });
+    const userId = (await world.admin.get('/v1/users?limit=100')).body.items.find((user: { name?: string }) => user.name === 'Grace').id as string;
+
+    await openSection(page, 'Service accounts'); // from elsewhere, so the list of end users is read again
+    await openSection(page, 'End users');
+    await page.getByRole('link', { name: 'Grace' }).click();
+    await page.getByRole('button', { name: /^End session/ }).waitFor();
+    await checkAccessibility('end user');
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await page.getByText('No live sessions.').waitFor();
+    expect((await world.admin.get(`/v1/users/${userId}`)).body.tokensValidAfter).toEqual(expect.any(String));
+
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('button', { name: 'Enable' }).waitFor();
+    expect((await world.admin.get(`/v1/users/${userId}`)).body.disabled).toBe(true);
+    await openSection(page, 'End users');
+    await page.getByRole('row', { name: /Grace.*disabled/ }).waitFor();
   });
 
   it('shows markup from the API as text: a hostile account name runs nothing', async () => {

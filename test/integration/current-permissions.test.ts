@@ -133,4 +133,36 @@ describe('permissions that take effect at once, over HTTP', () => {
     expect(again.permissions).toEqual({});
     expect((await admin.get(`/v1/service-accounts/${account.id}/permissions`)).body.grants).toEqual([]);
   });
+
+  it('revives no earlier JWT, opaque token or PAT when a disabled account is enabled again, while new ones work', async () => {
+    const account = await createAccount('disabled-for-a-while', reader);
+    const opaque = (await admin.post('/v1/service-accounts', { name: 'disabled-opaque', accessTokenType: 'opaque' })).body as Credentials & { id: string };
+    const token = await adminToken(runtime, account);
+    const pat = (await admin.post(`/v1/service-accounts/${account.id}/personal-access-tokens`, {})).body.token as string;
+    const opaqueToken = (await requestToken(runtime.url, opaque)).body.access_token as string;
+    expect((await api(runtime.url, token).get('/v1/service-accounts')).status).toBe(200);
+    expect(await introspect(opaque, opaqueToken)).toBe(true);
+
+    for (const id of [account.id, opaque.id]) {
+      const disabled = await admin.patch(`/v1/service-accounts/${id}`, { disabled: true });
+      expect(disabled.body).toMatchObject({ disabled: true, tokensValidAfter: expect.any(String) });
+      const enabled = await admin.patch(`/v1/service-accounts/${id}`, { disabled: false });
+      expect(enabled.body).toMatchObject({ disabled: false, tokensValidAfter: disabled.body.tokensValidAfter });
+    }
+
+    expect((await api(runtime.url, token).get('/v1/service-accounts')).status).toBe(401);
+    expect((await api(runtime.url, pat).get('/v1/service-accounts')).status).toBe(401);
+    expect(await introspect(account, token)).toBe(false);
+    expect(await introspect(account, pat)).toBe(false);
+    expect(await introspect(opaque, opaqueToken)).toBe(false);
+
+    // The secret still works, and what it gets now works, even within the second of the disable.
+    const newToken = await adminToken(runtime, account);
+    expect((await api(runtime.url, newToken).get('/v1/service-accounts')).status).toBe(200);
+    expect(await introspect(account, newToken)).toBe(true);
+    const newPat = (await admin.post(`/v1/service-accounts/${account.id}/personal-access-tokens`, {})).body.token as string;
+    expect((await api(runtime.url, newPat).get('/v1/service-accounts')).status).toBe(200);
+    const newOpaque = (await requestToken(runtime.url, opaque)).body.access_token as string;
+    expect(await introspect(opaque, newOpaque)).toBe(true);
+  });
 });

@@ -386,6 +386,35 @@ const SAMPLES: Record<string, Sample> = {
   'reject-consent-request': managed('POST /v1/consent-requests/{challenge}/reject', (ids) => `/v1/consent-requests/${encodeURIComponent(ids.secondConsentChallenge!)}/reject`, {
     error: 'access_denied',
   }),
+  // ---- end users' lifecycle, on dana, who logs in for it ----
+  'list-user-sessions': async (context) => {
+    const browser = new TestBrowser(context.url);
+    const started = await startAuthorization(context, context.ids.rpClientId!, browser);
+    const accepted = await management(context, 'POST', `/v1/login-requests/${encodeURIComponent(started.challenge)}/accept`, { subjectId: 'dana' });
+    await browser.visit(json(accepted).redirectTo);
+    const users = await management(context, 'GET', '/v1/users?limit=100');
+    context.ids.dana = json(users).items.find((user: { subjectId: unknown }) => user.subjectId === 'dana').id;
+    return managed(
+      'GET /v1/users/{id}/sessions',
+      (ids) => `/v1/users/${ids.dana}/sessions`,
+      undefined,
+      (body, ids) => {
+        ids.danaSession = body.items[0].id;
+      },
+    )(context);
+  },
+  'delete-user-session': async (context) => [
+    ...(await managed('DELETE /v1/users/{id}/sessions/{sessionId}', (ids) => `/v1/users/${ids.dana}/sessions/${ids.danaSession}`)(context)),
+    // problem+json 404: that session has ended.
+    ...(await managed('DELETE /v1/users/{id}/sessions/{sessionId}', (ids) => `/v1/users/${ids.dana}/sessions/${ids.danaSession}`)(context)),
+  ],
+  'delete-user-sessions': managed('DELETE /v1/users/{id}/sessions', (ids) => `/v1/users/${ids.dana}/sessions`),
+  'update-user': async (context) => [
+    ...(await managed('PATCH /v1/users/{id}', (ids) => `/v1/users/${ids.dana}`, { disabled: true })(context)),
+    // problem+json naming the field.
+    ...(await managed('PATCH /v1/users/{id}', (ids) => `/v1/users/${ids.dana}`, { disabled: 'yes' })(context)),
+  ],
+  'delete-user': managed('DELETE /v1/users/{id}', (ids) => `/v1/users/${ids.dana}`),
   'delete-idp-connection': managed('DELETE /v1/idp-connections/{id}', (ids) => `/v1/idp-connections/${ids.connection}`),
 
   // The catch-all route: checked against the RouteNotFound and MethodNotAllowed components below.

@@ -95,6 +95,16 @@ export class MemoryAuthorizationStore implements AuthorizationStore {
   async deleteSession(environmentId: string, id: string) {
     return this.sessions.delete(`${environmentId}/${id}`);
   }
+  async addSessionClient(environmentId: string, id: string, clientRef: string) {
+    const session = this.sessions.get(`${environmentId}/${id}`);
+    if (session) this.sessions.set(`${environmentId}/${id}`, { ...session, clientRefs: [...new Set([...(session.clientRefs ?? []), clientRef])].sort() });
+  }
+  async listUserSessions(environmentId: string, userId: string) {
+    return [...this.sessions.values()].filter((session) => session.environmentId === environmentId && session.userId === userId);
+  }
+  async deleteConsents(environmentId: string, userId: string) {
+    for (const [key, consent] of this.consents) if (consent.environmentId === environmentId && consent.userId === userId) this.consents.delete(key);
+  }
   async putConsent(consent: ConsentRecord) {
     this.consents.set(`${consent.environmentId}/${consent.userId}/${consent.clientRef}`, consent);
   }

@@ -1,12 +1,19 @@
 import { api, itemsOf } from '../api';
-import { href } from '../router';
-import { Json, LoadStatus, Page, useLoad } from '../ui';
+import { go, href } from '../router';
+import { ActionButton, ActionError, DeleteButton, Json, LoadStatus, Page, useAction, useLoad } from '../ui';
 
 interface EndUser {
   id: string;
   name?: string;
   email?: string;
-  externalSubjectId?: string;
+  disabled?: boolean;
+}
+
+interface Session {
+  id: string;
+  authenticatedAt: string;
+  expiresAt: string;
+  clients: string[];
 }
 
 export function UsersPage() {
@@ -15,24 +22,125 @@ export function UsersPage() {
     <Page title="End users">
       <LoadStatus of={list} />
       {list.data && list.data.length === 0 && <p>No end users yet: delegated tokens and logins create them.</p>}
-      <ul>
-        {(list.data ?? []).map((user) => (
-          <li key={user.id}>
-            <a href={href('users', user.id)}>{user.name ?? user.email ?? user.id}</a> <code>{user.id}</code>
-          </li>
-        ))}
-      </ul>
+      {list.data && list.data.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">ID</th>
+              <th scope="col">State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.map((user) => (
+              <tr key={user.id}>
+                <td>
+                  <a href={href('users', user.id)}>{user.name ?? user.email ?? user.id}</a>
+                </td>
+                <td>
+                  <code>{user.id}</code>
+                </td>
+                <td>{user.disabled ? 'disabled' : 'enabled'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </Page>
   );
 }
 
-/** An end user with its profiles, the default one first (as the API answers them). */
+/**
+ * An end user with its profiles (the default one first, as the API answers them) and its sessions:
+ * disable or enable it, sign it out of one session or everywhere, delete it.
+ */
 export function UserPage({ id }: { id: string }) {
-  const user = useLoad(() => api('GET', `/v1/users/${encodeURIComponent(id)}`), [id]);
+  const path = `/v1/users/${encodeURIComponent(id)}`;
+  const user = useLoad(() => api<EndUser>('GET', path), [id]);
+  const sessions = useLoad(() => api('GET', `${path}/sessions`).then((answer) => itemsOf<Session>(answer)), [id]);
+  const change = useAction();
+  const reload = () => {
+    user.reload();
+    sessions.reload();
+  };
   return (
-    <Page title={`End user ${id}`}>
+    <Page title={`End user ${user.data?.name ?? user.data?.email ?? id}`}>
       <LoadStatus of={user} />
       {user.data !== undefined && <Json value={user.data} label="End user and profiles" />}
+      <div class="row">
+        <ActionButton
+          busy={change.busy}
+          onClick={() =>
+            change.run(async () => {
+              if (!user.data?.disabled && !confirm('Disable this end user? Its sessions end and every token it holds stops working; enabling it again brings none back.')) return;
+              await api('PATCH', path, { disabled: !user.data?.disabled });
+              reload();
+            })
+          }
+        >
+          {user.data?.disabled ? 'Enable' : 'Disable'}
+        </ActionButton>
+        <ActionButton
+          busy={change.busy}
+          onClick={() =>
+            change.run(async () => {
+              if (!confirm('Sign this end user out everywhere? Every session ends and every token it holds stops working.')) return;
+              await api('DELETE', `${path}/sessions`);
+              reload();
+            })
+          }
+        >
+          Sign out everywhere
+        </ActionButton>
+        <DeleteButton
+          action={change}
+          path={path}
+          confirmation="Delete this end user with its profiles, sessions and consents? Its tokens stop working at once."
+          then={() => go('users')}
+        >
+          Delete end user
+        </DeleteButton>
+      </div>
+      <ActionError action={change} />
+      <h2>Sessions</h2>
+      <LoadStatus of={sessions} />
+      {sessions.data && sessions.data.length === 0 && <p>No live sessions.</p>}
+      {sessions.data && sessions.data.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Session</th>
+              <th scope="col">Signed in</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Clients</th>
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.data.map((session) => (
+              <tr key={session.id}>
+                <td>
+                  <code>{session.id}</code>
+                </td>
+                <td>{session.authenticatedAt}</td>
+                <td>{session.expiresAt}</td>
+                <td>
+                  {session.clients.map((client) => (
+                    <code key={client}>{client} </code>
+                  ))}
+                </td>
+                <td>
+                  <DeleteButton action={change} path={`${path}/sessions/${encodeURIComponent(session.id)}`} then={reload}>
+                    End session <span class="visually-hidden">{session.id}</span>
+                  </DeleteButton>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </Page>
   );
 }

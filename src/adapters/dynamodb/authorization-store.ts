@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuthorizationStore } from '../../domain/authorization/ports';
 import type {
   AuthorizationCodeRecord,
@@ -23,10 +23,15 @@ import { RecordIo } from './record-io';
  * | refresh token         | REFRESH_TOKEN#{hash of the token}    | the token's expiry            |
  * | token family          | TOKEN_FAMILY#{id}                    | the family's absolute expiry  |
  * | browser session       | SESSION#{sid}                        | the session's expiry          |
+ * | session of a user     | USER_SESSION#{userId}#{sid}          | the session's expiry          |
  * | remembered consent    | CONSENT#{userId}#{clientRef}         | end of the access validity    |
  *
  * Single use is a conditional update (`usedAt` absent, or the expected status), so of two
  * concurrent uses one wins. Expiry is the readers' business (see `ports.ts`); the TTL only tidies.
+ *
+ * A session's user index item is written before the session and deleted after it, both under
+ * deterministic keys, so every session that exists can be found from its user; an index item whose
+ * session is gone (a deletion cut short) finds nothing and is skipped.
  */
 const key = {
   request: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `AUTHZ_REQUEST#${id}` }),
@@ -34,6 +39,7 @@ const key = {
   refresh: (env: string, hash: string): Key => ({ pk: `ENV#${env}`, sk: `REFRESH_TOKEN#${hash}` }),
   family: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `TOKEN_FAMILY#${id}` }),
   session: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `SESSION#${id}` }),
+  userSession: (env: string, userId: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `USER_SESSION#${userId}#${id}` }),
   consent: (env: string, userId: string, clientRef: string): Key => ({ pk: `ENV#${env}`, sk: `CONSENT#${userId}#${clientRef}` }),
 };
 
@@ -41,6 +47,14 @@ const key = {
 const withExpiry = <T>(item: Record<string, unknown> | undefined): T | undefined => {
   const record = toRecord<T>(item);
   return record && item && typeof item.expiresAt === 'number' ? { ...record, expiresAt: item.expiresAt } : record;
+};
+
+/** A session as stored, its clients (a DynamoDB string set) as a sorted list. */
+const readSession = <T>(item: Record<string, unknown> | undefined): T | undefined => {
+  const record = withExpiry<Record<string, unknown>>(item);
+  if (!record) return undefined;
+  const refs = record.clientRefs;
+  return (refs instanceof Set ? { ...record, clientRefs: [...(refs as Set<string>)].sort() } : record) as T;
 };
 
 export class DynamoDbAuthorizationStore implements AuthorizationStore {
@@ -129,15 +143,59 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
   }
 
   async putSession(session: SessionRecord): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...session, ...key.session(session.environmentId, session.id), type: 'session' } }));
+    const { environmentId, id, userId, expiresAt, clientRefs } = session;
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...key.userSession(environmentId, userId, id), type: 'user-session', userId, sessionId: id, expiresAt } }),
+    );
+    const { clientRefs: _list, ...fields } = session;
+    // The clients as a string set, so adding one later is one idempotent ADD (a set is never empty).
+    const item = { ...fields, ...(clientRefs?.length ? { clientRefs: new Set(clientRefs) } : {}), ...key.session(environmentId, id), type: 'session' };
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
   getSession(environmentId: string, id: string): Promise<SessionRecord | undefined> {
-    return this.io.get(key.session(environmentId, id), withExpiry);
+    return this.io.get(key.session(environmentId, id), readSession);
   }
 
-  deleteSession(environmentId: string, id: string): Promise<boolean> {
-    return this.io.deleteExisting(key.session(environmentId, id));
+  async deleteSession(environmentId: string, id: string): Promise<boolean> {
+    let deleted: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes: deleted } = await this.client.send(
+        new DeleteCommand({ TableName: this.tableName, Key: key.session(environmentId, id), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+      ));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+    if (typeof deleted?.userId === 'string') {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key.userSession(environmentId, deleted.userId, id) }));
+    }
+    return true;
+  }
+
+  async addSessionClient(environmentId: string, id: string, clientRef: string): Promise<void> {
+    await conditionMet(
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key.session(environmentId, id),
+          UpdateExpression: 'ADD clientRefs :refs',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':refs': new Set([clientRef]) },
+        }),
+      ),
+    );
+  }
+
+  async listUserSessions(environmentId: string, userId: string): Promise<SessionRecord[]> {
+    const index = await this.io.all<{ sessionId: string }>(`ENV#${environmentId}`, `USER_SESSION#${userId}#`);
+    const sessions: SessionRecord[] = [];
+    for (let start = 0; start < index.length; start += 100) {
+      const found = await this.io.batchGet(index.slice(start, start + 100).map((entry) => key.session(environmentId, entry.sessionId)));
+      // Only the user's own: a session key is never reused, but the index is not trusted for it.
+      for (const item of found) if (item.userId === userId) sessions.push(readSession<SessionRecord>(item)!);
+    }
+    return sessions.sort((a, b) => a.authTime - b.authTime || a.id.localeCompare(b.id));
   }
 
   async putConsent(consent: ConsentRecord): Promise<void> {
@@ -148,6 +206,12 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
 
   getConsent(environmentId: string, userId: string, clientRef: string): Promise<ConsentRecord | undefined> {
     return this.io.get(key.consent(environmentId, userId, clientRef), withExpiry);
+  }
+
+  async deleteConsents(environmentId: string, userId: string): Promise<void> {
+    for (const consent of await this.io.all<ConsentRecord>(`ENV#${environmentId}`, `CONSENT#${userId}#`)) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key.consent(environmentId, userId, consent.clientRef) }));
+    }
   }
 
   /** Sets `changes` if the item exists and `condition` holds; answers the new item, or undefined. */

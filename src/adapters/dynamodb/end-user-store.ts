@@ -1,5 +1,7 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { EndUser, EndUserStore, Profile } from '../../domain/end-users';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EndUser, EndUserLifecycleStore, Profile } from '../../domain/end-users';
+import { ConcurrentUpdate } from '../../domain/errors';
 import type { Page } from '../../domain/model';
 import { keys, SK_PREFIX, toRecord } from './items';
 import { RecordIo } from './record-io';
@@ -10,7 +12,7 @@ import { updateExisting } from './update';
  * so every first write is a conditional put on a deterministic key, and losing one means reading
  * the record that won (with a strongly consistent read, so it is there to be read).
  */
-export class DynamoDbEndUserStore implements EndUserStore {
+export class DynamoDbEndUserStore implements EndUserLifecycleStore {
   private readonly io: RecordIo;
 
   constructor(
@@ -71,5 +73,47 @@ export class DynamoDbEndUserStore implements EndUserStore {
 
   listProfiles(environmentId: string, userId: string): Promise<Profile[]> {
     return this.io.all<Profile>(`ENV#${environmentId}`, SK_PREFIX.profilesOf(userId));
+  }
+
+  async updateUserAccess(
+    environmentId: string,
+    userId: string,
+    expectedTokensValidAfter: string | undefined,
+    changes: Partial<Pick<EndUser, 'disabled' | 'tokensValidAfter'>> & { updatedAt: string },
+  ): Promise<EndUser | undefined> {
+    const key = keys.user(environmentId, userId);
+    const set = Object.entries(changes).filter(([, value]) => value !== undefined);
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${set.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
+          ConditionExpression:
+            expectedTokensValidAfter === undefined ? 'attribute_exists(pk) AND attribute_not_exists(#after)' : 'attribute_exists(pk) AND #after = :expectedAfter',
+          ExpressionAttributeNames: { '#after': 'tokensValidAfter', ...Object.fromEntries(set.map(([name], index) => [`#a${index}`, name])) },
+          ExpressionAttributeValues: {
+            ...(expectedTokensValidAfter === undefined ? {} : { ':expectedAfter': expectedTokensValidAfter }),
+            ...Object.fromEntries(set.map(([, value], index) => [`:a${index}`, value])),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord<EndUser>(Attributes);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (await this.io.get(key)) throw new ConcurrentUpdate(`user "${userId}"`);
+      return undefined;
+    }
+  }
+
+  async deleteUserRecords(user: EndUser): Promise<boolean> {
+    const { environmentId, id } = user;
+    // The claim first: from here on the subject's next sign-in makes a new user, never this one.
+    await this.io.deleteIf(keys.userSubject(environmentId, user.idpConnectionId, user.subjectId), 'userId', id);
+    for (const profile of await this.listProfiles(environmentId, id)) {
+      await this.io.deleteExisting(keys.profile(environmentId, id, profile.uniqueProfileIdentifier));
+    }
+    return this.io.deleteExisting(keys.user(environmentId, id));
   }
 }

@@ -236,13 +236,16 @@ async function finishSaml(deps: InteractionDeps, client: StoredSamlClient, recor
   return { location: acsUrl, form: await samlLoginResponse(deps, client, record, record.login!, sessionId), ...(session ? { session } : {}), clearBinding: record.id };
 }
 
-/** The login's browser session: the existing one, or a new one (with a cookie when remembered). */
+/** The login's browser session: the existing one, or a new one (with a cookie when remembered); it records the client, to be told when the session ends. */
 async function rememberSession(
   deps: InteractionDeps,
   record: AuthorizationRequestRecord,
   login: LoginResult,
 ): Promise<{ sessionId: string; session?: AuthorizeOutcome['session'] }> {
-  if (login.sessionId) return { sessionId: login.sessionId };
+  if (login.sessionId) {
+    await deps.authorizations.addSessionClient(record.environmentId, login.sessionId, record.clientRef);
+    return { sessionId: login.sessionId };
+  }
   const now = seconds(deps.now);
   const sessionId = newId('ses');
   const secret = newOpaqueSecret('lkb');
@@ -256,6 +259,7 @@ async function rememberSession(
     subjectId: login.subjectId,
     authTime: login.authTime,
     ...(login.amr ? { amr: login.amr } : {}),
+    clientRefs: [record.clientRef],
     expiresAt: now + lifetime,
   });
   // Not remembered: the session names the login (`sid`, logout) but the browser keeps no cookie,

@@ -1,9 +1,8 @@
-import type { StoredApplication } from '../applications';
-import type { StoredOidcClient } from '../clients/model';
 import { InvalidRequest } from '../errors';
-import { isId, newId, parseClientId } from '../ids';
+import { isId, parseClientId } from '../ids';
 import type { TokenSigner } from '../ports';
-import { seconds, type InteractionDeps } from './deps';
+import { tellApplication } from './back-channel-logout';
+import type { InteractionDeps } from './deps';
 import { findSession } from './sessions';
 
 /**
@@ -70,23 +69,4 @@ export async function endSession(deps: EndSessionDeps, params: URLSearchParams, 
   const state = params.get('state');
   if (state !== null) location.searchParams.set('state', state);
   return { location: location.href, environmentId: client.environmentId };
-}
-
-async function tellApplication(deps: EndSessionDeps, client: StoredOidcClient, application: StoredApplication | undefined, sid: string, userId: string): Promise<void> {
-  if (!application?.logoutUrl) return;
-  const iat = seconds(deps.now);
-  const logoutToken = await deps.signer.sign(
-    {
-      iss: deps.issuer,
-      aud: client.clientId,
-      iat,
-      exp: iat + 120,
-      jti: newId('tok'),
-      sub: userId,
-      sid,
-      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
-    },
-    { typ: 'logout+jwt' },
-  );
-  await deps.notifyLogout(application.logoutUrl, logoutToken);
 }

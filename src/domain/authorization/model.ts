@@ -126,6 +126,8 @@ export interface SessionRecord {
   readonly subjectId: string;
   readonly authTime: number;
   readonly amr?: readonly string[];
+  /** The registry IDs (`cl_…`) of the clients the session signed in to: who to tell when it ends. */
+  readonly clientRefs?: readonly string[];
   readonly expiresAt: number;
 }
 

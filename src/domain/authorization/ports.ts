@@ -43,7 +43,13 @@ export interface AuthorizationStore {
   putSession(session: SessionRecord): Promise<void>;
   getSession(environmentId: string, id: string): Promise<SessionRecord | undefined>;
   deleteSession(environmentId: string, id: string): Promise<boolean>;
+  /** Adds a client to the clients an existing session signed in to; nothing when the session is gone. */
+  addSessionClient(environmentId: string, id: string, clientRef: string): Promise<void>;
+  /** The sessions of one end user, expired or not (the caller decides with its clock). */
+  listUserSessions(environmentId: string, userId: string): Promise<SessionRecord[]>;
 
   putConsent(consent: ConsentRecord): Promise<void>;
   getConsent(environmentId: string, userId: string, clientRef: string): Promise<ConsentRecord | undefined>;
+  /** Forgets every consent the end user gave. */
+  deleteConsents(environmentId: string, userId: string): Promise<void>;
 }
