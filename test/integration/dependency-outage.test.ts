@@ -4,6 +4,7 @@ import { REQUEST_TIMEOUT_OVERRIDE_VARIABLE } from '../../src/adapters/aws-client
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
 import { adminToken, api, requestToken } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
+import { lostAnswerProxy, type LostAnswerProxy } from '../support/lost-answer-proxy';
 import { switchableEndpoint, type SwitchableEndpoint } from '../support/switchable-endpoint';
 
 /** Generous: the SDK gives up on a dependency within about 4 s (2 attempts of 2 s); never 10 s or more. */
@@ -22,6 +23,7 @@ describe('dependency outages', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let admin: ReturnType<typeof api>;
   let dynamodb: SwitchableEndpoint;
+  let lostAnswers: LostAnswerProxy;
   let secretsManager: SwitchableEndpoint;
   let kms: SwitchableEndpoint;
   /** Talks to the stand-in directly, to see what is really stored. */
@@ -33,7 +35,8 @@ describe('dependency outages', () => {
     runtime = await startTestRuntime(undefined, {
       signingMode: 'kms',
       functionEndpoints: async (standIns) => {
-        dynamodb = await switchableEndpoint(standIns.dynamodb);
+        lostAnswers = await lostAnswerProxy(standIns.dynamodb);
+        dynamodb = await switchableEndpoint(lostAnswers.url);
         secretsManager = await switchableEndpoint(standIns.aws);
         return { dynamodb: dynamodb.url, secretsManager: secretsManager.url };
       },
@@ -45,6 +48,7 @@ describe('dependency outages', () => {
   });
   afterAll(async () => {
     await dynamodb?.close();
+    await lostAnswers?.close();
     await secretsManager?.close();
     await kms?.close();
     await runtime?.stop();
@@ -119,6 +123,52 @@ describe('dependency outages', () => {
         await dynamodb.set('up');
       }
       expect((await requestToken(runtime.url, account)).status).toBe(200);
+    });
+  });
+
+  // The SDK retries a write whose answer was lost; the retry's create condition then fails on the
+  // record the first attempt wrote, and a delete's on the record it removed.
+  describe('a write that commits but loses its answer', () => {
+    beforeAll(signInAdmin);
+
+    const losingTheAnswer = async <T>(operation: 'PutItem' | 'DeleteItem', marker: string, call: () => Promise<T>): Promise<T> => {
+      const before = lostAnswers.lost;
+      lostAnswers.loseNextAnswer(operation, marker);
+      const result = await call();
+      expect(lostAnswers.lost).toBe(before + 1);
+      return result;
+    };
+    const named = (items: { name: string }[], name: string) => items.filter((item) => item.name === name);
+
+    it('POST /v1/service-accounts answers 201 with a secret that works, and makes one account; DELETE answers 204', async () => {
+      const name = 'lost answer: service account';
+      const created = await losingTheAnswer('PutItem', name, () => admin.post('/v1/service-accounts', { name }));
+      expect(created.status).toBe(201);
+      expect((await requestToken(runtime.url, created.body)).status).toBe(200);
+      expect(named((await admin.get('/v1/service-accounts?limit=100')).body.items, name)).toHaveLength(1);
+
+      const deleted = await losingTheAnswer('DeleteItem', created.body.id, () => admin.delete(`/v1/service-accounts/${created.body.id}`));
+      expect(deleted.status).toBe(204);
+      expect((await admin.get(`/v1/service-accounts/${created.body.id}`)).status).toBe(404);
+    });
+
+    it('POST /v1/applications and its clients answer 201, once each; their DELETEs answer 204', async () => {
+      const name = 'lost answer: application';
+      const application = await losingTheAnswer('PutItem', name, () => admin.post('/v1/applications', { name }));
+      expect(application.status).toBe(201);
+      expect(named((await admin.get('/v1/applications?limit=100')).body.items, name)).toHaveLength(1);
+
+      const clients = `/v1/applications/${application.body.id}/clients`;
+      const clientName = 'lost answer: client';
+      const client = await losingTheAnswer('PutItem', clientName, () => admin.post(clients, { name: clientName, redirectUris: ['https://rp.example.com/callback'] }));
+      expect(client.status).toBe(201);
+      expect(client.body.clientSecret).toMatch(/^lks_/);
+      expect(named((await admin.get(clients)).body.items, clientName)).toHaveLength(1);
+
+      expect((await losingTheAnswer('DeleteItem', client.body.id, () => admin.delete(`${clients}/${client.body.id}`))).status).toBe(204);
+      expect((await admin.get(`${clients}/${client.body.id}`)).status).toBe(404);
+      expect((await losingTheAnswer('DeleteItem', application.body.id, () => admin.delete(`/v1/applications/${application.body.id}`))).status).toBe(204);
+      expect((await admin.get(`/v1/applications/${application.body.id}`)).status).toBe(404);
     });
   });
 
