@@ -180,9 +180,8 @@ describe('enrichment webhook', () => {
       socket.resume();
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (silent.address() as AddressInfo).port;
-      const created = await admin.post('/v1/applications', { name: 'gone', webhook: { target: `http://127.0.0.1:${port}/hook`, timeoutMs: BUDGET_MS } });
+    const unreachable = async (target: string) => {
+      const created = await admin.post('/v1/applications', { name: 'gone', webhook: { target, timeoutMs: BUDGET_MS } });
       await admin.post(`/v1/applications/${created.body.id}/webhook-secret`);
       const connection = (await admin.get(`/v1/idp-connections/${connectionId}`)).body;
       await admin.patch(`/v1/idp-connections/${connectionId}`, { applicationIds: [...connection.applicationIds, created.body.id] });
@@ -190,8 +189,18 @@ describe('enrichment webhook', () => {
       expect(answer.body).toMatchObject({ status: 502, detail: `the enrichment webhook of application "${created.body.id}" failed: the webhook could not be reached` });
       // What happened stays in the log: the answer must not tell a silent port from a refused one.
       expect(JSON.stringify(answer.body)).not.toMatch(/ECONNREFUSED|timeout|127\.0\.0\.1|port/i);
+    };
+    try {
+      await unreachable(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`);
       expect(held).toHaveLength(1);
       await vi.waitFor(() => expect(closedByLatchkey).toBe(1));
+
+      // A port nobody listens on is refused at once, and reads the same.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      await unreachable(`http://127.0.0.1:${port}/hook`);
     } finally {
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
