@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 
 /**
@@ -47,7 +48,9 @@ export function apiGatewayEvent(parts: RequestParts): APIGatewayProxyEventV2 {
   for (const [name, value] of parts.url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
 
   const { body } = parts;
-  const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
+  // A body of a text type whose bytes are not UTF-8 cannot travel as a JSON string without
+  // losing them: it goes base64-encoded, as any other binary body.
+  const isText = body.length === 0 || (TEXT_TYPES.test(headers['content-type'] ?? '') && isUtf8(body));
   // The API's domain name, without the port a local Host header carries.
   const host = (headers.host ?? 'localhost').replace(/:\d+$/, '');
   const path = parts.url.pathname;

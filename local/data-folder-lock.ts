@@ -1,10 +1,10 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * One `npm start` per data folder: two processes writing the same table files and key store would
  * corrupt them. The lock is a file holding the owner's pid; a lock whose process is gone (a crash,
- * `kill -9`) is taken over.
+ * `kill -9`, a zombie not yet reaped) is taken over.
  */
 
 export const LOCK_FILE = 'latchkey.pid';
@@ -51,9 +51,28 @@ function ownerOf(file: string): number | undefined {
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !hasExited(pid);
+}
+
+/**
+ * A process killed with `kill -9` stays in the process table as a zombie until its parent reaps it,
+ * and `kill(pid, 0)` still succeeds on it; where nothing reaps it (a parent that never waits, a
+ * container without an init) it would hold the folder for good. Its state in `/proc` says it is
+ * dead. Where there is no `/proc` (macOS), the signal check alone decides.
+ */
+function hasExited(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    // No /proc on this system: the signal check alone decides. Gone since: it has exited.
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync('/proc/self/stat');
+  }
+  // "pid (command) state ...": the command may hold spaces and parentheses, so read after the last ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }

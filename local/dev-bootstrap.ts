@@ -1,6 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clock, issuer, pepperHasher, store } from '../src/adapters/from-environment';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientConfig } from '../src/adapters/aws-client-config';
+import { clock, issuer, store } from '../src/adapters/from-environment';
+import { PepperHasher } from '../src/adapters/pepper-hasher';
+import { ENV, requireEnv } from '../src/config';
 import { bootstrapEnvironment, createAdministrator } from '../src/domain/bootstrap';
 import { parseClientId } from '../src/domain/ids';
 import { LATCHKEY_RESOURCE_KEY, MANAGEMENT_PERMISSIONS, managementPermissionsOf } from '../src/domain/builtin-resource';
@@ -24,6 +28,9 @@ export interface DevAdmin {
 }
 
 export async function ensureDevAdmin(dataDir: string): Promise<DevAdmin> {
+  // The pepper, read for this setup only: the functions read it themselves on their first credential
+  // check, as a cold Lambda container does, so a Secrets Manager outage at that moment shows locally too.
+  const hasher = new PepperHasher(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.pepperSecretId));
   const file = join(dataDir, 'dev-admin.json');
   const fixedId = process.env.LATCHKEY_DEV_ADMIN_CLIENT_ID;
   const fixedSecret = process.env.LATCHKEY_DEV_ADMIN_CLIENT_SECRET;
@@ -41,7 +48,7 @@ export async function ensureDevAdmin(dataDir: string): Promise<DevAdmin> {
     if (wanted.clientSecret.length < 32) throw new Error('LATCHKEY_DEV_ADMIN_CLIENT_SECRET must be at least 32 characters');
     const existing = await store().getServiceAccount(parsed.environmentId, parsed.principalId);
     if (existing) {
-      const hash = await pepperHasher().hash(wanted.clientSecret);
+      const hash = await hasher.hash(wanted.clientSecret);
       // The development administrator holds every built-in permission, also those added since its data folder was made.
       const allManagement = managementPermissionsOf(existing.grants).length === MANAGEMENT_PERMISSIONS.length;
       if (existing.secret.current !== hash || !allManagement) {
@@ -52,14 +59,14 @@ export async function ensureDevAdmin(dataDir: string): Promise<DevAdmin> {
       }
       return { tenantId: existing.tenantId, environmentId: parsed.environmentId, clientId: wanted.clientId, clientSecret: wanted.clientSecret };
     }
-    const created = await bootstrapDev({ environmentId: parsed.environmentId, admin: { id: parsed.principalId, secret: wanted.clientSecret } });
+    const created = await bootstrapDev(hasher, { environmentId: parsed.environmentId, admin: { id: parsed.principalId, secret: wanted.clientSecret } });
     return remember(file, created);
   }
-  return remember(file, await bootstrapDev({}));
+  return remember(file, await bootstrapDev(hasher, {}));
 }
 
-async function bootstrapDev(fixed: { environmentId?: string; admin?: { id: string; secret: string } }): Promise<DevAdmin> {
-  const deps = { store: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+async function bootstrapDev(hasher: PepperHasher, fixed: { environmentId?: string; admin?: { id: string; secret: string } }): Promise<DevAdmin> {
+  const deps = { store: store(), hasher, now: clock, issuer: issuer() };
   const existing = fixed.environmentId ? await store().getEnvironment(fixed.environmentId) : undefined;
   if (existing) {
     const admin = await createAdministrator(deps, existing, ADMIN_NAME, fixed.admin);

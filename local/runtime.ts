@@ -70,6 +70,17 @@ export interface LocalRuntimeOptions {
    * set it to save the CPU of fresh primes. Default: fresh keys, as KMS makes them; `npm start` never sets it.
    */
   readonly pregeneratedRsaKeys?: LocalAwsOptions['pregeneratedRsaKeys'];
+  /**
+   * Where the functions (and the runtime's own setup) reach DynamoDB, KMS and Secrets Manager, given
+   * the URLs of the embedded DynamoDB and of the KMS/Secrets Manager stand-ins. Default: the stand-ins
+   * themselves. Tests answer an endpoint of their own in front of a stand-in, which they can take
+   * down once the runtime has started, before any function has run: a dependency that is down when
+   * a cold function first needs it.
+   */
+  readonly functionEndpoints?: (standIns: {
+    readonly dynamodb: string;
+    readonly aws: string;
+  }) => Promise<{ readonly dynamodb?: string; readonly kms?: string; readonly secretsManager?: string }>;
 }
 
 export interface LocalRuntime {
@@ -116,13 +127,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const target = String(request.headers['x-amz-target'] ?? 'unknown');
     calls[target] = (calls[target] ?? 0) + 1;
   });
+  const through = (await options.functionEndpoints?.({ dynamodb: dynamodbUrl, aws: awsUrl })) ?? {};
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodbUrl,
-    AWS_ENDPOINT_URL_KMS: awsUrl,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: through.dynamodb ?? dynamodbUrl,
+    AWS_ENDPOINT_URL_KMS: through.kms ?? awsUrl,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: through.secretsManager ?? awsUrl,
     AWS_ENDPOINT_URL_LAMBDA: lambdaUrl,
   });
   delete process.env.AWS_SESSION_TOKEN;

@@ -273,10 +273,14 @@ function notifyLogout(url: string, token: string): Promise<void> {
   return postLogoutToken(url, token, (reason) => logger.warn('back-channel logout failed', { reason }));
 }
 
-/** Signature and issuer only: RP-initiated logout accepts an expired ID token as its hint. */
+/**
+ * Signature, issuer and the ID token's `typ` only: RP-initiated logout accepts an expired ID token as
+ * its hint (to ask before ending the session), never an access token (`at+jwt`) or a logout token.
+ */
 async function readIdTokenHint(expectedIssuer: string, token: string): Promise<Readonly<Record<string, unknown>> | undefined> {
   try {
-    await compactVerify(token, createLocalJWKSet({ keys: [...(await signingKeys().publicKeys())] as never }));
+    const { protectedHeader } = await compactVerify(token, createLocalJWKSet({ keys: [...(await signingKeys().publicKeys())] as never }));
+    if (protectedHeader.typ !== 'JWT') return undefined;
     const claims = decodeJwt(token);
     return claims.iss === expectedIssuer ? claims : undefined;
   } catch {

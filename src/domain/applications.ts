@@ -203,7 +203,10 @@ export async function deleteApplication(deps: ApplicationDeps, caller: Caller, i
   requirePermission(caller, 'APPLICATIONS_EDIT');
   await load(deps, caller.environmentId, id);
   await deps.vault.removeOf(caller.environmentId, id);
-  if (!(await deps.applications.deleteApplication(caller.environmentId, id))) throw notFound(id);
+  // Found a moment ago: a delete that finds nothing now was done meanwhile, by this call's own
+  // attempt whose answer was lost (the SDK retried it) or by a concurrent delete. Either way the
+  // record is gone, as asked (DELETE is idempotent, RFC 9110 §9.2.2): never a 404 here.
+  await deps.applications.deleteApplication(caller.environmentId, id);
 }
 
 /**

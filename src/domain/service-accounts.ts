@@ -132,7 +132,10 @@ export async function deleteServiceAccount(deps: ServiceAccountDeps, caller: Cal
     const account = await load(deps, caller, id);
     requireCovers(caller, account);
     // Conditional on the version checked: an account given more permissions meanwhile is not deleted.
-    if (!(await deps.store.deleteServiceAccount(caller.environmentId, id, account.version))) throw notFound(id);
+    // Found a moment ago: a delete that finds nothing now was done meanwhile, by this call's own
+    // attempt whose answer was lost (the SDK retried it) or by a concurrent delete. Either way the
+    // record is gone, as asked (DELETE is idempotent, RFC 9110 §9.2.2): never a 404 here.
+    await deps.store.deleteServiceAccount(caller.environmentId, id, account.version);
   });
 }
 

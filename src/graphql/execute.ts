@@ -15,9 +15,11 @@ import { rootFieldsWithoutResolver, schema } from './schema';
  * - a `LatchkeyError` from a resolver: its code through the one mapping (`graphqlCode`), e.g.
  *   `invalid_client` → `INVALID_CLIENT_ID_SECRET`, with its safe message; the exact reason is logged;
  * - anything else is a bug: `INTERNAL_SERVER_ERROR` with a generic message, the details in the log.
- * A bug or a 5xx `LatchkeyError` makes the answer HTTP 500, so that alarms on server errors see it;
+ * A bug or a 500 `LatchkeyError` makes the answer HTTP 500, so that alarms on server errors see it;
  * an unavailable dependency makes it 503 and a throttled client authentication 429, each with the
- * error's `Retry-After`, so that clients and their HTTP libraries back off.
+ * error's `Retry-After`, so that clients and their HTTP libraries back off; a customer's upstream
+ * that failed (an enrichment webhook) makes it 502, as over REST, so that it fires no alarm on
+ * Latchkey's own server errors.
  * Every other answer is HTTP 200, as GraphQL over HTTP asks for `application/json` answers.
  */
 
@@ -28,7 +30,7 @@ export interface GraphqlRequest {
 }
 
 export interface GraphqlAnswer {
-  readonly status: 200 | 429 | 500 | 503;
+  readonly status: 200 | 429 | 500 | 502 | 503;
   readonly body: { data?: unknown; errors?: FormattedError[] };
   /** `Retry-After` of a 429 or 503 answer. */
   readonly headers?: Readonly<Record<string, string>>;
@@ -71,11 +73,16 @@ export async function runGraphql(request: GraphqlRequest, context: GraphqlContex
   // Without `data`, execution never started: the variables or the operation name were wrong.
   if (!('data' in result)) return refused(result.errors, 'BAD_USER_INPUT');
   const errors = result.errors.map(fromExecution);
-  // A bug or an unavailable dependency (KMS, the table) answers 5xx, so alarms on server errors see it.
+  // A bug or an unavailable dependency (KMS, the table) answers 5xx, so alarms on server errors see
+  // it; a bug outweighs an outage, which outweighs a failed upstream.
   const known = result.errors.flatMap((error) => (error.originalError ? [toLatchkeyError(error.originalError)] : []));
-  const worst = known.find((error) => error.status === 500) ?? known.find((error) => error.status >= 500) ?? known.find((error) => error.status === 429);
+  const worst =
+    known.find((error) => error.status === 500) ??
+    known.find((error) => error.status === 503) ??
+    known.find((error) => error.status >= 500) ??
+    known.find((error) => error.status === 429);
   if (!worst) return { status: 200, body: { data: result.data, errors } };
-  const status = worst.status === 503 || worst.status === 429 ? worst.status : 500;
+  const status = worst.status === 503 || worst.status === 502 || worst.status === 429 ? worst.status : 500;
   const retryAfter = worst.headers['retry-after'];
   return { status, body: { data: result.data, errors }, ...(status !== 500 && retryAfter ? { headers: { 'retry-after': retryAfter } } : {}) };
 }

@@ -7,9 +7,11 @@ import { samlFormPage } from './saml-form';
  * - `lk_session_{environmentId}`: the browser session of an environment (`{sid}.{secret}`), so
  *   single sign-on spans that environment's clients and never another's.
  * - `lk_authz_{requestId}`: binds one authorization request to the browser that started it.
+ * - `__Host-lk_logout`: binds a logout confirmation page to the browser it was shown to; `SameSite=Strict`
+ *   (only Latchkey's own page posts it back) and `__Host-` (no sibling domain can set it).
  * Every cookie is `HttpOnly` (no script reads it), `Secure` (browsers treat http://localhost as
- * secure, so the local runtime works too) and `SameSite=Lax`: it goes along on the top-level
- * redirects back from the application's pages, never on cross-site subrequests.
+ * secure, so the local runtime works too) and `SameSite=Lax` unless said otherwise: it goes along on
+ * the top-level redirects back from the application's pages, never on cross-site subrequests.
  */
 
 const SESSION_PATH = '/oauth/v2';
@@ -35,12 +37,23 @@ export function browserState(event: HttpEvent): BrowserState {
   };
 }
 
-function cookie(name: string, value: string, path: string, maxAgeSeconds?: number): string {
-  return [`${name}=${value}`, `Path=${path}`, 'HttpOnly', 'Secure', 'SameSite=Lax', ...(maxAgeSeconds !== undefined ? [`Max-Age=${maxAgeSeconds}`] : [])].join('; ');
+function cookie(name: string, value: string, path: string, maxAgeSeconds?: number, sameSite: 'Lax' | 'Strict' = 'Lax'): string {
+  return [`${name}=${value}`, `Path=${path}`, 'HttpOnly', 'Secure', `SameSite=${sameSite}`, ...(maxAgeSeconds !== undefined ? [`Max-Age=${maxAgeSeconds}`] : [])].join('; ');
 }
 
 export function clearSessionCookie(environmentId: string): string {
   return cookie(sessionCookieName(environmentId), '', SESSION_PATH, 0);
+}
+
+const LOGOUT_CONFIRMATION_COOKIE = '__Host-lk_logout';
+
+export function logoutConfirmationOf(event: HttpEvent): string | undefined {
+  return readCookies(event).get(LOGOUT_CONFIRMATION_COOKIE);
+}
+
+/** Set with the confirmation page; an empty `value` clears it. `__Host-` cookies must have `Path=/`. */
+export function logoutConfirmationCookie(value: string, maxAgeSeconds: number): string {
+  return cookie(LOGOUT_CONFIRMATION_COOKIE, value, '/', value ? maxAgeSeconds : 0, 'Strict');
 }
 
 /** The redirect (or, ending a SAML login, the form page) an authorization outcome stands for, with the cookies it sets or clears. */

@@ -36,11 +36,36 @@ export function header(event: HttpEvent, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The body as text. A body that is not valid UTF-8 is refused rather than read with U+FFFD in place
+ * of its bad bytes: the replacement would be stored as if the client had sent it. API Gateway hands
+ * such a body over base64-encoded, as it does any body that is not text.
+ */
 export function rawBody(event: HttpEvent): string {
   if (event.body === undefined || event.body === null) return '';
   const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (bytes.length > MAX_BODY_BYTES) throw new PayloadTooLarge(MAX_BODY_BYTES);
-  return bytes.toString('utf8');
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new InvalidRequest(NOT_UTF8);
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const NOT_UTF8 = 'the request body is not valid UTF-8';
+
+/**
+ * A form body whose percent-encoded bytes are not UTF-8 (`name=%FF`): `URLSearchParams` would
+ * read them as U+FFFD. A `%` that starts no escape is left to `URLSearchParams`, which keeps it as is.
+ */
+function formParameters(text: string): URLSearchParams {
+  try {
+    decodeURIComponent(text.replace(/%(?![0-9a-fA-F]{2})/g, '%25'));
+  } catch {
+    throw new InvalidRequest(NOT_UTF8);
+  }
+  return new URLSearchParams(text);
 }
 
 function mediaType(event: HttpEvent): string {
@@ -74,7 +99,7 @@ export function formBody(event: HttpEvent, repeatable: readonly string[] = []): 
   if (mediaType(event) !== 'application/x-www-form-urlencoded') {
     throw new InvalidRequest('the request body must be application/x-www-form-urlencoded');
   }
-  const form = new URLSearchParams(text);
+  const form = formParameters(text);
   const seen = new Set<string>();
   for (const key of form.keys()) {
     if (seen.has(key) && !repeatable.includes(key)) throw new InvalidRequest(`parameter "${key}" must not be repeated`);
@@ -140,7 +165,7 @@ export function authorizationParameters(event: HttpEvent): URLSearchParams {
   if (event.requestContext.http.method === 'POST') {
     const text = rawBody(event);
     if (mediaType(event) !== 'application/x-www-form-urlencoded') throw new InvalidRequest('the request body must be application/x-www-form-urlencoded');
-    return new URLSearchParams(text);
+    return formParameters(text);
   }
   return new URLSearchParams(event.rawQueryString ?? '');
 }

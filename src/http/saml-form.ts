@@ -35,6 +35,7 @@ function cspSource(url: string): string {
   return `${parsed.origin}${parsed.pathname}`.replace(/[;,\s]/g, encodeURIComponent);
 }
 
-function escapeHtml(text: string): string {
+/** Text or an attribute value of a Latchkey page. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

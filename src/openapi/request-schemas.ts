@@ -131,6 +131,7 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
       client_id: string('The client ID'),
       post_logout_redirect_uri: string('One of the client’s registered post-logout redirect URIs'),
       state: string('Returned unchanged to the post-logout redirect URI'),
+      logout_confirmation: string('Sent only by Latchkey’s own “Sign out?” page: the confirmation bound to the browser that was asked'),
     },
   },
 };

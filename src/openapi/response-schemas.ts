@@ -298,7 +298,12 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   authorize: [{ status: 303, description: 'To the application’s login or consent page, or back to the client’s redirect URI', headers: ['location'] }],
   'end-session': [
     { status: 303, description: 'To the post-logout redirect URI', headers: ['location'] },
-    { status: 200, description: 'Signed out, no redirect URI given', schema: 'Html', contentType: 'text/html' },
+    {
+      status: 200,
+      description: 'Signed out, no redirect URI given; or, without a fresh ID token of the browser’s user, the “Sign out?” page that asks first',
+      schema: 'Html',
+      contentType: 'text/html',
+    },
   ],
   'get-saml-metadata': [{ status: 200, description: 'The IdP metadata (SAML 2.0 Metadata)', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE }],
   'single-sign-on': [

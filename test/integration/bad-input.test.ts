@@ -99,6 +99,22 @@ describe('bad input', () => {
     });
   });
 
+  it.each([
+    ['raw bytes', Buffer.concat([Buffer.from('grant_type=client_credentials&scope=caf'), Buffer.from([0xe9])])],
+    ['percent-encoded bytes', Buffer.from('grant_type=client_credentials&scope=caf%E9')],
+  ])('refuses a form body whose %s are not valid UTF-8 at the token endpoint', async (_, body) => {
+    const response = await fetch(`${runtime.url}/oauth/v2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${runtime.devAdmin.clientId}:${runtime.devAdmin.clientSecret}`).toString('base64')}`,
+      },
+      body,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'invalid_request', error_description: 'the request body is not valid UTF-8' });
+  });
+
   describe('on the management API', () => {
     const send = (body: string, contentType = 'application/json') => post('/v1/service-accounts', body, { authorization: `Bearer ${token}`, 'content-type': contentType });
 
@@ -118,6 +134,23 @@ describe('bad input', () => {
       expect(response.headers.get('content-type')).toBe('application/problem+json');
       expect(((await response.json()) as { detail: string }).detail).toContain(detail);
       expect(await accountCount()).toBe(before);
+    });
+
+    it('refuses a body that is not valid UTF-8 instead of storing U+FFFD in place of its bytes', async () => {
+      const before = await accountCount();
+      const bytes = Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+      const response = await fetch(`${runtime.url}/v1/service-accounts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: bytes,
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { detail: string }).detail).toBe('the request body is not valid UTF-8');
+      expect(await accountCount()).toBe(before);
+      // The same text in UTF-8 is a name like any other.
+      const good = await send('{"name":"café"}');
+      expect(good.status).toBe(201);
+      expect(((await good.json()) as { name: string }).name).toBe('café');
     });
 
     it('never answers a 5xx to arbitrary JSON, and writes only what it accepts', async () => {

@@ -4,6 +4,7 @@ import { REQUEST_TIMEOUT_OVERRIDE_VARIABLE } from '../../src/adapters/aws-client
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
 import { adminToken, api, requestToken } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
+import { lostAnswerProxy, type LostAnswerProxy } from '../support/lost-answer-proxy';
 import { switchableEndpoint, type SwitchableEndpoint } from '../support/switchable-endpoint';
 
 /** Generous: the SDK gives up on a dependency within about 4 s (2 attempts of 2 s); never 10 s or more. */
@@ -14,34 +15,48 @@ const REQUEST_TIMEOUT_MS = 1000;
 /**
  * A dependency that hangs or refuses connections gets a 503 with `Retry-After` in each error shape,
  * within the SDK timeouts, and leaves nothing half written: a retry once it is back finishes the job.
- * The handlers' Secrets Manager and KMS endpoints point at a switchable endpoint in front of the
- * local stand-ins; everything else is the local runtime as it runs.
+ * The functions' DynamoDB, Secrets Manager and KMS endpoints point at switchable endpoints in front
+ * of the local stand-ins (DynamoDB and Secrets Manager from the runtime's start, so that a function's
+ * first call can find them down); everything else is the local runtime as it runs.
  */
 describe('dependency outages', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let admin: ReturnType<typeof api>;
+  let dynamodb: SwitchableEndpoint;
+  let lostAnswers: LostAnswerProxy;
   let secretsManager: SwitchableEndpoint;
   let kms: SwitchableEndpoint;
   /** Talks to the stand-in directly, to see what is really stored. */
   let secrets: SecretsManagerClient;
 
   beforeAll(async () => {
-    // KMS mode: every token is a KMS call, so a KMS outage shows on the token endpoint at once.
-    runtime = await startTestRuntime(undefined, { signingMode: 'kms' });
-    secretsManager = await switchableEndpoint(runtime.endpoints.aws);
-    kms = await switchableEndpoint(runtime.endpoints.aws);
-    // The handlers' webhook-secret and signing clients are built on first use, after this.
-    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secretsManager.url;
-    process.env.AWS_ENDPOINT_URL_KMS = kms.url;
     process.env[REQUEST_TIMEOUT_OVERRIDE_VARIABLE] = String(REQUEST_TIMEOUT_MS);
-    admin = api(runtime.url, await adminToken(runtime));
+    // KMS mode: every token is a KMS call, so a KMS outage shows on the token endpoint at once.
+    runtime = await startTestRuntime(undefined, {
+      signingMode: 'kms',
+      functionEndpoints: async (standIns) => {
+        lostAnswers = await lostAnswerProxy(standIns.dynamodb);
+        dynamodb = await switchableEndpoint(lostAnswers.url);
+        secretsManager = await switchableEndpoint(standIns.aws);
+        return { dynamodb: dynamodb.url, secretsManager: secretsManager.url };
+      },
+    });
+    kms = await switchableEndpoint(runtime.endpoints.aws);
+    // The handlers' signing clients are built on first use, after this.
+    process.env.AWS_ENDPOINT_URL_KMS = kms.url;
     secrets = new SecretsManagerClient({ endpoint: runtime.endpoints.aws });
   });
   afterAll(async () => {
+    await dynamodb?.close();
+    await lostAnswers?.close();
     await secretsManager?.close();
     await kms?.close();
     await runtime?.stop();
   });
+  /** The administrator's token, asked for once the cold start below has been seen. */
+  const signInAdmin = async () => {
+    admin ??= api(runtime.url, await adminToken(runtime));
+  };
 
   const timed = async <T>(call: () => Promise<T>) => {
     const started = Date.now();
@@ -72,7 +87,94 @@ describe('dependency outages', () => {
     expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   };
 
+  const expectNeverCountedAsFailures = async (endpoint: SwitchableEndpoint, credentials: { clientId: string; clientSecret: string }) => {
+    await endpoint.set('refuse');
+    try {
+      for (let i = 0; i < DEFAULT_THROTTLE_POLICY.maxFailuresPerAddress + 2; i++) {
+        const answer = await requestToken(runtime.url, credentials);
+        expectUnavailable(answer);
+        expect(answer.body).toEqual({ error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable; try again shortly' });
+      }
+    } finally {
+      await endpoint.set('up');
+    }
+    expect((await requestToken(runtime.url, credentials)).status).toBe(200);
+  };
+
+  // First in this file: no function has read the pepper yet, as in a container's first invocation.
+  it('a cold function that cannot read the pepper checks no secret: 503 with Retry-After, never counted as a failed authentication', async () => {
+    await expectNeverCountedAsFailures(secretsManager, runtime.devAdmin);
+  });
+
+  describe('DynamoDB', () => {
+    beforeAll(signInAdmin);
+
+    it('while it refuses connections during a client secret check: 503 with Retry-After each time, never a 429, and the secret works once it is back', async () => {
+      const account = (await admin.post('/v1/service-accounts', { name: 'checked during a table outage' })).body;
+      await expectNeverCountedAsFailures(dynamodb, account);
+    });
+
+    it('while it hangs during a client secret check: 503 within the SDK timeouts', async () => {
+      const account = (await admin.post('/v1/service-accounts', { name: 'checked while the table hangs' })).body;
+      await dynamodb.set('hang');
+      try {
+        expectUnavailable(await timed(() => requestToken(runtime.url, account)));
+      } finally {
+        await dynamodb.set('up');
+      }
+      expect((await requestToken(runtime.url, account)).status).toBe(200);
+    });
+  });
+
+  // The SDK retries a write whose answer was lost; the retry's create condition then fails on the
+  // record the first attempt wrote, and a delete's on the record it removed.
+  describe('a write that commits but loses its answer', () => {
+    beforeAll(signInAdmin);
+
+    const losingTheAnswer = async <T>(operation: 'PutItem' | 'DeleteItem', marker: string, call: () => Promise<T>): Promise<T> => {
+      const before = lostAnswers.lost;
+      lostAnswers.loseNextAnswer(operation, marker);
+      const result = await call();
+      expect(lostAnswers.lost).toBe(before + 1);
+      return result;
+    };
+    const named = (items: { name: string }[], name: string) => items.filter((item) => item.name === name);
+
+    it('POST /v1/service-accounts answers 201 with a secret that works, and makes one account; DELETE answers 204', async () => {
+      const name = 'lost answer: service account';
+      const created = await losingTheAnswer('PutItem', name, () => admin.post('/v1/service-accounts', { name }));
+      expect(created.status).toBe(201);
+      expect((await requestToken(runtime.url, created.body)).status).toBe(200);
+      expect(named((await admin.get('/v1/service-accounts?limit=100')).body.items, name)).toHaveLength(1);
+
+      const deleted = await losingTheAnswer('DeleteItem', created.body.id, () => admin.delete(`/v1/service-accounts/${created.body.id}`));
+      expect(deleted.status).toBe(204);
+      expect((await admin.get(`/v1/service-accounts/${created.body.id}`)).status).toBe(404);
+    });
+
+    it('POST /v1/applications and its clients answer 201, once each; their DELETEs answer 204', async () => {
+      const name = 'lost answer: application';
+      const application = await losingTheAnswer('PutItem', name, () => admin.post('/v1/applications', { name }));
+      expect(application.status).toBe(201);
+      expect(named((await admin.get('/v1/applications?limit=100')).body.items, name)).toHaveLength(1);
+
+      const clients = `/v1/applications/${application.body.id}/clients`;
+      const clientName = 'lost answer: client';
+      const client = await losingTheAnswer('PutItem', clientName, () => admin.post(clients, { name: clientName, redirectUris: ['https://rp.example.com/callback'] }));
+      expect(client.status).toBe(201);
+      expect(client.body.clientSecret).toMatch(/^lks_/);
+      expect(named((await admin.get(clients)).body.items, clientName)).toHaveLength(1);
+
+      expect((await losingTheAnswer('DeleteItem', client.body.id, () => admin.delete(`${clients}/${client.body.id}`))).status).toBe(204);
+      expect((await admin.get(`${clients}/${client.body.id}`)).status).toBe(404);
+      expect((await losingTheAnswer('DeleteItem', application.body.id, () => admin.delete(`/v1/applications/${application.body.id}`))).status).toBe(204);
+      expect((await admin.get(`/v1/applications/${application.body.id}`)).status).toBe(404);
+    });
+  });
+
   describe('Secrets Manager', () => {
+    beforeAll(signInAdmin);
+
     it.each(['hang', 'refuse'] as const)('DELETE /v1/applications/{id} while it %ss: 503, and the application and its secret are both still there', async (mode) => {
       const id = await applicationWithSecret();
       await secretsManager.set(mode);
@@ -123,6 +225,8 @@ describe('dependency outages', () => {
   });
 
   describe('KMS', () => {
+    beforeAll(signInAdmin);
+
     it('the token endpoint while KMS hangs: an OAuth 503 with Retry-After', async () => {
       const account = (await admin.post('/v1/service-accounts', { name: 'during an outage' })).body;
       await kms.set('hang');

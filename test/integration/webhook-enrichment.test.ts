@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SIGNATURE_HEADER, signRequest, verifySignature, type EnrichmentEnvelope, type WebhookInvocationEvent, type WebhookInvocationResult } from '../../src/webhook';
 import { adminToken, api } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
@@ -25,6 +25,7 @@ describe('enrichment webhook', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
   let admin: Api;
   let vouching: Api;
+  let vouchingToken: string;
   let connectionId: string;
   let server: Server;
   let hookUrl: string;
@@ -68,7 +69,8 @@ describe('enrichment webhook', () => {
     admin = api(runtime.url, await adminToken(runtime));
     const account = await admin.post('/v1/service-accounts', { name: 'vouching' });
     await admin.put(`/v1/service-accounts/${account.body.id}/permissions`, { grants: [{ resource: 'latchkey', permissions: ['GENERATE_DELEGATED_ACCESS_TOKEN'] }] });
-    vouching = api(runtime.url, await adminToken(runtime, account.body));
+    vouchingToken = await adminToken(runtime, account.body);
+    vouching = api(runtime.url, vouchingToken);
     connectionId = (await admin.post('/v1/idp-connections', { type: 'delegated' })).body.id;
 
     server = createServer((request, response) => {
@@ -165,19 +167,65 @@ describe('enrichment webhook', () => {
     });
   });
 
-  it('fails fast on an unreachable webhook', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    const created = await admin.post('/v1/applications', { name: 'gone', webhook: { target: `http://127.0.0.1:${port}/hook`, timeoutMs: BUDGET_MS } });
-    await admin.post(`/v1/applications/${created.body.id}/webhook-secret`);
-    const connection = (await admin.get(`/v1/idp-connections/${connectionId}`)).body;
-    await admin.patch(`/v1/idp-connections/${connectionId}`, { applicationIds: [...connection.applicationIds, created.body.id] });
-    const answer = await generate(created.body.id);
-    expect(answer.body).toMatchObject({ status: 502, detail: `the enrichment webhook of application "${created.body.id}" failed: the webhook could not be reached` });
-    // What happened stays in the log: the answer must not tell a refused port from a silent one.
-    expect(JSON.stringify(answer.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|port/i);
+  // A peer that takes the connection and never answers, as a host behind a silent firewall or a hung
+  // server: nothing but Latchkey's budget ends the call. Without it the request would hang until
+  // the Lambda or API Gateway gives up (30 s), past this test's bound of 10 s, which is 30 budgets
+  // and leaves room for a busy machine. The socket closing proves the call was aborted, not left open.
+  it('fails fast on an unreachable webhook: the time budget aborts a call nothing answers', { timeout: 10_000 }, async () => {
+    const held: Socket[] = [];
+    let closedByLatchkey = 0;
+    const silent = createNetServer((socket) => {
+      held.push(socket);
+      socket.on('close', () => closedByLatchkey++);
+      socket.resume();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const unreachable = async (target: string) => {
+      const created = await admin.post('/v1/applications', { name: 'gone', webhook: { target, timeoutMs: BUDGET_MS } });
+      await admin.post(`/v1/applications/${created.body.id}/webhook-secret`);
+      const connection = (await admin.get(`/v1/idp-connections/${connectionId}`)).body;
+      await admin.patch(`/v1/idp-connections/${connectionId}`, { applicationIds: [...connection.applicationIds, created.body.id] });
+      const answer = await generate(created.body.id);
+      expect(answer.body).toMatchObject({ status: 502, detail: `the enrichment webhook of application "${created.body.id}" failed: the webhook could not be reached` });
+      // What happened stays in the log: the answer must not tell a silent port from a refused one.
+      expect(JSON.stringify(answer.body)).not.toMatch(/ECONNREFUSED|timeout|127\.0\.0\.1|port/i);
+    };
+    try {
+      await unreachable(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/hook`);
+      expect(held).toHaveLength(1);
+      await vi.waitFor(() => expect(closedByLatchkey).toBe(1));
+
+      // A port nobody listens on is refused at once, and reads the same.
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      await unreachable(`http://127.0.0.1:${port}/hook`);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('answers a failing webhook through GraphQL with 502, as REST does, not a server error', async () => {
+    const app = await application('/failing', 'fail');
+    const response = await fetch(`${runtime.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${vouchingToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'mutation($input: GenerateDelegatedAccessTokenInput!) { generateDelegatedAccessToken(input: $input) { accessToken } }',
+        variables: { input: { applicationId: app.id, subjectId: 'sub-graphql' } },
+      }),
+    });
+    expect(response.status).toBe(502);
+    const body = (await response.json()) as { data: unknown; errors: { message: string; extensions: { code: string } }[] };
+    expect(body.data).toEqual({ generateDelegatedAccessToken: null });
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        message: `the enrichment webhook of application "${app.id}" failed: the webhook could not be reached`,
+        extensions: { code: 'ENRICHMENT_FAILED' },
+      }),
+    ]);
   });
 
   it("answers Latchkey with the stack's webhook Lambda, verifying each request", async () => {

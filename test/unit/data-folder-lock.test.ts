@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { DataFolderInUse, LOCK_FILE, lockDataFolder } from '../../local/data-folder-lock';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-lock-'));
@@ -24,5 +24,25 @@ describe('the data folder lock', () => {
     const release = lockDataFolder(dataDir);
     expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
     release();
+  });
+
+  // `kill -9` leaves a zombie until the parent reaps it, and `kill(pid, 0)` succeeds on a zombie.
+  // Here the parent never reaps: the shell backgrounds a child and then becomes `sleep`, which never
+  // waits, as a process in a container without an init would.
+  it.runIf(process.platform === 'linux')('takes over the lock of a process killed with kill -9 that nothing has reaped', async () => {
+    const parent = spawn('sh', ['-c', 'sleep 60 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8').trim()))));
+      writeFileSync(join(dataDir, LOCK_FILE), `${pid}\n`);
+      expect(() => lockDataFolder(dataDir)).toThrow(DataFolderInUse);
+      process.kill(pid, 'SIGKILL');
+      await vi.waitFor(() => expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toMatch(/\) Z /));
+      expect(() => process.kill(pid, 0)).not.toThrow(); // still in the process table
+      const release = lockDataFolder(dataDir);
+      expect(readFileSync(join(dataDir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+      release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 });

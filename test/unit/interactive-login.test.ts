@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { authorize, type BrowserState } from '../../src/domain/authorization/authorize';
 import type { InteractionDeps } from '../../src/domain/authorization/deps';
+import { endSession, type EndSessionDeps } from '../../src/domain/authorization/end-session';
 import { acceptLoginRequest, getInteractionRequest } from '../../src/domain/authorization/interaction-requests';
 import type { Caller } from '../../src/domain/caller';
 import type { StoredOidcClient } from '../../src/domain/clients/model';
@@ -120,5 +121,81 @@ describe('authorization requests and login requests', () => {
     const refusal = authorize(deps, params({ prompt: 'none' }), browser);
     await expect(refusal).rejects.toBeInstanceOf(AuthorizationRedirectError);
     await expect(refusal).rejects.toMatchObject({ code: 'login_required', redirectUri: 'https://rp.example.com/cb', state: 's', issuer: 'https://id.example.com' });
+  });
+});
+
+/** RP-initiated logout's decision: end at once, or ask the end user first. */
+describe('RP-initiated logout', () => {
+  const NOW = START / 1000;
+  const client = {
+    ...CLIENT_DEFAULTS,
+    name: 'RP',
+    id: 'cl_bbbbbbbbbbbbbbbbbbbbbbbbbb',
+    clientId: `cl_bbbbbbbbbbbbbbbbbbbbbbbbbb@${ENV}`,
+    applicationId: APP,
+    environmentId: ENV,
+    protocol: 'oidc',
+  };
+  const SESSION = 'ses_eeeeeeeeeeeeeeeeeeeeeeeeee';
+  const COOKIE = `${SESSION}.lkb_${'s'.repeat(43)}`;
+  let authorizations: MemoryAuthorizationStore;
+  let deps: EndSessionDeps;
+  /** The "ID tokens" this fake issuer signed, by their text. */
+  const signed = new Map<string, Record<string, unknown>>();
+  const hint = (claims: Record<string, unknown>) => {
+    const text = `id-token-${signed.size}`;
+    signed.set(text, { iss: 'https://id.example.com', aud: client.clientId, azp: client.clientId, sub: 'usr_alice', sid: SESSION, exp: NOW + 60, ...claims });
+    return text;
+  };
+  const logout = (params: Record<string, string>, confirmed = false) => endSession(deps, new URLSearchParams(params), () => COOKIE, confirmed);
+
+  beforeEach(async () => {
+    authorizations = new MemoryAuthorizationStore();
+    deps = {
+      clients: { getClient: async (_e: string, id: string) => (id === client.id ? client : undefined) } as never,
+      applications: { getApplication: async () => undefined } as never,
+      connections: {} as never,
+      users: {} as never,
+      authorizations,
+      resources: new MemoryStore(),
+      hasher: plainHasher,
+      now: () => START,
+      issuer: 'https://id.example.com',
+      readIdTokenHint: async (token) => signed.get(token),
+      signer: {} as never,
+      notifyLogout: async () => undefined,
+    };
+    await authorizations.putSession({
+      id: SESSION,
+      environmentId: ENV,
+      secretHash: await plainHasher.hash(COOKIE.split('.')[1]!),
+      userId: 'usr_alice',
+      profileId: 'prf_a',
+      subjectId: 'alice',
+      authTime: NOW,
+      expiresAt: NOW + 3600,
+    });
+  });
+
+  it('asks first without a hint, and ends the session once confirmed', async () => {
+    expect(await logout({ client_id: client.clientId, state: 's' })).toEqual({ ended: false, clientName: 'RP', parameters: { client_id: client.clientId, state: 's' } });
+    expect(await authorizations.getSession(ENV, SESSION)).toBeDefined();
+    expect(await logout({ client_id: client.clientId }, true)).toEqual({ ended: true, environmentId: ENV });
+    expect(await authorizations.getSession(ENV, SESSION)).toBeUndefined();
+  });
+
+  it("ends at once for a fresh ID token of the session's user; asks for an expired one or another user's", async () => {
+    expect((await logout({ id_token_hint: hint({ exp: NOW }) })).ended).toBe(false);
+    expect((await logout({ id_token_hint: hint({ sub: 'usr_bob' }) })).ended).toBe(false);
+    expect(await authorizations.getSession(ENV, SESSION)).toBeDefined();
+    expect((await logout({ id_token_hint: hint({}) })).ended).toBe(true);
+    expect(await authorizations.getSession(ENV, SESSION)).toBeUndefined();
+  });
+
+  it('refuses a hint that names no single client, or whose azp is another', async () => {
+    for (const claims of [{ aud: [client.clientId, 'cl_other'] }, { azp: 'cl_other' }, { aud: undefined }, { sub: undefined }]) {
+      await expect(logout({ id_token_hint: hint(claims) })).rejects.toThrow(new InvalidRequest('id_token_hint is not an ID token of this issuer'));
+    }
+    await expect(logout({ id_token_hint: 'not-signed-here' })).rejects.toBeInstanceOf(InvalidRequest);
   });
 });

@@ -109,6 +109,19 @@ describe('service accounts and their tokens (domain)', () => {
     await expect(authenticateWithSecret(deps, 'not-a-client-id', 'x', {})).rejects.toMatchObject({ code: 'invalid_client' });
   });
 
+  it('answers a delete whose record went during the call (its own retried attempt) as done, and an absent one as not found', async () => {
+    const account = await newAccount();
+    const deleteOnce = store.deleteServiceAccount.bind(store);
+    // The first attempt commits and its answer is lost; the retry finds nothing to delete.
+    store.deleteServiceAccount = async (environmentId, id, version) => {
+      await deleteOnce(environmentId, id, version);
+      return false;
+    };
+    await deleteServiceAccount(deps, admin, account.id);
+    expect(await store.getServiceAccount(admin.environmentId, account.id)).toBeUndefined();
+    await expect(deleteServiceAccount(deps, admin, account.id)).rejects.toMatchObject({ status: 404 });
+  });
+
   it('keeps the old secret working only for the grace period of a reset', async () => {
     const account = await newAccount();
     const reset = await resetSecret(deps, admin, account.id, { gracePeriodSeconds: 60 });

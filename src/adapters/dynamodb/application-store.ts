@@ -17,7 +17,7 @@ export class DynamoDbApplicationStore implements ApplicationStore {
   }
 
   createApplication(application: StoredApplication): Promise<void> {
-    return this.io.putNew(keys.application(application.environmentId, application.id), 'application', application);
+    return this.io.putNewOnce(keys.application(application.environmentId, application.id), 'application', application);
   }
 
   getApplication(environmentId: string, applicationId: string): Promise<StoredApplication | undefined> {

@@ -28,7 +28,7 @@ export class DynamoDbClientStore implements ClientStore {
   }
 
   createClient(record: StoredClient): Promise<void> {
-    return this.io.putNew(keys.client(record.environmentId, record.id), 'client', record);
+    return this.io.putNewOnce(keys.client(record.environmentId, record.id), 'client', record);
   }
 
   getClient(environmentId: string, id: string): Promise<StoredClient | undefined> {

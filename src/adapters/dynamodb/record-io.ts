@@ -1,4 +1,5 @@
 import { BatchGetItemCommand, ConditionalCheckFailedException, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdate, Conflict, InvalidRequest } from '../../domain/errors';
@@ -67,6 +68,23 @@ export class RecordIo {
   /** Writes only if the key is free; otherwise `Conflict` with the message given. */
   async putNew(key: Key, type: string, record: object, conflictMessage = 'a record with this ID already exists'): Promise<void> {
     if (!(await this.putIfAbsent(key, type, record))) throw new Conflict(conflictMessage);
+  }
+
+  /**
+   * Creates a record under a key that only this call knows (a fresh random ID), surviving the AWS
+   * SDK's retry of a write that committed but lost its answer (a reset or a timeout after the
+   * commit). The SDK sends every attempt of one call with the same input, so the retry's condition
+   * fails on the very item the first attempt wrote: an item equal to this one, random ID, secret hash
+   * and timestamps included, is this call's own, and the create has succeeded. Anything else at the
+   * key is a conflict.
+   */
+  async putNewOnce(key: Key, type: string, record: object, conflictMessage = 'a record with this ID already exists'): Promise<void> {
+    const item = { ...record, ...key, type };
+    if (await conditionMet(this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })))) return;
+    const { Item: stored } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    // As stored: without the attributes the document client leaves out (undefined values).
+    if (stored && isDeepStrictEqual(stored, JSON.parse(JSON.stringify(item)))) return;
+    throw new Conflict(conflictMessage);
   }
 
   /** Writes only if the key is free; answers whether it did (false: someone else's record is there). */

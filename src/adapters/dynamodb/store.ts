@@ -117,7 +117,7 @@ export class DynamoDbStore implements Store {
   // ---- service accounts ----
 
   createServiceAccount(account: StoredServiceAccount): Promise<void> {
-    return this.io.putNew(keys.serviceAccount(account.environmentId, account.id), 'service-account', account);
+    return this.io.putNewOnce(keys.serviceAccount(account.environmentId, account.id), 'service-account', account);
   }
 
   getServiceAccount(environmentId: string, id: string): Promise<StoredServiceAccount | undefined> {

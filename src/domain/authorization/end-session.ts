@@ -10,38 +10,70 @@ import { findSession } from './sessions';
  * tokens (OpenID Connect Back-Channel Logout 1.0 §2.4) to the application's `logoutUrl`.
  *
  * Rules, in the order they are checked (a failure is an error page, never a redirect):
- * 1. The client is named by `id_token_hint` (an ID token Latchkey signed, expired or not, checked by
- *    signature and issuer) or `client_id`; when both are sent they agree.
+ * 1. The client is named by `id_token_hint` or `client_id`; when both are sent they agree. A hint is
+ *    an ID token Latchkey signed (signature, issuer and `typ: JWT` checked; an access or logout
+ *    token is refused), expired or not, whose audience is one client (and `azp`, when present, the
+ *    same) and whose subject is named.
  * 2. `post_logout_redirect_uri`, when sent, is one of the client's registered
  *    `postLogoutRedirectUris`, compared exactly.
- * 3. The browser's session in the client's environment ends, and so does the hint's `sid` when it
+ * 3. The session ends at once only for a hint that has not expired and whose subject is the user
+ *    of the browser's session (or the browser has none). Otherwise (no hint, an expired one, another
+ *    user's) the end user is asked first, on a Latchkey page that posts back with a confirmation
+ *    bound to the browser (RP-Initiated Logout 1.0 §2): a cross-site link cannot log anyone out.
+ * 4. The browser's session in the client's environment ends, and so does the hint's `sid` when it
  *    is the hint's subject's; their records are deleted, so `prompt=none` finds no session.
- * 4. The application's `logoutUrl` is told, per ended session, with a signed logout token; a
+ * 5. The application's `logoutUrl` is told, per ended session, with a signed logout token; a
  *    failure there does not stop the logout.
  */
 
 export interface EndSessionDeps extends InteractionDeps {
-  /** The claims of an ID token Latchkey signed, checked by signature and issuer only (expiry is no reason to refuse a logout). */
+  /**
+   * The claims of an ID token Latchkey signed, checked by signature, issuer and `typ: JWT` only
+   * (expiry is no reason to refuse a logout, only to ask first); undefined for anything else.
+   */
   readonly readIdTokenHint: (token: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
   readonly signer: TokenSigner;
   readonly notifyLogout: (logoutUrl: string, logoutToken: string) => Promise<void>;
 }
 
-export interface EndSessionOutcome {
-  /** Where to send the browser; absent: show a signed-out page. */
-  readonly location?: string;
-  /** The environment whose session cookie to clear. */
-  readonly environmentId: string;
-}
+/** The parameters a confirmed logout posts back, as they came. */
+const CONFIRMED_PARAMETERS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state'] as const;
 
-export async function endSession(deps: EndSessionDeps, params: URLSearchParams, sessionCookieOf: (environmentId: string) => string | undefined): Promise<EndSessionOutcome> {
+export type EndSessionOutcome =
+  | {
+      readonly ended: true;
+      /** Where to send the browser; absent: show a signed-out page. */
+      readonly location?: string;
+      /** The environment whose session cookie to clear. */
+      readonly environmentId: string;
+    }
+  | {
+      /** Nothing has ended: the end user is asked first. */
+      readonly ended: false;
+      /** The name of the client asking, to show. */
+      readonly clientName: string;
+      /** The request's logout parameters, to post back with the confirmation. */
+      readonly parameters: Readonly<Record<string, string>>;
+    };
+
+/**
+ * `confirmed`: the end user has confirmed this logout on Latchkey's page, from this browser (the
+ * HTTP layer checks the confirmation against the browser's cookie).
+ */
+export async function endSession(
+  deps: EndSessionDeps,
+  params: URLSearchParams,
+  sessionCookieOf: (environmentId: string) => string | undefined,
+  confirmed = false,
+): Promise<EndSessionOutcome> {
   const hintText = params.get('id_token_hint');
   const hint = hintText ? await deps.readIdTokenHint(hintText) : undefined;
   if (hintText && !hint) throw new InvalidRequest('id_token_hint is not an ID token of this issuer');
-  const hintClientId = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;
+  const hintClientId = hint ? audienceOf(hint) : undefined;
+  if (hint && (!hintClientId || typeof hint.sub !== 'string')) throw new InvalidRequest('id_token_hint is not an ID token of this issuer');
   const clientId = params.get('client_id') ?? undefined;
   if (clientId && hintClientId && clientId !== hintClientId) throw new InvalidRequest('client_id is not the audience of id_token_hint');
-  const named = clientId ?? (typeof hintClientId === 'string' ? hintClientId : undefined);
+  const named = clientId ?? hintClientId;
   if (!named) throw new InvalidRequest('send id_token_hint or client_id to log out');
   const parsed = parseClientId(named);
   const client = parsed && isId(parsed.principalId, 'cl') ? await deps.clients.getClient(parsed.environmentId, parsed.principalId) : undefined;
@@ -52,8 +84,19 @@ export async function endSession(deps: EndSessionDeps, params: URLSearchParams, 
     throw new InvalidRequest('post_logout_redirect_uri is not registered for this client');
   }
 
-  const ended = new Map<string, { userId: string }>();
   const fromCookie = await findSession(deps, client.environmentId, sessionCookieOf(client.environmentId));
+  const fresh = hint !== undefined && typeof hint.exp === 'number' && hint.exp > seconds(deps.now);
+  const atOnce = fresh && (!fromCookie || fromCookie.userId === hint.sub);
+  if (!atOnce && !confirmed) {
+    const parameters: Record<string, string> = {};
+    for (const name of CONFIRMED_PARAMETERS) {
+      const value = params.get(name);
+      if (value !== null) parameters[name] = value;
+    }
+    return { ended: false, clientName: client.name, parameters };
+  }
+
+  const ended = new Map<string, { userId: string }>();
   if (fromCookie) ended.set(fromCookie.id, fromCookie);
   if (hint && typeof hint.sid === 'string' && !ended.has(hint.sid)) {
     const hinted = await deps.authorizations.getSession(client.environmentId, hint.sid);
@@ -64,9 +107,18 @@ export async function endSession(deps: EndSessionDeps, params: URLSearchParams, 
   const application = await deps.applications.getApplication(client.environmentId, client.applicationId);
   await Promise.all([...ended].map(([sid, session]) => tellApplication(deps, client, application, sid, session.userId)));
 
-  if (redirect === null) return { environmentId: client.environmentId };
+  if (redirect === null) return { ended: true, environmentId: client.environmentId };
   const location = new URL(redirect);
   const state = params.get('state');
   if (state !== null) location.searchParams.set('state', state);
-  return { location: location.href, environmentId: client.environmentId };
+  return { ended: true, location: location.href, environmentId: client.environmentId };
+}
+
+/** The one client an ID token is for: a single audience, which `azp`, when present, repeats. */
+function audienceOf(claims: Readonly<Record<string, unknown>>): string | undefined {
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  const [audience] = audiences;
+  if (audiences.length !== 1 || typeof audience !== 'string') return undefined;
+  if (claims.azp !== undefined && claims.azp !== audience) return undefined;
+  return audience;
 }

@@ -75,7 +75,10 @@ export async function updateOidcClient(deps: ClientRegistryDeps, caller: Caller,
 export async function deleteOidcClient(deps: ClientRegistryDeps, caller: Caller, applicationId: string, clientRef: string): Promise<void> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
   const client = await loadClient(deps, caller, applicationId, clientRef, 'oidc');
-  if (!(await deps.clients.deleteClient(caller.environmentId, client.id))) throw new NotFound(`OIDC client "${clientRef}"`);
+  // Found a moment ago: a delete that finds nothing now was done meanwhile, by this call's own
+  // attempt whose answer was lost (the SDK retried it) or by a concurrent delete. Either way the
+  // record is gone, as asked (DELETE is idempotent, RFC 9110 §9.2.2): never a 404 here.
+  await deps.clients.deleteClient(caller.environmentId, client.id);
 }
 
 /** A new secret, shown once; the old one stops at once or after the grace period asked for. */

@@ -112,7 +112,10 @@ export async function updateSamlClient(deps: SamlRegistryDeps, caller: Caller, a
 export async function deleteSamlClient(deps: SamlRegistryDeps, caller: Caller, applicationId: string, clientRef: string): Promise<void> {
   requirePermission(caller, 'APPLICATIONS_EDIT');
   const client = await loadClient(deps, caller, applicationId, clientRef, 'saml');
-  if (!(await deps.clients.deleteClient(caller.environmentId, client.id))) throw new NotFound(`SAML client "${clientRef}"`);
+  // Found a moment ago: a delete that finds nothing now was done meanwhile, by this call's own
+  // attempt whose answer was lost (the SDK retried it) or by a concurrent delete. Either way the
+  // record is gone, as asked (DELETE is idempotent, RFC 9110 §9.2.2): never a 404 here.
+  await deps.clients.deleteClient(caller.environmentId, client.id);
   await deps.clients.releaseSamlEntityId(caller.environmentId, client.spEntityId, client.id);
 }
 
