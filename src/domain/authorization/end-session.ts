@@ -2,7 +2,7 @@ import { InvalidRequest } from '../errors';
 import { isId, parseClientId } from '../ids';
 import type { TokenSigner } from '../ports';
 import { tellApplication } from './back-channel-logout';
-import type { InteractionDeps } from './deps';
+import { seconds, type InteractionDeps } from './deps';
 import { findSession } from './sessions';
 
 /**
