@@ -26,6 +26,10 @@ export interface EndUser {
   readonly subjectId: string;
   readonly email?: string;
   readonly name?: string;
+  /** A disabled user gets no token by any grant, and its tokens are refused. */
+  readonly disabled?: boolean;
+  /** ISO 8601 with milliseconds: tokens and grants of the user dated in that second or earlier are refused. */
+  readonly tokensValidAfter?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -110,9 +110,13 @@ export async function updateServiceAccount(
   return retryOnConcurrentUpdate(async () => {
     const account = await load(deps, caller, id);
     requireCovers(caller, account);
+    const nowMs = deps.now();
+    // Disabling takes back every earlier token for good: enabling again revives none of them.
+    const disabling = changes.disabled === true && !account.disabled;
     const updated = await deps.store.updateServiceAccount(caller.environmentId, id, account.version, {
       ...changes,
-      updatedAt: new Date(deps.now()).toISOString(),
+      ...(disabling ? { tokensValidAfter: new Date(revokingResetTime(account, nowMs)).toISOString() } : {}),
+      updatedAt: new Date(nowMs).toISOString(),
     });
     if (!updated) throw notFound(id);
     return publicView(updated);
