@@ -3,6 +3,7 @@ import type { StoredOidcClient } from '../clients/model';
 import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors';
 import { newId } from '../ids';
 import { sameDigest } from '../secrets';
+import { earliestIssuedAt } from '../service-account-grants';
 import { endUserStands, loadEndUserStanding } from '../token-origins';
 import { REFRESH_TOKEN_REUSE_LEEWAY_SECONDS, seconds, type GrantDeps } from './deps';
 import { revokeFamily } from './families';
@@ -172,13 +173,14 @@ async function prepareTokens(
   subject: GrantSubject,
   options: { nonce?: string; accessScopes?: readonly string[] },
 ): Promise<PreparedTokens> {
-  const iat = seconds(deps.now);
   const scopes = options.accessScopes ?? subject.scopes;
   const standing = await loadEndUserStanding(deps, subject.environmentId, subject.userId);
   if (!endUserStands(standing, subject.authTime)) {
     throw new InvalidGrant('the end user of this grant is disabled, signed out or no longer exists', `user ${subject.userId} no longer stands`);
   }
   const { user } = standing;
+  // A login right after a sign-out everywhere, in the same second, gets tokens dated after it.
+  const iat = earliestIssuedAt(user, deps.now());
 
   let audience = client.clientId;
   let lifetime = client.accessTokenTtlSeconds;
