@@ -1,4 +1,4 @@
-import { ApplicationNotFound, DelegationNotConfigured, EndUserDisabled, InvalidRequest } from './errors';
+import { ApplicationNotFound, DelegationNotConfigured, InvalidRequest } from './errors';
 import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
 import type { ApplicationStore, StoredApplication } from './applications';
@@ -18,8 +18,8 @@ import { earliestIssuedAt } from './service-account-grants';
  *    caller's (from its token), never from the input.
  * 2. The environment has a `delegated` IDP connection, it is enabled, the application exists and the
  *    connection is assigned to it; each failing condition has its own error code.
- * Then the user and profile are found or created (see end-users.ts); a disabled user gets nothing
- * (`user_disabled`); enrichment runs under the application's policy (see enrichment.ts) and the
+ * Then the user and profile are found or created (see end-users.ts; a disabled user gets nothing,
+ * `user_disabled`, and nothing of it is changed); enrichment runs under the application's policy (see enrichment.ts) and the
  * token is signed, dated after the user's last sign-out everywhere (at most a second ahead), so
  * a token issued in that second is not refused as an earlier one.
  *
@@ -147,7 +147,6 @@ export async function resolveDelegatedSubject(
       ...(input.name !== undefined ? { name: input.name } : {}),
     },
   );
-  if (user.disabled) throw new EndUserDisabled(user.id);
   return { application, user, profile, subjectId };
 }
 

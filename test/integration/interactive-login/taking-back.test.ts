@@ -222,10 +222,14 @@ describe('taking back what interactive login gave', () => {
       for (const accessToken of [tokens.access_token, delegated.body.accessToken as string]) expect(await introspect(accessToken)).toEqual({ active: false });
       expect(await introspect(tokens.refresh_token!)).toEqual({ active: false });
       expect(await userinfoStatus(tokens.access_token)).toBe(401);
-      expect(await vouching.post('/v1/delegated-access-tokens', { applicationId: world.applicationId, subjectId })).toMatchObject({
+      expect(await vouching.post('/v1/delegated-access-tokens', { applicationId: world.applicationId, subjectId, email: 'new@example.com' })).toMatchObject({
         status: 409,
         body: { code: 'user_disabled' },
       });
+      // Refused before anything was written.
+      const user = await world.admin.get(`/v1/users/${userId}`);
+      expect(user.body).toMatchObject({ id: userId, disabled: true });
+      expect(user.body).not.toHaveProperty('email');
       // The browser's session no longer logs it in, and the application cannot log it in again.
       const again = await browser.visit(
         oidc.buildAuthorizationUrl(rp.config, {
