@@ -78,7 +78,10 @@ export async function introspect(deps: IntrospectionDeps, caller: { readonly env
   }
 }
 
-const REFRESH_TOKEN = /^lkr_[A-Za-z0-9_-]{43}$/;
+/** Whether `token` has the shape of a Latchkey refresh token (`lkr_` and 256 random bits). */
+export function isRefreshToken(token: string): boolean {
+  return /^lkr_[A-Za-z0-9_-]{43}$/.test(token);
+}
 
 /** The unexpired refresh token record `token` names in `environmentId`, spent or not, or undefined. */
 export async function findRefreshToken(
@@ -86,7 +89,7 @@ export async function findRefreshToken(
   environmentId: string,
   token: string,
 ): Promise<RefreshTokenRecord | undefined> {
-  if (!REFRESH_TOKEN.test(token)) return undefined;
+  if (!isRefreshToken(token)) return undefined;
   const record = await deps.authorizations.getRefreshToken(environmentId, await deps.hasher.hash(token));
   return record && record.expiresAt > Math.floor(deps.now() / 1000) ? record : undefined;
 }
@@ -143,7 +146,7 @@ export async function findActiveToken(deps: IntrospectionDeps, environmentId: st
     if (!(await referenceTokenMatches(deps.hasher, token, record.tokenHash))) return undefined;
     return { kind: 'opaque', id: record.id, claims: record.claims, owner };
   }
-  if (token.startsWith('lkr_')) return findActiveRefreshToken(deps, environmentId, token);
+  if (isRefreshToken(token)) return findActiveRefreshToken(deps, environmentId, token);
   if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) return undefined;
   return findActiveJwt(deps, environmentId, token);
 }

@@ -1,7 +1,7 @@
 import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
 import { UnauthorizedClient, UnsupportedTokenType } from './errors';
 import { revokeFamily } from './authorization/families';
-import { findActiveToken, findRefreshToken, type ActiveToken, type IntrospectionDeps } from './introspection';
+import { findActiveToken, findRefreshToken, isRefreshToken, type ActiveToken, type IntrospectionDeps } from './introspection';
 import type { StoredServiceAccount } from './model';
 
 /**
@@ -50,15 +50,7 @@ export function serviceAccountClient(account: StoredServiceAccount): OAuthClient
 
 export async function revoke(deps: IntrospectionDeps, caller: OAuthClient, token: string, hint?: string): Promise<boolean> {
   if (hint !== undefined && !(TOKEN_TYPE_HINTS as readonly string[]).includes(hint)) throw new UnsupportedTokenType(hint);
-  const refresh = await findRefreshToken(deps, caller.environmentId, token);
-  if (refresh) {
-    if (!caller.mayRevokeAny && refresh.clientRef !== caller.principalId) {
-      throw new UnauthorizedClient('this token was not issued to this client; revoking it needs SERVICE_ACCOUNTS_EDIT on latchkey');
-    }
-    await revokeFamily({ authorizations: deps.authorizations, tokens: deps.tokens }, caller.environmentId, refresh.familyId);
-    return true;
-  }
-  const found = await findActiveToken(deps, caller.environmentId, token);
+  const found = await tokenToRevoke(deps, caller.environmentId, token);
   if (!found) return false;
   if (!mayRevoke(caller, found)) {
     throw new UnauthorizedClient('this token was not issued to this client; revoking it needs SERVICE_ACCOUNTS_EDIT on latchkey');
@@ -72,9 +64,16 @@ export async function revoke(deps: IntrospectionDeps, caller: OAuthClient, token
       await deps.tokens.revokeJwt(caller.environmentId, found.id, found.expiresAt);
       return true;
     case 'refresh_token':
-      // Found above, spent or not; an active one is found there first.
-      return false;
+      await revokeFamily(deps, caller.environmentId, found.record.familyId);
+      return true;
   }
+}
+
+/** An active token, or any unexpired refresh token: a spent one too, since whoever holds a token of a family may end the grant. */
+async function tokenToRevoke(deps: IntrospectionDeps, environmentId: string, token: string): Promise<ActiveToken | undefined> {
+  if (!isRefreshToken(token)) return findActiveToken(deps, environmentId, token);
+  const record = await findRefreshToken(deps, environmentId, token);
+  return record && { kind: 'refresh_token', id: record.familyId, record };
 }
 
 function mayRevoke(caller: OAuthClient, token: ActiveToken): boolean {
