@@ -10,12 +10,13 @@ import { formBody } from '../../src/http/request';
 const deps = introspectionDeps();
 
 /**
- * `POST /oauth/v2/revoke` (RFC 7009): revokes an opaque token or PAT at once, and a JWT by its
- * `jti` until it expires. Answers 200 with no body, also for tokens it does not know (§2.2).
+ * `POST /oauth/v2/revoke` (RFC 7009): revokes an opaque token or PAT at once, a JWT by its `jti`
+ * until it expires, and a refresh token with its whole family. Public clients may revoke their own
+ * tokens. Answers 200 with no body, also for tokens it does not know (§2.2).
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'Revocations' }, async (event) => {
   const form = formBody(event);
-  const caller = await authenticateOAuthClient(event, form);
+  const caller = await authenticateOAuthClient(event, form, { publicClients: true });
   const token = form.get('token');
   if (!token) throw new InvalidRequest('token is required');
   const hint = form.get('token_type_hint');

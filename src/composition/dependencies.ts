@@ -34,6 +34,7 @@ import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
 import type { IntrospectionDeps, JwtVerifier } from '../domain/introspection';
+import type { TokenOriginDeps } from '../domain/token-origins';
 import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
 import type { PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
@@ -171,8 +172,14 @@ export function introspectionDeps(): IntrospectionDeps {
     now: clock,
     issuer: issuer(),
     verifyJwt: verifyLatchkeyJwt(),
-    origins: { clients: clientStore(), applications: applicationStore(), users: endUserStore(), connections: idpConnectionStore() },
+    origins: tokenOrigins(),
+    authorizations: authorizationStore(),
   };
+}
+
+/** Where client and end-user tokens come from, for introspection and userinfo. */
+function tokenOrigins(): TokenOriginDeps {
+  return { clients: clientStore(), applications: applicationStore(), users: endUserStore(), connections: idpConnectionStore() };
 }
 
 // ---- verifying Latchkey's own tokens ------------------------------------------------------------
@@ -289,7 +296,7 @@ async function readIdTokenHint(expectedIssuer: string, token: string): Promise<R
 }
 
 export function userInfoDeps(): UserInfoDeps {
-  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), users: endUserStore() };
+  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), origins: tokenOrigins() };
 }
 
 // ---- operations -------------------------------------------------------------------------------

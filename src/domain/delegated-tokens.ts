@@ -7,6 +7,7 @@ import { findOrCreateEndUser, type EndUser, type EndUserStore, type Profile } fr
 import { enrichClaims, type EnrichmentDeps } from './enrichment';
 import type { Clock, TokenSigner } from './ports';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
+import { earliestIssuedAt } from './service-account-grants';
 
 /**
  * Delegated access tokens: a trusted service account vouches for an end user that a
@@ -17,8 +18,10 @@ import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
  *    caller's (from its token), never from the input.
  * 2. The environment has a `delegated` IDP connection, it is enabled, the application exists and the
  *    connection is assigned to it; each failing condition has its own error code.
- * Then the user and profile are found or created (see end-users.ts), enrichment runs under the
- * application's policy (see enrichment.ts) and the token is signed.
+ * Then the user and profile are found or created (see end-users.ts; a disabled user gets nothing,
+ * `user_disabled`, and nothing of it is changed); enrichment runs under the application's policy (see enrichment.ts) and the
+ * token is signed, dated after the user's last sign-out everywhere (at most a second ahead), so
+ * a token issued in that second is not refused as an earlier one.
  *
  * Claims: `iss`, `sub` (user ID), `aud` (the application ID: the token is for that application's
  * end user), `iat`, `exp` (the application's end-user token lifetime), `jti`, `subjectType`
@@ -80,7 +83,7 @@ export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, cal
   });
 
   const lifetime = application.endUserTokenTtlSeconds;
-  const iat = Math.floor(deps.now() / 1000);
+  const iat = earliestIssuedAt(user, deps.now());
   const payload: Record<string, unknown> = {
     iss: deps.issuer,
     sub: user.id,

@@ -6,7 +6,7 @@ import { ASSERTION_ALGORITHMS, ID_TOKEN_ALGORITHMS } from './clients/model';
  */
 /** The token, introspection and revocation endpoints authenticate clients the same way... */
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth'];
-/** ...and the token endpoint also serves public clients, whose PKCE replaces a secret. */
+/** ...and the token endpoint also serves public clients, whose PKCE replaces a secret; revocation lets them revoke their own tokens (RFC 7009 §2.1). */
 const TOKEN_AUTH_METHODS = [...CLIENT_AUTH_METHODS, 'none'];
 
 /** The endpoints a client reaches again on the mutual-TLS domain (RFC 8705 §5). */
@@ -34,7 +34,7 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     introspection_endpoint: `${issuer}/oauth/v2/introspect`,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint: `${issuer}/oauth/v2/revoke`,
-    revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
+    revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'at_hash', 'amr', 'name', 'email', 'updated_at'],
     response_types_supported: ['code'],

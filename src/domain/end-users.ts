@@ -1,4 +1,4 @@
-import { NotFound } from './errors';
+import { EndUserDisabled, NotFound } from './errors';
 import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
 import type { Clock } from './ports';
@@ -16,6 +16,7 @@ import { pageLimit } from './paging';
  *   created the same way, so concurrent calls share one profile.
  * - A half-finished first call (the claim written, the user record not yet) is completed by
  *   whichever call comes next: every create is "put if absent, else read the one there".
+ * - A disabled user is refused (`user_disabled`) before anything is written.
  */
 
 export interface EndUser {
@@ -116,6 +117,8 @@ export async function findOrCreateEndUser(deps: EndUserDeps, subject: Subject): 
   }
   // The winner of a claim knows there is nothing to read yet.
   if (!created) found = await deps.users.getUserAndProfile(environmentId, userId, subject.uniqueProfileIdentifier);
+  // Refused before anything is written: a disabled user's email, name and profiles stay as they are.
+  if (found.user?.disabled) throw new EndUserDisabled(userId);
 
   let user =
     found.user ??

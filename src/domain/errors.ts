@@ -186,6 +186,13 @@ export class DelegationNotConfigured extends LatchkeyError {
   }
 }
 
+/** The end user a token or login was asked for is disabled: nothing is issued for it until it is enabled again. */
+export class EndUserDisabled extends LatchkeyError {
+  constructor(userId: string) {
+    super(409, 'user_disabled', `the end user "${userId}" is disabled`);
+  }
+}
+
 /** The application a delegated token was asked for does not exist in the caller's environment. */
 export class ApplicationNotFound extends LatchkeyError {
   constructor(applicationId: string) {

@@ -1,14 +1,17 @@
+import type { AuthorizationStore } from './authorization/ports';
+import type { RefreshTokenRecord } from './authorization/model';
 import { LATCHKEY_RESOURCE_KEY, latchkeyAudience } from './builtin-resource';
+import { formatClientId } from './ids';
 import { hasExpired, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
 import { createdBeforeReset, jwtRevokedByReset } from './service-account-grants';
 import { personalAccessTokenExpiry } from './personal-access-tokens';
 import type { StoredServiceAccount } from './model';
 import type { Clock, SecretHasher, StoredPersonalAccessToken, TokenRecordStore } from './ports';
-import { originStillStands, type TokenOriginDeps } from './token-origins';
+import { endUserStands, loadEndUserStanding, originStillStands, type TokenOriginDeps } from './token-origins';
 
 /**
  * Token introspection (RFC 7662) for the three kinds of Latchkey access token: signed JWTs,
- * opaque access tokens (`lko_`) and personal access tokens (`lkp_`).
+ * opaque access tokens (`lko_`) and personal access tokens (`lkp_`); and for refresh tokens (`lkr_`).
  *
  * Rules this module enforces:
  * - Who may ask: any authenticated client (an enabled service account, or a registry client with
@@ -21,12 +24,18 @@ import { originStillStands, type TokenOriginDeps } from './token-origins';
  *   exists, has not expired and matches the token in constant time (opaque, PAT); it is not
  *   revoked; the service account it was issued to still exists and is enabled, and the token is
  *   not older than a secret reset of that account that revoked earlier tokens; for a client or
- *   end-user JWT, its OIDC client, application, user and enabled IDP connection still exist
- *   (see token-origins.ts).
+ *   end-user JWT, its OIDC client, application, user and enabled IDP connection still exist, and
+ *   the user is neither disabled nor signed out everywhere since (see token-origins.ts).
+ * - A refresh token is active while its record (looked up by keyed hash in the caller's
+ *   environment) is unexpired and unspent, its family is neither revoked nor past its maximum, its
+ *   OIDC client and application exist, and its end user still stands for the login it descends
+ *   from. It is answered with `client_id`, `sub`, `scope`, `exp` and `auth_time`, and `tokenKind`
+ *   `refresh_token`.
  * - Anything else — unknown, malformed, expired, revoked, foreign — is `{active: false}` and
  *   nothing more (RFC 7662 §2.2).
  * - `token_type_hint` is accepted but not needed: each kind is recognised by its shape, and
- *   RFC 7662 §2.1 requires searching every kind whatever the hint says.
+ *   RFC 7662 §2.1 requires searching every kind whatever the hint says (a refresh token sent with
+ *   the hint `access_token` is still found).
  */
 
 /** Verifies a Latchkey JWT (signature, issuer, `typ`, lifetime) and answers its claims, or undefined. */
@@ -40,13 +49,16 @@ export interface IntrospectionDeps {
   readonly verifyJwt: JwtVerifier;
   /** Clients, applications, users and IDP connections: whether a client or end-user JWT's origin still stands. */
   readonly origins: TokenOriginDeps;
+  /** Refresh tokens and their families. */
+  readonly authorizations: Pick<AuthorizationStore, 'getRefreshToken' | 'getFamily' | 'revokeFamily'>;
 }
 
 /** A live token of the asking environment, as far as introspection and revocation need it. */
 export type ActiveToken =
   | { readonly kind: 'jwt'; readonly id: string; readonly claims: Readonly<Record<string, unknown>>; readonly expiresAt: number }
   | { readonly kind: 'opaque'; readonly id: string; readonly claims: Readonly<Record<string, unknown>>; readonly owner: StoredServiceAccount }
-  | { readonly kind: 'personal_access_token'; readonly id: string; readonly record: StoredPersonalAccessToken; readonly owner: StoredServiceAccount };
+  | { readonly kind: 'personal_access_token'; readonly id: string; readonly record: StoredPersonalAccessToken; readonly owner: StoredServiceAccount }
+  | { readonly kind: 'refresh_token'; readonly id: string; readonly record: RefreshTokenRecord };
 
 export type Introspection = { readonly active: false } | ({ readonly active: true } & Readonly<Record<string, unknown>>);
 
@@ -62,7 +74,58 @@ export async function introspect(deps: IntrospectionDeps, caller: { readonly env
       return { active: true, ...found.claims, token_type: 'Bearer', tokenKind: found.kind };
     case 'personal_access_token':
       return { active: true, ...personalAccessTokenClaims(deps.issuer, found.record, found.owner), token_type: 'Bearer', tokenKind: found.kind };
+    case 'refresh_token':
+      return { active: true, ...refreshTokenClaims(deps.issuer, found.record), tokenKind: found.kind };
   }
+}
+
+/** Whether `token` has the shape of a Latchkey refresh token (`lkr_` and 256 random bits). */
+export function isRefreshToken(token: string): boolean {
+  return /^lkr_[A-Za-z0-9_-]{43}$/.test(token);
+}
+
+/** The unexpired refresh token record `token` names in `environmentId`, spent or not, or undefined. */
+export async function findRefreshToken(
+  deps: Pick<IntrospectionDeps, 'authorizations' | 'hasher' | 'now'>,
+  environmentId: string,
+  token: string,
+): Promise<RefreshTokenRecord | undefined> {
+  if (!isRefreshToken(token)) return undefined;
+  const record = await deps.authorizations.getRefreshToken(environmentId, await deps.hasher.hash(token));
+  return record && record.expiresAt > Math.floor(deps.now() / 1000) ? record : undefined;
+}
+
+async function findActiveRefreshToken(deps: IntrospectionDeps, environmentId: string, token: string): Promise<ActiveToken | undefined> {
+  const record = await findRefreshToken(deps, environmentId, token);
+  if (!record || record.usedAt !== undefined) return undefined;
+  const [family, client, application, standing] = await Promise.all([
+    deps.authorizations.getFamily(environmentId, record.familyId),
+    deps.origins.clients.getClient(environmentId, record.clientRef),
+    deps.origins.applications.getApplication(environmentId, record.applicationId),
+    loadEndUserStanding(deps.origins, environmentId, record.userId),
+  ]);
+  if (!family || family.revoked || family.absoluteExpiresAt <= Math.floor(deps.now() / 1000)) return undefined;
+  if (client?.protocol !== 'oidc' || client.applicationId !== record.applicationId || !application) return undefined;
+  if (!endUserStands(standing, record.authTime)) return undefined;
+  return { kind: 'refresh_token', id: record.familyId, record };
+}
+
+/** What a refresh token stands for, in the claim names of the access tokens it gives. */
+function refreshTokenClaims(issuer: string, record: RefreshTokenRecord): Record<string, unknown> {
+  return {
+    iss: issuer,
+    sub: record.userId,
+    client_id: formatClientId(record.clientRef, record.environmentId),
+    scope: record.scopes.join(' '),
+    exp: record.expiresAt,
+    auth_time: record.authTime,
+    subjectType: 'EndUserAccount',
+    tenantId: record.tenantId,
+    environmentId: record.environmentId,
+    applicationId: record.applicationId,
+    profileId: record.profileId,
+    sessionId: record.sessionId,
+  };
 }
 
 /** The live token `token` names in `environmentId`, or undefined for anything that is not one. */
@@ -84,6 +147,7 @@ export async function findActiveToken(deps: IntrospectionDeps, environmentId: st
     if (!(await referenceTokenMatches(deps.hasher, token, record.tokenHash))) return undefined;
     return { kind: 'opaque', id: record.id, claims: record.claims, owner };
   }
+  if (isRefreshToken(token)) return findActiveRefreshToken(deps, environmentId, token);
   if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) return undefined;
   return findActiveJwt(deps, environmentId, token);
 }

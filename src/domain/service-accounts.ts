@@ -114,10 +114,11 @@ export async function updateServiceAccount(
     const account = await load(deps, caller, id);
     requireCovers(caller, account);
     const nowMs = deps.now();
+    // Disabling takes back every earlier token for good: enabling again revives none of them.
+    const disabling = changes.disabled === true && !account.disabled;
     const updated = await deps.store.updateServiceAccount(caller.environmentId, id, account.version, {
       ...changes,
-      // Disabling revokes as a revoking reset does, so enabling the account again revives no earlier token.
-      ...(changes.disabled === true ? { tokensValidAfter: new Date(revokingResetTime(account, nowMs)).toISOString() } : {}),
+      ...(disabling ? { tokensValidAfter: new Date(revokingResetTime(account, nowMs)).toISOString() } : {}),
       updatedAt: new Date(nowMs).toISOString(),
     });
     if (!updated) throw notFound(id);

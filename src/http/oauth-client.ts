@@ -32,13 +32,14 @@ export async function authenticateClientChain(event: HttpEvent, form: URLSearchP
 
 /**
  * Who is calling introspection or revocation, authenticated by the chain. A public client proves
- * nothing by its `client_id` alone, so it may not ask about or revoke the environment's tokens.
+ * nothing by its `client_id` alone, so it may not ask about the environment's tokens; revocation
+ * lets it in (`publicClients: true`) to revoke only the tokens issued to it (RFC 7009 §2.1).
  */
-export async function authenticateOAuthClient(event: HttpEvent, form: URLSearchParams): Promise<OAuthClient> {
+export async function authenticateOAuthClient(event: HttpEvent, form: URLSearchParams, options: { publicClients?: boolean } = {}): Promise<OAuthClient> {
   const caller = await authenticateClientChain(event, form);
   if (caller.kind === 'service-account') return serviceAccountClient(caller.authenticated.account);
   const { client, publicClient } = caller.authenticated;
-  if (publicClient) throw new InvalidClient(`public client ${client.id} tried introspection or revocation`);
+  if (publicClient && !options.publicClients) throw new InvalidClient(`public client ${client.id} tried introspection`);
   return { environmentId: client.environmentId, principalId: client.id, clientId: client.clientId, mayRevokeAny: false };
 }
 

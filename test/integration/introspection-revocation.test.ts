@@ -52,7 +52,7 @@ describe('introspection and revocation over HTTP', () => {
       introspection_endpoint: `${runtime.url}/oauth/v2/introspect`,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth'],
       revocation_endpoint: `${runtime.url}/oauth/v2/revoke`,
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth', 'none'],
       token_endpoint: `${runtime.url}/oauth/v2/token`,
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     });
@@ -172,6 +172,24 @@ describe('introspection and revocation over HTTP', () => {
     expect((await introspect(jwt)).body.active).toBe(true);
     await admin.patch(`/v1/service-accounts/${account.id}`, { disabled: true });
     expect((await introspect(jwt)).body).toEqual({ active: false });
+  });
+
+  it('keeps JWTs and opaque tokens issued before a disable refused once the account is enabled again', async () => {
+    const account = await createAccount({ name: 'disabled then enabled' }, [{ resource: 'latchkey', permissions: ['SERVICE_ACCOUNTS_READ'] }]);
+    const opaqueAccount = await createAccount({ name: 'opaque, disabled then enabled', accessTokenType: 'opaque' });
+    const jwt = (await requestToken(runtime.url, account, { resource: 'latchkey' })).body.access_token as string;
+    const opaque = await tokenFor(opaqueAccount);
+    for (const { id } of [account, opaqueAccount]) {
+      expect((await admin.patch(`/v1/service-accounts/${id}`, { disabled: true })).status).toBe(200);
+      expect((await admin.patch(`/v1/service-accounts/${id}`, { disabled: false })).status).toBe(200);
+    }
+    expect((await introspect(jwt)).body).toEqual({ active: false });
+    expect((await introspect(opaque)).body).toEqual({ active: false });
+    expect((await api(runtime.url, jwt).get('/v1/service-accounts?limit=1')).status).toBe(401);
+    // Tokens issued after it work.
+    const fresh = (await requestToken(runtime.url, account, { resource: 'latchkey' })).body.access_token as string;
+    expect((await api(runtime.url, fresh).get('/v1/service-accounts?limit=1')).status).toBe(200);
+    expect((await introspect(await tokenFor(opaqueAccount))).body.active).toBe(true);
   });
 
   it('lets a client revoke only its own tokens unless it holds SERVICE_ACCOUNTS_EDIT', async () => {

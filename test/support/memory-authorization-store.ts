@@ -61,10 +61,10 @@ export class MemoryAuthorizationStore implements AuthorizationStore {
   async getRefreshToken(environmentId: string, tokenHash: string) {
     return this.refreshTokens.get(`${environmentId}/${tokenHash}`);
   }
-  async consumeRefreshToken(environmentId: string, tokenHash: string, nowSeconds: number) {
+  async consumeRefreshToken(environmentId: string, tokenHash: string, nowSeconds: number, successorHash?: string) {
     const token = this.refreshTokens.get(`${environmentId}/${tokenHash}`);
     if (!token || token.usedAt !== undefined) return false;
-    this.refreshTokens.set(`${environmentId}/${tokenHash}`, { ...token, usedAt: nowSeconds });
+    this.refreshTokens.set(`${environmentId}/${tokenHash}`, { ...token, usedAt: nowSeconds, successorHash });
     return true;
   }
   async putFamily(family: TokenFamilyRecord) {

@@ -42,6 +42,7 @@ describe('authorization-code and refresh-token grants', () => {
   let tokens: MemoryTokenStore;
   let deps: GrantDeps;
   let caller: AuthenticatedClient;
+  let user: EndUser;
 
   beforeEach(async () => {
     now = START;
@@ -49,7 +50,7 @@ describe('authorization-code and refresh-token grants', () => {
     const store = new MemoryStore();
     tokens = new MemoryTokenStore(store);
     const { privateKey } = await generateKeyPair('ES256');
-    const user: EndUser = {
+    user = {
       id: 'usr_eeeeeeeeeeeeeeeeeeeeeeeeee',
       environmentId: ENV,
       tenantId: 'ten_dddddddddddddddddddddddddd',
@@ -61,7 +62,7 @@ describe('authorization-code and refresh-token grants', () => {
     deps = {
       clients: undefined as never,
       applications: undefined as never,
-      connections: undefined as never,
+      connections: { listIdpConnections: async () => [{ id: 'idp_x', enabled: true }] } as never,
       users: { getUser: async (_env: string, id: string) => (id === user.id ? user : undefined) } as never,
       authorizations,
       resources: store,
@@ -172,6 +173,55 @@ describe('authorization-code and refresh-token grants', () => {
     const first = await redeem(await seedCode());
     const other = { client: client({ id: 'cl_hhhhhhhhhhhhhhhhhhhhhhhhhh' }), environment: undefined as never };
     await expect(refreshTokens(deps, other, { refreshToken: first.refreshToken! })).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(refreshTokens(deps, caller, { refreshToken: first.refreshToken! })).resolves.toMatchObject({ tokenType: 'Bearer' });
+  });
+
+  it('gives two concurrent refreshes with one token a fresh pair each, and keeps the family', async () => {
+    const first = await redeem(await seedCode());
+    const [a, b] = await Promise.all([refreshTokens(deps, caller, { refreshToken: first.refreshToken! }), refreshTokens(deps, caller, { refreshToken: first.refreshToken! })]);
+    expect(a.refreshToken).not.toBe(b.refreshToken);
+    expect([...authorizations.families.values()][0]!.revoked).toBeUndefined();
+    await expect(refreshTokens(deps, caller, { refreshToken: a.refreshToken! })).resolves.toMatchObject({ tokenType: 'Bearer' });
+    await expect(refreshTokens(deps, caller, { refreshToken: b.refreshToken! })).resolves.toMatchObject({ tokenType: 'Bearer' });
+  });
+
+  it('takes a rotated token back within the leeway only while it is the last one rotated', async () => {
+    const first = await redeem(await seedCode());
+    const second = await refreshTokens(deps, caller, { refreshToken: first.refreshToken! });
+    now += 5_000;
+    await expect(refreshTokens(deps, caller, { refreshToken: first.refreshToken! })).resolves.toMatchObject({ tokenType: 'Bearer' });
+    // Once its successor was used, the first token is no longer the immediately previous one: reuse.
+    await refreshTokens(deps, caller, { refreshToken: second.refreshToken! });
+    await expect(refreshTokens(deps, caller, { refreshToken: first.refreshToken! })).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect(revoked(second.accessToken)).toBe(true);
+  });
+
+  it('revokes the family when a spent token comes back after the leeway', async () => {
+    const first = await redeem(await seedCode());
+    const second = await refreshTokens(deps, caller, { refreshToken: first.refreshToken! });
+    now += 6_000;
+    await expect(refreshTokens(deps, caller, { refreshToken: first.refreshToken! })).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(refreshTokens(deps, caller, { refreshToken: second.refreshToken! })).rejects.toMatchObject({ code: 'invalid_grant' });
+    expect(revoked(second.accessToken)).toBe(true);
+  });
+
+  it.each([
+    ['disabled', () => ({ disabled: true })],
+    ['signed out everywhere after the login', () => ({ tokensValidAfter: new Date(START + 1_000).toISOString() })],
+    ['signed out everywhere in the second of the login', () => ({ tokensValidAfter: new Date(START + 999).toISOString() })],
+  ])('refuses the refresh token, and an unredeemed code, of a user %s', async (_name, change) => {
+    const first = await redeem(await seedCode());
+    now = START + 2_000;
+    user = { ...user, ...change() };
+    const refused = { code: 'invalid_grant', internalDetail: `user ${user.id} no longer stands` };
+    await expect(refreshTokens(deps, caller, { refreshToken: first.refreshToken! })).rejects.toMatchObject(refused);
+    authorizations.families.clear();
+    await expect(redeem(await seedCode())).rejects.toMatchObject(refused);
+  });
+
+  it('issues again to a user who signed out everywhere before the login', async () => {
+    user = { ...user, tokensValidAfter: new Date(START - 1).toISOString() };
+    const first = await redeem(await seedCode());
     await expect(refreshTokens(deps, caller, { refreshToken: first.refreshToken! })).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 });

@@ -1,3 +1,4 @@
+import { MemoryAuthorizationStore } from '../support/memory-authorization-store';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import type { Caller } from '../../src/domain/caller';
@@ -40,7 +41,18 @@ describe('PATs, opaque tokens, introspection and revocation (domain)', () => {
   let admin: Caller;
   let adminAccount: StoredServiceAccount;
 
-  const makeDeps = () => ({ store, tokens, opaqueTokens: tokens, hasher: plainHasher, now: () => now, issuer: ISSUER, signer, verifyJwt, origins: serviceAccountTokensOnly });
+  const makeDeps = () => ({
+    store,
+    tokens,
+    opaqueTokens: tokens,
+    hasher: plainHasher,
+    now: () => now,
+    issuer: ISSUER,
+    signer,
+    verifyJwt,
+    origins: serviceAccountTokensOnly,
+    authorizations: new MemoryAuthorizationStore(),
+  });
 
   beforeEach(async () => {
     now = Date.parse('2026-01-01T00:00:00Z');

@@ -112,8 +112,8 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
     return this.io.get(key.refresh(environmentId, tokenHash), withExpiry);
   }
 
-  async consumeRefreshToken(environmentId: string, tokenHash: string, nowSeconds: number): Promise<boolean> {
-    return (await this.updateIf(key.refresh(environmentId, tokenHash), { usedAt: nowSeconds }, 'attribute_not_exists(usedAt)', {})) !== undefined;
+  async consumeRefreshToken(environmentId: string, tokenHash: string, nowSeconds: number, successorHash?: string): Promise<boolean> {
+    return (await this.updateIf(key.refresh(environmentId, tokenHash), { usedAt: nowSeconds, successorHash }, 'attribute_not_exists(usedAt)', {})) !== undefined;
   }
 
   putFamily(family: TokenFamilyRecord): Promise<void> {

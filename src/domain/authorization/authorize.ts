@@ -7,6 +7,7 @@ import { CHALLENGE_TTL_SECONDS, CODE_TTL_SECONDS, DEFAULT_SESSION_SECONDS, secon
 import { handleId, handleMatches, newHandle, newOpaqueSecret } from './handles';
 import { requestedBy, type AuthorizationRequestRecord, type LoginResult, type SessionRecord } from './model';
 import { findSession } from './sessions';
+import { endUserStands, loadEndUserStanding } from '../token-origins';
 import { samlErrorResponse, samlLoginResponse, type SamlForm } from '../saml/sso';
 import { STATUS } from '../saml/response';
 import { comparableAudience } from '../audiences';
@@ -26,7 +27,9 @@ import { comparableAudience } from '../audiences';
  *    §2.1.1), and is required unless the client's PKCE mode is `allow`; `max_age` is a whole number;
  *    at most one `resource` (RFC 8707), one the client may request.
  * 3. A live browser session of the environment logs the end user in, unless `prompt=login` or
- *    `max_age` ask for a fresh login; `prompt=none` without one answers `login_required`.
+ *    `max_age` ask for a fresh login; `prompt=none` without one answers `login_required`. A session
+ *    is live only while its end user stands (`token-origins.ts`: not disabled or deleted, no
+ *    sign-out everywhere since the session's login, IDP connection enabled).
  * 4. Otherwise the request is stored with a login challenge and the browser goes to the
  *    application's `loginUrl`; a cookie binds the request to this browser, so an answer can only be
  *    resumed by the browser that started it (RFC 9700 §4.2, CSRF and session fixation).
@@ -143,7 +146,7 @@ async function start(deps: InteractionDeps, client: StoredOidcClient, applicatio
   }
 
   const now = seconds(deps.now);
-  const session = await findSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
+  const session = await liveSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
   const freshLoginAsked = prompt.includes('login') || (session !== undefined && maxAge !== undefined && now - session.authTime > maxAge);
   if (prompt.includes('none') && (!session || freshLoginAsked)) throw fail('login_required', 'the end user is not logged in');
   const useSession = session !== undefined && !freshLoginAsked;
@@ -193,7 +196,7 @@ async function startSaml(deps: InteractionDeps, client: StoredSamlClient, applic
     throw new InvalidRequest('this SAML sign-in is unknown or already under way; start it again from the service provider');
   }
   const saml = record.saml!;
-  const session = saml.forceAuthn ? undefined : await findSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
+  const session = saml.forceAuthn ? undefined : await liveSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
   const now = seconds(deps.now);
   if (!session && (saml.isPassive || !application.loginUrl)) {
     if (!(await deps.authorizations.transitionRequest(record.environmentId, record.id, 'received', { status: 'done' }, now))) {
@@ -234,6 +237,13 @@ async function finishSaml(deps: InteractionDeps, client: StoredSamlClient, recor
   }
   const { sessionId, session } = await rememberSession(deps, record, record.login!);
   return { location: acsUrl, form: await samlLoginResponse(deps, client, record, record.login!, sessionId), ...(session ? { session } : {}), clearBinding: record.id };
+}
+
+/** Rule 3: the browser's session, if it is one whose end user still stands. */
+async function liveSession(deps: InteractionDeps, environmentId: string, cookie: string | undefined): Promise<SessionRecord | undefined> {
+  const session = await findSession(deps, environmentId, cookie);
+  if (!session) return undefined;
+  return endUserStands(await loadEndUserStanding(deps, environmentId, session.userId), session.authTime) ? session : undefined;
 }
 
 /** The login's browser session: the existing one, or a new one (with a cookie when remembered); it records the client, to be told when the session ends. */

@@ -11,7 +11,7 @@ import type { AuthorizationStore } from './ports';
 export interface InteractionDeps {
   readonly clients: ClientStore;
   readonly applications: Pick<ApplicationStore, 'getApplication'>;
-  readonly connections: Pick<IdpConnectionStore, 'getIdpConnectionByType'>;
+  readonly connections: Pick<IdpConnectionStore, 'getIdpConnectionByType' | 'listIdpConnections'>;
   readonly users: EndUserStore;
   readonly authorizations: AuthorizationStore;
   readonly resources: ResourceStore;
@@ -36,5 +36,11 @@ export const CHALLENGE_TTL_SECONDS = 10 * 60;
 export const CODE_TTL_SECONDS = 60;
 /** A session that the application did not ask to remember lasts as long as the browser's, at most this. */
 export const DEFAULT_SESSION_SECONDS = 24 * 3600;
+/**
+ * How long a refresh token, once rotated, is still accepted while its successor is unused: two tabs
+ * or requests that refresh with the same token at once both get a fresh pair instead of tripping
+ * reuse detection (RFC 9700 §4.14.2). After it, a spent token presented again revokes the family.
+ */
+export const REFRESH_TOKEN_REUSE_LEEWAY_SECONDS = 5;
 
 export const seconds = (now: Clock): number => Math.floor(now() / 1000);

@@ -3,10 +3,13 @@ import type { StoredOidcClient } from '../clients/model';
 import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors';
 import { newId } from '../ids';
 import { sameDigest } from '../secrets';
-import { seconds, type GrantDeps } from './deps';
+import { earliestIssuedAt } from '../service-account-grants';
+import { endUserStands, loadEndUserStanding } from '../token-origins';
+import { REFRESH_TOKEN_REUSE_LEEWAY_SECONDS, seconds, type GrantDeps } from './deps';
+import { revokeFamily } from './families';
 import { newOpaqueSecret, s256 } from './handles';
 import { signIdToken } from './id-token';
-import type { GrantSubject } from './model';
+import type { GrantSubject, RefreshTokenRecord } from './model';
 
 /**
  * The authorization-code (RFC 6749 §4.1.3) and refresh-token (§6) grants for OIDC clients.
@@ -26,8 +29,15 @@ import type { GrantSubject } from './model';
  * 1. It exists in the client's environment, is unexpired, is this client's, and its family is
  *    neither revoked nor past the client's maximum refresh time (`maxRefreshSeconds`).
  * 2. It is rotated on every use; a spent one presented again revokes the whole family
- *    (RFC 9700 §4.14.2).
+ *    (RFC 9700 §4.14.2), with one exception: the token rotated last, presented again within
+ *    `REFRESH_TOKEN_REUSE_LEEWAY_SECONDS` of its use while its successor is still unused, gets a
+ *    fresh pair of the same family (two tabs refreshing at once both keep the session). Of two
+ *    concurrent uses, the one that loses the conditional write is such a presentation.
  * 3. `scope`, when sent, may only narrow the original grant.
+ * Both grants: the end user still stands (`token-origins.ts`): exists, is not disabled, has not
+ * signed out everywhere since the authentication the grant descends from (`authTime`), and the IDP
+ * connection it came through is enabled. (The client and its application were checked when the
+ * client authenticated.)
  * Access tokens are JWTs for the requested resource (or the client), with the client's or the
  * resource's lifetime; an ID token is added when `openid` was granted, a refresh token when
  * `offline_access` was. Tokens are signed before the grant is consumed, so a signing failure
@@ -113,7 +123,7 @@ export async function refreshTokens(deps: GrantDeps, caller: AuthenticatedClient
   if (token.clientRef !== client.id) throw invalid(`refresh token of client ${token.clientRef} presented by ${client.id}`);
   const family = await deps.authorizations.getFamily(token.environmentId, token.familyId);
   if (!family || family.revoked || family.absoluteExpiresAt <= now) throw invalid(`family ${token.familyId} revoked or past its maximum`);
-  if (token.usedAt !== undefined) {
+  if (token.usedAt !== undefined && !(await withinReuseLeeway(deps, token, now))) {
     await revokeFamily(deps, token.environmentId, token.familyId);
     throw invalid(`spent refresh token reused; family ${token.familyId} revoked`);
   }
@@ -125,17 +135,24 @@ export async function refreshTokens(deps: GrantDeps, caller: AuthenticatedClient
     scopes = asked;
   }
   const prepared = await prepareTokens(deps, client, token, { accessScopes: scopes });
-  if (!(await deps.authorizations.consumeRefreshToken(token.environmentId, tokenHash, now))) {
-    await revokeFamily(deps, token.environmentId, token.familyId);
-    throw invalid(`refresh token used concurrently; family ${token.familyId} revoked`);
+  if (token.usedAt === undefined && !(await deps.authorizations.consumeRefreshToken(token.environmentId, tokenHash, now, prepared.refreshToken?.hash))) {
+    // Another request rotated it first: within the leeway this one is the second tab, else a replay.
+    const spent = await deps.authorizations.getRefreshToken(token.environmentId, tokenHash);
+    if (!spent || !(await withinReuseLeeway(deps, spent, now))) {
+      await revokeFamily(deps, token.environmentId, token.familyId);
+      throw invalid(`refresh token used concurrently; family ${token.familyId} revoked`);
+    }
   }
   return commitTokens(deps, client, token, prepared, family.absoluteExpiresAt);
 }
 
-/** Rule 2 of both grants: the family and every access token issued in it stop working. */
-export async function revokeFamily(deps: Pick<GrantDeps, 'authorizations' | 'tokens'>, environmentId: string, familyId: string): Promise<void> {
-  const family = await deps.authorizations.revokeFamily(environmentId, familyId);
-  await Promise.all((family?.accessTokens ?? []).map((token) => deps.tokens.revokeJwt(environmentId, token.jti, token.exp)));
+/** Rule 2's exception: spent within the leeway, and its successor (if already stored) not yet used. */
+async function withinReuseLeeway(deps: GrantDeps, token: RefreshTokenRecord, now: number): Promise<boolean> {
+  if (token.usedAt === undefined || now - token.usedAt > REFRESH_TOKEN_REUSE_LEEWAY_SECONDS) return false;
+  if (token.successorHash === undefined) return true;
+  // Absent: the request that rotated it is still storing it.
+  const successor = await deps.authorizations.getRefreshToken(token.environmentId, token.successorHash);
+  return successor?.usedAt === undefined;
 }
 
 interface PreparedTokens {
@@ -145,6 +162,8 @@ interface PreparedTokens {
   readonly lifetime: number;
   readonly scopes: readonly string[];
   readonly idToken?: string;
+  /** The grant's next refresh token, when `offline_access` was granted: stored only once the grant is consumed. */
+  readonly refreshToken?: { readonly value: string; readonly hash: string };
 }
 
 /** The signed tokens of a grant; nothing is written yet. */
@@ -154,10 +173,14 @@ async function prepareTokens(
   subject: GrantSubject,
   options: { nonce?: string; accessScopes?: readonly string[] },
 ): Promise<PreparedTokens> {
-  const iat = seconds(deps.now);
   const scopes = options.accessScopes ?? subject.scopes;
-  const user = await deps.users.getUser(subject.environmentId, subject.userId);
-  if (!user) throw new InvalidGrant('the end user of this grant no longer exists');
+  const standing = await loadEndUserStanding(deps, subject.environmentId, subject.userId);
+  if (!endUserStands(standing, subject.authTime)) {
+    throw new InvalidGrant('the end user of this grant is disabled, signed out or no longer exists', `user ${subject.userId} no longer stands`);
+  }
+  const { user } = standing;
+  // A login right after a sign-out everywhere, in the same second, gets tokens dated after it.
+  const iat = earliestIssuedAt(user, deps.now());
 
   let audience = client.clientId;
   let lifetime = client.accessTokenTtlSeconds;
@@ -190,7 +213,12 @@ async function prepareTokens(
   const idToken = scopes.includes('openid')
     ? await signIdToken(deps, client, { subject: { ...subject, scopes }, user, accessToken, iat, ...(options.nonce !== undefined ? { nonce: options.nonce } : {}) })
     : undefined;
-  return { accessToken, jti, exp: iat + lifetime, lifetime, scopes, ...(idToken ? { idToken } : {}) };
+  let refreshToken: PreparedTokens['refreshToken'];
+  if (subject.scopes.includes('offline_access')) {
+    const value = newOpaqueSecret('lkr');
+    refreshToken = { value, hash: await deps.hasher.hash(value) };
+  }
+  return { accessToken, jti, exp: iat + lifetime, lifetime, scopes, ...(idToken ? { idToken } : {}), ...(refreshToken ? { refreshToken } : {}) };
 }
 
 /** After the grant was consumed: the access token joins its family, and a new refresh token is stored. */
@@ -200,12 +228,11 @@ async function commitTokens(deps: GrantDeps, client: StoredOidcClient, subject: 
     await deps.tokens.revokeJwt(subject.environmentId, prepared.jti, prepared.exp);
     throw new InvalidGrant('the grant was revoked while tokens were issued', `family ${subject.familyId} revoked concurrently`);
   }
-  let refreshToken: string | undefined;
-  if (subject.scopes.includes('offline_access')) {
-    refreshToken = newOpaqueSecret('lkr');
+  const { refreshToken } = prepared;
+  if (refreshToken) {
     await deps.authorizations.putRefreshToken({
       ...grantOf(subject),
-      tokenHash: await deps.hasher.hash(refreshToken),
+      tokenHash: refreshToken.hash,
       expiresAt: Math.min(seconds(deps.now) + client.refreshTokenTtlSeconds, absoluteExpiresAt),
     });
   }
@@ -215,6 +242,6 @@ async function commitTokens(deps: GrantDeps, client: StoredOidcClient, subject: 
     expiresInSeconds: prepared.lifetime,
     scope: prepared.scopes.join(' '),
     ...(prepared.idToken ? { idToken: prepared.idToken } : {}),
-    ...(refreshToken ? { refreshToken } : {}),
+    ...(refreshToken ? { refreshToken: refreshToken.value } : {}),
   };
 }

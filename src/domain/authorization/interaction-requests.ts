@@ -1,3 +1,4 @@
+import { earliestIssuedAt } from '../service-account-grants';
 import { requirePermission, type Caller } from '../caller';
 import { resolveDelegatedSubject } from '../delegated-tokens';
 import { ChallengeExpired, Conflict, InvalidRequest, NotFound } from '../errors';
@@ -119,7 +120,8 @@ export async function acceptLoginRequest(deps: InteractionDeps, caller: Caller, 
       userId: user.id,
       profileId: profile.id,
       subjectId,
-      authTime: seconds(deps.now),
+      // After the user's last sign-out everywhere, or this login would count as one it ended.
+      authTime: earliestIssuedAt(user, deps.now()),
       remember: input.remember ?? false,
       ...(rememberFor !== undefined ? { rememberForSeconds: rememberFor } : {}),
       ...(input.amr?.length ? { amr: [...input.amr] } : {}),

@@ -101,6 +101,8 @@ export interface RefreshTokenRecord extends GrantSubject {
   readonly tokenHash: string;
   readonly expiresAt: number;
   readonly usedAt?: number;
+  /** Set with `usedAt`: the hash of the refresh token that replaced this one. */
+  readonly successorHash?: string;
 }
 
 /** Everything issued from one authorization code, so that a replay or reuse can revoke all of it. */

@@ -28,7 +28,8 @@ export interface AuthorizationStore {
 
   putRefreshToken(token: RefreshTokenRecord): Promise<void>;
   getRefreshToken(environmentId: string, tokenHash: string): Promise<RefreshTokenRecord | undefined>;
-  consumeRefreshToken(environmentId: string, tokenHash: string, nowSeconds: number): Promise<boolean>;
+  /** Marks the refresh token used, naming the hash of its successor, if it was not; false when it already was. */
+  consumeRefreshToken(environmentId: string, tokenHash: string, nowSeconds: number, successorHash?: string): Promise<boolean>;
 
   putFamily(family: TokenFamilyRecord): Promise<void>;
   getFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined>;

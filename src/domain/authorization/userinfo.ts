@@ -1,6 +1,6 @@
-import type { EndUserStore } from '../end-users';
 import { InsufficientScope, InvalidToken, TokenRequired } from '../errors';
 import type { TokenRecordStore } from '../ports';
+import { endUserOfToken, type TokenOriginDeps } from '../token-origins';
 import { userClaims } from './id-token';
 
 /**
@@ -11,13 +11,17 @@ import { userClaims } from './id-token';
  * 2. It is a Latchkey JWT that verifies (signature, issuer, expiry) and is not revoked.
  * 3. It is an end user's access token issued to a client (`subjectType` `EndUserAccount` with a
  *    `client_id`): an ID token or a service account's token is not.
- * 4. It was granted `openid`; `profile` and `email` release the claims they stand for.
+ * 4. What it was issued for still stands (`token-origins.ts`): its client and application exist,
+ *    its user exists, is not disabled and has not signed out everywhere since, and the IDP
+ *    connection the user came through is enabled.
+ * 5. It was granted `openid`; `profile` and `email` release the claims they stand for.
  */
 
 export interface UserInfoDeps {
   readonly verifyJwt: (token: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
   readonly tokens: Pick<TokenRecordStore, 'loadJwtState'>;
-  readonly users: Pick<EndUserStore, 'getUser'>;
+  /** Clients, applications, users and IDP connections: whether the token's origin still stands. */
+  readonly origins: TokenOriginDeps;
 }
 
 export async function userInfo(deps: UserInfoDeps, accessToken: string | undefined): Promise<Record<string, unknown>> {
@@ -30,9 +34,9 @@ export async function userInfo(deps: UserInfoDeps, accessToken: string | undefin
   }
   const { revokedUntil } = await deps.tokens.loadJwtState(environmentId, typeof claims.jti === 'string' ? claims.jti : undefined);
   if (revokedUntil !== undefined) throw new InvalidToken('the access token has been revoked');
+  const user = await endUserOfToken(deps.origins, environmentId, claims);
+  if (!user) throw new InvalidToken('the access token was taken back: its user, client, application or IDP connection no longer allows it');
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
   if (!scopes.includes('openid')) throw new InsufficientScope('openid');
-  const user = await deps.users.getUser(environmentId, claims.sub);
-  if (!user) throw new InvalidToken('the end user of this access token no longer exists');
   return { sub: user.id, ...userClaims(user, scopes) };
 }

@@ -178,15 +178,16 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ error: 'unauthorized_client' });
 
-    // Nor introspect or revoke the environment's tokens: a client_id alone authenticates nothing.
-    for (const endpoint of ['introspect', 'revoke']) {
-      const answer = await fetch(`${runtime.url}/oauth/v2/${endpoint}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token: tokens.access_token, client_id: app.clientId }),
-      });
-      expect(answer.status).toBe(401);
-      expect(await answer.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
-    }
+    // Nor introspect the environment's tokens: a client_id alone authenticates nothing.
+    const introspection = await fetch(`${runtime.url}/oauth/v2/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.access_token, client_id: app.clientId }),
+    });
+    expect(introspection.status).toBe(401);
+    expect(await introspection.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
+    // It may revoke its own tokens (RFC 7009 §2.1): signing out on the device ends the grant.
+    await oidc.tokenRevocation(config, refreshed.refresh_token!);
+    await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });

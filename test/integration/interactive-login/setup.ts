@@ -71,3 +71,26 @@ export async function acceptLogin(
 }
 
 export { oidc, TestBrowser };
+
+/**
+ * One end user logged in through the whole code flow with PKCE: the browser goes to the login page,
+ * the backend accepts `subject`, openid-client redeems the code. The browser keeps its session cookie.
+ */
+export async function logIn(
+  world: World,
+  config: oidc.Configuration,
+  options: { redirectUri: string; scope?: string; subject?: Record<string, unknown>; browser?: TestBrowser },
+): Promise<{ tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>; browser: TestBrowser }> {
+  const browser = options.browser ?? new TestBrowser(world.runtime.url);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: options.redirectUri,
+    scope: options.scope ?? 'openid offline_access',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const challenge = challengeIn((await browser.visit(url.href)).location, LOGIN_URL, 'login_challenge');
+  const callback = await acceptLogin(world, browser, challenge, options.subject ?? { subjectId: 'alice-1', remember: true });
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier });
+  return { tokens, browser };
+}
