@@ -232,7 +232,9 @@ export async function verifyAuditChain(deps: AuditReadDeps, caller: Caller, opti
   }
   let previous: AuditEvent | undefined;
   for (const [index, event] of page.entries()) {
-    if (digestOf(withoutDigest(event)) !== event.digest) return broken(index, { sequence: event.sequence, id: event.id, reason: 'the event was altered: its digest does not match its content' });
+    if (digestOf(withoutDigest(event)) !== event.digest) {
+      return broken(index, { sequence: event.sequence, id: event.id, reason: 'the event was altered: its digest does not match its content' });
+    }
     if (previous) {
       if (event.sequence !== previous.sequence + 1) {
         return broken(index, { sequence: previous.sequence + 1, reason: `events ${previous.sequence + 1} to ${event.sequence - 1} are missing` });
@@ -248,7 +250,10 @@ export async function verifyAuditChain(deps: AuditReadDeps, caller: Caller, opti
   if (events.length > VERIFY_PAGE_SIZE && last) return { valid: true, checked: page.length, ...range, cursor: encodeVerifyCursor(last.sequence) };
   const head = await deps.audit.head(caller.environmentId);
   if (head && (!last || head.sequence > last.sequence)) {
-    return broken(page.length, { sequence: (last?.sequence ?? 0) + 1, reason: `events from ${(last?.sequence ?? 0) + 1} to ${head.sequence} are missing: the chain head names ${head.sequence}` });
+    return broken(page.length, {
+      sequence: (last?.sequence ?? 0) + 1,
+      reason: `events from ${(last?.sequence ?? 0) + 1} to ${head.sequence} are missing: the chain head names ${head.sequence}`,
+    });
   }
   if (head && last && head.sequence === last.sequence && head.digest !== last.digest) {
     return broken(page.length, { sequence: last.sequence, id: last.id, reason: 'the last event does not match the chain head' });
