@@ -2,8 +2,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { signingMode } from '../../src/config';
-import { signingKeyRotationDeps } from '../../src/composition/dependencies';
+import { auditDeps, signingKeyRotationDeps } from '../../src/composition/dependencies';
+import { DEPLOYMENT_CHAIN, recordAuditEvent } from '../../src/domain/audit';
 import { rotateSigningKeys } from '../../src/domain/signing-keys';
+import { logAuditEvent } from '../../src/http/audit';
 import { logger } from '../../src/http/observability';
 
 /**
@@ -15,6 +17,9 @@ import { logger } from '../../src/http/observability';
  * - Takes no input: the schedule's event and the command's `{}` are the same request.
  * - Answers and logs key generation IDs and key IDs (public thumbprints) only, never key material.
  * - In KMS signing mode it refuses: keys there are KMS keys, rotated by the operator.
+ * - Every call leaves an audit event in the deployment's own chain (signing keys serve every
+ *   environment), actor `system`: a rotation as a success, a rotation that did not happen as a
+ *   failure with its reason. The answer waits for the event; if it cannot be written the call fails.
  */
 
 export interface RotationAnswer {
@@ -40,6 +45,19 @@ async function rotate(): Promise<RotationAnswer> {
     ...(ring ? { version: ring.version, next: ring.next, current: ring.current, previous: ring.previous.map((generation) => generation.id) } : {}),
   };
   logger.info(result.rotated ? 'signing keys rotated' : 'signing keys not rotated', { ...answer });
+  const event = await recordAuditEvent(
+    auditDeps(),
+    {
+      tenantId: DEPLOYMENT_CHAIN,
+      environmentId: DEPLOYMENT_CHAIN,
+      actor: { type: 'system' },
+      action: 'signing_keys.rotated',
+      target: { type: 'signing_keys', ...(ring ? { id: ring.current } : {}) },
+      ...(result.rotated ? { outcome: 'success' } : { outcome: 'failure', errorCode: result.reason }),
+    },
+    DEPLOYMENT_CHAIN,
+  );
+  logAuditEvent(event);
   return answer;
 }
 
