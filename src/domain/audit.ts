@@ -115,7 +115,7 @@ export interface AuditReadDeps {
 }
 
 /** Concurrent writers of one chain each retry; past this many lost races the write gives up (503). */
-const MAX_APPEND_ATTEMPTS = 25;
+const MAX_APPEND_ATTEMPTS = 16;
 
 /** The actor of a management caller: the service account and its OAuth client ID. */
 export function auditActorOf(caller: Caller): AuditActor {
@@ -141,7 +141,7 @@ export async function recordAuditEvent(deps: AuditDeps, draft: AuditDraft, chain
       return event;
     }
     // Another writer took this place: a short, random pause spreads the next attempts.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
   }
   throw new ServiceUnavailable(`audit event not written: lost ${MAX_APPEND_ATTEMPTS} races for the end of the chain of ${chain}`, 1);
 }

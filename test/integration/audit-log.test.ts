@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime';
@@ -183,6 +183,24 @@ describe('audit log', () => {
     await table().send(new DeleteCommand({ TableName: other.resources.tableName, Key: itemKey(environmentId, third.sequence) }));
     const cut = await otherAdmin.get('/v1/audit-events/verify');
     expect(cut.body).toMatchObject({ valid: false, brokenAt: { sequence: third.sequence, reason: `events ${third.sequence} to ${third.sequence} are missing` } });
+  });
+
+  it('answers 503 for a change whose event cannot be stored: no change is answered without its event', async () => {
+    const other = await startTestRuntime();
+    const otherAdmin = api(other.url, await adminToken(other));
+    const application = await otherAdmin.post('/v1/applications', { name: 'before' });
+    expect(application.status).toBe(201);
+    // A record planted in the table that always looks like the newest event, at a place already taken:
+    // every writer loses the race for the end of the chain.
+    await table().send(
+      new PutCommand({ TableName: other.resources.tableName, Item: { pk: `ENV#${other.devAdmin.environmentId}`, sk: 'AUDIT#~', sequence: 0, digest: 'planted' } }),
+    );
+    const renamed = await otherAdmin.patch(`/v1/applications/${application.body.id}`, { name: 'after' });
+    expect(renamed.status).toBe(503);
+    expect(renamed.headers.get('retry-after')).toBe('5');
+    expect(renamed.body).toMatchObject({ code: 'temporarily_unavailable' });
+    await table().send(new DeleteCommand({ TableName: other.resources.tableName, Key: { pk: `ENV#${other.devAdmin.environmentId}`, sk: 'AUDIT#~' } }));
+    expect((await events(otherAdmin)).map((event) => event.action)).toEqual(['application.created']);
   });
 
   it('verify finds events cut from the end of the chain by its head', async () => {

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_AUDIT_RETENTION_DAYS, GENESIS_DIGEST, listAuditEvents, recordAuditEvent, verifyAuditChain, type AuditDraft } from '../../src/domain/audit';
+import type { Caller } from '../../src/domain/caller';
+import { MemoryAuditLog } from '../support/memory-audit-log';
+
+const ENV = 'env_aaaaaaaaaaaaaaaaaaaaaaaaaa';
+const auditor: Caller = { tenantId: 'ten_a', environmentId: ENV, accountId: 'sa_auditor', permissions: { latchkey: ['AUDIT_READ'] } };
+const draft = (action: string, targetId: string): AuditDraft => ({
+  tenantId: 'ten_a',
+  environmentId: ENV,
+  actor: { type: 'service_account', id: 'sa_admin', clientId: `sa_admin@${ENV}` },
+  action,
+  target: { type: 'resource', id: targetId },
+  outcome: 'success',
+});
+
+describe('the audit log in the domain', () => {
+  it('chains concurrent writers: every event takes a place of its own, linked to the one before', async () => {
+    const audit = new MemoryAuditLog();
+    const deps = { audit, now: () => Date.now(), retentionDays: DEFAULT_AUDIT_RETENTION_DAYS };
+    const written = await Promise.all(Array.from({ length: 12 }, (_, index) => recordAuditEvent(deps, draft('resource.created', `r${index}`))));
+    expect(written.map((event) => event.sequence).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, index) => index + 1));
+    const chain = await audit.chainFrom(ENV, 1, 100, 0);
+    expect(chain[0]!.previousDigest).toBe(GENESIS_DIGEST);
+    for (const [index, event] of chain.entries()) if (index > 0) expect(event.previousDigest).toBe(chain[index - 1]!.digest);
+    expect(await audit.head(ENV)).toEqual({ sequence: 12, digest: chain[11]!.digest });
+    expect(await verifyAuditChain({ audit, now: deps.now }, auditor)).toMatchObject({ valid: true, checked: 12 });
+  });
+
+  it('treats an expired event as gone, and checks the chain from the oldest one kept', async () => {
+    const audit = new MemoryAuditLog();
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const deps = { audit, now: () => now, retentionDays: 1 };
+    await recordAuditEvent(deps, draft('resource.created', 'old'));
+    now += 12 * 3600_000;
+    await recordAuditEvent(deps, draft('resource.created', 'new'));
+    now += 13 * 3600_000;
+    const listed = await listAuditEvents({ audit, now: deps.now }, auditor, {});
+    expect(listed.items.map((event) => event.target?.id)).toEqual(['new']);
+    expect(await verifyAuditChain({ audit, now: deps.now }, auditor)).toMatchObject({ valid: true, checked: 1, first: { sequence: 2 } });
+  });
+
+  it('needs AUDIT_READ to list or verify', async () => {
+    const audit = new MemoryAuditLog();
+    const stranger: Caller = { ...auditor, permissions: { latchkey: ['SERVICE_ACCOUNTS_READ'] } };
+    await expect(listAuditEvents({ audit, now: Date.now }, stranger, {})).rejects.toMatchObject({ status: 403 });
+    await expect(verifyAuditChain({ audit, now: Date.now }, stranger)).rejects.toMatchObject({ status: 403 });
+  });
+});
