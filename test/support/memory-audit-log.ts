@@ -11,8 +11,8 @@ export class MemoryAuditLog implements AuditLog {
   readonly heads = new Map<string, ChainLink>();
 
   private chainOf(chain: string) {
-    let events = this.events.get(chain);
-    if (!events) this.events.set(chain, (events = new Map()));
+    const events = this.events.get(chain) ?? new Map<number, { event: AuditEvent; expiresAt: number }>();
+    this.events.set(chain, events);
     return events;
   }
 
