@@ -38,6 +38,15 @@ describe('logs', () => {
 
     const log = lines.join('\n');
     expect(log).toContain('request refused');
+    // Each audit event is one JSON line marked `"audit": true`, for Logs Insights and SIEM export.
+    const auditLines = lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"audit":true')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(auditLines.find((line) => line.action === 'service_account.secret_reset')).toMatchObject({
+      audit: true,
+      outcome: 'success',
+      target: { type: 'service_account', id: account.body.id },
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(auditLines.find((line) => line.action === 'service_account.authentication_failed')).toMatchObject({ errorCode: 'invalid_client', sourceIp: '127.0.0.1' });
     const secrets = JSON.parse(readFileSync(join(runtime.dataDir, 'secrets.json'), 'utf8')) as unknown;
     const pepper = JSON.stringify(secrets).match(/[A-Za-z0-9]{64}/)?.[0];
     for (const value of [token, account.body.clientSecret, reset.body.clientSecret, issued.body.access_token, runtime.devAdmin.clientSecret, pepper]) {
