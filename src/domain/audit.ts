@@ -221,9 +221,11 @@ export async function verifyAuditChain(deps: AuditReadDeps, caller: Caller, opti
   const events = await deps.audit.chainFrom(caller.environmentId, from, VERIFY_PAGE_SIZE + 1, nowSeconds);
   const page = events.slice(0, VERIFY_PAGE_SIZE);
   const summary = (event: AuditEvent) => ({ sequence: event.sequence, id: event.id, time: event.time });
+  // On from a cursor, the first event is the last one the previous call checked: read again to link to, not counted twice.
+  const counted = (checked: number) => Math.max(0, checked - (options.cursor === undefined ? 0 : 1));
   const broken = (checked: number, at: { sequence: number; id?: string; reason: string }): ChainVerification => ({
     valid: false,
-    checked,
+    checked: counted(checked),
     ...(page[0] ? { first: summary(page[0]) } : {}),
     brokenAt: at,
   });
@@ -247,7 +249,7 @@ export async function verifyAuditChain(deps: AuditReadDeps, caller: Caller, opti
   }
   const last = page.at(-1);
   const range = { ...(page[0] ? { first: summary(page[0]) } : {}), ...(last ? { last: summary(last) } : {}) };
-  if (events.length > VERIFY_PAGE_SIZE && last) return { valid: true, checked: page.length, ...range, cursor: encodeVerifyCursor(last.sequence) };
+  if (events.length > VERIFY_PAGE_SIZE && last) return { valid: true, checked: counted(page.length), ...range, cursor: encodeVerifyCursor(last.sequence) };
   const head = await deps.audit.head(caller.environmentId);
   if (head && (!last || head.sequence > last.sequence)) {
     return broken(page.length, {
@@ -258,7 +260,7 @@ export async function verifyAuditChain(deps: AuditReadDeps, caller: Caller, opti
   if (head && last && head.sequence === last.sequence && head.digest !== last.digest) {
     return broken(page.length, { sequence: last.sequence, id: last.id, reason: 'the last event does not match the chain head' });
   }
-  return { valid: true, checked: page.length, ...range };
+  return { valid: true, checked: counted(page.length), ...range };
 }
 
 /** SHA-256 of the canonical JSON (keys sorted at every level) of an event without its digest. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AUDIT_RETENTION_DAYS, GENESIS_DIGEST, listAuditEvents, recordAuditEvent, verifyAuditChain, type AuditDraft } from '../../src/domain/audit';
+import { DEFAULT_AUDIT_RETENTION_DAYS, GENESIS_DIGEST, listAuditEvents, recordAuditEvent, VERIFY_PAGE_SIZE, verifyAuditChain, type AuditDraft } from '../../src/domain/audit';
 import type { Caller } from '../../src/domain/caller';
 import { MemoryAuditLog } from '../support/memory-audit-log';
 
@@ -38,6 +38,22 @@ describe('the audit log in the domain', () => {
     const listed = await listAuditEvents({ audit, now: deps.now }, auditor, {});
     expect(listed.items.map((event) => event.target?.id)).toEqual(['new']);
     expect(await verifyAuditChain({ audit, now: deps.now }, auditor)).toMatchObject({ valid: true, checked: 1, first: { sequence: 2 } });
+  });
+
+  it('checks a long chain a page at a time, and finds a break on a later page', async () => {
+    const audit = new MemoryAuditLog();
+    const deps = { audit, now: () => Date.now(), retentionDays: 400 };
+    for (let index = 0; index < VERIFY_PAGE_SIZE + 5; index++) await recordAuditEvent(deps, draft('resource.updated', `r${index}`));
+    const first = await verifyAuditChain(deps, auditor);
+    expect(first).toMatchObject({ valid: true, checked: VERIFY_PAGE_SIZE, last: { sequence: VERIFY_PAGE_SIZE }, cursor: expect.any(String) });
+    expect(await verifyAuditChain(deps, auditor, { cursor: first.cursor! })).toEqual(
+      expect.objectContaining({ valid: true, checked: 5, last: expect.objectContaining({ sequence: VERIFY_PAGE_SIZE + 5 }) }),
+    );
+
+    const stored = audit.events.get(ENV)!.get(VERIFY_PAGE_SIZE + 2)!;
+    stored.event = { ...stored.event, changedFields: ['secret'] };
+    expect(await verifyAuditChain(deps, auditor, { cursor: first.cursor! })).toMatchObject({ valid: false, brokenAt: { sequence: VERIFY_PAGE_SIZE + 2 } });
+    await expect(verifyAuditChain(deps, auditor, { cursor: 'not-a-cursor' })).rejects.toMatchObject({ status: 400 });
   });
 
   it('needs AUDIT_READ to list or verify', async () => {
