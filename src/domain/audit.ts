@@ -21,7 +21,9 @@ import type { Clock, EnvironmentStore } from './ports';
  * 3. A head record per chain holds the newest sequence number and digest, moved forward only, so
  *    events cut from the end of the chain are found too.
  * 4. Events expire after the retention time (default 400 days); an expired event is gone for every
- *    read, whatever the table's TTL has done. The chain is then checked from the oldest kept event.
+ *    read, whatever the table's TTL has done. Each event carries, sealed in its digest, until when it
+ *    and the event before it are kept (`retainedUntil`, `previousRetainedUntil`), so the check of the
+ *    chain starts at the oldest kept event and can tell an event that expired from one that was cut.
  */
 
 /** Who acted: a service account (the management API), the client a failed authentication claimed to be, or Latchkey itself. */
@@ -55,17 +57,22 @@ export interface AuditEvent {
   readonly requestId?: string;
   /** The names of the fields the change set; never their values. */
   readonly changedFields?: readonly string[];
+  /** When the event expires (ISO 8601): its time plus the retention then configured. */
+  readonly retainedUntil: string;
+  /** When the event before it expires; absent on the first event of a chain. */
+  readonly previousRetainedUntil?: string;
   readonly previousDigest: string;
   readonly digest: string;
 }
 
 /** What a caller of `recordAuditEvent` knows; the chain fields are added when it is stored. */
-export type AuditDraft = Omit<AuditEvent, 'id' | 'sequence' | 'time' | 'previousDigest' | 'digest'>;
+export type AuditDraft = Omit<AuditEvent, 'id' | 'sequence' | 'time' | 'retainedUntil' | 'previousRetainedUntil' | 'previousDigest' | 'digest'>;
 
-/** Where a chain stands: its newest event's sequence number and digest. */
+/** Where a chain stands: its newest event's sequence number and digest (and, for a writer, until when that event is kept). */
 export interface ChainLink {
   readonly sequence: number;
   readonly digest: string;
+  readonly retainedUntil?: string;
 }
 
 export interface AuditQuery {
@@ -84,8 +91,8 @@ export interface AuditQuery {
 export interface AuditLog {
   /** The newest stored event of the chain, expired or not. */
   newest(chain: string): Promise<ChainLink | undefined>;
-  /** Stores the event at its sequence number unless that place is taken; answers whether it did. */
-  append(chain: string, event: AuditEvent, expiresAtSeconds: number): Promise<boolean>;
+  /** Stores the event at its sequence number unless that place is taken (expiring at `retainedUntil`); answers whether it did. */
+  append(chain: string, event: AuditEvent): Promise<boolean>;
   /** Moves the head forward to `link`; a head already at or past it stays. */
   advanceHead(chain: string, link: ChainLink): Promise<void>;
   head(chain: string): Promise<ChainLink | undefined>;
@@ -132,11 +139,12 @@ export async function recordAuditEvent(deps: AuditDeps, draft: AuditDraft, chain
       id: newId('aud'),
       sequence: (newest?.sequence ?? 0) + 1,
       time: new Date(now).toISOString(),
+      retainedUntil: new Date(now + deps.retentionDays * 86_400_000).toISOString(),
+      ...(newest?.retainedUntil ? { previousRetainedUntil: newest.retainedUntil } : {}),
       previousDigest: newest?.digest ?? GENESIS_DIGEST,
     };
     const event = { ...unsealed, digest: digestOf(unsealed) } as AuditEvent;
-    const expiresAt = Math.floor(now / 1000) + deps.retentionDays * 86_400;
-    if (await deps.audit.append(chain, event, expiresAt)) {
+    if (await deps.audit.append(chain, event)) {
       await deps.audit.advanceHead(chain, { sequence: event.sequence, digest: event.digest });
       return event;
     }
@@ -236,6 +244,16 @@ export async function verifyAuditChain(deps: AuditReadDeps, caller: Caller, opti
   for (const [index, event] of page.entries()) {
     if (digestOf(withoutDigest(event)) !== event.digest) {
       return broken(index, { sequence: event.sequence, id: event.id, reason: 'the event was altered: its digest does not match its content' });
+    }
+    if (!previous && options.cursor === undefined && event.sequence > 1) {
+      // The oldest kept event: the one before it may only be missing because it expired.
+      const kept = event.previousRetainedUntil === undefined ? undefined : Date.parse(event.previousRetainedUntil);
+      if (kept === undefined || Number.isNaN(kept) || kept > deps.now()) {
+        return broken(index, {
+          sequence: event.sequence - 1,
+          reason: `events before ${event.sequence} are missing, though they were to be kept until ${event.previousRetainedUntil ?? 'later'}`,
+        });
+      }
     }
     if (previous) {
       if (event.sequence !== previous.sequence + 1) {

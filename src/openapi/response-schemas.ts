@@ -259,7 +259,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   SamlMetadata: { type: 'string', description: 'SAML 2.0 metadata: an `md:EntityDescriptor` with the IdP’s signing certificate' },
   // Never a secret or a value that was set: field names, IDs and error codes only (NO_SECRETS holds it to that).
   AuditEvent: withoutSecrets(
-    object(['id', 'sequence', 'time', 'tenantId', 'environmentId', 'actor', 'action', 'outcome', 'previousDigest', 'digest'], {
+    object(['id', 'sequence', 'time', 'tenantId', 'environmentId', 'actor', 'action', 'outcome', 'retainedUntil', 'previousDigest', 'digest'], {
       id: str,
       sequence: { type: 'integer', description: 'Position in the environment’s chain, from 1' },
       time: str,
@@ -274,6 +274,8 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
       userAgent: str,
       requestId: str,
       changedFields: { ...strings, description: 'The names of the fields the change set; never their values' },
+      retainedUntil: { type: 'string', description: 'When the event expires: its time plus the retention then configured' },
+      previousRetainedUntil: { type: 'string', description: 'When the event before it expires; absent on the first event of a chain' },
       previousDigest: { type: 'string', description: 'SHA-256 (hex) of the previous event of the environment; 64 zeros for the first' },
       digest: { type: 'string', description: 'SHA-256 (hex) of this event’s canonical JSON without `digest`' },
     }),

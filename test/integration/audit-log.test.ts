@@ -203,12 +203,20 @@ describe('audit log', () => {
     expect((await events(otherAdmin)).map((event) => event.action)).toEqual(['application.created']);
   });
 
-  it('verify finds events cut from the end of the chain by its head', async () => {
+  it('verify finds events cut from either end of the chain: by its head, and by how long the first was to be kept', async () => {
     const other = await startTestRuntime();
     const otherAdmin = api(other.url, await adminToken(other));
-    for (const name of ['x', 'y']) expect((await otherAdmin.post('/v1/applications', { name })).status).toBe(201);
-    await table().send(new DeleteCommand({ TableName: other.resources.tableName, Key: itemKey(other.devAdmin.environmentId, 2) }));
+    for (const name of ['x', 'y', 'z']) expect((await otherAdmin.post('/v1/applications', { name })).status).toBe(201);
+    await table().send(new DeleteCommand({ TableName: other.resources.tableName, Key: itemKey(other.devAdmin.environmentId, 3) }));
     const cut = await otherAdmin.get('/v1/audit-events/verify');
-    expect(cut.body).toMatchObject({ valid: false, brokenAt: { sequence: 2, reason: 'events from 2 to 2 are missing: the chain head names 2' } });
+    expect(cut.body).toMatchObject({ valid: false, brokenAt: { sequence: 3, reason: 'events from 3 to 3 are missing: the chain head names 3' } });
+
+    const [second] = await events(otherAdmin, '?limit=1');
+    await table().send(new DeleteCommand({ TableName: other.resources.tableName, Key: itemKey(other.devAdmin.environmentId, 1) }));
+    const start = await otherAdmin.get('/v1/audit-events/verify');
+    expect(start.body).toMatchObject({
+      valid: false,
+      brokenAt: { sequence: 1, reason: `events before 2 are missing, though they were to be kept until ${second!.previousRetainedUntil}` },
+    });
   });
 });

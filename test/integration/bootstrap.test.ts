@@ -78,7 +78,13 @@ describe('the bootstrap function, invoked directly', () => {
     // The environment's audit log opens with its bootstrap.
     const audit = await api(runtime.url, answer.body.access_token as string).get('/v1/audit-events');
     expect(audit.body.items).toEqual([
-      expect.objectContaining({ sequence: 1, actor: { type: 'system' }, action: 'environment.bootstrapped', target: { type: 'environment', id: result.environmentId }, outcome: 'success' }),
+      expect.objectContaining({
+        sequence: 1,
+        actor: { type: 'system' },
+        action: 'environment.bootstrapped',
+        target: { type: 'environment', id: result.environmentId },
+        outcome: 'success',
+      }),
     ]);
     expect(JSON.stringify(audit.body)).not.toContain(result.clientSecret);
   });

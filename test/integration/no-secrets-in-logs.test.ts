@@ -39,7 +39,10 @@ describe('logs', () => {
     const log = lines.join('\n');
     expect(log).toContain('request refused');
     // Each audit event is one JSON line marked `"audit": true`, for Logs Insights and SIEM export.
-    const auditLines = lines.flatMap((line) => line.split('\n')).filter((line) => line.includes('"audit":true')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const auditLines = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"audit":true'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(auditLines.find((line) => line.action === 'service_account.secret_reset')).toMatchObject({
       audit: true,
       outcome: 'success',

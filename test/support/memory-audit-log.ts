@@ -21,14 +21,14 @@ export class MemoryAuditLog implements AuditLog {
     const sequences = [...this.chainOf(chain).keys()];
     if (sequences.length === 0) return undefined;
     const newest = this.chainOf(chain).get(Math.max(...sequences))!.event;
-    return { sequence: newest.sequence, digest: newest.digest };
+    return { sequence: newest.sequence, digest: newest.digest, retainedUntil: newest.retainedUntil };
   }
 
-  async append(chain: string, event: AuditEvent, expiresAt: number): Promise<boolean> {
+  async append(chain: string, event: AuditEvent): Promise<boolean> {
     await Promise.resolve();
     const events = this.chainOf(chain);
     if (events.has(event.sequence)) return false;
-    events.set(event.sequence, { event: structuredClone(event), expiresAt });
+    events.set(event.sequence, { event: structuredClone(event), expiresAt: Math.floor(Date.parse(event.retainedUntil) / 1000) });
     return true;
   }
 

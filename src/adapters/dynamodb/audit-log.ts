@@ -32,7 +32,7 @@ export class DynamoDbAuditLog implements AuditLog {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: { ':pk': auditPartition(chain), ':prefix': SK_PREFIX.auditEvent },
-        ProjectionExpression: '#sequence, digest',
+        ProjectionExpression: '#sequence, digest, retainedUntil',
         ExpressionAttributeNames: { '#sequence': 'sequence' },
         ScanIndexForward: false,
         ConsistentRead: true,
@@ -40,11 +40,13 @@ export class DynamoDbAuditLog implements AuditLog {
       }),
     );
     const item = Items[0] as ChainLink | undefined;
-    return item && { sequence: item.sequence, digest: item.digest };
+    return item && { sequence: item.sequence, digest: item.digest, ...(item.retainedUntil ? { retainedUntil: item.retainedUntil } : {}) };
   }
 
-  append(chain: string, event: AuditEvent, expiresAtSeconds: number): Promise<boolean> {
-    return this.io.putIfAbsent(keys.auditEvent(chain, event.sequence), 'audit-event', { ...event, expiresAt: expiresAtSeconds });
+  append(chain: string, event: AuditEvent): Promise<boolean> {
+    // The table's TTL attribute, in epoch seconds, from the time the domain sealed into the event.
+    const expiresAt = Math.floor(Date.parse(event.retainedUntil) / 1000);
+    return this.io.putIfAbsent(keys.auditEvent(chain, event.sequence), 'audit-event', { ...event, expiresAt });
   }
 
   async advanceHead(chain: string, link: ChainLink): Promise<void> {
