@@ -123,6 +123,11 @@ export interface AuditReadDeps {
 
 /** Concurrent writers of one chain each retry; past this many lost races the write gives up (503). */
 const MAX_APPEND_ATTEMPTS = 16;
+/**
+ * A failed client authentication's event gives up sooner: anyone can cause those, and a flood of
+ * them must not keep an environment's administrators from winning their places in the chain.
+ */
+const FAILED_AUTHENTICATION_ATTEMPTS = 4;
 
 /** The actor of a management caller: the service account and its OAuth client ID. */
 export function auditActorOf(caller: Caller): AuditActor {
@@ -130,8 +135,8 @@ export function auditActorOf(caller: Caller): AuditActor {
 }
 
 /** Stores one event at the end of its chain (rules 2 and 3) and answers it as stored. */
-export async function recordAuditEvent(deps: AuditDeps, draft: AuditDraft, chain: string = draft.environmentId): Promise<AuditEvent> {
-  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+export async function recordAuditEvent(deps: AuditDeps, draft: AuditDraft, chain: string = draft.environmentId, attempts = MAX_APPEND_ATTEMPTS): Promise<AuditEvent> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
     const newest = await deps.audit.newest(chain);
     const now = deps.now();
     const unsealed = {
@@ -151,7 +156,7 @@ export async function recordAuditEvent(deps: AuditDeps, draft: AuditDraft, chain
     // Another writer took this place: a short, random pause spreads the next attempts.
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
   }
-  throw new ServiceUnavailable(`audit event not written: lost ${MAX_APPEND_ATTEMPTS} races for the end of the chain of ${chain}`, 1);
+  throw new ServiceUnavailable(`audit event not written: lost ${attempts} races for the end of the chain of ${chain}`, 1);
 }
 
 export interface FailedClientAuthentication {
@@ -176,18 +181,23 @@ export async function recordFailedClientAuthentication(
   const environment = await deps.environments.getEnvironment(parsed.environmentId);
   if (!environment) return undefined;
   const type = parsed.principalId.startsWith('sa_') ? 'service_account' : 'client';
-  return recordAuditEvent(deps, {
-    tenantId: environment.tenantId,
-    environmentId: environment.id,
-    actor: { type, id: parsed.principalId, clientId: attempt.clientId },
-    action: `${type}.authentication_failed`,
-    target: { type, id: parsed.principalId },
-    outcome: 'failure',
-    errorCode: attempt.errorCode,
-    ...(attempt.sourceIp ? { sourceIp: attempt.sourceIp } : {}),
-    ...(attempt.userAgent ? { userAgent: attempt.userAgent } : {}),
-    ...(attempt.requestId ? { requestId: attempt.requestId } : {}),
-  });
+  return recordAuditEvent(
+    deps,
+    {
+      tenantId: environment.tenantId,
+      environmentId: environment.id,
+      actor: { type, id: parsed.principalId, clientId: attempt.clientId },
+      action: `${type}.authentication_failed`,
+      target: { type, id: parsed.principalId },
+      outcome: 'failure',
+      errorCode: attempt.errorCode,
+      ...(attempt.sourceIp ? { sourceIp: attempt.sourceIp } : {}),
+      ...(attempt.userAgent ? { userAgent: attempt.userAgent } : {}),
+      ...(attempt.requestId ? { requestId: attempt.requestId } : {}),
+    },
+    environment.id,
+    FAILED_AUTHENTICATION_ATTEMPTS,
+  );
 }
 
 /** `GET /v1/audit-events`: the caller's environment's events, newest first. */

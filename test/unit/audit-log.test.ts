@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_AUDIT_RETENTION_DAYS, GENESIS_DIGEST, listAuditEvents, recordAuditEvent, VERIFY_PAGE_SIZE, verifyAuditChain, type AuditDraft } from '../../src/domain/audit';
+import {
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  GENESIS_DIGEST,
+  listAuditEvents,
+  recordAuditEvent,
+  recordFailedClientAuthentication,
+  VERIFY_PAGE_SIZE,
+  verifyAuditChain,
+  type AuditDraft,
+} from '../../src/domain/audit';
 import type { Caller } from '../../src/domain/caller';
 import { MemoryAuditLog } from '../support/memory-audit-log';
 
@@ -54,6 +63,23 @@ describe('the audit log in the domain', () => {
     stored.event = { ...stored.event, changedFields: ['secret'] };
     expect(await verifyAuditChain(deps, auditor, { cursor: first.cursor! })).toMatchObject({ valid: false, brokenAt: { sequence: VERIFY_PAGE_SIZE + 2 } });
     await expect(verifyAuditChain(deps, auditor, { cursor: 'not-a-cursor' })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('files a failed client authentication under the environment its client ID names, and gives up sooner than a change', async () => {
+    const audit = new MemoryAuditLog();
+    const environments = { getEnvironment: async (id: string) => (id === ENV ? ({ id: ENV, tenantId: 'ten_a' } as never) : undefined) };
+    const deps = { audit, now: () => Date.now(), retentionDays: 400, environments };
+    const failed = await recordFailedClientAuthentication(deps, { clientId: `sa_bbbbbbbbbbbbbbbbbbbbbbbbbb@${ENV}`, errorCode: 'invalid_client', sourceIp: '192.0.2.1' });
+    expect(failed).toMatchObject({ tenantId: 'ten_a', action: 'service_account.authentication_failed', target: { type: 'service_account', id: 'sa_bbbbbbbbbbbbbbbbbbbbbbbbbb' } });
+    // No event for an environment that does not exist: an unknown caller starts no chain.
+    expect(await recordFailedClientAuthentication(deps, { clientId: 'cl_bbbbbbbbbbbbbbbbbbbbbbbbbb@env_cccccccccccccccccccccccccc', errorCode: 'invalid_client' })).toBeUndefined();
+    let tries = 0;
+    audit.append = async () => {
+      tries++;
+      return false;
+    };
+    await expect(recordFailedClientAuthentication(deps, { clientId: `sa_bbbbbbbbbbbbbbbbbbbbbbbbbb@${ENV}`, errorCode: 'invalid_client' })).rejects.toMatchObject({ status: 503 });
+    expect(tries).toBe(4);
   });
 
   it('needs AUDIT_READ to list or verify', async () => {
