@@ -73,6 +73,12 @@ describe('audit declarations', () => {
     // The event is written to the table in the same function: an audited operation writes to it.
     const readOnly = mutating.filter((operation) => operation.audit && !('exempt' in operation.audit) && operation.access.table !== 'readwrite').map((operation) => operation.name);
     expect(readOnly).toEqual([]);
+    // The audit middleware is part of the management stack: a declaration on an operation built otherwise would write nothing.
+    const unwired = operations
+      .filter((operation) => operation.audit && !('exempt' in operation.audit))
+      .filter((operation) => !readFileSync(join(REPOSITORY_ROOT, operation.handler), 'utf8').includes('managementHandler('))
+      .map((operation) => operation.name);
+    expect(unwired, 'build the handler with managementHandler (src/http/management.ts)').toEqual([]);
     // A declaration names an operation of the table, and its action says what happened to which kind of record.
     for (const operation of operations.filter((candidate) => candidate.audit && !('exempt' in candidate.audit))) {
       const audit = operation.audit as { action: string; target: { type: string; id: string } };
