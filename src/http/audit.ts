@@ -55,7 +55,7 @@ export function logAuditEvent(event: AuditEvent): void {
 
 const unwritten = new WeakSet<object>();
 
-/** The middleware of the shared stack (`httpHandler`); a route without an audit declaration costs one map lookup. */
+/** The middleware of the management stack (`managementHandler`); a route without an audit declaration costs one map lookup. */
 export function auditTrail(): middy.MiddlewareObj<HttpEvent, HttpResult> {
   return {
     after: async (request) => {
