@@ -86,6 +86,12 @@ describe('logs', () => {
 
     const log = lines.join('\n');
     expect(log).toContain('invalid_grant');
+    // The accepted login is on record by the public ID part of its challenge, never the challenge itself.
+    const accepted = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"audit":true') && line.includes('login_request.accepted'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(accepted).toEqual([expect.objectContaining({ outcome: 'success', target: { type: 'login_request', id: challenge.split('.')[0] } })]);
     for (const value of [challenge, code, verifier, tokens.refresh_token!, tokens.id_token!, tokens.access_token, session, session.split('.')[1]!]) {
       expect(log).not.toContain(value);
       expect(log).not.toContain(value.slice(-20));
