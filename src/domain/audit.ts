@@ -150,7 +150,7 @@ export async function recordAuditEvent(deps: AuditDeps, draft: AuditDraft, chain
     };
     const event = { ...unsealed, digest: digestOf(unsealed) } as AuditEvent;
     if (await deps.audit.append(chain, event)) {
-      await deps.audit.advanceHead(chain, { sequence: event.sequence, digest: event.digest });
+      await deps.audit.advanceHead(chain, { sequence: event.sequence, digest: event.digest, retainedUntil: event.retainedUntil });
       return event;
     }
     // Another writer took this place: a short, random pause spreads the next attempts.
@@ -279,7 +279,9 @@ export async function verifyAuditChain(deps: AuditReadDeps, caller: Caller, opti
   const range = { ...(page[0] ? { first: summary(page[0]) } : {}), ...(last ? { last: summary(last) } : {}) };
   if (events.length > VERIFY_PAGE_SIZE && last) return { valid: true, checked: counted(page.length), ...range, cursor: encodeVerifyCursor(last.sequence) };
   const head = await deps.audit.head(caller.environmentId);
-  if (head && (!last || head.sequence > last.sequence)) {
+  // Every event expired (an environment without changes for the whole retention time): nothing is missing.
+  const allExpired = !last && head?.retainedUntil !== undefined && Date.parse(head.retainedUntil) <= deps.now();
+  if (head && !allExpired && (!last || head.sequence > last.sequence)) {
     return broken(page.length, {
       sequence: (last?.sequence ?? 0) + 1,
       reason: `events from ${(last?.sequence ?? 0) + 1} to ${head.sequence} are missing: the chain head names ${head.sequence}`,

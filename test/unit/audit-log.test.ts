@@ -32,7 +32,7 @@ describe('the audit log in the domain', () => {
     const chain = await audit.chainFrom(ENV, 1, 100, 0);
     expect(chain[0]!.previousDigest).toBe(GENESIS_DIGEST);
     for (const [index, event] of chain.entries()) if (index > 0) expect(event.previousDigest).toBe(chain[index - 1]!.digest);
-    expect(await audit.head(ENV)).toEqual({ sequence: 12, digest: chain[11]!.digest });
+    expect(await audit.head(ENV)).toEqual({ sequence: 12, digest: chain[11]!.digest, retainedUntil: chain[11]!.retainedUntil });
     expect(await verifyAuditChain({ audit, now: deps.now }, auditor)).toMatchObject({ valid: true, checked: 12 });
   });
 
@@ -47,6 +47,13 @@ describe('the audit log in the domain', () => {
     const listed = await listAuditEvents({ audit, now: deps.now }, auditor, {});
     expect(listed.items.map((event) => event.target?.id)).toEqual(['new']);
     expect(await verifyAuditChain({ audit, now: deps.now }, auditor)).toMatchObject({ valid: true, checked: 1, first: { sequence: 2 } });
+    // A day later every event has expired: nothing is missing, though the head names the last one.
+    now += 24 * 3600_000;
+    expect(await verifyAuditChain({ audit, now: deps.now }, auditor)).toEqual({ valid: true, checked: 0 });
+    // Before then, the newest event cut from the table is missing.
+    now -= 24 * 3600_000;
+    audit.events.get(ENV)!.delete(2);
+    expect(await verifyAuditChain({ audit, now: deps.now }, auditor)).toMatchObject({ valid: false, brokenAt: { sequence: 1 } });
   });
 
   it('checks a long chain a page at a time, and finds a break on a later page', async () => {

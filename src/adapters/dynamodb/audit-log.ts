@@ -56,10 +56,10 @@ export class DynamoDbAuditLog implements AuditLog {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.auditHead(chain),
-          UpdateExpression: 'SET #sequence = :sequence, digest = :digest, #type = :type',
+          UpdateExpression: 'SET #sequence = :sequence, digest = :digest, retainedUntil = :retainedUntil, #type = :type',
           ConditionExpression: 'attribute_not_exists(#sequence) OR #sequence < :sequence',
           ExpressionAttributeNames: { '#sequence': 'sequence', '#type': 'type' },
-          ExpressionAttributeValues: { ':sequence': link.sequence, ':digest': link.digest, ':type': 'audit-head' },
+          ExpressionAttributeValues: { ':sequence': link.sequence, ':digest': link.digest, ':retainedUntil': link.retainedUntil ?? '', ':type': 'audit-head' },
         }),
       ),
     );
@@ -67,7 +67,7 @@ export class DynamoDbAuditLog implements AuditLog {
 
   async head(chain: string): Promise<ChainLink | undefined> {
     const head = await this.io.get<ChainLink>(keys.auditHead(chain));
-    return head && { sequence: head.sequence, digest: head.digest };
+    return head && { sequence: head.sequence, digest: head.digest, ...(head.retainedUntil ? { retainedUntil: head.retainedUntil } : {}) };
   }
 
   async list(chain: string, query: AuditQuery, nowSeconds: number): Promise<Page<AuditEvent>> {
