@@ -490,6 +490,10 @@ const AUDITED: Readonly<Record<string, AuditDeclaration>> = {
   'reject-consent-request': audited('consent_request.rejected', 'consent_request', 'handle:challenge'),
 };
 
+for (const name of Object.keys(AUDITED)) {
+  if (!table.some((operation) => operation.name === name)) throw new TypeError(`AUDITED names ${name}, which is not an operation of the route table`);
+}
+
 export const operations: readonly Operation[] = table.map((operation) => (AUDITED[operation.name] ? { ...operation, audit: AUDITED[operation.name] } : operation));
 
 /**
