@@ -29,6 +29,8 @@ export interface CallRecord {
   responseBytes: number;
   /** Reads that asked for strong consistency (DynamoDB). */
   consistentReads: number;
+  /** Calls on the audit log's records (keys `AUDIT#…`, `AUDIT_HEAD`): what auditing costs the scenario. */
+  auditCalls: number;
 }
 
 interface Answer {
@@ -88,11 +90,12 @@ export class InMemoryAws {
       this.answers.set(key, answer);
       this.lastAnswer.set(operation, answer);
     }
-    const record = this.calls.get(operation) ?? { count: 0, requestBytes: 0, responseBytes: 0, consistentReads: 0 };
+    const record = this.calls.get(operation) ?? { count: 0, requestBytes: 0, responseBytes: 0, consistentReads: 0, auditCalls: 0 };
     record.count++;
     record.requestBytes += Buffer.byteLength(body);
     record.responseBytes += answer.body.length;
     if (/"ConsistentRead":true/.test(body)) record.consistentReads++;
+    if (/"AUDIT[#_]/.test(body)) record.auditCalls++;
     this.calls.set(operation, record);
     return { response: { statusCode: answer.statusCode, headers: { ...answer.headers }, body: Readable.from([answer.body]) } };
   }

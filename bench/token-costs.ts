@@ -47,6 +47,8 @@ export interface ModeFigures {
   readonly mainThreadBusyMsPerToken: number;
   readonly standInCallsPerToken: Record<string, number>;
   readonly scenarios: Record<'clientCredentials' | 'delegated', ScenarioFigures>;
+  /** DynamoDB calls on the audit log's records per failed client authentication (the event a success never costs). */
+  readonly auditCallsPerFailedAuthentication: number;
 }
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -119,7 +121,17 @@ try {
       ),
     ),
   };
-  const figures: ModeFigures = { mode, serverCpuMsPerToken, mainThreadBusyMsPerToken, standInCallsPerToken, scenarios };
+  // After the scenarios, with an account of its own: a failure marks its client, which changes what its later tokens cost.
+  const failing = (await (await manage('/v1/service-accounts', { name: 'Bench failures' })).json()) as { clientId: string; clientSecret: string };
+  const wrong = `Basic ${Buffer.from(`${failing.clientId}:${failing.clientSecret}x`).toString('base64')}`;
+  aws.takeCalls();
+  const failures = 3;
+  for (let index = 0; index < failures; index++) {
+    const result = await token(event('POST', '/oauth/v2/token', { authorization: wrong, 'content-type': 'application/x-www-form-urlencoded' }, form)(), context());
+    if (typeof result !== 'object' || result.statusCode !== 401) throw new Error('a wrong secret was not answered 401');
+  }
+  const auditCallsPerFailedAuthentication = [...aws.takeCalls().values()].reduce((sum, record) => sum + record.auditCalls, 0) / failures;
+  const figures: ModeFigures = { mode, serverCpuMsPerToken, mainThreadBusyMsPerToken, standInCallsPerToken, scenarios, auditCallsPerFailedAuthentication };
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 } finally {
   aws.restore();

@@ -104,12 +104,18 @@ export function reportModes(modes: readonly MeasuredMode[]): Budget[] {
     const reads = perToken((operation) => /^DynamoDB\.(Get|BatchGet|Query|Scan)/.test(operation));
     const writes = perToken((operation) => operation.startsWith('DynamoDB.') && !/^DynamoDB\.(Get|BatchGet|Query|Scan)/.test(operation));
     const kms = perToken((operation) => operation.startsWith('KMS.'));
+    // Successful authentications are counted by metrics, never audited one by one (src/http/audit.ts).
+    const auditCalls = Object.values(cc.calls).reduce((sum, record) => sum + (record.auditCalls ?? 0), 0) / cc.tokens;
+    console.log(
+      `\nAudit log (envelope): ${auditCalls} DynamoDB calls on audit records per successful client-credentials token; ${envelope.auditCallsPerFailedAuthentication} per failed one (its event: newest link, conditional put, head)`,
+    );
     budgets.push(
       { name: 'envelope client-credentials: exactly one DynamoDB read per warm token', ok: reads === 1, detail: `${reads} reads` },
       // The failed-authentication throttle writes only for a client that failed lately
       // (src/domain/authentication-throttle.ts): a client that authenticates costs no write.
       { name: 'envelope client-credentials: no DynamoDB write per warm token', ok: writes === 0, detail: `${writes} writes` },
       { name: 'envelope client-credentials: no KMS call per warm token', ok: kms === 0, detail: `${kms} KMS calls` },
+      { name: 'envelope client-credentials: the audit log adds no DynamoDB call to a successful token', ok: auditCalls === 0, detail: `${auditCalls} audit calls` },
       { name: 'envelope client-credentials: at most 1 ms CPU per warm token', ok: cc.cpuMsPerToken <= 1, detail: `${cc.cpuMsPerToken.toFixed(3)} ms` },
     );
   }

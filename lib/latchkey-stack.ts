@@ -186,6 +186,7 @@ export function buildApp(
  * - `signingMode`: `envelope` (default) or `kms`; `signingKeyRotationDays` (envelope, default 30)
  * - `throttles`: JSON per-route throttle overrides by class of route or operation name (lib/throttles.ts)
  * - `logLevel` (default `INFO`), `tracingSampleRate` (0 to 1, default 0.05; 0 turns X-Ray off)
+ * - `auditRetentionDays`: how long audit events are kept (1 to 3650, default 400)
  * - `alarmEmail`: subscribed to the alarm topic; `alarmThresholds`: JSON overrides of ALARM_DEFAULTS
  */
 export function latchkeyPropsFromContext(node: Node, operations: readonly Operation[] = routeTable): LatchkeyStackProps {
@@ -249,6 +250,8 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
   const logLevel = (text('logLevel') ?? 'INFO').toUpperCase();
   if (!LOG_LEVELS.includes(logLevel)) throw new TypeError(`context logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   const tracingSampleRate = numberContext(node, 'tracingSampleRate', 0.05, 0, 1);
+  const auditRetentionDays = numberContext(node, 'auditRetentionDays', 400, 1, 3650);
+  if (!Number.isInteger(auditRetentionDays)) throw new TypeError('context auditRetentionDays must be a whole number of days');
   const alarmEmail = text('alarmEmail');
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new TypeError(`context alarmEmail ${alarmEmail} is not an email address`);
   const thresholds = alarmThresholds(node.tryGetContext('alarmThresholds'), signingMode);
@@ -261,7 +264,7 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     signingKeys,
     activeSigningKey,
     throttles: parseThrottleOverrides(node.tryGetContext('throttles'), operations),
-    functionDefaults: { logLevel, tracing: tracingSampleRate > 0 },
+    functionDefaults: { logLevel, tracing: tracingSampleRate > 0, auditRetentionDays },
     ...(alarmEmail ? { alarmEmail } : {}),
     alarms: {
       lambdaErrors: thresholds.lambdaErrors,

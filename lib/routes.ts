@@ -75,6 +75,23 @@ export interface Route {
 /** The catch-all route that API Gateway sends every unmatched request to. */
 export const DEFAULT_ROUTE = { method: 'ANY', path: '$default' } as const;
 
+/**
+ * The audit event a mutating operation writes: declared in `AUDITED` below, so every such operation
+ * gets one from the shared HTTP stack (`src/http/audit.ts`), after the domain call, for success and
+ * failure alike. `action` is `<target type>.<what happened>`. Where the target's ID comes from:
+ * - `path:<name>`: a path parameter;
+ * - `handle:<name>`: the public ID before the dot of a challenge in the path (never its secret half);
+ * - `answer:<field>`: a field of the JSON answer (a create: the new record's ID);
+ * - `environment`: the caller's environment.
+ * An operation that changes nothing an operator audits (it issues a token, which metrics count)
+ * says why instead: `{ exempt: '<reason>' }`.
+ */
+export type AuditDeclaration = AuditedAction | { readonly exempt: string };
+export interface AuditedAction {
+  readonly action: string;
+  readonly target: { readonly type: string; readonly id: `path:${string}` | `handle:${string}` | `answer:${string}` | 'environment' };
+}
+
 export interface Operation {
   /** Unique kebab-case name; also the Lambda's construct id and the local runtime's log name. */
   readonly name: string;
@@ -90,6 +107,8 @@ export interface Operation {
   readonly throttle?: RouteThrottle;
   /** One line on what the operation does, for the README and the local runtime's banner. */
   readonly summary: string;
+  /** From `AUDITED`: required of every mutating management operation (a test holds them to it). */
+  readonly audit?: AuditDeclaration;
 }
 
 const MANAGE_READ = { table: 'read', keys: 'verify' } as const;
@@ -105,7 +124,7 @@ function management(name: string, method: HttpMethod, path: string, area: string
   return { name, handler: `functions/${area}/${name}.ts`, routes: [{ method, path: `/v1${path}` }], access: { ...access, secrets }, summary };
 }
 
-export const operations: readonly Operation[] = [
+const table: readonly Operation[] = [
   // ---- discovery and keys ----
   {
     name: 'get-openid-configuration',
@@ -294,6 +313,10 @@ export const operations: readonly Operation[] = [
     summary: 'Example enrichment webhook: verifies signed requests and answers claims; invoked by ARN',
   },
 
+  // ---- audit log ----
+  management('list-audit-events', 'GET', '/audit-events', 'audit', MANAGE_READ, 'List audit events, newest first, by action, actor, target and time (AUDIT_READ)'),
+  management('verify-audit-chain', 'GET', '/audit-events/verify', 'audit', MANAGE_READ, "Check the audit log's hash chain and answer where it breaks (AUDIT_READ)"),
+
   // ---- GraphQL compatibility ----
   {
     name: 'graphql',
@@ -439,6 +462,58 @@ export const operations: readonly Operation[] = [
     summary: 'Answers 404 for unknown paths and 405 for known paths under another method',
   },
 ];
+
+const audited = (action: string, type: string, id: AuditedAction['target']['id']): AuditedAction => ({ action, target: { type, id } });
+
+/**
+ * The audit declaration of every mutating management operation, by operation name (see
+ * `AuditDeclaration`). A new POST, PUT, PATCH or DELETE under `/v1` needs a line here.
+ */
+const AUDITED: Readonly<Record<string, AuditDeclaration>> = {
+  'create-service-account': audited('service_account.created', 'service_account', 'answer:id'),
+  'update-service-account': audited('service_account.updated', 'service_account', 'path:id'),
+  'delete-service-account': audited('service_account.deleted', 'service_account', 'path:id'),
+  'reset-service-account-secret': audited('service_account.secret_reset', 'service_account', 'path:id'),
+  'set-service-account-permissions': audited('service_account.permissions_granted', 'service_account', 'path:id'),
+  'mint-service-account-token': audited('service_account.token_minted', 'service_account', 'path:id'),
+  'create-personal-access-token': audited('personal_access_token.created', 'personal_access_token', 'answer:id'),
+  'delete-personal-access-token': audited('personal_access_token.deleted', 'personal_access_token', 'path:patId'),
+  'create-resource': audited('resource.created', 'resource', 'answer:key'),
+  'update-resource': audited('resource.updated', 'resource', 'path:key'),
+  'delete-resource': audited('resource.deleted', 'resource', 'path:key'),
+  'update-environment': audited('environment.updated', 'environment', 'environment'),
+  'create-application': audited('application.created', 'application', 'answer:id'),
+  'update-application': audited('application.updated', 'application', 'path:id'),
+  'delete-application': audited('application.deleted', 'application', 'path:id'),
+  'create-webhook-secret': audited('application.webhook_secret_created', 'application', 'path:id'),
+  'delete-webhook-secret': audited('application.webhook_secret_deleted', 'application', 'path:id'),
+  'create-idp-connection': audited('idp_connection.created', 'idp_connection', 'answer:id'),
+  'update-idp-connection': audited('idp_connection.updated', 'idp_connection', 'path:id'),
+  'delete-idp-connection': audited('idp_connection.deleted', 'idp_connection', 'path:id'),
+  'generate-delegated-access-token': { exempt: 'issues an end-user token, as the token endpoint does: counted by metrics, not audited one by one' },
+  'create-client': audited('client.created', 'client', 'answer:clientId'),
+  'update-client': audited('client.updated', 'client', 'path:clientId'),
+  'delete-client': audited('client.deleted', 'client', 'path:clientId'),
+  'rotate-client-secret': audited('client.secret_rotated', 'client', 'path:clientId'),
+  'create-saml-client': audited('saml_client.created', 'saml_client', 'answer:clientId'),
+  'update-saml-client': audited('saml_client.updated', 'saml_client', 'path:clientId'),
+  'delete-saml-client': audited('saml_client.deleted', 'saml_client', 'path:clientId'),
+  'rotate-saml-certificate': audited('saml_client.certificate_rotated', 'saml_client', 'path:clientId'),
+  'accept-login-request': audited('login_request.accepted', 'login_request', 'handle:challenge'),
+  'reject-login-request': audited('login_request.rejected', 'login_request', 'handle:challenge'),
+  'accept-consent-request': audited('consent_request.accepted', 'consent_request', 'handle:challenge'),
+  'reject-consent-request': audited('consent_request.rejected', 'consent_request', 'handle:challenge'),
+  'update-user': audited('user.updated', 'user', 'path:id'),
+  'delete-user': audited('user.deleted', 'user', 'path:id'),
+  'delete-user-sessions': audited('user.signed_out_everywhere', 'user', 'path:id'),
+  'delete-user-session': audited('user.session_ended', 'user', 'path:id'),
+};
+
+for (const name of Object.keys(AUDITED)) {
+  if (!table.some((operation) => operation.name === name)) throw new TypeError(`AUDITED names ${name}, which is not an operation of the route table`);
+}
+
+export const operations: readonly Operation[] = table.map((operation) => (AUDITED[operation.name] ? { ...operation, audit: AUDITED[operation.name] } : operation));
 
 /**
  * Default throttles by class of route, so one noisy client of the management API cannot starve the

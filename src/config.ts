@@ -46,6 +46,8 @@ export const ENV = {
   unsafeAllowLocalTargets: 'LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS',
   /** Optional: base URL of the mutual-TLS custom domain (`https://mtls.example.com`), for discovery's `mtls_endpoint_aliases`. */
   mtlsBaseUrl: 'LATCHKEY_MTLS_BASE_URL',
+  /** Optional (default 400): how many days audit events are kept before they expire. */
+  auditRetentionDays: 'LATCHKEY_AUDIT_RETENTION_DAYS',
 } as const;
 
 export function requireEnv(name: string): string {
@@ -90,4 +92,13 @@ export function secondsFromEnv(name: string, fallback: number): number {
   const seconds = Number(value);
   if (!Number.isInteger(seconds) || seconds < 0) throw new TypeError(`environment variable ${name} must be a whole number of seconds, not "${value}"`);
   return seconds;
+}
+
+/** Days audit events are kept (`ENV.auditRetentionDays`), 400 unless set; at least one. */
+export function auditRetentionDays(): number {
+  const value = process.env[ENV.auditRetentionDays];
+  if (value === undefined || value === '') return 400;
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1) throw new TypeError(`environment variable ${ENV.auditRetentionDays} must be a whole number of days, at least 1, not "${value}"`);
+  return days;
 }

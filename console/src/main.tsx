@@ -11,6 +11,7 @@ import { ResourcesPage } from './pages/resources';
 import { ServiceAccountPage, ServiceAccountsPage } from './pages/service-accounts';
 import { TokenInspectorPage } from './pages/token-inspector';
 import { UserPage, UsersPage } from './pages/users';
+import { AuditLogPage } from './pages/audit-log';
 
 const sections = [
   ['service-accounts', 'Service accounts'],
@@ -20,6 +21,7 @@ const sections = [
   ['idp-connections', 'IDP connection'],
   ['users', 'End users'],
   ['token-inspector', 'Token inspector'],
+  ['audit-log', 'Audit log'],
 ] as const;
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -77,6 +79,8 @@ function Content({ route }: { route: string[] }) {
       return id ? <UserPage id={id} /> : <UsersPage />;
     case 'token-inspector':
       return <TokenInspectorPage />;
+    case 'audit-log':
+      return <AuditLogPage />;
     default:
       return <ServiceAccountsPage />;
   }

@@ -2,8 +2,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { bootstrapDeps } from '../../src/composition/dependencies';
+import { auditDeps, bootstrapDeps } from '../../src/composition/dependencies';
+import { recordAuditEvent } from '../../src/domain/audit';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
+import { logAuditEvent } from '../../src/http/audit';
 import { isId } from '../../src/domain/ids';
 import { logger } from '../../src/http/observability';
 import { validate } from '../../src/http/request';
@@ -18,6 +20,8 @@ import { name } from '../../src/http/schemas';
  * - The input is validated strictly before anything is written; a refusal is an error result
  *   (`errorType` InvalidRequest) whose message names the offending field.
  * - The administrator's secret is in the answer only: never logged, never stored in clear.
+ * - The new environment's audit log opens with the bootstrap (actor `system`, target the environment,
+ *   its first administrator named), before the answer.
  */
 
 const input = z.strictObject({
@@ -43,6 +47,16 @@ async function bootstrap(event: unknown): Promise<BootstrapResult> {
   const request = validate(input, event, 'bootstrap input');
   const { tenant, environment, admin } = await bootstrapEnvironment(deps, request);
   logger.info('environment bootstrapped', { tenantId: tenant.id, environmentId: environment.id, adminId: admin.id });
+  const opened = await recordAuditEvent(auditDeps(), {
+    tenantId: tenant.id,
+    environmentId: environment.id,
+    actor: { type: 'system' },
+    action: 'environment.bootstrapped',
+    target: { type: 'environment', id: environment.id },
+    outcome: 'success',
+    changedFields: Object.keys(request).sort(),
+  });
+  logAuditEvent(opened);
   return { tenantId: tenant.id, environmentId: environment.id, clientId: admin.clientId, clientSecret: admin.clientSecret };
 }
 

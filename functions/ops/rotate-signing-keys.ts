@@ -2,8 +2,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { signingMode } from '../../src/config';
-import { kmsKeyRetirementDeps, signingKeyRotationDeps } from '../../src/composition/dependencies';
+import { auditDeps, kmsKeyRetirementDeps, signingKeyRotationDeps } from '../../src/composition/dependencies';
+import { DEPLOYMENT_CHAIN, recordAuditEvent } from '../../src/domain/audit';
 import { retireCurrentKmsKey, retireCurrentSigningKey, rotateSigningKeys } from '../../src/domain/signing-keys';
+import { logAuditEvent } from '../../src/http/audit';
 import { logger } from '../../src/http/observability';
 
 /**
@@ -20,6 +22,9 @@ import { logger } from '../../src/http/observability';
  * - In KMS signing mode keys are KMS keys that the operator rotates with the stack's context, so only
  *   a retirement is accepted: the key that signs now is listed as retired and the next published
  *   ECC key (a standby key) signs; refused when no standby key is published. Anything else is refused.
+ * - Every rotation or retirement leaves an audit event in the deployment's own chain (signing keys
+ *   serve every environment), actor `system`: one that happened as a success, one that did not as a
+ *   failure with its reason. The answer waits for the event; if it cannot be written the call fails.
  */
 
 export interface RotationAnswer {
@@ -55,6 +60,7 @@ async function rotate(event: unknown): Promise<RotationAnswer> {
   };
   if (answer.retired) logger.warn('current signing key retired', { ...answer });
   else logger.info(result.rotated ? 'signing keys rotated' : 'signing keys not rotated', { ...answer });
+  await audit(retire ? 'signing_keys.retired' : 'signing_keys.rotated', answer);
   return answer;
 }
 
@@ -66,7 +72,25 @@ async function retireKmsKey(): Promise<RotationAnswer> {
     : { rotated: false, reason: result.reason, ...(result.signing ? { current: result.signing } : {}) };
   if (answer.retired) logger.warn('current signing key retired', { ...answer });
   else logger.info('signing key not retired', { ...answer });
+  await audit('signing_keys.retired', answer);
   return answer;
+}
+
+/** The call's audit event, in the deployment's chain; the answer waits for it. */
+async function audit(action: string, answer: RotationAnswer): Promise<void> {
+  const event = await recordAuditEvent(
+    auditDeps(),
+    {
+      tenantId: DEPLOYMENT_CHAIN,
+      environmentId: DEPLOYMENT_CHAIN,
+      actor: { type: 'system' },
+      action,
+      target: { type: 'signing_keys', ...(answer.current ? { id: answer.current } : {}) },
+      ...(answer.rotated ? { outcome: 'success' } : { outcome: 'failure', errorCode: answer.reason }),
+    },
+    DEPLOYMENT_CHAIN,
+  );
+  logAuditEvent(event);
 }
 
 export const handler = middy<unknown, RotationAnswer, Error, Context>(rotate).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { ENV } from '../../src/config';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -33,6 +34,8 @@ export interface FunctionDefaults {
   readonly logLevel: string;
   /** X-Ray active tracing. */
   readonly tracing: boolean;
+  /** Days audit events are kept before the table's TTL removes them (context `auditRetentionDays`, default 400). */
+  readonly auditRetentionDays: number;
 }
 
 export interface LatchkeyFunctionProps {
@@ -97,6 +100,7 @@ export class LatchkeyFunction extends Construct {
         LATCHKEY_OPERATION: props.operationName,
         LATCHKEY_STAGE: props.stage,
         LATCHKEY_ISSUER: props.issuer,
+        [ENV.auditRetentionDays]: String(props.defaults.auditRetentionDays),
       },
     });
     Tags.of(this.fn).add(OPERATION_TAG, props.operationName);

@@ -24,6 +24,7 @@ import { DynamoDbClientStore } from './dynamodb/client-store';
 import { KmsSamlKeyVault } from './kms-saml-keys';
 import { DynamoDbFailedAuthenticationCounters } from './dynamodb/throttle-store';
 import { DynamoDbAuthorizationStore } from './dynamodb/authorization-store';
+import { DynamoDbAuditLog } from './dynamodb/audit-log';
 
 /**
  * The adapters a function needs, built once per container from its environment (set by the CDK
@@ -128,6 +129,9 @@ export const samlKeys = once(() => new KmsSamlKeyVault(new KMSClient(awsClientCo
 export const authorizationStore = once(() => new DynamoDbAuthorizationStore(tableClient(), requireEnv(ENV.tableName)));
 
 export const clock = (): number => Date.now();
+
+/** The audit log: events and chain heads in the table. */
+export const auditLog = once(() => new DynamoDbAuditLog(tableClient(), requireEnv(ENV.tableName)));
 
 export { issuer };
 

@@ -3,6 +3,7 @@ import { postLogoutToken } from '../adapters/back-channel-logout';
 import {
   JWKS_MAX_AGE_SECONDS,
   applicationStore,
+  auditLog,
   authorizationStore,
   clientStore,
   clock,
@@ -22,6 +23,8 @@ import {
 } from '../adapters/from-environment';
 import { remoteJwks } from '../adapters/remote-jwks';
 import type { ApplicationDeps } from '../domain/applications';
+import type { AuditDeps, AuditReadDeps } from '../domain/audit';
+import { auditRetentionDays } from '../config';
 import type { ThrottleDeps } from '../domain/authentication-throttle';
 import type { GrantDeps, InteractionDeps } from '../domain/authorization/deps';
 import type { EndSessionDeps } from '../domain/authorization/end-session';
@@ -36,7 +39,7 @@ import type { IdpConnectionDeps } from '../domain/idp-connections';
 import type { IntrospectionDeps, JwtVerifier } from '../domain/introspection';
 import type { TokenOriginDeps } from '../domain/token-origins';
 import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
-import type { PublicJwk, PublicKeySet } from '../domain/ports';
+import type { EnvironmentStore, PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
 import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
@@ -304,6 +307,18 @@ export function userInfoDeps(): UserInfoDeps {
 /** Creating a tenant, its first environment and administrator. */
 export function bootstrapDeps(): EnvironmentDeps & ServiceAccountDeps {
   return serviceAccountDeps();
+}
+
+// ---- audit log ----------------------------------------------------------------------------------
+
+/** Writing audit events (the shared HTTP stack, the client-authentication chain, the ops functions). */
+export function auditDeps(): AuditDeps & { readonly environments: Pick<EnvironmentStore, 'getEnvironment'> } {
+  return { audit: auditLog(), now: clock, retentionDays: auditRetentionDays(), environments: store() };
+}
+
+/** Listing and verifying the audit log. */
+export function auditReadDeps(): AuditReadDeps {
+  return { audit: auditLog(), now: clock };
 }
 
 /** Envelope-mode signing-key rotation; its intervals follow from the token lifetimes and caches. */

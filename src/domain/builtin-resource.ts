@@ -26,6 +26,8 @@ export const MANAGEMENT_PERMISSIONS = [
   // manager cannot hand out access to the APIs that trust Latchkey tokens.
   'PERMISSIONS_GRANT',
   'LOGIN_REQUESTS_ACCEPT',
+  // Reading the audit log (who did what): a duty of its own, so auditors need no edit permission.
+  'AUDIT_READ',
 ] as const;
 
 export type ManagementPermission = (typeof MANAGEMENT_PERMISSIONS)[number];

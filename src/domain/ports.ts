@@ -170,6 +170,7 @@ export interface TokenRecordStore extends OpaqueTokenStore {
 // Each stays in its feature's file because its records are defined there; import from either.
 
 export type { ApplicationStore, WebhookSecretVault } from './applications';
+export type { AuditLog } from './audit';
 export type { FailedAuthenticationCounters } from './authentication-throttle';
 export type { AuthorizationStore } from './authorization/ports';
 export type { AssertionReplayStore } from './clients/client-assertion';

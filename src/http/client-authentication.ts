@@ -5,6 +5,7 @@ import { isRegistryClientId, type PresentedClientCredentials } from '../domain/c
 import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
 import { InvalidClient, InvalidRequest } from '../domain/errors';
 import { parseClientId } from '../domain/ids';
+import { auditFailedClientAuthentication } from './audit';
 import { readClientSecret } from './client-credentials';
 import type { HttpEvent } from './handler';
 import { logger } from './observability';
@@ -68,10 +69,19 @@ export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (
  */
 export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthenticationThrottle {
   const address = event.requestContext.http.sourceIp;
-  return async (clientId, authenticate) => {
+  return async <T>(clientId: string, authenticate: (beforeEvaluating: BeforeEvaluating) => Promise<T>): Promise<T> => {
     const wellFormed = parseClientId(clientId) !== undefined;
+    // The credentials the throttle let through to evaluation and that were refused: each such
+    // failure leaves an audit event. A 429 refused before evaluation does not (a metric counts it),
+    // and a client that authenticates costs the audit log nothing.
+    let refused: InvalidClient | undefined;
+    const evaluated = (beforeEvaluating: BeforeEvaluating): Promise<T> =>
+      authenticate(beforeEvaluating).catch((error: unknown) => {
+        if (error instanceof InvalidClient) refused = error;
+        throw error;
+      });
     try {
-      return wellFormed ? await throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, authenticate) : await authenticate(evaluateAtOnce);
+      return wellFormed ? await throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, evaluated) : await authenticate(evaluateAtOnce);
     } catch (error) {
       if (error instanceof InvalidClient) {
         logger.warn('client authentication failed', {
@@ -80,6 +90,7 @@ export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthentica
           ...(error.internalDetail ? { reason: error.internalDetail } : {}),
         });
       }
+      if (refused) await auditFailedClientAuthentication(event, clientId, refused.code);
       throw error;
     }
   };

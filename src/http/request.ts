@@ -3,6 +3,7 @@ import { en } from 'zod/locales';
 import { InvalidRequest, InvalidScope, InvalidTarget, type LatchkeyError, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from '../domain/key-values';
 import { parseScope } from '../domain/scopes';
+import { noteChangedFields } from './audit-context';
 import type { HttpEvent } from './handler';
 
 /**
@@ -87,7 +88,10 @@ export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S,
   } else if (!options.optional) {
     throw new InvalidRequest('a JSON request body is required');
   }
-  return validate(schema, value, 'request body');
+  const body = validate(schema, value, 'request body');
+  // The audit event of a change names the fields it set (src/http/audit.ts), never their values.
+  noteChangedFields(event, body);
+  return body;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   updateUserBody,
 } from '../http/management-schemas';
 import { createResourceBody, updateResourceBody } from '../http/resource-schemas';
+import { auditEventsQuery, verifyAuditChainQuery } from '../http/audit-schemas';
 import { grants, tokenRequest } from '../http/schemas';
 
 /**
@@ -63,6 +64,8 @@ export const REQUEST_SHAPES: Readonly<Record<string, RequestShape>> = {
   'reject-login-request': { body: { schema: rejectBody } },
   'accept-consent-request': { body: { schema: acceptConsentBody } },
   'reject-consent-request': { body: { schema: rejectBody } },
+  'list-audit-events': { query: auditEventsQuery },
+  'verify-audit-chain': { query: verifyAuditChainQuery },
 };
 
 /** JSON Schema (draft 2020-12, OpenAPI 3.1's dialect) of a request schema, as its client sends it. */

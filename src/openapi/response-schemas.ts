@@ -270,6 +270,38 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   Redirect: object(['redirectTo'], { redirectTo: { type: 'string', description: 'Where the application sends the browser next' } }),
   Html: str,
   SamlMetadata: { type: 'string', description: 'SAML 2.0 metadata: an `md:EntityDescriptor` with the IdP’s signing certificate' },
+  // Never a secret or a value that was set: field names, IDs and error codes only (NO_SECRETS holds it to that).
+  AuditEvent: withoutSecrets(
+    object(['id', 'sequence', 'time', 'tenantId', 'environmentId', 'actor', 'action', 'outcome', 'retainedUntil', 'previousDigest', 'digest'], {
+      id: str,
+      sequence: { type: 'integer', description: 'Position in the environment’s chain, from 1' },
+      time: str,
+      tenantId: str,
+      environmentId: str,
+      actor: object(['type'], { type: { enum: ['service_account', 'client', 'system'] }, id: str, clientId: str }),
+      action: { type: 'string', description: '`<target type>.<what happened>`, e.g. `service_account.secret_reset`' },
+      target: object(['type'], { type: str, id: str }),
+      outcome: { enum: ['success', 'failure'] },
+      errorCode: { type: 'string', description: 'The error code a failure was answered with' },
+      sourceIp: str,
+      userAgent: str,
+      requestId: str,
+      changedFields: { ...strings, description: 'The names of the fields the change set; never their values' },
+      retainedUntil: { type: 'string', description: 'When the event expires: its time plus the retention then configured' },
+      previousRetainedUntil: { type: 'string', description: 'When the event before it expires; absent on the first event of a chain' },
+      previousDigest: { type: 'string', description: 'SHA-256 (hex) of the previous event of the environment; 64 zeros for the first' },
+      digest: { type: 'string', description: 'SHA-256 (hex) of this event’s canonical JSON without `digest`' },
+    }),
+  ),
+  AuditEventPage: page('AuditEvent'),
+  AuditChainVerification: object(['valid', 'checked'], {
+    valid: bool,
+    checked: int,
+    first: object(['sequence', 'id', 'time'], { sequence: int, id: str, time: str }),
+    last: object(['sequence', 'id', 'time'], { sequence: int, id: str, time: str }),
+    brokenAt: object(['sequence', 'reason'], { sequence: int, id: str, reason: str }),
+    cursor: { type: 'string', description: 'Present when more events follow: pass it back as `?cursor=` to go on' },
+  }),
 };
 
 export interface Success {
@@ -372,4 +404,6 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   'get-consent-request': ok('ConsentRequest'),
   'accept-consent-request': ok('Redirect', 'Where the browser goes next'),
   'reject-consent-request': ok('Redirect', 'Where the browser goes next'),
+  'list-audit-events': ok('AuditEventPage'),
+  'verify-audit-chain': ok('AuditChainVerification', 'Whether the chain is whole, and where it breaks'),
 };

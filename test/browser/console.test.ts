@@ -257,6 +257,19 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('row', { name: /Grace.*disabled/ }).waitFor();
   });
 
+  it('shows the audit log with filters, and verifies its chain', async () => {
+    await openSection(page, 'Audit log');
+    // The environment page's refused change above is on record, until the filter leaves it out.
+    await page.locator('summary', { hasText: 'environment.updated failed (invalid_request)' }).first().waitFor();
+    await page.getByLabel('Action').fill('service_account.created');
+    await page.getByRole('button', { name: 'Show events' }).click();
+    await expect.poll(() => page.locator('summary', { hasText: 'environment.updated' }).count()).toBe(0);
+    await page.locator('summary', { hasText: 'service_account.created' }).first().waitFor();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await page.getByRole('status').filter({ hasText: 'The chain is whole' }).waitFor();
+    await checkAccessibility('audit log');
+  });
+
   it('shows markup from the API as text: a hostile account name runs nothing', async () => {
     const hostile = '<img src=x onerror="window.__injected=1">';
     await createServiceAccount(page, hostile);

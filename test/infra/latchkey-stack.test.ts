@@ -138,6 +138,12 @@ describe('state', () => {
     });
   });
 
+  it('keeps audit events 400 days by default: every function that may write one knows the retention the TTL applies', () => {
+    const functions = [...operationFunctions(dev).values()];
+    expect(functions.length).toBeGreaterThan(30);
+    for (const fn of functions) expect(fn.env.LATCHKEY_AUDIT_RETENTION_DAYS).toBe('400');
+  });
+
   it('keeps the table, keys and pepper under their existing logical ids in the top-level stack', () => {
     // Moving them would replace them: every client and every key would be lost.
     expect(Object.keys(dev.resources)).toEqual(
@@ -212,6 +218,7 @@ describe('stack', () => {
     expect(() => buildStack({ signingMode: 'hsm' })).toThrow(/signingMode must be envelope or kms/);
     expect(() => buildStack({ signingKeyRotationDays: '0' })).toThrow(/signingKeyRotationDays must be a number from 1 to 365/);
     expect(() => buildStack({ logLevel: 'LOUD' })).toThrow(/logLevel must be one of/);
+    expect(() => buildStack({ auditRetentionDays: '0' })).toThrow(/auditRetentionDays must be a number from 1 to 3650/);
     expect(() => buildStack({ tracingSampleRate: '2' })).toThrow(/tracingSampleRate must be a number from 0 to 1/);
     expect(() => buildStack({ alarmEmail: 'ops' })).toThrow(/alarmEmail ops is not an email address/);
     expect(() => buildStack({ alarmThresholds: '{"lambdaErrors": -1}' })).toThrow(/lambdaErrors must be a positive number/);

@@ -74,6 +74,19 @@ describe('the bootstrap function, invoked directly', () => {
     const environment = await api(runtime.url, answer.body.access_token as string).get('/v1/environment');
     expect(environment.status).toBe(200);
     expect(environment.body).toMatchObject({ id: result.environmentId, name: 'prod', tenantId: result.tenantId, tenantName: 'Acme' });
+
+    // The environment's audit log opens with its bootstrap.
+    const audit = await api(runtime.url, answer.body.access_token as string).get('/v1/audit-events');
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({
+        sequence: 1,
+        actor: { type: 'system' },
+        action: 'environment.bootstrapped',
+        target: { type: 'environment', id: result.environmentId },
+        outcome: 'success',
+      }),
+    ]);
+    expect(JSON.stringify(audit.body)).not.toContain(result.clientSecret);
   });
 
   it('adds an environment to an existing tenant, apart from its other environments', async () => {

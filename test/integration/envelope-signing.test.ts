@@ -118,6 +118,37 @@ describe('envelope signing and key rotation over the local API', () => {
     await expect(verifyNow(await clientCredentialsToken())).resolves.toBeDefined();
   });
 
+  it('leaves one audit event per rotation in the deployment chain, actor system, linked even when rotations ran at once', async () => {
+    const table = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const chain = async () =>
+      (
+        await table.send(
+          new QueryCommand({
+            TableName: runtime.resources.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': 'DEPLOYMENT', ':prefix': 'AUDIT#' },
+            ConsistentRead: true,
+          }),
+        )
+      ).Items ?? [];
+    const before = await chain();
+    const answer = await rotate();
+    const after = await chain();
+    expect(after).toHaveLength(before.length + 1);
+    expect(after.at(-1)).toMatchObject({
+      tenantId: 'deployment',
+      environmentId: 'deployment',
+      actor: { type: 'system' },
+      action: 'signing_keys.rotated',
+      target: { type: 'signing_keys', id: answer.current },
+      outcome: 'success',
+    });
+    // The concurrent rotations above each took a place of their own: no gap, each links to the one before.
+    expect(after.map((event) => event.sequence)).toEqual(after.map((_, index) => index + 1));
+    for (const [index, event] of after.entries()) if (index > 0) expect(event.previousDigest).toBe(after[index - 1]!.digest);
+    expect(after.filter((event) => event.outcome === 'failure').every((event) => event.errorCode === 'concurrent-rotation')).toBe(true);
+  });
+
   it('keeps private keys in the table only as ciphertext that KMS opens under the token-signing context alone', async () => {
     const table = DynamoDBDocumentClient.from(new DynamoDBClient({}));
     const { Items = [] } = await table.send(

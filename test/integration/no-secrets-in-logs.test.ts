@@ -46,6 +46,18 @@ describe('logs', () => {
 
     const log = lines.join('\n');
     expect(log).toContain('request refused');
+    // Each audit event is one JSON line marked `"audit": true`, for Logs Insights and SIEM export.
+    const auditLines = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"audit":true'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(auditLines.find((line) => line.action === 'service_account.secret_reset')).toMatchObject({
+      audit: true,
+      outcome: 'success',
+      target: { type: 'service_account', id: account.body.id },
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(auditLines.find((line) => line.action === 'service_account.authentication_failed')).toMatchObject({ errorCode: 'invalid_client', sourceIp: '127.0.0.1' });
     const secrets = JSON.parse(readFileSync(join(runtime.dataDir, 'secrets.json'), 'utf8')) as unknown;
     const pepper = JSON.stringify(secrets).match(/[A-Za-z0-9]{64}/)?.[0];
     for (const value of [token, account.body.clientSecret, reset.body.clientSecret, issued.body.access_token, runtime.devAdmin.clientSecret, pepper]) {
@@ -82,6 +94,12 @@ describe('logs', () => {
 
     const log = lines.join('\n');
     expect(log).toContain('invalid_grant');
+    // The accepted login is on record by the public ID part of its challenge, never the challenge itself.
+    const accepted = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"audit":true') && line.includes('login_request.accepted'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(accepted).toEqual([expect.objectContaining({ outcome: 'success', target: { type: 'login_request', id: challenge.split('.')[0] } })]);
     for (const value of [challenge, code, verifier, tokens.refresh_token!, tokens.id_token!, tokens.access_token, session, session.split('.')[1]!]) {
       expect(log).not.toContain(value);
       expect(log).not.toContain(value.slice(-20));

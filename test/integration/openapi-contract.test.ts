@@ -293,6 +293,8 @@ const SAMPLES: Record<string, Sample> = {
     },
   ),
   'get-user': managed('GET /v1/users/{id}', (ids) => `/v1/users/${ids.user}`),
+  'list-audit-events': managed('GET /v1/audit-events', () => '/v1/audit-events?limit=5'),
+  'verify-audit-chain': managed('GET /v1/audit-events/verify', () => '/v1/audit-events/verify'),
   graphql: async ({ url, world }) => {
     const query = 'mutation Token($input: AuthenticateServiceAccountInput!) { authenticateServiceAccount(input: $input) { accessToken expiresInSeconds tokenType } }';
     const { clientId, clientSecret } = world.runtime.devAdmin;

@@ -62,3 +62,33 @@ describe('dependency wiring', () => {
     expect(offenders, 'take the adapters through src/composition/dependencies.ts').toEqual([]);
   });
 });
+
+describe('audit declarations', () => {
+  it('every mutating management operation (POST, PUT, PATCH, DELETE under /v1) declares its audit action, or why it has none', async () => {
+    const { operations } = await import('../../lib/routes');
+    const mutating = operations.filter((operation) => operation.routes.some((route) => route.method !== 'GET' && route.method !== 'ANY' && route.path.startsWith('/v1/')));
+    expect(mutating.length).toBeGreaterThan(30);
+    const undeclared = mutating.filter((operation) => operation.audit === undefined).map((operation) => operation.name);
+    expect(undeclared, 'add a line to AUDITED in lib/routes.ts').toEqual([]);
+    // The event is written to the table in the same function: an audited operation writes to it.
+    const readOnly = mutating.filter((operation) => operation.audit && !('exempt' in operation.audit) && operation.access.table !== 'readwrite').map((operation) => operation.name);
+    expect(readOnly).toEqual([]);
+    // The audit middleware is part of the management stack: a declaration on an operation built otherwise would write nothing.
+    const unwired = operations
+      .filter((operation) => operation.audit && !('exempt' in operation.audit))
+      .filter((operation) => !readFileSync(join(REPOSITORY_ROOT, operation.handler), 'utf8').includes('managementHandler('))
+      .map((operation) => operation.name);
+    expect(unwired, 'build the handler with managementHandler (src/http/management.ts)').toEqual([]);
+    // A declaration names an operation of the table, and its action says what happened to which kind of record.
+    for (const operation of operations.filter((candidate) => candidate.audit && !('exempt' in candidate.audit))) {
+      const audit = operation.audit as { action: string; target: { type: string; id: string } };
+      expect(audit.action, operation.name).toMatch(new RegExp(`^${audit.target.type}\\.[a-z_]+$`));
+      const [kind, name] = audit.target.id.split(':');
+      if (kind === 'path' || kind === 'handle')
+        expect(
+          operation.routes.some((route) => route.path.includes(`{${name}}`)),
+          operation.name,
+        ).toBe(true);
+    }
+  });
+});

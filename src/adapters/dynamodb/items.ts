@@ -21,6 +21,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
  * | subject → user   | ENV#{envId}       | USER_SUBJECT#{idpConnectionId}#{subjectId} |
  * | profile          | ENV#{envId}       | PROFILE#{userId}#DEFAULT or PROFILE#{userId}#ID#{identifier} |
  * | audience claim   | AUDIENCE#{aud}    | AUDIENCE                  |  (one per deployment; names the resource holding it)
+ * | audit event      | ENV#{envId}       | AUDIT#{sequence, 12 digits} | (TTL `expiresAt`: the retention time; the chain's order)
+ * | audit chain head | ENV#{envId}       | AUDIT_HEAD                |  (newest sequence and digest; never expires)
+ * | deployment audit event / head | DEPLOYMENT | AUDIT#{sequence} / AUDIT_HEAD | (signing-key rotations: no environment)
  */
 
 export type Key = { pk: string; sk: string };
@@ -51,7 +54,15 @@ export const keys = {
     pk: `ENV#${environmentId}`,
     sk: `PROFILE#${userId}#${uniqueProfileIdentifier === undefined ? 'DEFAULT' : `ID#${uniqueProfileIdentifier}`}`,
   }),
+  /** Zero-padded, so sort-key order is the chain's order. `chain` is an environment ID or `deployment`. */
+  auditEvent: (chain: string, sequence: number): Key => ({ pk: auditPartition(chain), sk: `AUDIT#${String(sequence).padStart(12, '0')}` }),
+  auditHead: (chain: string): Key => ({ pk: auditPartition(chain), sk: 'AUDIT_HEAD' }),
 };
+
+/** An environment's audit chain lives in its partition; the deployment's (signing keys) in one of its own. */
+export function auditPartition(chain: string): string {
+  return chain === 'deployment' ? 'DEPLOYMENT' : `ENV#${chain}`;
+}
 
 export const SK_PREFIX = {
   resource: 'RESOURCE#',
@@ -62,6 +73,7 @@ export const SK_PREFIX = {
   idpConnection: 'IDP_CONNECTION#',
   user: 'USER#',
   profilesOf: (userId: string) => `PROFILE#${userId}#`,
+  auditEvent: 'AUDIT#',
 } as const;
 
 const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'type', 'expiresAt']);
