@@ -177,7 +177,7 @@ describe('taking back what interactive login gave', () => {
   });
 
   describe('the IDP connection', () => {
-    it('stops the refresh grant, userinfo and introspection while it is disabled', async () => {
+    it('stops the refresh grant, userinfo and introspection while it is disabled, and no longer once it is enabled again', async () => {
       const rp = await relyingParty();
       const { tokens } = await login(rp.config);
       expect((await world.admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: false })).status).toBe(200);
@@ -189,6 +189,9 @@ describe('taking back what interactive login gave', () => {
       } finally {
         expect((await world.admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: true })).status).toBe(200);
       }
+      // Tokens that have not expired work again, as the runbook warns (sign the users out everywhere to end them for good).
+      expect(await userinfoStatus(tokens.access_token)).toBe(200);
+      expect((await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!)).access_token).toEqual(expect.any(String));
     });
   });
 
