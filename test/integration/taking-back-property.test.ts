@@ -3,25 +3,26 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
-import { discover, logIn, oidc, setUpWorld, type Runtime, type World } from './interactive-login/setup';
+import { discover, logIn, oidc, setUpWorld, type Api, type Runtime, type World } from './interactive-login/setup';
 
 /**
  * Everything given can be taken back, as a property over HTTP on the local runtime: random
  * sequences of issuing (service-account JWTs and opaque tokens, end-user logins through the code
- * flow), refreshing, revoking (RFC 7009), disabling and enabling service accounts and deleting OIDC
- * clients. After every step, each token issued so far is accepted (introspection; userinfo for
- * end-user access tokens; the management API for service-account JWTs) exactly when nothing since
- * its issue took it back, as the model below says.
+ * flow), refreshing, revoking (RFC 7009), disabling and enabling service accounts and end users,
+ * signing end users out everywhere (the user-management API, as a caller holding only USERS_EDIT)
+ * and deleting OIDC clients. After every step, each token issued so far is accepted
+ * (introspection; userinfo for end-user access tokens; the management API for service-account
+ * JWTs) exactly when nothing since its issue took it back, and a disabled account or user gets no
+ * new token, as the model below says.
  *
- * The model's one way of taking back is `takeBack(predicate)`: an operation on end users (disable,
- * enable, sign out everywhere) is one more entry in `operations` with a harness call and the
- * predicate `token.user === …`; every token already records its user.
+ * The model's one way of taking back is `takeBack(predicate)`; every token records what it was
+ * issued to (account, client, user, family).
  */
 
 const REDIRECT_URI = 'https://rp.example.com/callback';
 const USERS = ['ana', 'ben'] as const;
 
-type Kind = 'sa-jwt' | 'sa-opaque' | 'access' | 'refresh';
+type Kind = 'sa-jwt' | 'sa-opaque' | 'delegated' | 'access' | 'refresh';
 
 interface Tracked {
   readonly kind: Kind;
@@ -42,7 +43,10 @@ type Step =
   | { readonly op: 'revoke'; readonly pick: number }
   | { readonly op: 'disableServiceAccount'; readonly account: number }
   | { readonly op: 'enableServiceAccount'; readonly account: number }
-  | { readonly op: 'deleteClient'; readonly client: number };
+  | { readonly op: 'deleteClient'; readonly client: number }
+  | { readonly op: 'disableUser'; readonly user: number }
+  | { readonly op: 'enableUser'; readonly user: number }
+  | { readonly op: 'signOutEverywhere'; readonly user: number };
 
 const index = fc.integer({ min: 0, max: 1 });
 const pick = fc.nat({ max: 50 });
@@ -55,17 +59,24 @@ const operations = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('disableServiceAccount' as const), account: index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('enableServiceAccount' as const), account: index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('deleteClient' as const), client: index }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('disableUser' as const), user: index }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('enableUser' as const), user: index }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('signOutEverywhere' as const), user: index }) },
 );
 const steps = fc.array(operations, { minLength: 3, maxLength: 7 });
 
 describe('a token is accepted only while nothing has taken it back (HTTP, property)', () => {
   let runtime: Runtime;
   let world: World;
+  let usersEditor: Api;
+  let vouching: Api;
   let run = 0;
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
     world = await setUpWorld(runtime);
+    usersEditor = await world.accountWith(['USERS_EDIT']);
+    vouching = await world.accountWith(['GENERATE_DELEGATED_ACCESS_TOKEN']);
   });
   afterAll(() => runtime?.stop());
 
@@ -106,6 +117,15 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
       }),
     );
     const tokens: Tracked[] = [];
+    // Both end users exist from the start, each with a delegated token, so every step on a user acts on one.
+    const users = await Promise.all(
+      USERS.map(async (user) => {
+        const delegated = await vouching.post('/v1/delegated-access-tokens', { applicationId: world.applicationId, subjectId: `${tag}-${user}` });
+        expect(delegated.status).toBe(200);
+        tokens.push({ kind: 'delegated', value: delegated.body.accessToken as string, user, alive: true });
+        return { id: delegated.body.payload.sub as string, disabled: false };
+      }),
+    );
     let families = 0;
     const takeBack = (predicate: (token: Tracked) => boolean) => {
       for (const token of tokens) if (predicate(token)) token.alive = false;
@@ -128,7 +148,14 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
           const client = clients[step.client]!;
           if (client.deleted) break;
           const user = USERS[step.user]!;
-          const { tokens: issued } = await logIn(world, client.config, { redirectUri: REDIRECT_URI, subject: { subjectId: `${tag}-${user}` } });
+          const login = logIn(world, client.config, { redirectUri: REDIRECT_URI, subject: { subjectId: `${tag}-${user}` } });
+          if (users[step.user]!.disabled) {
+            // The application's backend is refused when it accepts the login.
+            await expect(login).rejects.toThrow('"code":"user_disabled"');
+            break;
+          }
+          const { tokens: issued } = await login;
+          expect(issued.claims()!.sub).toBe(users[step.user]!.id);
           const family = ++families;
           tokens.push({ kind: 'access', value: issued.access_token, client: step.client, user, family, alive: true });
           tokens.push({ kind: 'refresh', value: issued.refresh_token!, client: step.client, user, family, alive: true });
@@ -170,6 +197,22 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
           takeBack((token) => token.client === step.client);
           break;
         }
+        case 'disableUser':
+        case 'enableUser': {
+          const user = users[step.user]!;
+          const disabled = step.op === 'disableUser';
+          expect(await usersEditor.patch(`/v1/users/${user.id}`, { disabled })).toMatchObject({ status: 200, body: { disabled } });
+          // Enabling again revives nothing.
+          if (disabled) takeBack((token) => token.user === USERS[step.user]);
+          user.disabled = disabled;
+          break;
+        }
+        case 'signOutEverywhere': {
+          const user = users[step.user]!;
+          expect((await usersEditor.delete(`/v1/users/${user.id}/sessions`)).status).toBe(204);
+          takeBack((token) => token.user === USERS[step.user]);
+          break;
+        }
       }
       for (const token of tokens) {
         const where = `${token.kind} after ${JSON.stringify(step)}`;
@@ -180,7 +223,7 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
     }
   }
 
-  it('after any sequence of issue, refresh, revoke, disable, enable and client deletion, accepts exactly the tokens nothing took back', async () => {
+  it('after any sequence of issue, refresh, revoke, disable, enable, sign-out everywhere and client deletion, accepts exactly the tokens nothing took back', async () => {
     await fc.assert(
       fc.asyncProperty(steps, (sequence) => runSequence(sequence)),
       { numRuns: 5 },

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bootstrapDeps } from '../../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../../src/domain/bootstrap';
 import { adminToken, api, type ApiAnswer } from '../../support/http';
@@ -62,6 +62,7 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
     receiver?.close();
     await runtime?.stop();
   });
+  afterEach(() => vi.useRealTimers());
 
   /** A code flow of `client` in `browser`; a browser with a session comes back without the login page. */
   async function logIn(client: { clientId: string; clientSecret: string }, subjectId: string, browser = new TestBrowser(runtime.url)) {
@@ -136,6 +137,9 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
     );
     expect(await stillSignedIn(phone)).toBe(false);
     expect(await stillSignedIn(laptop)).toBe(true);
+    // Tokens issued in the ended session keep working: signing out everywhere is what ends those.
+    expect((await oidc.refreshTokenGrant(phone.config, phone.refreshToken)).access_token).toEqual(expect.any(String));
+    expect(await oidc.fetchUserInfo(phone.config, phone.accessToken, phone.sub)).toMatchObject({ sub: phone.sub });
     expect((await world.admin.get(`/v1/users/${phone.sub}/sessions`)).body.items.map((session: { id: string }) => session.id)).toEqual([laptop.sid]);
 
     const again = await world.admin.delete(`/v1/users/${phone.sub}/sessions/${phone.sid}`);
@@ -154,6 +158,9 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
     const before = await world.admin.get(`/v1/users/${one.sub}`);
     expect(before.body).toMatchObject({ disabled: false });
     expect(before.body).not.toHaveProperty('tokensValidAfter');
+    // The clock stands still from here: everything below happens in one millisecond.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now());
 
     expect((await world.admin.delete(`/v1/users/${one.sub}/sessions`)).status).toBe(204);
     expect(await received()).toHaveLength(2);
@@ -164,9 +171,15 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
     expect(after.body).toMatchObject({ disabled: false, tokensValidAfter: expect.any(String) });
     expect(Date.parse(after.body.tokensValidAfter)).toBeGreaterThanOrEqual(Date.parse(before.body.updatedAt));
 
-    // Twice in a row: the second time is later still, never earlier.
+    // Twice in a row: the second time is later still, never earlier, so a login in between, in the
+    // same millisecond (its tokens are dated after the first), is signed out by the second.
+    const between = await logIn(rp, 'carol');
+    expect(await oidc.fetchUserInfo(between.config, between.accessToken, one.sub)).toMatchObject({ sub: one.sub });
     expect((await world.admin.delete(`/v1/users/${one.sub}/sessions`)).status).toBe(204);
     expect((await world.admin.get(`/v1/users/${one.sub}`)).body.tokensValidAfter > after.body.tokensValidAfter).toBe(true);
+    await expect(oidc.refreshTokenGrant(between.config, between.refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(between.config, between.accessToken, one.sub)).rejects.toMatchObject({ status: 401 });
+    expect(await received()).toEqual([{ aud: rp.clientId, sub: one.sub, sid: between.sid }]);
   });
 
   it('disables a user (its sessions end, its earlier tokens are dated out) and enables it again without reviving them', async () => {
@@ -245,11 +258,13 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
 
   describe('who may do it', () => {
     let alice: string;
+    let aliceLogin: Awaited<ReturnType<typeof logIn>>;
     let readerOnly: Api;
     let editorOnly: Api;
 
     beforeAll(async () => {
-      alice = (await logIn(rp, 'alice')).sub;
+      aliceLogin = await logIn(rp, 'alice');
+      alice = aliceLogin.sub;
       readerOnly = await world.accountWith(['USERS_READ']);
       editorOnly = await world.accountWith(['USERS_EDIT']);
     });
@@ -270,6 +285,10 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
       expect(unread.status).toBe(403);
       expect(unread.body.detail).toContain('USERS_READ');
       expect((await world.admin.get(`/v1/users/${alice}`)).body).toMatchObject({ disabled: false });
+      // None of the refused calls ended anything: the session still logs in, the tokens still work.
+      expect(await stillSignedIn(aliceLogin)).toBe(true);
+      expect((await oidc.refreshTokenGrant(aliceLogin.config, aliceLogin.refreshToken)).access_token).toEqual(expect.any(String));
+      expect(await received()).toEqual([]);
 
       const disabled = await editorOnly.patch(`/v1/users/${alice}`, { disabled: true });
       expect(disabled.body).toMatchObject({ disabled: true });
@@ -299,6 +318,9 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
       const untouched = await asOther.get(`/v1/users/${victim}`);
       expect(untouched.body).toMatchObject({ id: victim, disabled: false });
       expect(untouched.body).not.toHaveProperty('tokensValidAfter');
+      // Its token still stands, as its own environment's administrator sees it.
+      const theirs = await discover(runtime, other.admin.clientId, other.admin.clientSecret);
+      expect(await oidc.tokenIntrospection(theirs, voucher.body.accessToken)).toMatchObject({ active: true, sub: victim });
     });
 
     it('lets no one hand out USERS_EDIT without holding it, nor act on an account that holds it', async () => {

@@ -1,18 +1,19 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeJwt } from 'jose';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
-import { challengeIn, discover, LOGIN_URL, logIn, oidc, setUpWorld, type Runtime, type World } from './setup';
+import { challengeIn, discover, LOGIN_URL, logIn, oidc, setUpWorld, type TestBrowser, type Api, type Runtime, type World } from './setup';
 
 /**
  * Taking back what interactive login gave, through HTTP with openid-client as the relying party
  * and oauth4webapi as a resource server: revoking a refresh token (RFC 7009 §2.1) ends its family
  * and the access tokens issued from it; introspection (RFC 7662) reports live refresh tokens;
- * deleting a client or an application, disabling the IDP connection, disabling an end user or
- * signing it out everywhere ends its tokens at once; and the previous refresh token serves a second
- * tab for a few seconds without tripping reuse detection.
+ * deleting a client or an application, disabling the IDP connection, and disabling an end user or
+ * signing it out everywhere through the user-management API end its tokens at once (enabling the
+ * user again revives none of them); and the previous refresh token serves a second tab for a few
+ * seconds without tripping reuse detection.
  */
 
 const REDIRECT_URI = 'https://rp.example.com/callback';
@@ -51,21 +52,6 @@ describe('taking back what interactive login gave', () => {
   const userinfoStatus = async (accessToken: string) => (await fetch(`${runtime.url}/oauth/v2/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
   const refreshRefused = (config: oidc.Configuration, refreshToken: string) =>
     expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
-
-  /** Sets fields of an end user's record, as the user-management API does (disable, sign out everywhere). */
-  const setUser = async (userId: string, changes: Record<string, unknown>) => {
-    const names = Object.keys(changes);
-    await DynamoDBDocumentClient.from(new DynamoDBClient({})).send(
-      new UpdateCommand({
-        TableName: runtime.resources.tableName,
-        Key: { pk: `ENV#${runtime.devAdmin.environmentId}`, sk: `USER#${userId}` },
-        UpdateExpression: `SET ${names.map((_, index) => `#n${index} = :v${index}`).join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#n${index}`, name])),
-        ExpressionAttributeValues: Object.fromEntries(names.map((name, index) => [`:v${index}`, changes[name]])),
-      }),
-    );
-  };
 
   describe('refresh tokens (RFC 7009, RFC 7662)', () => {
     it('introspects a live refresh token as active with what it stands for, whatever the hint says', async () => {
@@ -191,7 +177,7 @@ describe('taking back what interactive login gave', () => {
   });
 
   describe('the IDP connection', () => {
-    it('stops the refresh grant, userinfo and introspection while it is disabled', async () => {
+    it('stops the refresh grant, userinfo and introspection while it is disabled, and no longer once it is enabled again', async () => {
       const rp = await relyingParty();
       const { tokens } = await login(rp.config);
       expect((await world.admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: false })).status).toBe(200);
@@ -203,25 +189,93 @@ describe('taking back what interactive login gave', () => {
       } finally {
         expect((await world.admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: true })).status).toBe(200);
       }
+      // Tokens that have not expired work again, as the runbook warns (sign the users out everywhere to end them for good).
+      expect(await userinfoStatus(tokens.access_token)).toBe(200);
+      expect((await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!)).access_token).toEqual(expect.any(String));
     });
   });
 
-  describe('an end user', () => {
-    it('who is disabled gets no token by any grant, and its tokens are refused', async () => {
+  describe('an end user, through the user-management API', () => {
+    /** A management API caller holding only USERS_EDIT, as an on-call engineer would use. */
+    let usersEditor: Api;
+    /** The back-channel logout tokens the application received, and the address it receives them at. */
+    const logoutTokens: string[] = [];
+    let receiver: Server;
+
+    beforeAll(async () => {
+      usersEditor = await world.accountWith(['USERS_EDIT']);
+      receiver = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk) => (body += chunk));
+        request.on('end', () => {
+          logoutTokens.push(new URLSearchParams(body).get('logout_token')!);
+          response.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const logoutUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/backchannel-logout`;
+      expect((await world.admin.patch(`/v1/applications/${world.applicationId}`, { logoutUrl })).status).toBe(200);
+    });
+    afterAll(() => receiver?.close());
+
+    /** The verified logout tokens received for `sub` so far (each posted before the management call answered): audience and `sid`. */
+    const logoutsOf = async (sub: string) => {
+      const keys = createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`));
+      const received = [];
+      for (const token of logoutTokens) {
+        const { payload } = await jwtVerify(token, keys, { issuer: runtime.url, typ: 'logout+jwt' });
+        expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} });
+        if (payload.sub === sub) received.push({ aud: payload.aud, sid: payload.sid });
+      }
+      return received;
+    };
+
+    /** An authorization request in `browser`, which has a session, answered with a code that is not redeemed yet. */
+    const pendingCode = async (config: oidc.Configuration, browser: TestBrowser) => {
+      const pkceCodeVerifier = oidc.randomPKCECodeVerifier();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid offline_access',
+        code_challenge: await oidc.calculatePKCECodeChallenge(pkceCodeVerifier),
+        code_challenge_method: 'S256',
+      });
+      const callback = new URL((await browser.visit(url.href)).location!);
+      expect(callback.searchParams.get('code')).toEqual(expect.any(String));
+      return { callback, pkceCodeVerifier };
+    };
+    const exchangeRefused = (config: oidc.Configuration, code: { callback: URL; pkceCodeVerifier: string }) =>
+      expect(oidc.authorizationCodeGrant(config, code.callback, { pkceCodeVerifier: code.pkceCodeVerifier })).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    it('who is disabled gets no token by any grant and its tokens are refused; enabled again, it gets none of them back but logs in anew', async () => {
       const rp = await relyingParty();
       const subjectId = `user-${++subjects}`;
       const { tokens, browser } = await login(rp.config, { subjectId, remember: true });
       const userId = decodeJwt(tokens.access_token).sub!;
+      const refreshed = await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!);
       const vouching = await world.accountWith(['GENERATE_DELEGATED_ACCESS_TOKEN']);
       const delegated = await vouching.post('/v1/delegated-access-tokens', { applicationId: world.applicationId, subjectId });
       expect(delegated.status).toBe(200);
+      // Codes the browser's session got before the user was disabled, redeemed after.
+      const codeWhileDisabled = await pendingCode(rp.config, browser);
+      const codeAfterEnabling = await pendingCode(rp.config, browser);
+      // Userinfo takes the access tokens of clients only; introspection takes the delegated one too.
+      const accessTokens = [tokens.access_token, refreshed.access_token];
+      const delegatedToken = delegated.body.accessToken as string;
+      const allRefused = async () => {
+        await refreshRefused(rp.config, refreshed.refresh_token!);
+        expect(await introspect(refreshed.refresh_token!)).toEqual({ active: false });
+        for (const accessToken of [...accessTokens, delegatedToken]) expect(await introspect(accessToken)).toEqual({ active: false });
+        for (const accessToken of accessTokens) expect(await userinfoStatus(accessToken)).toBe(401);
+      };
 
-      await setUser(userId, { disabled: true });
+      for (const accessToken of [...accessTokens, delegatedToken]) expect(await introspect(accessToken)).toMatchObject({ active: true, sub: userId });
+      for (const accessToken of accessTokens) expect(await userinfoStatus(accessToken)).toBe(200);
 
-      await refreshRefused(rp.config, tokens.refresh_token!);
-      for (const accessToken of [tokens.access_token, delegated.body.accessToken as string]) expect(await introspect(accessToken)).toEqual({ active: false });
-      expect(await introspect(tokens.refresh_token!)).toEqual({ active: false });
-      expect(await userinfoStatus(tokens.access_token)).toBe(401);
+      const disabled = await usersEditor.patch(`/v1/users/${userId}`, { disabled: true });
+      expect(disabled).toMatchObject({ status: 200, body: { id: userId, disabled: true } });
+
+      await allRefused();
+      await exchangeRefused(rp.config, codeWhileDisabled);
       expect(await vouching.post('/v1/delegated-access-tokens', { applicationId: world.applicationId, subjectId, email: 'new@example.com' })).toMatchObject({
         status: 409,
         body: { code: 'user_disabled' },
@@ -240,10 +294,28 @@ describe('taking back what interactive login gave', () => {
         }).href,
       );
       const challenge = challengeIn(again.location, LOGIN_URL, 'login_challenge');
-      expect((await world.backend.post(`/v1/login-requests/${encodeURIComponent(challenge)}/accept`, { subjectId })).status).toBe(409);
+      expect(await world.backend.post(`/v1/login-requests/${encodeURIComponent(challenge)}/accept`, { subjectId })).toMatchObject({
+        status: 409,
+        body: { code: 'user_disabled' },
+      });
+
+      expect(await usersEditor.patch(`/v1/users/${userId}`, { disabled: false })).toMatchObject({ status: 200, body: { id: userId, disabled: false } });
+
+      // Nothing issued before comes back: tokens, the code of the earlier session.
+      await allRefused();
+      await exchangeRefused(rp.config, codeAfterEnabling);
+      // A new login and a new delegated token do work, for the same user.
+      const fresh = await login(rp.config, { subjectId, remember: true });
+      expect(decodeJwt(fresh.tokens.access_token).sub).toBe(userId);
+      expect(await userinfoStatus(fresh.tokens.access_token)).toBe(200);
+      expect(await introspect(fresh.tokens.access_token)).toMatchObject({ active: true, sub: userId });
+      expect((await oidc.refreshTokenGrant(rp.config, fresh.tokens.refresh_token!)).access_token).toBeTruthy();
+      const vouched = await vouching.post('/v1/delegated-access-tokens', { applicationId: world.applicationId, subjectId });
+      expect(vouched.status).toBe(200);
+      expect(await introspect(vouched.body.accessToken)).toMatchObject({ active: true, sub: userId });
     });
 
-    it('who signs out everywhere loses every refresh token and session it had, and may log in again', async () => {
+    it('who signs out everywhere loses every refresh token and session it had, every application hears of it, and it may log in again', async () => {
       const rp = await relyingParty({ promptValues: ['login', 'none'] });
       const subject = { subjectId: `user-${++subjects}`, remember: true };
       const { tokens, browser } = await login(rp.config, subject);
@@ -251,10 +323,13 @@ describe('taking back what interactive login gave', () => {
       // Another device, rotated a moment ago: a recent rotation does not save it.
       const otherDevice = await login(rp.config, subject);
       const rotated = await oidc.refreshTokenGrant(rp.config, otherDevice.tokens.refresh_token!);
+      const sessions = [tokens, otherDevice.tokens].map((issued) => ({ aud: rp.clientId, sid: issued.claims()!.sid }));
+      expect(await logoutsOf(userId)).toEqual([]);
 
-      await setUser(userId, { tokensValidAfter: new Date().toISOString() });
+      expect((await usersEditor.delete(`/v1/users/${userId}/sessions`)).status).toBe(204);
 
-      for (const refreshToken of [tokens.refresh_token!, rotated.refresh_token!]) {
+      // The token rotated last would serve a late second tab for a few seconds; not after this.
+      for (const refreshToken of [tokens.refresh_token!, rotated.refresh_token!, otherDevice.tokens.refresh_token!]) {
         await refreshRefused(rp.config, refreshToken);
         expect(await introspect(refreshToken)).toEqual({ active: false });
       }
@@ -262,6 +337,9 @@ describe('taking back what interactive login gave', () => {
         expect(await introspect(accessToken)).toEqual({ active: false });
         expect(await userinfoStatus(accessToken)).toBe(401);
       }
+      // Each session's relying party was told, by a back-channel logout token naming it.
+      expect(await logoutsOf(userId)).toEqual(expect.arrayContaining(sessions));
+      expect(await logoutsOf(userId)).toHaveLength(2);
       const silent = oidc.buildAuthorizationUrl(rp.config, {
         redirect_uri: REDIRECT_URI,
         scope: 'openid',
