@@ -1,4 +1,4 @@
-import { acceptConsentRequest } from '../../src/domain/authorization/interaction-requests';
+import { acceptConsentRequest } from '../../src/domain/login/interaction-requests';
 import { json } from '../../src/http/handler';
 import { interactionDeps } from '../../src/composition/dependencies';
 import { acceptConsentBody } from '../../src/http/interaction-schemas';

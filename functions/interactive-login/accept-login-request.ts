@@ -1,4 +1,4 @@
-import { acceptLoginRequest } from '../../src/domain/authorization/interaction-requests';
+import { acceptLoginRequest } from '../../src/domain/login/interaction-requests';
 import { json } from '../../src/http/handler';
 import { interactionDeps } from '../../src/composition/dependencies';
 import { acceptLoginBody } from '../../src/http/interaction-schemas';

@@ -1,4 +1,4 @@
-import { getInteractionRequest } from '../../src/domain/authorization/interaction-requests';
+import { getInteractionRequest } from '../../src/domain/login/interaction-requests';
 import { json } from '../../src/http/handler';
 import { interactionDeps } from '../../src/composition/dependencies';
 import { managementHandler, pathParameter } from '../../src/http/management';

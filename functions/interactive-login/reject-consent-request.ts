@@ -1,4 +1,4 @@
-import { rejectInteractionRequest } from '../../src/domain/authorization/interaction-requests';
+import { rejectInteractionRequest } from '../../src/domain/login/interaction-requests';
 import { json } from '../../src/http/handler';
 import { interactionDeps } from '../../src/composition/dependencies';
 import { rejectBody } from '../../src/http/interaction-schemas';

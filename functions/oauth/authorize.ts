@@ -1,10 +1,10 @@
-import { authorize } from '../../src/domain/authorization/authorize';
+import { authorize } from '../../src/domain/login/authorize';
 import { authorizeRedirect, browserState } from '../../src/http/browser-cookies';
 import { httpHandler } from '../../src/http/handler';
-import { interactionDeps } from '../../src/composition/dependencies';
+import { authorizeDeps } from '../../src/composition/dependencies';
 import { authorizationParameters } from '../../src/http/request';
 
-const deps = interactionDeps();
+const deps = authorizeDeps();
 
 /**
  * `GET|POST /oauth/v2/authorize` (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2): starts an

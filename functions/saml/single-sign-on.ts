@@ -1,10 +1,10 @@
-import { interactionDeps } from '../../src/composition/dependencies';
+import { samlSsoDeps } from '../../src/composition/dependencies';
 import { receiveAuthnRequest } from '../../src/domain/saml/sso';
 import { httpHandler } from '../../src/http/handler';
 import { pathParameter } from '../../src/http/management';
 import { formBody } from '../../src/http/request';
 
-const deps = interactionDeps();
+const deps = samlSsoDeps();
 
 /**
  * `GET|POST /saml/{clientId}/sso` (SAML profiles §4.1.4.1): an `AuthnRequest` over the HTTP-Redirect

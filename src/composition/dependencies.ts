@@ -26,13 +26,15 @@ import type { ApplicationDeps } from '../domain/applications';
 import type { AuditDeps, AuditReadDeps } from '../domain/audit';
 import { auditRetentionDays } from '../config';
 import type { ThrottleDeps } from '../domain/authentication-throttle';
-import type { GrantDeps, InteractionDeps } from '../domain/authorization/deps';
+import type { GrantDeps } from '../domain/authorization/deps';
 import type { EndSessionDeps } from '../domain/authorization/end-session';
 import type { UserInfoDeps } from '../domain/authorization/userinfo';
 import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
 import type { ClientTokenDeps } from '../domain/clients/tokens';
 import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
 import type { EndUserLifecycleDeps } from '../domain/end-user-lifecycle';
+import type { AuthorizeDeps } from '../domain/login/authorize';
+import type { InteractionDeps } from '../domain/login/deps';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
@@ -41,6 +43,7 @@ import type { TokenOriginDeps } from '../domain/token-origins';
 import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
 import type { EnvironmentStore, PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
+import type { SamlSsoDeps } from '../domain/saml/sso';
 import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
@@ -246,7 +249,7 @@ export function publishedKeys(): PublicKeySet {
 
 // ---- interactive login ------------------------------------------------------------------------
 
-/** Authorize, login and consent requests. */
+/** Login and consent requests, and what every step of a login needs. */
 export function interactionDeps(): InteractionDeps {
   return {
     clients: clientStore(),
@@ -254,18 +257,25 @@ export function interactionDeps(): InteractionDeps {
     connections: idpConnectionStore(),
     users: endUserStore(),
     authorizations: authorizationStore(),
-    resources: store(),
     hasher: pepperHasher(),
     now: clock,
     issuer: issuer(),
-    samlKeys: samlKeys(),
-    replay: clientStore(),
   };
+}
+
+/** The authorization endpoint: it may end a login in a code or in a SAML Response. */
+export function authorizeDeps(): AuthorizeDeps {
+  return { ...interactionDeps(), authorizations: authorizationStore(), resources: store(), samlKeys: samlKeys() };
+}
+
+/** The SSO URL of a SAML client. */
+export function samlSsoDeps(): SamlSsoDeps {
+  return { ...interactionDeps(), replay: clientStore() };
 }
 
 /** The authorization-code and refresh-token grants. */
 export function grantDeps(): GrantDeps {
-  return { ...interactionDeps(), signer: signingKeys(), tokens: tokenStore() };
+  return { ...interactionDeps(), authorizations: authorizationStore(), resources: store(), signer: signingKeys(), tokens: tokenStore() };
 }
 
 /** RP-initiated logout, with back-channel logout notifications. */

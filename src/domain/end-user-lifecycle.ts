@@ -1,6 +1,6 @@
 import type { ApplicationStore, StoredApplication } from './applications';
 import { tellApplication, type BackChannelLogoutDeps } from './authorization/back-channel-logout';
-import type { SessionRecord } from './authorization/model';
+import type { SessionRecord } from './login/model';
 import type { AuthorizationStore } from './authorization/ports';
 import { requirePermission, type Caller } from './caller';
 import type { ClientStore } from './clients/ports';

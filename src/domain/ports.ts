@@ -179,4 +179,5 @@ export type { EndUserLifecycleStore, EndUserStore } from './end-users';
 export type { EnrichmentLog, WebhookTransport } from './enrichment';
 export type { IdpConnectionStore } from './idp-connections';
 export type { JwtVerifier } from './introspection';
+export type { LoginStore } from './login/ports';
 export type { KeyPairFactory, SigningKeyStore } from './signing-keys';

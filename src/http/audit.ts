@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { operations, type AuditedAction } from '../../lib/routes';
 import { auditDeps } from '../composition/dependencies';
 import { auditActorOf, recordAuditEvent, recordFailedClientAuthentication, type AuditDraft, type AuditEvent } from '../domain/audit';
-import { handleId } from '../domain/authorization/handles';
+import { handleId } from '../domain/login/handles';
 import { ServiceUnavailable } from '../domain/errors';
 import { callerOf, changedFieldsOf } from './audit-context';
 import { toLatchkeyError } from './error-mapping';

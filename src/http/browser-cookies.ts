@@ -1,4 +1,4 @@
-import type { AuthorizeOutcome, BrowserState } from '../domain/authorization/authorize';
+import type { AuthorizeOutcome, BrowserState } from '../domain/login/outcome';
 import type { HttpEvent, HttpResult } from './handler';
 import { samlFormPage } from './saml-form';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { REJECTION_ERRORS } from '../domain/authorization/interaction-requests';
+import { REJECTION_ERRORS } from '../domain/login/interaction-requests';
 
 /** Bodies of the login and consent request answers; the domain checks ranges and identifiers. */
 

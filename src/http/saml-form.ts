@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SamlForm } from '../domain/saml/sso';
+import type { SamlForm } from '../domain/login/outcome';
 import type { HttpResult } from './handler';
 
 /**

@@ -1,14 +1,7 @@
 import { Conflict } from '../../src/domain/errors';
 import type { AuthorizationStore } from '../../src/domain/authorization/ports';
-import type {
-  AuthorizationCodeRecord,
-  AuthorizationRequestRecord,
-  AuthorizationStatus,
-  ConsentRecord,
-  RefreshTokenRecord,
-  SessionRecord,
-  TokenFamilyRecord,
-} from '../../src/domain/authorization/model';
+import type { AuthorizationCodeRecord, RefreshTokenRecord, TokenFamilyRecord } from '../../src/domain/authorization/model';
+import type { AuthorizationRequestRecord, AuthorizationStatus, ConsentRecord, SessionRecord } from '../../src/domain/login/model';
 
 /** Interactive login's records in memory, with the same conditional semantics as the DynamoDB store. */
 export class MemoryAuthorizationStore implements AuthorizationStore {

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { authorize, type BrowserState } from '../../src/domain/authorization/authorize';
-import type { InteractionDeps } from '../../src/domain/authorization/deps';
+import { authorize, type AuthorizeDeps } from '../../src/domain/login/authorize';
+import type { BrowserState } from '../../src/domain/login/outcome';
 import { endSession, type EndSessionDeps } from '../../src/domain/authorization/end-session';
-import { acceptLoginRequest, getInteractionRequest } from '../../src/domain/authorization/interaction-requests';
+import { acceptLoginRequest, getInteractionRequest } from '../../src/domain/login/interaction-requests';
 import type { Caller } from '../../src/domain/caller';
 import type { StoredOidcClient } from '../../src/domain/clients/model';
 import { CLIENT_DEFAULTS } from '../../src/domain/clients/settings';
@@ -45,7 +45,7 @@ function memoryUsers(): EndUserStore {
 
 describe('authorization requests and login requests', () => {
   let now: number;
-  let deps: InteractionDeps;
+  let deps: AuthorizeDeps;
   const client: StoredOidcClient = {
     ...CLIENT_DEFAULTS,
     name: 'RP',
@@ -79,6 +79,8 @@ describe('authorization requests and login requests', () => {
       hasher: plainHasher,
       now: () => now,
       issuer: 'https://id.example.com',
+      // No SAML client here: a login that reached for the keys would fail.
+      samlKeys: {} as never,
     };
   });
 
@@ -157,7 +159,6 @@ describe('RP-initiated logout', () => {
       connections: {} as never,
       users: {} as never,
       authorizations,
-      resources: new MemoryStore(),
       hasher: plainHasher,
       now: () => START,
       issuer: 'https://id.example.com',

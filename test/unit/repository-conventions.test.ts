@@ -92,3 +92,30 @@ describe('audit declarations', () => {
     }
   });
 });
+
+describe('the login engine', () => {
+  const importsOf = (file: string) => [...readFileSync(join(REPOSITORY_ROOT, file), 'utf8').matchAll(/from '([^']+)'/g)].map((match) => match[1]!);
+
+  it('keeps the OIDC and SAML finishers apart: what both need lives in src/domain/login', () => {
+    const crossing = [
+      ...filesUnder('src/domain/authorization').flatMap((file) =>
+        importsOf(file)
+          .filter((path) => /(^|\/)saml\//.test(path))
+          .map((path) => `${file} → ${path}`),
+      ),
+      ...filesUnder('src/domain/saml').flatMap((file) =>
+        importsOf(file)
+          .filter((path) => /(^|\/)authorization\//.test(path))
+          .map((path) => `${file} → ${path}`),
+      ),
+    ];
+    expect(crossing, 'move what both protocols use into src/domain/login').toEqual([]);
+  });
+
+  it('narrows the interaction record with a coded error instead of asserting its optional parts', () => {
+    const asserted = ['src/domain/login', 'src/domain/authorization', 'src/domain/saml']
+      .flatMap((place) => filesUnder(place))
+      .filter((file) => /\.(login|saml|rejection|grantedScopes)!/.test(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')));
+    expect(asserted, 'use answeredLogin or samlReturnOf from src/domain/login/states.ts').toEqual([]);
+  });
+});

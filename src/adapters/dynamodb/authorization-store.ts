@@ -1,15 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuthorizationStore } from '../../domain/authorization/ports';
-import type {
-  AuthorizationCodeRecord,
-  AuthorizationRequestRecord,
-  AuthorizationStatus,
-  ConsentRecord,
-  RefreshTokenRecord,
-  SessionRecord,
-  TokenFamilyRecord,
-} from '../../domain/authorization/model';
+import type { AuthorizationCodeRecord, RefreshTokenRecord, TokenFamilyRecord } from '../../domain/authorization/model';
+import type { AuthorizationRequestRecord, AuthorizationStatus, ConsentRecord, SessionRecord } from '../../domain/login/model';
 import { toRecord, type Key, conditionMet } from './items';
 import { RecordIo } from './record-io';
 

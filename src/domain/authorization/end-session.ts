@@ -2,8 +2,8 @@ import { InvalidRequest } from '../errors';
 import { isId, parseClientId } from '../ids';
 import type { TokenSigner } from '../ports';
 import { tellApplication } from './back-channel-logout';
-import { seconds, type InteractionDeps } from './deps';
-import { findSession } from './sessions';
+import { seconds, type InteractionDeps } from '../login/deps';
+import { findSession } from '../login/sessions';
 
 /**
  * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2, §3), with back-channel logout

@@ -7,7 +7,8 @@ import { earliestIssuedAt } from '../service-account-grants';
 import { endUserStands, loadEndUserStanding } from '../token-origins';
 import { REFRESH_TOKEN_REUSE_LEEWAY_SECONDS, seconds, type GrantDeps } from './deps';
 import { revokeFamily } from './families';
-import { newOpaqueSecret, s256 } from './handles';
+import { newOpaqueSecret } from '../login/handles';
+import { s256 } from './handles';
 import { signIdToken } from './id-token';
 import type { GrantSubject, RefreshTokenRecord } from './model';
 

@@ -1,35 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { SecretHasher } from '../ports';
-import { sameDigest } from '../secrets';
+import { createHash } from 'node:crypto';
 
-/**
- * The secrets of interactive login: challenges and verifiers (`{requestId}.{secret}`), codes,
- * refresh tokens and session cookies. Each carries 256 random bits; only its keyed hash is stored,
- * so a table read gives nothing that could be presented. A handle names its record by ID (a
- * deterministic key) and proves itself with the rest, compared in constant time.
- */
-
-/** 256 random bits behind a recognisable prefix. */
-export function newOpaqueSecret(prefix: string): string {
-  return `${prefix}_${randomBytes(32).toString('base64url')}`;
-}
-
-/** A handle on the record `id`: `{id}.{secret}`, and the keyed hash to store. */
-export async function newHandle(hasher: SecretHasher, id: string): Promise<{ value: string; hash: string }> {
-  const value = `${id}.${randomBytes(32).toString('base64url')}`;
-  return { value, hash: await hasher.hash(value) };
-}
-
-/** The record ID a handle names, or undefined when it is not shaped like one. */
-export function handleId(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const match = /^([a-z]{2,4}_[a-z2-7]{26})\.[A-Za-z0-9_-]{43}$/.exec(value);
-  return match?.[1];
-}
-
-export async function handleMatches(hasher: SecretHasher, value: string, storedHash: string | undefined): Promise<boolean> {
-  return storedHash !== undefined && sameDigest(await hasher.hash(value), storedHash);
-}
+/** The hashes the authorization-code grant checks or publishes; the login's secrets are in `src/domain/login/handles.ts`. */
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))). */
 export function s256(verifier: string): string {

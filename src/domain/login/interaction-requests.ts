@@ -5,6 +5,7 @@ import { ChallengeExpired, Conflict, InvalidRequest, NotFound } from '../errors'
 import { seconds, type InteractionDeps } from './deps';
 import { handleId, handleMatches, newHandle } from './handles';
 import type { AuthorizationRequestRecord, AuthorizationStatus } from './model';
+import { answeredLogin } from './states';
 
 /**
  * Login and consent requests: what the application's backend reads and answers while the browser
@@ -144,7 +145,7 @@ export async function acceptConsentRequest(deps: InteractionDeps, caller: Caller
     if (client?.protocol === 'oidc') {
       await deps.authorizations.putConsent({
         environmentId: record.environmentId,
-        userId: record.login!.userId,
+        userId: answeredLogin(record).userId,
         clientRef: record.clientRef,
         scopes: granted,
         expiresAt: seconds(deps.now) + client.accessValiditySeconds,
