@@ -5,7 +5,7 @@ import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, typ
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Construct } from 'constructs';
 import { grantAccess, keyCapabilities, type InvokableFunctions } from './constructs/grant-access';
-import { LatchkeyFunction, type FunctionDefaults } from './constructs/latchkey-function';
+import { LatchkeyFunction, type FunctionConcurrency, type FunctionDefaults } from './constructs/latchkey-function';
 import { AreaAlarms, type AlarmSettings } from './monitoring/area-alarms';
 import { DEFAULT_ROUTE, type Operation } from './routes';
 import type { StateRefs } from './state';
@@ -31,6 +31,9 @@ function resourceBudgetProblems(stack: NestedStack, area: string): string[] {
     : [];
 }
 
+/** The API Gateway route key of a route (`POST /oauth/v2/token`, or `$default`). */
+export const routeKeyOf = (route: Operation['routes'][number]): string => (route.path === DEFAULT_ROUTE.path ? route.path : `${route.method} ${route.path}`);
+
 /** `service-accounts` → `ServiceAccounts`. */
 export const pascalCase = (name: string): string => name.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 
@@ -45,6 +48,10 @@ export interface ApiAreaProps {
   /** The top-level stack's name (functions are tagged with it). */
   readonly stackName: string;
   readonly defaults: FunctionDefaults;
+  /** Reserved and provisioned concurrency of the functions that serve `tokenRouteKey`. */
+  readonly tokenConcurrency?: FunctionConcurrency;
+  /** The token endpoint's route key. */
+  readonly tokenRouteKey: string;
   readonly alarms: AlarmSettings;
   /** Envelope mode: days between scheduled signing-key rotations. */
   readonly signingKeyRotationDays: number;
@@ -77,6 +84,7 @@ export class ApiArea extends NestedStack {
         stackName: props.stackName,
         keyCapabilities: keyCapabilities(operation.access, props.state.signingMode),
         defaults: props.defaults,
+        ...(props.tokenConcurrency && operation.routes.some((route) => routeKeyOf(route) === props.tokenRouteKey) ? { concurrency: props.tokenConcurrency } : {}),
       });
       this.functions.set(operation.name, fn);
       if (operation.access.keys === 'rotate' && props.state.signingMode === 'envelope') {
@@ -104,7 +112,7 @@ export class ApiArea extends NestedStack {
 
   private route(operation: Operation, fn: LatchkeyFunction): void {
     // One integration per function, shared by all of its routes.
-    const integration = new HttpLambdaIntegration(`${operation.name}-integration`, fn.fn, {
+    const integration = new HttpLambdaIntegration(`${operation.name}-integration`, fn.invokeTarget, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
     for (const route of operation.routes) {

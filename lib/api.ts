@@ -6,9 +6,9 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { ApiArea, areaOf, invokeOnlyOutput, pascalCase } from './api-area';
+import { ApiArea, areaOf, invokeOnlyOutput, pascalCase, routeKeyOf } from './api-area';
 import { MtlsTruststore } from './constructs/mtls-truststore';
-import type { FunctionDefaults, LatchkeyFunction } from './constructs/latchkey-function';
+import type { FunctionConcurrency, FunctionDefaults, LatchkeyFunction } from './constructs/latchkey-function';
 import type { AlarmSettings } from './monitoring/area-alarms';
 import { effectiveThrottle, type ThrottleOverrides } from './throttles';
 import { DEFAULT_ROUTE, type Operation } from './routes';
@@ -45,6 +45,8 @@ export interface LatchkeyApiProps {
   readonly enrichmentLambdaArns?: readonly string[];
   readonly throttles?: ThrottleOverrides;
   readonly defaults: FunctionDefaults;
+  /** Reserved and provisioned concurrency of the token endpoint's function. */
+  readonly tokenConcurrency?: FunctionConcurrency;
   /** Per-area alarm thresholds; the topic is added here. */
   readonly alarms: Omit<AlarmSettings, 'topicArn'>;
   readonly alarmTopicArn: string;
@@ -65,6 +67,8 @@ export class LatchkeyApi extends Construct {
   readonly issuer: string;
   readonly functions: ReadonlyMap<string, LatchkeyFunction>;
   readonly areas: ReadonlyMap<string, ApiArea>;
+  /** The stage's access log group (one JSON line per request). */
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
@@ -80,7 +84,8 @@ export class LatchkeyApi extends Construct {
       disableExecuteApiEndpoint: props.domain !== undefined,
     });
     const domainName = props.domain && this.customDomain(props.domain);
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.defaults.logRetention ?? RetentionDays.ONE_MONTH, removalPolicy });
+    this.accessLogs = accessLogs;
     assertUniqueRoutes(props.operations);
     const routeThrottles = props.operations.flatMap((operation) => operation.routes.map((route) => [routeKeyOf(route), effectiveThrottle(operation, props.throttles)] as const));
     this.stage = this.httpApi.addStage('DefaultStage', {
@@ -129,6 +134,8 @@ export class LatchkeyApi extends Construct {
         retain: props.retain,
         stackName: stack.stackName,
         defaults: props.defaults,
+        tokenRouteKey: tokenRoute,
+        ...(props.tokenConcurrency ? { tokenConcurrency: props.tokenConcurrency } : {}),
         alarms: { ...props.alarms, topicArn: props.alarmTopicArn },
         signingKeyRotationDays: props.signingKeyRotationDays,
       });
@@ -183,8 +190,6 @@ export class LatchkeyApi extends Construct {
   }
 }
 
-const routeKeyOf = (route: Operation['routes'][number]): string => (route.path === DEFAULT_ROUTE.path ? route.path : `${route.method} ${route.path}`);
-
 /** The route key of the token endpoint (the `token` operation's first route). */
 export function tokenRouteKey(operations: readonly Operation[]): string {
   const token = operations.find((operation) => operation.name === 'token');
@@ -212,6 +217,7 @@ function accessLogFormat(): AccessLogFormat {
   return AccessLogFormat.custom(
     JSON.stringify({
       requestId: '$context.requestId',
+      apiId: '$context.apiId',
       requestTime: '$context.requestTime',
       ip: '$context.identity.sourceIp',
       userAgent: '$context.identity.userAgent',

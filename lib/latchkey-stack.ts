@@ -3,7 +3,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, Node } from 'constructs';
 import { LatchkeyApi, tokenRouteKey, type CustomDomain, type MutualTlsDomain } from './api';
 import { apiHostOf, LatchkeyConsole, type ConsoleWaf } from './constructs/console';
-import type { FunctionDefaults } from './constructs/latchkey-function';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { FunctionConcurrency, FunctionDefaults } from './constructs/latchkey-function';
+import { TableBackup } from './constructs/table-backup';
 import type { AlarmSettings } from './monitoring/area-alarms';
 import { AlarmTopic, Monitoring, type MonitoringSettings } from './monitoring/monitoring';
 import { operations as routeTable, type Operation } from './routes';
@@ -26,6 +28,10 @@ export interface LatchkeyStackProps extends StackProps {
   /** Per-route throttle overrides by class of route or operation name. */
   readonly throttles?: ThrottleOverrides;
   readonly functionDefaults: FunctionDefaults;
+  /** Reserved and provisioned concurrency of the token endpoint's function (context `tokenReservedConcurrency`, `tokenProvisionedConcurrency`). */
+  readonly tokenConcurrency?: FunctionConcurrency;
+  /** A daily AWS Backup plan for the table, keeping each recovery point this many days (context `backup=true`, `backupRetentionDays`). */
+  readonly backup?: { readonly retentionDays: number };
   readonly alarmEmail?: string;
   readonly alarms: Omit<AlarmSettings, 'topicArn'>;
   readonly monitoring: MonitoringSettings;
@@ -73,6 +79,7 @@ export class LatchkeyStack extends Stack {
       state: this.state,
       retain,
       defaults: props.functionDefaults,
+      ...(props.tokenConcurrency ? { tokenConcurrency: props.tokenConcurrency } : {}),
       alarms: props.alarms,
       alarmTopicArn: alarmTopic.topic.topicArn,
       signingKeyRotationDays: props.signingKeyRotationDays,
@@ -87,10 +94,15 @@ export class LatchkeyStack extends Stack {
       signingMode: props.signingMode,
       settings: props.monitoring,
       httpApiId: this.api.httpApi.apiId,
+      accessLogs: this.api.accessLogs,
       tokenRouteKey: tokenRouteKey(operations),
       tableName: this.state.table.tableName,
       topicArn: alarmTopic.topic.topicArn,
     });
+    if (props.backup) {
+      const backup = new TableBackup(this, 'Backup', { stage: props.stage, table: this.state.table, retentionDays: props.backup.retentionDays });
+      new CfnOutput(this, 'BackupVaultName', { value: backup.vault.backupVaultName, description: 'The daily recovery points of the table (retained when the stack is deleted)' });
+    }
     if (props.console) {
       new LatchkeyConsole(this, 'Console', {
         apiDomainName: props.domain ? props.domain.domainName : apiHostOf(this.api.httpApi.apiEndpoint),
@@ -187,6 +199,11 @@ export function buildApp(
  * - `throttles`: JSON per-route throttle overrides by class of route or operation name (lib/throttles.ts)
  * - `logLevel` (default `INFO`), `tracingSampleRate` (0 to 1, default 0.05; 0 turns X-Ray off)
  * - `alarmEmail`: subscribed to the alarm topic; `alarmThresholds`: JSON overrides of ALARM_DEFAULTS
+ * - `logRetentionDays` (default 30; a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, ...):
+ *   every function's log group and the API's access logs
+ * - `functionMemory` (MB, default 512): every function
+ * - `tokenReservedConcurrency`, `tokenProvisionedConcurrency` (default none): the token endpoint's function
+ * - `backup=true`: a daily AWS Backup plan for the table, `backupRetentionDays` (default 35)
  */
 export function latchkeyPropsFromContext(node: Node, operations: readonly Operation[] = routeTable): LatchkeyStackProps {
   const text = (key: string): string | undefined => {
@@ -253,6 +270,13 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new TypeError(`context alarmEmail ${alarmEmail} is not an email address`);
   const thresholds = alarmThresholds(node.tryGetContext('alarmThresholds'), signingMode);
   const consoleSettings = consoleContext(node, text);
+  const logRetentionDays = numberContext(node, 'logRetentionDays', RetentionDays.ONE_MONTH, 1, RetentionDays.INFINITE);
+  if (!RETENTION_DAYS.includes(logRetentionDays)) throw new TypeError(`context logRetentionDays must be one of CloudWatch Logs' retentions: ${RETENTION_DAYS.join(', ')}`);
+  const memorySize = numberContext(node, 'functionMemory', 512, 128, 10_240);
+  if (!Number.isInteger(memorySize)) throw new TypeError('context functionMemory must be a whole number of MB');
+  const tokenConcurrency = concurrencyContext(node);
+  const backup = switchContext(node, 'backup') ? { retentionDays: numberContext(node, 'backupRetentionDays', 35, 1, 36_500) } : undefined;
+  if (!backup && node.tryGetContext('backupRetentionDays') !== undefined) throw new TypeError('context backupRetentionDays needs backup=true');
 
   return {
     stage,
@@ -261,7 +285,14 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     signingKeys,
     activeSigningKey,
     throttles: parseThrottleOverrides(node.tryGetContext('throttles'), operations),
-    functionDefaults: { logLevel, tracing: tracingSampleRate > 0 },
+    functionDefaults: {
+      logLevel,
+      tracing: tracingSampleRate > 0,
+      ...(logRetentionDays !== RetentionDays.ONE_MONTH ? { logRetention: logRetentionDays as RetentionDays } : {}),
+      ...(memorySize !== 512 ? { memorySize } : {}),
+    },
+    ...(tokenConcurrency ? { tokenConcurrency } : {}),
+    ...(backup ? { backup } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     alarms: {
       lambdaErrors: thresholds.lambdaErrors,
@@ -272,6 +303,8 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     },
     monitoring: {
       api5xxPercent: thresholds.api5xxPercent,
+      api4xxPercent: thresholds.api4xxPercent,
+      api429Percent: thresholds.api429Percent,
       tokenLatencyP99Ms: thresholds.tokenLatencyP99Ms,
       dynamoDbThrottles: thresholds.dynamoDbThrottles,
       kmsRequestsPerSecond: thresholds.kmsRequestsPerSecond,
@@ -310,6 +343,35 @@ function consoleContext(node: Node, text: (key: string) => string | undefined): 
   return { waf: { rateLimitPer5Minutes: numberContext(node, 'wafRateLimit', 2000, 10, 2_000_000_000), ...(webAclArn ? { webAclArn } : {}) } };
 }
 
+/** `key=true` or `key=false` (a string from the CLI, a boolean from cdk.json or tests); absent is false. */
+function switchContext(node: Node, key: string): boolean {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new TypeError(`context ${key} must be true or false`);
+}
+
+/** The token function's reserved and provisioned concurrency; provisioned instances must fit in the reserved ones. */
+function concurrencyContext(node: Node): FunctionConcurrency | undefined {
+  const given = (key: string) => (node.tryGetContext(key) === undefined ? undefined : numberContext(node, key, 0, 1, 10_000));
+  const reserved = given('tokenReservedConcurrency');
+  const provisioned = given('tokenProvisionedConcurrency');
+  for (const [key, value] of [
+    ['tokenReservedConcurrency', reserved],
+    ['tokenProvisionedConcurrency', provisioned],
+  ] as const) {
+    if (value !== undefined && !Number.isInteger(value)) throw new TypeError(`context ${key} must be a whole number`);
+  }
+  if (reserved !== undefined && provisioned !== undefined && provisioned > reserved) {
+    throw new TypeError(`context tokenProvisionedConcurrency (${provisioned}) cannot exceed tokenReservedConcurrency (${reserved})`);
+  }
+  if (reserved === undefined && provisioned === undefined) return undefined;
+  return { ...(reserved !== undefined ? { reserved } : {}), ...(provisioned !== undefined ? { provisioned } : {}) };
+}
+
+/** CloudWatch Logs accepts only these retentions (days; 9999 keeps logs forever). */
+const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter((days): days is number => typeof days === 'number');
+
 function nameList(value: unknown, key = 'signingKeys'): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   let list: unknown = value;
@@ -331,6 +393,10 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
 export const ALARM_DEFAULTS = {
   /** Percentage of API answers that are 5xx. */
   api5xxPercent: 1,
+  /** Percentage of API answers that are 4xx (over at least 20 requests). */
+  api4xxPercent: 25,
+  /** Percentage of API answers that are 429, throttled by API Gateway or by Latchkey (over at least 20 requests). */
+  api429Percent: 5,
   /** p99 latency of the token route in milliseconds (cold starts included). */
   tokenLatencyP99Ms: 1000,
   dynamoDbThrottles: 10,

@@ -176,6 +176,21 @@ export const KMS_EVERY_ACCESS = [
   { operations: everyAccessOperations },
 ] as const;
 
+/**
+ * Every operator control that is off or at today's value by default, turned on in ONE build (a
+ * synthesis is the suite's costliest step): longer log retention, more memory, the token function's
+ * reserved and provisioned concurrency, the table's backup plan, the new alarms' thresholds.
+ */
+export const OPERATOR_CONTROLS = {
+  logRetentionDays: '90',
+  functionMemory: '1024',
+  tokenReservedConcurrency: '50',
+  tokenProvisionedConcurrency: '2',
+  backup: 'true',
+  backupRetentionDays: '90',
+  alarmThresholds: '{"api4xxPercent": 40, "api429Percent": 10}',
+};
+
 function op(name: string, access: Operation['access'], method: 'GET' | 'POST', path: string): Operation {
   return { name, handler: operations[0]!.handler, routes: [{ method, path }], access, summary: name };
 }

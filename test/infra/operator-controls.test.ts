@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { RATE_MINIMUM_REQUESTS, THROTTLED_RESPONSES_METRIC } from '../../lib/monitoring/monitoring';
+import { buildStack, everyResource, ofType, operationFunctions, OPERATOR_CONTROLS, PROD_KMS, type Built, type Json } from './build-stack';
+
+const dev = buildStack();
+const prod = buildStack(PROD_KMS);
+const tuned = buildStack(OPERATOR_CONTROLS);
+
+const logGroups = (built: Built) => everyResource(built, 'AWS::Logs::LogGroup').map(({ resource }) => resource.Properties.RetentionInDays);
+const token = (built: Built) => operationFunctions(built).get('token')!;
+
+describe('operator controls from context, at today’s values by default', () => {
+  it('keeps every log group 30 days by default, and logRetentionDays days when set', () => {
+    expect(new Set(logGroups(dev))).toEqual(new Set([30]));
+    expect(new Set(logGroups(tuned))).toEqual(new Set([90]));
+    expect(logGroups(tuned).length).toBe(logGroups(dev).length);
+    expect(() => buildStack({ logRetentionDays: '31' })).toThrow(/logRetentionDays must be one of CloudWatch Logs' retentions: .*30, 60/);
+  });
+
+  it('gives every function 512 MB by default, and functionMemory when set', () => {
+    for (const fn of operationFunctions(dev).values()) expect(fn.resource.Properties.MemorySize).toBe(512);
+    for (const fn of operationFunctions(tuned).values()) expect(fn.resource.Properties.MemorySize).toBe(1024);
+    expect(() => buildStack({ functionMemory: '64' })).toThrow(/functionMemory must be a number from 128 to 10240/);
+  });
+
+  it('reserves no concurrency and keeps no instance warm by default; the API invokes the token function itself', () => {
+    for (const fn of operationFunctions(dev).values()) expect(fn.resource.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(everyResource(dev, 'AWS::Lambda::Alias')).toEqual([]);
+    const fn = token(dev);
+    const [[, integration]] = ofType(fn.where.resources, 'AWS::ApiGatewayV2::Integration').filter(([, i]) => i.Properties.IntegrationUri['Fn::GetAtt']?.[0] === fn.id) as [
+      [string, Json],
+    ];
+    expect(integration.Properties.IntegrationUri).toEqual({ 'Fn::GetAtt': [fn.id, 'Arn'] });
+  });
+
+  it('reserves tokenReservedConcurrency for the token function alone, and routes the token endpoint to a live alias with tokenProvisionedConcurrency', () => {
+    const fn = token(tuned);
+    expect(fn.resource.Properties.ReservedConcurrentExecutions).toBe(50);
+    for (const [name, other] of operationFunctions(tuned)) if (name !== 'token') expect(other.resource.Properties.ReservedConcurrentExecutions, name).toBeUndefined();
+
+    const aliases = everyResource(tuned, 'AWS::Lambda::Alias');
+    expect(aliases).toHaveLength(1);
+    const [{ id: aliasId, resource: alias, where }] = aliases as [{ id: string; resource: Json; where: Json }];
+    expect(where).toBe(fn.where);
+    expect(alias.Properties).toMatchObject({ Name: 'live', FunctionName: { Ref: fn.id }, ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 } });
+    const versionId = alias.Properties.FunctionVersion['Fn::GetAtt'][0];
+    expect(where.resources[versionId].Properties.FunctionName).toEqual({ Ref: fn.id });
+
+    // The token route's integration and the permission API Gateway invokes with name the alias, not the bare function.
+    const route = Object.values<Json>(where.resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === 'POST /oauth/v2/token');
+    const integrationId = route.Properties.Target['Fn::Join'][1][1].Ref;
+    expect(where.resources[integrationId].Properties.IntegrationUri).toEqual({ Ref: aliasId });
+    const permissions = ofType(where.resources, 'AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'apigateway.amazonaws.com');
+    expect(permissions.some(([, p]) => p.Properties.FunctionName.Ref === aliasId)).toBe(true);
+
+    expect(() => buildStack({ tokenReservedConcurrency: '2', tokenProvisionedConcurrency: '5' })).toThrow(
+      /tokenProvisionedConcurrency \(5\) cannot exceed tokenReservedConcurrency \(2\)/,
+    );
+    expect(() => buildStack({ tokenReservedConcurrency: '1.5' })).toThrow(/tokenReservedConcurrency must be a whole number/);
+  });
+});
+
+describe('the 4xx and 429 rate alarms', () => {
+  const alarm = (built: Built, name: string) => everyResource(built, 'AWS::CloudWatch::Alarm').find(({ id }) => id.startsWith(`Monitoring${name}`))!.resource.Properties;
+
+  it('alarm on the share of 4xx answers of the API, over a minimum of requests', () => {
+    const rate = alarm(dev, 'Api4xxRate');
+    expect(rate).toMatchObject({ Threshold: 25, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
+    const expression = rate.Metrics.find((m: Json) => m.Expression).Expression;
+    expect(expression).toBe(`IF(requests >= ${RATE_MINIMUM_REQUESTS}, 100 * FILL(clientErrors, 0) / requests, 0)`);
+    const names = rate.Metrics.filter((m: Json) => m.MetricStat).map((m: Json) => m.MetricStat.Metric.MetricName);
+    expect(names.sort()).toEqual(['4xx', 'Count']);
+  });
+
+  it('count 429 answers from the access logs, per API, and alarm on their share', () => {
+    const [[, filter]] = ofType(dev.resources, 'AWS::Logs::MetricFilter') as [[string, Json]];
+    const accessLogs = ofType(dev.resources, 'AWS::Logs::LogGroup').find(([id]) => id.startsWith('ApiAccessLogs'))![0];
+    expect(filter.Properties).toMatchObject({ LogGroupName: { Ref: accessLogs }, FilterPattern: '{ $.status = "429" }' });
+    expect(filter.Properties.MetricTransformations).toEqual([
+      { MetricNamespace: 'Latchkey', MetricName: THROTTLED_RESPONSES_METRIC, MetricValue: '1', Dimensions: [{ Key: 'ApiId', Value: '$.apiId' }] },
+    ]);
+    // The access log lines carry the API's ID the filter reads.
+    const [[, stage]] = ofType(dev.resources, 'AWS::ApiGatewayV2::Stage') as [[string, Json]];
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format).apiId).toBe('$context.apiId');
+
+    const rate = alarm(dev, 'Api429Rate');
+    expect(rate.Threshold).toBe(5);
+    const throttled = rate.Metrics.find((m: Json) => m.Id === 'throttled').MetricStat.Metric;
+    expect(throttled).toMatchObject({ Namespace: 'Latchkey', MetricName: THROTTLED_RESPONSES_METRIC });
+    const apiId = ofType(dev.resources, 'AWS::ApiGatewayV2::Api')[0]![0];
+    expect(throttled.Dimensions).toEqual([{ Name: 'ApiId', Value: { Ref: apiId } }]);
+  });
+
+  it('take their thresholds from alarmThresholds', () => {
+    expect(alarm(tuned, 'Api4xxRate').Threshold).toBe(40);
+    expect(alarm(tuned, 'Api429Rate').Threshold).toBe(10);
+  });
+});
+
+describe('the table’s backup plan', () => {
+  it('is off by default; point-in-time recovery is always on', () => {
+    for (const built of [dev, prod, tuned]) {
+      built.template.hasResourceProperties('AWS::DynamoDB::Table', { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    }
+    expect(ofType(dev.resources, 'AWS::Backup::BackupPlan')).toEqual([]);
+    expect(() => buildStack({ backupRetentionDays: '10' })).toThrow(/backupRetentionDays needs backup=true/);
+  });
+
+  it('backs the table up daily into a retained vault, keeping backupRetentionDays, with a role that may restore', () => {
+    const [[, plan]] = ofType(tuned.resources, 'AWS::Backup::BackupPlan') as [[string, Json]];
+    const [[vaultId, vault]] = ofType(tuned.resources, 'AWS::Backup::BackupVault') as [[string, Json]];
+    expect(vault).toMatchObject({ DeletionPolicy: 'Retain', Properties: { BackupVaultName: 'latchkey-dev' } });
+    expect(plan.Properties.BackupPlan.BackupPlanRule).toEqual([
+      expect.objectContaining({
+        RuleName: 'daily',
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        Lifecycle: { DeleteAfterDays: 90 },
+        TargetBackupVault: { 'Fn::GetAtt': [vaultId, 'BackupVaultName'] },
+      }),
+    ]);
+
+    const [[, selection]] = ofType(tuned.resources, 'AWS::Backup::BackupSelection') as [[string, Json]];
+    const tableId = ofType(tuned.resources, 'AWS::DynamoDB::Table')[0]![0];
+    expect(selection.Properties.BackupSelection.Resources).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+    const role = tuned.resources[selection.Properties.BackupSelection.IamRoleArn['Fn::GetAtt'][0]];
+    const managed = JSON.stringify(role.Properties.ManagedPolicyArns);
+    expect(managed).toContain('AWSBackupServiceRolePolicyForBackup');
+    expect(managed).toContain('AWSBackupServiceRolePolicyForRestores');
+    expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('backup.amazonaws.com');
+  });
+});
