@@ -5,6 +5,7 @@ import { LatchkeyApi, tokenRouteKey, type CustomDomain, type MutualTlsDomain } f
 import { apiHostOf, LatchkeyConsole, type ConsoleWaf } from './constructs/console';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FunctionConcurrency, FunctionDefaults } from './constructs/latchkey-function';
+import { RunTimeSecretsCleanup } from './constructs/run-time-secrets';
 import { TableBackup } from './constructs/table-backup';
 import type { AlarmSettings } from './monitoring/area-alarms';
 import { AlarmTopic, Monitoring, type MonitoringSettings } from './monitoring/monitoring';
@@ -99,6 +100,17 @@ export class LatchkeyStack extends Stack {
       tableName: this.state.table.tableName,
       topicArn: alarmTopic.topic.topicArn,
     });
+    if (!retain) {
+      // The functions create secrets under latchkey/<stage>/ at run time: the cleanup must outlive
+      // them, so it is created before the API and deleted after it.
+      const cleanup = new RunTimeSecretsCleanup(this, 'RunTimeSecrets', {
+        stage: props.stage,
+        prefix: `latchkey/${props.stage}/`,
+        ...(props.functionDefaults.logRetention ? { logRetention: props.functionDefaults.logRetention } : {}),
+      });
+      this.api.node.addDependency(cleanup);
+      for (const area of this.api.areas.values()) area.node.addDependency(cleanup);
+    }
     if (props.backup) {
       const backup = new TableBackup(this, 'Backup', { stage: props.stage, table: this.state.table, retentionDays: props.backup.retentionDays });
       new CfnOutput(this, 'BackupVaultName', { value: backup.vault.backupVaultName, description: 'The daily recovery points of the table (retained when the stack is deleted)' });

@@ -154,7 +154,7 @@ function grantWebhookSecrets(fn: LambdaFunction, state: StateRefs, write: boolea
  * `<AWS::Region>` and the like, while a stack deployed to a known account or region shows them as
  * literals. Building the name from the same ARN keeps the acknowledgement matching in both cases.
  */
-function asNagShowsIt(stack: Stack, arn: string): string {
+export function asNagShowsIt(stack: Stack, arn: string): string {
   const pseudo: Array<[string, string]> = [
     [stack.partition, 'AWS::Partition'],
     [stack.region, 'AWS::Region'],

@@ -129,3 +129,43 @@ describe('the table’s backup plan', () => {
     expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).toContain('backup.amazonaws.com');
   });
 });
+
+describe('secrets created at run time under latchkey/<stage>/', () => {
+  const cleanupOf = (built: Built) => ofType(built.resources, 'Custom::LatchkeyRunTimeSecrets');
+
+  it('are deleted with a stage that keeps no state: a custom resource, deleted after everything that creates them', () => {
+    const [[cleanupId, cleanup]] = cleanupOf(dev) as [[string, Json]];
+    expect(cleanup.Properties.Prefix).toBe('latchkey/dev/');
+    const fn = dev.resources[cleanup.Properties.ServiceToken['Fn::GetAtt'][0]];
+    expect(fn.Properties.Environment.Variables).toEqual({ LATCHKEY_SECRET_PREFIX: 'latchkey/dev/' });
+    // The HTTP API (and with it every route, function and nested stack) depends on the cleanup, so
+    // CloudFormation deletes it only once nothing can create a secret any more.
+    const [[, api]] = ofType(dev.resources, 'AWS::ApiGatewayV2::Api') as [[string, Json]];
+    expect(api.DependsOn).toEqual(expect.arrayContaining([cleanupId]));
+    for (const [, nested] of ofType(dev.resources, 'AWS::CloudFormation::Stack')) expect(nested.DependsOn ?? []).toEqual(expect.arrayContaining([cleanupId]));
+  });
+
+  it('may be deleted by the cleanup only under the stage prefix; listing names is all it may do elsewhere', () => {
+    const [[, cleanup]] = cleanupOf(dev) as [[string, Json]];
+    const fn = dev.resources[cleanup.Properties.ServiceToken['Fn::GetAtt'][0]];
+    const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+    const statements = ofType(dev.resources, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+      .filter((s: Json) => JSON.stringify(s.Action).includes('secretsmanager'));
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:DeleteSecret',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:latchkey/dev/*']] },
+      },
+    ]);
+    expect(dev.resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('are kept where the table is retained (prod)', () => {
+    expect(cleanupOf(prod)).toEqual([]);
+    expect(ofType(prod.resources, 'AWS::DynamoDB::Table')[0]![1].DeletionPolicy).toBe('Retain');
+  });
+});
