@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { grantAccess, keyCapabilities, type InvokableFunctions } from './constructs/grant-access';
 import { LatchkeyFunction, type FunctionConcurrency, type FunctionDefaults } from './constructs/latchkey-function';
 import { AreaAlarms, type AlarmSettings } from './monitoring/area-alarms';
+import { CANARY_RATE, CanaryAlarms, type CanarySettings } from './monitoring/canary-alarms';
 import { DEFAULT_ROUTE, type Operation } from './routes';
 import type { StateRefs } from './state';
 
@@ -53,6 +54,8 @@ export interface ApiAreaProps {
   /** The token endpoint's route key. */
   readonly tokenRouteKey: string;
   readonly alarms: AlarmSettings;
+  /** The canary's schedule and alarms (context `canary=true`); without it, the canary function only runs when invoked. */
+  readonly canary?: CanarySettings;
   /** Envelope mode: days between scheduled signing-key rotations. */
   readonly signingKeyRotationDays: number;
 }
@@ -94,6 +97,15 @@ export class ApiArea extends NestedStack {
           schedule: Schedule.rate(Duration.days(props.signingKeyRotationDays)),
           targets: [new LambdaFunction(fn.fn, { retryAttempts: 2 })],
         });
+      }
+      if (operation.access.secrets?.includes('canary') && props.canary) {
+        // No retries: the next run is a minute away, and a retried failure would count twice.
+        new Rule(this, `${operation.name}-schedule`, {
+          description: `Latchkey ${props.state.stage}: the canary, every minute`,
+          schedule: Schedule.rate(CANARY_RATE),
+          targets: [new LambdaFunction(fn.fn, { retryAttempts: 0 })],
+        });
+        new CanaryAlarms(this, 'Canary', { area: props.area, operation: operation.name, settings: props.canary, topicArn: props.alarms.topicArn });
       }
     }
     new AreaAlarms(this, 'Alarms', { area: props.area, operations: props.operations, functions: this.functions, settings: props.alarms });

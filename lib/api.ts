@@ -10,6 +10,7 @@ import { ApiArea, areaOf, invokeOnlyOutput, pascalCase, routeKeyOf } from './api
 import { MtlsTruststore } from './constructs/mtls-truststore';
 import type { FunctionConcurrency, FunctionDefaults, LatchkeyFunction } from './constructs/latchkey-function';
 import type { AlarmSettings } from './monitoring/area-alarms';
+import type { CanarySettings } from './monitoring/canary-alarms';
 import { effectiveThrottle, type ThrottleOverrides } from './throttles';
 import { DEFAULT_ROUTE, type Operation } from './routes';
 import type { LatchkeyState } from './state';
@@ -51,6 +52,8 @@ export interface LatchkeyApiProps {
   readonly alarms: Omit<AlarmSettings, 'topicArn'>;
   readonly alarmTopicArn: string;
   readonly signingKeyRotationDays: number;
+  /** The canary's schedule and alarm thresholds (context `canary=true`). */
+  readonly canary?: CanarySettings;
 }
 
 /**
@@ -138,6 +141,7 @@ export class LatchkeyApi extends Construct {
         ...(props.tokenConcurrency ? { tokenConcurrency: props.tokenConcurrency } : {}),
         alarms: { ...props.alarms, topicArn: props.alarmTopicArn },
         signingKeyRotationDays: props.signingKeyRotationDays,
+        ...(props.canary ? { canary: props.canary } : {}),
       });
       areas.set(area, nested);
       for (const [name, fn] of nested.functions) functions.set(name, fn);

@@ -8,6 +8,7 @@ import type { FunctionConcurrency, FunctionDefaults } from './constructs/latchke
 import { RunTimeSecretsCleanup } from './constructs/run-time-secrets';
 import { TableBackup } from './constructs/table-backup';
 import type { AlarmSettings } from './monitoring/area-alarms';
+import type { CanarySettings } from './monitoring/canary-alarms';
 import { AlarmTopic, Monitoring, type MonitoringSettings } from './monitoring/monitoring';
 import { operations as routeTable, type Operation } from './routes';
 import { LatchkeyState, type SigningMode } from './state';
@@ -31,6 +32,8 @@ export interface LatchkeyStackProps extends StackProps {
   readonly functionDefaults: FunctionDefaults;
   /** Reserved and provisioned concurrency of the token endpoint's function (context `tokenReservedConcurrency`, `tokenProvisionedConcurrency`). */
   readonly tokenConcurrency?: FunctionConcurrency;
+  /** The canary every minute, with its alarms (context `canary=true`). */
+  readonly canary?: CanarySettings;
   /** A daily AWS Backup plan for the table, keeping each recovery point this many days (context `backup=true`, `backupRetentionDays`). */
   readonly backup?: { readonly retentionDays: number };
   readonly alarmEmail?: string;
@@ -84,6 +87,7 @@ export class LatchkeyStack extends Stack {
       alarms: props.alarms,
       alarmTopicArn: alarmTopic.topic.topicArn,
       signingKeyRotationDays: props.signingKeyRotationDays,
+      ...(props.canary ? { canary: props.canary } : {}),
       ...(props.throttles ? { throttles: props.throttles } : {}),
       ...(props.domain ? { domain: props.domain } : {}),
       ...(props.mtls?.truststoreVersion ? { mtls: { ...props.mtls, truststoreVersion: props.mtls.truststoreVersion } } : {}),
@@ -216,6 +220,7 @@ export function buildApp(
  * - `functionMemory` (MB, default 512): every function
  * - `tokenReservedConcurrency`, `tokenProvisionedConcurrency` (default none): the token endpoint's function
  * - `backup=true`: a daily AWS Backup plan for the table, `backupRetentionDays` (default 35)
+ * - `canary=true`: the canary every minute with its alarms (thresholds `canaryFailures`, `canaryLatencyMs`)
  */
 export function latchkeyPropsFromContext(node: Node, operations: readonly Operation[] = routeTable): LatchkeyStackProps {
   const text = (key: string): string | undefined => {
@@ -305,6 +310,7 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     },
     ...(tokenConcurrency ? { tokenConcurrency } : {}),
     ...(backup ? { backup } : {}),
+    ...(switchContext(node, 'canary') ? { canary: { failures: thresholds.canaryFailures, latencyMs: thresholds.canaryLatencyMs } } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     alarms: {
       lambdaErrors: thresholds.lambdaErrors,
@@ -419,6 +425,10 @@ export const ALARM_DEFAULTS = {
   kmsFailures: 1,
   webhookFailures: 5,
   clientAuthenticationThrottled: 20,
+  /** Failed canary runs in five minutes (one run a minute); no run at all counts as failing. */
+  canaryFailures: 2,
+  /** Average milliseconds of a canary run (JWKS, token, verification), two periods. */
+  canaryLatencyMs: 2000,
 } as const;
 
 type Thresholds = { -readonly [K in keyof typeof ALARM_DEFAULTS]: number };

@@ -73,6 +73,24 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
       case 'webhook-write':
         grantWebhookSecrets(fn, state, secret === 'webhook-write');
         break;
+      case 'canary': {
+        // Created by the operator, so named, not referenced: Secrets Manager appends six characters.
+        const canarySecretArn = Stack.of(fn).formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${canarySecretName(state.stage)}-??????`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
+        allow(['secretsmanager:GetSecretValue'], [canarySecretArn]);
+        fn.addEnvironment(ENV.canarySecretId, canarySecretName(state.stage));
+        if (fn.role) {
+          Validations.of(fn.role).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(Stack.of(fn), canarySecretArn)}]`,
+            reason: 'The canary secret is created by the operator, so its ARN ends in six characters unknown at deploy time; the wildcard matches exactly those six.',
+          });
+        }
+        break;
+      }
       default:
         throw new TypeError(`no secret named ${secret satisfies never} in LatchkeyState`);
     }
@@ -90,6 +108,9 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
     }
   }
 }
+
+/** The secret holding the canary service account's client ID and secret, which the operator creates. */
+export const canarySecretName = (stage: string): string => `latchkey/${stage}/canary`;
 
 type Allow = (actions: readonly string[], resources: readonly string[], conditions?: Record<string, Record<string, string>>) => void;
 

@@ -15,6 +15,7 @@ import { MAX_TOKEN_TTL_SECONDS } from '../domain/environments';
 import type { RotationDeps } from '../domain/signing-keys';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
+import { SecretsManagerCanaryCredentials } from './canary-credentials';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
 import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
 import { WebhookCaller } from './webhook-caller';
@@ -103,6 +104,9 @@ export const samlKeys = once(() => new KmsSamlKeyVault(new KMSClient(awsClientCo
 export const authorizationStore = once(() => new DynamoDbAuthorizationStore(tableClient(), requireEnv(ENV.tableName)));
 
 export const clock = (): number => Date.now();
+
+/** The canary service account's credentials (read on every canary run). */
+export const canaryCredentials = once(() => new SecretsManagerCanaryCredentials(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.canarySecretId)));
 
 export { issuer };
 

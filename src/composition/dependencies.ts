@@ -4,6 +4,7 @@ import {
   JWKS_MAX_AGE_SECONDS,
   applicationStore,
   authorizationStore,
+  canaryCredentials,
   clientStore,
   clock,
   endUserStore,
@@ -38,6 +39,7 @@ import type { ResourceDeps } from '../domain/resources';
 import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { RotationDeps } from '../domain/signing-keys';
+import type { CanaryDeps } from '../canary/probe';
 import { logger } from '../http/observability';
 import { latchkeyJwtVerifier } from '../http/token-verifier';
 import { createGuard, type Guard } from '../guard';
@@ -272,6 +274,11 @@ export function userInfoDeps(): UserInfoDeps {
 /** Creating a tenant, its first environment and administrator. */
 export function bootstrapDeps(): EnvironmentDeps & ServiceAccountDeps {
   return serviceAccountDeps();
+}
+
+/** The canary: the public API of this deployment, as a client reaches it, with the canary account's credentials. */
+export function canaryDeps(): CanaryDeps {
+  return { issuer: issuer(), credentials: canaryCredentials(), fetch: (input, init) => fetch(input, init), now: () => performance.now() };
 }
 
 /** Envelope-mode signing-key rotation; its intervals follow from the token lifetimes and caches. */

@@ -179,7 +179,7 @@ export const KMS_EVERY_ACCESS = [
 /**
  * Every operator control that is off or at today's value by default, turned on in ONE build (a
  * synthesis is the suite's costliest step): longer log retention, more memory, the token function's
- * reserved and provisioned concurrency, the table's backup plan, the new alarms' thresholds.
+ * reserved and provisioned concurrency, the table's backup plan, the canary, the new alarms' thresholds.
  */
 export const OPERATOR_CONTROLS = {
   logRetentionDays: '90',
@@ -188,7 +188,8 @@ export const OPERATOR_CONTROLS = {
   tokenProvisionedConcurrency: '2',
   backup: 'true',
   backupRetentionDays: '90',
-  alarmThresholds: '{"api4xxPercent": 40, "api429Percent": 10}',
+  alarmThresholds: '{"api4xxPercent": 40, "api429Percent": 10, "canaryLatencyMs": 1500}',
+  canary: 'true',
 };
 
 function op(name: string, access: Operation['access'], method: 'GET' | 'POST', path: string): Operation {

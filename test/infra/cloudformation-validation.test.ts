@@ -1,7 +1,7 @@
 import { CloudFormationValidatePlugin, Stage, Token } from 'aws-cdk-lib';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildStack, PROD_WITH_MTLS, type Built } from './build-stack';
+import { buildStack, OPERATOR_CONTROLS, PROD_WITH_MTLS, type Built } from './build-stack';
 
 /**
  * The CloudFormation validation aws-cdk-lib runs in `cdk synth` (resource schemas and its rule
@@ -34,5 +34,9 @@ function findings(...builds: Built[]): string[] {
 describe('the CloudFormation validation of cdk synth', () => {
   it('finds nothing in any template of the default app, or of prod on a custom domain with mutual TLS', () => {
     expect(findings(buildStack(), buildStack(PROD_WITH_MTLS))).toEqual([]);
+  });
+
+  it('finds nothing in the templates of every operator control turned on (concurrency, backup plan, canary, cleanup of run-time secrets)', () => {
+    expect(findings(buildStack(OPERATOR_CONTROLS))).toEqual([]);
   });
 });

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CUSTOM_METRICS } from '../../lib/monitoring/area-alarms';
 import { RATE_MINIMUM_REQUESTS, THROTTLED_RESPONSES_METRIC } from '../../lib/monitoring/monitoring';
-import { buildStack, everyResource, ofType, operationFunctions, OPERATOR_CONTROLS, PROD_KMS, type Built, type Json } from './build-stack';
+import { CANARY_METRICS } from '../../src/http/observability';
+import { buildStack, everyResource, functionStatements, ofType, operationFunctions, OPERATOR_CONTROLS, PROD_KMS, resolved, type Built, type Json } from './build-stack';
 
 const dev = buildStack();
 const prod = buildStack(PROD_KMS);
@@ -167,5 +170,61 @@ describe('secrets created at run time under latchkey/<stage>/', () => {
   it('are kept where the table is retained (prod)', () => {
     expect(cleanupOf(prod)).toEqual([]);
     expect(ofType(prod.resources, 'AWS::DynamoDB::Table')[0]![1].DeletionPolicy).toBe('Retain');
+  });
+});
+
+describe('the canary', () => {
+  const canaryRules = (built: Built) =>
+    everyResource(built, 'AWS::Events::Rule').filter(({ resource }) => resource.Properties.Targets[0].Arn['Fn::GetAtt']?.[0] === operationFunctions(built).get('run-canary')!.id);
+  const canaryAlarms = (built: Built) => everyResource(built, 'AWS::CloudWatch::Alarm').filter(({ id }) => id.startsWith('Canary'));
+
+  it('is a function of the route table that reads only its own secret, run by nobody until canary=true', () => {
+    const fn = operationFunctions(dev).get('run-canary')!;
+    expect(fn.env.LATCHKEY_CANARY_SECRET_ID).toBe('latchkey/dev/canary');
+    expect(fn.env.LATCHKEY_ISSUER).toBeDefined();
+    const statements = functionStatements(fn);
+    // Besides its own logs and X-Ray: its secret, nothing else (no table, no key, no other secret).
+    expect(statements.flatMap((s: Json) => [s.Action].flat()).filter((a: string) => !/^(logs|xray):/.test(a))).toEqual(['secretsmanager:GetSecretValue']);
+    expect(statements.filter((s: Json) => JSON.stringify(s.Action).includes('secretsmanager'))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:latchkey/dev/canary-??????']],
+        },
+      },
+    ]);
+    expect(canaryRules(dev)).toEqual([]);
+    expect(canaryAlarms(dev)).toEqual([]);
+  });
+
+  it('runs every minute with canary=true, without retries', () => {
+    const [rule] = canaryRules(tuned);
+    expect(rule!.resource.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
+    expect(rule!.resource.Properties.Targets[0].RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });
+    expect(canaryRules(tuned)).toHaveLength(1);
+  });
+
+  it('alarms on failed runs (a canary that does not run counts as failing) and on its latency, to the alarm topic, with runbooks', () => {
+    const alarms = new Map(canaryAlarms(tuned).map(({ id, resource, where }) => [id.replace(/[A-F0-9]{8}$/, ''), { properties: resource.Properties, where }]));
+    const failures = alarms.get('CanaryCanaryFailures')!.properties;
+    expect(failures).toMatchObject({
+      Namespace: 'Latchkey',
+      MetricName: CUSTOM_METRICS.canaryFailures,
+      Statistic: 'Sum',
+      Threshold: 2,
+      TreatMissingData: 'breaching',
+      Dimensions: expect.arrayContaining([{ Name: 'operation', Value: 'run-canary' }]),
+    });
+    const latency = alarms.get('CanaryCanaryLatency')!.properties;
+    expect(latency).toMatchObject({ MetricName: CUSTOM_METRICS.canaryLatency, Statistic: 'Average', Threshold: 1500, EvaluationPeriods: 2, TreatMissingData: 'notBreaching' });
+    // The names the function publishes.
+    expect([CUSTOM_METRICS.canaryFailures, CUSTOM_METRICS.canaryLatency]).toEqual([CANARY_METRICS.failures, CANARY_METRICS.latency]);
+    const topic = ofType(tuned.resources, 'AWS::SNS::Topic')[0]![0];
+    const headings = new Set([...readFileSync('docs/operations.md', 'utf8').matchAll(/^### (\S+)$/gm)].map((m) => m[1]!.toLowerCase()));
+    for (const { properties, where } of alarms.values()) {
+      expect(resolved(where, properties.AlarmActions)).toEqual([{ Ref: topic }]);
+      expect(headings).toContain(/#([a-z0-9]+)\)$/.exec(properties.AlarmDescription)![1]);
+    }
   });
 });

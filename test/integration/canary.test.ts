@@ -1,0 +1,66 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanaryResult } from '../../src/canary/probe';
+import { ENV } from '../../src/config';
+import { adminToken, api, type Credentials } from '../support/http';
+import { startTestRuntime } from '../support/local-runtime';
+
+/**
+ * The canary function on the local runtime, invoked as the schedule invokes it (Lambda Invoke): it
+ * fetches the JWKS and gets and verifies a token over HTTP with the credentials in its secret.
+ */
+describe('the canary', () => {
+  let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+  let lambda: LambdaClient;
+  let secrets: SecretsManagerClient;
+  let account: Credentials;
+  const secretId = () => process.env[ENV.canarySecretId]!;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    lambda = new LambdaClient({});
+    secrets = new SecretsManagerClient({});
+    const admin = api(runtime.url, await adminToken(runtime));
+    const created = await admin.post('/v1/service-accounts', { name: 'canary' });
+    expect(created.status).toBe(201);
+    account = created.body as Credentials;
+  });
+  afterAll(async () => {
+    await secrets?.send(new DeleteSecretCommand({ SecretId: secretId(), ForceDeleteWithoutRecovery: true })).catch(() => undefined);
+    lambda?.destroy();
+    secrets?.destroy();
+    await runtime?.stop();
+  });
+
+  async function runCanary(): Promise<CanaryResult> {
+    const response = await lambda.send(new InvokeCommand({ FunctionName: runtime.functionArns['run-canary'], Payload: new TextEncoder().encode('{}') }));
+    expect(response.FunctionError).toBeUndefined();
+    return JSON.parse(new TextDecoder().decode(response.Payload));
+  }
+
+  it('fails at the credentials step while the operator has not created its secret', async () => {
+    expect(await runCanary()).toMatchObject({ ok: false, failedStep: 'credentials', reason: 'not configured' });
+  });
+
+  it('passes with a service account’s credentials in its secret: JWKS fetched, token issued and verified', async () => {
+    await secrets.send(new CreateSecretCommand({ Name: secretId(), SecretString: JSON.stringify({ clientId: account.clientId, clientSecret: account.clientSecret }) }));
+    const result = await runCanary();
+    expect(result).toMatchObject({ ok: true });
+    expect(result.failedStep).toBeUndefined();
+    expect(result.latencyMs).toBeGreaterThan(0);
+  });
+
+  it('fails at the token step, naming the OAuth error and never the secret, when the secret is stale', async () => {
+    const stale = `${account.clientSecret.slice(0, -4)}xxxx`;
+    await secrets.send(new PutSecretValueCommand({ SecretId: secretId(), SecretString: JSON.stringify({ clientId: account.clientId, clientSecret: stale }) }));
+    const result = await runCanary();
+    expect(result).toMatchObject({ ok: false, failedStep: 'token', reason: 'HTTP 401 invalid_client' });
+    expect(JSON.stringify(result)).not.toContain(stale);
+  });
+
+  it('reads a secret without both fields as not configured', async () => {
+    await secrets.send(new PutSecretValueCommand({ SecretId: secretId(), SecretString: JSON.stringify({ clientId: account.clientId }) }));
+    expect(await runCanary()).toMatchObject({ ok: false, failedStep: 'credentials', reason: 'not configured' });
+  });
+});
