@@ -1,7 +1,7 @@
 import { CfnOutput, CfnResource, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpAuthorizer, HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Construct } from 'constructs';
 import { grantAccess, keyCapabilities, type InvokableFunctions } from './constructs/grant-access';
@@ -54,6 +54,8 @@ export interface ApiAreaProps {
   /** The token endpoint's route key. */
   readonly tokenRouteKey: string;
   readonly alarms: AlarmSettings;
+  /** The Lambda authorizer every route must pass (context `apiWaf=true`: only CloudFront's requests). */
+  readonly originAuthorizerId?: string;
   /** The canary's schedule and alarms (context `canary=true`); without it, the canary function only runs when invoked. */
   readonly canary?: CanarySettings;
   /** Envelope mode: days between scheduled signing-key rotations. */
@@ -69,6 +71,7 @@ export interface ApiAreaProps {
 export class ApiArea extends NestedStack {
   readonly functions = new Map<string, LatchkeyFunction>();
   private readonly httpApi: IHttpApi;
+  private readonly originAuthorizer: IHttpRouteAuthorizer | undefined;
 
   constructor(
     scope: Construct,
@@ -77,6 +80,9 @@ export class ApiArea extends NestedStack {
   ) {
     super(scope, id, { description: `Latchkey ${props.state.stage}: the ${props.area} operations` });
     this.httpApi = HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: props.httpApiId });
+    this.originAuthorizer = props.originAuthorizerId
+      ? HttpAuthorizer.fromHttpAuthorizerAttributes(this, 'OriginAuthorizer', { authorizerId: props.originAuthorizerId, authorizerType: 'CUSTOM' })
+      : undefined;
     for (const operation of props.operations) {
       const fn = new LatchkeyFunction(this, operation.name, {
         handler: operation.handler,
@@ -130,7 +136,12 @@ export class ApiArea extends NestedStack {
     for (const route of operation.routes) {
       const isDefault = route.method === DEFAULT_ROUTE.method && route.path === DEFAULT_ROUTE.path;
       const routeKey = isDefault ? HttpRouteKey.DEFAULT : HttpRouteKey.with(route.path, HttpMethod[route.method as keyof typeof HttpMethod]);
-      const httpRoute = new HttpRoute(this, `${operation.name}-${routeKey.key}`, { httpApi: this.httpApi, routeKey, integration });
+      const httpRoute = new HttpRoute(this, `${operation.name}-${routeKey.key}`, {
+        httpApi: this.httpApi,
+        routeKey,
+        integration,
+        ...(this.originAuthorizer ? { authorizer: this.originAuthorizer } : {}),
+      });
       Validations.of(httpRoute).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:

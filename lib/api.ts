@@ -8,6 +8,7 @@ import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { ApiArea, areaOf, invokeOnlyOutput, pascalCase, routeKeyOf } from './api-area';
 import { MtlsTruststore } from './constructs/mtls-truststore';
+import { OriginVerification } from './edge/origin-verification';
 import type { FunctionConcurrency, FunctionDefaults, LatchkeyFunction } from './constructs/latchkey-function';
 import type { AlarmSettings } from './monitoring/area-alarms';
 import type { CanarySettings } from './monitoring/canary-alarms';
@@ -52,6 +53,11 @@ export interface LatchkeyApiProps {
   readonly alarms: Omit<AlarmSettings, 'topicArn'>;
   readonly alarmTopicArn: string;
   readonly signingKeyRotationDays: number;
+  /**
+   * Behind CloudFront (context `apiWaf=true`): the public name clients call and the issuer's host;
+   * `domain` is then the API's own origin domain, and every route checks CloudFront's origin header.
+   */
+  readonly publicDomainName?: string;
   /** The canary's schedule and alarm thresholds (context `canary=true`). */
   readonly canary?: CanarySettings;
 }
@@ -72,6 +78,8 @@ export class LatchkeyApi extends Construct {
   readonly areas: ReadonlyMap<string, ApiArea>;
   /** The stage's access log group (one JSON line per request). */
   readonly accessLogs: LogGroup;
+  /** With `publicDomainName`: the origin secret CloudFront sends and the authorizer that checks it. */
+  readonly originVerification: OriginVerification | undefined;
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
@@ -121,7 +129,16 @@ export class LatchkeyApi extends Construct {
 
     // The functions read the issuer from their environment. `apiEndpoint` is an attribute of the
     // Api resource alone, so functions depend on the Api, routes on the functions: no cycle.
-    this.issuer = props.domain ? `https://${props.domain.domainName}` : this.httpApi.apiEndpoint;
+    if (props.publicDomainName && !props.domain) throw new TypeError('an API behind CloudFront needs its own origin domain');
+    this.issuer = props.publicDomainName ? `https://${props.publicDomainName}` : props.domain ? `https://${props.domain.domainName}` : this.httpApi.apiEndpoint;
+    this.originVerification = props.publicDomainName
+      ? new OriginVerification(this, 'OriginVerification', {
+          stage: props.state.refs.stage,
+          retain: props.retain,
+          httpApi: this.httpApi,
+          ...(props.defaults.logRetention ? { logRetention: props.defaults.logRetention } : {}),
+        })
+      : undefined;
 
     const byArea = new Map<string, Operation[]>();
     for (const operation of props.operations) byArea.set(areaOf(operation), [...(byArea.get(areaOf(operation)) ?? []), operation]);
@@ -142,6 +159,7 @@ export class LatchkeyApi extends Construct {
         alarms: { ...props.alarms, topicArn: props.alarmTopicArn },
         signingKeyRotationDays: props.signingKeyRotationDays,
         ...(props.canary ? { canary: props.canary } : {}),
+        ...(this.originVerification ? { originAuthorizerId: this.originVerification.authorizer.authorizerId } : {}),
       });
       areas.set(area, nested);
       for (const [name, fn] of nested.functions) functions.set(name, fn);

@@ -1,4 +1,4 @@
-import { App, CfnOutput, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Token, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, Node } from 'constructs';
 import { LatchkeyApi, tokenRouteKey, type CustomDomain, type MutualTlsDomain } from './api';
@@ -7,6 +7,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FunctionConcurrency, FunctionDefaults } from './constructs/latchkey-function';
 import { RunTimeSecretsCleanup } from './constructs/run-time-secrets';
 import { TableBackup } from './constructs/table-backup';
+import { ApiDistribution } from './edge/api-distribution';
+import { ApiWebAcl, ApiWebAclStack } from './edge/api-web-acl';
 import type { AlarmSettings } from './monitoring/area-alarms';
 import type { CanarySettings } from './monitoring/canary-alarms';
 import { AlarmTopic, Monitoring, type MonitoringSettings } from './monitoring/monitoring';
@@ -32,6 +34,11 @@ export interface LatchkeyStackProps extends StackProps {
   readonly functionDefaults: FunctionDefaults;
   /** Reserved and provisioned concurrency of the token endpoint's function (context `tokenReservedConcurrency`, `tokenProvisionedConcurrency`). */
   readonly tokenConcurrency?: FunctionConcurrency;
+  /**
+   * CloudFront with AWS WAF in front of the API on `domain` (context `apiWaf=true`): the API itself
+   * moves to `originDomainName` and answers only requests that carry CloudFront's origin secret.
+   */
+  readonly apiWaf?: ApiWafSettings;
   /** The canary every minute, with its alarms (context `canary=true`). */
   readonly canary?: CanarySettings;
   /** A daily AWS Backup plan for the table, keeping each recovery point this many days (context `backup=true`, `backupRetentionDays`). */
@@ -53,6 +60,18 @@ export interface LatchkeyStackProps extends StackProps {
   readonly operations?: readonly Operation[];
   /** The admin console and one CloudFront distribution in front of it and the API (context `console=true`), with an optional WAF. */
   readonly console?: { readonly waf?: ConsoleWaf };
+}
+
+export interface ApiWafSettings {
+  /** ACM certificate for the public `domainName`, in us-east-1 (where CloudFront reads certificates). */
+  readonly certificateArn: string;
+  /** The API's own custom domain behind CloudFront, with its regional certificate. */
+  readonly originDomainName: string;
+  readonly originCertificateArn: string;
+  /** Requests one client IP may make in five minutes (the web ACL's rate-based rule). */
+  readonly rateLimitPer5Minutes: number;
+  /** The CLOUDFRONT-scope web ACL; made in this stack when it is in us-east-1, else in a stack of its own there (`buildApp`). */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -78,8 +97,15 @@ export class LatchkeyStack extends Stack {
     });
     const operations = props.operations ?? routeTable;
     const alarmTopic = new AlarmTopic(this, 'AlarmTopic', { stage: props.stage, retain, ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}) });
+    const apiWaf = props.apiWaf;
+    if (apiWaf && !props.domain) throw new TypeError('apiWaf needs the custom domain (domainName and certificateArn)');
+    const apiDomain: CustomDomain | undefined =
+      apiWaf && props.domain
+        ? { domainName: apiWaf.originDomainName, certificateArn: apiWaf.originCertificateArn, ...(props.domain.hostedZoneId ? { hostedZoneId: props.domain.hostedZoneId } : {}) }
+        : props.domain;
     this.api = new LatchkeyApi(this, 'Api', {
       operations,
+      ...(apiWaf && props.domain ? { publicDomainName: props.domain.domainName } : {}),
       state: this.state,
       retain,
       defaults: props.functionDefaults,
@@ -89,7 +115,7 @@ export class LatchkeyStack extends Stack {
       signingKeyRotationDays: props.signingKeyRotationDays,
       ...(props.canary ? { canary: props.canary } : {}),
       ...(props.throttles ? { throttles: props.throttles } : {}),
-      ...(props.domain ? { domain: props.domain } : {}),
+      ...(apiDomain ? { domain: apiDomain } : {}),
       ...(props.mtls?.truststoreVersion ? { mtls: { ...props.mtls, truststoreVersion: props.mtls.truststoreVersion } } : {}),
       ...(props.enrichmentLambdaArns ? { enrichmentLambdaArns: props.enrichmentLambdaArns } : {}),
     });
@@ -114,6 +140,24 @@ export class LatchkeyStack extends Stack {
       });
       this.api.node.addDependency(cleanup);
       for (const area of this.api.areas.values()) area.node.addDependency(cleanup);
+    }
+    if (apiWaf && props.domain && this.api.originVerification) {
+      const webAclArn = apiWaf.webAclArn ?? new ApiWebAcl(this, 'ApiWaf', { stage: props.stage, rateLimitPer5Minutes: apiWaf.rateLimitPer5Minutes }).webAcl.attrArn;
+      if (!apiWaf.webAclArn && this.region !== 'us-east-1')
+        throw new TypeError('a CloudFront web ACL must be made in us-east-1: pass its ARN (buildApp makes a stack for it there)');
+      const edge = new ApiDistribution(this, 'ApiEdge', {
+        domainName: props.domain.domainName,
+        certificateArn: apiWaf.certificateArn,
+        originDomainName: apiWaf.originDomainName,
+        originSecret: this.api.originVerification.secret,
+        webAclArn,
+        ...(props.domain.hostedZoneId ? { hostedZoneId: props.domain.hostedZoneId } : {}),
+      });
+      new CfnOutput(this, 'ApiDistributionDomainName', {
+        value: edge.distribution.distributionDomainName,
+        description: `Point ${props.domain.domainName} here (CNAME or alias) unless hostedZoneId is set`,
+      });
+      new CfnOutput(this, 'ApiOriginDomainName', { value: apiWaf.originDomainName, description: 'The API itself: answers only requests through the distribution' });
     }
     if (props.backup) {
       const backup = new TableBackup(this, 'Backup', { stage: props.stage, table: this.state.table, retentionDays: props.backup.retentionDays });
@@ -166,11 +210,33 @@ export class LatchkeyStack extends Stack {
   }
 }
 
-/** Creates `Latchkey-<stage>` in `app`. */
+/**
+ * Creates `Latchkey-<stage>` in `app`. With `apiWaf` in a region other than us-east-1, also
+ * `Latchkey-<stage>-ApiWaf` in us-east-1 for the web ACL (CloudFront takes web ACLs only from
+ * there), whose ARN reaches the main stack as a cross-region reference.
+ */
 export function createLatchkeyStack(app: App, props: LatchkeyStackProps): LatchkeyStack {
+  let apiWaf = props.apiWaf;
+  const region = props.env?.region;
+  const crossRegion = Boolean(apiWaf && !apiWaf.webAclArn && region !== 'us-east-1');
+  if (crossRegion && apiWaf) {
+    if (!region || Token.isUnresolved(region)) {
+      throw new TypeError('context apiWaf=true needs the stack region known (CDK_DEFAULT_REGION, from your AWS profile): its web ACL goes to us-east-1 unless the stack is there');
+    }
+    const wafStack = new ApiWebAclStack(app, `Latchkey-${props.stage}-ApiWaf`, {
+      env: { account: props.env?.account, region: 'us-east-1' },
+      crossRegionReferences: true,
+      description: `Latchkey ${props.stage}: the web ACL of the API's CloudFront distribution`,
+      stage: props.stage,
+      rateLimitPer5Minutes: apiWaf.rateLimitPer5Minutes,
+    });
+    apiWaf = { ...apiWaf, webAclArn: wafStack.acl.webAcl.attrArn };
+  }
   return new LatchkeyStack(app, `Latchkey-${props.stage}`, {
     description: `Latchkey identity and token service (${props.stage})`,
     ...props,
+    ...(apiWaf ? { apiWaf } : {}),
+    ...(crossRegion ? { crossRegionReferences: true } : {}),
   });
 }
 
@@ -220,6 +286,10 @@ export function buildApp(
  * - `functionMemory` (MB, default 512): every function
  * - `tokenReservedConcurrency`, `tokenProvisionedConcurrency` (default none): the token endpoint's function
  * - `backup=true`: a daily AWS Backup plan for the table, `backupRetentionDays` (default 35)
+ * - `apiWaf=true` (needs the custom domain): CloudFront with AWS WAF serves `domainName`; the API moves
+ *   to `apiOriginDomainName` (default `origin.<domainName>`, certificate `apiOriginCertificateArn`,
+ *   default `certificateArn`) and answers only CloudFront; `apiWafCertificateArn` (us-east-1; default
+ *   `certificateArn` when it is from us-east-1), `apiWafRateLimit` (per IP per 5 minutes, default 2000)
  * - `canary=true`: the canary every minute with its alarms (thresholds `canaryFailures`, `canaryLatencyMs`)
  */
 export function latchkeyPropsFromContext(node: Node, operations: readonly Operation[] = routeTable): LatchkeyStackProps {
@@ -269,6 +339,26 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     if (mtls.domainName === domain.domainName) throw new TypeError('context mtlsDomainName must differ from domainName');
   } else if (mtlsSwitch !== undefined && mtlsSwitch !== false && mtlsSwitch !== 'false') {
     throw new TypeError('context mtls must be true or false');
+  }
+
+  let apiWaf: ApiWafSettings | undefined;
+  if (switchContext(node, 'apiWaf')) {
+    if (!domain) throw new TypeError('context apiWaf=true needs the custom domain (domainName and certificateArn): CloudFront serves it, the API moves behind it');
+    if (mtls) throw new TypeError('context apiWaf=true and mtls=true cannot be combined: CloudFront does not pass client certificates to the API');
+    if (switchContext(node, 'console'))
+      throw new TypeError('context apiWaf=true and console=true cannot be combined yet: the console distribution would call the API without the origin header');
+    const edgeCertificateArn = text('apiWafCertificateArn') ?? (/^arn:aws[a-z-]*:acm:us-east-1:/.test(domain.certificateArn) ? domain.certificateArn : undefined);
+    if (!edgeCertificateArn || !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/.+$/.test(edgeCertificateArn)) {
+      throw new TypeError('context apiWaf=true: CloudFront needs a certificate for domainName in us-east-1: set apiWafCertificateArn (or make certificateArn one from us-east-1)');
+    }
+    const originDomainName = text('apiOriginDomainName') ?? `origin.${domain.domainName}`;
+    if (originDomainName === domain.domainName) throw new TypeError('context apiOriginDomainName must differ from domainName');
+    apiWaf = {
+      certificateArn: edgeCertificateArn,
+      originDomainName,
+      originCertificateArn: text('apiOriginCertificateArn') ?? domain.certificateArn,
+      rateLimitPer5Minutes: numberContext(node, 'apiWafRateLimit', 2000, 10, 2_000_000_000),
+    };
   }
 
   const enrichmentLambdaArns = nameList(node.tryGetContext('enrichmentLambdaArns'), 'enrichmentLambdaArns');
@@ -330,6 +420,7 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     },
     ...(domain ? { domain } : {}),
     ...(mtls ? { mtls } : {}),
+    ...(apiWaf ? { apiWaf } : {}),
     ...(enrichmentLambdaArns ? { enrichmentLambdaArns } : {}),
     ...(enrichmentClaimsJson ? { enrichmentClaimsJson } : {}),
     ...(consoleSettings ? { console: consoleSettings } : {}),

@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { COUNTED_COMMON_RULES } from '../../lib/edge/api-web-acl';
+import { ORIGIN_HEADER } from '../../lib/edge/origin-header';
 import { CUSTOM_METRICS } from '../../lib/monitoring/area-alarms';
 import { RATE_MINIMUM_REQUESTS, THROTTLED_RESPONSES_METRIC } from '../../lib/monitoring/monitoring';
 import { CANARY_METRICS } from '../../src/http/observability';
@@ -7,7 +11,7 @@ import { buildStack, everyResource, functionStatements, ofType, operationFunctio
 
 const dev = buildStack();
 const prod = buildStack(PROD_KMS);
-const tuned = buildStack(OPERATOR_CONTROLS);
+const tuned = buildStack(...OPERATOR_CONTROLS);
 
 const logGroups = (built: Built) => everyResource(built, 'AWS::Logs::LogGroup').map(({ resource }) => resource.Properties.RetentionInDays);
 const token = (built: Built) => operationFunctions(built).get('token')!;
@@ -16,7 +20,8 @@ describe('operator controls from context, at today’s values by default', () =>
   it('keeps every log group 30 days by default, and logRetentionDays days when set', () => {
     expect(new Set(logGroups(dev))).toEqual(new Set([30]));
     expect(new Set(logGroups(tuned))).toEqual(new Set([90]));
-    expect(logGroups(tuned).length).toBe(logGroups(dev).length);
+    // ...and the origin check's log group of the API behind CloudFront.
+    expect(logGroups(tuned).length).toBe(logGroups(dev).length + 1);
     expect(() => buildStack({ logRetentionDays: '31' })).toThrow(/logRetentionDays must be one of CloudWatch Logs' retentions: .*30, 60/);
   });
 
@@ -226,5 +231,122 @@ describe('the canary', () => {
       expect(resolved(where, properties.AlarmActions)).toEqual([{ Ref: topic }]);
       expect(headings).toContain(/#([a-z0-9]+)\)$/.exec(properties.AlarmDescription)![1]);
     }
+  });
+});
+
+describe('CloudFront with AWS WAF in front of the API (apiWaf=true)', () => {
+  const app = tuned.stack.node.root;
+  const wafStack = app.node.tryFindChild('Latchkey-dev-ApiWaf') as Stack;
+  const waf = Template.fromStack(wafStack).toJSON().Resources;
+  const [[, distribution]] = ofType(tuned.resources, 'AWS::CloudFront::Distribution') as [[string, Json]];
+  const config = distribution.Properties.DistributionConfig;
+
+  it('puts the web ACL in a stack of its own in us-east-1, where CloudFront takes web ACLs from, when the API is elsewhere', () => {
+    expect(wafStack.region).toBe('us-east-1');
+    expect(tuned.stack.region).toBe('eu-west-1');
+    const [[, acl]] = ofType(waf, 'AWS::WAFv2::WebACL') as [[string, Json]];
+    expect(acl.Properties).toMatchObject({ Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} } });
+    const rules = acl.Properties.Rules;
+    expect(rules[0]).toMatchObject({ Name: 'rate-per-ip', Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 500, AggregateKeyType: 'IP' } } });
+    expect(rules.slice(1).map((rule: Json) => rule.Statement.ManagedRuleGroupStatement.Name)).toEqual([
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesCommonRuleSet',
+    ]);
+    // OAuth's own URLs in query and body, and SAML's large bodies, are counted, not blocked.
+    const counted = rules[3].Statement.ManagedRuleGroupStatement.RuleActionOverrides.map((o: Json) => [o.Name, o.ActionToUse]);
+    expect(counted).toEqual(COUNTED_COMMON_RULES.map((name) => [name, { Count: {} }]));
+    // The distribution names the ACL through the cross-region reference, not a literal.
+    expect(JSON.stringify(config.WebACLId)).not.toMatch(/arn:aws:wafv2/);
+    expect(config.WebACLId).toBeDefined();
+  });
+
+  it('serves the public name with its us-east-1 certificate, TLS 1.2 at least, nothing cached, and sends the origin secret to the API’s own domain', () => {
+    expect(config.Aliases).toEqual(['id.example.com']);
+    expect(config.ViewerCertificate).toMatchObject({
+      AcmCertificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/edge',
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+      SslSupportMethod: 'sni-only',
+    });
+    const [origin] = config.Origins;
+    expect(origin.DomainName).toBe('origin.id.example.com');
+    expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    const [header] = origin.OriginCustomHeaders;
+    expect(header.HeaderName).toBe(ORIGIN_HEADER);
+    // A dynamic reference to the origin secret: its value is in no template.
+    const secretId = ofType(tuned.resources, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties.Name === 'latchkey/dev/origin-verify')![0];
+    expect(JSON.stringify(header.HeaderValue)).toContain('{{resolve:secretsmanager:');
+    expect(JSON.stringify(header.HeaderValue)).toContain(secretId);
+    expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad' });
+  });
+
+  it('moves the API to its origin domain, keeps the issuer on the public name, and turns the execute-api endpoint off', () => {
+    tuned.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
+    const [[, domain]] = ofType(tuned.resources, 'AWS::ApiGatewayV2::DomainName') as [[string, Json]];
+    expect(domain.Properties.DomainName).toBe('origin.id.example.com');
+    expect(domain.Properties.DomainNameConfigurations[0].CertificateArn).toBe('arn:aws:acm:eu-west-1:111111111111:certificate/regional');
+    for (const fn of operationFunctions(tuned).values()) expect(fn.env.LATCHKEY_ISSUER).toBe('https://id.example.com');
+    expect(tuned.template.toJSON().Outputs.ApiUrl.Value).toBe('https://id.example.com/');
+    const records = ofType(tuned.resources, 'AWS::Route53::RecordSet').map(([, r]) => [r.Properties.Name, r.Properties.Type, JSON.stringify(r.Properties.AliasTarget.DNSName)]);
+    expect(
+      records.filter(([name]) => name === 'id.example.com.').map(([, type, target]) => [type, target.includes('DomainName') && !target.includes('RegionalDomainName')]),
+    ).toEqual([
+      ['A', true],
+      ['AAAA', true],
+    ]);
+    expect(records.find(([name]) => name === 'origin.id.example.com.')![2]).toContain('RegionalDomainName');
+  });
+
+  it('makes every route pass the origin check: a Lambda authorizer on the origin header that reads only the origin secret', () => {
+    const [[authorizerId, authorizer]] = ofType(tuned.resources, 'AWS::ApiGatewayV2::Authorizer') as [[string, Json]];
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'REQUEST',
+      IdentitySource: [`$request.header.${ORIGIN_HEADER}`],
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      AuthorizerResultTtlInSeconds: 3600,
+    });
+    const routes = everyResource(tuned, 'AWS::ApiGatewayV2::Route');
+    expect(routes.length).toBeGreaterThan(50);
+    for (const { resource, where } of routes) {
+      expect(resource.Properties.AuthorizationType, resource.Properties.RouteKey).toBe('CUSTOM');
+      expect(resolved(where, resource.Properties.AuthorizerId)).toEqual({ Ref: authorizerId });
+    }
+    // Without apiWaf no route has an authorizer: each authenticates its callers itself.
+    for (const { resource } of everyResource(dev, 'AWS::ApiGatewayV2::Route')) expect(resource.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+
+    const fnId = ofType(tuned.resources, 'AWS::Lambda::Permission').find(([, p]) => JSON.stringify(p.Properties.SourceArn).includes('/authorizers/'))![1].Properties.FunctionName[
+      'Fn::GetAtt'
+    ][0];
+    const roleId = tuned.resources[fnId].Properties.Role['Fn::GetAtt'][0];
+    const statements = ofType(tuned.resources, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: Json) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+      .filter((s: Json) => !JSON.stringify(s.Action).includes('logs:'));
+    const secretId = ofType(tuned.resources, 'AWS::SecretsManager::Secret').find(([, s]) => s.Properties.Name === 'latchkey/dev/origin-verify')![0];
+    expect(statements).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]);
+  });
+
+  it('makes the web ACL in the stack itself when it is in us-east-1', () => {
+    const [context] = OPERATOR_CONTROLS;
+    const east = buildStack(
+      { stage: 'edge', domainName: context.domainName, certificateArn: context.apiWafCertificateArn, apiWaf: 'true' },
+      { env: { account: '111111111111', region: 'us-east-1' } },
+    );
+    expect(east.stack.node.root.node.tryFindChild('Latchkey-edge-ApiWaf')).toBeUndefined();
+    const [[aclId]] = ofType(east.resources, 'AWS::WAFv2::WebACL') as [[string, Json]];
+    const [[, edge]] = ofType(east.resources, 'AWS::CloudFront::Distribution') as [[string, Json]];
+    expect(edge.Properties.DistributionConfig.WebACLId).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    expect(edge.Properties.DistributionConfig.ViewerCertificate.AcmCertificateArn).toBe(context.apiWafCertificateArn);
+  });
+
+  it('refuses what cannot work', () => {
+    const domain = { domainName: 'id.example.com', certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/regional' };
+    expect(() => buildStack({ apiWaf: 'true' })).toThrow(/apiWaf=true needs the custom domain/);
+    expect(() => buildStack({ ...domain, apiWaf: 'true' })).toThrow(/CloudFront needs a certificate for domainName in us-east-1: set apiWafCertificateArn/);
+    const edge = { ...domain, apiWaf: 'true', apiWafCertificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/edge' };
+    expect(() => buildStack({ ...edge, mtls: 'true' })).toThrow(/apiWaf=true and mtls=true cannot be combined/);
+    expect(() => buildStack({ ...edge, console: 'true' })).toThrow(/apiWaf=true and console=true cannot be combined/);
+    expect(() => buildStack(edge)).toThrow(/needs the stack region known/);
   });
 });
