@@ -5,9 +5,18 @@ import { Construct } from 'constructs';
 /**
  * Rules of AWS's common rule set that Latchkey's own traffic trips, counted instead of blocked:
  * OAuth requests carry URLs in their query and body (`redirect_uri`, `post_logout_redirect_uri`, a
- * native app's `http://127.0.0.1:<port>/` among them), and SAML bodies exceed 8 KB.
+ * native app's `http://127.0.0.1:<port>/` among them), authorization requests can pass 2 KB of query
+ * string, SAML bodies exceed 8 KB, and machine clients often send no User-Agent.
  */
-export const COUNTED_COMMON_RULES = ['GenericRFI_QUERYARGUMENTS', 'GenericRFI_BODY', 'SizeRestrictions_BODY', 'EC2MetaDataSSRF_QUERYARGUMENTS', 'EC2MetaDataSSRF_BODY'] as const;
+export const COUNTED_COMMON_RULES = [
+  'GenericRFI_QUERYARGUMENTS',
+  'GenericRFI_BODY',
+  'EC2MetaDataSSRF_QUERYARGUMENTS',
+  'EC2MetaDataSSRF_BODY',
+  'SizeRestrictions_QUERYSTRING',
+  'SizeRestrictions_BODY',
+  'NoUserAgent_HEADER',
+] as const;
 
 export interface ApiWebAclProps {
   readonly stage: string;

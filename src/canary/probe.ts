@@ -13,6 +13,9 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
  * error code or an error name, never a token or a secret.
  */
 
+/** How the canary's requests show in the access logs (and how to tell them from clients'). */
+export const CANARY_USER_AGENT = 'latchkey-canary';
+
 export interface CanaryCredentials {
   readonly clientId: string;
   readonly clientSecret: string;
@@ -73,7 +76,7 @@ export async function runCanary(deps: CanaryDeps): Promise<CanaryResult> {
   const started = deps.now();
   const base = deps.issuer.replace(/\/+$/, '');
   try {
-    const jwksResponse = await deps.fetch(`${base}/.well-known/jwks.json`, { headers: { accept: 'application/json' } }).catch((error: Error) => {
+    const jwksResponse = await deps.fetch(`${base}/.well-known/jwks.json`, { headers: { accept: 'application/json', 'user-agent': CANARY_USER_AGENT } }).catch((error: Error) => {
       throw new StepFailed('jwks', error.name);
     });
     if (jwksResponse.status !== 200) throw new StepFailed('jwks', `HTTP ${jwksResponse.status}`);
@@ -88,7 +91,11 @@ export async function runCanary(deps: CanaryDeps): Promise<CanaryResult> {
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...(credentials.scope ? { scope: credentials.scope } : {}) });
     const basic = Buffer.from(`${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`).toString('base64');
     const tokenResponse = await deps
-      .fetch(`${base}/oauth/v2/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() })
+      .fetch(`${base}/oauth/v2/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', 'user-agent': CANARY_USER_AGENT },
+        body: form.toString(),
+      })
       .catch((error: Error) => {
         throw new StepFailed('token', error.name);
       });
