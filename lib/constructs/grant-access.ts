@@ -4,6 +4,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { TABLE_DESIGN } from '../../src/adapters/table-design';
 import { ENV } from '../../src/config';
 import type { RouteAccess } from '../routes';
+import { canarySecretName } from '../secret-names';
 import type { SigningMode, StateRefs } from '../state';
 import { SAML_KEY_CONTEXT, SIGNING_KEY_CONTEXT, type KeyCapability } from './key-policies';
 
@@ -108,9 +109,6 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
     }
   }
 }
-
-/** The secret holding the canary service account's client ID and secret, which the operator creates. */
-export const canarySecretName = (stage: string): string => `latchkey/${stage}/canary`;
 
 type Allow = (actions: readonly string[], resources: readonly string[], conditions?: Record<string, Record<string, string>>) => void;
 

@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCanaryAccount } from '../../bin/create-canary-account';
 import type { CanaryResult } from '../../src/canary/probe';
 import { ENV } from '../../src/config';
 import { adminToken, api, type Credentials } from '../support/http';
@@ -57,6 +58,18 @@ describe('the canary', () => {
     const result = await runCanary();
     expect(result).toMatchObject({ ok: false, failedStep: 'token', reason: 'HTTP 401 invalid_client' });
     expect(JSON.stringify(result)).not.toContain(stale);
+  });
+
+  it('passes once npm run create-canary-account has made an account and stored it, and again after it replaced it', async () => {
+    const command = { issuer: runtime.url, secretName: secretId(), accountName: 'canary', admin: runtime.devAdmin };
+    const first = await createCanaryAccount(command, secrets);
+    expect(await runCanary()).toMatchObject({ ok: true });
+    const second = await createCanaryAccount(command, secrets);
+    expect(second.clientId).not.toBe(first.clientId);
+    expect(await runCanary()).toMatchObject({ ok: true });
+    await expect(createCanaryAccount({ ...command, admin: { clientId: runtime.devAdmin.clientId, clientSecret: 'wrong' } }, secrets)).rejects.toThrow(
+      /the administrator's credentials were refused \(HTTP 401 invalid_client\)/,
+    );
   });
 
   it('reads a secret without both fields as not configured', async () => {
