@@ -199,6 +199,8 @@ export const OPERATOR_CONTROLS = [
     apiWaf: 'true',
     apiWafCertificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/edge',
     apiWafRateLimit: '500',
+    apiOriginDomainName: 'api-origin.example.com',
+    apiOriginCertificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/origin',
   },
   { env: { account: '111111111111', region: 'eu-west-1' } },
 ] as const;

@@ -269,7 +269,7 @@ describe('CloudFront with AWS WAF in front of the API (apiWaf=true)', () => {
       SslSupportMethod: 'sni-only',
     });
     const [origin] = config.Origins;
-    expect(origin.DomainName).toBe('origin.id.example.com');
+    expect(origin.DomainName).toBe('api-origin.example.com');
     expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
     const [header] = origin.OriginCustomHeaders;
     expect(header.HeaderName).toBe(ORIGIN_HEADER);
@@ -283,8 +283,8 @@ describe('CloudFront with AWS WAF in front of the API (apiWaf=true)', () => {
   it('moves the API to its origin domain, keeps the issuer on the public name, and turns the execute-api endpoint off', () => {
     tuned.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
     const [[, domain]] = ofType(tuned.resources, 'AWS::ApiGatewayV2::DomainName') as [[string, Json]];
-    expect(domain.Properties.DomainName).toBe('origin.id.example.com');
-    expect(domain.Properties.DomainNameConfigurations[0].CertificateArn).toBe('arn:aws:acm:eu-west-1:111111111111:certificate/regional');
+    expect(domain.Properties.DomainName).toBe('api-origin.example.com');
+    expect(domain.Properties.DomainNameConfigurations[0].CertificateArn).toBe('arn:aws:acm:eu-west-1:111111111111:certificate/origin');
     for (const fn of operationFunctions(tuned).values()) expect(fn.env.LATCHKEY_ISSUER).toBe('https://id.example.com');
     expect(tuned.template.toJSON().Outputs.ApiUrl.Value).toBe('https://id.example.com/');
     const records = ofType(tuned.resources, 'AWS::Route53::RecordSet').map(([, r]) => [r.Properties.Name, r.Properties.Type, JSON.stringify(r.Properties.AliasTarget.DNSName)]);
@@ -294,7 +294,7 @@ describe('CloudFront with AWS WAF in front of the API (apiWaf=true)', () => {
       ['A', true],
       ['AAAA', true],
     ]);
-    expect(records.find(([name]) => name === 'origin.id.example.com.')![2]).toContain('RegionalDomainName');
+    expect(records.find(([name]) => name === 'api-origin.example.com.')![2]).toContain('RegionalDomainName');
   });
 
   it('makes every route pass the origin check: a Lambda authorizer on the origin header that reads only the origin secret', () => {
@@ -327,7 +327,7 @@ describe('CloudFront with AWS WAF in front of the API (apiWaf=true)', () => {
     expect(statements).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]);
   });
 
-  it('makes the web ACL in the stack itself when it is in us-east-1', () => {
+  it('makes the web ACL in the stack itself when it is in us-east-1, and puts the API on origin.<domainName> with certificateArn by default', () => {
     const [context] = OPERATOR_CONTROLS;
     const east = buildStack(
       { stage: 'edge', domainName: context.domainName, certificateArn: context.apiWafCertificateArn, apiWaf: 'true' },
@@ -338,6 +338,9 @@ describe('CloudFront with AWS WAF in front of the API (apiWaf=true)', () => {
     const [[, edge]] = ofType(east.resources, 'AWS::CloudFront::Distribution') as [[string, Json]];
     expect(edge.Properties.DistributionConfig.WebACLId).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
     expect(edge.Properties.DistributionConfig.ViewerCertificate.AcmCertificateArn).toBe(context.apiWafCertificateArn);
+    expect(edge.Properties.DistributionConfig.Origins[0].DomainName).toBe('origin.id.example.com');
+    const [[, domain]] = ofType(east.resources, 'AWS::ApiGatewayV2::DomainName') as [[string, Json]];
+    expect([domain.Properties.DomainName, domain.Properties.DomainNameConfigurations[0].CertificateArn]).toEqual(['origin.id.example.com', context.apiWafCertificateArn]);
   });
 
   it('refuses what cannot work', () => {
