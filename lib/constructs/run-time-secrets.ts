@@ -40,7 +40,10 @@ export class RunTimeSecretsCleanup extends Construct {
     logGroup.grantWrite(role);
     role.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
     const secretsArn = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    role.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:DeleteSecret'], resources: [secretsArn] }));
+    // Only secrets CloudFormation does not manage (it tags its own): the pepper stays out of reach.
+    role.addToPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:DeleteSecret'], resources: [secretsArn], conditions: { Null: { 'aws:ResourceTag/aws:cloudformation:stack-id': 'true' } } }),
+    );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'secretsmanager:ListSecrets supports no resource-level permission; it reveals names and tags only, and DeleteSecret is limited to the stage prefix.',

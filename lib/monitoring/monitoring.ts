@@ -210,6 +210,29 @@ export class Monitoring extends Construct {
             width: 6,
           }),
         ],
+        [
+          new GraphWidget({
+            title: 'API 4xx and 429 answers',
+            left: [
+              api('4xx', 'Sum'),
+              new Metric({
+                namespace: LATCHKEY_NAMESPACE,
+                metricName: THROTTLED_RESPONSES_METRIC,
+                dimensionsMap: { ApiId: props.httpApiId },
+                statistic: 'Sum',
+                period: FIVE_MINUTES,
+              }),
+            ],
+            width: 12,
+          }),
+          // Empty unless canary=true.
+          new GraphWidget({
+            title: 'Canary failures and latency (ms)',
+            left: [customSearch(CUSTOM_METRICS.canaryFailures)],
+            right: [search(`{${LATCHKEY_NAMESPACE},operation,service} MetricName="${CUSTOM_METRICS.canaryLatency}"`, 'Average', CUSTOM_METRICS.canaryLatency)],
+            width: 12,
+          }),
+        ],
       ],
     });
 

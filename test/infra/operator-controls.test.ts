@@ -153,7 +153,7 @@ describe('secrets created at run time under latchkey/<stage>/', () => {
     for (const [, nested] of ofType(dev.resources, 'AWS::CloudFormation::Stack')) expect(nested.DependsOn ?? []).toEqual(expect.arrayContaining([cleanupId]));
   });
 
-  it('may be deleted by the cleanup only under the stage prefix; listing names is all it may do elsewhere', () => {
+  it('may be deleted by the cleanup only under the stage prefix and only when CloudFormation does not manage them; listing names is all it may do elsewhere', () => {
     const [[, cleanup]] = cleanupOf(dev) as [[string, Json]];
     const fn = dev.resources[cleanup.Properties.ServiceToken['Fn::GetAtt'][0]];
     const roleId = fn.Properties.Role['Fn::GetAtt'][0];
@@ -167,6 +167,7 @@ describe('secrets created at run time under latchkey/<stage>/', () => {
         Effect: 'Allow',
         Action: 'secretsmanager:DeleteSecret',
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:latchkey/dev/*']] },
+        Condition: { Null: { 'aws:ResourceTag/aws:cloudformation:stack-id': 'true' } },
       },
     ]);
     expect(dev.resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
