@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCanaryAccount } from '../../bin/create-canary-account';
-import type { CanaryResult } from '../../src/canary/probe';
+import { runCanary as probe, type CanaryResult } from '../../src/canary/probe';
 import { ENV } from '../../src/config';
 import { adminToken, api, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
@@ -70,6 +70,15 @@ describe('the canary', () => {
     await expect(createCanaryAccount({ ...command, admin: { clientId: runtime.devAdmin.clientId, clientSecret: 'wrong' } }, secrets)).rejects.toThrow(
       /the administrator's credentials were refused \(HTTP 401 invalid_client\)/,
     );
+  });
+
+  it('names the JWKS step when the API is not where the issuer says, and the verify step when the token names another issuer', async () => {
+    const credentials = { read: async () => ({ clientId: account.clientId, clientSecret: account.clientSecret }) };
+    const deps = { credentials, fetch, now: () => performance.now() };
+    expect(await probe({ ...deps, issuer: `${runtime.url}/elsewhere` })).toMatchObject({ ok: false, failedStep: 'jwks', reason: 'HTTP 404' });
+    // The same API under another name: the token's iss is the configured issuer, not this one.
+    const sameApi = runtime.url.replace('localhost', '127.0.0.1');
+    expect(await probe({ ...deps, issuer: sameApi })).toMatchObject({ ok: false, failedStep: 'verify', reason: 'ERR_JWT_CLAIM_VALIDATION_FAILED' });
   });
 
   it('reads a secret without both fields as not configured', async () => {
