@@ -1,9 +1,9 @@
 import { App, CfnOutput, Stack, Token, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, Node } from 'constructs';
 import { LatchkeyApi, tokenRouteKey, type CustomDomain, type MutualTlsDomain } from './api';
 import { apiHostOf, LatchkeyConsole, type ConsoleWaf } from './constructs/console';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { FunctionConcurrency, FunctionDefaults } from './constructs/latchkey-function';
 import { RunTimeSecretsCleanup } from './constructs/run-time-secrets';
 import { TableBackup } from './constructs/table-backup';
@@ -142,9 +142,10 @@ export class LatchkeyStack extends Stack {
       for (const area of this.api.areas.values()) area.node.addDependency(cleanup);
     }
     if (apiWaf && props.domain && this.api.originVerification) {
+      if (!apiWaf.webAclArn && this.region !== 'us-east-1') {
+        throw new TypeError('a CloudFront web ACL must be made in us-east-1: pass its ARN (createLatchkeyStack makes a stack for it there)');
+      }
       const webAclArn = apiWaf.webAclArn ?? new ApiWebAcl(this, 'ApiWaf', { stage: props.stage, rateLimitPer5Minutes: apiWaf.rateLimitPer5Minutes }).webAcl.attrArn;
-      if (!apiWaf.webAclArn && this.region !== 'us-east-1')
-        throw new TypeError('a CloudFront web ACL must be made in us-east-1: pass its ARN (buildApp makes a stack for it there)');
       const edge = new ApiDistribution(this, 'ApiEdge', {
         domainName: props.domain.domainName,
         certificateArn: apiWaf.certificateArn,
@@ -383,7 +384,7 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
   if (!Number.isInteger(memorySize)) throw new TypeError('context functionMemory must be a whole number of MB');
   const tokenConcurrency = concurrencyContext(node);
   const backup = switchContext(node, 'backup') ? { retentionDays: numberContext(node, 'backupRetentionDays', 35, 1, 36_500) } : undefined;
-  if (!backup && node.tryGetContext('backupRetentionDays') !== undefined) throw new TypeError('context backupRetentionDays needs backup=true');
+  if (!backup && ![undefined, null, ''].includes(node.tryGetContext('backupRetentionDays'))) throw new TypeError('context backupRetentionDays needs backup=true');
 
   return {
     stage,
@@ -462,7 +463,10 @@ function switchContext(node: Node, key: string): boolean {
 
 /** The token function's reserved and provisioned concurrency; provisioned instances must fit in the reserved ones. */
 function concurrencyContext(node: Node): FunctionConcurrency | undefined {
-  const given = (key: string) => (node.tryGetContext(key) === undefined ? undefined : numberContext(node, key, 0, 1, 10_000));
+  const given = (key: string) => {
+    const value: unknown = node.tryGetContext(key);
+    return value === undefined || value === null || value === '' ? undefined : numberContext(node, key, 0, 1, 10_000);
+  };
   const reserved = given('tokenReservedConcurrency');
   const provisioned = given('tokenProvisionedConcurrency');
   for (const [key, value] of [

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { COUNTED_COMMON_RULES } from '../../lib/edge/api-web-acl';
+import { latchkeyPropsFromContext } from '../../lib/latchkey-stack';
 import { ORIGIN_HEADER } from '../../lib/edge/origin-header';
 import { CUSTOM_METRICS } from '../../lib/monitoring/area-alarms';
 import { RATE_MINIMUM_REQUESTS, THROTTLED_RESPONSES_METRIC } from '../../lib/monitoring/monitoring';
@@ -65,6 +66,10 @@ describe('operator controls from context, at today’s values by default', () =>
       /tokenProvisionedConcurrency \(5\) cannot exceed tokenReservedConcurrency \(2\)/,
     );
     expect(() => buildStack({ tokenReservedConcurrency: '1.5' })).toThrow(/tokenReservedConcurrency must be a whole number/);
+    // An empty value (`-c tokenReservedConcurrency=`) is no setting, never a concurrency of 0 that would stop the function.
+    const props = (context: Record<string, unknown>) => latchkeyPropsFromContext(new App({ context }).node);
+    expect(props({ tokenReservedConcurrency: '', tokenProvisionedConcurrency: '' }).tokenConcurrency).toBeUndefined();
+    expect(() => props({ tokenReservedConcurrency: '0' })).toThrow(/tokenReservedConcurrency must be a number from 1/);
   });
 });
 
