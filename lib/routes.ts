@@ -30,9 +30,10 @@ export type KeyAccess = 'verify' | 'sign' | 'rotate';
 /**
  * Secrets an operation may use. `pepper` keys the hashes of client secrets (read). `webhook` reads
  * the enrichment webhook secrets (`latchkey/<stage>/webhook/*`); `webhook-write` also creates,
- * replaces and deletes them.
+ * replaces and deletes them. `canary` reads the canary service account's credentials
+ * (`latchkey/<stage>/canary`, a secret the operator creates after bootstrap).
  */
-export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
+export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write' | 'canary';
 
 /**
  * What an operation may do with the SAML client keys (each SAML client has its own RSA key).
@@ -343,6 +344,14 @@ const table: readonly Operation[] = [
     access: { table: 'readwrite', keys: 'rotate' },
     summary:
       'Envelope mode: makes a new next signing key and moves next → current → previous; run on a schedule and by `npm run rotate-signing-keys`. Both modes: `{"retireCurrent": true}` retires the current key at once',
+  },
+  {
+    name: 'run-canary',
+    handler: 'functions/ops/run-canary.ts',
+    routes: [],
+    access: { secrets: ['canary'] },
+    summary:
+      'Fetches the JWKS and gets a token with the canary service account through the public API, and reports failures and latency; run every minute with context canary=true',
   },
 
   // ---- OIDC and SAML clients of applications ----

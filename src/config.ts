@@ -44,6 +44,8 @@ export const ENV = {
    * and reach loopback and private addresses. Unset (every deployed stage): https to public addresses only.
    */
   unsafeAllowLocalTargets: 'LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS',
+  /** Secrets Manager name or ARN of the canary service account's credentials (`{"clientId":…,"clientSecret":…}`). */
+  canarySecretId: 'LATCHKEY_CANARY_SECRET_ID',
   /** Optional: base URL of the mutual-TLS custom domain (`https://mtls.example.com`), for discovery's `mtls_endpoint_aliases`. */
   mtlsBaseUrl: 'LATCHKEY_MTLS_BASE_URL',
   /** Optional (default 400): how many days audit events are kept before they expire. */

@@ -16,6 +16,7 @@ import { MAX_TOKEN_TTL_SECONDS } from '../domain/environments';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
+import { SecretsManagerCanaryCredentials } from './canary-credentials';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
 import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
 import { WebhookCaller } from './webhook-caller';
@@ -132,6 +133,9 @@ export const clock = (): number => Date.now();
 
 /** The audit log: events and chain heads in the table. */
 export const auditLog = once(() => new DynamoDbAuditLog(tableClient(), requireEnv(ENV.tableName)));
+
+/** The canary service account's credentials (read on every canary run). */
+export const canaryCredentials = once(() => new SecretsManagerCanaryCredentials(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.canarySecretId)));
 
 export { issuer };
 

@@ -5,6 +5,7 @@ import {
   applicationStore,
   auditLog,
   authorizationStore,
+  canaryCredentials,
   clientStore,
   clock,
   endUserStore,
@@ -47,6 +48,7 @@ import type { SamlSsoDeps } from '../domain/saml/sso';
 import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
+import type { CanaryDeps } from '../canary/probe';
 import { logger } from '../http/observability';
 import { latchkeyJwtVerifier } from '../http/token-verifier';
 import { createGuard, type Guard } from '../guard';
@@ -329,6 +331,11 @@ export function auditDeps(): AuditDeps & { readonly environments: Pick<Environme
 /** Listing and verifying the audit log. */
 export function auditReadDeps(): AuditReadDeps {
   return { audit: auditLog(), now: clock };
+}
+
+/** The canary: the public API of this deployment, as a client reaches it, with the canary account's credentials. */
+export function canaryDeps(): CanaryDeps {
+  return { issuer: issuer(), credentials: canaryCredentials(), fetch: (input, init) => fetch(input, init), now: () => performance.now() };
 }
 
 /** Envelope-mode signing-key rotation; its intervals follow from the token lifetimes and caches. */

@@ -33,6 +33,14 @@ export const ALARM_METRICS = {
   kmsFailures: 'KmsFailures',
 } as const;
 
+/** The canary's metrics (functions/ops/run-canary.ts), alarmed by lib/monitoring/canary-alarms.ts. */
+export const CANARY_METRICS = {
+  /** 1 for a failed probe, 0 for a passed one: every run publishes it. */
+  failures: 'CanaryFailures',
+  /** Milliseconds from the JWKS request to the verified token. */
+  latency: 'CanaryLatency',
+} as const;
+
 export function countAlarmMetric(name: (typeof ALARM_METRICS)[keyof typeof ALARM_METRICS]): void {
   const single = metrics.singleMetric();
   single.addMetric(name, MetricUnit.Count, 1);

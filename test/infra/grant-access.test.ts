@@ -166,9 +166,12 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
       const webhook = statements.filter(onWebhookSecrets);
       const wanted = (op.access.secrets ?? []).flatMap((secret) => WEBHOOK_ACTIONS[secret] ?? []);
       expect(actionsOf(webhook).sort()).toEqual([...wanted].sort());
-      // Nothing else of Secrets Manager: the pepper (read) and the webhook prefix, as declared.
+      // The canary's own secret, by its name: read only, by the canary only.
+      const canary = statements.filter((s) => JSON.stringify(s.Resource).includes(':secret:latchkey/dev/canary-??????'));
+      expect(actionsOf(canary), op.name).toEqual(op.access.secrets?.includes('canary') ? ['secretsmanager:GetSecretValue'] : []);
+      // Nothing else of Secrets Manager: the pepper (read), the webhook prefix and the canary's secret, as declared.
       // (Statements may be merged by iam:minimizePolicies, so compare the sets of actions.)
-      const declared = new Set([...(pepper.length ? ['secretsmanager:GetSecretValue'] : []), ...wanted]);
+      const declared = new Set([...(pepper.length || canary.length ? ['secretsmanager:GetSecretValue'] : []), ...wanted]);
       expect(new Set(actions.filter((a) => a.startsWith('secretsmanager:')))).toEqual(declared);
     }
   });
@@ -217,7 +220,7 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
     }
   });
 
-  it('grants no kms:Verify, kms:*, * action, and names "*" as a resource only for X-Ray', () => {
+  it('grants no kms:Verify, kms:*, * action, and names "*" as a resource only for X-Ray and for listing secret names', () => {
     const documents = everyResource(built).flatMap(({ resource }) =>
       resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy'
         ? [resource.Properties.PolicyDocument]
@@ -229,7 +232,9 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
     expect(actionsOf(statements).filter((a) => /^kms:(Verify|\*)$|^\*$|:\*$/.test(a))).toEqual([]);
     const onEverything = statements.filter((s) => list(s.Resource).includes('*'));
     expect(onEverything.length).toBeGreaterThan(0);
-    for (const statement of onEverything) expect(actionsOf([statement]).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    // ListSecrets (no resource-level permission): the run-time secrets cleanup of stages that keep no state.
+    for (const statement of onEverything)
+      expect([['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], ['secretsmanager:ListSecrets']]).toContainEqual(actionsOf([statement]).sort());
   });
 
   it('publishes the active key as the SigningKeyArn output (KMS mode) or the wrapping key (envelope mode)', () => {
