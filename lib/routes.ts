@@ -311,7 +311,8 @@ export const operations: readonly Operation[] = [
     handler: 'functions/ops/bootstrap-environment.ts',
     routes: [],
     access: { table: 'readwrite', secrets: ['pepper'] },
-    summary: 'Creates a tenant, an environment and its first administrator; invoked by `npm run create-tenant`',
+    summary:
+      'Creates a tenant, an environment and its first administrator; invoked by `npm run create-tenant`. `{"action": "grant-management-permissions"}` gives an existing administrator every built-in permission',
   },
   {
     name: 'rotate-signing-keys',
