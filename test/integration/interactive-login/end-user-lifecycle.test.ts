@@ -79,7 +79,7 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
       : first;
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier });
     const claims = tokens.claims()!;
-    return { browser, config, sub: claims.sub, sid: claims.sid as string, accessToken: tokens.access_token, refreshToken: tokens.refresh_token! };
+    return { browser, config, sub: claims.sub, sid: claims.sid as string, idToken: tokens.id_token!, accessToken: tokens.access_token, refreshToken: tokens.refresh_token! };
   }
 
   /** Whether the browser's session still logs it in without a login page (`prompt=none`). */
@@ -167,6 +167,21 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
     // Twice in a row: the second time is later still, never earlier.
     expect((await world.admin.delete(`/v1/users/${one.sub}/sessions`)).status).toBe(204);
     expect((await world.admin.get(`/v1/users/${one.sub}`)).body.tokensValidAfter > after.body.tokensValidAfter).toBe(true);
+  });
+
+  it('tells the application of every client the session signed in to when one of them logs the user out (RP-initiated logout)', async () => {
+    const login = await logIn(rp, 'frank');
+    await logIn(shop, 'frank', login.browser); // single sign-on: the same session
+    const signedOut = await login.browser.visit(oidc.buildEndSessionUrl(login.config, { id_token_hint: login.idToken }).href);
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.body).not.toContain('Sign out?');
+    expect(await received()).toEqual(
+      [
+        { aud: rp.clientId, sub: login.sub, sid: login.sid },
+        { aud: shop.clientId, sub: login.sub, sid: login.sid },
+      ].sort(bySessionAndAudience),
+    );
+    expect(await stillSignedIn(login)).toBe(false);
   });
 
   it('disables a user (its sessions end, its earlier tokens are dated out) and enables it again without reviving them', async () => {
