@@ -173,6 +173,36 @@ describe('dependency outages', () => {
       expect((await losingTheAnswer('DeleteItem', application.body.id, () => admin.delete(`/v1/applications/${application.body.id}`))).status).toBe(204);
       expect((await admin.get(`/v1/applications/${application.body.id}`)).status).toBe(404);
     });
+
+    it('POST /v1/resources answers 201 when its audience claim or its record loses the answer; DELETE answers 204 and frees the audience', async () => {
+      // The claim is the first write that names the key; the record the only one under RESOURCE#.
+      const claimed = await losingTheAnswer('PutItem', 'lost-claim', () => admin.post('/v1/resources', { key: 'lost-claim' }));
+      expect(claimed.status).toBe(201);
+      const audience = 'https://lost-record.example.com';
+      const recorded = await losingTheAnswer('PutItem', 'RESOURCE#lost-record', () => admin.post('/v1/resources', { key: 'lost-record', audience }));
+      expect(recorded.status).toBe(201);
+      expect((await admin.get('/v1/resources/lost-record')).body.audience).toBe(audience);
+
+      expect((await losingTheAnswer('DeleteItem', 'RESOURCE#lost-record', () => admin.delete('/v1/resources/lost-record'))).status).toBe(204);
+      expect((await admin.get('/v1/resources/lost-record')).status).toBe(404);
+      expect((await admin.post('/v1/resources', { key: 'lost-record-again', audience })).status).toBe(201);
+    });
+
+    it('personal access tokens and IDP connections: creates answer 201 once, deletes 204', async () => {
+      const account = (await admin.post('/v1/service-accounts', { name: 'lost answer: PAT owner' })).body;
+      const tokens = `/v1/service-accounts/${account.id}/personal-access-tokens`;
+      const pat = await losingTheAnswer('PutItem', `PAT#${account.id}`, () => admin.post(tokens, { name: 'lost answer' }));
+      expect(pat.status).toBe(201);
+      expect(pat.body.token).toMatch(/^lkp_/);
+      expect((await admin.get(tokens)).body.items).toHaveLength(1);
+      expect((await losingTheAnswer('DeleteItem', pat.body.id, () => admin.delete(`${tokens}/${pat.body.id}`))).status).toBe(204);
+      expect((await admin.get(tokens)).body.items).toHaveLength(0);
+
+      const connection = await losingTheAnswer('PutItem', 'IDP_CONNECTION#delegated', () => admin.post('/v1/idp-connections', { type: 'delegated' }));
+      expect(connection.status).toBe(201);
+      expect((await losingTheAnswer('DeleteItem', 'IDP_CONNECTION#delegated', () => admin.delete(`/v1/idp-connections/${connection.body.id}`))).status).toBe(204);
+      expect((await admin.get('/v1/idp-connections')).body.items).toEqual([]);
+    });
   });
 
   describe('Secrets Manager', () => {
