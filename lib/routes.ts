@@ -335,7 +335,8 @@ const table: readonly Operation[] = [
     handler: 'functions/ops/bootstrap-environment.ts',
     routes: [],
     access: { table: 'readwrite', secrets: ['pepper'] },
-    summary: 'Creates a tenant, an environment and its first administrator; invoked by `npm run create-tenant`',
+    summary:
+      'Creates a tenant, an environment and its first administrator; invoked by `npm run create-tenant`. `{"action": "grant-management-permissions"}` gives an existing administrator every built-in permission',
   },
   {
     name: 'rotate-signing-keys',
@@ -438,7 +439,7 @@ const table: readonly Operation[] = [
     ],
     // readwrite: sessions are deleted; sign: back-channel logout tokens to the application's logoutUrl.
     access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
-    summary: 'RP-initiated logout: ends the browser session and tells the application by back-channel logout token',
+    summary: 'RP-initiated logout: ends the browser session and tells the application of every client it signed in to by back-channel logout token',
   },
   management('get-login-request', 'GET', '/login-requests/{challenge}', 'interactive-login', MANAGE_READ, 'Read a waiting login request (LOGIN_REQUESTS_ACCEPT)'),
   // readwrite: accepting finds or creates the end user and profile, as delegated tokens do.

@@ -115,7 +115,10 @@ export async function updateIdpConnection(deps: IdpConnectionDeps, caller: Calle
 export async function deleteIdpConnection(deps: Pick<IdpConnectionDeps, 'connections'>, caller: Caller, id: string): Promise<void> {
   requirePermission(caller, 'IDP_CONNECTIONS_EDIT');
   const connection = await find(deps, caller.environmentId, id);
-  if (!(await deps.connections.deleteIdpConnection(caller.environmentId, connection))) throw notFound(id);
+  // Found a moment ago: a delete that finds nothing now was done meanwhile, by this call's own
+  // attempt whose answer was lost (the SDK retried it) or by a concurrent delete. Either way the
+  // connection is gone, as asked (DELETE is idempotent, RFC 9110 §9.2.2): never a 404 here.
+  await deps.connections.deleteIdpConnection(caller.environmentId, connection);
 }
 
 async function find(deps: Pick<IdpConnectionDeps, 'connections'>, environmentId: string, id: string): Promise<IdpConnection> {

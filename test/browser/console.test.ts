@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { buildConsole } from '../../console/build';
 import { CONSOLE_CSP } from '../../console/security-headers';
+import { adminToken } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 import { launchChromium, seriousAccessibilityViolations, type Browser } from './chromium';
 import { acceptLogin, challengeIn, LOGIN_URL, setUpWorld, TestBrowser } from '../integration/interactive-login/setup';
@@ -132,6 +133,20 @@ describe('the admin console in Chromium', () => {
     await reset.locator('.field-error', { hasText: 'must be' }).waitFor();
   });
 
+  it('offers no grace period with a reset that revokes tokens, which the API would refuse, and resets', async () => {
+    const reset = page.getByRole('form', { name: 'Reset the secret' });
+    await reset.getByLabel('Grace period (seconds)').fill('600');
+    await reset.getByLabel('Revoke every token issued before the reset').check();
+    expect(await reset.getByLabel('Grace period (seconds)').count()).toBe(0);
+    const shown = page.getByRole('textbox', { name: 'New client secret' });
+    const earlier = (await shown.count()) > 0 ? await shown.inputValue() : undefined;
+    await reset.getByRole('button', { name: 'Reset secret' }).click();
+    await expect.poll(() => shown.inputValue()).not.toBe(earlier);
+    expect(await shown.inputValue()).toMatch(/^lks_/);
+    await reset.getByLabel('Revoke every token issued before the reset').uncheck();
+    await reset.getByLabel('Grace period (seconds)').waitFor();
+  });
+
   it('checks redirect URIs as they are typed, shows the API’s field error, then creates the client', async () => {
     await openSection(page, 'Applications');
     await checkAccessibility('applications');
@@ -216,6 +231,15 @@ describe('the admin console in Chromium', () => {
     await page.getByLabel('Service-account token lifetime (seconds)').fill('10');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.locator('.field-error', { hasText: 'must be a whole number of seconds from 30' }).waitFor();
+    await page.getByLabel('Service-account token lifetime (seconds)').fill('');
+    await page.getByLabel('Personal access token maximum lifetime (seconds)').fill('60');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('.field-error', { hasText: 'from 3600 (an hour)' }).waitFor();
+    await page.getByLabel('Personal access token maximum lifetime (seconds)').fill('86400');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved' }).waitFor();
+    const admin = await fetch(`${runtime.url}/v1/environment`, { headers: { authorization: `Bearer ${await adminToken(runtime)}` } });
+    expect(((await admin.json()) as { personalAccessTokenMaxLifetimeSeconds: number }).personalAccessTokenMaxLifetimeSeconds).toBe(86400);
     await checkAccessibility('environment');
     await openSection(page, 'IDP connection');
     await checkAccessibility('idp connection');

@@ -93,7 +93,8 @@ describe('the client registry with in-memory stores', () => {
     tenantId: environment.tenantId,
     environmentId: environment.id,
     accountId: newId('sa'),
-    permissions: { latchkey: ['APPLICATIONS_EDIT', 'APPLICATIONS_READ'] },
+    // PERMISSIONS_GRANT too: naming customer resources in a client's resources needs it.
+    permissions: { latchkey: ['APPLICATIONS_EDIT', 'APPLICATIONS_READ', 'PERMISSIONS_GRANT'] },
   };
 
   beforeEach(() => {
@@ -193,6 +194,20 @@ describe('the client registry with in-memory stores', () => {
       applicationExists = false;
       await expect(create()).rejects.toBeInstanceOf(NotFound);
       expect(clients.records.size).toBe(0);
+    });
+
+    it('refuses a caller without PERMISSIONS_GRANT naming a customer resource, or changing or rotating a client that names one, writing nothing', async () => {
+      const editor: Caller = { ...owner, permissions: { latchkey: ['APPLICATIONS_EDIT', 'APPLICATIONS_READ'] } };
+      await expect(createOidcClient(deps, editor, applicationId, { name: 'x', resources: [{ resource: 'orders' }] })).rejects.toThrow(/naming them needs PERMISSIONS_GRANT/);
+      expect(clients.records.size).toBe(0);
+      const plain = await createOidcClient(deps, editor, applicationId, { name: 'plain' });
+      await expect(updateOidcClient(deps, editor, applicationId, plain.id, { resources: [{ resource: 'orders' }] })).rejects.toBeInstanceOf(NotAuthorized);
+      const named = await create({ resources: [{ resource: 'orders' }] });
+      const before = clients.records.get(named.id);
+      await expect(updateOidcClient(deps, editor, applicationId, named.id, { resources: [] })).rejects.toThrow(/this client gets tokens for "orders"/);
+      await expect(rotateOidcClientSecret(deps, editor, applicationId, named.id, {})).rejects.toBeInstanceOf(NotAuthorized);
+      expect(clients.records.get(named.id)).toEqual(before);
+      expect((await updateOidcClient(deps, owner, applicationId, named.id, { name: 'renamed' })).name).toBe('renamed');
     });
 
     it('does not find a client through another application or another environment', async () => {

@@ -139,7 +139,8 @@ function ResetSecret({ path }: { path: string }) {
       aria-label="Reset the secret"
       onSubmit={formSubmit(() =>
         reset.run(async () => {
-          const gracePeriodSeconds = optionalNumber(grace);
+          // Revoking is for a leaked secret, which stops at once: the server refuses a grace period with it.
+          const gracePeriodSeconds = revokeTokens ? undefined : optionalNumber(grace);
           const answer = await api<{ clientSecret: string }>('POST', `${path}/secret`, {
             ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
             ...(revokeTokens ? { revokeTokens } : {}),
@@ -149,16 +150,20 @@ function ResetSecret({ path }: { path: string }) {
       )}
     >
       <h2>Reset the secret</h2>
-      <Field
-        label="Grace period (seconds)"
-        name="gracePeriodSeconds"
-        type="number"
-        value={grace}
-        onInput={setGrace}
-        hint="The old secret keeps working this long (at most seven days); empty stops it at once."
-        error={reset.fieldError('gracePeriodSeconds')}
-      />
       <Checkbox label="Revoke every token issued before the reset" checked={revokeTokens} onChange={setRevokeTokens} />
+      {revokeTokens ? (
+        <p>The old secret stops at once: a reset that revokes tokens has no grace period.</p>
+      ) : (
+        <Field
+          label="Grace period (seconds)"
+          name="gracePeriodSeconds"
+          type="number"
+          value={grace}
+          onInput={setGrace}
+          hint="The old secret keeps working this long (at most seven days); empty stops it at once."
+          error={reset.fieldError('gracePeriodSeconds')}
+        />
+      )}
       <ActionButton type="submit" busy={reset.busy}>
         Reset secret
       </ActionButton>

@@ -22,7 +22,8 @@ export class DynamoDbIdpConnectionStore implements IdpConnectionStore {
   }
 
   createIdpConnection(connection: IdpConnection): Promise<void> {
-    return this.io.putNew(
+    // Under the connection's type, but the item carries its fresh random ID: a retry that finds it is this call's.
+    return this.io.putNewOnce(
       keys.idpConnection(connection.environmentId, connection.type),
       'idp-connection',
       toItem(connection),

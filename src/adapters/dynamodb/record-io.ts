@@ -79,12 +79,20 @@ export class RecordIo {
    * key is a conflict.
    */
   async putNewOnce(key: Key, type: string, record: object, conflictMessage = 'a record with this ID already exists'): Promise<void> {
+    if (!(await this.putIfAbsentOnce(key, type, record))) throw new Conflict(conflictMessage);
+  }
+
+  /**
+   * `putNewOnce` that answers instead of throwing: true when this call wrote the item (its own item
+   * found by a retry counts), false when someone else's record is there. For records that carry
+   * something only this call knows (a random ID, incarnation or hash), such as uniqueness claims.
+   */
+  async putIfAbsentOnce(key: Key, type: string, record: object): Promise<boolean> {
     const item = { ...record, ...key, type };
-    if (await conditionMet(this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })))) return;
+    if (await conditionMet(this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })))) return true;
     const { Item: stored } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     // As stored: without the attributes the document client leaves out (undefined values).
-    if (stored && isDeepStrictEqual(stored, JSON.parse(JSON.stringify(item)))) return;
-    throw new Conflict(conflictMessage);
+    return stored !== undefined && isDeepStrictEqual(stored, JSON.parse(JSON.stringify(item)));
   }
 
   /** Writes only if the key is free; answers whether it did (false: someone else's record is there). */

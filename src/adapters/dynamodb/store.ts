@@ -17,7 +17,9 @@ import { updateExisting } from './update';
  * is written; there are no transactions (dynalite has none), so the steps are ordered so that a
  * failure leaves at most a claim without its resource, never a resource without its claim: a failed
  * creation releases the claim, a deletion removes the resource first and then the claim, and a claim
- * whose resource is gone is taken over once it is older than any function can run.
+ * whose resource is gone is taken over once it is older than any function can run. Both survive a
+ * write whose answer was lost (see `RecordIo.putNewOnce`): a create's retry finds its own claim and
+ * resource, a delete's finds the resource it read gone.
  */
 
 /** Longer than any Latchkey function may run: a claim this old without its resource was left behind. */
@@ -82,11 +84,12 @@ export class DynamoDbStore implements Store {
       incarnation: resource.incarnation,
       claimedAt: Date.now(),
     };
-    if (!(await this.io.putIfAbsent(claimKey, 'audience-claim', claim)) && !(await this.takeOverAbandoned(claim))) {
+    // Both items carry the new incarnation, so a retried write that finds its own item has succeeded.
+    if (!(await this.io.putIfAbsentOnce(claimKey, 'audience-claim', claim)) && !(await this.takeOverAbandoned(claim))) {
       throw new Conflict(`audience "${resource.audience}" is already used by another resource; choose another`);
     }
     try {
-      await this.io.putNew(keys.resource(environmentId, resource.key), 'resource', resource, `resource "${resource.key}" already exists`);
+      await this.io.putNewOnce(keys.resource(environmentId, resource.key), 'resource', resource, `resource "${resource.key}" already exists`);
     } catch (error) {
       await this.io.deleteIf(claimKey, 'incarnation', resource.incarnation);
       throw error;
@@ -100,8 +103,12 @@ export class DynamoDbStore implements Store {
 
   async deleteResource(environmentId: string, key: string): Promise<boolean> {
     const resource = await this.io.get<Resource>(keys.resource(environmentId, key));
-    if (!resource || !(await this.io.deleteExisting(keys.resource(environmentId, key)))) return false;
-    if (resource.incarnation !== undefined) await this.io.deleteIf(keys.audience(resource.audience), 'incarnation', resource.incarnation);
+    if (!resource) return false;
+    if (resource.incarnation === undefined) return this.io.deleteExisting(keys.resource(environmentId, key));
+    // The incarnation read, and only it: nothing there now means this call's own delete whose answer
+    // was lost (the SDK retried it) or a concurrent delete; either way it is gone, and its claim goes.
+    await this.io.deleteIf(keys.resource(environmentId, key), 'incarnation', resource.incarnation);
+    await this.io.deleteIf(keys.audience(resource.audience), 'incarnation', resource.incarnation);
     return true;
   }
 

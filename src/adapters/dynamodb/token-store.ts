@@ -25,7 +25,7 @@ export class DynamoDbTokenStore implements TokenRecordStore {
 
   createPersonalAccessToken(token: StoredPersonalAccessToken): Promise<void> {
     const key = keys.personalAccessToken(token.environmentId, token.serviceAccountId, token.id);
-    return this.io.putNew(key, 'personal-access-token', token, 'a token with this ID already exists');
+    return this.io.putNewOnce(key, 'personal-access-token', token, 'a token with this ID already exists');
   }
 
   listPersonalAccessTokens(environmentId: string, accountId: string, limit: number, cursor?: string): Promise<Page<StoredPersonalAccessToken>> {
