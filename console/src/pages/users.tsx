@@ -1,4 +1,4 @@
-import { api, itemsOf } from '../api';
+import { api, listAll } from '../api';
 import { href } from '../router';
 import { Json, LoadStatus, Page, useLoad } from '../ui';
 
@@ -10,7 +10,7 @@ interface EndUser {
 }
 
 export function UsersPage() {
-  const list = useLoad(() => api('GET', '/v1/users?limit=100').then((answer) => itemsOf<EndUser>(answer)));
+  const list = useLoad(() => listAll<EndUser>('/v1/users'));
   return (
     <Page title="End users">
       <LoadStatus of={list} />
