@@ -13,8 +13,8 @@ import { AxeBuilder } from '@axe-core/playwright';
  * 1. `CHROMIUM_PATH`, when set: the Chrome or Chromium executable to use. A path that is not an
  *    executable file fails the tests rather than quietly testing another browser.
  * 2. The system's Chrome or Chromium: on Linux `chromium`, `chromium-browser`, `google-chrome` or
- *    `google-chrome-stable` on the PATH (Debian's `/usr/bin/chromium` among them); on macOS the
- *    Google Chrome or Chromium application in `/Applications` or `~/Applications`.
+ *    `google-chrome-stable` on the PATH, then at the paths Debian, Ubuntu's snap and Google's package
+ *    use; on macOS the Google Chrome or Chromium application in `/Applications` or `~/Applications`.
  * 3. On Linux x64, the headless Chromium that `npm ci` brings in the `@sparticuz/chromium` package,
  *    unpacked once from its brotli archive into `node_modules/.cache/latchkey/`.
  * Each launch gets a fresh profile folder, removed on close.
@@ -31,6 +31,8 @@ export interface ChromiumSearch {
 }
 
 const LINUX_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+// Where Debian, Ubuntu's snap and Google's package put them, for a PATH that lacks them.
+const LINUX_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/snap/bin/chromium', '/usr/bin/google-chrome', '/opt/google/chrome/chrome'];
 const MAC_APPLICATIONS = ['Google Chrome.app/Contents/MacOS/Google Chrome', 'Chromium.app/Contents/MacOS/Chromium'];
 
 /** Which Chromium to drive, in the order above; throws when there is none. */
@@ -43,10 +45,13 @@ export function chooseChromium({ env, platform, arch, home, isExecutable }: Chro
   const candidates =
     platform === 'darwin'
       ? ['/Applications', join(home, 'Applications')].flatMap((folder) => MAC_APPLICATIONS.map((app) => join(folder, app)))
-      : (env.PATH ?? '')
-          .split(delimiter)
-          .filter(Boolean)
-          .flatMap((folder) => LINUX_NAMES.map((name) => join(folder, name)));
+      : [
+          ...(env.PATH ?? '')
+            .split(delimiter)
+            .filter(Boolean)
+            .flatMap((folder) => LINUX_NAMES.map((name) => join(folder, name))),
+          ...LINUX_PATHS,
+        ];
   const system = candidates.find(isExecutable);
   if (system) return { from: 'system', path: system };
   if (platform === 'linux' && arch === 'x64') return { from: 'npm package' };

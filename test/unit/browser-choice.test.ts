@@ -31,6 +31,12 @@ describe('the browser tests find a Chromium as people have it', () => {
     expect(chooseChromium(search(['/usr/local/bin/chromium-browser', '/usr/bin/chromium']))).toEqual({ from: 'system', path: '/usr/local/bin/chromium-browser' });
   });
 
+  it('on Linux, find Chromium or Chrome where their packages put them when the PATH lacks them', () => {
+    expect(chooseChromium(search(['/usr/bin/chromium'], { env: { PATH: '/home/dev/bin' } }))).toEqual({ from: 'system', path: '/usr/bin/chromium' });
+    expect(chooseChromium(search(['/snap/bin/chromium'], { env: {} }))).toEqual({ from: 'system', path: '/snap/bin/chromium' });
+    expect(chooseChromium(search(['/opt/google/chrome/chrome'], { env: { PATH: '/usr/bin' } }))).toEqual({ from: 'system', path: '/opt/google/chrome/chrome' });
+  });
+
   it('on macOS, take Google Chrome or Chromium from /Applications or ~/Applications', () => {
     const mac = { platform: 'darwin' as const, arch: 'arm64', home: '/Users/dev' };
     expect(chooseChromium(search(['/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'], mac))).toEqual({
