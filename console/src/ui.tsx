@@ -152,17 +152,17 @@ export function ActionButton(props: { busy: boolean; children: ComponentChildren
 }
 
 /**
- * A danger button that deletes `path` through `action`, after the user confirms `confirmation`
- * when one is given, then calls `then` (reload a list, go elsewhere).
+ * A danger button that deletes `path` through `action` once the user confirms `confirmation` (which
+ * names what goes), then calls `then` (reload a list, go elsewhere).
  */
-export function DeleteButton(props: { action: Action; path: string; confirmation?: string; then: () => void; children: ComponentChildren }) {
+export function DeleteButton(props: { action: Action; path: string; confirmation: string; then: () => void; children: ComponentChildren }) {
   return (
     <ActionButton
       danger
       busy={props.action.busy}
       onClick={() =>
         props.action.run(async () => {
-          if (props.confirmation !== undefined && !confirm(props.confirmation)) return;
+          if (!confirm(props.confirmation)) return;
           await api('DELETE', props.path);
           props.then();
         })

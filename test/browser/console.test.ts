@@ -21,6 +21,9 @@ let browser: Browser;
 let page: Page;
 let consoleDir: string;
 const cspViolations: string[] = [];
+/** What each confirmation asked; the next one is dismissed when `dismissNextDialog` is set, else accepted. */
+const dialogs: string[] = [];
+let dismissNextDialog = false;
 const accessibility: Record<string, string[]> = {};
 
 async function tokenFor(clientId: string, clientSecret: string): Promise<Response> {
@@ -44,7 +47,12 @@ beforeAll(async () => {
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });
-  page.on('dialog', (dialog) => void dialog.accept());
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    const dismiss = dismissNextDialog;
+    dismissNextDialog = false;
+    void (dismiss ? dialog.dismiss() : dialog.accept());
+  });
 });
 
 afterAll(async () => {
@@ -175,6 +183,7 @@ describe('the admin console in Chromium', () => {
     await page.locator('summary', { hasText: 'web' }).click();
     await page.getByRole('button', { name: 'Delete OIDC client web' }).click();
     await expect.poll(() => page.locator('summary', { hasText: 'cl_' }).count()).toBe(0);
+    await expect.poll(() => dialogs.at(-1)).toBe('Delete OIDC client web? Applications that use it can no longer sign users in or get tokens with it.');
   });
 
   it('creates a SAML client whose IdP metadata downloads from the same origin', async () => {
@@ -191,6 +200,33 @@ describe('the admin console in Chromium', () => {
     expect(await link.getAttribute('download')).toBe('wiki-idp-metadata.xml');
   });
 
+  it('asks before each step of a certificate rollover and before deleting the SAML client, naming it', async () => {
+    const wiki = page.getByLabel('SAML client wiki');
+    await page.getByRole('button', { name: 'Issue a new certificate for wiki' }).click();
+    await expect.poll(() => wiki.textContent()).toContain('nextCertificate');
+    await expect.poll(() => dialogs.at(-1)).toMatch(/^Issue a new certificate for SAML client wiki\? It is published in the metadata beside the current one/);
+    await page.getByRole('button', { name: 'Issue a new certificate for wiki' }).click();
+    await expect.poll(() => wiki.textContent()).not.toContain('nextCertificate');
+    await expect.poll(() => dialogs.at(-1)).toMatch(/^Make the new certificate of SAML client wiki current and withdraw the old one\?/);
+
+    dismissNextDialog = true;
+    await page.getByRole('button', { name: 'Delete SAML client wiki' }).click();
+    await expect.poll(() => dialogs.at(-1)).toBe('Delete SAML client wiki? Its service provider can no longer sign users in.');
+    await page.getByRole('button', { name: 'Delete SAML client wiki' }).click();
+    await expect.poll(() => page.locator('summary', { hasText: 'wiki' }).count()).toBe(0);
+  });
+
+  it('asks before deleting the webhook secret, naming the application', async () => {
+    await page.getByRole('button', { name: 'Generate webhook secret' }).click();
+    await page.getByText('A webhook secret is configured.').waitFor();
+    dismissNextDialog = true;
+    await page.getByRole('button', { name: 'Delete webhook secret' }).click();
+    await expect.poll(() => dialogs.at(-1)).toBe('Delete the webhook secret of Storefront? Webhook calls go unsigned until a new one is generated.');
+    expect(await page.getByText('A webhook secret is configured.').count()).toBe(1);
+    await page.getByRole('button', { name: 'Delete webhook secret' }).click();
+    await page.getByText('No webhook secret yet').waitFor();
+  });
+
   it('creates a personal access token, shown once, and signs in with it', async () => {
     await openSection(page, 'Service accounts');
     await page.getByRole('row').filter({ hasText: runtime.devAdmin.clientId }).getByRole('link').click();
@@ -199,6 +235,15 @@ describe('the admin console in Chromium', () => {
     await form.getByRole('button', { name: 'Create personal access token' }).click();
     const pat = await page.getByRole('textbox', { name: 'Personal access token' }).inputValue();
     expect(pat).toMatch(/^lkp_/);
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+
+    // A second one, revoked once the console has named it.
+    await form.getByLabel('Token name').fill('throwaway');
+    await form.getByRole('button', { name: 'Create personal access token' }).click();
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    await page.getByRole('button', { name: 'Revoke throwaway' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Revoke throwaway' }).count()).toBe(0);
+    await expect.poll(() => dialogs.at(-1)).toBe('Revoke personal access token throwaway? It stops working at once.');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
@@ -271,10 +316,12 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('button', { name: /^End session/ }).waitFor();
     await checkAccessibility('end user');
     await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await expect.poll(() => dialogs.at(-1)).toBe('Sign Grace out everywhere? Every session ends and every token it holds stops working.');
     await page.getByText('No live sessions.').waitFor();
     expect((await world.admin.get(`/v1/users/${userId}`)).body.tokensValidAfter).toEqual(expect.any(String));
 
     await page.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => dialogs.at(-1)).toMatch(/^Disable Grace\? /);
     await page.getByRole('button', { name: 'Enable' }).waitFor();
     expect((await world.admin.get(`/v1/users/${userId}`)).body.disabled).toBe(true);
     await openSection(page, 'End users');
@@ -303,10 +350,40 @@ describe('the admin console in Chromium', () => {
     expect(await page.locator('main img').count()).toBe(0);
   });
 
-  it('deletes the service account', async () => {
+  it('lists every service account, past the API’s page of 100', async () => {
+    const { access_token: token } = (await (await tokenFor(runtime.devAdmin.clientId, runtime.devAdmin.clientSecret)).json()) as { access_token: string };
+    const names = Array.from({ length: 101 }, (_, index) => `bulk-${String(index).padStart(3, '0')}`);
+    for (let start = 0; start < names.length; start += 10) {
+      await Promise.all(
+        names.slice(start, start + 10).map(async (name) => {
+          const created = await fetch(`${runtime.url}/v1/service-accounts`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ name }),
+          });
+          expect(created.status).toBe(201);
+        }),
+      );
+    }
+    await openSection(page, 'Resources');
+    await openSection(page, 'Service accounts');
+    await expect.poll(() => page.getByRole('link', { name: /^bulk-\d{3}$/ }).count()).toBe(101);
+    await page.getByRole('link', { name: 'billing' }).waitFor();
+  });
+
+  it('asks before disabling and deleting the service account, naming it', async () => {
     await openSection(page, 'Service accounts');
     await page.getByRole('link', { name: 'billing' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Service account billing' }).waitFor();
+    dismissNextDialog = true;
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => dialogs.at(-1)).toBe('Disable service account billing? It gets no token until it is enabled again.');
+    expect(await page.getByRole('button', { name: 'Disable' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('button', { name: 'Enable' }).waitFor();
+
     await page.getByRole('button', { name: 'Delete service account' }).click();
+    await expect.poll(() => dialogs.at(-1)).toBe('Delete service account billing? Its tokens stop working at once.');
     await page.getByRole('heading', { level: 1, name: 'Service accounts' }).waitFor();
     await expect.poll(() => page.getByRole('link', { name: 'billing' }).count()).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, itemsOf } from '../api';
+import { api, itemsOf, listAll } from '../api';
 import { decodeToken } from '../jwt';
 import { go, href } from '../router';
 import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, Json, LoadStatus, optionalNumber, Page, SecretOnce, Select, useAction, useLoad } from '../ui';
@@ -23,7 +23,7 @@ interface Grant {
 }
 
 export function ServiceAccountsPage() {
-  const list = useLoad(() => api('GET', '/v1/service-accounts?limit=100').then((answer) => itemsOf<ServiceAccount>(answer)));
+  const list = useLoad(() => listAll<ServiceAccount>('/v1/service-accounts'));
   const create = useAction();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -104,7 +104,9 @@ export function ServiceAccountPage({ id }: { id: string }) {
           busy={change.busy}
           onClick={() =>
             change.run(async () => {
-              await api('PATCH', path, { disabled: !account.data?.disabled });
+              const disabling = !account.data?.disabled;
+              if (disabling && !confirm(`Disable service account ${account.data?.name ?? id}? It gets no token until it is enabled again.`)) return;
+              await api('PATCH', path, { disabled: disabling });
               account.reload();
             })
           }
