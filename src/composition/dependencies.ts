@@ -44,8 +44,8 @@ import type { ResourceDeps } from '../domain/resources';
 import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
-import { logger } from '../http/observability';
-import { latchkeyJwtVerifier } from '../http/token-verifier';
+import { logger } from '../adapters/observability';
+import { latchkeyJwtVerifier } from '../adapters/token-verifier';
 import { createGuard, type Guard } from '../guard';
 import { latchkeyAudience } from '../domain/builtin-resource';
 

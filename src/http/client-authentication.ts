@@ -8,7 +8,7 @@ import { parseClientId } from '../domain/ids';
 import { auditFailedClientAuthentication } from './audit';
 import { readClientSecret } from './client-credentials';
 import type { HttpEvent } from './handler';
-import { logger } from './observability';
+import { logger } from '../adapters/observability';
 import { header } from './request';
 
 /**

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../local/runtime';
 
@@ -16,6 +16,12 @@ function filesUnder(path: string): string[] {
     const child = join(path, entry.name);
     return entry.isDirectory() ? filesUnder(child) : TEXT.test(entry.name) ? [child] : [];
   });
+}
+
+/** The repository paths a source file imports (static, re-exports and dynamic `import()`), relative ones resolved. */
+function importedPaths(file: string): string[] {
+  const text = readFileSync(join(REPOSITORY_ROOT, file), 'utf8');
+  return [...text.matchAll(/(?:\bfrom|\bimport\(?)\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) => join(dirname(file), match[1]!));
 }
 
 /**
@@ -60,6 +66,15 @@ describe('dependency wiring', () => {
       /from '(\.\.\/)+adapters\/from-environment'/.test(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')),
     );
     expect(offenders, 'take the adapters through src/composition/dependencies.ts').toEqual([]);
+  });
+
+  it('the domain and the composition root import nothing from the HTTP layer: a request travels towards the adapters, never back', () => {
+    const offenders = [...filesUnder('src/domain'), ...filesUnder('src/composition')].flatMap((file) =>
+      importedPaths(file)
+        .filter((imported) => imported === join('src', 'http') || imported.startsWith(join('src', 'http') + '/'))
+        .map((imported) => `${file} imports ${imported}`),
+    );
+    expect(offenders, 'move what both need below the HTTP layer (the domain or an adapter)').toEqual([]);
   });
 });
 
