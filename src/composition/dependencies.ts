@@ -139,6 +139,7 @@ export function clientTokenDeps(): ClientTokenDeps {
     remoteJwks,
     hasher: pepperHasher(),
     signer: signingKeys(),
+    opaqueTokens: tokenStore(),
     now: clock,
     issuer: issuer(),
   };
@@ -156,6 +157,8 @@ export function delegatedTokenDeps(): DelegatedTokenDeps {
     connections: idpConnectionStore(),
     users: endUserStore(),
     signer: signingKeys(),
+    opaqueTokens: tokenStore(),
+    hasher: pepperHasher(),
     enrichment: {
       transport: webhookCaller(),
       vault: webhookVault(),

@@ -5,9 +5,9 @@ import type { ApplicationStore, StoredApplication } from './applications';
 import type { IdpConnectionStore } from './idp-connections';
 import { findOrCreateEndUser, type EndUser, type EndUserStore, type Profile } from './end-users';
 import { enrichClaims, type EnrichmentDeps } from './enrichment';
-import type { Clock, TokenSigner } from './ports';
+import { mintAccessToken, type MinterDeps } from './minter';
+import type { AccessTokenClaims } from '../access-token-claims';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
-import { earliestIssuedAt } from './service-account-grants';
 
 /**
  * Delegated access tokens: a trusted service account vouches for an end user that a
@@ -30,14 +30,11 @@ import { earliestIssuedAt } from './service-account-grants';
  * `email` when known, `extensions` when enrichment answered.
  */
 
-export interface DelegatedTokenDeps {
+export interface DelegatedTokenDeps extends MinterDeps {
   readonly applications: Pick<ApplicationStore, 'getApplication'>;
   readonly connections: Pick<IdpConnectionStore, 'getIdpConnectionByType'>;
   readonly users: EndUserStore;
-  readonly signer: TokenSigner;
   readonly enrichment: EnrichmentDeps;
-  readonly now: Clock;
-  readonly issuer: string;
 }
 
 export interface DelegatedTokenInput {
@@ -54,7 +51,7 @@ export interface DelegatedToken {
   readonly tokenType: 'Bearer';
   readonly expiresInSeconds: number;
   /** The token's claims. */
-  readonly payload: Readonly<Record<string, unknown>>;
+  readonly payload: Readonly<AccessTokenClaims>;
 }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
@@ -82,27 +79,25 @@ export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, cal
     email: email ?? null,
   });
 
-  const lifetime = application.endUserTokenTtlSeconds;
-  const iat = earliestIssuedAt(user, deps.now());
-  const payload: Record<string, unknown> = {
-    iss: deps.issuer,
-    sub: user.id,
-    aud: application.id,
-    iat,
-    exp: iat + lifetime,
-    jti: newId('tok'),
-    subjectType: 'EndUserAccount',
+  const token = await mintAccessToken(deps, {
+    subject: {
+      subjectType: 'EndUserAccount',
+      id: user.id,
+      applicationId: application.id,
+      profileId: profile.id,
+      sessionId,
+      name,
+      ...(email !== undefined ? { email } : {}),
+    },
     tenantId,
     environmentId,
-    applicationId: application.id,
-    profileId: profile.id,
-    sessionId,
-    name,
-    ...(email !== undefined ? { email } : {}),
-    ...(extensions !== undefined ? { extensions } : {}),
-  };
-  const accessToken = await deps.signer.sign(payload, { typ: 'at+jwt' });
-  return { accessToken, tokenType: 'Bearer', expiresInSeconds: lifetime, payload };
+    // The token is for the application's end user: its audience is the application.
+    audience: { resources: [], otherwise: application.id },
+    lifetimeSeconds: application.endUserTokenTtlSeconds,
+    validAfter: user,
+    ...(extensions !== undefined ? { extra: { extensions } } : {}),
+  });
+  return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, payload: token.claims };
 }
 
 /**

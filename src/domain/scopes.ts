@@ -12,7 +12,8 @@ import { InvalidScope } from './errors';
  * `urn:zitadel:iam:org:project:roles`.
  */
 
-const STANDARD = new Set(['openid', 'profile', 'email', 'offline_access']);
+/** The standard OpenID Connect scopes Latchkey supports (discovery's `scopes_supported`). */
+export const STANDARD_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);
 const AUDIENCE_ALIAS = /^urn:zitadel:iam:org:project:id:([^:\s]+):aud$/;
 export const ROLES_SCOPE = 'urn:zitadel:iam:org:projects:roles';
 export const RESOURCE_OWNER_SCOPE = 'urn:zitadel:iam:user:resourceowner';
@@ -31,13 +32,18 @@ export interface ParsedScope {
   readonly includeResourceOwner: boolean;
 }
 
+/** The one reading of a `scope` parameter (RFC 6749 §3.3): space-separated values, in order, each once. */
+export function splitScope(scope: string | undefined): string[] {
+  return [...new Set((scope ?? '').split(' ').filter(Boolean))];
+}
+
 export function parseScope(scope: string | undefined): ParsedScope {
-  const values = [...new Set((scope ?? '').split(' ').filter(Boolean))];
+  const values = splitScope(scope);
   const resourceKeys: string[] = [];
   for (const value of values) {
     const alias = AUDIENCE_ALIAS.exec(value);
     if (alias) resourceKeys.push(aliasedKey(alias[1]!));
-    else if (!STANDARD.has(value) && value !== ROLES_SCOPE && value !== RESOURCE_OWNER_SCOPE) {
+    else if (!STANDARD_SCOPES.has(value) && value !== ROLES_SCOPE && value !== RESOURCE_OWNER_SCOPE) {
       throw new InvalidScope(`scope "${value}" is not supported`);
     }
   }
@@ -46,7 +52,7 @@ export function parseScope(scope: string | undefined): ParsedScope {
 
 /** The resource keys that audience aliases in `scope` select; other values are ignored here. */
 export function audienceAliasKeys(scope: string | undefined): string[] {
-  return (scope ?? '').split(' ').flatMap((value) => {
+  return splitScope(scope).flatMap((value) => {
     const alias = AUDIENCE_ALIAS.exec(value);
     return alias ? [aliasedKey(alias[1]!)] : [];
   });

@@ -78,6 +78,42 @@ describe('dependency wiring', () => {
   });
 });
 
+describe('one minter of access tokens', () => {
+  /**
+   * Access-token claims are built in one module, `src/domain/minter.ts`, for every grant. The
+   * criterion: outside the minter, no code of Latchkey (src, functions, local) names the access
+   * token's JWT type `at+jwt` as a literal (which signing an access token needs; the guard may name
+   * it to verify), hands claims to the opaque-token store (`issueOpaqueToken(`), or builds a value
+   * typed as the access token's claims (`AccessTokenClaims`). A second place building access tokens
+   * would have to do one of the three.
+   */
+  const MINTER = join('src', 'domain', 'minter.ts');
+  const VERIFIES_ONLY = [join('src', 'guard', 'guard.ts')];
+
+  function offendersIn(file: string, text: string): string[] {
+    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    const found: string[] = [];
+    if (/['"`]at\+jwt['"`]/.test(code) && !VERIFIES_ONLY.includes(file)) found.push(`${file} names the access token's JWT type`);
+    if (/\bissueOpaqueToken\(/.test(code) && !/export async function issueOpaqueToken\(/.test(code)) found.push(`${file} issues an opaque token`);
+    if (/(:\s*(Readonly<)?AccessTokenClaims>?\s*=|\b(as|satisfies)\s+AccessTokenClaims\b)/.test(code)) found.push(`${file} builds access-token claims`);
+    return found;
+  }
+
+  it('recognises a second minter', () => {
+    expect(offendersIn('src/domain/x.ts', "await deps.signer.sign(claims, { typ: 'at+jwt' });")).toHaveLength(1);
+    expect(offendersIn('src/domain/x.ts', 'const token = await issueOpaqueToken(deps, claims);')).toHaveLength(1);
+    expect(offendersIn('src/domain/x.ts', 'const claims: AccessTokenClaims = { iss };')).toHaveLength(1);
+    expect(offendersIn('src/domain/x.ts', "// signs with typ 'at+jwt'\nconst t = await deps.signer.sign(claims, { typ: 'JWT' });")).toEqual([]);
+  });
+
+  it('only src/domain/minter.ts builds access-token claims and signs or stores them', () => {
+    const offenders = [...filesUnder('src'), ...filesUnder('functions'), ...filesUnder('local')]
+      .filter((file) => file.endsWith('.ts') && file !== MINTER)
+      .flatMap((file) => offendersIn(file, readFileSync(join(REPOSITORY_ROOT, file), 'utf8')));
+    expect(offenders, 'issue access tokens through mintAccessToken in src/domain/minter.ts').toEqual([]);
+  });
+});
+
 describe('audit declarations', () => {
   it('every mutating management operation (POST, PUT, PATCH, DELETE under /v1) declares its audit action, or why it has none', async () => {
     const { operations } = await import('../../lib/routes');

@@ -27,7 +27,8 @@ export interface InteractionDeps {
 /** What the authorization-code and refresh-token grants need besides: signing, resources and revocation. */
 export interface GrantDeps extends InteractionDeps {
   readonly signer: TokenSigner;
-  readonly tokens: Pick<TokenRecordStore, 'revokeJwt'>;
+  /** Revoking a family's access tokens; opaque tokens would be written here too (the minter's port). */
+  readonly tokens: Pick<TokenRecordStore, 'revokeJwt' | 'putOpaqueToken'>;
 }
 
 /** How long a login or consent challenge may wait for its answer. */
