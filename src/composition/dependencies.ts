@@ -7,6 +7,7 @@ import {
   authorizationStore,
   clientStore,
   clock,
+  delegationReads,
   endUserStore,
   failedAuthenticationCounters,
   idpConnectionStore,
@@ -153,6 +154,7 @@ export function clientAuthenticationThrottleDeps(): ThrottleDeps {
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */
 export function delegatedTokenDeps(): DelegatedTokenDeps {
   return {
+    reads: delegationReads(),
     applications: applicationStore(),
     connections: idpConnectionStore(),
     users: endUserStore(),
