@@ -42,7 +42,8 @@ import type { TokenOriginDeps } from '../domain/token-origins';
 import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
 import type { EnvironmentStore, PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
-import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
+import type { TokenDeps } from '../domain/service-account-tokens';
+import type { TokenEndpointDeps } from '../domain/token-endpoint';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { logger } from '../adapters/observability';
@@ -58,9 +59,9 @@ import { latchkeyAudience } from '../domain/builtin-resource';
  * only bundles of them, assembled per call, so they never capture configuration early.
  *
  * Handlers (`functions/**`) take their dependencies from here and never import an adapter (a test
- * in test/unit/repository-conventions.test.ts holds them to it); so do the shared client
- * authentication chain, token grants and throttle in `src/http`. Domain tests build the same
- * objects from in-memory fakes.
+ * in test/unit/repository-conventions.test.ts holds them to it); so does the shared code of
+ * `src/http`, and this file imports nothing from `src/http` (checked too). Domain tests build the
+ * same objects from in-memory fakes.
  */
 
 export { JWKS_MAX_AGE_SECONDS };
@@ -124,11 +125,6 @@ export function tokenIssuingDeps(): TokenDeps {
   return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
 }
 
-/** Checking a service account's client secret at the token, introspection and revocation endpoints. */
-export function serviceAccountAuthenticationDeps(): ClientAuthDeps {
-  return { store: store(), hasher: pepperHasher(), now: clock };
-}
-
 /** Authenticating a registry client (`cl_…`) and issuing its client-credentials tokens. */
 export function clientTokenDeps(): ClientTokenDeps {
   return {
@@ -149,6 +145,20 @@ export function clientTokenDeps(): ClientTokenDeps {
 /** The failed-authentication throttle in front of every client authentication. */
 export function clientAuthenticationThrottleDeps(): ThrottleDeps {
   return { counters: failedAuthenticationCounters(), now: clock };
+}
+
+/**
+ * The token endpoint's pipeline (src/domain/token-endpoint.ts), and the client authentication that
+ * introspection, revocation and GraphQL share with it: one object, for every grant.
+ */
+export function tokenEndpointDeps(): TokenEndpointDeps {
+  return {
+    serviceAccounts: tokenIssuingDeps(),
+    clients: clientTokenDeps(),
+    grants: grantDeps,
+    throttle: clientAuthenticationThrottleDeps(),
+    log: { warn: (message, details) => logger.warn(message, details) },
+  };
 }
 
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */

@@ -40,7 +40,7 @@ export interface TokenDeps extends MinterDeps {
 export type ClientAuthDeps = Pick<TokenDeps, 'store' | 'hasher' | 'now'>;
 
 /** An authenticated, enabled service account, with its environment and the resources asked for. */
-export interface AuthenticatedClient extends TokenContext {
+export interface AuthenticatedServiceAccount extends TokenContext {
   readonly account: StoredServiceAccount;
   readonly environment: Environment;
 }
@@ -73,7 +73,7 @@ export async function authenticateWithSecret(
 }
 
 /** Rules 3 to 6 for an account the token endpoint's client authentication has already established. */
-export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, client: AuthenticatedClient, request: TokenRequest): Promise<IssuedToken> {
+export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, client: AuthenticatedServiceAccount, request: TokenRequest): Promise<IssuedToken> {
   // The resources a request names are read only now that the client has authenticated, so an
   // unauthenticated caller makes Latchkey read nothing it names.
   const keys = requestedResourceKeys(request);
@@ -104,7 +104,7 @@ export async function authenticateServiceAccountClient(
   clientId: string,
   clientSecret: string,
   { basicScheme = false, resourceKeys = [], beforeEvaluating }: SecretAuthentication = {},
-): Promise<AuthenticatedClient> {
+): Promise<AuthenticatedServiceAccount> {
   const parsed = parseClientId(clientId);
   if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID', basicScheme);
   const context = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, resourceKeys);
