@@ -33,7 +33,7 @@ export interface ParsedScope {
   readonly includeResourceOwner: boolean;
 }
 
-/** The one reading of a `scope` parameter (RFC 6749 §3.3): space-separated values, in order, each once. */
+/** The one reading of a `scope` parameter (RFC 6749 §3.3), and of `prompt` alike: space-separated values, in order, each once. */
 export function splitScope(scope: string | undefined): string[] {
   return [...new Set((scope ?? '').split(' ').filter(Boolean))];
 }

@@ -11,6 +11,7 @@ import { endUserStands, loadEndUserStanding } from '../token-origins';
 import { samlErrorResponse, samlLoginResponse, type SamlForm } from '../saml/sso';
 import { STATUS } from '../saml/response';
 import { comparableAudience } from '../audiences';
+import { splitScope, STANDARD_SCOPES } from '../scopes';
 
 /**
  * The authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2), with end-user login and
@@ -42,8 +43,6 @@ import { comparableAudience } from '../audiences';
  *    `ForceAuthn` request skips the session, an `IsPassive` one without a session answers
  *    NoPassive), never asks consent, and ends in a signed SAML Response posted to the ACS URL.
  */
-
-export const STANDARD_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 /** What the browser holds for Latchkey: its session in an environment and its binding to a request. */
 export interface BrowserState {
@@ -109,11 +108,11 @@ async function start(deps: InteractionDeps, client: StoredOidcClient, applicatio
   const responseMode = params.get('response_mode');
   if (responseMode !== null && responseMode !== 'query') throw fail('invalid_request', 'only response_mode "query" is supported');
 
-  const scopes = [...new Set((params.get('scope') ?? '').split(' ').filter(Boolean))];
+  const scopes = splitScope(params.get('scope') ?? undefined);
   const unknownScopes = scopes.filter((scope) => !STANDARD_SCOPES.has(scope) && !client.scopes.includes(scope));
   if (unknownScopes.length > 0) throw fail('invalid_scope', `scope ${unknownScopes.map((s) => `"${s}"`).join(', ')} is not allowed for this client`);
 
-  const prompt = [...new Set((params.get('prompt') ?? '').split(' ').filter(Boolean))];
+  const prompt = splitScope(params.get('prompt') ?? undefined);
   for (const value of prompt) {
     if (!PROMPT_VALUES.includes(value as PromptValue)) throw fail('invalid_request', `prompt "${value}" is not supported`);
     if (!client.promptValues.includes(value as PromptValue)) throw fail('invalid_request', `prompt "${value}" is not allowed for this client`);
