@@ -71,7 +71,7 @@ describe('dependency wiring', () => {
   it('the domain and the composition root import nothing from the HTTP layer: a request travels towards the adapters, never back', () => {
     const offenders = [...filesUnder('src/domain'), ...filesUnder('src/composition')].flatMap((file) =>
       importedPaths(file)
-        .filter((imported) => imported === join('src', 'http') || imported.startsWith(join('src', 'http') + '/'))
+        .filter((imported) => imported === join('src', 'http') || imported.startsWith(`${join('src', 'http')}/`))
         .map((imported) => `${file} imports ${imported}`),
     );
     expect(offenders, 'move what both need below the HTTP layer (the domain or an adapter)').toEqual([]);
