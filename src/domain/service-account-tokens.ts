@@ -67,7 +67,7 @@ export async function authenticateWithSecret(
   options: Omit<SecretAuthentication, 'resourceKeys'> = {},
 ): Promise<IssuedToken> {
   const scope = parseScope(request.scope);
-  const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
+  const wanted = requestedResourceKeys(request);
   const client = await authenticateServiceAccountClient(deps, clientId, clientSecret, { ...options, resourceKeys: wanted });
   return issue(deps, client.environment, client.account, scope, request.resources ?? [], client.resources);
 }
@@ -81,7 +81,11 @@ export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, clien
   return issue(deps, client.environment, client.account, parseScope(request.scope), request.resources ?? [], named);
 }
 
-/** The resource keys a token request names (scope aliases and `resource`), to read with the account. */
+/**
+ * The resource keys a token request names (scope aliases and `resource`), to read with the account:
+ * the one answer for all three ways in (the token endpoint, `authenticateWithSecret` for GraphQL,
+ * and the administrator's mint).
+ */
 export function requestedResourceKeys(request: TokenRequest): string[] {
   return [...audienceAliasKeys(request.scope), ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
 }
@@ -125,7 +129,7 @@ export async function authenticateServiceAccountClient(
 export async function mintForServiceAccount(deps: TokenDeps, caller: Caller, id: string, request: TokenRequest): Promise<IssuedToken> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   const scope = parseScope(request.scope);
-  const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
+  const wanted = requestedResourceKeys(request);
   const context = await deps.store.loadTokenContext(caller.environmentId, id, wanted);
   if (!context.account || !context.environment) throw new NotFound(`service account "${id}"`);
   if (context.account.disabled) throw new UnauthorizedClient(`service account "${id}" is disabled`);
