@@ -3,7 +3,7 @@ import { InvalidRequest } from '../../src/domain/errors';
 import { introspect } from '../../src/domain/introspection';
 import { httpHandler, json } from '../../src/http/handler';
 import { introspectionDeps } from '../../src/composition/dependencies';
-import { authenticateOAuthClient } from '../../src/http/oauth-client';
+import { authenticateOAuthClient } from '../../src/http/client-authentication';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
 

@@ -18,6 +18,7 @@ import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
 import { SecretsManagerCanaryCredentials } from './canary-credentials';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
+import { DynamoDbDelegationReads } from './dynamodb/delegation-reads';
 import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
 import { WebhookCaller } from './webhook-caller';
 import { PepperHasher } from './pepper-hasher';
@@ -111,6 +112,7 @@ export const tokenStore = once(() => new DynamoDbTokenStore(tableClient(), requi
 export const idpConnectionStore = once(() => new DynamoDbIdpConnectionStore(tableClient(), requireEnv(ENV.tableName)));
 
 export const endUserStore = once(() => new DynamoDbEndUserStore(tableClient(), requireEnv(ENV.tableName)));
+export const delegationReads = once(() => new DynamoDbDelegationReads(tableClient(), requireEnv(ENV.tableName)));
 
 /** Calls enrichment webhooks: HTTPS targets with fetch, Lambda targets with a client made on first use. */
 export const webhookCaller = once(

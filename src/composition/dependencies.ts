@@ -8,6 +8,7 @@ import {
   canaryCredentials,
   clientStore,
   clock,
+  delegationReads,
   endUserStore,
   failedAuthenticationCounters,
   idpConnectionStore,
@@ -45,12 +46,13 @@ import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
 import type { EnvironmentStore, PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
 import type { SamlSsoDeps } from '../domain/saml/sso';
-import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
+import type { TokenDeps } from '../domain/service-account-tokens';
+import type { TokenEndpointDeps } from '../domain/token-endpoint';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import type { CanaryDeps } from '../canary/probe';
-import { logger } from '../http/observability';
-import { latchkeyJwtVerifier } from '../http/token-verifier';
+import { logger } from '../adapters/observability';
+import { latchkeyJwtVerifier } from '../adapters/token-verifier';
 import { createGuard, type Guard } from '../guard';
 import { latchkeyAudience } from '../domain/builtin-resource';
 
@@ -62,9 +64,9 @@ import { latchkeyAudience } from '../domain/builtin-resource';
  * only bundles of them, assembled per call, so they never capture configuration early.
  *
  * Handlers (`functions/**`) take their dependencies from here and never import an adapter (a test
- * in test/unit/repository-conventions.test.ts holds them to it); so do the shared client
- * authentication chain, token grants and throttle in `src/http`. Domain tests build the same
- * objects from in-memory fakes.
+ * in test/unit/repository-conventions.test.ts holds them to it); so does the shared code of
+ * `src/http`, and this file imports nothing from `src/http` (checked too). Domain tests build the
+ * same objects from in-memory fakes.
  */
 
 export { JWKS_MAX_AGE_SECONDS };
@@ -128,11 +130,6 @@ export function tokenIssuingDeps(): TokenDeps {
   return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
 }
 
-/** Checking a service account's client secret at the token, introspection and revocation endpoints. */
-export function serviceAccountAuthenticationDeps(): ClientAuthDeps {
-  return { store: store(), hasher: pepperHasher(), now: clock };
-}
-
 /** Authenticating a registry client (`cl_…`) and issuing its client-credentials tokens. */
 export function clientTokenDeps(): ClientTokenDeps {
   return {
@@ -144,6 +141,7 @@ export function clientTokenDeps(): ClientTokenDeps {
     remoteJwks,
     hasher: pepperHasher(),
     signer: signingKeys(),
+    opaqueTokens: tokenStore(),
     now: clock,
     issuer: issuer(),
   };
@@ -154,13 +152,30 @@ export function clientAuthenticationThrottleDeps(): ThrottleDeps {
   return { counters: failedAuthenticationCounters(), now: clock };
 }
 
+/**
+ * The token endpoint's pipeline (src/domain/token-endpoint.ts), and the client authentication that
+ * introspection, revocation and GraphQL share with it: one object, for every grant.
+ */
+export function tokenEndpointDeps(): TokenEndpointDeps {
+  return {
+    serviceAccounts: tokenIssuingDeps(),
+    clients: clientTokenDeps(),
+    grants: grantDeps,
+    throttle: clientAuthenticationThrottleDeps(),
+    log: { warn: (message, details) => logger.warn(message, details) },
+  };
+}
+
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */
 export function delegatedTokenDeps(): DelegatedTokenDeps {
   return {
+    reads: delegationReads(),
     applications: applicationStore(),
     connections: idpConnectionStore(),
     users: endUserStore(),
     signer: signingKeys(),
+    opaqueTokens: tokenStore(),
+    hasher: pepperHasher(),
     enrichment: {
       transport: webhookCaller(),
       vault: webhookVault(),

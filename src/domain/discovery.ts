@@ -1,4 +1,5 @@
 import { ASSERTION_ALGORITHMS, ID_TOKEN_ALGORITHMS } from './clients/model';
+import { STANDARD_SCOPES } from './scopes';
 
 /**
  * The OpenID Provider metadata (OpenID Connect Discovery 1.0 §3) and OAuth 2.0 authorization server
@@ -35,7 +36,7 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint: `${issuer}/oauth/v2/revoke`,
     revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
-    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    scopes_supported: [...STANDARD_SCOPES],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'at_hash', 'amr', 'name', 'email', 'updated_at'],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],

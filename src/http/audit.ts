@@ -8,7 +8,7 @@ import { ServiceUnavailable } from '../domain/errors';
 import { callerOf, changedFieldsOf } from './audit-context';
 import { toLatchkeyError } from './error-mapping';
 import type { HttpEvent, HttpResult } from './handler';
-import { logger } from './observability';
+import { logger } from '../adapters/observability';
 import { header } from './request';
 
 /**

@@ -1,8 +1,6 @@
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { InvalidRequest, InvalidScope, InvalidTarget, type LatchkeyError, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
-import { fitsInKey, MAX_KEY_VALUE_BYTES } from '../domain/key-values';
-import { parseScope } from '../domain/scopes';
+import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
 import { noteChangedFields } from './audit-context';
 import type { HttpEvent } from './handler';
 
@@ -129,36 +127,6 @@ export function validate<S extends z.core.$ZodType>(schema: S, value: unknown, w
     .map((issue) => ({ path: pathOf(issue), message: issue.message }));
   const summary = fields.map((field) => (field.path ? `${field.path}: ${field.message}` : field.message)).join('; ');
   throw new InvalidRequest(`invalid ${what}: ${summary}`, { fields });
-}
-
-/** RFC 8707 §2: at most this many `resource` parameters (and as many audience scopes) in one request. */
-export const MAX_RESOURCE_PARAMETERS = 10;
-
-/**
- * Why the audience a token request names (`resource` parameters, RFC 8707, and for service accounts
- * the audience scope aliases) cannot be looked up, or undefined: too many values, or one too long
- * for a table key. The token endpoint reports it only to a client that has authenticated, so an
- * unauthenticated caller learns nothing from it; values that pass are at most 10 short keys, read
- * only after the client has authenticated.
- */
-export function audienceRequestProblem(resources: readonly string[], scope?: string): LatchkeyError | undefined {
-  if (resources.length > MAX_RESOURCE_PARAMETERS) {
-    return new InvalidTarget(`at most ${MAX_RESOURCE_PARAMETERS} resource parameters are allowed in one request, not ${resources.length}`);
-  }
-  for (const resource of resources) {
-    if (!resource) return new InvalidRequest('resource must not be empty');
-    if (!fitsInKey(resource)) return new InvalidTarget(`a resource must be at most ${MAX_KEY_VALUE_BYTES} bytes`);
-  }
-  let resourceKeys: readonly string[];
-  try {
-    resourceKeys = parseScope(scope).resourceKeys;
-  } catch {
-    // A scope value Latchkey does not know: refused by the grant itself, as always.
-    return undefined;
-  }
-  if (resourceKeys.length > MAX_RESOURCE_PARAMETERS) return new InvalidScope(`at most ${MAX_RESOURCE_PARAMETERS} audience scopes are allowed in one request`);
-  if (!resourceKeys.every(fitsInKey)) return new InvalidScope(`the resource key of an audience scope must be at most ${MAX_KEY_VALUE_BYTES} bytes`);
-  return undefined;
 }
 
 /**

@@ -11,7 +11,9 @@ import { issueClientCredentialsToken } from '../../src/domain/clients/tokens';
 import { ConcurrentUpdate, InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, NotAuthorized, NotFound, UnauthorizedClient } from '../../src/domain/errors';
 import { newId } from '../../src/domain/ids';
 import type { Environment, Resource } from '../../src/domain/model';
-import type { ClientStore, EnvironmentStore, ResourceStore, SecretHasher, TokenSigner } from '../../src/domain/ports';
+import type { ClientStore, EnvironmentStore, OpaqueTokenStore, ResourceStore, SecretHasher, TokenSigner } from '../../src/domain/ports';
+import { MemoryStore } from '../support/memory-store';
+import { MemoryTokenStore } from '../support/memory-token-store';
 
 /**
  * The client registry's domain with in-memory stores, no emulator: how settings are merged and
@@ -88,7 +90,7 @@ describe('the client registry with in-memory stores', () => {
   let clients: MemoryClients;
   let resources: Resource[];
   let applicationExists: boolean;
-  let deps: ClientRegistryDeps & { environments: EnvironmentStore; remoteJwks: never; replay: MemoryClients; signer: TokenSigner };
+  let deps: ClientRegistryDeps & { environments: EnvironmentStore; remoteJwks: never; replay: MemoryClients; signer: TokenSigner; opaqueTokens: OpaqueTokenStore };
   const owner: Caller = {
     tenantId: environment.tenantId,
     environmentId: environment.id,
@@ -117,6 +119,7 @@ describe('the client registry with in-memory stores', () => {
       remoteJwks: undefined as never,
       // A signer that only encodes: the claims are what these tests look at.
       signer: { sign: async (claims) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig` },
+      opaqueTokens: new MemoryTokenStore(new MemoryStore()),
     };
   });
 

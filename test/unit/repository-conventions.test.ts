@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../local/runtime';
 
@@ -16,6 +16,12 @@ function filesUnder(path: string): string[] {
     const child = join(path, entry.name);
     return entry.isDirectory() ? filesUnder(child) : TEXT.test(entry.name) ? [child] : [];
   });
+}
+
+/** The repository paths a source file imports (static, re-exports and dynamic `import()`), relative ones resolved. */
+function importedPaths(file: string): string[] {
+  const text = readFileSync(join(REPOSITORY_ROOT, file), 'utf8');
+  return [...text.matchAll(/(?:\bfrom|\bimport\(?)\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) => join(dirname(file), match[1]!));
 }
 
 /**
@@ -60,6 +66,51 @@ describe('dependency wiring', () => {
       /from '(\.\.\/)+adapters\/from-environment'/.test(readFileSync(join(REPOSITORY_ROOT, file), 'utf8')),
     );
     expect(offenders, 'take the adapters through src/composition/dependencies.ts').toEqual([]);
+  });
+
+  it('the domain and the composition root import nothing from the HTTP layer: a request travels towards the adapters, never back', () => {
+    const offenders = [...filesUnder('src/domain'), ...filesUnder('src/composition')].flatMap((file) =>
+      importedPaths(file)
+        .filter((imported) => imported === join('src', 'http') || imported.startsWith(`${join('src', 'http')}/`))
+        .map((imported) => `${file} imports ${imported}`),
+    );
+    expect(offenders, 'move what both need below the HTTP layer (the domain or an adapter)').toEqual([]);
+  });
+});
+
+describe('one minter of access tokens', () => {
+  /**
+   * Access-token claims are built in one module, `src/domain/minter.ts`, for every grant. The
+   * criterion: outside the minter, no code of Latchkey (src, functions, local) names the access
+   * token's JWT type `at+jwt` as a literal (which signing an access token needs; the guard may name
+   * it to verify), hands claims to the opaque-token store (`issueOpaqueToken(`), or builds a value
+   * typed as the access token's claims (`AccessTokenClaims`). A second place building access tokens
+   * would have to do one of the three.
+   */
+  const MINTER = join('src', 'domain', 'minter.ts');
+  const VERIFIES_ONLY = [join('src', 'guard', 'guard.ts')];
+
+  function offendersIn(file: string, text: string): string[] {
+    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    const found: string[] = [];
+    if (/['"`]at\+jwt['"`]/.test(code) && !VERIFIES_ONLY.includes(file)) found.push(`${file} names the access token's JWT type`);
+    if (/\bissueOpaqueToken\(/.test(code) && !/export async function issueOpaqueToken\(/.test(code)) found.push(`${file} issues an opaque token`);
+    if (/(:\s*(Readonly<)?AccessTokenClaims>?\s*=|\b(as|satisfies)\s+AccessTokenClaims\b)/.test(code)) found.push(`${file} builds access-token claims`);
+    return found;
+  }
+
+  it('recognises a second minter', () => {
+    expect(offendersIn('src/domain/x.ts', "await deps.signer.sign(claims, { typ: 'at+jwt' });")).toHaveLength(1);
+    expect(offendersIn('src/domain/x.ts', 'const token = await issueOpaqueToken(deps, claims);')).toHaveLength(1);
+    expect(offendersIn('src/domain/x.ts', 'const claims: AccessTokenClaims = { iss };')).toHaveLength(1);
+    expect(offendersIn('src/domain/x.ts', "// signs with typ 'at+jwt'\nconst t = await deps.signer.sign(claims, { typ: 'JWT' });")).toEqual([]);
+  });
+
+  it('only src/domain/minter.ts builds access-token claims and signs or stores them', () => {
+    const offenders = [...filesUnder('src'), ...filesUnder('functions'), ...filesUnder('local')]
+      .filter((file) => file.endsWith('.ts') && file !== MINTER)
+      .flatMap((file) => offendersIn(file, readFileSync(join(REPOSITORY_ROOT, file), 'utf8')));
+    expect(offenders, 'issue access tokens through mintAccessToken in src/domain/minter.ts').toEqual([]);
   });
 });
 

@@ -81,12 +81,12 @@ export class DynamoDbIdpConnectionStore implements IdpConnectionStore {
   }
 }
 
-type StoredConnection = Omit<IdpConnection, 'type'> & { connectionType: IdpConnectionType };
+export type StoredConnection = Omit<IdpConnection, 'type'> & { connectionType: IdpConnectionType };
 
 function toItem({ type, ...rest }: IdpConnection): StoredConnection {
   return { ...rest, connectionType: type };
 }
 
-function fromItem({ connectionType, ...rest }: StoredConnection): IdpConnection {
+export function fromItem({ connectionType, ...rest }: StoredConnection): IdpConnection {
   return { ...rest, type: connectionType };
 }

@@ -12,6 +12,7 @@ import { loginStep, toLoginPage } from '../login/states';
 import { afterLogin } from './code';
 import type { OidcLoginDeps } from './deps';
 
+import { splitScope, STANDARD_SCOPES } from '../scopes';
 /**
  * The start of an OIDC login at the authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core
  * §3.1.2).
@@ -31,7 +32,6 @@ import type { OidcLoginDeps } from './deps';
  *    application's `loginUrl`, bound to this browser by a cookie.
  */
 
-const STANDARD_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);
 const CODE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
 const SINGLE_PARAMETERS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'prompt', 'max_age', 'code_challenge', 'code_challenge_method'];
 
@@ -58,11 +58,11 @@ export async function startCodeRequest(
   const responseMode = params.get('response_mode');
   if (responseMode !== null && responseMode !== 'query') throw fail('invalid_request', 'only response_mode "query" is supported');
 
-  const scopes = [...new Set((params.get('scope') ?? '').split(' ').filter(Boolean))];
+  const scopes = splitScope(params.get('scope') ?? undefined);
   const unknownScopes = scopes.filter((scope) => !STANDARD_SCOPES.has(scope) && !client.scopes.includes(scope));
   if (unknownScopes.length > 0) throw fail('invalid_scope', `scope ${unknownScopes.map((s) => `"${s}"`).join(', ')} is not allowed for this client`);
 
-  const prompt = [...new Set((params.get('prompt') ?? '').split(' ').filter(Boolean))];
+  const prompt = splitScope(params.get('prompt') ?? undefined);
   for (const value of prompt) {
     if (!PROMPT_VALUES.includes(value as PromptValue)) throw fail('invalid_request', `prompt "${value}" is not supported`);
     if (!client.promptValues.includes(value as PromptValue)) throw fail('invalid_request', `prompt "${value}" is not allowed for this client`);
