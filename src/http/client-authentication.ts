@@ -9,7 +9,7 @@ import { auditFailedClientAuthentication } from './audit';
 import { readClientSecret } from './client-credentials';
 import type { HttpEvent } from './handler';
 import { logger } from './observability';
-import { header } from './request';
+import { clientAddress, header } from './request';
 
 /**
  * Reads how a client authenticates at the token endpoint, beyond the secret methods that
@@ -58,8 +58,8 @@ export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (
 /**
  * The one throttle of client authentication (`src/domain/authentication-throttle.ts`), for the
  * token endpoint, introspection, revocation and GraphQL `authenticateServiceAccount`: counted per
- * client ID and the address API Gateway saw the request come from (`requestContext.http.sourceIp`,
- * never a header the client sets). A client ID that is not a Latchkey client ID is refused without
+ * client ID and the client's address (`clientAddress`: the address API Gateway saw, or behind
+ * Latchkey's CloudFront distribution the viewer address CloudFront reports; never a header the client sets). A client ID that is not a Latchkey client ID is refused without
  * evaluating anything, so it is not counted.
  *
  * Every failed authentication is logged as a warning `client authentication failed` with the client
@@ -68,7 +68,7 @@ export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (
  * Attempts refused with 429 are not logged one by one: the `ClientAuthenticationThrottled` metric counts them.
  */
 export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthenticationThrottle {
-  const address = event.requestContext.http.sourceIp;
+  const address = clientAddress(event) ?? 'unknown';
   return async <T>(clientId: string, authenticate: (beforeEvaluating: BeforeEvaluating) => Promise<T>): Promise<T> => {
     const wellFormed = parseClientId(clientId) !== undefined;
     // The credentials the throttle let through to evaluation and that were refused: each such
