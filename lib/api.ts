@@ -140,6 +140,9 @@ export class LatchkeyApi extends Construct {
         })
       : undefined;
 
+    // Behind CloudFront, API Gateway sees only edge servers: the functions read the client's address
+    // from the viewer address header, which only the distribution can set (every route checks its origin header).
+    const defaults: FunctionDefaults = this.originVerification ? { ...props.defaults, behindCloudFront: true } : props.defaults;
     const byArea = new Map<string, Operation[]>();
     for (const operation of props.operations) byArea.set(areaOf(operation), [...(byArea.get(areaOf(operation)) ?? []), operation]);
     const areas = new Map<string, ApiArea>();
@@ -153,7 +156,7 @@ export class LatchkeyApi extends Construct {
         issuer: this.issuer,
         retain: props.retain,
         stackName: stack.stackName,
-        defaults: props.defaults,
+        defaults,
         tokenRouteKey: tokenRoute,
         ...(props.tokenConcurrency ? { tokenConcurrency: props.tokenConcurrency } : {}),
         alarms: { ...props.alarms, topicArn: props.alarmTopicArn },

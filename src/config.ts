@@ -50,6 +50,12 @@ export const ENV = {
   mtlsBaseUrl: 'LATCHKEY_MTLS_BASE_URL',
   /** Optional (default 400): how many days audit events are kept before they expire. */
   auditRetentionDays: 'LATCHKEY_AUDIT_RETENTION_DAYS',
+  /**
+   * `true` when every request reaches the API through its CloudFront distribution (context
+   * `apiWaf=true`): the client's address is then CloudFront's `CloudFront-Viewer-Address` header,
+   * not the address API Gateway saw (an edge server). Unset: that header is the client's own and ignored.
+   */
+  behindCloudFront: 'LATCHKEY_BEHIND_CLOUDFRONT',
 } as const;
 
 export function requireEnv(name: string): string {
@@ -77,6 +83,11 @@ export function publishedKeyIds(): string[] {
 /** Whether outbound calls may reach this machine and private networks (the local runtime only). Read per call. */
 export function localTargetsAllowed(): boolean {
   return process.env[ENV.unsafeAllowLocalTargets] === 'true';
+}
+
+/** Whether requests come through Latchkey's CloudFront distribution, so its viewer address header can be trusted. Read per call. */
+export function behindCloudFront(): boolean {
+  return process.env[ENV.behindCloudFront] === 'true';
 }
 
 /** How tokens are signed; see `ENV.signingMode`. Unset: KMS mode if a KMS signing key is named, else envelope. */

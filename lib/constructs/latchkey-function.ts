@@ -40,6 +40,11 @@ export interface FunctionDefaults {
   readonly logRetention?: RetentionDays;
   /** MB of memory (and the CPU share that comes with it) of every function. @default 512 */
   readonly memorySize?: number;
+  /**
+   * Every request comes through Latchkey's CloudFront distribution (context `apiWaf=true`): the
+   * functions then read the client's address from CloudFront's viewer address header. @default false
+   */
+  readonly behindCloudFront?: boolean;
 }
 
 /** Concurrency settings of one function (context `tokenReservedConcurrency`, `tokenProvisionedConcurrency`). */
@@ -119,6 +124,7 @@ export class LatchkeyFunction extends Construct {
         LATCHKEY_STAGE: props.stage,
         LATCHKEY_ISSUER: props.issuer,
         [ENV.auditRetentionDays]: String(props.defaults.auditRetentionDays),
+        ...(props.defaults.behindCloudFront ? { [ENV.behindCloudFront]: 'true' } : {}),
       },
     });
     const provisioned = props.concurrency?.provisioned;

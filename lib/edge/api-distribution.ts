@@ -37,7 +37,7 @@ export interface ApiDistributionProps {
 /**
  * CloudFront in front of the HTTP API (context `apiWaf=true`), where AWS WAF can attach: clients
  * call `domainName`, CloudFront calls the API's own domain with the origin secret as a header,
- * nothing is cached, and every viewer header but Host reaches the API.
+ * nothing is cached, and every viewer header but Host reaches the API, with the viewer's address.
  */
 export class ApiDistribution extends Construct {
   readonly distribution: Distribution;
@@ -62,6 +62,10 @@ export class ApiDistribution extends Construct {
         allowedMethods: AllowedMethods.ALLOW_ALL,
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
         cachePolicy: CachePolicy.CACHING_DISABLED,
+        // Every viewer header but Host (API Gateway routes its custom domain by Host), and CloudFront's
+        // own headers, `CloudFront-Viewer-Address` among them: the functions read the client's address
+        // from it (`clientAddress`). A policy of our own cannot have both: `allExcept` adds no
+        // CloudFront header, and the behaviour that adds them also sends Host.
         originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
       },
     });

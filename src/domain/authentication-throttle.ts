@@ -98,7 +98,7 @@ export interface ThrottleDeps {
 
 export interface AuthenticationAttempt {
   readonly clientId: string;
-  /** The address the request came from, as the API saw it (`requestContext.http.sourceIp`). */
+  /** The address the client called from (behind CloudFront, the viewer's address CloudFront reports, not the edge server's). */
   readonly address: string;
 }
 

@@ -41,7 +41,7 @@ export interface TokenEndpointDeps {
 
 /** Where one request came from, and how its refused client authentication is audited. */
 export interface ClientRequest {
-  /** The address API Gateway saw the request come from, never a header the client sets. */
+  /** The client's address as the HTTP layer established it (`clientAddress`), never a header the client sets. */
   readonly sourceIp: string;
   /** Writes the audit event of a refused client authentication (the HTTP layer knows the request's origin). */
   readonly auditRefusal: (clientId: string, errorCode: string) => Promise<void>;

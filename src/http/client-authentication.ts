@@ -12,7 +12,7 @@ import {
 } from '../domain/token-endpoint';
 import { auditFailedClientAuthentication } from './audit';
 import type { HttpEvent } from './handler';
-import { header } from './request';
+import { clientAddress, header } from './request';
 
 /**
  * The HTTP side of client authentication: reading the credentials a request presents, and where it
@@ -21,12 +21,13 @@ import { header } from './request';
  */
 
 /**
- * Where the request came from (the address API Gateway saw, never a header the client sets), and
+ * Where the request came from (`clientAddress`: the address API Gateway saw, or behind Latchkey's
+ * CloudFront distribution the viewer address CloudFront reports; never a header the client sets), and
  * the audit event of a refused client authentication, which names the request's origin.
  */
 export function clientRequest(event: HttpEvent): ClientRequest {
   return {
-    sourceIp: event.requestContext.http.sourceIp,
+    sourceIp: clientAddress(event) ?? 'unknown',
     auditRefusal: (clientId, errorCode) => auditFailedClientAuthentication(event, clientId, errorCode),
   };
 }

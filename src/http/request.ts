@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
+import { behindCloudFront } from '../config';
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
 import { noteChangedFields } from './audit-context';
 import type { HttpEvent } from './handler';
@@ -32,6 +34,47 @@ export function header(event: HttpEvent, name: string): string | undefined {
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === wanted) return value;
   }
+  return undefined;
+}
+
+/** The header CloudFront adds with the address and port the viewer connected from. */
+export const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
+
+/**
+ * The address the client called from: the one place the throttle of client authentication, the
+ * audit log and the logs read it. Behind Latchkey's CloudFront distribution (context `apiWaf=true`,
+ * `LATCHKEY_BEHIND_CLOUDFRONT`) API Gateway sees only CloudFront's edge servers, which every client
+ * shares, so the viewer's address comes from CloudFront's `CloudFront-Viewer-Address` header. Only
+ * then: without CloudFront in front, that header is whatever the client wrote, and the address is the
+ * one API Gateway saw (`requestContext.http.sourceIp`). A header that is not one address and port
+ * (two values joined, a name, garbage) is not believed either.
+ */
+export function clientAddress(event: HttpEvent): string | undefined {
+  if (behindCloudFront()) {
+    const viewer = viewerAddress(header(event, VIEWER_ADDRESS_HEADER));
+    if (viewer) return viewer;
+  }
+  return event.requestContext?.http?.sourceIp || undefined;
+}
+
+/**
+ * The address of a `CloudFront-Viewer-Address` value: `203.0.113.7:46532`, or an IPv6 address
+ * followed by `:port` without brackets (`2001:db8::1:46532`; the port is what follows the last
+ * colon). Brackets (`[2001:db8::1]:46532`) are read too. Anything else is `undefined`.
+ */
+export function viewerAddress(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) return undefined;
+  const port = text.slice(colon + 1);
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return undefined;
+  let address = text.slice(0, colon);
+  if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
+  const version = isIP(address);
+  if (version === 4) return address;
+  // An IPv6 address with a zone (`fe80::1%eth0`) is not one a viewer on the internet has.
+  if (version === 6 && !address.includes('%')) return address.toLowerCase();
   return undefined;
 }
 

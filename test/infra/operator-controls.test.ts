@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { describe, expect, it } from 'vitest';
 import { COUNTED_COMMON_RULES } from '../../lib/edge/api-web-acl';
 import { latchkeyPropsFromContext } from '../../lib/latchkey-stack';
 import { ORIGIN_HEADER } from '../../lib/edge/origin-header';
 import { CUSTOM_METRICS } from '../../lib/monitoring/area-alarms';
 import { RATE_MINIMUM_REQUESTS, THROTTLED_RESPONSES_METRIC } from '../../lib/monitoring/monitoring';
+import { ENV } from '../../src/config';
 import { CANARY_METRICS } from '../../src/http/observability';
 import { buildStack, everyResource, functionStatements, ofType, operationFunctions, OPERATOR_CONTROLS, PROD_KMS, resolved, type Built, type Json } from './build-stack';
 
@@ -284,6 +286,17 @@ describe('CloudFront with AWS WAF in front of the API (apiWaf=true)', () => {
     expect(JSON.stringify(header.HeaderValue)).toContain('{{resolve:secretsmanager:');
     expect(JSON.stringify(header.HeaderValue)).toContain(secretId);
     expect(config.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'https-only', CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad' });
+  });
+
+  it('sends the viewer’s address to the API, and tells every function (and only behind CloudFront) to read the client’s address from it', () => {
+    // AllViewerExceptHostHeader: every viewer header but Host, and CloudFront's headers, CloudFront-Viewer-Address among them.
+    expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBe(OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId);
+    expect(OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId).toBe('b689b0a8-53d0-40ab-baf2-68738e2966ac');
+    const functions = [...operationFunctions(tuned).values()];
+    expect(functions.length).toBeGreaterThan(50);
+    for (const fn of functions) expect(fn.env[ENV.behindCloudFront]).toBe('true');
+    // Without the distribution the header is the client's own: no function believes it.
+    for (const fn of operationFunctions(dev).values()) expect(fn.env[ENV.behindCloudFront]).toBeUndefined();
   });
 
   it('moves the API to its origin domain, keeps the issuer on the public name, and turns the execute-api endpoint off', () => {
