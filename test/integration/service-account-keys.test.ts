@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
@@ -114,6 +116,10 @@ describe('service-account keys and the JWT bearer grant', () => {
     const p521 = await admin.post(keysPath(account.id), { publicKeyJwk: await exportJWK((await generateKeyPair('ES512')).publicKey) });
     expect(p521.status).toBe(400);
     expect(p521.body.detail).toContain('P-256 or P-384');
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+    const refusedSmall = await admin.post(keysPath(account.id), { publicKeyJwk: small });
+    expect(refusedSmall.status).toBe(400);
+    expect(refusedSmall.body.detail).toContain('must be an RSA key of 2048 to 8192 bits (this one has 1024)');
     expect((await admin.get(keysPath(account.id))).body.items).toEqual([]);
 
     const created = await admin.post(keysPath(account.id), { publicKeyJwk: await exportJWK(publicKey) });
@@ -186,6 +192,16 @@ describe('service-account keys and the JWT bearer grant', () => {
     expect((await admin.delete(`/v1/service-accounts/${account.id}`)).status).toBe(204);
     expectRefused(await bearerGrant(await assertion(kept)));
     expect((await admin.get(keysPath(account.id))).status).toBe(404);
+    // The records themselves are gone with the account, not only unusable.
+    const environmentId = account.clientId.split('@')[1];
+    const left = await DynamoDBDocumentClient.from(new DynamoDBClient({})).send(
+      new QueryCommand({
+        TableName: runtime.resources.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `ENV#${environmentId}`, ':prefix': `SA_KEY#${account.id}#` },
+      }),
+    );
+    expect(left.Items).toEqual([]);
   });
 
   it('holds an account to ten keys, and lets only a caller covering the account add or delete one', async () => {
