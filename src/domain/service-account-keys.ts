@@ -23,7 +23,9 @@ import type { Clock, ServiceAccountStore } from './ports';
  * - The algorithms a key verifies follow from its type (ES256, ES384; RS256 or PS256 for RSA): never
  *   `none`, never HMAC, whatever the assertion's header says.
  * - At most MAX_KEYS_PER_ACCOUNT live keys per account; `expiresAt`, when given, lies in the future.
- *   From that moment the key verifies nothing, whether or not TTL has deleted its record yet.
+ *   From that moment the key verifies nothing, whether or not TTL has deleted its record yet. The
+ *   limit is checked by a read before the write: creations sent at the same instant may each pass
+ *   it, which costs a key more per concurrent request, never a key without its checks.
  * - An assertion authenticates the account only when its `kid` names a live key of the account
  *   named by `iss`, it passes the assertion rules of client-assertion.ts (signature, `iss` = `sub`
  *   = the client ID, `aud`, `exp` at most an hour ahead, single-use `jti`), and the account is
