@@ -244,6 +244,19 @@ const table: readonly Operation[] = [
     'Revoke a personal access token',
   ),
 
+  // ---- service-account keys ----
+  management('list-service-account-keys', 'GET', '/service-accounts/{id}/keys', 'service-accounts', MANAGE_READ, "List a service account's keys (public halves)"),
+  management(
+    'create-service-account-key',
+    'POST',
+    '/service-accounts/{id}/keys',
+    'service-accounts',
+    MANAGE_WRITE,
+    'Register a public key, or make a key pair and answer its private key once',
+  ),
+  management('get-service-account-key', 'GET', '/service-accounts/{id}/keys/{keyId}', 'service-accounts', MANAGE_READ, 'Read a service account key (public half)'),
+  management('delete-service-account-key', 'DELETE', '/service-accounts/{id}/keys/{keyId}', 'service-accounts', MANAGE_WRITE, 'Delete a service account key'),
+
   // ---- resources and environment ----
   management('list-resources', 'GET', '/resources', 'resources', MANAGE_READ, 'List resources, the built-in one first'),
   management('create-resource', 'POST', '/resources', 'resources', MANAGE_WRITE, 'Create a resource with its permissions'),
@@ -488,6 +501,8 @@ const AUDITED: Readonly<Record<string, AuditDeclaration>> = {
   'mint-service-account-token': audited('service_account.token_minted', 'service_account', 'path:id'),
   'create-personal-access-token': audited('personal_access_token.created', 'personal_access_token', 'answer:id'),
   'delete-personal-access-token': audited('personal_access_token.deleted', 'personal_access_token', 'path:patId'),
+  'create-service-account-key': audited('service_account_key.created', 'service_account_key', 'answer:id'),
+  'delete-service-account-key': audited('service_account_key.deleted', 'service_account_key', 'path:keyId'),
   'create-resource': audited('resource.created', 'resource', 'answer:key'),
   'update-resource': audited('resource.updated', 'resource', 'path:key'),
   'delete-resource': audited('resource.deleted', 'resource', 'path:key'),

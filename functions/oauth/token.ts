@@ -12,7 +12,8 @@ import { formBody } from '../../src/http/request';
  * grant map, the client-authentication chain shared with introspection and revocation under the
  * failed-authentication throttle, the audience check after authentication, the grants) is
  * src/domain/token-endpoint.ts. Grants: `client_credentials` (service accounts with scope aliases
- * and RFC 8707 `resource`, OIDC clients), `authorization_code` with PKCE and `refresh_token`.
+ * and RFC 8707 `resource`, OIDC clients), `authorization_code` with PKCE, `refresh_token`, and the
+ * JWT bearer grant (RFC 7523 §2.1) for service accounts with keys.
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }, async (event) => {
   const form = formBody(event, ['resource']);
@@ -27,6 +28,7 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }
     redirectUri: optional('redirect_uri'),
     codeVerifier: optional('code_verifier'),
     refreshToken: optional('refresh_token'),
+    assertion: optional('assertion'),
   });
   metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
   return json(200, answer);

@@ -27,6 +27,7 @@ import { KmsSamlKeyVault } from './kms-saml-keys';
 import { DynamoDbFailedAuthenticationCounters } from './dynamodb/throttle-store';
 import { DynamoDbAuthorizationStore } from './dynamodb/authorization-store';
 import { DynamoDbAuditLog } from './dynamodb/audit-log';
+import { DynamoDbServiceAccountKeyStore } from './dynamodb/service-account-key-store';
 
 /**
  * The adapters a function needs, built once per container from its environment (set by the CDK
@@ -108,6 +109,9 @@ export const applicationStore = once(() => new DynamoDbApplicationStore(tableCli
 
 /** Personal access tokens, opaque access tokens and JWT revocations. */
 export const tokenStore = once(() => new DynamoDbTokenStore(tableClient(), requireEnv(ENV.tableName)));
+
+/** Service-account keys (public halves only). */
+export const serviceAccountKeyStore = once(() => new DynamoDbServiceAccountKeyStore(tableClient(), requireEnv(ENV.tableName)));
 
 export const idpConnectionStore = once(() => new DynamoDbIdpConnectionStore(tableClient(), requireEnv(ENV.tableName)));
 

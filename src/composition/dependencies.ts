@@ -15,6 +15,7 @@ import {
   issuer,
   pepperHasher,
   samlKeys,
+  serviceAccountKeyStore,
   kmsKeyRetirement,
   signingKeyRotation,
   signingKeys,
@@ -49,6 +50,7 @@ import type { SamlSsoDeps } from '../domain/saml/sso';
 import type { TokenDeps } from '../domain/service-account-tokens';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
+import type { KeyAssertionDeps, ServiceAccountKeyDeps } from '../domain/service-account-keys';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import type { CanaryDeps } from '../canary/probe';
 import { logger } from '../adapters/observability';
@@ -87,6 +89,15 @@ export function serviceAccountDeps(): ServiceAccountDeps & EnvironmentDeps {
 
 export function personalAccessTokenDeps(): PersonalAccessTokenDeps {
   return { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now: clock };
+}
+
+export function serviceAccountKeyDeps(): ServiceAccountKeyDeps {
+  return { store: store(), keys: serviceAccountKeyStore(), now: clock };
+}
+
+/** Verifying assertions signed with a service account's key: its keys and the used `jti` values. */
+export function keyAssertionDeps(): KeyAssertionDeps {
+  return { keys: serviceAccountKeyStore(), replay: clientStore(), issuer: issuer(), now: clock };
 }
 
 export function applicationDeps(): ApplicationDeps {
@@ -160,6 +171,7 @@ export function tokenEndpointDeps(): TokenEndpointDeps {
   return {
     serviceAccounts: tokenIssuingDeps(),
     clients: clientTokenDeps(),
+    serviceAccountKeys: keyAssertionDeps(),
     grants: grantDeps,
     throttle: clientAuthenticationThrottleDeps(),
     log: { warn: (message, details) => logger.warn(message, details) },

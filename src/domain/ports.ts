@@ -86,7 +86,7 @@ export interface ServiceAccountStore {
     expectedVersion: number | undefined,
     changes: Partial<Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'grants' | 'grantIncarnations' | 'secret' | 'tokensValidAfter' | 'updatedAt'>>,
   ): Promise<StoredServiceAccount | undefined>;
-  /** Deletes the account if its version is still `expectedVersion`; `ConcurrentUpdate` otherwise. */
+  /** Deletes the account, and its keys, if its version is still `expectedVersion`; `ConcurrentUpdate` otherwise. */
   deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean>;
   /**
    * What issuing a token for an account needs, in one read: the environment, the account and the
@@ -180,4 +180,5 @@ export type { EnrichmentLog, WebhookTransport } from './enrichment';
 export type { IdpConnectionStore } from './idp-connections';
 export type { JwtVerifier } from './introspection';
 export type { LoginStore } from './login/ports';
+export type { ServiceAccountKeyStore } from './service-account-keys';
 export type { KeyPairFactory, SigningKeyStore } from './signing-keys';

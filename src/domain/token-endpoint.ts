@@ -4,21 +4,25 @@ import { evaluateAtOnce, throttleClientAuthentication, type BeforeEvaluating, ty
 import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
 import { authenticateClient, isRegistryClientId, type AuthenticatedClient, type PresentedClientCredentials } from './clients/authentication';
 import { issueClientCredentialsTokenFor, type ClientTokenDeps } from './clients/tokens';
-import { InvalidClient, UnauthorizedClient, UnsupportedGrantType } from './errors';
+import { decodeJwt } from 'jose';
+import { InvalidClient, InvalidGrant, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from './errors';
 import { parseClientId } from './ids';
 import type { StoredServiceAccount } from './model';
 import { audienceRequestProblem } from './scopes';
 import { authenticateServiceAccountClient, issueForAuthenticatedServiceAccount, type AuthenticatedServiceAccount, type TokenDeps } from './service-account-tokens';
+import { authenticateServiceAccountWithKey, type KeyAssertionDeps } from './service-account-keys';
 
 /**
  * The token endpoint (RFC 6749 §3.2) as one pipeline, and the client authentication it shares with
  * introspection, revocation and GraphQL. The HTTP layer only reads the request (`src/http`) and
  * answers; everything between is here, in this order:
  * 1. `grant_type` names a grant of the map below, else `unsupported_grant_type` (before anything is read).
- * 2. The client authenticates through the one chain: a service account with its secret, or a
- *    registry client (`cl_…`) with its registered method (secret, `private_key_jwt`, self-signed
- *    mutual TLS, or none for a public PKCE client), under the failed-authentication throttle
- *    (`authentication-throttle.ts`; 429 with `Retry-After`).
+ * 2. The client authenticates through the one chain: a service account with its secret or an
+ *    assertion signed with one of its keys (`private_key_jwt`), or a registry client (`cl_…`) with
+ *    its registered method (secret, `private_key_jwt`, self-signed mutual TLS, or none for a public
+ *    PKCE client), under the failed-authentication throttle (`authentication-throttle.ts`; 429 with
+ *    `Retry-After`). With the JWT bearer grant (RFC 7523 §2.1) the grant's assertion is what
+ *    authenticates the service account, through the same chain; its refusals are `invalid_grant`.
  * 3. The audience the request names is checked only now (scopes.ts `audienceRequestProblem`), so an
  *    unauthenticated caller learns nothing from it and makes Latchkey read nothing it names.
  * 4. The grant runs and its tokens come from the minter (minter.ts).
@@ -33,6 +37,8 @@ export interface TokenEndpointDeps {
   readonly serviceAccounts: TokenDeps;
   /** Registry-client authentication and client-credentials tokens. */
   readonly clients: ClientTokenDeps;
+  /** Service-account keys, for assertions signed with them. */
+  readonly serviceAccountKeys: KeyAssertionDeps;
   /** The authorization-code and refresh grants; built only when one of them is asked for. */
   readonly grants: () => GrantDeps;
   readonly throttle: ThrottleDeps;
@@ -72,6 +78,8 @@ export interface TokenParameters {
   readonly redirectUri?: string;
   readonly codeVerifier?: string;
   readonly refreshToken?: string;
+  /** The JWT bearer grant's assertion (RFC 7523 §2.1). */
+  readonly assertion?: string;
 }
 
 /** The RFC 6749 §5.1 answer. */
@@ -83,6 +91,9 @@ export interface TokenEndpointAnswer {
   readonly id_token?: string;
   readonly refresh_token?: string;
 }
+
+/** RFC 7523 §2.1's `grant_type`. */
+export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 type Grant = (deps: TokenEndpointDeps, client: TokenEndpointClient, parameters: TokenParameters) => Promise<TokenEndpointAnswer>;
 
@@ -102,6 +113,8 @@ const GRANTS: Readonly<Record<string, Grant>> = {
     answer(await exchangeAuthorizationCode(deps.grants(), oidcClient(client, 'authorization_code'), { code, redirectUri, codeVerifier })),
   /** RFC 6749 §6, rotated on every use. */
   refresh_token: async (deps, client, { refreshToken, scope }) => answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope })),
+  /** RFC 7523 §2.1: the service account the assertion authenticated gets its client-credentials token. */
+  [JWT_BEARER_GRANT_TYPE]: (deps, client, parameters) => GRANTS.client_credentials!(deps, client, parameters),
 };
 
 /** Steps 1 to 4. */
@@ -113,7 +126,10 @@ export async function requestToken(
 ): Promise<TokenEndpointAnswer> {
   const grant = Object.hasOwn(GRANTS, parameters.grantType) ? GRANTS[parameters.grantType] : undefined;
   if (!grant) throw new UnsupportedGrantType(parameters.grantType);
-  const client = await authenticateTokenClient(deps, request, presented());
+  const client =
+    parameters.grantType === JWT_BEARER_GRANT_TYPE
+      ? await authenticateBearerAssertion(deps, request, parameters.assertion)
+      : await authenticateTokenClient(deps, request, presented());
   // Registry clients' scopes are their own words; only service accounts select audiences by scope.
   const problem = audienceRequestProblem(parameters.resources, client.kind === 'client' ? undefined : parameters.scope);
   if (problem) throw problem;
@@ -124,6 +140,10 @@ export async function requestToken(
 export async function authenticateTokenClient(deps: TokenEndpointDeps, request: ClientRequest, presented: PresentedClientCredentials): Promise<TokenEndpointClient> {
   return throttledClientAuthentication(deps, request)(presented.clientId, async (beforeEvaluating): Promise<TokenEndpointClient> => {
     if (isRegistryClientId(presented.clientId)) return { kind: 'client', authenticated: await authenticateClient(deps.clients, presented, beforeEvaluating) };
+    if (presented.method === 'private_key_jwt') {
+      const keyDeps = { ...deps.serviceAccountKeys, store: deps.serviceAccounts.store };
+      return { kind: 'service-account', authenticated: await authenticateServiceAccountWithKey(keyDeps, presented.clientId, presented.assertion, { beforeEvaluating }) };
+    }
     const authenticated = await authenticateServiceAccountClient(deps.serviceAccounts, presented.clientId, secretOf(presented), {
       basicScheme: presented.method === 'client_secret_basic',
       beforeEvaluating,
@@ -201,10 +221,40 @@ export function throttledClientAuthentication(deps: Pick<TokenEndpointDeps, 'thr
   };
 }
 
-/** Service accounts authenticate with a client secret only. */
+/** Service accounts authenticate with a client secret, or an assertion signed with one of their keys. */
 function secretOf(client: PresentedClientCredentials): string {
   if (client.method === 'client_secret_basic' || client.method === 'client_secret_post') return client.clientSecret;
-  throw new InvalidClient(`service accounts authenticate with a client secret, not ${client.method}`);
+  throw new InvalidClient(`service accounts authenticate with a client secret or private_key_jwt, not ${client.method}`);
+}
+
+/**
+ * RFC 7523 §2.1: the assertion names the service account (`iss`) and authenticates it, through the
+ * one chain and its throttle. A refusal is `invalid_grant` (§3.1) with the same safe description
+ * whatever the reason (the log has it), counted and audited as a failed client authentication.
+ * Client credentials sent besides the assertion are not read: the assertion decides.
+ */
+async function authenticateBearerAssertion(deps: TokenEndpointDeps, request: ClientRequest, assertion: string | undefined): Promise<TokenEndpointClient> {
+  if (!assertion) throw new InvalidRequest(`assertion is required with grant_type ${JWT_BEARER_GRANT_TYPE}`);
+  const issuer = unverifiedIssuer(assertion);
+  if (issuer === undefined || isRegistryClientId(issuer)) {
+    throw new InvalidGrant('the assertion must be a JWT whose iss and sub are the client ID of a service account');
+  }
+  const asGrant: ClientRequest = { ...request, auditRefusal: (clientId) => request.auditRefusal(clientId, 'invalid_grant') };
+  try {
+    return await authenticateTokenClient(deps, asGrant, { method: 'private_key_jwt', clientId: issuer, assertion });
+  } catch (error) {
+    if (error instanceof InvalidClient) throw new InvalidGrant('the assertion was refused', error.internalDetail);
+    throw error;
+  }
+}
+
+function unverifiedIssuer(assertion: string): string | undefined {
+  try {
+    const { iss } = decodeJwt(assertion);
+    return typeof iss === 'string' && iss ? iss : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function answer(set: TokenSet): TokenEndpointAnswer {

@@ -38,6 +38,11 @@ export const createPersonalAccessTokenBody = z.strictObject({
   expiresAt: z.optional(dateTime('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z')),
 });
 
+export const createServiceAccountKeyBody = z.strictObject({
+  publicKeyJwk: z.optional(z.record(z.string(), z.unknown())),
+  expiresAt: z.optional(dateTime('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z')),
+});
+
 export const updateEnvironmentBody = z
   .strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds), personalAccessTokenMaxLifetimeSeconds: z.optional(seconds) })
   .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, serviceAccountTokenTtlSeconds, personalAccessTokenMaxLifetimeSeconds'));

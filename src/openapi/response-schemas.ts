@@ -85,6 +85,21 @@ const serviceAccount = object(['id', 'clientId', 'name', 'accessTokenType', 'dis
   ...stored,
 });
 const personalAccessToken = object(['id', 'serviceAccountId', 'createdAt', 'expiresAt'], { id: str, serviceAccountId: str, name: str, createdAt: str, expiresAt: str });
+const serviceAccountKey = object(['id', 'serviceAccountId', 'publicKeyJwk', 'algorithms', 'generated', 'createdAt'], {
+  id: str,
+  serviceAccountId: str,
+  publicKeyJwk: { type: 'object', description: 'The public JWK, `kid` the key ID; never private members' },
+  algorithms: strings,
+  generated: bool,
+  createdAt: str,
+  expiresAt: str,
+});
+const keyFile = object(['type', 'keyId', 'clientId', 'key'], {
+  type: { const: 'serviceaccount' },
+  keyId: str,
+  clientId: str,
+  key: { type: 'object', description: 'The private JWK (P-256, ES256): shown this once, never stored' },
+});
 const application = object(['id', 'name', 'endUserTokenTtlSeconds', 'webhookSecretConfigured', ...STORED], {
   id: str,
   name: str,
@@ -161,6 +176,9 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   PersonalAccessToken: withoutSecrets(personalAccessToken),
   PersonalAccessTokenWithToken: withSecret(personalAccessToken, 'token', 'The personal access token, shown this once'),
   PersonalAccessTokenPage: page('PersonalAccessToken'),
+  ServiceAccountKey: { allOf: [withoutSecrets(serviceAccountKey), { not: { required: ['keyFile'] } }] },
+  CreatedServiceAccountKey: { allOf: [serviceAccountKey, object([], { keyFile })] },
+  ServiceAccountKeyList: list('ServiceAccountKey'),
   Resource: object(['key', 'name', 'audience', 'permissions', 'builtIn'], {
     key: str,
     name: str,
@@ -359,6 +377,10 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   'create-personal-access-token': created('PersonalAccessTokenWithToken', 'Created; `token` is shown this once'),
   'get-personal-access-token': ok('PersonalAccessToken'),
   'delete-personal-access-token': noContent,
+  'list-service-account-keys': ok('ServiceAccountKeyList'),
+  'create-service-account-key': created('CreatedServiceAccountKey', 'Created; a key Latchkey made comes with `keyFile`, its private key, shown this once'),
+  'get-service-account-key': ok('ServiceAccountKey'),
+  'delete-service-account-key': noContent,
   'list-resources': ok('ResourceList'),
   'create-resource': created('Resource'),
   'get-resource': ok('Resource'),

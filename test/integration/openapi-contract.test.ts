@@ -177,6 +177,17 @@ const SAMPLES: Record<string, Sample> = {
     'DELETE /v1/service-accounts/{id}/personal-access-tokens/{patId}',
     (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens/${ids.pat}`,
   ),
+  'create-service-account-key': managed(
+    'POST /v1/service-accounts/{id}/keys',
+    (ids) => `/v1/service-accounts/${ids.account}/keys`,
+    {},
+    (body, ids) => {
+      ids.key = body.id;
+    },
+  ),
+  'list-service-account-keys': managed('GET /v1/service-accounts/{id}/keys', (ids) => `/v1/service-accounts/${ids.account}/keys`),
+  'get-service-account-key': managed('GET /v1/service-accounts/{id}/keys/{keyId}', (ids) => `/v1/service-accounts/${ids.account}/keys/${ids.key}`),
+  'delete-service-account-key': managed('DELETE /v1/service-accounts/{id}/keys/{keyId}', (ids) => `/v1/service-accounts/${ids.account}/keys/${ids.key}`),
   'delete-service-account': managed('DELETE /v1/service-accounts/{id}', (ids) => `/v1/service-accounts/${ids.account}`),
 
   'list-resources': managed('GET /v1/resources', () => '/v1/resources'),

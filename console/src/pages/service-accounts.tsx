@@ -4,6 +4,7 @@ import { decodeToken } from '../jwt';
 import { go, href } from '../router';
 import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, Json, LoadStatus, optionalNumber, Page, SecretOnce, Select, useAction, useLoad } from '../ui';
 import { PersonalAccessTokens } from './personal-access-tokens';
+import { ServiceAccountKeys } from './service-account-keys';
 
 interface ServiceAccount {
   id: string;
@@ -127,6 +128,7 @@ export function ServiceAccountPage({ id }: { id: string }) {
       <PermissionEditor path={path} />
       <MintToken path={path} />
       <PersonalAccessTokens accountPath={path} />
+      <ServiceAccountKeys accountPath={path} />
     </Page>
   );
 }

@@ -13,6 +13,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
  * | OIDC/SAML client | ENV#{envId}       | CLIENT#{id}               |
  * | used assertion   | ENV#{envId}       | JTI#{clientId}#{jti}      | (expiresAt: the assertion's exp)
  * | personal access token | ENV#{envId}  | PAT#{accountId}#{patId}   |  (TTL `expiresAt`)
+ * | service-account key   | ENV#{envId}  | SA_KEY#{accountId}#{keyId} |  (TTL `expiresAt`, when it expires)
  * | opaque access token   | ENV#{envId}  | OPAQUE_TOKEN#{jti}        |  (TTL `expiresAt`)
  * | revoked JWT           | ENV#{envId}  | REVOKED#{jti}             |  (TTL `expiresAt`: the JWT's `exp`)
  * | application      | ENV#{envId}       | APPLICATION#{id}          |
@@ -39,6 +40,8 @@ export const keys = {
   assertionId: (environmentId: string, clientId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `JTI#${clientId}#${jti}` }),
   /** Under the owner's ID, so an account's tokens are one key-prefix query. */
   personalAccessToken: (environmentId: string, accountId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `PAT#${accountId}#${id}` }),
+  /** Under the owner's ID, so an account's keys are one key-prefix query. */
+  serviceAccountKey: (environmentId: string, accountId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `SA_KEY#${accountId}#${id}` }),
   opaqueToken: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `OPAQUE_TOKEN#${jti}` }),
   revokedJwt: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `REVOKED#${jti}` }),
   application: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `APPLICATION#${id}` }),
@@ -69,6 +72,7 @@ export const SK_PREFIX = {
   serviceAccount: 'SERVICE_ACCOUNT#',
   client: 'CLIENT#',
   personalAccessTokensOf: (accountId: string) => `PAT#${accountId}#`,
+  serviceAccountKeysOf: (accountId: string) => `SA_KEY#${accountId}#`,
   application: 'APPLICATION#',
   idpConnection: 'IDP_CONNECTION#',
   user: 'USER#',

@@ -176,7 +176,7 @@ export class RecordIo {
   }
 
   /** Every record whose sort key starts with `prefix`. */
-  async all<T>(pk: string, prefix: string): Promise<T[]> {
+  async all<T>(pk: string, prefix: string, read: ReadItem = toRecord): Promise<T[]> {
     const records: T[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -189,7 +189,7 @@ export class RecordIo {
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      records.push(...(page.Items ?? []).map((item) => toRecord<T>(item)!));
+      records.push(...(page.Items ?? []).map((item) => read<T>(item)!));
       start = page.LastEvaluatedKey;
     } while (start);
     return records;

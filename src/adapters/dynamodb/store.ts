@@ -145,8 +145,12 @@ export class DynamoDbStore implements Store {
     return toRecord<StoredServiceAccount>(await updateExisting(this.client, this.tableName, keys.serviceAccount(environmentId, id), changes, versioned));
   }
 
-  deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean> {
-    return this.io.deleteVersioned(keys.serviceAccount(environmentId, id), expectedVersion, `service account "${id}"`);
+  async deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean> {
+    const deleted = await this.io.deleteVersioned(keys.serviceAccount(environmentId, id), expectedVersion, `service account "${id}"`);
+    // Its keys go with it, also on the retry of a delete whose answer was lost (then `deleted` is false).
+    const accountKeys = await this.io.all<{ id: string }>(`ENV#${environmentId}`, SK_PREFIX.serviceAccountKeysOf(id));
+    await Promise.all(accountKeys.map((key) => this.io.deleteExisting(keys.serviceAccountKey(environmentId, id, key.id))));
+    return deleted;
   }
 
   async markFailedAuthentication(environmentId: string, accountId: string, atSeconds: number): Promise<void> {

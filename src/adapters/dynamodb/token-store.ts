@@ -93,7 +93,7 @@ export class DynamoDbTokenStore implements TokenRecordStore {
 }
 
 /** `toRecord`, keeping `expiresAt`: for these records it is the expiry the domain checks. */
-function withExpiry<T>(item: Record<string, unknown> | undefined): T | undefined {
+export function withExpiry<T>(item: Record<string, unknown> | undefined): T | undefined {
   const record = toRecord<Record<string, unknown>>(item);
   if (!record) return undefined;
   return (item?.expiresAt === undefined ? record : { ...record, expiresAt: Number(item.expiresAt) }) as T;
