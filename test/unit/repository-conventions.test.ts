@@ -1,5 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../local/runtime';
 
@@ -75,6 +77,53 @@ describe('dependency wiring', () => {
         .map((imported) => `${file} imports ${imported}`),
     );
     expect(offenders, 'move what both need below the HTTP layer (the domain or an adapter)').toEqual([]);
+  });
+});
+
+describe('import cycles', () => {
+  /**
+   * The modules under `src/` form no import cycle, type-only imports included: a cycle is a pair of
+   * modules that cannot be read, tested or moved one without the other (as `ports.ts` and the feature
+   * files it re-exported once were). dependency-cruiser finds them; its swc parser reads every import
+   * as written, `import type` too, since type-only imports vanish only when TypeScript compiles.
+   */
+  async function modulesAndCycles(directory: string, baseDir: string): Promise<{ modules: string[]; cycles: string[] }> {
+    const { output } = await cruise([directory], {
+      baseDir,
+      parser: 'swc',
+      tsPreCompilationDeps: true,
+      doNotFollow: { path: 'node_modules' },
+      validate: true,
+      ruleSet: { forbidden: [{ name: 'no-import-cycle', severity: 'error', from: {}, to: { circular: true } }] },
+    });
+    const result = output as ICruiseResult;
+    return {
+      modules: result.modules.map((module) => module.source),
+      cycles: result.summary.violations.map((violation) => [violation.from, ...(violation.cycle ?? []).map((step) => step.name)].join(' -> ')),
+    };
+  }
+
+  it('recognises a cycle of type-only imports', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'latchkey-cycle-'));
+    try {
+      writeFileSync(join(directory, 'a.ts'), "import type { B } from './b';\nexport interface A { readonly b?: B }\n");
+      writeFileSync(join(directory, 'b.ts'), "import { type A } from './a';\nexport interface B { readonly a?: A }\n");
+      writeFileSync(join(directory, 'c.ts'), "import type { A } from './a';\nexport type C = A;\n");
+      const { cycles } = await modulesAndCycles('.', directory);
+      expect(cycles).toEqual(['a.ts -> b.ts -> a.ts']);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('no import cycle anywhere under src/, type-only imports included', async () => {
+    const { modules, cycles } = await modulesAndCycles('src', REPOSITORY_ROOT);
+    const sources = filesUnder('src').filter((file) => file.endsWith('.ts'));
+    expect(
+      sources.filter((file) => !modules.includes(file)),
+      'every module under src/ is read',
+    ).toEqual([]);
+    expect(cycles, 'a shared primitive goes to src/domain/primitives.ts, a port beside its records; domain modules never import src/domain/ports.ts').toEqual([]);
   });
 });
 
