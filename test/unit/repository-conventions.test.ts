@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { parseSync } from '@swc/core';
 import { cruise, type ICruiseResult } from 'dependency-cruiser';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../local/runtime';
@@ -77,6 +78,64 @@ describe('dependency wiring', () => {
         .map((imported) => `${file} imports ${imported}`),
     );
     expect(offenders, 'move what both need below the HTTP layer (the domain or an adapter)').toEqual([]);
+  });
+});
+
+describe("building a handler's dependencies", () => {
+  /**
+   * One way: a handler asks the composition root for its deps inside the call, never at module load.
+   * The root's functions only bundle adapters that are memoised per container, so a call costs a few
+   * property reads, and nothing is read from the environment before the first request (a handler
+   * module can be imported before its configuration is set, as the local runtime and tests do).
+   * The criterion: no call of a function imported from `src/composition/dependencies.ts` outside a
+   * function body.
+   */
+  const FUNCTION_BODIES = new Set([
+    'ArrowFunctionExpression',
+    'FunctionExpression',
+    'FunctionDeclaration',
+    'ClassMethod',
+    'PrivateMethod',
+    'Constructor',
+    'GetterProperty',
+    'SetterProperty',
+    'MethodProperty',
+  ]);
+
+  function moduleLoadBuilds(file: string, text: string): string[] {
+    const program = parseSync(text, { syntax: 'typescript' });
+    const fromRoot = new Set(
+      program.body.flatMap((item) =>
+        item.type === 'ImportDeclaration' && /(^|\/)src\/composition\/dependencies$/.test(item.source.value)
+          ? item.specifiers.flatMap((specifier) => (specifier.type === 'ImportSpecifier' ? [specifier.local.value] : []))
+          : [],
+      ),
+    );
+    const found: string[] = [];
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (typeof node !== 'object' || node === null) return;
+      const { type, callee } = node as { type?: string; callee?: { type?: string; value?: string } };
+      if (type && FUNCTION_BODIES.has(type)) return;
+      if (type === 'CallExpression' && callee?.type === 'Identifier' && callee.value && fromRoot.has(callee.value)) found.push(`${file} calls ${callee.value}() at module load`);
+      Object.values(node).forEach(visit);
+    };
+    visit(program.body);
+    return found;
+  }
+
+  it('recognises dependencies built at module load', () => {
+    const root = "import { resourceDeps, auditDeps } from '../../src/composition/dependencies';\n";
+    expect(moduleLoadBuilds('a.ts', `${root}const deps = resourceDeps();\nexport const handler = async () => run(deps);`)).toEqual(['a.ts calls resourceDeps() at module load']);
+    expect(moduleLoadBuilds('a.ts', `${root}const deps = { audit: auditDeps() };\nexport const handler = async () => run(deps);`)).toHaveLength(1);
+    expect(moduleLoadBuilds('a.ts', `${root}export const handler = wrap(async (event) => run(resourceDeps(), event));`)).toEqual([]);
+    expect(moduleLoadBuilds('a.ts', `${root}async function grant() { return run(auditDeps()); }\nconst later = { audit: auditDeps };`)).toEqual([]);
+  });
+
+  it('every handler under functions/ builds its dependencies per call, from the composition root', () => {
+    const handlers = filesUnder('functions').filter((file) => file.endsWith('.ts'));
+    const offenders = handlers.flatMap((file) => moduleLoadBuilds(file, readFileSync(join(REPOSITORY_ROOT, file), 'utf8')));
+    expect(offenders, 'call the composition root inside the handler: its functions are cheap bundles of memoised adapters').toEqual([]);
   });
 });
 
