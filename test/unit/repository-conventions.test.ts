@@ -139,6 +139,34 @@ describe("building a handler's dependencies", () => {
   });
 });
 
+describe("the table's keys", () => {
+  /**
+   * `src/adapters/dynamodb/items.ts` alone spells a key pattern (`ENV#…`, `CLIENT#…`, `THROTTLE#…`):
+   * every store builds its `pk` and `sk`, partitions and sort-key prefixes with it. The criterion:
+   * outside it, no code of Latchkey has a string or template literal that starts with a key
+   * pattern's prefix (capitals and a `#`).
+   */
+  const ITEMS = join('src', 'adapters', 'dynamodb', 'items.ts');
+
+  function keyPatternsIn(file: string, text: string): string[] {
+    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    return [...code.matchAll(/['"`]([A-Z][A-Z0-9_-]*#)/g)].map((match) => `${file} spells the key pattern ${match[1]}`);
+  }
+
+  it('recognises a key pattern spelt outside items.ts', () => {
+    expect(keyPatternsIn('a.ts', 'const key = { pk: `ENV#${environmentId}`, sk: `SESSION#${id}` };')).toHaveLength(2);
+    expect(keyPatternsIn('a.ts', "const start = 'AUDIT#~';")).toHaveLength(1);
+    expect(keyPatternsIn('a.ts', "/** under `CLIENT#{id}` */\nconst names = { '#version': 'version' };")).toEqual([]);
+  });
+
+  it('every store builds its keys with src/adapters/dynamodb/items.ts', () => {
+    const offenders = [...filesUnder('src'), ...filesUnder('local'), ...filesUnder('functions')]
+      .filter((file) => file.endsWith('.ts') && file !== ITEMS)
+      .flatMap((file) => keyPatternsIn(file, readFileSync(join(REPOSITORY_ROOT, file), 'utf8')));
+    expect(offenders, 'add the key to keys, SK_PREFIX or a partition function in items.ts and use it').toEqual([]);
+  });
+});
+
 describe('import cycles', () => {
   /**
    * The modules under `src/` form no import cycle, type-only imports included: a cycle is a pair of
