@@ -7,8 +7,6 @@ import { authenticateOAuthClient } from '../../src/http/client-authentication';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
 
-const deps = introspectionDeps();
-
 /**
  * `POST /oauth/v2/revoke` (RFC 7009): revokes an opaque token or PAT at once, a JWT by its `jti`
  * until it expires, and a refresh token with its whole family. Public clients may revoke their own
@@ -20,7 +18,7 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'Revocations' }, 
   const token = form.get('token');
   if (!token) throw new InvalidRequest('token is required');
   const hint = form.get('token_type_hint');
-  const revoked = await revoke(deps, caller, token, hint || undefined);
+  const revoked = await revoke(introspectionDeps(), caller, token, hint || undefined);
   metrics.addMetric('TokensRevoked', MetricUnit.Count, revoked ? 1 : 0);
   return { statusCode: 200 };
 });

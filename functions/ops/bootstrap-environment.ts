@@ -66,12 +66,10 @@ export interface GrantManagementResult {
   readonly permissions: readonly string[];
 }
 
-const deps = bootstrapDeps();
-
 async function bootstrap(event: unknown): Promise<BootstrapResult | GrantManagementResult> {
   if ((event as { action?: unknown } | null)?.action !== undefined) return grant(event);
   const request = validate(input, event, 'bootstrap input');
-  const { tenant, environment, admin } = await bootstrapEnvironment(deps, request);
+  const { tenant, environment, admin } = await bootstrapEnvironment(bootstrapDeps(), request);
   logger.info('environment bootstrapped', { tenantId: tenant.id, environmentId: environment.id, adminId: admin.id });
   const opened = await recordAuditEvent(auditDeps(), {
     tenantId: tenant.id,
@@ -89,7 +87,7 @@ async function bootstrap(event: unknown): Promise<BootstrapResult | GrantManagem
 async function grant(event: unknown): Promise<GrantManagementResult> {
   const request = validate(grantInput, event, 'grant input');
   const { principalId, environmentId } = parseClientId(request.clientId)!;
-  const { account, added } = await grantManagementPermissions(deps, {
+  const { account, added } = await grantManagementPermissions(bootstrapDeps(), {
     environmentId,
     accountId: principalId,
     ...(request.permissions ? { permissions: request.permissions } : {}),

@@ -18,10 +18,8 @@ import { CANARY_METRICS, logger, metrics } from '../../src/http/observability';
  * - A failed probe is an answer (`ok: false`, the step and its reason), not a function error: the
  *   schedule does not retry it, and the alarm says what failed. Never logs a token or the secret.
  */
-const deps = canaryDeps();
-
 async function probe(): Promise<CanaryResult> {
-  const result = await runCanary(deps);
+  const result = await runCanary(canaryDeps());
   const single = metrics.singleMetric();
   single.addMetric(CANARY_METRICS.failures, MetricUnit.Count, result.ok ? 0 : 1);
   const latency = metrics.singleMetric();

@@ -3,7 +3,7 @@ import { InvalidRequest, NotFound } from './errors';
 import { newId, newSecret } from './ids';
 import { requirePermission, type Caller } from './caller';
 import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from './environments';
-import type { Clock } from './ports';
+import type { Clock } from './primitives';
 import type { Page } from './model';
 import { checkWebhookTarget } from './webhook-targets';
 import { pageLimit } from './paging';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidClient, TooManyFailedAttempts } from './errors';
-import type { Clock } from './ports';
+import type { Clock } from './primitives';
 
 /**
  * Slowing repeated failed client authentication (RFC 6749 §10.10 asks for it; RFC 6585 §4 gives

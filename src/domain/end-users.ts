@@ -1,7 +1,7 @@
 import { EndUserDisabled, NotFound } from './errors';
 import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
-import type { Clock } from './ports';
+import type { Clock } from './primitives';
 import type { Page } from './model';
 import { pageLimit } from './paging';
 

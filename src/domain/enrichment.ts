@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EnrichmentFailed } from './errors';
 import type { StoredApplication, WebhookSecretVault } from './applications';
-import type { Clock } from './ports';
+import type { Clock } from './primitives';
 import { ENRICHMENT_MESSAGE_TYPE, ENRICHMENT_MESSAGE_VERSION, MAX_EXTENSIONS_CHARACTERS, type EnrichmentEnvelope, type EnrichmentRequestPayload } from '../webhook/contract';
 import { SIGNATURE_HEADER, signRequest } from '../webhook/signature';
 

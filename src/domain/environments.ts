@@ -3,7 +3,8 @@ import { InvalidRequest, NotFound } from './errors';
 import type { Caller } from './caller';
 import { requirePermission } from './caller';
 import type { Environment, Tenant } from './model';
-import type { Clock, EnvironmentStore } from './ports';
+import type { Clock } from './primitives';
+import type { EnvironmentStore } from './stores';
 import { retryOnConcurrentUpdate } from './optimistic';
 
 /** One hour unless the environment says otherwise; never under 30 seconds, never over a day. */

@@ -2,7 +2,7 @@ import { InvalidRequest, NotFound } from './errors';
 import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
 import type { ApplicationStore } from './applications';
-import type { Clock } from './ports';
+import type { Clock } from './primitives';
 
 /**
  * IDP connections: how the end users of an environment are authenticated. Type `delegated`:

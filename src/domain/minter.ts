@@ -2,7 +2,8 @@ import type { AccessTokenClaims } from '../access-token-claims';
 import { newId } from './ids';
 import type { AccessTokenType, Resource } from './model';
 import { issueOpaqueToken } from './opaque-tokens';
-import type { Clock, OpaqueTokenStore, SecretHasher, TokenSigner } from './ports';
+import type { Clock, SecretHasher, TokenSigner } from './primitives';
+import type { OpaqueTokenStore } from './stores';
 import { earliestIssuedAt } from './service-account-grants';
 
 /**

@@ -6,7 +6,8 @@ import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatch
 import { pageLimit } from './paging';
 import { DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS, personalAccessTokenMaxLifetime } from './environments';
 import type { Page, StoredServiceAccount } from './model';
-import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './ports';
+import type { Clock, SecretHasher } from './primitives';
+import type { ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './stores';
 
 /**
  * Personal access tokens: bearer secrets owned by a service account that work on Latchkey's

@@ -6,7 +6,8 @@ import { hasExpired } from './reference-tokens';
 import { verifyJwtAssertion, type AssertionReplayStore } from './clients/client-assertion';
 import type { BeforeEvaluating } from './authentication-throttle';
 import type { AuthenticatedServiceAccount } from './service-account-tokens';
-import type { Clock, ServiceAccountStore } from './ports';
+import type { Clock } from './primitives';
+import type { ServiceAccountStore } from './stores';
 
 /**
  * Service-account keys: public keys a service account signs JWT assertions with, to get tokens by

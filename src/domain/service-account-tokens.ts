@@ -9,7 +9,7 @@ import type { BeforeEvaluating } from './authentication-throttle';
 import { mintAccessToken, type MinterDeps } from './minter';
 import { comparableAudience } from './audiences';
 import type { Environment, Resource, StoredServiceAccount } from './model';
-import type { ResourceStore, ServiceAccountStore, TokenContext } from './ports';
+import type { ResourceStore, ServiceAccountStore, TokenContext } from './stores';
 import type { AccessTokenClaims } from '../access-token-claims';
 
 /**

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IdpConnection, IdpConnectionStore, IdpConnectionType } from '../../domain/idp-connections';
-import { keys, SK_PREFIX, toRecord, conditionMet } from './items';
+import { keys, SK_PREFIX, toRecord, conditionMet, environmentPartition } from './items';
 import { RecordIo } from './record-io';
 
 /**
@@ -32,7 +32,7 @@ export class DynamoDbIdpConnectionStore implements IdpConnectionStore {
   }
 
   async listIdpConnections(environmentId: string): Promise<IdpConnection[]> {
-    return (await this.io.all<StoredConnection>(`ENV#${environmentId}`, SK_PREFIX.idpConnection)).map(fromItem);
+    return (await this.io.all<StoredConnection>(environmentPartition(environmentId), SK_PREFIX.idpConnection)).map(fromItem);
   }
 
   async getIdpConnectionByType(environmentId: string, type: IdpConnectionType): Promise<IdpConnection | undefined> {

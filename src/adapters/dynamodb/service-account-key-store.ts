@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ServiceAccountKeyStore, StoredServiceAccountKey } from '../../domain/service-account-keys';
-import { keys, SK_PREFIX } from './items';
+import { environmentPartition, keys, SK_PREFIX } from './items';
 import { RecordIo } from './record-io';
 import { withExpiry } from './token-store';
 
@@ -21,7 +21,7 @@ export class DynamoDbServiceAccountKeyStore implements ServiceAccountKeyStore {
   }
 
   listServiceAccountKeys(environmentId: string, accountId: string): Promise<StoredServiceAccountKey[]> {
-    return this.io.all(`ENV#${environmentId}`, SK_PREFIX.serviceAccountKeysOf(accountId), withExpiry);
+    return this.io.all(environmentPartition(environmentId), SK_PREFIX.serviceAccountKeysOf(accountId), withExpiry);
   }
 
   getServiceAccountKey(environmentId: string, accountId: string, id: string): Promise<StoredServiceAccountKey | undefined> {

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from '../../domain/model';
 import type { Store, TokenContext } from '../../domain/ports';
 import { Conflict } from '../../domain/errors';
-import { keys, SK_PREFIX, toRecord } from './items';
+import { keys, SK_PREFIX, toRecord, environmentPartition } from './items';
 import { readThrough, RecordIo } from './record-io';
 import { updateExisting } from './update';
 
@@ -66,7 +66,7 @@ export class DynamoDbStore implements Store {
   // ---- resources ----
 
   listResources(environmentId: string): Promise<Resource[]> {
-    return this.io.all<Resource>(`ENV#${environmentId}`, SK_PREFIX.resource);
+    return this.io.all<Resource>(environmentPartition(environmentId), SK_PREFIX.resource);
   }
 
   async getResources(environmentId: string, resourceKeys: readonly string[]): Promise<Resource[]> {
@@ -132,7 +132,7 @@ export class DynamoDbStore implements Store {
   }
 
   listServiceAccounts(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredServiceAccount>> {
-    return this.io.page<StoredServiceAccount>(`ENV#${environmentId}`, SK_PREFIX.serviceAccount, limit, cursor);
+    return this.io.page<StoredServiceAccount>(environmentPartition(environmentId), SK_PREFIX.serviceAccount, limit, cursor);
   }
 
   async updateServiceAccount(
@@ -148,7 +148,7 @@ export class DynamoDbStore implements Store {
   async deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean> {
     const deleted = await this.io.deleteVersioned(keys.serviceAccount(environmentId, id), expectedVersion, `service account "${id}"`);
     // Its keys go with it, also on the retry of a delete whose answer was lost (then `deleted` is false).
-    const accountKeys = await this.io.all<{ id: string }>(`ENV#${environmentId}`, SK_PREFIX.serviceAccountKeysOf(id));
+    const accountKeys = await this.io.all<{ id: string }>(environmentPartition(environmentId), SK_PREFIX.serviceAccountKeysOf(id));
     await Promise.all(accountKeys.map((key) => this.io.deleteExisting(keys.serviceAccountKey(environmentId, id, key.id))));
     return deleted;
   }
@@ -183,12 +183,15 @@ export function hotPathClient(config: DynamoDBClientConfig): DynamoDBClient {
   return client;
 }
 
-/** The document client of the stores; with `reader` (a `hotPathClient`), their gets go through that. */
-export function documentClient(client: DynamoDBClient, reader?: DynamoDBClient): DynamoDBDocumentClient {
+/**
+ * The document client of the stores. Their reads go through `reader` (a `hotPathClient` on the token
+ * path; by default the plain client the document client wraps), their writes through the document client.
+ */
+export function documentClient(client: DynamoDBClient, reader: DynamoDBClient = client): DynamoDBDocumentClient {
   // No SDK logger is configured, yet its middleware copies every input and answer (sensitive fields
   // masked) for it on each request: work on every item read, for nothing.
   client.middlewareStack.remove('loggerMiddleware');
   const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  if (reader) readThrough(document, reader);
+  readThrough(document, reader);
   return document;
 }

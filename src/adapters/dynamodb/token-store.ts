@@ -1,7 +1,7 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, StoredServiceAccount } from '../../domain/model';
 import type { StoredOpaqueToken, StoredPersonalAccessToken, TokenRecordStore, WithOwner } from '../../domain/ports';
-import { keys, SK_PREFIX, toRecord, type Key } from './items';
+import { keys, SK_PREFIX, toRecord, type Key, environmentPartition } from './items';
 import { RecordIo } from './record-io';
 
 /**
@@ -29,7 +29,7 @@ export class DynamoDbTokenStore implements TokenRecordStore {
   }
 
   listPersonalAccessTokens(environmentId: string, accountId: string, limit: number, cursor?: string): Promise<Page<StoredPersonalAccessToken>> {
-    return this.io.page(`ENV#${environmentId}`, SK_PREFIX.personalAccessTokensOf(accountId), limit, cursor, withExpiry);
+    return this.io.page(environmentPartition(environmentId), SK_PREFIX.personalAccessTokensOf(accountId), limit, cursor, withExpiry);
   }
 
   getPersonalAccessToken(environmentId: string, accountId: string, id: string): Promise<StoredPersonalAccessToken | undefined> {

@@ -2,7 +2,7 @@ import type { ApplicationStore, StoredApplication } from '../applications';
 import type { StoredOidcClient } from '../clients/model';
 import type { ClientStore } from '../clients/ports';
 import { newId } from '../ids';
-import type { Clock, TokenSigner } from '../ports';
+import type { Clock, TokenSigner } from '../primitives';
 import { seconds } from './deps';
 import type { SessionRecord } from '../login/model';
 import type { AuthorizationStore } from './ports';

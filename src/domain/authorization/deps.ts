@@ -1,5 +1,6 @@
 import type { InteractionDeps } from '../login/deps';
-import type { ResourceStore, TokenRecordStore, TokenSigner } from '../ports';
+import type { TokenSigner } from '../primitives';
+import type { ResourceStore, TokenRecordStore } from '../stores';
 import type { AuthorizationStore } from './ports';
 
 export { seconds } from '../login/deps';

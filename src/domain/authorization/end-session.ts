@@ -1,7 +1,7 @@
 import type { StoredApplication } from '../applications';
 import { InvalidRequest } from '../errors';
 import { isId, parseClientId } from '../ids';
-import type { TokenSigner } from '../ports';
+import type { TokenSigner } from '../primitives';
 import { endSessionAndTell } from './back-channel-logout';
 import { seconds, type InteractionDeps } from '../login/deps';
 import type { SessionRecord } from '../login/model';

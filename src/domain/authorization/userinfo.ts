@@ -1,5 +1,5 @@
 import { InsufficientScope, InvalidToken, TokenRequired } from '../errors';
-import type { TokenRecordStore } from '../ports';
+import type { TokenRecordStore } from '../stores';
 import { endUserOfToken, type TokenOriginDeps } from '../token-origins';
 import { userClaims } from './id-token';
 import { splitScope } from '../scopes';

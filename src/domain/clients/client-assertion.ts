@@ -1,6 +1,6 @@
 import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { InvalidClient } from '../errors';
-import type { Clock } from '../ports';
+import type { Clock } from '../primitives';
 import { ASSERTION_ALGORITHMS, type StoredOidcClient } from './model';
 
 /**

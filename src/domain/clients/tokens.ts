@@ -1,6 +1,6 @@
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from '../errors';
 import type { Resource } from '../model';
-import type { ResourceStore } from '../ports';
+import type { ResourceStore } from '../stores';
 import { mintAccessToken, type MinterDeps } from '../minter';
 import { splitScope } from '../scopes';
 import type { AccessTokenClaims } from '../../access-token-claims';
