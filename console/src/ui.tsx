@@ -363,17 +363,25 @@ function FieldValue({ name, value }: { name: string; value: unknown }) {
       </ol>
     );
   }
-  if (typeof value === 'object') return <FieldList value={value as Record<string, unknown>} />;
+  if (typeof value === 'object') {
+    const entries = Object.values(value);
+    if (entries.length === 0) return <span class="none">none</span>;
+    // A map keyed by data (grants: resource key → permissions), not a record of named fields.
+    return <FieldList value={value as Record<string, unknown>} keyed={entries.every(Array.isArray)} />;
+  }
   return <>{String(value)}</>;
 }
 
-/** A record's fields as a definition list: names as labels, dates readable, flags as yes/no, IDs as code. */
-export function FieldList({ value }: { value: Record<string, unknown> }) {
+/**
+ * A record's fields as a definition list: names as labels, dates readable, flags as yes/no, IDs as
+ * code. `keyed`: the names are data (a map's keys), shown as they are.
+ */
+export function FieldList({ value, keyed = false }: { value: Record<string, unknown>; keyed?: boolean }) {
   return (
     <dl class="fields">
       {Object.entries(value).map(([name, field]) => (
         <div key={name}>
-          <dt>{fieldLabel(name)}</dt>
+          <dt>{keyed ? <code>{name}</code> : fieldLabel(name)}</dt>
           <dd>
             <FieldValue name={name} value={field} />
           </dd>

@@ -132,6 +132,12 @@ describe('the admin console in Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Permissions saved' }).waitFor();
     const stored = page.getByRole('region', { name: 'Stored grants' });
     await expect.poll(() => stored.textContent()).toBe('Stored grantsordersorders.read');
+    // The account's own record, read again after the save, says the same.
+    const grantsField = page
+      .locator('dl.fields > div', { has: page.locator('dt', { hasText: /^Grants$/ }) })
+      .locator('dd')
+      .first();
+    await expect.poll(() => grantsField.textContent()).toBe('ordersorders.read');
     await checkAccessibility('service account');
 
     // orders.write goes from the resource while the page still offers it: the API refuses the save,

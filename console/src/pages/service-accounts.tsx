@@ -140,7 +140,7 @@ export function ServiceAccountPage({ id }: { id: string }) {
       </div>
       <ActionError action={change} />
       <ResetSecret path={path} />
-      <PermissionEditor path={path} />
+      <PermissionEditor path={path} onSaved={account.reload} />
       <MintToken path={path} />
       <PersonalAccessTokens accountPath={path} />
     </Page>
@@ -197,9 +197,10 @@ const grantKeys = (grants: readonly Grant[]) => new Set(grants.flatMap((grant) =
 /**
  * Every resource with each of its permissions as a checkbox; saving replaces the account's grants.
  * Beside them, the grants as stored: as the API last answered them (the read, then each save's
- * answer), never the form's own state, so a refused save leaves the stored grants in view.
+ * answer), never the form's own state, so a refused save leaves the stored grants in view. After a
+ * save, `onSaved` lets the page read the account again (its record shows the grants too).
  */
-function PermissionEditor({ path }: { path: string }) {
+function PermissionEditor({ path, onSaved }: { path: string; onSaved: () => void }) {
   const data = useLoad(
     () =>
       Promise.all([api('GET', '/v1/resources').then((answer) => itemsOf<Resource>(answer)), api<{ grants: Grant[] }>('GET', `${path}/permissions`)]).then(
@@ -232,6 +233,7 @@ function PermissionEditor({ path }: { path: string }) {
       setAnswered({ path, grants: answer.grants });
       setEdited(undefined);
       setSaved(true);
+      onSaved();
     });
   return (
     <form aria-label="Permissions" onSubmit={formSubmit(submit)}>
