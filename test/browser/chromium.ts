@@ -120,10 +120,10 @@ export async function launchChromium(viewport = { width: 1100, height: 760 }): P
   };
 }
 
-/** axe-core's serious and critical findings on the page as it is now (WCAG 2.1 A and AA rules). */
-export async function seriousAccessibilityViolations(page: Page): Promise<string[]> {
+/** axe-core's moderate, serious and critical findings on the page as it is now (WCAG 2.1 A and AA rules and best practices). */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
   return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .filter((violation) => violation.impact === 'moderate' || violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
 }

@@ -1,7 +1,22 @@
 import { useState } from 'preact/hooks';
 import { api, listAll } from '../api';
 import { go, href } from '../router';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, LoadStatus, optionalNumber, Page, SecretOnce, Select, useAction, useLoad, type Action } from '../ui';
+import {
+  ActionButton,
+  ActionError,
+  DeleteButton,
+  Field,
+  formSubmit,
+  LoadStatus,
+  optionalNumber,
+  Page,
+  RecordView,
+  SecretOnce,
+  Select,
+  useAction,
+  useLoad,
+  type Action,
+} from '../ui';
 import { OidcClients, SamlClients } from './clients';
 
 interface Webhook {
@@ -145,7 +160,7 @@ export function ApplicationPage({ id }: { id: string }) {
   return (
     <Page title={`Application ${application.data?.name ?? id}`}>
       <LoadStatus of={application} />
-      {application.data && <Json value={application.data} label="Application" />}
+      {application.data && <RecordView value={application.data} label="Application" />}
       <form
         aria-label="Application settings"
         onSubmit={formSubmit(() =>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { AUTH_METHODS, CLIENT_TYPES, NAME_ID_TYPES, PKCE_MODES, type ClientType } from '../../../src/domain/clients/model';
 import { checkRedirectUris } from '../../../src/domain/clients/redirect-uris';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadStatus, SecretOnce, Select, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, lines, LoadStatus, RecordView, SecretOnce, Select, useAction, useLoad } from '../ui';
 
 interface OidcClient {
   id: string;
@@ -80,7 +80,7 @@ export function OidcClients({ applicationPath }: { applicationPath: string }) {
           <summary>
             {client.name} <code>{client.clientId}</code>
           </summary>
-          <Json value={client} label={`OIDC client ${client.name}`} />
+          <RecordView value={client} label={`OIDC client ${client.name}`} />
           <DeleteButton
             action={remove}
             path={`${path}/${encodeURIComponent(client.id)}`}
@@ -135,7 +135,7 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
           <summary>
             {client.name} <code>{client.clientId}</code>
           </summary>
-          <Json value={client} label={`SAML client ${client.name}`} />
+          <RecordView value={client} label={`SAML client ${client.name}`} />
           <div class="row">
             {/* Same origin: the metadata route is public, so a plain link downloads it. */}
             <a href={`/saml/${encodeURIComponent(client.clientId)}/metadata`} download={`${client.name}-idp-metadata.xml`}>

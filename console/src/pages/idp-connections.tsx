@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, Json, lines, LoadStatus, Page, useAction, useLoad } from '../ui';
+import { ApplicationPicker } from '../application-picker';
+import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, LoadStatus, Page, RecordView, useAction, useLoad } from '../ui';
 
 interface IdpConnection {
   id: string;
@@ -15,7 +16,7 @@ export function IdpConnectionsPage() {
   const list = useLoad(() => api('GET', '/v1/idp-connections').then((answer) => itemsOf<IdpConnection>(answer)));
   const create = useAction();
   const [name, setName] = useState('');
-  const [applicationIds, setApplicationIds] = useState('');
+  const [applicationIds, setApplicationIds] = useState<string[]>([]);
   return (
     <Page title="IDP connection">
       <LoadStatus of={list} />
@@ -27,21 +28,14 @@ export function IdpConnectionsPage() {
           aria-label="Create the delegated IDP connection"
           onSubmit={formSubmit(() =>
             create.run(async () => {
-              await api('POST', '/v1/idp-connections', { type: 'delegated', ...(name ? { name } : {}), applicationIds: lines(applicationIds) });
+              await api('POST', '/v1/idp-connections', { type: 'delegated', ...(name ? { name } : {}), applicationIds });
               list.reload();
             }),
           )}
         >
           <h2>Create the delegated IDP connection</h2>
           <Field label="Name" name="name" value={name} onInput={setName} error={create.fieldError('name')} />
-          <Field
-            label="Application IDs (one per line)"
-            name="applicationIds"
-            multiline
-            value={applicationIds}
-            onInput={setApplicationIds}
-            error={create.fieldError('applicationIds')}
-          />
+          <ApplicationPicker legend="Applications" value={applicationIds} onChange={setApplicationIds} error={create.fieldError('applicationIds')} />
           <ActionButton type="submit" busy={create.busy}>
             Create connection
           </ActionButton>
@@ -55,28 +49,21 @@ export function IdpConnectionsPage() {
 function ConnectionEditor({ connection, onChanged }: { connection: IdpConnection; onChanged: () => void }) {
   const save = useAction();
   const [enabled, setEnabled] = useState(connection.enabled);
-  const [applicationIds, setApplicationIds] = useState(connection.applicationIds.join('\n'));
+  const [applicationIds, setApplicationIds] = useState(connection.applicationIds);
   const path = `/v1/idp-connections/${encodeURIComponent(connection.id)}`;
   return (
     <form
       aria-label={`IDP connection ${connection.id}`}
       onSubmit={formSubmit(() =>
         save.run(async () => {
-          await api('PATCH', path, { enabled, applicationIds: lines(applicationIds) });
+          await api('PATCH', path, { enabled, applicationIds });
           onChanged();
         }),
       )}
     >
-      <Json value={connection} label="IDP connection" />
+      <RecordView value={connection} label="IDP connection" />
       <Checkbox label="Enabled" checked={enabled} onChange={setEnabled} />
-      <Field
-        label="Assigned application IDs (one per line)"
-        name="applicationIds"
-        multiline
-        value={applicationIds}
-        onInput={setApplicationIds}
-        error={save.fieldError('applicationIds')}
-      />
+      <ApplicationPicker legend="Assigned applications" value={applicationIds} onChange={setApplicationIds} error={save.fieldError('applicationIds')} />
       <div class="row">
         <ActionButton type="submit" busy={save.busy}>
           Save connection

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, listAll } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, LoadStatus, SecretOnce, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, LoadStatus, RecordView, SecretOnce, useAction, useLoad } from '../ui';
 
 interface PersonalAccessToken {
   id: string;
@@ -48,10 +48,10 @@ export function PersonalAccessTokens({ accountPath }: { accountPath: string }) {
       </form>
       {token && <SecretOnce label="Personal access token" value={token} onDismiss={() => setToken(undefined)} />}
       <LoadStatus of={list} />
-      <ul>
+      <ul class="records">
         {(list.data ?? []).map((pat) => (
           <li key={pat.id}>
-            <code>{pat.id}</code> {pat.name ?? ''} {pat.expiresAt ? `expires ${pat.expiresAt}` : 'no expiry'}{' '}
+            <RecordView value={pat} label={`Personal access token ${pat.name ?? pat.id}`} />
             <DeleteButton
               action={remove}
               path={`${path}/${encodeURIComponent(pat.id)}`}

@@ -1,6 +1,6 @@
 import { api, itemsOf, listAll } from '../api';
 import { go, href } from '../router';
-import { ActionButton, ActionError, DeleteButton, Json, LoadStatus, Page, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, LoadStatus, Page, RecordView, useAction, useLoad } from '../ui';
 
 interface EndUser {
   id: string;
@@ -67,7 +67,7 @@ export function UserPage({ id }: { id: string }) {
   return (
     <Page title={`End user ${named}`}>
       <LoadStatus of={user} />
-      {user.data !== undefined && <Json value={user.data} label="End user and profiles" />}
+      {user.data !== undefined && <RecordView value={user.data} label="End user and profiles" />}
       <div class="row">
         <ActionButton
           busy={change.busy}
