@@ -48,6 +48,7 @@ import type { ResourceDeps } from '../domain/resources';
 import type { SamlSsoDeps } from '../domain/saml/sso';
 import type { TokenDeps } from '../domain/service-account-tokens';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import type { TokenExchangeDeps } from '../domain/token-exchange';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import type { CanaryDeps } from '../canary/probe';
@@ -161,9 +162,15 @@ export function tokenEndpointDeps(): TokenEndpointDeps {
     serviceAccounts: tokenIssuingDeps(),
     clients: clientTokenDeps(),
     grants: grantDeps,
+    exchange: tokenExchangeDeps,
     throttle: clientAuthenticationThrottleDeps(),
     log: { warn: (message, details) => logger.warn(message, details) },
   };
+}
+
+/** Token exchange (RFC 8693): the minter, and finding the subject token live as introspection does. */
+export function tokenExchangeDeps(): TokenExchangeDeps {
+  return { ...tokenIssuingDeps(), introspection: introspectionDeps(), resources: store() };
 }
 
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */

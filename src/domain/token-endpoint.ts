@@ -9,6 +9,7 @@ import { parseClientId } from './ids';
 import type { StoredServiceAccount } from './model';
 import { audienceRequestProblem } from './scopes';
 import { authenticateServiceAccountClient, issueForAuthenticatedServiceAccount, type AuthenticatedServiceAccount, type TokenDeps } from './service-account-tokens';
+import { exchangeToken, TOKEN_EXCHANGE_GRANT, type TokenExchangeDeps } from './token-exchange';
 
 /**
  * The token endpoint (RFC 6749 §3.2) as one pipeline, and the client authentication it shares with
@@ -35,6 +36,8 @@ export interface TokenEndpointDeps {
   readonly clients: ClientTokenDeps;
   /** The authorization-code and refresh grants; built only when one of them is asked for. */
   readonly grants: () => GrantDeps;
+  /** Token exchange (RFC 8693); built only when it is asked for. */
+  readonly exchange: () => TokenExchangeDeps;
   readonly throttle: ThrottleDeps;
   readonly log: { warn(message: string, details: Record<string, unknown>): void };
 }
@@ -72,6 +75,13 @@ export interface TokenParameters {
   readonly redirectUri?: string;
   readonly codeVerifier?: string;
   readonly refreshToken?: string;
+  /** RFC 8693 §2.1, for token exchange. */
+  readonly subjectToken?: string;
+  readonly subjectTokenType?: string;
+  readonly actorToken?: string;
+  readonly actorTokenType?: string;
+  readonly requestedTokenType?: string;
+  readonly audiences?: readonly string[];
 }
 
 /** The RFC 6749 §5.1 answer. */
@@ -82,6 +92,8 @@ export interface TokenEndpointAnswer {
   readonly scope?: string;
   readonly id_token?: string;
   readonly refresh_token?: string;
+  /** RFC 8693 §2.2.1, on an exchanged token. */
+  readonly issued_token_type?: string;
 }
 
 type Grant = (deps: TokenEndpointDeps, client: TokenEndpointClient, parameters: TokenParameters) => Promise<TokenEndpointAnswer>;
@@ -102,6 +114,17 @@ const GRANTS: Readonly<Record<string, Grant>> = {
     answer(await exchangeAuthorizationCode(deps.grants(), oidcClient(client, 'authorization_code'), { code, redirectUri, codeVerifier })),
   /** RFC 6749 §6, rotated on every use. */
   refresh_token: async (deps, client, { refreshToken, scope }) => answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope })),
+  /** RFC 8693: a service account holding TOKEN_EXCHANGE trades a subject's token for a narrower one (token-exchange.ts). */
+  [TOKEN_EXCHANGE_GRANT]: async (deps, client, parameters) => {
+    if (client.kind !== 'service-account') throw new UnauthorizedClient('token exchange is for service accounts holding TOKEN_EXCHANGE');
+    const { subjectToken, subjectTokenType, actorToken, actorTokenType, requestedTokenType, scope, resources, audiences = [] } = parameters;
+    const token = await exchangeToken(deps.exchange(), client.authenticated.account, {
+      ...{ subjectToken, subjectTokenType, actorToken, actorTokenType, requestedTokenType, scope },
+      resources,
+      audiences,
+    });
+    return { access_token: token.accessToken, issued_token_type: token.issuedTokenType, token_type: 'Bearer', expires_in: token.expiresInSeconds };
+  },
 };
 
 /** Steps 1 to 4. */
@@ -115,7 +138,7 @@ export async function requestToken(
   if (!grant) throw new UnsupportedGrantType(parameters.grantType);
   const client = await authenticateTokenClient(deps, request, presented());
   // Registry clients' scopes are their own words; only service accounts select audiences by scope.
-  const problem = audienceRequestProblem(parameters.resources, client.kind === 'client' ? undefined : parameters.scope);
+  const problem = audienceRequestProblem([...parameters.resources, ...(parameters.audiences ?? [])], client.kind === 'client' ? undefined : parameters.scope);
   if (problem) throw problem;
   return grant(deps, client, parameters);
 }

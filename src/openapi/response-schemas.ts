@@ -147,6 +147,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     scope: str,
     refresh_token: str,
     id_token: str,
+    issued_token_type: str,
   }),
   Introspection: {
     ...object(['active'], { active: bool, sub: str, client_id: str, aud: { oneOf: [str, strings] }, exp: int, iat: int, jti: str, token_type: str, tokenKind: str }),
