@@ -34,6 +34,7 @@ import type { UserInfoDeps } from '../domain/authorization/userinfo';
 import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
 import type { ClientTokenDeps } from '../domain/clients/tokens';
 import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
+import type { EnrichmentDeps } from '../domain/enrichment';
 import type { EndUserLifecycleDeps } from '../domain/end-user-lifecycle';
 import type { AuthorizeDeps } from '../domain/login/authorize';
 import type { InteractionDeps } from '../domain/login/deps';
@@ -75,7 +76,7 @@ export { JWKS_MAX_AGE_SECONDS };
 // ---- management API -------------------------------------------------------------------------
 
 export function environmentDeps(): EnvironmentDeps & ServiceAccountDeps {
-  return serviceAccountDeps();
+  return { ...serviceAccountDeps(), vault: webhookVault };
 }
 
 export function resourceDeps(): ResourceDeps {
@@ -128,7 +129,7 @@ export function samlRegistryDeps(): SamlRegistryDeps {
 
 /** Issuing a service-account token: the token endpoint, GraphQL and the management API's minting. */
 export function tokenIssuingDeps(): TokenDeps {
-  return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
+  return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer(), enrichment: enrichmentDeps };
 }
 
 /** Authenticating a registry client (`cl_…`) and issuing its client-credentials tokens. */
@@ -183,15 +184,15 @@ export function delegatedTokenDeps(): DelegatedTokenDeps {
     signer: signingKeys(),
     opaqueTokens: tokenStore(),
     hasher: pepperHasher(),
-    enrichment: {
-      transport: webhookCaller(),
-      vault: webhookVault(),
-      now: clock,
-      log: { warn: (message, details) => logger.warn(message, details) },
-    },
+    enrichment: enrichmentDeps(),
     now: clock,
     issuer: issuer(),
   };
+}
+
+/** Calling an enrichment webhook: its transport, the vault of its secret, the log of its failures. */
+function enrichmentDeps(): EnrichmentDeps {
+  return { transport: webhookCaller(), vault: webhookVault(), now: clock, log: { warn: (message, details) => logger.warn(message, details) } };
 }
 
 /** Introspection and revocation: the token records, a verifier of Latchkey JWTs, and where tokens come from. */

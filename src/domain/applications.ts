@@ -262,11 +262,12 @@ async function load(deps: Pick<ApplicationDeps, 'applications'>, environmentId: 
   return application;
 }
 
-function webhookSettings(input: WebhookInput): WebhookSettings {
-  checkWebhookTarget(input.target);
+/** Checks a webhook setting (its target against the outbound policy, its time budget) and fills in the defaults. */
+export function webhookSettings(input: WebhookInput, path = 'webhook'): WebhookSettings {
+  checkWebhookTarget(input.target, undefined, path);
   const timeoutMs = input.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs < MIN_WEBHOOK_TIMEOUT_MS || timeoutMs > MAX_WEBHOOK_TIMEOUT_MS) {
-    throw invalid('webhook.timeoutMs', `must be a whole number of milliseconds from ${MIN_WEBHOOK_TIMEOUT_MS} to ${MAX_WEBHOOK_TIMEOUT_MS}`);
+    throw invalid(`${path}.timeoutMs`, `must be a whole number of milliseconds from ${MIN_WEBHOOK_TIMEOUT_MS} to ${MAX_WEBHOOK_TIMEOUT_MS}`);
   }
   return { target: input.target, failurePolicy: input.failurePolicy ?? 'fail', timeoutMs };
 }

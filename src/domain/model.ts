@@ -1,3 +1,4 @@
+import type { WebhookSecretRef, WebhookSettings } from './applications';
 /**
  * The records Latchkey keeps. Plain data: no storage or transport types. Timestamps are ISO 8601
  * strings; expiries that storage must act on are epoch seconds.
@@ -19,6 +20,10 @@ export interface Environment {
   readonly serviceAccountTokenTtlSeconds: number;
   /** The longest a personal access token may live; absent on environments made before it existed (then one year). */
   readonly personalAccessTokenMaxLifetimeSeconds?: number;
+  /** The enrichment webhook of service-account tokens (environments.ts), read with the environment by the token path. */
+  readonly serviceAccountTokenWebhook?: WebhookSettings;
+  /** The secret signing its requests, in the webhook vault; never answered. */
+  readonly serviceAccountTokenWebhookSecret?: WebhookSecretRef;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic concurrency: every update is conditional on the version read and increments it. */
