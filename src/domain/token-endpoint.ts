@@ -9,7 +9,7 @@ import { parseClientId } from './ids';
 import type { StoredServiceAccount } from './model';
 import { audienceRequestProblem } from './scopes';
 import { authenticateServiceAccountClient, issueForAuthenticatedServiceAccount, type AuthenticatedServiceAccount, type TokenDeps } from './service-account-tokens';
-import { exchangeToken, TOKEN_EXCHANGE_GRANT, type TokenExchangeDeps } from './token-exchange';
+import { exchangeToken, serviceAccountActor, TOKEN_EXCHANGE_GRANT, type ExchangeActor, type TokenExchangeDeps } from './token-exchange';
 
 /**
  * The token endpoint (RFC 6749 §3.2) as one pipeline, and the client authentication it shares with
@@ -114,11 +114,10 @@ const GRANTS: Readonly<Record<string, Grant>> = {
     answer(await exchangeAuthorizationCode(deps.grants(), oidcClient(client, 'authorization_code'), { code, redirectUri, codeVerifier })),
   /** RFC 6749 §6, rotated on every use. */
   refresh_token: async (deps, client, { refreshToken, scope }) => answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope })),
-  /** RFC 8693: a service account holding TOKEN_EXCHANGE trades a subject's token for a narrower one (token-exchange.ts). */
+  /** RFC 8693: a service account holding TOKEN_EXCHANGE, or a confidential client allowed to, trades a subject's token for a narrower one (token-exchange.ts). */
   [TOKEN_EXCHANGE_GRANT]: async (deps, client, parameters) => {
-    if (client.kind !== 'service-account') throw new UnauthorizedClient('token exchange is for service accounts holding TOKEN_EXCHANGE');
     const { subjectToken, subjectTokenType, actorToken, actorTokenType, requestedTokenType, scope, resources, audiences = [] } = parameters;
-    const token = await exchangeToken(deps.exchange(), client.authenticated.account, {
+    const token = await exchangeToken(deps.exchange(), exchangeActor(client), {
       ...{ subjectToken, subjectTokenType, actorToken, actorTokenType, requestedTokenType, scope },
       resources,
       audiences,
@@ -245,4 +244,11 @@ function answer(set: TokenSet): TokenEndpointAnswer {
 function oidcClient(client: TokenEndpointClient, grantType: string): AuthenticatedClient {
   if (client.kind !== 'client') throw new UnauthorizedClient(`service accounts cannot use the ${grantType} grant`);
   return client.authenticated;
+}
+
+/** The caller of a token exchange; a public client proves nothing by its `client_id`, so it never may. */
+function exchangeActor(client: TokenEndpointClient): ExchangeActor {
+  if (client.kind === 'service-account') return serviceAccountActor(client.authenticated.account);
+  const { client: registered, publicClient } = client.authenticated;
+  return { environmentId: registered.environmentId, id: registered.id, clientId: registered.clientId, mayExchange: registered.tokenExchange === true && !publicClient };
 }

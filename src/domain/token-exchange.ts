@@ -8,13 +8,16 @@ import type { Resource, StoredServiceAccount } from './model';
 import type { ResourceStore } from './ports';
 
 /**
- * Token exchange (RFC 8693): a service account that holds `TOKEN_EXCHANGE` on `latchkey` trades a
+ * Token exchange (RFC 8693): a service account that holds `TOKEN_EXCHANGE` on `latchkey` (or an OIDC
+ * client allowed to, rule 1) trades a
  * Latchkey access token it was given (the subject token) for a narrower one to call a resource on
  * the subject's behalf. The result is never more than the subject could do alone.
  *
  * Rules, in the order they are checked:
  * 1. The caller is a service account holding `TOKEN_EXCHANGE` now (read with the account at
- *    authentication); an OIDC client is `unauthorized_client`.
+ *    authentication), or a confidential OIDC client registered with `tokenExchange: true` (which only
+ *    a holder of `TOKEN_EXCHANGE` can set or act on: clients/oidc-clients.ts); anyone else is
+ *    `unauthorized_client`.
  * 2. The request (§2.1): `subject_token` and a `subject_token_type` of `access_token` or `jwt`;
  *    `actor_token_type` with an `actor_token`; `requested_token_type`, when sent, `access_token`;
  *    no `scope` (the target is chosen with `resource` and `audience`). Otherwise `invalid_request`.
@@ -67,10 +70,25 @@ export interface ExchangedToken {
   readonly claims: Readonly<AccessTokenClaims>;
 }
 
-export async function exchangeToken(deps: TokenExchangeDeps, actor: StoredServiceAccount, request: TokenExchangeRequest): Promise<ExchangedToken> {
+/** The authenticated caller of an exchange: a service account or a confidential OIDC client. */
+export interface ExchangeActor {
+  readonly environmentId: string;
+  /** Its `sub`: the service account or client ID. */
+  readonly id: string;
+  readonly clientId: string;
+  /** Rule 1: holds TOKEN_EXCHANGE (a service account) or has `tokenExchange: true` (a confidential OIDC client). */
+  readonly mayExchange: boolean;
+}
+
+/** A service account as the caller of an exchange. */
+export function serviceAccountActor(account: StoredServiceAccount): ExchangeActor {
+  return { environmentId: account.environmentId, id: account.id, clientId: account.clientId, mayExchange: managementPermissionsOf(account.grants).includes('TOKEN_EXCHANGE') };
+}
+
+export async function exchangeToken(deps: TokenExchangeDeps, actor: ExchangeActor, request: TokenExchangeRequest): Promise<ExchangedToken> {
   // Rule 1.
-  if (!managementPermissionsOf(actor.grants).includes('TOKEN_EXCHANGE')) {
-    throw new UnauthorizedClient('token exchange requires the permission TOKEN_EXCHANGE on the resource latchkey');
+  if (!actor.mayExchange) {
+    throw new UnauthorizedClient('token exchange requires the permission TOKEN_EXCHANGE on the resource latchkey, or an OIDC client set up with tokenExchange');
   }
   // Rule 2.
   const { subjectToken, subjectTokenType } = request;

@@ -130,7 +130,7 @@ describe('token exchange over HTTP', () => {
       const caller = await createAccount('no exchange', [{ resource: 'orders', permissions: ['orders.read'] }]);
       expect(await refusal(caller, { subject_token: await tokenFor(subject, { resource: 'orders' }), subject_token_type: ACCESS_TOKEN })).toEqual({
         error: 'unauthorized_client',
-        error_description: 'token exchange requires the permission TOKEN_EXCHANGE on the resource latchkey',
+        error_description: 'token exchange requires the permission TOKEN_EXCHANGE on the resource latchkey, or an OIDC client set up with tokenExchange',
       });
     });
 
@@ -142,6 +142,36 @@ describe('token exchange over HTTP', () => {
       expect((await refusal(exchanger, { ...base, actor_token: someoneElse })).error).toBe('invalid_request');
       const own = await exchanged(exchanger, { ...base, actor_token: await tokenFor(exchanger, { resource: 'orders' }) });
       expect(decodeJwt(own.access_token).act).toEqual({ sub: exchanger.id, client_id: exchanger.clientId });
+    });
+  });
+
+  describe('by an OIDC client', () => {
+    it('exchanges with tokenExchange set by a holder of TOKEN_EXCHANGE, and not without it', async () => {
+      const applicationId = (await admin.post('/v1/applications', { name: 'Exchanging backend' })).body.id as string;
+      const base = `/v1/applications/${applicationId}/clients`;
+      // An application editor without TOKEN_EXCHANGE can neither set it up nor take over a client that has it.
+      const editor = await createAccount('application editor', [{ resource: 'latchkey', permissions: ['APPLICATIONS_EDIT', 'APPLICATIONS_READ'] }]);
+      const asEditor = api(runtime.url, await adminToken(runtime, editor));
+      const refused = await asEditor.post(base, { name: 'backend', tokenExchange: true });
+      expect(refused.status).toBe(403);
+      expect(refused.body.detail).toBe('this operation requires the permission TOKEN_EXCHANGE on the resource latchkey');
+
+      const exchanging = await admin.post(base, { name: 'backend', tokenExchange: true });
+      expect(exchanging.status).toBe(201);
+      expect(exchanging.body.tokenExchange).toBe(true);
+      expect((await asEditor.post(`${base}/${exchanging.body.id}/secret`)).status).toBe(403);
+      const plain = await admin.post(base, { name: 'plain backend' });
+      expect(plain.status).toBe(201);
+
+      const subject = await createAccount('subject of a client', [{ resource: 'orders', permissions: ['orders.read'] }]);
+      const parameters = { subject_token: await tokenFor(subject, { resource: 'orders' }), subject_token_type: ACCESS_TOKEN };
+      const result = await exchanged(exchanging.body, parameters);
+      expect(decodeJwt(result.access_token)).toMatchObject({
+        sub: subject.id,
+        permissions: { orders: ['orders.read'] },
+        act: { sub: exchanging.body.id, client_id: exchanging.body.clientId },
+      });
+      expect((await refusal(plain.body, parameters)).error).toBe('unauthorized_client');
     });
   });
 
