@@ -4,7 +4,7 @@ import { newId, newSecret } from './ids';
 import { requirePermission, type Caller } from './caller';
 import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from './environments';
 import type { Clock } from './ports';
-import type { Page } from './model';
+import type { FailurePolicy, Page, WebhookSecretRef, WebhookSettings } from './model';
 import { checkWebhookTarget } from './webhook-targets';
 import { pageLimit } from './paging';
 import { webUrlProblem } from './clients/redirect-uris';
@@ -25,22 +25,8 @@ import { localTargetsAllowed } from '../config';
  *   Manager); the application record keeps only where it is, never the value.
  */
 
-export type FailurePolicy = 'fail' | 'omit';
-
-export interface WebhookSettings {
-  /** An `https://` URL, `http://` on localhost/127.0.0.1/[::1], or `arn:aws:lambda:...:function:...`. */
-  readonly target: string;
-  /** `fail`: refuse to issue the token when the webhook fails; `omit`: issue it without `extensions`. */
-  readonly failurePolicy: FailurePolicy;
-  /** How long Latchkey waits for the webhook before the policy applies. */
-  readonly timeoutMs: number;
-}
-
-/** Where the webhook secret is kept: a Secrets Manager secret and the version that is current. */
-export interface WebhookSecretRef {
-  readonly secretId: string;
-  readonly versionId: string;
-}
+// The webhook settings are records of their own (model.ts), shared with the environment's service-account webhook.
+export type { FailurePolicy, WebhookSecretRef, WebhookSettings } from './model';
 
 export interface StoredApplication {
   readonly id: string;

@@ -1,4 +1,3 @@
-import type { WebhookSecretRef, WebhookSettings } from './applications';
 /**
  * The records Latchkey keeps. Plain data: no storage or transport types. Timestamps are ISO 8601
  * strings; expiries that storage must act on are epoch seconds.
@@ -8,6 +7,24 @@ export interface Tenant {
   readonly id: string;
   readonly name: string;
   readonly createdAt: string;
+}
+
+/** An enrichment webhook: an application's, or the environment's for service-account tokens. */
+export type FailurePolicy = 'fail' | 'omit';
+
+export interface WebhookSettings {
+  /** An `https://` URL, `http://` on localhost/127.0.0.1/[::1], or `arn:aws:lambda:...:function:...`. */
+  readonly target: string;
+  /** `fail`: refuse to issue the token when the webhook fails; `omit`: issue it without `extensions`. */
+  readonly failurePolicy: FailurePolicy;
+  /** How long Latchkey waits for the webhook before the policy applies. */
+  readonly timeoutMs: number;
+}
+
+/** Where the webhook secret is kept: a Secrets Manager secret and the version that is current. */
+export interface WebhookSecretRef {
+  readonly secretId: string;
+  readonly versionId: string;
 }
 
 export interface Environment {
