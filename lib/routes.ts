@@ -157,8 +157,8 @@ const table: readonly Operation[] = [
     name: 'token',
     handler: 'functions/oauth/token.ts',
     routes: [{ method: 'POST', path: '/oauth/v2/token' }],
-    // readwrite: tokens of opaque-token accounts are stored.
-    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
+    // readwrite: tokens of opaque-token accounts are stored; webhook: the environment's service-account enrichment webhook.
+    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper', 'webhook'], invoke: ['enrichment-webhooks'] },
     summary: 'OAuth token endpoint: client credentials, authorization code (PKCE) and refresh token grants',
   },
   {
@@ -206,7 +206,7 @@ const table: readonly Operation[] = [
     'POST',
     '/service-accounts/{id}/access-tokens',
     'service-accounts',
-    { table: 'readwrite', keys: 'sign' },
+    { table: 'readwrite', keys: 'sign', secrets: ['webhook'], invoke: ['enrichment-webhooks'] },
     'Mint a token for a service account without its secret',
   ),
 
@@ -264,7 +264,7 @@ const table: readonly Operation[] = [
   management('update-resource', 'PATCH', '/resources/{key}', 'resources', MANAGE_WRITE, 'Change a resource'),
   management('delete-resource', 'DELETE', '/resources/{key}', 'resources', MANAGE_WRITE, 'Delete a resource'),
   management('get-environment', 'GET', '/environment', 'environment', MANAGE_READ, "Read the caller's environment settings"),
-  management('update-environment', 'PATCH', '/environment', 'environment', MANAGE_WRITE, "Change the caller's environment settings"),
+  management('update-environment', 'PATCH', '/environment', 'environment', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, "Change the caller's environment settings"),
 
   // ---- applications (enrichment webhook settings live here) ----
   management('list-applications', 'GET', '/applications', 'applications', MANAGE_READ, 'List applications, a page at a time'),

@@ -12,11 +12,11 @@ import { formBody } from '../../src/http/request';
  * grant map, the client-authentication chain shared with introspection and revocation under the
  * failed-authentication throttle, the audience check after authentication, the grants) is
  * src/domain/token-endpoint.ts. Grants: `client_credentials` (service accounts with scope aliases
- * and RFC 8707 `resource`, OIDC clients), `authorization_code` with PKCE, `refresh_token`, and the
- * JWT bearer grant (RFC 7523 §2.1) for service accounts with keys.
+ * and RFC 8707 `resource`, OIDC clients), `authorization_code` with PKCE, `refresh_token`, the
+ * JWT bearer grant (RFC 7523 §2.1) for service accounts with keys, and token exchange (RFC 8693).
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }, async (event) => {
-  const form = formBody(event, ['resource']);
+  const form = formBody(event, ['resource', 'audience']);
   const grantType = form.get('grant_type');
   if (!grantType) throw new InvalidRequest('grant_type is required');
   const optional = (name: string) => form.get(name) ?? undefined;
@@ -29,6 +29,12 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }
     codeVerifier: optional('code_verifier'),
     refreshToken: optional('refresh_token'),
     assertion: optional('assertion'),
+    subjectToken: optional('subject_token'),
+    subjectTokenType: optional('subject_token_type'),
+    actorToken: optional('actor_token'),
+    actorTokenType: optional('actor_token_type'),
+    requestedTokenType: optional('requested_token_type'),
+    audiences: form.getAll('audience'),
   });
   metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
   return json(200, answer);

@@ -35,6 +35,7 @@ import type { UserInfoDeps } from '../domain/authorization/userinfo';
 import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
 import type { ClientTokenDeps } from '../domain/clients/tokens';
 import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
+import type { EnrichmentDeps } from '../domain/enrichment';
 import type { EndUserLifecycleDeps } from '../domain/end-user-lifecycle';
 import type { AuthorizeDeps } from '../domain/login/authorize';
 import type { InteractionDeps } from '../domain/login/deps';
@@ -49,6 +50,7 @@ import type { ResourceDeps } from '../domain/resources';
 import type { SamlSsoDeps } from '../domain/saml/sso';
 import type { TokenDeps } from '../domain/service-account-tokens';
 import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import type { TokenExchangeDeps } from '../domain/token-exchange';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
 import type { KeyAssertionDeps, ServiceAccountKeyDeps } from '../domain/service-account-keys';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
@@ -76,7 +78,7 @@ export { JWKS_MAX_AGE_SECONDS };
 // ---- management API -------------------------------------------------------------------------
 
 export function environmentDeps(): EnvironmentDeps & ServiceAccountDeps {
-  return serviceAccountDeps();
+  return { ...serviceAccountDeps(), vault: webhookVault };
 }
 
 export function resourceDeps(): ResourceDeps {
@@ -138,7 +140,7 @@ export function samlRegistryDeps(): SamlRegistryDeps {
 
 /** Issuing a service-account token: the token endpoint, GraphQL and the management API's minting. */
 export function tokenIssuingDeps(): TokenDeps {
-  return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
+  return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer(), enrichment: enrichmentDeps };
 }
 
 /** Authenticating a registry client (`cl_…`) and issuing its client-credentials tokens. */
@@ -173,9 +175,15 @@ export function tokenEndpointDeps(): TokenEndpointDeps {
     clients: clientTokenDeps(),
     serviceAccountKeys: keyAssertionDeps(),
     grants: grantDeps,
+    exchange: tokenExchangeDeps,
     throttle: clientAuthenticationThrottleDeps(),
     log: { warn: (message, details) => logger.warn(message, details) },
   };
+}
+
+/** Token exchange (RFC 8693): the minter, and finding the subject token live as introspection does. */
+export function tokenExchangeDeps(): TokenExchangeDeps {
+  return { ...tokenIssuingDeps(), introspection: introspectionDeps(), resources: store() };
 }
 
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */
@@ -188,15 +196,15 @@ export function delegatedTokenDeps(): DelegatedTokenDeps {
     signer: signingKeys(),
     opaqueTokens: tokenStore(),
     hasher: pepperHasher(),
-    enrichment: {
-      transport: webhookCaller(),
-      vault: webhookVault(),
-      now: clock,
-      log: { warn: (message, details) => logger.warn(message, details) },
-    },
+    enrichment: enrichmentDeps(),
     now: clock,
     issuer: issuer(),
   };
+}
+
+/** Calling an enrichment webhook: its transport, the vault of its secret, the log of its failures. */
+function enrichmentDeps(): EnrichmentDeps {
+  return { transport: webhookCaller(), vault: webhookVault(), now: clock, log: { warn: (message, details) => logger.warn(message, details) } };
 }
 
 /** Introspection and revocation: the token records, a verifier of Latchkey JWTs, and where tokens come from. */

@@ -1,5 +1,6 @@
 import { ASSERTION_ALGORITHMS, ID_TOKEN_ALGORITHMS } from './clients/model';
 import { STANDARD_SCOPES } from './scopes';
+import { TOKEN_EXCHANGE_GRANT } from './token-exchange';
 
 /**
  * The OpenID Provider metadata (OpenID Connect Discovery 1.0 §3) and OAuth 2.0 authorization server
@@ -31,7 +32,7 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     tls_client_certificate_bound_access_tokens: true,
-    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer'],
+    grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer', TOKEN_EXCHANGE_GRANT],
     introspection_endpoint: `${issuer}/oauth/v2/introspect`,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint: `${issuer}/oauth/v2/revoke`,

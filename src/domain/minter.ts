@@ -17,13 +17,15 @@ import { earliestIssuedAt } from './service-account-grants';
  * 1. Audience: the audience URIs of the resources the grant resolved, one as a string and several as
  *    an array; without a resource, the grant's own audience (the management API, the client, the
  *    application).
- * 2. Lifetime: the grant's lifetime, never longer than any audience resource's `accessTokenTtlSeconds`.
+ * 2. Lifetime: the grant's lifetime, never longer than any audience resource's `accessTokenTtlSeconds`,
+ *    and never past the grant's `notAfter` (an exchanged token outlives no subject token).
  * 3. Issued at now, or one second after the subject's last revoking event (a secret reset, a sign-out
  *    everywhere) when that fell in this second, so the new token is not refused as an earlier one.
  * 4. `scope`: an end user's grant always states what was granted (possibly nothing); a machine token
  *    only what was asked for, when anything was; a delegated token none.
  * 5. Format: a signed JWT (`typ: at+jwt`, RFC 9068), or an opaque reference token stored with its
  *    claims for a service account whose `accessTokenType` is `opaque` (opaque-tokens.ts).
+ * 6. `act` (RFC 8693 §4.1): the actor a token exchange names, when there is one.
  */
 
 export interface MinterDeps {
@@ -79,6 +81,10 @@ export interface MintRequest {
   readonly validAfter?: { readonly tokensValidAfter?: string };
   /** Rule 4: the scope values; undefined when the grant has none to state. */
   readonly scopes?: readonly string[];
+  /** Rule 2: the latest `exp` the grant allows (epoch seconds), when it has one. */
+  readonly notAfter?: number;
+  /** Rule 6: the acting party of a token exchange, with the subject token's own `act` nested in it. */
+  readonly actor?: NonNullable<AccessTokenClaims['act']>;
   /** Claims a grant adds beyond the standard ones (compatibility role claims, enrichment `extensions`). */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -94,8 +100,8 @@ export interface MintedToken {
 export async function mintAccessToken(deps: MinterDeps, request: MintRequest): Promise<MintedToken> {
   const { subject, audience } = request;
   const audiences = audience.resources.length > 0 ? audience.resources.map((resource) => resource.audience) : [audience.otherwise];
-  const lifetime = tokenLifetime(request.lifetimeSeconds, audience.resources);
   const iat = earliestIssuedAt(request.validAfter ?? {}, deps.now());
+  const lifetime = Math.min(tokenLifetime(request.lifetimeSeconds, audience.resources), request.notAfter === undefined ? Number.POSITIVE_INFINITY : request.notAfter - iat);
   const scopes = request.scopes;
   const scope = scopes !== undefined && (scopes.length > 0 || subject.subjectType === 'EndUserAccount') ? scopes.join(' ') : undefined;
   const claims: AccessTokenClaims = {
@@ -112,6 +118,7 @@ export async function mintAccessToken(deps: MinterDeps, request: MintRequest): P
     tenantId: request.tenantId,
     environmentId: request.environmentId,
     ...subjectClaims(subject),
+    ...(request.actor !== undefined ? { act: request.actor } : {}),
     ...request.extra,
   };
   const accessToken =

@@ -11,6 +11,7 @@ import { comparableAudience } from './audiences';
 import type { Environment, Resource, StoredServiceAccount } from './model';
 import type { ResourceStore, ServiceAccountStore, TokenContext } from './stores';
 import type { AccessTokenClaims } from '../access-token-claims';
+import { enrichClaims, serviceAccountWebhookOwner, type EnrichmentDeps } from './enrichment';
 
 /**
  * Access tokens for service accounts.
@@ -28,12 +29,18 @@ import type { AccessTokenClaims } from '../access-token-claims';
  * 6. It lives as long as the environment allows, or less if an audience resource says so; it is
  *    never dated in the second of a revoking secret reset (see service-account-grants.ts).
  * 7. It is a signed JWT, or an opaque reference token when the account's `accessTokenType` says so.
+ * 8. When the environment sets `serviceAccountTokenWebhook`, its webhook is called with the account
+ *    and the permissions the token carries (the signed contract of enrichment.ts) and its answer
+ *    becomes the token's `extensions`; its `failurePolicy` decides a failure. Without the setting,
+ *    which comes with the environment the token path reads anyway, nothing more is read or called.
  * Rules 6 and 7 and the claims are the minter's (minter.ts), as for every grant.
  * Every authentication failure is the same `invalid_client` to the client; the log gets the reason.
  */
 
 export interface TokenDeps extends MinterDeps {
   readonly store: ServiceAccountStore & ResourceStore;
+  /** Rule 8: the webhook's transport and secret vault, built only for an environment that sets the webhook (domain tests without one need none). */
+  readonly enrichment?: () => EnrichmentDeps;
 }
 
 /** What authenticating a client needs: no signer, so introspection and revocation can use it too. */
@@ -159,6 +166,19 @@ async function issue(
     const granted = current[resource.key];
     if (granted?.length) permissions[resource.key] = [...granted];
   }
+  const audiences = (audienceResources.length > 0 ? audienceResources : [builtIn]).map((resource) => resource.audience);
+  const extensions = environment.serviceAccountTokenWebhook
+    ? await enrichClaims(enrichmentOf(deps), serviceAccountWebhookOwner(environment), {
+        tenant_id: environment.tenantId,
+        environment_id: environment.id,
+        subject_type: 'ServiceAccount',
+        service_account_id: account.id,
+        client_id: account.clientId,
+        name: account.name,
+        grants: permissions,
+        audience: audiences,
+      })
+    : undefined;
   // Rule 7, decided by the minter, so every way of getting a token (token endpoint, an administrator's mint, GraphQL) honours it.
   const token = await mintAccessToken(deps, {
     subject: { subjectType: 'ServiceAccount', id: account.id, clientId: account.clientId, name: account.name, accessTokenType: account.accessTokenType, permissions },
@@ -168,7 +188,7 @@ async function issue(
     lifetimeSeconds: environment.serviceAccountTokenTtlSeconds,
     validAfter: account,
     scopes: scope.values,
-    extra: compatibilityClaims(environment, permissions, scope),
+    extra: { ...compatibilityClaims(environment, permissions, scope), ...(extensions !== undefined ? { extensions } : {}) },
   });
   return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, ...(token.scope ? { scope: token.scope } : {}), claims: token.claims };
 }
@@ -235,4 +255,9 @@ function compatibilityClaims(environment: Environment, permissions: Record<strin
     claims['urn:zitadel:iam:user:resourceowner:primary_domain'] = environment.name;
   }
   return claims;
+}
+
+function enrichmentOf(deps: TokenDeps): EnrichmentDeps {
+  if (!deps.enrichment) throw new TypeError('an environment with a service-account webhook needs the enrichment deps');
+  return deps.enrichment();
 }

@@ -11,6 +11,7 @@ import type { StoredServiceAccount } from './model';
 import { audienceRequestProblem } from './scopes';
 import { authenticateServiceAccountClient, issueForAuthenticatedServiceAccount, type AuthenticatedServiceAccount, type TokenDeps } from './service-account-tokens';
 import { authenticateServiceAccountWithKey, type KeyAssertionDeps } from './service-account-keys';
+import { exchangeToken, serviceAccountActor, TOKEN_EXCHANGE_GRANT, type ExchangeActor, type TokenExchangeDeps } from './token-exchange';
 
 /**
  * The token endpoint (RFC 6749 §3.2) as one pipeline, and the client authentication it shares with
@@ -41,6 +42,8 @@ export interface TokenEndpointDeps {
   readonly serviceAccountKeys: KeyAssertionDeps;
   /** The authorization-code and refresh grants; built only when one of them is asked for. */
   readonly grants: () => GrantDeps;
+  /** Token exchange (RFC 8693); built only when it is asked for. */
+  readonly exchange: () => TokenExchangeDeps;
   readonly throttle: ThrottleDeps;
   readonly log: { warn(message: string, details: Record<string, unknown>): void };
 }
@@ -80,6 +83,13 @@ export interface TokenParameters {
   readonly refreshToken?: string;
   /** The JWT bearer grant's assertion (RFC 7523 §2.1). */
   readonly assertion?: string;
+  /** RFC 8693 §2.1, for token exchange. */
+  readonly subjectToken?: string;
+  readonly subjectTokenType?: string;
+  readonly actorToken?: string;
+  readonly actorTokenType?: string;
+  readonly requestedTokenType?: string;
+  readonly audiences?: readonly string[];
 }
 
 /** The RFC 6749 §5.1 answer. */
@@ -90,6 +100,8 @@ export interface TokenEndpointAnswer {
   readonly scope?: string;
   readonly id_token?: string;
   readonly refresh_token?: string;
+  /** RFC 8693 §2.2.1, on an exchanged token. */
+  readonly issued_token_type?: string;
 }
 
 /** RFC 7523 §2.1's `grant_type`. */
@@ -115,6 +127,16 @@ const GRANTS: Readonly<Record<string, Grant>> = {
   refresh_token: async (deps, client, { refreshToken, scope }) => answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope })),
   /** RFC 7523 §2.1: the service account the assertion authenticated gets its client-credentials token. */
   [JWT_BEARER_GRANT_TYPE]: (deps, client, parameters) => GRANTS.client_credentials!(deps, client, parameters),
+  /** RFC 8693: a service account holding TOKEN_EXCHANGE, or a confidential client allowed to, trades a subject's token for a narrower one (token-exchange.ts). */
+  [TOKEN_EXCHANGE_GRANT]: async (deps, client, parameters) => {
+    const { subjectToken, subjectTokenType, actorToken, actorTokenType, requestedTokenType, scope, resources, audiences = [] } = parameters;
+    const token = await exchangeToken(deps.exchange(), exchangeActor(client), {
+      ...{ subjectToken, subjectTokenType, actorToken, actorTokenType, requestedTokenType, scope },
+      resources,
+      audiences,
+    });
+    return { access_token: token.accessToken, issued_token_type: token.issuedTokenType, token_type: 'Bearer', expires_in: token.expiresInSeconds };
+  },
 };
 
 /** Steps 1 to 4. */
@@ -131,7 +153,7 @@ export async function requestToken(
       ? await authenticateBearerAssertion(deps, request, parameters.assertion)
       : await authenticateTokenClient(deps, request, presented());
   // Registry clients' scopes are their own words; only service accounts select audiences by scope.
-  const problem = audienceRequestProblem(parameters.resources, client.kind === 'client' ? undefined : parameters.scope);
+  const problem = audienceRequestProblem([...parameters.resources, ...(parameters.audiences ?? [])], client.kind === 'client' ? undefined : parameters.scope);
   if (problem) throw problem;
   return grant(deps, client, parameters);
 }
@@ -272,4 +294,11 @@ function answer(set: TokenSet): TokenEndpointAnswer {
 function oidcClient(client: TokenEndpointClient, grantType: string): AuthenticatedClient {
   if (client.kind !== 'client') throw new UnauthorizedClient(`service accounts cannot use the ${grantType} grant`);
   return client.authenticated;
+}
+
+/** The caller of a token exchange; a public client proves nothing by its `client_id`, so it never may. */
+function exchangeActor(client: TokenEndpointClient): ExchangeActor {
+  if (client.kind === 'service-account') return serviceAccountActor(client.authenticated.account);
+  const { client: registered, publicClient } = client.authenticated;
+  return { environmentId: registered.environmentId, id: registered.id, clientId: registered.clientId, mayExchange: registered.tokenExchange === true && !publicClient };
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { MAX_QUERY_CHARS } from '../graphql/limits';
 import { dateTime, description, name, seconds, wholeNumber } from './schemas';
+import { webhookBody } from './application-schemas';
 
 /**
  * Request schemas of the service-account, PAT, environment, IDP-connection, delegated-token, list and
@@ -44,8 +45,18 @@ export const createServiceAccountKeyBody = z.strictObject({
 });
 
 export const updateEnvironmentBody = z
-  .strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds), personalAccessTokenMaxLifetimeSeconds: z.optional(seconds) })
-  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, serviceAccountTokenTtlSeconds, personalAccessTokenMaxLifetimeSeconds'));
+  .strictObject({
+    name: z.optional(name),
+    serviceAccountTokenTtlSeconds: z.optional(seconds),
+    personalAccessTokenMaxLifetimeSeconds: z.optional(seconds),
+    serviceAccountTokenWebhook: z.optional(z.nullable(webhookBody)),
+  })
+  .check(
+    z.refine(
+      (changes) => Object.keys(changes).length > 0,
+      'give at least one of name, serviceAccountTokenTtlSeconds, personalAccessTokenMaxLifetimeSeconds, serviceAccountTokenWebhook',
+    ),
+  );
 
 const identifier = z.union([z.string().check(z.maxLength(256)), z.number()]);
 export const delegatedAccessTokenBody = z.strictObject({

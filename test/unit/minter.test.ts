@@ -114,4 +114,16 @@ describe('the access-token minter', () => {
     const stored = await opaqueTokens.loadOpaqueToken(ENV, ACCOUNT, token.claims.jti);
     expect(stored.token?.claims).toEqual(token.claims);
   });
+
+  it('never dates the expiry past the grant’s notAfter, and names the actor of an exchange in act', async () => {
+    const nowSeconds = Math.floor(NOW / 1000);
+    const actor = { sub: newId('sa'), client_id: 'gateway', act: { sub: newId('sa') } };
+    const token = await mintAccessToken(deps, serviceAccount({ notAfter: nowSeconds + 90, actor }));
+    expect(token.expiresInSeconds).toBe(90);
+    expect(decodeJwt(token.accessToken)).toMatchObject({ exp: nowSeconds + 90, act: actor });
+    // Without an actor, no act; a notAfter beyond the lifetime changes nothing.
+    const plain = await mintAccessToken(deps, serviceAccount({ notAfter: nowSeconds + 7200 }));
+    expect(plain.expiresInSeconds).toBe(3600);
+    expect(decodeJwt(plain.accessToken).act).toBeUndefined();
+  });
 });

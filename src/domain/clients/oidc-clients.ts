@@ -21,6 +21,8 @@ import { resolveSettings, type OidcClientInput } from './settings';
  *   its secret: either lets the caller act as the client) needs PERMISSIONS_GRANT too, checked on
  *   the version that is then written. Deleting a client gives no one its tokens, and needs only
  *   APPLICATIONS_EDIT.
+ * - Likewise `tokenExchange: true` lets the client exchange tokens it is given (token-exchange.ts):
+ *   setting it, or acting on a client that has it, needs TOKEN_EXCHANGE.
  */
 
 export interface WithClientSecret {
@@ -42,6 +44,7 @@ export async function createOidcClient(deps: ClientRegistryDeps, caller: Caller,
   await requireApplication(deps, caller, applicationId);
   const settings = await resolveSettings(deps, caller.environmentId, undefined, input);
   requireMayName(caller, settings.resources);
+  requireMayExchange(caller, settings);
   const id = newId('cl');
   const { secret, hash } = await generateClientSecret(deps.hasher);
   const now = timestamp(deps.now);
@@ -81,6 +84,7 @@ export async function updateOidcClient(deps: ClientRegistryDeps, caller: Caller,
     requireMayActOn(caller, current);
     const resolved = await resolveSettings(deps, caller.environmentId, current as OidcClientSettings, input);
     requireMayName(caller, resolved.resources);
+    requireMayExchange(caller, resolved);
     const settings: Record<string, unknown> = { ...resolved };
     for (const field of REMOVABLE) settings[field] ??= null;
     const updated = await deps.clients.updateClient(caller.environmentId, current.id, { ...settings, updatedAt: timestamp(deps.now) }, { expectedVersion: current.version });
@@ -131,8 +135,14 @@ function requireMayName(caller: Caller, resources: readonly ClientResource[]): v
   }
 }
 
+/** A client that may exchange tokens is set up, changed or given a new secret only by a holder of TOKEN_EXCHANGE. */
+function requireMayExchange(caller: Caller, client: Pick<OidcClientSettings, 'tokenExchange'>): void {
+  if (client.tokenExchange === true) requirePermission(caller, 'TOKEN_EXCHANGE');
+}
+
 /** Changing or taking the secret of a client that gets tokens for customer resources acts as it. */
-function requireMayActOn(caller: Caller, client: Pick<OidcClientSettings, 'resources'>): void {
+function requireMayActOn(caller: Caller, client: Pick<OidcClientSettings, 'resources' | 'tokenExchange'>): void {
+  requireMayExchange(caller, client);
   if (client.resources.length > 0 && !holdsPermissionsGrant(caller)) {
     throw new NotAuthorized(
       `this client gets tokens for ${keysOf(client.resources)}; acting on it needs PERMISSIONS_GRANT on the resource ${LATCHKEY_RESOURCE_KEY}, as granting them would`,
