@@ -30,9 +30,10 @@ export type KeyAccess = 'verify' | 'sign' | 'rotate';
 /**
  * Secrets an operation may use. `pepper` keys the hashes of client secrets (read). `webhook` reads
  * the enrichment webhook secrets (`latchkey/<stage>/webhook/*`); `webhook-write` also creates,
- * replaces and deletes them.
+ * replaces and deletes them. `idp` reads the upstream IDP connections' client secrets and private
+ * keys (`latchkey/<stage>/idp/*`); `idp-write` creates, replaces and deletes them, never reads.
  */
-export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
+export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write' | 'idp' | 'idp-write';
 
 /**
  * What an operation may do with the SAML client keys (each SAML client has its own RSA key).
@@ -277,10 +278,25 @@ const table: readonly Operation[] = [
 
   // ---- delegated authentication ----
   management('list-idp-connections', 'GET', '/idp-connections', 'idp-connections', MANAGE_READ, 'List IDP connections'),
-  management('create-idp-connection', 'POST', '/idp-connections', 'idp-connections', MANAGE_WRITE, 'Create the delegated IDP connection (one per environment)'),
+  // idp-write: an upstream connection's client secret or private key goes to Secrets Manager.
+  management(
+    'create-idp-connection',
+    'POST',
+    '/idp-connections',
+    'idp-connections',
+    { ...MANAGE_WRITE, secrets: ['idp-write'] },
+    'Create an IDP connection: the delegated one, or an upstream identity provider',
+  ),
   management('get-idp-connection', 'GET', '/idp-connections/{id}', 'idp-connections', MANAGE_READ, 'Read an IDP connection'),
-  management('update-idp-connection', 'PATCH', '/idp-connections/{id}', 'idp-connections', MANAGE_WRITE, 'Enable, disable, rename an IDP connection or assign it to applications'),
-  management('delete-idp-connection', 'DELETE', '/idp-connections/{id}', 'idp-connections', MANAGE_WRITE, 'Delete an IDP connection'),
+  management(
+    'update-idp-connection',
+    'PATCH',
+    '/idp-connections/{id}',
+    'idp-connections',
+    { ...MANAGE_WRITE, secrets: ['idp-write'] },
+    'Change an IDP connection: enable, disable, rename, assign it to applications, change its upstream settings',
+  ),
+  management('delete-idp-connection', 'DELETE', '/idp-connections/{id}', 'idp-connections', { ...MANAGE_WRITE, secrets: ['idp-write'] }, 'Delete an IDP connection and its secret'),
   management(
     'generate-delegated-access-token',
     'POST',
@@ -402,6 +418,14 @@ const table: readonly Operation[] = [
     // readwrite: authorization requests, sessions and codes; pepper: their secrets are kept as keyed hashes.
     access: { table: 'readwrite', secrets: ['pepper'], samlKey: 'client-keys-use' },
     summary: 'Authorization endpoint (RFC 6749 §4.1, OpenID Connect Core §3.1): code flow with PKCE, login and consent on the application',
+  },
+  {
+    name: 'choose-identity-provider',
+    handler: 'functions/oauth/choose-identity-provider.ts',
+    routes: [{ method: 'GET', path: '/oauth/v2/idp/login' }],
+    // readwrite: the request's upstream leg, and the audit event of a failed start; pepper: the state's keyed hash.
+    access: { table: 'readwrite', secrets: ['pepper'] },
+    summary: 'The choice page of an application without loginUrl: which upstream identity provider, by email domain or by name',
   },
   {
     name: 'get-authorization-server-metadata',

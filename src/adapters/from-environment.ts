@@ -118,6 +118,10 @@ export const webhookCaller = once(
 );
 
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
+/** Upstream IDP connections' secrets: the same vault, under its own prefix (`{prefix}{environmentId}/{connectionId}`). */
+export const connectionSecretVault = once(
+  () => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.idpSecretPrefix), 'IDP connection secret'),
+);
 
 /** OIDC and SAML clients, and the used `jti`s of client assertions. */
 export const clientStore = once(() => new DynamoDbClientStore(tableClient(), requireEnv(ENV.tableName)));

@@ -7,6 +7,7 @@ import {
   authorizationStore,
   clientStore,
   clock,
+  connectionSecretVault,
   endUserStore,
   failedAuthenticationCounters,
   idpConnectionStore,
@@ -35,6 +36,7 @@ import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
 import type { EndUserLifecycleDeps } from '../domain/end-user-lifecycle';
 import type { AuthorizeDeps } from '../domain/login/authorize';
 import type { InteractionDeps } from '../domain/login/deps';
+import type { UpstreamDeps, UpstreamProtocols } from '../domain/login/upstream';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
@@ -90,7 +92,7 @@ export function applicationDeps(): ApplicationDeps {
 }
 
 export function idpConnectionDeps(): IdpConnectionDeps {
-  return { connections: idpConnectionStore(), applications: applicationStore(), now: clock };
+  return { connections: idpConnectionStore(), applications: applicationStore(), connectionSecrets: connectionSecretVault(), now: clock, issuer: issuer() };
 }
 
 export function endUserDeps(): EndUserDeps {
@@ -265,7 +267,20 @@ export function interactionDeps(): InteractionDeps {
 
 /** The authorization endpoint: it may end a login in a code or in a SAML Response. */
 export function authorizeDeps(): AuthorizeDeps {
-  return { ...interactionDeps(), authorizations: authorizationStore(), resources: store(), samlKeys: samlKeys() };
+  return { ...upstreamDeps(), authorizations: authorizationStore(), resources: store(), samlKeys: samlKeys() };
+}
+
+/**
+ * The protocols Latchkey speaks with upstream identity providers, by connection type. A new
+ * upstream type adds its protocol here.
+ */
+function upstreamProtocols(): UpstreamProtocols {
+  return {};
+}
+
+/** Logging end users in at an upstream identity provider: the choice page and the protocols' callbacks. */
+export function upstreamDeps(): UpstreamDeps {
+  return { ...interactionDeps(), upstreams: upstreamProtocols(), audit: auditLog(), retentionDays: auditRetentionDays() };
 }
 
 /** The SSO URL of a SAML client. */
