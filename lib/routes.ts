@@ -428,6 +428,14 @@ const table: readonly Operation[] = [
     summary: 'The choice page of an application without loginUrl: which upstream identity provider, by email domain or by name',
   },
   {
+    name: 'complete-upstream-login',
+    handler: 'functions/oauth/complete-upstream-login.ts',
+    routes: [{ method: 'GET', path: '/oauth/v2/idp/callback' }],
+    // readwrite: the request is answered and the end user found or created; idp: the client secret for the upstream token endpoint.
+    access: { table: 'readwrite', secrets: ['pepper', 'idp'] },
+    summary: 'Redirect URI of upstream OpenID providers: checks their answer and logs the end user in',
+  },
+  {
     name: 'get-authorization-server-metadata',
     handler: 'functions/discovery/get-openid-configuration.ts',
     routes: [{ method: 'GET', path: '/.well-known/oauth-authorization-server' }],

@@ -16,6 +16,7 @@ import { MAX_TOKEN_TTL_SECONDS } from '../domain/environments';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
+import { PolicyUpstreamHttp } from './upstream-http';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
 import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
 import { WebhookCaller } from './webhook-caller';
@@ -118,6 +119,8 @@ export const webhookCaller = once(
 );
 
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
+/** HTTP to upstream identity providers, under the outbound policy. */
+export const upstreamHttp = once(() => new PolicyUpstreamHttp());
 /** Upstream IDP connections' secrets: the same vault, under its own prefix (`{prefix}{environmentId}/{connectionId}`). */
 export const connectionSecretVault = once(
   () => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.idpSecretPrefix), 'IDP connection secret'),

@@ -19,6 +19,7 @@ import {
   signingKeys,
   store,
   tokenStore,
+  upstreamHttp,
   webhookCaller,
   webhookVault,
 } from '../adapters/from-environment';
@@ -37,6 +38,7 @@ import type { EndUserLifecycleDeps } from '../domain/end-user-lifecycle';
 import type { AuthorizeDeps } from '../domain/login/authorize';
 import type { InteractionDeps } from '../domain/login/deps';
 import type { UpstreamDeps, UpstreamProtocols } from '../domain/login/upstream';
+import { OidcUpstream } from '../domain/federation/oidc-upstream';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
@@ -275,7 +277,19 @@ export function authorizeDeps(): AuthorizeDeps {
  * upstream type adds its protocol here.
  */
 function upstreamProtocols(): UpstreamProtocols {
-  return {};
+  return { oidc: oidcUpstream() };
+}
+
+let oidc: OidcUpstream | undefined;
+/** The OpenID Connect upstream protocol, with its discovery cache: one per container. */
+function oidcUpstream(): OidcUpstream {
+  oidc ??= new OidcUpstream({ http: upstreamHttp(), remoteJwks, connectionSecrets: connectionSecretVault(), hasher: pepperHasher(), now: clock, issuer: issuer() });
+  return oidc;
+}
+
+/** The callback of upstream OpenID providers: brokering, and the OIDC protocol to check their answers. */
+export function oidcCallbackDeps(): UpstreamDeps & { readonly oidc: OidcUpstream } {
+  return { ...upstreamDeps(), oidc: oidcUpstream() };
 }
 
 /** Logging end users in at an upstream identity provider: the choice page and the protocols' callbacks. */

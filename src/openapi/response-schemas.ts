@@ -349,6 +349,9 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
     { status: 303, description: 'To the chosen upstream identity provider, or (it could not be reached) back to the client with an error', headers: ['location'] },
     { status: 200, description: 'The choice page: the email address, or the identity providers by name', schema: 'Html', contentType: 'text/html' },
   ],
+  'complete-upstream-login': [
+    { status: 303, description: 'Back to the authorization endpoint with a login verifier: on to the client with its code, or with an error', headers: ['location'] },
+  ],
   'get-saml-metadata': [{ status: 200, description: 'The IdP metadata (SAML 2.0 Metadata)', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE }],
   'single-sign-on': [
     {

@@ -285,6 +285,8 @@ const SAMPLES: Record<string, Sample> = {
       emailDomains: ['contract.example.com'],
     })(context)),
   ],
+  // The browser error page: a state that names no login.
+  'complete-upstream-login': async ({ url }) => [{ route: 'GET /oauth/v2/idp/callback', answer: await call(url, 'GET', '/oauth/v2/idp/callback?state=forged&code=x') }],
   // The browser error page: a request this browser did not start.
   'choose-identity-provider': async ({ url }) => [
     {

@@ -300,7 +300,7 @@ async function upstreamLogin(deps: UpstreamDeps, record: AuthorizationRequestRec
     email !== undefined &&
     !(await deps.users.findSubject(record.environmentId, connection.id, identity.subject))
   ) {
-    const existing = await findUserByEmail(deps, record.environmentId, email);
+    const existing = await findUserByEmail(deps, record.environmentId, connection.id, email);
     if (existing) await deps.users.claimSubject(record.environmentId, connection.id, identity.subject, existing.id);
   }
   let found: Awaited<ReturnType<typeof findOrCreateEndUser>>;
@@ -316,20 +316,23 @@ async function upstreamLogin(deps: UpstreamDeps, record: AuthorizationRequestRec
     subjectId: identity.subject,
     authTime: earliestIssuedAt(found.user, deps.now()),
     remember: false,
-    amr: identity.amr?.length ? [...identity.amr] : ['fed'],
+    ...(identity.amr?.length ? { amr: [...identity.amr] } : {}),
     ...(identity.upstreamSession ? { upstream: identity.upstreamSession } : {}),
   };
 }
 
-/** The environment's user with this email, if exactly one has it. */
-async function findUserByEmail(deps: Pick<InteractionDeps, 'users'>, environmentId: string, email: string): Promise<EndUser | undefined> {
+/**
+ * The user of another connection with this email, if exactly one has it (several: no link, rather
+ * than a guess). Users of the same connection are other subjects of the same provider: never joined.
+ */
+async function findUserByEmail(deps: Pick<InteractionDeps, 'users'>, environmentId: string, connectionId: string, email: string): Promise<EndUser | undefined> {
   const wanted = email.toLowerCase();
   const matches: EndUser[] = [];
   let cursor: string | undefined;
   // The store has no email index; environments that link by email are read a page at a time.
   for (let page = 0; page < 50; page++) {
     const { items, cursor: nextCursor } = await deps.users.listUsers(environmentId, 100, cursor);
-    matches.push(...items.filter((user) => user.email?.toLowerCase() === wanted));
+    matches.push(...items.filter((user) => user.idpConnectionId !== connectionId && !user.disabled && user.email?.toLowerCase() === wanted));
     if (!nextCursor) break;
     cursor = nextCursor;
   }

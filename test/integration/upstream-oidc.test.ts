@@ -1,0 +1,305 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import Provider from 'oidc-provider';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestBrowser } from '../support/browser';
+import { adminToken, api } from '../support/http';
+import { startTestRuntime } from '../support/local-runtime';
+
+/**
+ * Latchkey as a broker in front of an upstream OpenID provider (node-oidc-provider, in process on
+ * 127.0.0.1, with its development login and consent pages): openid-client runs the code flow against
+ * Latchkey, a scripted browser logs in at the upstream, and Latchkey's ID token carries the user the
+ * upstream's claims were mapped to. Then what must fail: a wrong nonce, a tampered ID token, the end
+ * user cancelling upstream, a connection disabled mid-login, a hint at another application's
+ * connection; and what must route or link: email domains, linking only by a verified email.
+ */
+
+const REDIRECT_URI = 'https://rp.example.com/callback';
+const FORM = 'application/x-www-form-urlencoded';
+
+/** The upstream's accounts: `mallory` claims alice's email, unverified. */
+const ACCOUNTS: Record<string, Record<string, unknown>> = {
+  alice: { email: 'alice@acme-fed.example', email_verified: true, name: 'Alice Upstream' },
+  mallory: { email: 'alice@acme-fed.example', email_verified: false, name: 'Mallory' },
+  gina: { email: 'gina@globex-fed.example', email_verified: true, name: 'Gina Globex' },
+};
+
+describe('logging in through an upstream OpenID provider', () => {
+  let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
+  let admin: ReturnType<typeof api>;
+  let server: Server;
+  let upstreamUrl: string;
+  /** Rewrites the upstream's token answer's ID token, when set. */
+  let rewriteIdToken: ((idToken: string) => Promise<string>) | undefined;
+  let signingKey: CryptoKey;
+  let acme: { id: string; redirectUri: string };
+  let globex: { id: string };
+  let applicationId: string;
+  let rp: { clientId: string; clientSecret: string };
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime();
+    admin = api(runtime.url, await adminToken(runtime));
+    server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const keys = await generateKeyPair('RS256', { extractable: true });
+    signingKey = keys.privateKey;
+    const callback = `${runtime.url}/oauth/v2/idp/callback`;
+    const provider = new Provider(upstreamUrl, {
+      clients: [
+        { client_id: 'latchkey-acme', client_secret: 'acme-upstream-secret', redirect_uris: [callback] },
+        { client_id: 'latchkey-globex', client_secret: 'globex-upstream-secret', redirect_uris: [callback] },
+      ],
+      jwks: { keys: [{ ...(await exportJWK(keys.privateKey)), kid: 'upstream-1', alg: 'RS256', use: 'sig' }] },
+      findAccount: async (_ctx: unknown, sub: string) => (ACCOUNTS[sub] ? { accountId: sub, claims: async () => ({ sub, ...ACCOUNTS[sub] }) } : undefined),
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+      conformIdTokenClaims: false,
+      cookies: { keys: ['upstream-cookie-key-for-tests'] },
+    });
+    provider.use(async (ctx, next) => {
+      await next();
+      const body = ctx.body as { id_token?: string } | undefined;
+      if (ctx.path === '/token' && rewriteIdToken && body?.id_token) ctx.body = { ...body, id_token: await rewriteIdToken(body.id_token) };
+    });
+    server.on('request', provider.callback());
+
+    applicationId = (await admin.post('/v1/applications', { name: 'Brokered storefront' })).body.id;
+    const created = await admin.post('/v1/idp-connections', {
+      type: 'oidc',
+      name: 'Acme workforce',
+      issuer: upstreamUrl,
+      clientId: 'latchkey-acme',
+      clientSecret: 'acme-upstream-secret',
+      emailDomains: ['acme-fed.example'],
+      applicationIds: [applicationId],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    acme = created.body;
+    const rpClient = await admin.post(`/v1/applications/${applicationId}/clients`, { name: 'Brokered RP', redirectUris: [REDIRECT_URI], pkce: 'enforce' });
+    rp = rpClient.body;
+    config = await oidc.discovery(new URL(runtime.url), rp.clientId, undefined, oidc.ClientSecretBasic(rp.clientSecret), { execute: [oidc.allowInsecureRequests] });
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await runtime?.stop();
+  });
+
+  /** The client's authorization request, as openid-client builds it; answers where Latchkey sent the browser. */
+  async function authorize(browser: TestBrowser, extra: Record<string, string> = {}) {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid email profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'client-state',
+      nonce,
+      ...extra,
+    });
+    return { visit: await browser.visit(url.href), verifier, nonce };
+  }
+
+  /** Logs in at the upstream's development pages as `account` (or cancels); answers where the upstream sent the browser back. */
+  async function atUpstream(location: string, account: string | 'cancel'): Promise<string> {
+    const upstream = new TestBrowser(upstreamUrl);
+    let page = await upstream.visit(location);
+    for (let step = 0; step < 4 && !page.location; step++) {
+      const uid = /action="[^"]*\/interaction\/([^"/]+)"/.exec(page.body)?.[1];
+      if (!uid) throw new Error(`no interaction form: ${page.status} ${page.body.slice(0, 300)}`);
+      if (account === 'cancel') page = await upstream.visit(`${upstreamUrl}/interaction/${uid}/abort`);
+      else {
+        const prompt = /name="prompt" value="(\w+)"/.exec(page.body)?.[1];
+        const fields: Record<string, string> = prompt === 'login' ? { prompt, login: account, password: 'any' } : { prompt: 'consent' };
+        page = await upstream.visit(`${upstreamUrl}/interaction/${uid}`, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(fields).toString() });
+      }
+    }
+    if (!page.location?.startsWith(`${runtime.url}/`)) throw new Error(`the upstream did not send the browser back: ${page.location}`);
+    return page.location;
+  }
+
+  /** The whole flow for one account: where the client's redirect URI was reached, and the flow's secrets. */
+  async function logInAs(account: string | 'cancel', extra: Record<string, string> = {}) {
+    const browser = new TestBrowser(runtime.url);
+    const started = await authorize(browser, extra);
+    expect(started.visit.location?.startsWith(`${upstreamUrl}/auth?`), started.visit.location).toBe(true);
+    const back = await browser.visit(await atUpstream(started.visit.location!, account));
+    return { ...started, back, browser };
+  }
+
+  async function tokensFor(flow: Awaited<ReturnType<typeof logInAs>>) {
+    return oidc.authorizationCodeGrant(config, new URL(flow.back.location!), { pkceCodeVerifier: flow.verifier, expectedState: 'client-state', expectedNonce: flow.nonce });
+  }
+
+  /** The client's error, and the code the audit log names for it. */
+  async function refusal(flow: Awaited<ReturnType<typeof logInAs>>) {
+    const location = new URL(flow.back.location!);
+    expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+    const events = await admin.get(`/v1/audit-events?action=idp_connection.login_failed&limit=1`);
+    return {
+      error: location.searchParams.get('error'),
+      description: location.searchParams.get('error_description'),
+      state: location.searchParams.get('state'),
+      audited: events.body.items[0]?.errorCode,
+    };
+  }
+
+  it('answers the redirect URI to register upstream, never the client secret', async () => {
+    expect(acme.redirectUri).toBe(`${runtime.url}/oauth/v2/idp/callback`);
+    const read = await admin.get(`/v1/idp-connections/${acme.id}`);
+    expect(read.body).toMatchObject({ type: 'oidc', issuer: upstreamUrl, clientId: 'latchkey-acme', scopes: 'openid email profile', redirectUri: acme.redirectUri });
+    expect(JSON.stringify(read.body)).not.toContain('acme-upstream-secret');
+  });
+
+  it('logs the end user in at the upstream, and Latchkey’s ID token carries the mapped user', async () => {
+    const flow = await logInAs('alice');
+    const tokens = await tokensFor(flow);
+    const claims = tokens.claims()!;
+    expect(claims).toMatchObject({ iss: runtime.url, aud: rp.clientId, email: 'alice@acme-fed.example', name: 'Alice Upstream', nonce: flow.nonce });
+    const user = await admin.get(`/v1/users/${claims.sub}`);
+    expect(user.body).toMatchObject({ idpConnectionId: acme.id, subjectId: 'alice', email: 'alice@acme-fed.example' });
+    // The same upstream subject is the same user the next time.
+    expect((await tokensFor(await logInAs('alice'))).claims()!.sub).toBe(claims.sub);
+  });
+
+  it('refuses an ID token whose nonce is not this login’s, though correctly signed', async () => {
+    rewriteIdToken = async (idToken) => {
+      const { iat: _iat, exp: _exp, ...claims } = decodeJwt(idToken);
+      return new SignJWT({ ...claims, nonce: 'another-login' }).setProtectedHeader({ alg: 'RS256', kid: 'upstream-1' }).setIssuedAt().setExpirationTime('5m').sign(signingKey);
+    };
+    try {
+      const flow = await logInAs('alice');
+      expect(await refusal(flow)).toEqual({
+        error: 'access_denied',
+        description: 'the end user could not be logged in at the identity provider',
+        state: 'client-state',
+        audited: 'nonce_mismatch',
+      });
+    } finally {
+      rewriteIdToken = undefined;
+    }
+  });
+
+  it('refuses a tampered ID token', async () => {
+    rewriteIdToken = async (idToken) => {
+      const [header, payload, signature] = idToken.split('.');
+      const claims = { ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'gina' };
+      return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    };
+    try {
+      const flow = await logInAs('alice');
+      expect(await refusal(flow)).toMatchObject({ error: 'access_denied', audited: 'id_token_invalid' });
+    } finally {
+      rewriteIdToken = undefined;
+    }
+  });
+
+  it('ends the flow at the client with access_denied when the end user cancels upstream', async () => {
+    const flow = await logInAs('cancel');
+    expect(await refusal(flow)).toMatchObject({ error: 'access_denied', state: 'client-state', audited: 'upstream_access_denied' });
+  });
+
+  it('refuses the login of a connection disabled while the end user was upstream, and new logins at once', async () => {
+    const browser = new TestBrowser(runtime.url);
+    const started = await authorize(browser);
+    const upstreamAnswer = await atUpstream(started.visit.location!, 'alice');
+    await admin.patch(`/v1/idp-connections/${acme.id}`, { enabled: false });
+    try {
+      const back = await browser.visit(upstreamAnswer);
+      expect(await refusal({ ...started, back, browser })).toMatchObject({ error: 'access_denied', audited: 'connection_unavailable' });
+      const again = await authorize(new TestBrowser(runtime.url));
+      expect(new URL(again.visit.location!).searchParams.get('error')).toBe('unauthorized_client');
+    } finally {
+      await admin.patch(`/v1/idp-connections/${acme.id}`, { enabled: true });
+    }
+  });
+
+  it('refuses a callback without the state of a login this browser started', async () => {
+    const browser = new TestBrowser(runtime.url);
+    const started = await authorize(browser);
+    const upstreamAnswer = await atUpstream(started.visit.location!, 'alice');
+    // Another browser (a login CSRF victim) brings the attacker's upstream answer.
+    const victim = await new TestBrowser(runtime.url).visit(upstreamAnswer);
+    expect(victim.status).toBe(400);
+    const forged = new URL(upstreamAnswer);
+    forged.searchParams.set('state', `${forged.searchParams.get('state')!.slice(0, -4)}AAAA`);
+    expect((await browser.visit(forged.href)).status).toBe(400);
+  });
+
+  describe('with a second connection to the application', () => {
+    let otherApplicationConnection: string;
+
+    beforeAll(async () => {
+      const created = await admin.post('/v1/idp-connections', {
+        type: 'oidc',
+        name: 'Globex partners',
+        issuer: upstreamUrl,
+        clientId: 'latchkey-globex',
+        clientSecret: 'globex-upstream-secret',
+        emailDomains: ['globex-fed.example'],
+        linkByVerifiedEmail: true,
+        applicationIds: [applicationId],
+      });
+      globex = created.body;
+      const otherApplication = (await admin.post('/v1/applications', { name: 'Someone else' })).body.id;
+      otherApplicationConnection = (
+        await admin.post('/v1/idp-connections', {
+          type: 'oidc',
+          name: 'Theirs',
+          issuer: upstreamUrl,
+          clientId: 'latchkey-acme',
+          clientSecret: 'x',
+          applicationIds: [otherApplication],
+        })
+      ).body.id;
+    });
+
+    it('asks on a Latchkey page, and routes by the email address’s domain or the name chosen', async () => {
+      const browser = new TestBrowser(runtime.url);
+      const { visit: page } = await authorize(browser);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Acme workforce');
+      expect(page.body).toContain('Globex partners');
+      const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(page.body)![1]!;
+      const choice = new URL(`${runtime.url}/oauth/v2/idp/login?${new URLSearchParams({ environment: field('environment'), request: field('request') })}`);
+      const byEmail = new URL(choice);
+      byEmail.searchParams.set('email', 'gina@Globex-Fed.example');
+      const upstream = await browser.visit(byEmail.href);
+      expect(new URL(upstream.location!).searchParams.get('client_id')).toBe('latchkey-globex');
+      const byName = new URL(choice);
+      byName.searchParams.set('connection', acme.id);
+      expect(new URL((await browser.visit(byName.href)).location!).searchParams.get('client_id')).toBe('latchkey-acme');
+      // Another browser cannot choose for this login.
+      expect((await new TestBrowser(runtime.url).visit(byName.href)).status).toBe(400);
+    });
+
+    it('skips the page for a login_hint in a connection’s domain, or an idp_hint of the application', async () => {
+      const hinted = await authorize(new TestBrowser(runtime.url), { login_hint: 'gina@globex-fed.example' });
+      expect(new URL(hinted.visit.location!).searchParams.get('client_id')).toBe('latchkey-globex');
+      const named = await authorize(new TestBrowser(runtime.url), { idp_hint: acme.id });
+      expect(new URL(named.visit.location!).searchParams.get('client_id')).toBe('latchkey-acme');
+    });
+
+    it('refuses an idp_hint naming another application’s connection, at the client', async () => {
+      const refused = await authorize(new TestBrowser(runtime.url), { idp_hint: otherApplicationConnection });
+      const location = new URL(refused.visit.location!);
+      expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+      expect(location.searchParams.get('error')).toBe('invalid_request');
+    });
+
+    it('joins an existing user by email only when the connection links by verified email and the upstream verified it', async () => {
+      const alice = (await tokensFor(await logInAs('alice', { idp_hint: acme.id }))).claims()!.sub;
+      // Acme does not link: the same verified email through it would still be alice's own subject, so
+      // try Globex, which links: mallory's unverified copy of alice's email gets a user of its own.
+      const mallory = (await tokensFor(await logInAs('mallory', { idp_hint: globex.id }))).claims()!.sub;
+      expect(mallory).not.toBe(alice);
+      const linked = (await tokensFor(await logInAs('alice', { idp_hint: globex.id }))).claims()!.sub;
+      expect(linked).toBe(alice);
+    });
+  });
+});
