@@ -436,6 +436,14 @@ const table: readonly Operation[] = [
     summary: 'Redirect URI of upstream OpenID providers: checks their answer and logs the end user in',
   },
   {
+    name: 'upstream-backchannel-logout',
+    handler: 'functions/oauth/upstream-backchannel-logout.ts',
+    routes: [{ method: 'POST', path: '/oauth/v2/idp/backchannel-logout' }],
+    // readwrite: sessions end and logout tokens' jti are recorded; sign: logout tokens to the applications.
+    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
+    summary: 'Back-channel logout from upstream OpenID providers (Back-Channel Logout 1.0): ends the Latchkey sessions of that user',
+  },
+  {
     name: 'get-authorization-server-metadata',
     handler: 'functions/discovery/get-openid-configuration.ts',
     routes: [{ method: 'GET', path: '/.well-known/oauth-authorization-server' }],

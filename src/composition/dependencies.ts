@@ -39,6 +39,7 @@ import type { AuthorizeDeps } from '../domain/login/authorize';
 import type { InteractionDeps } from '../domain/login/deps';
 import type { UpstreamDeps, UpstreamProtocols } from '../domain/login/upstream';
 import { OidcUpstream } from '../domain/federation/oidc-upstream';
+import { upstreamLogoutLocation, type UpstreamLogoutDeps } from '../domain/federation/upstream-logout';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
@@ -315,7 +316,13 @@ export function endSessionDeps(): EndSessionDeps {
     readIdTokenHint: (token) => readIdTokenHint(base.issuer, token),
     signer: signingKeys(),
     notifyLogout,
+    upstreamLogout: (environmentId, link, after) => upstreamLogoutLocation({ ...base, oidc: oidcUpstream() }, environmentId, link, after),
   };
+}
+
+/** Back-channel logout from upstream OpenID providers: their keys, the replay store, and telling Latchkey's applications. */
+export function upstreamLogoutDeps(): UpstreamLogoutDeps {
+  return { ...interactionDeps(), oidc: oidcUpstream(), replay: clientStore(), signer: signingKeys(), notifyLogout };
 }
 
 function notifyLogout(url: string, token: string): Promise<void> {

@@ -107,7 +107,8 @@ export interface IdpConnectionInput extends OidcConnectionInput {
 export type IdpConnectionChanges = Partial<Omit<IdpConnectionInput, 'type'>>;
 
 /** What the API answers: the record without secret references, with the redirect URI to register upstream. */
-export type IdpConnectionView = Omit<IdpConnection, 'oidc'> & Partial<Omit<OidcConnectionSettings, 'secret'>> & { readonly redirectUri?: string };
+export type IdpConnectionView = Omit<IdpConnection, 'oidc'> &
+  Partial<Omit<OidcConnectionSettings, 'secret'>> & { readonly redirectUri?: string; readonly backchannelLogoutUri?: string };
 
 const DEFAULT_NAMES: Record<IdpConnectionType, string> = { delegated: 'Delegated authentication', oidc: 'OpenID Connect' };
 const MAX_APPLICATIONS = 100;
@@ -121,7 +122,10 @@ export function viewOf(connection: IdpConnection, issuer: string): IdpConnection
   const { oidc, ...rest } = connection;
   if (!oidc) return rest;
   const { secret: _secret, ...settings } = oidc;
-  return { ...rest, ...settings, redirectUri: upstreamCallbackUri(issuer) };
+  const backchannel = new URL(`${issuer}/oauth/v2/idp/backchannel-logout`);
+  backchannel.searchParams.set('environment', connection.environmentId);
+  backchannel.searchParams.set('connection', connection.id);
+  return { ...rest, ...settings, redirectUri: upstreamCallbackUri(issuer), backchannelLogoutUri: backchannel.href };
 }
 
 export async function createIdpConnection(deps: IdpConnectionDeps, caller: Caller, input: IdpConnectionInput): Promise<IdpConnectionView> {

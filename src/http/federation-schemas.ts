@@ -10,3 +10,6 @@ export const upstreamChoiceQuery = z.strictObject({
   email: z.optional(z.string().check(z.maxLength(320))),
   connection: z.optional(id),
 });
+
+/** The query of an upstream connection's back-channel logout URI (`/oauth/v2/idp/backchannel-logout`). */
+export const backchannelLogoutQuery = z.strictObject({ environment: id, connection: id });

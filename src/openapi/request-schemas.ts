@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { upstreamChoiceQuery } from '../http/federation-schemas';
+import { backchannelLogoutQuery, upstreamChoiceQuery } from '../http/federation-schemas';
 import { createApplicationBody, updateApplicationBody } from '../http/application-schemas';
 import { createOidcClientBody, createSamlClientBody, rotateSecretBody, updateOidcClientBody, updateSamlClientBody } from '../http/client-schemas';
 import { acceptConsentBody, acceptLoginBody, rejectBody } from '../http/interaction-schemas';
@@ -68,6 +68,7 @@ export const REQUEST_SHAPES: Readonly<Record<string, RequestShape>> = {
   'list-audit-events': { query: auditEventsQuery },
   'verify-audit-chain': { query: verifyAuditChainQuery },
   'choose-identity-provider': { query: upstreamChoiceQuery },
+  'upstream-backchannel-logout': { query: backchannelLogoutQuery },
 };
 
 /** JSON Schema (draft 2020-12, OpenAPI 3.1's dialect) of a request schema, as its client sends it. */
@@ -129,6 +130,11 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
       login_hint: string('Passed on to the application’s login page; without one, an email address whose domain picks the upstream identity provider'),
       idp_hint: string('Without loginUrl: the ID of the application’s upstream IDP connection to log in with'),
     },
+  },
+  'upstream-backchannel-logout': {
+    type: 'object',
+    required: ['logout_token'],
+    properties: { logout_token: string('The upstream provider’s logout token (OpenID Connect Back-Channel Logout 1.0 §2.4)') },
   },
   'end-session': {
     type: 'object',

@@ -202,6 +202,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     claimMapping: { type: 'object', additionalProperties: { type: 'string' }, description: 'oidc: the upstream claim read for email, email_verified and name' },
     clientAuthentication: { enum: ['client_secret_basic', 'private_key_jwt'] },
     redirectUri: { type: 'string', description: 'oidc: the redirect URI to register at the upstream, the same for every connection' },
+    backchannelLogoutUri: { type: 'string', description: 'oidc: the back-channel logout URI to register at the upstream, one per connection' },
     ...stored,
   }),
   IdpConnectionList: list('IdpConnection'),
@@ -352,6 +353,7 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   'complete-upstream-login': [
     { status: 303, description: 'Back to the authorization endpoint with a login verifier: on to the client with its code, or with an error', headers: ['location'] },
   ],
+  'upstream-backchannel-logout': [{ status: 200, description: 'The logout token was accepted; the Latchkey sessions of its user and connection have ended' }],
   'get-saml-metadata': [{ status: 200, description: 'The IdP metadata (SAML 2.0 Metadata)', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE }],
   'single-sign-on': [
     {

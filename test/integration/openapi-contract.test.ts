@@ -285,6 +285,16 @@ const SAMPLES: Record<string, Sample> = {
       emailDomains: ['contract.example.com'],
     })(context)),
   ],
+  // The OAuth error of a logout token for a connection that does not exist.
+  'upstream-backchannel-logout': async ({ url }) => [
+    {
+      route: 'POST /oauth/v2/idp/backchannel-logout',
+      answer: await call(url, 'POST', `/oauth/v2/idp/backchannel-logout?${new URLSearchParams({ environment: `env_${'a'.repeat(26)}`, connection: `idp_${'a'.repeat(26)}` })}`, {
+        headers: { 'content-type': FORM },
+        body: form({ logout_token: 'not.a.token' }),
+      }),
+    },
+  ],
   // The browser error page: a state that names no login.
   'complete-upstream-login': async ({ url }) => [{ route: 'GET /oauth/v2/idp/callback', answer: await call(url, 'GET', '/oauth/v2/idp/callback?state=forged&code=x') }],
   // The browser error page: a request this browser did not start.

@@ -14,10 +14,13 @@ import { startTestRuntime } from '../support/local-runtime';
  * Latchkey, a scripted browser logs in at the upstream, and Latchkey's ID token carries the user the
  * upstream's claims were mapped to. Then what must fail: a wrong nonce, a tampered ID token, the end
  * user cancelling upstream, a connection disabled mid-login, a hint at another application's
- * connection; and what must route or link: email domains, linking only by a verified email.
+ * connection; and what must route or link: email domains, linking only by a verified email. Last,
+ * logout both ways: Latchkey's end_session goes on to the upstream's, and the upstream's back-channel
+ * logout ends the Latchkey session it made.
  */
 
 const REDIRECT_URI = 'https://rp.example.com/callback';
+const POST_LOGOUT_URI = 'https://rp.example.com/signed-out';
 const FORM = 'application/x-www-form-urlencoded';
 
 /** The upstream's accounts: `mallory` claims alice's email, unverified. */
@@ -35,7 +38,9 @@ describe('logging in through an upstream OpenID provider', () => {
   /** Rewrites the upstream's token answer's ID token, when set. */
   let rewriteIdToken: ((idToken: string) => Promise<string>) | undefined;
   let signingKey: CryptoKey;
-  let acme: { id: string; redirectUri: string };
+  let acme: { id: string; redirectUri: string; backchannelLogoutUri: string };
+  /** The logout tokens the application's logoutUrl received. */
+  const applicationTold: string[] = [];
   let globex: { id: string };
   let applicationId: string;
   let rp: { clientId: string; clientSecret: string };
@@ -50,25 +55,9 @@ describe('logging in through an upstream OpenID provider', () => {
     const keys = await generateKeyPair('RS256', { extractable: true });
     signingKey = keys.privateKey;
     const callback = `${runtime.url}/oauth/v2/idp/callback`;
-    const provider = new Provider(upstreamUrl, {
-      clients: [
-        { client_id: 'latchkey-acme', client_secret: 'acme-upstream-secret', redirect_uris: [callback] },
-        { client_id: 'latchkey-globex', client_secret: 'globex-upstream-secret', redirect_uris: [callback] },
-      ],
-      jwks: { keys: [{ ...(await exportJWK(keys.privateKey)), kid: 'upstream-1', alg: 'RS256', use: 'sig' }] },
-      findAccount: async (_ctx: unknown, sub: string) => (ACCOUNTS[sub] ? { accountId: sub, claims: async () => ({ sub, ...ACCOUNTS[sub] }) } : undefined),
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-      conformIdTokenClaims: false,
-      cookies: { keys: ['upstream-cookie-key-for-tests'] },
-    });
-    provider.use(async (ctx, next) => {
-      await next();
-      const body = ctx.body as { id_token?: string } | undefined;
-      if (ctx.path === '/token' && rewriteIdToken && body?.id_token) ctx.body = { ...body, id_token: await rewriteIdToken(body.id_token) };
-    });
-    server.on('request', provider.callback());
 
-    applicationId = (await admin.post('/v1/applications', { name: 'Brokered storefront' })).body.id;
+    // The application's logoutUrl is on the upstream's server too, under a path of its own.
+    applicationId = (await admin.post('/v1/applications', { name: 'Brokered storefront', logoutUrl: `${upstreamUrl}/app-logout` })).body.id;
     const created = await admin.post('/v1/idp-connections', {
       type: 'oidc',
       name: 'Acme workforce',
@@ -80,7 +69,54 @@ describe('logging in through an upstream OpenID provider', () => {
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     acme = created.body;
-    const rpClient = await admin.post(`/v1/applications/${applicationId}/clients`, { name: 'Brokered RP', redirectUris: [REDIRECT_URI], pkce: 'enforce' });
+
+    const provider = new Provider(upstreamUrl, {
+      clients: [
+        {
+          client_id: 'latchkey-acme',
+          client_secret: 'acme-upstream-secret',
+          redirect_uris: [callback],
+          post_logout_redirect_uris: [POST_LOGOUT_URI],
+          backchannel_logout_uri: acme.backchannelLogoutUri,
+        },
+        { client_id: 'latchkey-globex', client_secret: 'globex-upstream-secret', redirect_uris: [callback] },
+      ],
+      jwks: { keys: [{ ...(await exportJWK(keys.privateKey)), kid: 'upstream-1', alg: 'RS256', use: 'sig' }] },
+      findAccount: async (_ctx: unknown, sub: string) => (ACCOUNTS[sub] ? { accountId: sub, claims: async () => ({ sub, ...ACCOUNTS[sub] }) } : undefined),
+      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+      conformIdTokenClaims: false,
+      cookies: { keys: ['upstream-cookie-key-for-tests'] },
+      features: { backchannelLogout: { enabled: true } },
+      // Its logout tokens go to Latchkey on this machine, which its own outbound check would refuse.
+      fetch: (url: string, options: RequestInit & { dispatcher?: unknown }) => {
+        delete options.dispatcher;
+        return fetch(url, options);
+      },
+    });
+    provider.use(async (ctx, next) => {
+      await next();
+      const body = ctx.body as { id_token?: string } | undefined;
+      if (ctx.path === '/token' && rewriteIdToken && body?.id_token) ctx.body = { ...body, id_token: await rewriteIdToken(body.id_token) };
+    });
+    const upstreamCallback = provider.callback();
+    server.on('request', (request, response) => {
+      if (!request.url?.startsWith('/app-logout')) return upstreamCallback(request, response);
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        applicationTold.push(new URLSearchParams(body).get('logout_token') ?? '');
+        response.end();
+      });
+    });
+
+    const rpClient = await admin.post(`/v1/applications/${applicationId}/clients`, {
+      name: 'Brokered RP',
+      redirectUris: [REDIRECT_URI],
+      postLogoutRedirectUris: [POST_LOGOUT_URI],
+      pkce: 'enforce',
+    });
     rp = rpClient.body;
     config = await oidc.discovery(new URL(runtime.url), rp.clientId, undefined, oidc.ClientSecretBasic(rp.clientSecret), { execute: [oidc.allowInsecureRequests] });
   });
@@ -106,8 +142,7 @@ describe('logging in through an upstream OpenID provider', () => {
   }
 
   /** Logs in at the upstream's development pages as `account` (or cancels); answers where the upstream sent the browser back. */
-  async function atUpstream(location: string, account: string | 'cancel'): Promise<string> {
-    const upstream = new TestBrowser(upstreamUrl);
+  async function atUpstream(location: string, account: string | 'cancel', upstream = new TestBrowser(upstreamUrl)): Promise<string> {
     let page = await upstream.visit(location);
     for (let step = 0; step < 4 && !page.location; step++) {
       const uid = /action="[^"]*\/interaction\/([^"/]+)"/.exec(page.body)?.[1];
@@ -124,11 +159,11 @@ describe('logging in through an upstream OpenID provider', () => {
   }
 
   /** The whole flow for one account: where the client's redirect URI was reached, and the flow's secrets. */
-  async function logInAs(account: string | 'cancel', extra: Record<string, string> = {}) {
+  async function logInAs(account: string | 'cancel', extra: Record<string, string> = {}, upstream?: TestBrowser) {
     const browser = new TestBrowser(runtime.url);
     const started = await authorize(browser, extra);
     expect(started.visit.location?.startsWith(`${upstreamUrl}/auth?`), started.visit.location).toBe(true);
-    const back = await browser.visit(await atUpstream(started.visit.location!, account));
+    const back = await browser.visit(await atUpstream(started.visit.location!, account, upstream));
     return { ...started, back, browser };
   }
 
@@ -229,6 +264,56 @@ describe('logging in through an upstream OpenID provider', () => {
     const forged = new URL(upstreamAnswer);
     forged.searchParams.set('state', `${forged.searchParams.get('state')!.slice(0, -4)}AAAA`);
     expect((await browser.visit(forged.href)).status).toBe(400);
+  });
+
+  /** Confirms the upstream's "sign out?" page; answers where it sent the browser. */
+  async function confirmUpstreamLogout(upstream: TestBrowser, location: string) {
+    const page = await upstream.visit(location);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page.body)?.[1];
+    const action = /action="([^"]+)"/.exec(page.body)?.[1];
+    if (!xsrf || !action) throw new Error(`no logout form: ${page.status} ${page.body.slice(0, 200)}`);
+    return upstream.visit(new URL(action, upstreamUrl).href, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams({ xsrf, logout: 'yes' }).toString() });
+  }
+
+  it('signs the end user out at the upstream too when the client ends the Latchkey session', async () => {
+    const upstream = new TestBrowser(upstreamUrl);
+    const tokens = await tokensFor(await logInAs('alice', {}, upstream));
+    const out = await new TestBrowser(runtime.url).visit(
+      `${runtime.url}/oauth/v2/end_session?${new URLSearchParams({ id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' })}`,
+    );
+    const toUpstream = new URL(out.location!);
+    expect(`${toUpstream.origin}${toUpstream.pathname}`).toBe(`${upstreamUrl}/session/end`);
+    // The upstream's own ID token, opened from its seal, names the end user there.
+    expect(decodeJwt(toUpstream.searchParams.get('id_token_hint')!)).toMatchObject({ iss: upstreamUrl, sub: 'alice', aud: 'latchkey-acme' });
+    expect((await confirmUpstreamLogout(upstream, toUpstream.href)).location).toBe(`${POST_LOGOUT_URI}?state=bye`);
+    // The upstream session is gone: the next login there asks for credentials again.
+    const again = await authorize(new TestBrowser(runtime.url));
+    expect((await upstream.visit(again.visit.location!)).body).toContain('name="login"');
+  });
+
+  it('ends the Latchkey session when the upstream says by back-channel logout that its session ended', async () => {
+    const upstream = new TestBrowser(upstreamUrl);
+    const tokens = await tokensFor(await logInAs('alice', {}, upstream));
+    const sid = tokens.claims()!.sid;
+    applicationTold.length = 0;
+    // The end user signs out at the upstream itself; it tells Latchkey before it answers, and Latchkey
+    // tells the application before it answers the upstream.
+    await confirmUpstreamLogout(upstream, `${upstreamUrl}/session/end`);
+    expect(applicationTold.map((token) => decodeJwt(token))).toEqual([expect.objectContaining({ iss: runtime.url, aud: rp.clientId, sid, sub: tokens.claims()!.sub })]);
+  });
+
+  it('refuses a back-channel logout token not signed by the upstream, and one used twice', async () => {
+    const claims = { sub: 'alice', jti: `logout-${Date.now()}`, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } };
+    const logoutToken = (key: CryptoKey) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'upstream-1', typ: 'logout+jwt' }).setIssuer(upstreamUrl).setAudience('latchkey-acme').setIssuedAt().sign(key);
+    const post = async (token: string) =>
+      fetch(acme.backchannelLogoutUri, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams({ logout_token: token }).toString() });
+    const forged = await post(await logoutToken((await generateKeyPair('RS256')).privateKey));
+    expect(forged.status).toBe(400);
+    expect((await forged.json()).error).toBe('invalid_request');
+    const genuine = await logoutToken(signingKey);
+    expect((await post(genuine)).status).toBe(200);
+    expect((await post(genuine)).status).toBe(400);
   });
 
   describe('with a second connection to the application', () => {

@@ -3,6 +3,7 @@ import { isId, parseClientId } from '../ids';
 import type { TokenSigner } from '../ports';
 import { tellApplication } from './back-channel-logout';
 import { seconds, type InteractionDeps } from '../login/deps';
+import type { UpstreamSessionLink } from '../login/model';
 import { findSession } from '../login/sessions';
 
 /**
@@ -24,6 +25,8 @@ import { findSession } from '../login/sessions';
  *    is the hint's subject's; their records are deleted, so `prompt=none` finds no session.
  * 5. The application's `logoutUrl` is told, per ended session, with a signed logout token; a
  *    failure there does not stop the logout.
+ * 6. A session an upstream identity provider's login made sends the browser on to that provider's
+ *    logout (`src/domain/federation/upstream-logout.ts`), which returns it to the post-logout URI.
  */
 
 export interface EndSessionDeps extends InteractionDeps {
@@ -34,6 +37,8 @@ export interface EndSessionDeps extends InteractionDeps {
   readonly readIdTokenHint: (token: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
   readonly signer: TokenSigner;
   readonly notifyLogout: (logoutUrl: string, logoutToken: string) => Promise<void>;
+  /** Where the browser goes to end an upstream session too, if it has one to end (rule 6). */
+  readonly upstreamLogout?: (environmentId: string, link: UpstreamSessionLink | undefined, after: { uri: string; state?: string } | undefined) => Promise<string | undefined>;
 }
 
 /** The parameters a confirmed logout posts back, as they came. */
@@ -96,7 +101,7 @@ export async function endSession(
     return { ended: false, clientName: client.name, parameters };
   }
 
-  const ended = new Map<string, { userId: string }>();
+  const ended = new Map<string, { userId: string; upstream?: UpstreamSessionLink }>();
   if (fromCookie) ended.set(fromCookie.id, fromCookie);
   if (hint && typeof hint.sid === 'string' && !ended.has(hint.sid)) {
     const hinted = await deps.authorizations.getSession(client.environmentId, hint.sid);
@@ -107,9 +112,15 @@ export async function endSession(
   const application = await deps.applications.getApplication(client.environmentId, client.applicationId);
   await Promise.all([...ended].map(([sid, session]) => tellApplication(deps, client, application, sid, session.userId)));
 
+  const state = params.get('state');
+  const upstream = [...ended.values()].find((session) => session.upstream)?.upstream;
+  const upstreamLocation =
+    upstream && deps.upstreamLogout
+      ? await deps.upstreamLogout(client.environmentId, upstream, redirect === null ? undefined : { uri: redirect, ...(state !== null ? { state } : {}) })
+      : undefined;
+  if (upstreamLocation) return { ended: true, location: upstreamLocation, environmentId: client.environmentId };
   if (redirect === null) return { ended: true, environmentId: client.environmentId };
   const location = new URL(redirect);
-  const state = params.get('state');
   if (state !== null) location.searchParams.set('state', state);
   return { ended: true, location: location.href, environmentId: client.environmentId };
 }
