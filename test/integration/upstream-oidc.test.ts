@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from '../support/browser';
 import { adminToken, api } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
+import { formFields, metadataOf, samlify } from './saml/support';
 
 /**
  * Latchkey as a broker in front of an upstream OpenID provider (node-oidc-provider, in process on
@@ -38,6 +39,8 @@ describe('logging in through an upstream OpenID provider', () => {
   /** Rewrites the upstream's token answer's ID token, when set. */
   let rewriteIdToken: ((idToken: string) => Promise<string>) | undefined;
   let signingKey: CryptoKey;
+  /** Latchkey's key for private_key_jwt at the upstream. */
+  let clientKey: Awaited<ReturnType<typeof generateKeyPair>>;
   let acme: { id: string; redirectUri: string; backchannelLogoutUri: string };
   /** The logout tokens the application's logoutUrl received. */
   const applicationTold: string[] = [];
@@ -53,6 +56,7 @@ describe('logging in through an upstream OpenID provider', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const keys = await generateKeyPair('RS256', { extractable: true });
+    clientKey = await generateKeyPair('ES256', { extractable: true });
     signingKey = keys.privateKey;
     const callback = `${runtime.url}/oauth/v2/idp/callback`;
 
@@ -80,6 +84,12 @@ describe('logging in through an upstream OpenID provider', () => {
           backchannel_logout_uri: acme.backchannelLogoutUri,
         },
         { client_id: 'latchkey-globex', client_secret: 'globex-upstream-secret', redirect_uris: [callback] },
+        {
+          client_id: 'latchkey-keyed',
+          redirect_uris: [callback],
+          token_endpoint_auth_method: 'private_key_jwt',
+          jwks: { keys: [{ ...(await exportJWK(clientKey.publicKey)), kid: 'latchkey-1', alg: 'ES256', use: 'sig' }] },
+        },
       ],
       jwks: { keys: [{ ...(await exportJWK(keys.privateKey)), kid: 'upstream-1', alg: 'RS256', use: 'sig' }] },
       findAccount: async (_ctx: unknown, sub: string) => (ACCOUNTS[sub] ? { accountId: sub, claims: async () => ({ sub, ...ACCOUNTS[sub] }) } : undefined),
@@ -191,6 +201,22 @@ describe('logging in through an upstream OpenID provider', () => {
     expect(JSON.stringify(read.body)).not.toContain('acme-upstream-secret');
   });
 
+  it('refuses connections whose settings do not hold together, saying which field', async () => {
+    const oidcConnection = { type: 'oidc', issuer: upstreamUrl, clientId: 'c', clientSecret: 's' };
+    const refusals = [
+      [{ ...oidcConnection, clientSecret: undefined }, 'clientSecret'],
+      [{ ...oidcConnection, privateKeyJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' } }, 'clientSecret'],
+      [{ ...oidcConnection, issuer: 'https://idp.example.com/?tenant=1' }, 'issuer'],
+      [{ ...oidcConnection, scopes: 'email profile' }, 'scopes'],
+      [{ ...oidcConnection, emailDomains: ['ACME-fed.example'] }, 'emailDomains'],
+      [{ type: 'delegated', emailDomains: ['example.org'] }, 'emailDomains'],
+    ] as const;
+    for (const [body, field] of refusals) {
+      const answer = await admin.post('/v1/idp-connections', body);
+      expect([answer.status, answer.body.errors?.[0]?.path], JSON.stringify(body)).toEqual([400, field]);
+    }
+  });
+
   it('logs the end user in at the upstream, and Latchkey’s ID token carries the mapped user', async () => {
     const flow = await logInAs('alice');
     const tokens = await tokensFor(flow);
@@ -264,6 +290,29 @@ describe('logging in through an upstream OpenID provider', () => {
     const forged = new URL(upstreamAnswer);
     forged.searchParams.set('state', `${forged.searchParams.get('state')!.slice(0, -4)}AAAA`);
     expect((await browser.visit(forged.href)).status).toBe(400);
+  });
+
+  it('logs a SAML service provider’s end user in through the upstream too (OIDC in, SAML out)', async () => {
+    const created = await admin.post(`/v1/applications/${applicationId}/saml-clients`, {
+      name: 'Wiki',
+      acsUrl: 'https://wiki.example.com/saml/acs',
+      spEntityId: 'https://wiki.example.com/saml',
+      nameIdType: 'email',
+    });
+    const idp = samlify.IdentityProvider({ metadata: await metadataOf(created.body) });
+    const sp = samlify.ServiceProvider({
+      entityID: 'https://wiki.example.com/saml',
+      assertionConsumerService: [{ Binding: samlify.Constants.namespace.binding.post, Location: 'https://wiki.example.com/saml/acs' }],
+      wantAssertionsSigned: true,
+    });
+    const browser = new TestBrowser(runtime.url);
+    const { context } = sp.createLoginRequest(idp, 'redirect') as { context: string };
+    const toUpstream = await browser.visit(context);
+    expect(toUpstream.location?.startsWith(`${upstreamUrl}/auth?`), toUpstream.location).toBe(true);
+    const page = await browser.visit(await atUpstream(toUpstream.location!, 'alice'));
+    const { extract } = await sp.parseLoginResponse(idp, 'post', { body: formFields(page.body) });
+    expect(extract.nameID).toBe('alice@acme-fed.example');
+    expect(extract.attributes).toMatchObject({ email: 'alice@acme-fed.example', name: 'Alice Upstream' });
   });
 
   /** Confirms the upstream's "sign out?" page; answers where it sent the browser. */
@@ -368,6 +417,21 @@ describe('logging in through an upstream OpenID provider', () => {
       expect(new URL(hinted.visit.location!).searchParams.get('client_id')).toBe('latchkey-globex');
       const named = await authorize(new TestBrowser(runtime.url), { idp_hint: acme.id });
       expect(new URL(named.visit.location!).searchParams.get('client_id')).toBe('latchkey-acme');
+    });
+
+    it('authenticates at the upstream token endpoint with private_key_jwt when the connection holds a private key', async () => {
+      const keyed = await admin.post('/v1/idp-connections', {
+        type: 'oidc',
+        name: 'Keyed',
+        issuer: upstreamUrl,
+        clientId: 'latchkey-keyed',
+        privateKeyJwk: { ...(await exportJWK(clientKey.privateKey)), kid: 'latchkey-1', alg: 'ES256' },
+        applicationIds: [applicationId],
+      });
+      expect(keyed.body).toMatchObject({ clientAuthentication: 'private_key_jwt' });
+      expect(JSON.stringify(keyed.body)).not.toContain('"d"');
+      const claims = (await tokensFor(await logInAs('gina', { idp_hint: keyed.body.id }))).claims()!;
+      expect((await admin.get(`/v1/users/${claims.sub}`)).body).toMatchObject({ idpConnectionId: keyed.body.id, subjectId: 'gina' });
     });
 
     it('refuses an idp_hint naming another application’s connection, at the client', async () => {

@@ -117,7 +117,11 @@ export class OidcUpstream implements UpstreamProtocol {
     if (settings.clientAuthentication === 'private_key_jwt') {
       form.set('client_id', settings.clientId);
       form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
-      form.set('client_assertion', await this.clientAssertion(settings, discovery, secret));
+      try {
+        form.set('client_assertion', await this.clientAssertion(settings, discovery, secret));
+      } catch (cause) {
+        throw new UpstreamFailure('client_key_unusable', `the connection's private key cannot sign a client assertion: ${(cause as Error).name}`, 'access_denied', { cause });
+      }
     } else {
       headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(settings.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
     }
