@@ -182,7 +182,7 @@ describe('logging in through an upstream OpenID provider', () => {
   }
 
   /** The client's error, and the code the audit log names for it. */
-  async function refusal(flow: Awaited<ReturnType<typeof logInAs>>) {
+  async function refusal(flow: { back: { location?: string } }) {
     const location = new URL(flow.back.location!);
     expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
     const events = await admin.get(`/v1/audit-events?action=idp_connection.login_failed&limit=1`);
@@ -265,6 +265,30 @@ describe('logging in through an upstream OpenID provider', () => {
     expect(await refusal(flow)).toMatchObject({ error: 'access_denied', state: 'client-state', audited: 'upstream_access_denied' });
   });
 
+  it('ends the flow at the client with temporarily_unavailable when the upstream cannot be reached', async () => {
+    const application = (await admin.post('/v1/applications', { name: 'Unreachable upstream' })).body.id;
+    // Nothing listens on port 1 of this machine.
+    await admin.post('/v1/idp-connections', { type: 'oidc', issuer: 'http://127.0.0.1:1', clientId: 'c', clientSecret: 's', applicationIds: [application] });
+    const client = (await admin.post(`/v1/applications/${application}/clients`, { name: 'RP', redirectUris: [REDIRECT_URI] })).body;
+    const authorizeUrl = new URL(`${runtime.url}/oauth/v2/authorize`);
+    authorizeUrl.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      state: 'client-state',
+      code_challenge: oidc.randomPKCECodeVerifier(),
+      code_challenge_method: 'S256',
+    }).toString();
+    const back = await new TestBrowser(runtime.url).visit(authorizeUrl.href);
+    expect(await refusal({ back })).toEqual({
+      error: 'temporarily_unavailable',
+      description: 'the identity provider could not be reached; try again later',
+      state: 'client-state',
+      audited: 'discovery_unreachable',
+    });
+  });
+
   it('refuses the login of a connection disabled while the end user was upstream, and new logins at once', async () => {
     const browser = new TestBrowser(runtime.url);
     const started = await authorize(browser);
@@ -272,7 +296,7 @@ describe('logging in through an upstream OpenID provider', () => {
     await admin.patch(`/v1/idp-connections/${acme.id}`, { enabled: false });
     try {
       const back = await browser.visit(upstreamAnswer);
-      expect(await refusal({ ...started, back, browser })).toMatchObject({ error: 'access_denied', audited: 'connection_unavailable' });
+      expect(await refusal({ back })).toMatchObject({ error: 'access_denied', audited: 'connection_unavailable' });
       const again = await authorize(new TestBrowser(runtime.url));
       expect(new URL(again.visit.location!).searchParams.get('error')).toBe('unauthorized_client');
     } finally {

@@ -9,7 +9,7 @@ import { requestedBy, type AuthorizationRequestRecord } from '../login/model';
 import type { AuthorizeOutcome, BrowserState } from '../login/outcome';
 import { liveSession } from '../login/sessions';
 import { loginStep, toLoginPage } from '../login/states';
-import { beginUpstream, brokers, choicePageUrl, routeUpstream, UpstreamFailure, type BrokeringDeps, type UpstreamRoute } from '../login/upstream';
+import { beginUpstream, brokers, choicePageUrl, recordUpstreamFailure, routeUpstream, UpstreamFailure, type BrokeringDeps, type UpstreamRoute } from '../login/upstream';
 import { afterLogin } from './code';
 import type { OidcLoginDeps } from './deps';
 
@@ -154,7 +154,10 @@ export async function startCodeRequest(
       return { location, binding: step.binding };
     } catch (error) {
       if (!(error instanceof UpstreamFailure)) throw error;
-      throw fail(error.error, 'the identity provider could not be reached; try again later');
+      await recordUpstreamFailure(deps, record, route.connection, error);
+      throw new AuthorizationRedirectError(error.error, 'the identity provider could not be reached; try again later', redirectUri, state, deps.issuer, {
+        internalDetail: `upstream login failed (${error.code}): ${error.message}`,
+      });
     }
   }
   await deps.authorizations.putRequest(record);

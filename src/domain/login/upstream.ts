@@ -346,6 +346,19 @@ async function failUpstreamLogin(
   connection: IdpConnection | undefined,
   failure: UpstreamFailure,
 ): Promise<{ redirectTo: string }> {
+  await recordUpstreamFailure(deps, record, connection, failure);
+  const description =
+    failure.error === 'temporarily_unavailable' ? 'the identity provider could not be reached; try again later' : 'the end user could not be logged in at the identity provider';
+  return { redirectTo: await answerLogin(deps, record, { rejection: { error: failure.error, errorDescription: description } }) };
+}
+
+/** Rule 5's audit event: which connection failed, and the code of the check (never the detail). */
+export async function recordUpstreamFailure(
+  deps: Pick<UpstreamDeps, 'audit' | 'now' | 'retentionDays'>,
+  record: Pick<AuthorizationRequestRecord, 'tenantId' | 'environmentId' | 'upstream'>,
+  connection: IdpConnection | undefined,
+  failure: UpstreamFailure,
+): Promise<void> {
   await recordAuditEvent(deps, {
     tenantId: record.tenantId,
     environmentId: record.environmentId,
@@ -355,9 +368,6 @@ async function failUpstreamLogin(
     outcome: 'failure',
     errorCode: failure.code,
   });
-  const description =
-    failure.error === 'temporarily_unavailable' ? 'the identity provider could not be reached; try again later' : 'the end user could not be logged in at the identity provider';
-  return { redirectTo: await answerLogin(deps, record, { rejection: { error: failure.error, errorDescription: description } }) };
 }
 
 /** The `login` → `login_answered` move, as an accepted login challenge makes it; the browser redeems the verifier at the authorization endpoint. */

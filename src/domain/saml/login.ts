@@ -8,7 +8,7 @@ import type { AuthorizationRequestRecord, LoginResult, SamlReturn } from '../log
 import type { AuthorizeOutcome, BrowserState, SamlForm } from '../login/outcome';
 import { liveSession, rememberSession } from '../login/sessions';
 import { answeredLogin, finishRequest, loginStep, samlReturnOf, toLoginPage } from '../login/states';
-import { beginUpstream, brokers, choicePageUrl, routeUpstream, UpstreamFailure, type BrokeringDeps, type UpstreamRoute } from '../login/upstream';
+import { beginUpstream, brokers, choicePageUrl, recordUpstreamFailure, routeUpstream, UpstreamFailure, type BrokeringDeps, type UpstreamRoute } from '../login/upstream';
 import { errorResponse, STATUS, successResponse } from './response';
 import type { SamlKeyVault } from './signing-keys';
 
@@ -63,6 +63,7 @@ export async function startSamlLogin(
       begun = await beginUpstream(deps, record, route.connection);
     } catch (error) {
       if (!(error instanceof UpstreamFailure)) throw error;
+      await recordUpstreamFailure(deps, record, route.connection, error);
       await deps.authorizations.transitionRequest(record.environmentId, record.id, 'received', { status: 'done' }, now);
       return { location: saml.acsUrl, form: samlErrorResponse(deps, client, saml, STATUS.authnFailed, 'the identity provider could not be reached') };
     }
