@@ -246,6 +246,37 @@ describe('logging in through an upstream OpenID provider', () => {
     }
   });
 
+  it('refuses an ID token for several audiences without this client as its authorized party', async () => {
+    rewriteIdToken = async (idToken) => {
+      const { iat: _iat, exp: _exp, ...claims } = decodeJwt(idToken);
+      return new SignJWT({ ...claims, aud: ['latchkey-acme', 'someone-else'] })
+        .setProtectedHeader({ alg: 'RS256', kid: 'upstream-1' })
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(signingKey);
+    };
+    try {
+      expect(await refusal(await logInAs('alice'))).toMatchObject({ error: 'access_denied', audited: 'azp_mismatch' });
+    } finally {
+      rewriteIdToken = undefined;
+    }
+  });
+
+  it('refuses an authorization response that names another issuer, or none though the upstream promises one (RFC 9207)', async () => {
+    for (const [iss, audited] of [
+      ['https://attacker.example.com', 'issuer_mismatch'],
+      [undefined, 'issuer_missing'],
+    ] as const) {
+      const browser = new TestBrowser(runtime.url);
+      const started = await authorize(browser);
+      const answer = new URL(await atUpstream(started.visit.location!, 'alice'));
+      expect(answer.searchParams.get('iss')).toBe(upstreamUrl);
+      if (iss) answer.searchParams.set('iss', iss);
+      else answer.searchParams.delete('iss');
+      expect(await refusal({ back: await browser.visit(answer.href) })).toMatchObject({ error: 'access_denied', audited });
+    }
+  });
+
   it('refuses a tampered ID token', async () => {
     rewriteIdToken = async (idToken) => {
       const [header, payload, signature] = idToken.split('.');
