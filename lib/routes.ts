@@ -31,9 +31,11 @@ export type KeyAccess = 'verify' | 'sign' | 'rotate';
  * Secrets an operation may use. `pepper` keys the hashes of client secrets (read). `webhook` reads
  * the enrichment webhook secrets (`latchkey/<stage>/webhook/*`); `webhook-write` also creates,
  * replaces and deletes them. `canary` reads the canary service account's credentials
- * (`latchkey/<stage>/canary`, a secret the operator creates after bootstrap).
+ * (`latchkey/<stage>/canary`, a secret the operator creates after bootstrap). `idp` reads the upstream
+ * IDP connections' client secrets and private keys (`latchkey/<stage>/idp/*`); `idp-write` creates,
+ * replaces and deletes them, never reads.
  */
-export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write' | 'canary';
+export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write' | 'canary' | 'idp' | 'idp-write';
 
 /**
  * What an operation may do with the SAML client keys (each SAML client has its own RSA key).
@@ -291,10 +293,25 @@ const table: readonly Operation[] = [
 
   // ---- delegated authentication ----
   management('list-idp-connections', 'GET', '/idp-connections', 'idp-connections', MANAGE_READ, 'List IDP connections'),
-  management('create-idp-connection', 'POST', '/idp-connections', 'idp-connections', MANAGE_WRITE, 'Create the delegated IDP connection (one per environment)'),
+  // idp-write: an upstream connection's client secret or private key goes to Secrets Manager.
+  management(
+    'create-idp-connection',
+    'POST',
+    '/idp-connections',
+    'idp-connections',
+    { ...MANAGE_WRITE, secrets: ['idp-write'] },
+    'Create an IDP connection: the delegated one, or an upstream identity provider',
+  ),
   management('get-idp-connection', 'GET', '/idp-connections/{id}', 'idp-connections', MANAGE_READ, 'Read an IDP connection'),
-  management('update-idp-connection', 'PATCH', '/idp-connections/{id}', 'idp-connections', MANAGE_WRITE, 'Enable, disable, rename an IDP connection or assign it to applications'),
-  management('delete-idp-connection', 'DELETE', '/idp-connections/{id}', 'idp-connections', MANAGE_WRITE, 'Delete an IDP connection'),
+  management(
+    'update-idp-connection',
+    'PATCH',
+    '/idp-connections/{id}',
+    'idp-connections',
+    { ...MANAGE_WRITE, secrets: ['idp-write'] },
+    'Change an IDP connection: enable, disable, rename, assign it to applications, change its upstream settings',
+  ),
+  management('delete-idp-connection', 'DELETE', '/idp-connections/{id}', 'idp-connections', { ...MANAGE_WRITE, secrets: ['idp-write'] }, 'Delete an IDP connection and its secret'),
   management(
     'generate-delegated-access-token',
     'POST',
@@ -425,6 +442,30 @@ const table: readonly Operation[] = [
     // readwrite: authorization requests, sessions and codes; pepper: their secrets are kept as keyed hashes.
     access: { table: 'readwrite', secrets: ['pepper'], samlKey: 'client-keys-use' },
     summary: 'Authorization endpoint (RFC 6749 §4.1, OpenID Connect Core §3.1): code flow with PKCE, login and consent on the application',
+  },
+  {
+    name: 'choose-identity-provider',
+    handler: 'functions/oauth/choose-identity-provider.ts',
+    routes: [{ method: 'GET', path: '/oauth/v2/idp/login' }],
+    // readwrite: the request's upstream leg, and the audit event of a failed start; pepper: the state's keyed hash.
+    access: { table: 'readwrite', secrets: ['pepper'] },
+    summary: 'The choice page of an application without loginUrl: which upstream identity provider, by email domain or by name',
+  },
+  {
+    name: 'complete-upstream-login',
+    handler: 'functions/oauth/complete-upstream-login.ts',
+    routes: [{ method: 'GET', path: '/oauth/v2/idp/callback' }],
+    // readwrite: the request is answered and the end user found or created; idp: the client secret for the upstream token endpoint.
+    access: { table: 'readwrite', secrets: ['pepper', 'idp'] },
+    summary: 'Redirect URI of upstream OpenID providers: checks their answer and logs the end user in',
+  },
+  {
+    name: 'upstream-backchannel-logout',
+    handler: 'functions/oauth/upstream-backchannel-logout.ts',
+    routes: [{ method: 'POST', path: '/oauth/v2/idp/backchannel-logout' }],
+    // readwrite: sessions end and logout tokens' jti are recorded; sign: logout tokens to the applications.
+    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
+    summary: 'Back-channel logout from upstream OpenID providers (Back-Channel Logout 1.0): ends the Latchkey sessions of that user',
   },
   {
     name: 'get-authorization-server-metadata',

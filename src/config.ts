@@ -39,6 +39,8 @@ export const ENV = {
   samlKeyWrappingKeyId: 'LATCHKEY_SAML_KEY_WRAPPING_KEY_ID',
   /** Name prefix (`latchkey/<stage>/webhook/`) of the Secrets Manager secrets that sign enrichment webhook requests. */
   webhookSecretPrefix: 'LATCHKEY_WEBHOOK_SECRET_PREFIX',
+  /** Name prefix (`latchkey/<stage>/idp/`) of the Secrets Manager secrets of upstream IDP connections (client secrets, private keys). */
+  idpSecretPrefix: 'LATCHKEY_IDP_SECRET_PREFIX',
   /**
    * `true` only in the local runtime: webhooks and `jwksUri` may then use plain http to this machine
    * and reach loopback and private addresses. Unset (every deployed stage): https to public addresses only.

@@ -93,6 +93,10 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
         }
         break;
       }
+      case 'idp':
+      case 'idp-write':
+        grantPrefixedSecrets(fn, state.idpSecretPrefix, ENV.idpSecretPrefix, secret === 'idp-write', 'IDP connection secrets are created at run time, one per upstream connection');
+        break;
       default:
         throw new TypeError(`no secret named ${secret satisfies never} in LatchkeyState`);
     }
@@ -150,10 +154,15 @@ function grantKmsKeys(fn: LambdaFunction, access: RouteAccess, state: StateRefs,
  * read values; the management operations may only create, replace and delete them, never read.
  */
 function grantWebhookSecrets(fn: LambdaFunction, state: StateRefs, write: boolean): void {
+  grantPrefixedSecrets(fn, state.webhookSecretPrefix, ENV.webhookSecretPrefix, write, 'Webhook secrets are created at run time, one per application');
+}
+
+/** Secrets created at run time under one name prefix: the grant is on that prefix only; writers never read, readers never write. */
+function grantPrefixedSecrets(fn: LambdaFunction, prefix: string, envName: string, write: boolean, why: string): void {
   const prefixArn = Stack.of(fn).formatArn({
     service: 'secretsmanager',
     resource: 'secret',
-    resourceName: `${state.webhookSecretPrefix}*`,
+    resourceName: `${prefix}*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
   fn.addToRolePolicy(
@@ -162,13 +171,11 @@ function grantWebhookSecrets(fn: LambdaFunction, state: StateRefs, write: boolea
       resources: [prefixArn],
     }),
   );
-  fn.addEnvironment(ENV.webhookSecretPrefix, state.webhookSecretPrefix);
+  fn.addEnvironment(envName, prefix);
   if (!fn.role) return;
   Validations.of(fn.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(Stack.of(fn), prefixArn)}]`,
-    reason:
-      'Webhook secrets are created at run time, one per application, so their names are not known at deploy ' +
-      "time; the wildcard covers only this stage's webhook secret prefix.",
+    reason: `${why}, so their names are not known at deploy time; the wildcard covers only this stage's prefix (${prefix}).`,
   });
 }
 

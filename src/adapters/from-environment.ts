@@ -17,6 +17,7 @@ import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
 import { SecretsManagerCanaryCredentials } from './canary-credentials';
+import { PolicyUpstreamHttp } from './upstream-http';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
 import { DynamoDbDelegationReads } from './dynamodb/delegation-reads';
 import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
@@ -125,6 +126,12 @@ export const webhookCaller = once(
 );
 
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
+/** HTTP to upstream identity providers, under the outbound policy. */
+export const upstreamHttp = once(() => new PolicyUpstreamHttp());
+/** Upstream IDP connections' secrets: the same vault, under its own prefix (`{prefix}{environmentId}/{connectionId}`). */
+export const connectionSecretVault = once(
+  () => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.idpSecretPrefix), 'IDP connection secret'),
+);
 
 /** OIDC and SAML clients, and the used `jti`s of client assertions. */
 export const clientStore = once(() => new DynamoDbClientStore(tableClient(), requireEnv(ENV.tableName)));

@@ -9,6 +9,7 @@ import {
   clientStore,
   clock,
   delegationReads,
+  connectionSecretVault,
   endUserStore,
   failedAuthenticationCounters,
   idpConnectionStore,
@@ -21,6 +22,7 @@ import {
   signingKeys,
   store,
   tokenStore,
+  upstreamHttp,
   webhookCaller,
   webhookVault,
 } from '../adapters/from-environment';
@@ -39,6 +41,9 @@ import type { EnrichmentDeps } from '../domain/enrichment';
 import type { EndUserLifecycleDeps } from '../domain/end-user-lifecycle';
 import type { AuthorizeDeps } from '../domain/login/authorize';
 import type { InteractionDeps } from '../domain/login/deps';
+import type { UpstreamDeps, UpstreamProtocols } from '../domain/login/upstream';
+import { OidcUpstream } from '../domain/federation/oidc-upstream';
+import { upstreamLogoutLocation, type UpstreamLogoutDeps } from '../domain/federation/upstream-logout';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
@@ -107,7 +112,7 @@ export function applicationDeps(): ApplicationDeps {
 }
 
 export function idpConnectionDeps(): IdpConnectionDeps {
-  return { connections: idpConnectionStore(), applications: applicationStore(), now: clock };
+  return { connections: idpConnectionStore(), applications: applicationStore(), connectionSecrets: connectionSecretVault(), now: clock, issuer: issuer() };
 }
 
 export function endUserDeps(): EndUserDeps {
@@ -302,7 +307,32 @@ export function interactionDeps(): InteractionDeps {
 
 /** The authorization endpoint: it may end a login in a code or in a SAML Response. */
 export function authorizeDeps(): AuthorizeDeps {
-  return { ...interactionDeps(), authorizations: authorizationStore(), resources: store(), samlKeys: samlKeys() };
+  return { ...upstreamDeps(), authorizations: authorizationStore(), resources: store(), samlKeys: samlKeys() };
+}
+
+/**
+ * The protocols Latchkey speaks with upstream identity providers, by connection type. A new
+ * upstream type adds its protocol here.
+ */
+function upstreamProtocols(): UpstreamProtocols {
+  return { oidc: oidcUpstream() };
+}
+
+let oidc: OidcUpstream | undefined;
+/** The OpenID Connect upstream protocol, with its discovery cache: one per container. */
+function oidcUpstream(): OidcUpstream {
+  oidc ??= new OidcUpstream({ http: upstreamHttp(), remoteJwks, connectionSecrets: connectionSecretVault(), hasher: pepperHasher(), now: clock, issuer: issuer() });
+  return oidc;
+}
+
+/** The callback of upstream OpenID providers: brokering, and the OIDC protocol to check their answers. */
+export function oidcCallbackDeps(): UpstreamDeps & { readonly oidc: OidcUpstream } {
+  return { ...upstreamDeps(), oidc: oidcUpstream() };
+}
+
+/** Logging end users in at an upstream identity provider: the choice page and the protocols' callbacks. */
+export function upstreamDeps(): UpstreamDeps {
+  return { ...interactionDeps(), upstreams: upstreamProtocols(), audit: auditLog(), retentionDays: auditRetentionDays() };
 }
 
 /** The SSO URL of a SAML client. */
@@ -323,7 +353,13 @@ export function endSessionDeps(): EndSessionDeps {
     readIdTokenHint: (token) => readIdTokenHint(base.issuer, token),
     signer: signingKeys(),
     notifyLogout,
+    upstreamLogout: (environmentId, link, after) => upstreamLogoutLocation({ ...base, oidc: oidcUpstream() }, environmentId, link, after),
   };
+}
+
+/** Back-channel logout from upstream OpenID providers: their keys, the replay store, and telling Latchkey's applications. */
+export function upstreamLogoutDeps(): UpstreamLogoutDeps {
+  return { ...interactionDeps(), oidc: oidcUpstream(), replay: clientStore(), signer: signingKeys(), notifyLogout };
 }
 
 function notifyLogout(url: string, token: string): Promise<void> {

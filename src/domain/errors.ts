@@ -266,8 +266,10 @@ export class AuthorizationRedirectError extends LatchkeyError {
     readonly redirectUri: string,
     readonly state: string | undefined,
     readonly issuer: string,
+    /** `internalDetail`: logged, never shown (an upstream identity provider's failure, for instance). */
+    options?: LatchkeyErrorOptions,
   ) {
-    super(303, code, message);
+    super(303, code, message, options);
   }
 }
 

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { backchannelLogoutQuery, upstreamChoiceQuery } from '../http/federation-schemas';
 import { createApplicationBody, updateApplicationBody } from '../http/application-schemas';
 import { createOidcClientBody, createSamlClientBody, rotateSecretBody, updateOidcClientBody, updateSamlClientBody } from '../http/client-schemas';
 import { acceptConsentBody, acceptLoginBody, rejectBody } from '../http/interaction-schemas';
@@ -68,6 +69,8 @@ export const REQUEST_SHAPES: Readonly<Record<string, RequestShape>> = {
   'reject-consent-request': { body: { schema: rejectBody } },
   'list-audit-events': { query: auditEventsQuery },
   'verify-audit-chain': { query: verifyAuditChainQuery },
+  'choose-identity-provider': { query: upstreamChoiceQuery },
+  'upstream-backchannel-logout': { query: backchannelLogoutQuery },
 };
 
 /** JSON Schema (draft 2020-12, OpenAPI 3.1's dialect) of a request schema, as its client sends it. */
@@ -136,8 +139,14 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
       code_challenge: string('PKCE challenge (RFC 7636)'),
       code_challenge_method: { type: 'string', enum: ['S256'] },
       prompt: string('none, login or consent'),
-      login_hint: string('Passed on to the application’s login page'),
+      login_hint: string('Passed on to the application’s login page; without one, an email address whose domain picks the upstream identity provider'),
+      idp_hint: string('Without loginUrl: the ID of the application’s upstream IDP connection to log in with'),
     },
+  },
+  'upstream-backchannel-logout': {
+    type: 'object',
+    required: ['logout_token'],
+    properties: { logout_token: string('The upstream provider’s logout token (OpenID Connect Back-Channel Logout 1.0 §2.4)') },
   },
   'end-session': {
     type: 'object',

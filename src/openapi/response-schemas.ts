@@ -213,10 +213,19 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   ApplicationPage: page('Application'),
   IdpConnection: object(['id', 'type', 'name', 'enabled', 'applicationIds', ...STORED], {
     id: str,
-    type: { const: 'delegated' },
+    type: { enum: ['delegated', 'oidc'] },
     name: str,
     enabled: bool,
     applicationIds: strings,
+    emailDomains: { ...strings, description: 'Upstream connections: the email domains routed to this identity provider' },
+    linkByVerifiedEmail: { type: 'boolean', description: 'Upstream connections: a first login joins the existing user with the same email, if the upstream verified it' },
+    issuer: { type: 'string', description: 'oidc: the upstream OpenID provider' },
+    clientId: { type: 'string', description: 'oidc: Latchkey’s client ID at the upstream (the secret is never answered)' },
+    scopes: { type: 'string', description: 'oidc: the scopes asked of the upstream' },
+    claimMapping: { type: 'object', additionalProperties: { type: 'string' }, description: 'oidc: the upstream claim read for email, email_verified and name' },
+    clientAuthentication: { enum: ['client_secret_basic', 'private_key_jwt'] },
+    redirectUri: { type: 'string', description: 'oidc: the redirect URI to register at the upstream, the same for every connection' },
+    backchannelLogoutUri: { type: 'string', description: 'oidc: the back-channel logout URI to register at the upstream, one per connection' },
     ...stored,
   }),
   IdpConnectionList: list('IdpConnection'),
@@ -360,6 +369,14 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
       contentType: 'text/html',
     },
   ],
+  'choose-identity-provider': [
+    { status: 303, description: 'To the chosen upstream identity provider, or (it could not be reached) back to the client with an error', headers: ['location'] },
+    { status: 200, description: 'The choice page: the email address, or the identity providers by name', schema: 'Html', contentType: 'text/html' },
+  ],
+  'complete-upstream-login': [
+    { status: 303, description: 'Back to the authorization endpoint with a login verifier: on to the client with its code, or with an error', headers: ['location'] },
+  ],
+  'upstream-backchannel-logout': [{ status: 200, description: 'The logout token was accepted; the Latchkey sessions of its user and connection have ended' }],
   'get-saml-metadata': [{ status: 200, description: 'The IdP metadata (SAML 2.0 Metadata)', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE }],
   'single-sign-on': [
     {

@@ -7,6 +7,8 @@ interface EndUser {
   name?: string;
   email?: string;
   disabled?: boolean;
+  idpConnectionId?: string;
+  subjectId?: string | number;
 }
 
 interface Session {
@@ -67,6 +69,11 @@ export function UserPage({ id }: { id: string }) {
   return (
     <Page title={`End user ${named}`}>
       <LoadStatus of={user} />
+      {user.data?.idpConnectionId !== undefined && (
+        <p>
+          Signs in through IDP connection <a href={href('idp-connections')}>{user.data.idpConnectionId}</a> as subject <code>{String(user.data.subjectId)}</code> there.
+        </p>
+      )}
       {user.data !== undefined && <RecordView value={user.data} label="End user and profiles" />}
       <div class="row">
         <ActionButton

@@ -21,7 +21,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
  * | opaque access token   | ENV#{envId}  | OPAQUE_TOKEN#{jti}        |  (TTL `expiresAt`)
  * | revoked JWT           | ENV#{envId}  | REVOKED#{jti}             |  (TTL `expiresAt`: the JWT's `exp`)
  * | application      | ENV#{envId}       | APPLICATION#{id}          |
- * | IDP connection   | ENV#{envId}       | IDP_CONNECTION#{type}     |  (one `delegated` per environment)
+ * | IDP connection   | ENV#{envId}       | IDP_CONNECTION#{type|id}  |  (`delegated` by type: one per environment; upstream by ID)
  * | end user         | ENV#{envId}       | USER#{id}                 |
  * | subject → user   | ENV#{envId}       | USER_SUBJECT#{idpConnectionId}#{subjectId} |
  * | profile          | ENV#{envId}       | PROFILE#{userId}#DEFAULT or PROFILE#{userId}#ID#{identifier} |
@@ -70,8 +70,8 @@ export const keys = {
   opaqueToken: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `OPAQUE_TOKEN#${jti}` }),
   revokedJwt: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `REVOKED#${jti}` }),
   application: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `APPLICATION#${id}` }),
-  /** Keyed by type, not ID: a conditional put on it is what keeps one `delegated` connection per environment. */
-  idpConnection: (environmentId: string, type: string): Key => ({ pk: `ENV#${environmentId}`, sk: `IDP_CONNECTION#${type}` }),
+  /** The delegated one keyed by type, not ID: a conditional put on it is what keeps one per environment; upstream connections by ID. */
+  idpConnection: (environmentId: string, typeOrId: string): Key => ({ pk: `ENV#${environmentId}`, sk: `IDP_CONNECTION#${typeOrId}` }),
   user: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `USER#${id}` }),
   /** The lock that makes concurrent first calls for one subject create one user. */
   userSubject: (environmentId: string, idpConnectionId: string, subjectId: string): Key => ({

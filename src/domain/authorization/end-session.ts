@@ -4,7 +4,7 @@ import { isId, parseClientId } from '../ids';
 import type { TokenSigner } from '../primitives';
 import { endSessionAndTell } from './back-channel-logout';
 import { seconds, type InteractionDeps } from '../login/deps';
-import type { SessionRecord } from '../login/model';
+import type { SessionRecord, UpstreamSessionLink } from '../login/model';
 import { findSession } from '../login/sessions';
 
 /**
@@ -27,6 +27,8 @@ import { findSession } from '../login/sessions';
  * 5. The application of every OIDC client each ended session signed in to (the client logging out
  *    among them) is told at its `logoutUrl` with a signed logout token, as when the user is signed
  *    out everywhere; a failure there does not stop the logout.
+ * 6. A session an upstream identity provider's login made sends the browser on to that provider's
+ *    logout (`src/domain/federation/upstream-logout.ts`), which returns it to the post-logout URI.
  */
 
 export interface EndSessionDeps extends InteractionDeps {
@@ -37,6 +39,8 @@ export interface EndSessionDeps extends InteractionDeps {
   readonly readIdTokenHint: (token: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
   readonly signer: TokenSigner;
   readonly notifyLogout: (logoutUrl: string, logoutToken: string) => Promise<void>;
+  /** Where the browser goes to end an upstream session too, if it has one to end (rule 6). */
+  readonly upstreamLogout?: (environmentId: string, link: UpstreamSessionLink | undefined, after: { uri: string; state?: string } | undefined) => Promise<string | undefined>;
 }
 
 /** The parameters a confirmed logout posts back, as they came. */
@@ -110,9 +114,15 @@ export async function endSession(
   const applications = new Map<string, Promise<StoredApplication | undefined>>();
   await Promise.all([...ended.values()].map((session) => endSessionAndTell(deps, session, { applications, alsoTell: [client.id] })));
 
+  const state = params.get('state');
+  const upstream = [...ended.values()].find((session) => session.upstream)?.upstream;
+  const upstreamLocation =
+    upstream && deps.upstreamLogout
+      ? await deps.upstreamLogout(client.environmentId, upstream, redirect === null ? undefined : { uri: redirect, ...(state !== null ? { state } : {}) })
+      : undefined;
+  if (upstreamLocation) return { ended: true, location: upstreamLocation, environmentId: client.environmentId };
   if (redirect === null) return { ended: true, environmentId: client.environmentId };
   const location = new URL(redirect);
-  const state = params.get('state');
   if (state !== null) location.searchParams.set('state', state);
   return { ended: true, location: location.href, environmentId: client.environmentId };
 }
