@@ -17,8 +17,11 @@ export interface LatchkeyClaims extends JWTPayload {
   tenantId: string;
   environmentId: string;
   permissions?: Record<string, string[]>;
-  /** RFC 8705 §3.1: present on a certificate-bound token, which the guard accepted with its certificate. */
-  cnf?: { 'x5t#S256': string };
+  /**
+   * RFC 8705 §3.1: `x5t#S256` on a certificate-bound token, which the guard accepted with its certificate;
+   * RFC 9449 §6.1: `jkt` on a DPoP-bound token, which the guard accepted with a proof of that key.
+   */
+  cnf?: { 'x5t#S256'?: string; jkt?: string };
   [claim: string]: unknown;
 }
 

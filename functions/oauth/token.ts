@@ -5,6 +5,7 @@ import { requestToken } from '../../src/domain/token-endpoint';
 import { clientRequest, readClientAuthentication } from '../../src/http/client-authentication';
 import { httpHandler, json } from '../../src/http/handler';
 import { metrics } from '../../src/http/observability';
+import { dpopOf } from '../../src/http/dpop';
 import { formBody } from '../../src/http/request';
 
 /**
@@ -12,7 +13,8 @@ import { formBody } from '../../src/http/request';
  * grant map, the client-authentication chain shared with introspection and revocation under the
  * failed-authentication throttle, the audience check after authentication, the grants) is
  * src/domain/token-endpoint.ts. Grants: `client_credentials` (service accounts with scope aliases
- * and RFC 8707 `resource`, OIDC clients), `authorization_code` with PKCE and `refresh_token`.
+ * and RFC 8707 `resource`, OIDC clients), `authorization_code` with PKCE and `refresh_token`; each
+ * with an optional DPoP proof (RFC 9449) that binds its tokens.
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }, async (event) => {
   const form = formBody(event, ['resource']);
@@ -27,6 +29,7 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }
     redirectUri: optional('redirect_uri'),
     codeVerifier: optional('code_verifier'),
     refreshToken: optional('refresh_token'),
+    dpop: dpopOf(event),
   });
   metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
   return json(200, answer);

@@ -54,6 +54,7 @@ import type { CanaryDeps } from '../canary/probe';
 import { logger } from '../adapters/observability';
 import { latchkeyJwtVerifier } from '../adapters/token-verifier';
 import { createGuard, type Guard } from '../guard';
+import { recordDpopProof, type DpopDeps } from '../domain/dpop';
 import { latchkeyAudience } from '../domain/builtin-resource';
 
 /**
@@ -162,8 +163,14 @@ export function tokenEndpointDeps(): TokenEndpointDeps {
     clients: clientTokenDeps(),
     grants: grantDeps,
     throttle: clientAuthenticationThrottleDeps(),
+    dpop: dpopDeps(),
     log: { warn: (message, details) => logger.warn(message, details) },
   };
+}
+
+/** DPoP proofs (RFC 9449) at the token endpoint, userinfo and the management API: used `jti`s beside client assertions'. */
+function dpopDeps(): DpopDeps {
+  return { now: clock, replay: clientStore() };
 }
 
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */
@@ -237,6 +244,8 @@ export function managementCallerDeps() {
     // Serves every tenant: the caller's tenant and environment come from the token and scope every call.
     unsafeAcceptAnyTenant: true,
     jwks: publishedKeySet,
+    // DPoP-bound tokens: proofs are single-use across every container, as at the token endpoint.
+    dpop: { now: clock, replayCache: { record: ({ environmentId, ...proof }) => recordDpopProof(dpopDeps(), environmentId, proof) } },
   });
   return { guard: managementGuard, tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer() };
 }
@@ -326,7 +335,7 @@ async function readIdTokenHint(expectedIssuer: string, token: string): Promise<R
 }
 
 export function userInfoDeps(): UserInfoDeps {
-  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), origins: tokenOrigins() };
+  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), origins: tokenOrigins(), dpop: dpopDeps() };
 }
 
 // ---- operations -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { ASSERTION_ALGORITHMS, ID_TOKEN_ALGORITHMS } from './clients/model';
 import { STANDARD_SCOPES } from './scopes';
+import { DPOP_ALGORITHMS } from '../dpop-proof';
 
 /**
  * The OpenID Provider metadata (OpenID Connect Discovery 1.0 §3) and OAuth 2.0 authorization server
@@ -31,6 +32,8 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     tls_client_certificate_bound_access_tokens: true,
+    // RFC 9449 §5.1; no `DPoP-Nonce`: proofs are bound by their window and single-use `jti` instead.
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
     introspection_endpoint: `${issuer}/oauth/v2/introspect`,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,

@@ -4,6 +4,7 @@ import { evaluateAtOnce, throttleClientAuthentication, type BeforeEvaluating, ty
 import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
 import { authenticateClient, isRegistryClientId, type AuthenticatedClient, type PresentedClientCredentials } from './clients/authentication';
 import { issueClientCredentialsTokenFor, type ClientTokenDeps } from './clients/tokens';
+import { tokenRequestKey, type DpopDeps, type PresentedDpop } from './dpop';
 import { InvalidClient, UnauthorizedClient, UnsupportedGrantType } from './errors';
 import { parseClientId } from './ids';
 import type { StoredServiceAccount } from './model';
@@ -21,7 +22,8 @@ import { authenticateServiceAccountClient, issueForAuthenticatedServiceAccount, 
  *    (`authentication-throttle.ts`; 429 with `Retry-After`).
  * 3. The audience the request names is checked only now (scopes.ts `audienceRequestProblem`), so an
  *    unauthenticated caller learns nothing from it and makes Latchkey read nothing it names.
- * 4. The grant runs and its tokens come from the minter (minter.ts).
+ * 4. A DPoP proof, when sent (or required by the client), is checked (dpop.ts); its key binds the tokens.
+ * 5. The grant runs and its tokens come from the minter (minter.ts).
  * Every failed authentication is logged as a warning `client authentication failed` with the client
  * ID (only when it has the shape of one: a client that swapped its fields would log its secret) and
  * the source address; one the throttle let through to evaluation also leaves an audit event.
@@ -36,6 +38,8 @@ export interface TokenEndpointDeps {
   /** The authorization-code and refresh grants; built only when one of them is asked for. */
   readonly grants: () => GrantDeps;
   readonly throttle: ThrottleDeps;
+  /** DPoP proofs (RFC 9449): the clock and the replay records. */
+  readonly dpop: DpopDeps;
   readonly log: { warn(message: string, details: Record<string, unknown>): void };
 }
 
@@ -72,25 +76,31 @@ export interface TokenParameters {
   readonly redirectUri?: string;
   readonly codeVerifier?: string;
   readonly refreshToken?: string;
+  /** The request's `DPoP` header (RFC 9449 §4), with the method and URL the proof must name. */
+  readonly dpop?: PresentedDpop;
 }
 
 /** The RFC 6749 §5.1 answer. */
 export interface TokenEndpointAnswer {
   readonly access_token: string;
-  readonly token_type: 'Bearer';
+  /** `DPoP` for a token bound to the request's DPoP proof key (RFC 9449 §5). */
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly expires_in: number;
   readonly scope?: string;
   readonly id_token?: string;
   readonly refresh_token?: string;
 }
 
-type Grant = (deps: TokenEndpointDeps, client: TokenEndpointClient, parameters: TokenParameters) => Promise<TokenEndpointAnswer>;
+/** A grant's parameters, with the thumbprint of the DPoP proof's key when the request had a proof. */
+type GrantParameters = TokenParameters & { readonly dpopKeyThumbprint?: string };
+
+type Grant = (deps: TokenEndpointDeps, client: TokenEndpointClient, parameters: GrantParameters) => Promise<TokenEndpointAnswer>;
 
 /** The grants, keyed by `grant_type`: each takes the authenticated client and its own parameters. */
 const GRANTS: Readonly<Record<string, Grant>> = {
   /** RFC 6749 §4.4: service accounts (scope aliases, RFC 8707 resources) and OIDC clients. */
-  client_credentials: async (deps, client, { scope, resources }) => {
-    const request = { ...(scope !== undefined ? { scope } : {}), resources };
+  client_credentials: async (deps, client, { scope, resources, dpopKeyThumbprint }) => {
+    const request = { ...(scope !== undefined ? { scope } : {}), resources, ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}) };
     const token =
       client.kind === 'client'
         ? await issueClientCredentialsTokenFor(deps.clients, client.authenticated, request)
@@ -98,13 +108,14 @@ const GRANTS: Readonly<Record<string, Grant>> = {
     return { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresInSeconds, ...(token.scope ? { scope: token.scope } : {}) };
   },
   /** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5). */
-  authorization_code: async (deps, client, { code, redirectUri, codeVerifier }) =>
-    answer(await exchangeAuthorizationCode(deps.grants(), oidcClient(client, 'authorization_code'), { code, redirectUri, codeVerifier })),
+  authorization_code: async (deps, client, { code, redirectUri, codeVerifier, dpopKeyThumbprint }) =>
+    answer(await exchangeAuthorizationCode(deps.grants(), oidcClient(client, 'authorization_code'), { code, redirectUri, codeVerifier, dpopKeyThumbprint })),
   /** RFC 6749 §6, rotated on every use. */
-  refresh_token: async (deps, client, { refreshToken, scope }) => answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope })),
+  refresh_token: async (deps, client, { refreshToken, scope, dpopKeyThumbprint }) =>
+    answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope, dpopKeyThumbprint })),
 };
 
-/** Steps 1 to 4. */
+/** Steps 1 to 5. */
 export async function requestToken(
   deps: TokenEndpointDeps,
   request: ClientRequest,
@@ -117,7 +128,15 @@ export async function requestToken(
   // Registry clients' scopes are their own words; only service accounts select audiences by scope.
   const problem = audienceRequestProblem(parameters.resources, client.kind === 'client' ? undefined : parameters.scope);
   if (problem) throw problem;
-  return grant(deps, client, parameters);
+  const dpopKeyThumbprint = await dpopKeyOf(deps, client, parameters.dpop);
+  return grant(deps, client, { ...parameters, ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}) });
+}
+
+/** Step 4: the proof is checked in the client's environment; a client registered with `requireDpop` must send one. */
+function dpopKeyOf(deps: TokenEndpointDeps, client: TokenEndpointClient, presented: PresentedDpop | undefined): Promise<string | undefined> {
+  const environmentId = client.kind === 'client' ? client.authenticated.client.environmentId : client.authenticated.account.environmentId;
+  const required = client.kind === 'client' && client.authenticated.client.requireDpop === true;
+  return tokenRequestKey(deps.dpop, environmentId, presented ?? { proof: undefined, method: 'POST', url: '' }, required);
 }
 
 /** Step 2: the one client-authentication chain of the token, introspection and revocation endpoints. */

@@ -111,6 +111,7 @@ const oidcClient = object(['id', 'clientId', 'applicationId', 'protocol', 'name'
   authMethod: { enum: [...AUTH_METHODS] },
   pkce: { enum: [...PKCE_MODES] },
   idTokenSignedResponseAlg: { enum: [...ID_TOKEN_ALGORITHMS] },
+  requireDpop: bool,
   scopes: strings,
   accessTokenTtlSeconds: int,
   refreshTokenTtlSeconds: int,
@@ -142,7 +143,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   }),
   TokenResponse: object(['access_token', 'token_type', 'expires_in'], {
     access_token: str,
-    token_type: { const: 'Bearer' },
+    token_type: { enum: ['Bearer', 'DPoP'] },
     expires_in: int,
     scope: str,
     refresh_token: str,

@@ -63,6 +63,8 @@ export interface OidcClientSettings {
   /** Where RP-initiated logout may send the browser back to (OpenID Connect RP-Initiated Logout §3). */
   readonly postLogoutRedirectUris: readonly string[];
   readonly idTokenSignedResponseAlg: IdTokenAlgorithm;
+  /** Every token request must carry a DPoP proof (RFC 9449), so every token of the client is sender-constrained. */
+  readonly requireDpop?: boolean;
 }
 
 interface ClientIdentity {
