@@ -1,8 +1,10 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api } from '../../support/http';
 import { startTestRuntime } from '../../support/local-runtime';
+import { pregeneratedRsaKeys } from '../../support/pregenerated-rsa-keys';
 import { acceptLogin, challengeIn, LOGIN_URL, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
 
 /**
@@ -106,6 +108,31 @@ describe('DPoP (RFC 9449)', () => {
         await oauth.introspectionRequest(as, client, oauth.ClientSecretBasic(runtime.devAdmin.clientSecret), tokens.access_token, insecure),
       );
       expect(answer).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: await thumbprint(pair) } });
+    });
+
+    it('accepts a proof signed with every algorithm discovery advertises, and binds the token to its key', async () => {
+      const account = await serviceAccount();
+      const rsaPrivate = pregeneratedRsaKeys();
+      const rsa = { privateKey: rsaPrivate, publicKey: createPublicKey(rsaPrivate) };
+      const keyFor = (alg: string) =>
+        alg.startsWith('RS') || alg.startsWith('PS')
+          ? rsa
+          : alg.startsWith('ES')
+            ? generateKeyPairSync('ec', { namedCurve: { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }[alg]! })
+            : generateKeyPairSync('ed25519');
+      expect(as.dpop_signing_alg_values_supported?.length).toBeGreaterThan(0);
+      for (const alg of as.dpop_signing_alg_values_supported!) {
+        const pair = keyFor(alg);
+        const jwk = await exportJWK(pair.publicKey);
+        const proof = await new SignJWT({ jti: crypto.randomUUID(), htm: 'POST', htu: `${runtime.url}/oauth/v2/token`, iat: Math.floor(Date.now() / 1000) })
+          .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk })
+          .sign(pair.privateKey);
+        const answer = await tokenRequest(account, proof);
+        expect({ alg, status: answer.status }).toEqual({ alg, status: 200 });
+        const body = (await answer.json()) as { token_type: string; access_token: string };
+        expect(body.token_type).toBe('DPoP');
+        expect(decodeJwt(body.access_token).cnf).toEqual({ jkt: await calculateJwkThumbprint(jwk) });
+      }
     });
 
     it('keeps giving bearer tokens to a request without a proof', async () => {
