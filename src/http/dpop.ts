@@ -1,4 +1,4 @@
-import { issuer } from '../config';
+import { ENV, issuer } from '../config';
 import type { PresentedDpop } from '../domain/dpop';
 import type { HttpEvent } from './handler';
 import { header } from './request';
@@ -6,10 +6,14 @@ import { header } from './request';
 /**
  * The HTTP side of DPoP (RFC 9449): the request's `DPoP` header, and the method and URL a proof
  * must name. The URL is the issuer's base URL and the route's path, as discovery and the API
- * reference advertise it, never the `Host` header a client sets. Checking is the domain's (src/domain/dpop.ts).
+ * reference advertise it, never the `Host` header a client sets; for a request that came over the
+ * mutual-TLS domain (it carries a client certificate), that domain's base URL (RFC 8705 §5 aliases).
+ * Checking is the domain's (src/domain/dpop.ts).
  */
 export function dpopOf(event: HttpEvent): PresentedDpop {
-  return { proof: header(event, 'dpop'), method: event.requestContext.http.method, url: `${issuer()}${event.rawPath}` };
+  const mtlsBaseUrl = process.env[ENV.mtlsBaseUrl];
+  const base = mtlsBaseUrl && event.requestContext.authentication?.clientCert ? mtlsBaseUrl.replace(/\/+$/, '') : issuer();
+  return { proof: header(event, 'dpop'), method: event.requestContext.http.method, url: `${base}${event.rawPath}` };
 }
 
 /** An `Authorization` header's access token and scheme: `Bearer` (RFC 6750 §2.1) or `DPoP` (RFC 9449 §7.1). */
