@@ -26,11 +26,11 @@ export type { LatchkeyClaims };
  * 7. Certificate binding: a token with `cnf.x5t#S256` needs the matching client certificate
  *    (RFC 8705 §3; CERTIFICATE_REQUIRED, CERTIFICATE_MISMATCH; see certificate-binding.ts).
  * 8. `permissions`, when present, is an object whose values are lists of strings.
- * 8a. DPoP binding: a token with `cnf.jkt` needs `Authorization: DPoP` and a proof of that key for this
+ * 9. DPoP binding: a token with `cnf.jkt` needs `Authorization: DPoP` and a proof of that key for this
  *    request (RFC 9449 §7; DPOP_PROOF_REQUIRED, DPOP_PROOF_INVALID; see dpop-binding.ts).
- * 9. Subject type, then permissions (`allOf` then `anyOf`): NOT_AUTHORIZED.
- * 10. With `introspection` configured, the token is still active.
- * Steps 2 to 5 are jose's `jwtVerify`; every failure before step 9 is a 401, step 9 a 403.
+ * 10. Subject type, then permissions (`allOf` then `anyOf`): NOT_AUTHORIZED.
+ * 11. With `introspection` configured, the token is still active.
+ * Steps 2 to 5 are jose's `jwtVerify`; every failure before step 10 is a 401, step 10 a 403.
  */
 
 /** How a guard finds Latchkey's keys and which tokens it accepts. */
@@ -261,7 +261,7 @@ function checkClaims(payload: JWTPayload, options: GuardOptions, requirements: R
   return claims;
 }
 
-/** Step 9, after the token's binding was proven. */
+/** Step 10, after the token's binding was proven. */
 function checkPermissions(claims: LatchkeyClaims, requirements: Requirements): void {
   if (requirements.subjectType && claims.subjectType !== requirements.subjectType) {
     throw new GuardError('NOT_AUTHORIZED', `the token's subject is not a ${requirements.subjectType}`);
