@@ -132,10 +132,11 @@ export async function requestToken(
   return grant(deps, client, { ...parameters, ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}) });
 }
 
-/** Step 4: the proof is checked in the client's environment; a client registered with `requireDpop` must send one. */
+/** Step 4: the proof is checked in the client's environment; a client or service account with `requireDpop` must send one. */
 function dpopKeyOf(deps: TokenEndpointDeps, client: TokenEndpointClient, presented: PresentedDpop | undefined): Promise<string | undefined> {
-  const environmentId = client.kind === 'client' ? client.authenticated.client.environmentId : client.authenticated.account.environmentId;
-  const required = client.kind === 'client' && client.authenticated.client.requireDpop === true;
+  const registered = client.kind === 'client' ? client.authenticated.client : client.authenticated.account;
+  const { environmentId } = registered;
+  const required = registered.requireDpop === true;
   return tokenRequestKey(deps.dpop, environmentId, presented ?? { proof: undefined, method: 'POST', url: '' }, required);
 }
 

@@ -79,6 +79,7 @@ const serviceAccount = object(['id', 'clientId', 'name', 'accessTokenType', 'dis
   description: str,
   userName: str,
   accessTokenType: { enum: ['jwt', 'opaque'] },
+  requireDpop: bool,
   disabled: bool,
   grants: { type: 'object', description: 'Permissions by resource key', additionalProperties: strings },
   version: int,

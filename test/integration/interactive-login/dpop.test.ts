@@ -172,6 +172,21 @@ describe('DPoP (RFC 9449)', () => {
       expect(tokens.token_type).toBe('dpop');
       expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: await thumbprint(pair) });
     });
+
+    it('refuses a service account that requires DPoP when it sends no proof, until the setting is turned off', async () => {
+      const account = await serviceAccount();
+      const admin = api(runtime.url, await adminToken(runtime));
+      expect((await admin.patch(`/v1/service-accounts/${account.id}`, { requireDpop: true })).body).toMatchObject({ requireDpop: true });
+      const without = await tokenRequest(account);
+      expect(without.status).toBe(400);
+      expect(await without.json()).toMatchObject({ error: 'invalid_dpop_proof' });
+      expect((await clientCredentials(account, await keyPair())).token_type).toBe('dpop');
+
+      await admin.patch(`/v1/service-accounts/${account.id}`, { requireDpop: false });
+      expect((await clientCredentials(account)).token_type).toBe('bearer');
+      const created = await admin.post('/v1/service-accounts', { name: `dpop only ${++subjects}`, requireDpop: true });
+      expect((await tokenRequest(created.body)).status).toBe(400);
+    });
   });
 
   describe("a public client's code flow", () => {
