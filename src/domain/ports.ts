@@ -84,7 +84,9 @@ export interface ServiceAccountStore {
     environmentId: string,
     id: string,
     expectedVersion: number | undefined,
-    changes: Partial<Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'requireDpop' | 'grants' | 'grantIncarnations' | 'secret' | 'tokensValidAfter' | 'updatedAt'>>,
+    changes: Partial<
+      Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'requireDpop' | 'grants' | 'grantIncarnations' | 'secret' | 'tokensValidAfter' | 'updatedAt'>
+    >,
   ): Promise<StoredServiceAccount | undefined>;
   /** Deletes the account if its version is still `expectedVersion`; `ConcurrentUpdate` otherwise. */
   deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean>;
