@@ -63,6 +63,7 @@ import type { CanaryDeps } from '../canary/probe';
 import { logger } from '../adapters/observability';
 import { latchkeyJwtVerifier } from '../adapters/token-verifier';
 import { createGuard, type Guard } from '../guard';
+import { recordDpopProof, type DpopDeps } from '../domain/dpop';
 import { latchkeyAudience } from '../domain/builtin-resource';
 
 /**
@@ -182,6 +183,7 @@ export function tokenEndpointDeps(): TokenEndpointDeps {
     grants: grantDeps,
     exchange: tokenExchangeDeps,
     throttle: clientAuthenticationThrottleDeps(),
+    dpop: dpopDeps(),
     log: { warn: (message, details) => logger.warn(message, details) },
   };
 }
@@ -189,6 +191,11 @@ export function tokenEndpointDeps(): TokenEndpointDeps {
 /** Token exchange (RFC 8693): the minter, and finding the subject token live as introspection does. */
 export function tokenExchangeDeps(): TokenExchangeDeps {
   return { ...tokenIssuingDeps(), introspection: introspectionDeps(), resources: store() };
+}
+
+/** DPoP proofs (RFC 9449) at the token endpoint, userinfo and the management API: used `jti`s beside client assertions'. */
+function dpopDeps(): DpopDeps {
+  return { now: clock, replay: clientStore() };
 }
 
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */
@@ -262,6 +269,8 @@ export function managementCallerDeps() {
     // Serves every tenant: the caller's tenant and environment come from the token and scope every call.
     unsafeAcceptAnyTenant: true,
     jwks: publishedKeySet,
+    // DPoP-bound tokens: proofs are single-use across every container, as at the token endpoint.
+    dpop: { now: clock, replayCache: { record: ({ environmentId, ...proof }) => recordDpopProof(dpopDeps(), environmentId, proof) } },
   });
   return { guard: managementGuard, tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer() };
 }
@@ -382,7 +391,7 @@ async function readIdTokenHint(expectedIssuer: string, token: string): Promise<R
 }
 
 export function userInfoDeps(): UserInfoDeps {
-  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), origins: tokenOrigins() };
+  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), origins: tokenOrigins(), dpop: dpopDeps() };
 }
 
 // ---- operations -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { ASSERTION_ALGORITHMS, ID_TOKEN_ALGORITHMS } from './clients/model';
 import { STANDARD_SCOPES } from './scopes';
 import { TOKEN_EXCHANGE_GRANT } from './token-exchange';
+import { DPOP_ALGORITHMS } from '../dpop-proof';
 
 /**
  * The OpenID Provider metadata (OpenID Connect Discovery 1.0 §3) and OAuth 2.0 authorization server
@@ -32,6 +33,8 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     tls_client_certificate_bound_access_tokens: true,
+    // RFC 9449 §5.1; no `DPoP-Nonce`: proofs are bound by their window and single-use `jti` instead.
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer', TOKEN_EXCHANGE_GRANT],
     introspection_endpoint: `${issuer}/oauth/v2/introspect`,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,

@@ -294,3 +294,26 @@ export class SigningAlgorithmNotConfigured extends LatchkeyError {
     super(400, 'invalid_request', `${alg} is not configured in this deployment; set up an RSA signing key or use ES256`);
   }
 }
+
+// ---- DPoP (RFC 9449) -------------------------------------------------------------------------
+
+/**
+ * A DPoP proof is missing where one is required, or fails a check of RFC 9449 §4.3: a 400 at the
+ * token endpoint (§5), a 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"` at a protected
+ * resource (§7.1).
+ */
+export class InvalidDpopProof extends LatchkeyError {
+  constructor(message: string, where: 'token-endpoint' | 'resource', options?: LatchkeyErrorOptions) {
+    super(where === 'resource' ? 401 : 400, 'invalid_dpop_proof', message, {
+      ...options,
+      ...(where === 'resource' ? { headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof"' } } : {}),
+    });
+  }
+}
+
+/** A DPoP-bound access token presented as a bearer token, or a bearer token under the DPoP scheme (RFC 9449 §7.1, §7.2). */
+export class InvalidDpopToken extends LatchkeyError {
+  constructor(message: string) {
+    super(401, 'invalid_token', message, { headers: { 'www-authenticate': 'DPoP error="invalid_token"' } });
+  }
+}

@@ -35,6 +35,7 @@ const oidcSettings = {
   postLogoutRedirectUris: z.optional(uris),
   idTokenSignedResponseAlg: z.optional(z.enum(ID_TOKEN_ALGORITHMS)),
   tokenExchange: z.optional(z.boolean()),
+  requireDpop: z.optional(z.boolean()),
 };
 
 export const createOidcClientBody = z.strictObject({ name, ...oidcSettings });

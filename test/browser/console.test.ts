@@ -330,7 +330,10 @@ describe('the admin console in Chromium', () => {
     const storefront = await fetch(`${runtime.url}/v1/applications?limit=100`, { headers: { authorization: `Bearer ${await adminToken(runtime)}` } });
     const storefrontId = ((await storefront.json()) as { items: { id: string; name: string }[] }).items.find((application) => application.name === 'Storefront')!.id;
     await page.getByLabel('Connection type').selectOption('delegated');
-    await page.getByRole('group', { name: 'Applications' }).getByRole('checkbox', { name: `Storefront ${storefrontId}` }).check();
+    await page
+      .getByRole('group', { name: 'Applications' })
+      .getByRole('checkbox', { name: `Storefront ${storefrontId}` })
+      .check();
     await page.getByRole('button', { name: 'Create connection' }).click();
     const assigned = page.getByRole('group', { name: 'Assigned applications' });
     await assigned.getByRole('checkbox', { name: `Storefront ${storefrontId}`, checked: true }).waitFor();

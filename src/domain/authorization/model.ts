@@ -36,6 +36,8 @@ export interface RefreshTokenRecord extends GrantSubject {
   readonly usedAt?: number;
   /** Set with `usedAt`: the hash of the refresh token that replaced this one. */
   readonly successorHash?: string;
+  /** A public client's refresh token issued for a DPoP proof: usable only with a proof of that key (RFC 9449 §5). */
+  readonly dpopKeyThumbprint?: string;
 }
 
 /** Everything issued from one authorization code, so that a replay or reuse can revoke all of it. */

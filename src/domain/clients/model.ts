@@ -65,6 +65,8 @@ export interface OidcClientSettings {
   readonly idTokenSignedResponseAlg: IdTokenAlgorithm;
   /** May exchange tokens (RFC 8693) at the token endpoint; setting it or acting on such a client needs TOKEN_EXCHANGE. */
   readonly tokenExchange?: boolean;
+  /** Every token request must carry a DPoP proof (RFC 9449), so every token of the client is sender-constrained. */
+  readonly requireDpop?: boolean;
 }
 
 interface ClientIdentity {

@@ -101,6 +101,7 @@ export const SETTING_FIELDS: readonly (keyof OidcClientSettings)[] = [
   'postLogoutRedirectUris',
   'idTokenSignedResponseAlg',
   'tokenExchange',
+  'requireDpop',
 ];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
