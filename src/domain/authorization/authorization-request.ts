@@ -1,5 +1,6 @@
 import type { PromptValue, StoredOidcClient } from '../clients/model';
 import { PROMPT_VALUES } from '../clients/model';
+import { redirectUriRegistered } from '../clients/redirect-uris';
 import { comparableAudience } from '../audiences';
 import { AuthorizationRedirectError, InvalidRequest } from '../errors';
 import { newId } from '../ids';
@@ -18,7 +19,8 @@ import { splitScope, STANDARD_SCOPES } from '../scopes';
  * §3.1.2).
  *
  * Rules, in the order they are checked:
- * 1. `redirect_uri` is one of the client's registered URIs, compared exactly (RFC 9700 §4.1).
+ * 1. `redirect_uri` is one of the client's registered URIs, compared exactly (RFC 9700 §4.1), but
+ *    for the port of a native client's loopback IP redirect (RFC 8252 §7.3, `redirect-uris.ts`).
  *    Failing it, the browser gets an error page and is never redirected.
  * 2. Everything else fails by redirecting to that URI with `error`, `state` and `iss` (RFC 9207):
  *    `request`/`request_uri` are not supported; `response_type` is `code`; `response_mode` is
@@ -43,7 +45,7 @@ export async function startCodeRequest(
 ): Promise<AuthorizeOutcome> {
   const redirectUri = params.get('redirect_uri');
   if (!redirectUri) throw new InvalidRequest('redirect_uri is required');
-  if (!client.redirectUris.includes(redirectUri)) throw new InvalidRequest('redirect_uri is not registered for this client');
+  if (!redirectUriRegistered(client.redirectUris, redirectUri, client.clientType)) throw new InvalidRequest('redirect_uri is not registered for this client');
   for (const name of SINGLE_PARAMETERS) {
     if (params.getAll(name).length > 1) throw new InvalidRequest(`parameter "${name}" must not be repeated`);
   }
