@@ -48,6 +48,9 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
+    // OpenID Connect Back-Channel Logout 1.0 §2.1: every logout token carries `sid`.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     ...(mtlsBaseUrl
       ? { mtls_endpoint_aliases: Object.fromEntries(Object.entries(MTLS_ENDPOINTS).map(([name, path]) => [name, `${mtlsBaseUrl.replace(/\/+$/, '')}${path}`])) }
       : {}),

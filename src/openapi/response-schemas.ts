@@ -111,6 +111,8 @@ const oidcClient = object(['id', 'clientId', 'applicationId', 'protocol', 'name'
   authMethod: { enum: [...AUTH_METHODS] },
   pkce: { enum: [...PKCE_MODES] },
   idTokenSignedResponseAlg: { enum: [...ID_TOKEN_ALGORITHMS] },
+  backchannelLogoutUri: str,
+  backchannelLogoutSessionRequired: bool,
   scopes: strings,
   accessTokenTtlSeconds: int,
   refreshTokenTtlSeconds: int,

@@ -63,6 +63,10 @@ export interface OidcClientSettings {
   /** Where RP-initiated logout may send the browser back to (OpenID Connect RP-Initiated Logout §3). */
   readonly postLogoutRedirectUris: readonly string[];
   readonly idTokenSignedResponseAlg: IdTokenAlgorithm;
+  /** Where logout tokens for this client go (OpenID Connect Back-Channel Logout 1.0 §2.2), instead of the application's `logoutUrl`. */
+  readonly backchannelLogoutUri?: string;
+  /** The client needs `sid` in its logout tokens (Back-Channel Logout 1.0 §2.2); Latchkey always sends it. */
+  readonly backchannelLogoutSessionRequired?: boolean;
 }
 
 interface ClientIdentity {
