@@ -1,3 +1,4 @@
+import type { PushedRequestDeps } from '../domain/authorization/pushed-requests';
 import { compactVerify, createLocalJWKSet, decodeJwt } from 'jose';
 import { postLogoutToken } from '../adapters/back-channel-logout';
 import {
@@ -283,6 +284,11 @@ export function interactionDeps(): InteractionDeps {
 /** The authorization endpoint: it may end a login in a code or in a SAML Response. */
 export function authorizeDeps(): AuthorizeDeps {
   return { ...interactionDeps(), authorizations: authorizationStore(), resources: store(), samlKeys: samlKeys() };
+}
+
+/** The pushed authorization request endpoint: the token endpoint's client authentication, the authorization request's checks. */
+export function pushedRequestDeps(): PushedRequestDeps {
+  return { tokenEndpoint: tokenEndpointDeps(), authorizations: authorizationStore(), resources: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
 }
 
 /** The SSO URL of a SAML client. */

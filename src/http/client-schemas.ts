@@ -36,6 +36,7 @@ const oidcSettings = {
   idTokenSignedResponseAlg: z.optional(z.enum(ID_TOKEN_ALGORITHMS)),
   backchannelLogoutUri: z.optional(z.nullable(uri)),
   backchannelLogoutSessionRequired: z.optional(z.boolean()),
+  requirePar: z.optional(z.boolean()),
 };
 
 export const createOidcClientBody = z.strictObject({ name, ...oidcSettings });

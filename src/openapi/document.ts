@@ -17,7 +17,7 @@ export function surfaceOf(operation: Operation): Surface {
   if (paths.some((path) => path.startsWith('/v1/'))) return 'management';
   if (operation.name === 'graphql') return 'graphql';
   if (['authorize', 'end-session', 'single-sign-on'].includes(operation.name)) return 'browser';
-  if (['token', 'introspect', 'revoke', 'userinfo'].includes(operation.name)) return 'oauth';
+  if (['token', 'introspect', 'revoke', 'userinfo', 'push-authorization-request'].includes(operation.name)) return 'oauth';
   return 'public';
 }
 

@@ -113,6 +113,7 @@ const oidcClient = object(['id', 'clientId', 'applicationId', 'protocol', 'name'
   idTokenSignedResponseAlg: { enum: [...ID_TOKEN_ALGORITHMS] },
   backchannelLogoutUri: str,
   backchannelLogoutSessionRequired: bool,
+  requirePar: bool,
   scopes: strings,
   accessTokenTtlSeconds: int,
   refreshTokenTtlSeconds: int,
@@ -134,6 +135,14 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     token_endpoint_auth_methods_supported: strings,
     code_challenge_methods_supported: strings,
     scopes_supported: strings,
+    pushed_authorization_request_endpoint: str,
+    require_pushed_authorization_requests: bool,
+    backchannel_logout_supported: bool,
+    backchannel_logout_session_supported: bool,
+  }),
+  PushedAuthorizationResponse: object(['request_uri', 'expires_in'], {
+    request_uri: { type: 'string', description: 'urn:ietf:params:oauth:request_uri:…, for one authorization request by this client' },
+    expires_in: int,
   }),
   Jwks: object(['keys'], { keys: { type: 'array', items: object(['kty', 'kid', 'alg', 'use'], { kty: { enum: ['EC', 'RSA'] }, kid: str, alg: str, use: { const: 'sig' } }) } }),
   OpenApiDocument: object(['openapi', 'info', 'paths', 'components'], {
@@ -328,6 +337,7 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   token: ok('TokenResponse'),
   introspect: ok('Introspection'),
   revoke: [{ status: 200, description: 'Revoked, or nothing to revoke (RFC 7009 §2.2)' }],
+  'push-authorization-request': created('PushedAuthorizationResponse', 'Pushed; the request_uri is good for one authorization request (RFC 9126 §2.2)'),
   userinfo: ok('UserInfo'),
   authorize: [{ status: 303, description: 'To the application’s login or consent page, or back to the client’s redirect URI', headers: ['location'] }],
   'end-session': [

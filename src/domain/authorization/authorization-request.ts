@@ -43,6 +43,59 @@ export async function startCodeRequest(
   params: URLSearchParams,
   browser: BrowserState,
 ): Promise<AuthorizeOutcome> {
+  const { redirectUri, state, fail, scopes, prompt, codeChallenge, maxAge, resource } = await checkCodeRequest(deps, client, params);
+  const now = seconds(deps.now);
+  const session = await liveSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
+  const freshLoginAsked = prompt.includes('login') || (session !== undefined && maxAge !== undefined && now - session.authTime > maxAge);
+  if (prompt.includes('none') && (!session || freshLoginAsked)) throw fail('login_required', 'the end user is not logged in');
+  const useSession = session !== undefined && !freshLoginAsked;
+  const loginUrl = useSession ? undefined : application.loginUrl;
+  if (!useSession && !loginUrl) throw fail('unauthorized_client', 'the application of this client has no loginUrl to log end users in');
+
+  const id = newId('azr');
+  const step = await loginStep(deps, id, useSession ? session : undefined);
+  const nonce = params.get('nonce') ?? undefined;
+  const loginHint = params.get('login_hint') ?? undefined;
+  const record: AuthorizationRequestRecord = {
+    id,
+    ...requestedBy(client),
+    redirectUri,
+    scopes,
+    ...(state !== undefined ? { state } : {}),
+    ...(nonce !== undefined ? { nonce } : {}),
+    ...(codeChallenge !== undefined ? { codeChallenge } : {}),
+    prompt: prompt as PromptValue[],
+    ...(maxAge !== undefined ? { maxAge } : {}),
+    ...(loginHint !== undefined ? { loginHint } : {}),
+    ...(resource !== undefined ? { resource } : {}),
+    ...step.changes,
+    createdAt: new Date(deps.now()).toISOString(),
+    expiresAt: now + CHALLENGE_TTL_SECONDS,
+  };
+  await deps.authorizations.putRequest(record);
+  if (step.challenge !== undefined && loginUrl) return toLoginPage(loginUrl, step.challenge, step.binding);
+  const outcome = await afterLogin(deps, client, application, record);
+  // Straight to the code: no binding to set; on to consent: the browser must come back with it.
+  return outcome.clearBinding ? { ...outcome, clearBinding: undefined } : { ...outcome, binding: step.binding };
+}
+
+/** An authorization request whose parameters passed rule 2, and how to answer its client with an error. */
+export interface CheckedCodeRequest {
+  readonly redirectUri: string;
+  readonly state?: string;
+  readonly fail: (code: string, message: string) => AuthorizationRedirectError;
+  readonly scopes: string[];
+  readonly prompt: string[];
+  readonly codeChallenge?: string;
+  readonly maxAge?: number;
+  readonly resource?: string;
+}
+
+/**
+ * Rules 1 and 2: the checks of an authorization request's parameters, shared by the authorization
+ * endpoint and the pushed authorization request endpoint (RFC 9126 §2.1, `pushed-requests.ts`).
+ */
+export async function checkCodeRequest(deps: Pick<OidcLoginDeps, 'issuer' | 'resources'>, client: StoredOidcClient, params: URLSearchParams): Promise<CheckedCodeRequest> {
   const redirectUri = params.get('redirect_uri');
   if (!redirectUri) throw new InvalidRequest('redirect_uri is required');
   if (!redirectUriRegistered(client.redirectUris, redirectUri, client.clientType)) throw new InvalidRequest('redirect_uri is not registered for this client');
@@ -96,38 +149,14 @@ export async function startCodeRequest(
     resource = allowed.find((candidate) => candidate.key === requested || comparableAudience(candidate.audience) === comparableAudience(requested))?.key;
     if (!resource) throw fail('invalid_target', `resource "${requested}" is not one this client may request`);
   }
-
-  const now = seconds(deps.now);
-  const session = await liveSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
-  const freshLoginAsked = prompt.includes('login') || (session !== undefined && maxAge !== undefined && now - session.authTime > maxAge);
-  if (prompt.includes('none') && (!session || freshLoginAsked)) throw fail('login_required', 'the end user is not logged in');
-  const useSession = session !== undefined && !freshLoginAsked;
-  const loginUrl = useSession ? undefined : application.loginUrl;
-  if (!useSession && !loginUrl) throw fail('unauthorized_client', 'the application of this client has no loginUrl to log end users in');
-
-  const id = newId('azr');
-  const step = await loginStep(deps, id, useSession ? session : undefined);
-  const nonce = params.get('nonce') ?? undefined;
-  const loginHint = params.get('login_hint') ?? undefined;
-  const record: AuthorizationRequestRecord = {
-    id,
-    ...requestedBy(client),
+  return {
     redirectUri,
-    scopes,
     ...(state !== undefined ? { state } : {}),
-    ...(nonce !== undefined ? { nonce } : {}),
+    fail,
+    scopes,
+    prompt,
     ...(codeChallenge !== undefined ? { codeChallenge } : {}),
-    prompt: prompt as PromptValue[],
     ...(maxAge !== undefined ? { maxAge } : {}),
-    ...(loginHint !== undefined ? { loginHint } : {}),
     ...(resource !== undefined ? { resource } : {}),
-    ...step.changes,
-    createdAt: new Date(deps.now()).toISOString(),
-    expiresAt: now + CHALLENGE_TTL_SECONDS,
   };
-  await deps.authorizations.putRequest(record);
-  if (step.challenge !== undefined && loginUrl) return toLoginPage(loginUrl, step.challenge, step.binding);
-  const outcome = await afterLogin(deps, client, application, record);
-  // Straight to the code: no binding to set; on to consent: the browser must come back with it.
-  return outcome.clearBinding ? { ...outcome, clearBinding: undefined } : { ...outcome, binding: step.binding };
 }

@@ -67,6 +67,8 @@ export interface OidcClientSettings {
   readonly backchannelLogoutUri?: string;
   /** The client needs `sid` in its logout tokens (Back-Channel Logout 1.0 §2.2); Latchkey always sends it. */
   readonly backchannelLogoutSessionRequired?: boolean;
+  /** The client must push its authorization requests (RFC 9126 §6): the authorization endpoint takes only a `request_uri` from it. */
+  readonly requirePar?: boolean;
 }
 
 interface ClientIdentity {

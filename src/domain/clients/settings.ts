@@ -103,6 +103,7 @@ export const SETTING_FIELDS: readonly (keyof OidcClientSettings)[] = [
   'idTokenSignedResponseAlg',
   'backchannelLogoutUri',
   'backchannelLogoutSessionRequired',
+  'requirePar',
 ];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
