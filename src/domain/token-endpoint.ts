@@ -104,6 +104,9 @@ const GRANTS: Readonly<Record<string, Grant>> = {
   refresh_token: async (deps, client, { refreshToken, scope }) => answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope })),
 };
 
+/** The `grant_type` values the map serves: what discovery's `grant_types_supported` must list (a test holds them equal). */
+export const GRANT_TYPES: readonly string[] = Object.keys(GRANTS);
+
 /** Steps 1 to 4. */
 export async function requestToken(
   deps: TokenEndpointDeps,
