@@ -269,6 +269,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
       spEntityId: str,
       nameIdType: { enum: [...NAME_ID_TYPES] },
       certificate: { type: 'string', description: 'PEM of the X.509 certificate the IdP signs with' },
+      signResponse: { type: 'boolean', description: 'The whole Response is signed too, besides the assertion' },
       idpEntityId: str,
       ssoUrl: str,
       metadataUrl: str,

@@ -107,6 +107,8 @@ export interface SamlClientSettings {
   readonly spSigningCertificate?: string;
   /** Refuse AuthnRequests that are not signed with `spSigningCertificate`. */
   readonly requireSignedRequests?: boolean;
+  /** Sign the whole Response too, besides its assertion (SAML core §5.2; what many SPs, node-saml by default, expect). */
+  readonly signResponse?: boolean;
 }
 
 export interface StoredSamlClient extends SamlClientSettings, ClientIdentity {
