@@ -23,7 +23,8 @@ import { splitScope, STANDARD_SCOPES } from '../scopes';
  *    for the port of a native client's loopback IP redirect (RFC 8252 §7.3, `redirect-uris.ts`).
  *    Failing it, the browser gets an error page and is never redirected.
  * 2. Everything else fails by redirecting to that URI with `error`, `state` and `iss` (RFC 9207):
- *    `request`/`request_uri` are not supported; `response_type` is `code`; `response_mode` is
+ *    `request`/`request_uri` are not supported (a pushed request's `request_uri` is resolved before,
+ *    in `pushed-requests.ts`); `response_type` is `code`; `response_mode` is
  *    `query`; every `scope` value is a standard OpenID scope or one the client lists; every `prompt`
  *    value is one the client allows, and `none` stands alone; PKCE uses `S256` only (RFC 9700
  *    §2.1.1), and is required unless the client's PKCE mode is `allow`; `max_age` is a whole number;
@@ -36,48 +37,6 @@ import { splitScope, STANDARD_SCOPES } from '../scopes';
 
 const CODE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
 const SINGLE_PARAMETERS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'prompt', 'max_age', 'code_challenge', 'code_challenge_method'];
-
-export async function startCodeRequest(
-  deps: OidcLoginDeps,
-  { client, application }: LoginClient<StoredOidcClient>,
-  params: URLSearchParams,
-  browser: BrowserState,
-): Promise<AuthorizeOutcome> {
-  const { redirectUri, state, fail, scopes, prompt, codeChallenge, maxAge, resource } = await checkCodeRequest(deps, client, params);
-  const now = seconds(deps.now);
-  const session = await liveSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
-  const freshLoginAsked = prompt.includes('login') || (session !== undefined && maxAge !== undefined && now - session.authTime > maxAge);
-  if (prompt.includes('none') && (!session || freshLoginAsked)) throw fail('login_required', 'the end user is not logged in');
-  const useSession = session !== undefined && !freshLoginAsked;
-  const loginUrl = useSession ? undefined : application.loginUrl;
-  if (!useSession && !loginUrl) throw fail('unauthorized_client', 'the application of this client has no loginUrl to log end users in');
-
-  const id = newId('azr');
-  const step = await loginStep(deps, id, useSession ? session : undefined);
-  const nonce = params.get('nonce') ?? undefined;
-  const loginHint = params.get('login_hint') ?? undefined;
-  const record: AuthorizationRequestRecord = {
-    id,
-    ...requestedBy(client),
-    redirectUri,
-    scopes,
-    ...(state !== undefined ? { state } : {}),
-    ...(nonce !== undefined ? { nonce } : {}),
-    ...(codeChallenge !== undefined ? { codeChallenge } : {}),
-    prompt: prompt as PromptValue[],
-    ...(maxAge !== undefined ? { maxAge } : {}),
-    ...(loginHint !== undefined ? { loginHint } : {}),
-    ...(resource !== undefined ? { resource } : {}),
-    ...step.changes,
-    createdAt: new Date(deps.now()).toISOString(),
-    expiresAt: now + CHALLENGE_TTL_SECONDS,
-  };
-  await deps.authorizations.putRequest(record);
-  if (step.challenge !== undefined && loginUrl) return toLoginPage(loginUrl, step.challenge, step.binding);
-  const outcome = await afterLogin(deps, client, application, record);
-  // Straight to the code: no binding to set; on to consent: the browser must come back with it.
-  return outcome.clearBinding ? { ...outcome, clearBinding: undefined } : { ...outcome, binding: step.binding };
-}
 
 /** An authorization request whose parameters passed rule 2, and how to answer its client with an error. */
 export interface CheckedCodeRequest {
@@ -159,4 +118,46 @@ export async function checkCodeRequest(deps: Pick<OidcLoginDeps, 'issuer' | 'res
     ...(maxAge !== undefined ? { maxAge } : {}),
     ...(resource !== undefined ? { resource } : {}),
   };
+}
+
+export async function startCodeRequest(
+  deps: OidcLoginDeps,
+  { client, application }: LoginClient<StoredOidcClient>,
+  params: URLSearchParams,
+  browser: BrowserState,
+): Promise<AuthorizeOutcome> {
+  const { redirectUri, state, fail, scopes, prompt, codeChallenge, maxAge, resource } = await checkCodeRequest(deps, client, params);
+  const now = seconds(deps.now);
+  const session = await liveSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
+  const freshLoginAsked = prompt.includes('login') || (session !== undefined && maxAge !== undefined && now - session.authTime > maxAge);
+  if (prompt.includes('none') && (!session || freshLoginAsked)) throw fail('login_required', 'the end user is not logged in');
+  const useSession = session !== undefined && !freshLoginAsked;
+  const loginUrl = useSession ? undefined : application.loginUrl;
+  if (!useSession && !loginUrl) throw fail('unauthorized_client', 'the application of this client has no loginUrl to log end users in');
+
+  const id = newId('azr');
+  const step = await loginStep(deps, id, useSession ? session : undefined);
+  const nonce = params.get('nonce') ?? undefined;
+  const loginHint = params.get('login_hint') ?? undefined;
+  const record: AuthorizationRequestRecord = {
+    id,
+    ...requestedBy(client),
+    redirectUri,
+    scopes,
+    ...(state !== undefined ? { state } : {}),
+    ...(nonce !== undefined ? { nonce } : {}),
+    ...(codeChallenge !== undefined ? { codeChallenge } : {}),
+    prompt: prompt as PromptValue[],
+    ...(maxAge !== undefined ? { maxAge } : {}),
+    ...(loginHint !== undefined ? { loginHint } : {}),
+    ...(resource !== undefined ? { resource } : {}),
+    ...step.changes,
+    createdAt: new Date(deps.now()).toISOString(),
+    expiresAt: now + CHALLENGE_TTL_SECONDS,
+  };
+  await deps.authorizations.putRequest(record);
+  if (step.challenge !== undefined && loginUrl) return toLoginPage(loginUrl, step.challenge, step.binding);
+  const outcome = await afterLogin(deps, client, application, record);
+  // Straight to the code: no binding to set; on to consent: the browser must come back with it.
+  return outcome.clearBinding ? { ...outcome, clearBinding: undefined } : { ...outcome, binding: step.binding };
 }
