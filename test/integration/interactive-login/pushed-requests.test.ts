@@ -91,6 +91,11 @@ describe('pushed authorization requests with oauth4webapi', () => {
     expect(elsewhere.location).toBeUndefined();
     challengeIn((await browser.visit(authorizeUrl(rp.clientId, stolen.requestUri))).location, LOGIN_URL, 'login_challenge');
 
+    // Two browsers racing with the same request_uri: the conditional write lets exactly one in.
+    const raced = await push(client, oauth.ClientSecretBasic(rp.clientSecret));
+    const answers = await Promise.all([new TestBrowser(runtime.url), new TestBrowser(runtime.url)].map((racer) => racer.visit(authorizeUrl(rp.clientId, raced.requestUri))));
+    expect(answers.map((answer) => (answer.location?.startsWith(`${LOGIN_URL}?`) ? 'login' : answer.status)).sort()).toEqual([400, 'login']);
+
     const late = await push(client, oauth.ClientSecretBasic(rp.clientSecret));
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 61_000);
