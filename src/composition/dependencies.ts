@@ -1,3 +1,4 @@
+import type { PushedRequestDeps } from '../domain/authorization/pushed-requests';
 import { compactVerify, createLocalJWKSet, decodeJwt } from 'jose';
 import { postLogoutToken } from '../adapters/back-channel-logout';
 import {
@@ -342,6 +343,11 @@ export function oidcCallbackDeps(): UpstreamDeps & { readonly oidc: OidcUpstream
 /** Logging end users in at an upstream identity provider: the choice page and the protocols' callbacks. */
 export function upstreamDeps(): UpstreamDeps {
   return { ...interactionDeps(), upstreams: upstreamProtocols(), audit: auditLog(), retentionDays: auditRetentionDays() };
+}
+
+/** The pushed authorization request endpoint: the token endpoint's client authentication, the authorization request's checks. */
+export function pushedRequestDeps(): PushedRequestDeps {
+  return { tokenEndpoint: tokenEndpointDeps(), authorizations: authorizationStore(), resources: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
 }
 
 /** The SSO URL of a SAML client. */

@@ -51,7 +51,13 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    // RFC 9126 §5: a request_uri comes only from the pushed authorization request endpoint.
+    pushed_authorization_request_endpoint: `${issuer}/oauth/v2/par`,
+    require_pushed_authorization_requests: false,
     claims_parameter_supported: false,
+    // OpenID Connect Back-Channel Logout 1.0 §2.1: every logout token carries `sid`.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     ...(mtlsBaseUrl
       ? { mtls_endpoint_aliases: Object.fromEntries(Object.entries(MTLS_ENDPOINTS).map(([name, path]) => [name, `${mtlsBaseUrl.replace(/\/+$/, '')}${path}`])) }
       : {}),

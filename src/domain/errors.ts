@@ -128,9 +128,12 @@ export class NotAuthorized extends LatchkeyError {
 // ---- OAuth token endpoint (RFC 6749 §5.2, RFC 8707) -----------------------------------------
 
 export class InvalidClient extends LatchkeyError {
-  /** @param basicScheme the client tried HTTP Basic, so the answer must challenge it (RFC 6749 §5.2). */
-  constructor(internalDetail: string, basicScheme = false) {
-    super(401, 'invalid_client', 'client authentication failed', {
+  /**
+   * @param basicScheme the client tried HTTP Basic, so the answer must challenge it (RFC 6749 §5.2).
+   * @param description what the client may be told instead of the generic message; never a credential's detail.
+   */
+  constructor(internalDetail: string, basicScheme = false, description = 'client authentication failed') {
+    super(401, 'invalid_client', description, {
       internalDetail,
       headers: basicScheme ? { 'www-authenticate': 'Basic realm="latchkey", charset="UTF-8"' } : {},
     });

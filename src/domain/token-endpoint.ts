@@ -150,6 +150,9 @@ const GRANTS: Readonly<Record<string, Grant>> = {
   },
 };
 
+/** The `grant_type` values the map serves: what discovery's `grant_types_supported` must list (a test holds them equal). */
+export const GRANT_TYPES: readonly string[] = Object.keys(GRANTS);
+
 /** Steps 1 to 5. */
 export async function requestToken(
   deps: TokenEndpointDeps,

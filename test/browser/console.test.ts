@@ -226,8 +226,10 @@ describe('the admin console in Chromium', () => {
     await form.getByLabel('SAML client name').fill('wiki');
     await form.getByLabel('Assertion consumer service URL').fill('https://wiki.example.com/saml/acs');
     await form.getByLabel('Service provider entity ID').fill('https://wiki.example.com');
+    await form.getByLabel('Sign the whole response, not only the assertion').check();
     await form.getByRole('button', { name: 'Create SAML client' }).click();
     await page.locator('summary', { hasText: 'wiki' }).click();
+    await expect.poll(() => page.getByLabel('SAML client wiki').textContent()).toContain('"signResponse": true');
     const link = page.getByRole('link', { name: 'Download IdP metadata for wiki' });
     const metadata = await fetch(new URL((await link.getAttribute('href'))!, `${runtime.url}/console/`));
     expect(metadata.status).toBe(200);

@@ -51,3 +51,16 @@ export interface TokenFamilyRecord {
   /** The access tokens issued in the family: `jti` and `exp`, for revocation. */
   readonly accessTokens: readonly { readonly jti: string; readonly exp: number }[];
 }
+
+/** A pushed authorization request (RFC 9126 §2), waiting for the authorization endpoint to take it once. */
+export interface PushedAuthorizationRequestRecord {
+  readonly environmentId: string;
+  /** Keyed hash of the `request_uri`, which is never stored. */
+  readonly requestUriHash: string;
+  /** The client that pushed it, and the only one that may use it. */
+  readonly clientRef: string;
+  /** The pushed parameters, as checked at push time, form-encoded. */
+  readonly parameters: string;
+  readonly expiresAt: number;
+  readonly usedAt?: number;
+}
