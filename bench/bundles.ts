@@ -45,8 +45,6 @@ const COLD_START_ENV = {
   LATCHKEY_WEBHOOK_SECRET_PREFIX: 'latchkey/bench/webhook/',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   POWERTOOLS_METRICS_DISABLED: 'true',
-  // Lambda runs a newer Node.js than this machine; the SDK's warning about Node 20 is not part of a cold start there.
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
 /** Builds every function's bundle in one esbuild call; sizes by operation name. */

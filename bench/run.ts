@@ -15,8 +15,6 @@ import { measureModes, reportModes } from './token-report';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-// The SDK warns once that it will want Node 22; Lambda runs a newer Node, and the warning is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // `npm run bench -- --tokens`: the token figures only.
 if (!process.argv.includes('--tokens')) {

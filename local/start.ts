@@ -72,10 +72,6 @@ const port = portFrom('PORT', 4000);
 const dataDir = process.env.LATCHKEY_DATA_DIR ?? join(REPOSITORY_ROOT, '.latchkey');
 const ports = standInPorts(args.sam, portFrom);
 
-// The SDK's reminder that it will want Node 22 concerns this machine, not the Lambda runtime the
-// handlers deploy to; it would bury the banner and the one-line errors below.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 let unlock: () => void;
 try {
   unlock = lockDataFolder(dataDir);
