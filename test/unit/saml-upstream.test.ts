@@ -11,6 +11,15 @@ import type { AssertionReplayStore } from '../../src/domain/clients/client-asser
 import { sendAuthnRequest } from '../../src/domain/saml-upstream/authn-request';
 import { HTTP_POST, HTTP_REDIRECT, loadIdpMetadata, parseIdpMetadata, type IdpMetadata } from '../../src/domain/saml-upstream/idp-metadata';
 import { acceptSamlResponse, type SamlResponseContext, UpstreamSamlRefused } from '../../src/domain/saml-upstream/response';
+import {
+  type SamlConnectionInput,
+  samlConnectionSettings,
+  samlConnectionView,
+  samlConnectionMetadata,
+  type SamlConnectionSettings,
+} from '../../src/domain/saml-upstream/connection';
+import { acceptSamlUpstreamResponse, startSamlUpstreamLogin } from '../../src/domain/saml-upstream/login';
+import type { SamlKeyVault } from '../../src/domain/saml/signing-keys';
 import { NAME_ID_FORMATS, serviceProviderUrls, signedSpMetadataXml } from '../../src/domain/saml-upstream/sp-metadata';
 import { samlSigningCertificate } from '../support/certificates';
 
@@ -328,5 +337,73 @@ describe('accepting a SAML Response', () => {
     const first = await sentRequest();
     const second = await sentRequest();
     expect((await refusal(acceptSamlResponse(deps(), second.context, await idpResponse(first.requestId)))).detail).toContain('InResponseTo');
+  });
+});
+
+/** Keys as the KMS vault makes them, kept in memory: the "wrapped" key is the PKCS#8 itself here. */
+function memoryKeyVault(): SamlKeyVault & { created: number } {
+  const vault = {
+    created: 0,
+    async createKey(request: { keyId: string }) {
+      vault.created++;
+      return { keyId: request.keyId, certificate: spKey.certificate, wrappedPrivateKey: spKey.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64') };
+    },
+    async privateKey() {
+      return spKey.privateKey;
+    },
+  };
+  return vault;
+}
+
+describe('a SAML connection', () => {
+  const connectionDeps = () => ({
+    issuer: ISSUER,
+    now: Date.now,
+    samlKeys: memoryKeyVault(),
+    samlMetadata: {
+      fetchMetadata: async () => {
+        throw new Error('no network here');
+      },
+    },
+  });
+
+  it('keeps the IdP read from its metadata, persistent NameIDs by default, and a key of its own made once', async () => {
+    const deps = connectionDeps();
+    const created = await samlConnectionSettings(deps, 'idp_conn1', { idpMetadataXml: idp.getMetadata() });
+    expect(created).toMatchObject({ idp: { entityId: IDP_ENTITY_ID, ssoUrl: SSO_URL }, nameIdFormat: NAME_ID_FORMATS.persistent, signingKey: { certificate: spKey.certificate } });
+    const changed = await samlConnectionSettings(deps, 'idp_conn1', { nameIdFormat: NAME_ID_FORMATS.emailAddress, attributeMapping: { email: 'mail' } }, created);
+    expect(changed).toMatchObject({ idp: created.idp, nameIdFormat: NAME_ID_FORMATS.emailAddress, attributeMapping: { email: 'mail' }, signingKey: created.signingKey });
+    expect(deps.samlKeys.created).toBe(1);
+    const view = samlConnectionView(ISSUER, 'idp_conn1', changed);
+    expect(view).toMatchObject({ spEntityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl, spCertificate: spKey.certificate });
+    expect(JSON.stringify(view)).not.toContain('wrappedPrivateKey');
+    expect(samlify.ServiceProvider({ metadata: await samlConnectionMetadata(deps, 'idp_conn1', changed) }).entityMeta.getNameIDFormat()).toContain(NAME_ID_FORMATS.emailAddress);
+  });
+
+  it.each([
+    [{}, 'needs idpMetadataXml or idpMetadataUrl'],
+    [{ idpMetadataXml: '<x/>', nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient' }, 'nameIdFormat must be one of'],
+    [{ idpMetadataXml: '<x/>', attributeMapping: { role: 'groups' } }, 'attributeMapping.role is not a field'],
+    [{ idpMetadataXml: '<x/>', attributeMapping: { email: '' } }, 'attributeMapping.email must name a SAML attribute'],
+    [{ idpMetadataUrl: 'https://idp.example.com/metadata' }, 'idpMetadataUrl could not be fetched'],
+  ])('refuses settings %#: %s', async (input, message) => {
+    await expect(samlConnectionSettings(connectionDeps(), 'idp_conn1', input as SamlConnectionInput)).rejects.toThrow(message);
+  });
+
+  it('sends the browser to the IdP and accepts its answer for this connection and request only', async () => {
+    const deps = { ...connectionDeps(), hasher, replay: memoryReplay() };
+    const settings: SamlConnectionSettings = await samlConnectionSettings(deps, 'idp_conn1', { idpMetadataXml: idp.getMetadata() });
+    const connection = { id: 'idp_conn1', environmentId: 'env_1', saml: settings };
+    const sent = await startSamlUpstreamLogin(deps, connection, 'azr_pending.handle');
+    const query = new URL(sent.location).searchParams;
+    expect(query.get('RelayState')).toBe('azr_pending.handle');
+    const parsed = await idp.parseLoginRequest(samlify.ServiceProvider({ metadata: spMetadata() }), 'redirect', {
+      query: Object.fromEntries(query),
+      octetString: sent.location.slice(sent.location.indexOf('?') + 1, sent.location.indexOf('&Signature=')),
+    });
+    const response = await idpResponse(parsed.extract.request?.id as string);
+    const other = { ...connection, id: 'idp_conn2' };
+    expect((await refusal(acceptSamlUpstreamResponse(deps, other, sent.idHash, response))).detail).toContain('Destination');
+    expect(await acceptSamlUpstreamResponse(deps, connection, sent.idHash, response)).toMatchObject({ subject: 'upstream-subject-1', email: 'ada@example.com' });
   });
 });
