@@ -18,7 +18,7 @@ import {
   samlConnectionMetadata,
   type SamlConnectionSettings,
 } from '../../src/domain/saml-upstream/connection';
-import { acceptSamlUpstreamResponse, startSamlUpstreamLogin } from '../../src/domain/saml-upstream/login';
+import { acceptSamlUpstreamResponse, startSamlUpstreamLogin, stateOf } from '../../src/domain/saml-upstream/login';
 import type { SamlKeyVault } from '../../src/domain/saml/signing-keys';
 import { NAME_ID_FORMATS, serviceProviderUrls, signedSpMetadataXml } from '../../src/domain/saml-upstream/sp-metadata';
 import { samlSigningCertificate } from '../support/certificates';
@@ -33,7 +33,8 @@ samlify.setSchemaValidator({ validate: async () => 'skipped' });
 const ISSUER = 'https://latchkey.example.com';
 const IDP_ENTITY_ID = 'https://idp.example.com/saml';
 const SSO_URL = 'https://idp.example.com/sso';
-const sp = serviceProviderUrls(ISSUER, 'idp_conn1');
+const CONNECTION = { id: 'idp_conn1', environmentId: 'env_1' };
+const sp = serviceProviderUrls(ISSUER, CONNECTION);
 const hasher = { hash: async (secret: string) => createHmac('sha256', 'pepper').update(secret).digest('base64url') };
 
 /** The replay store's contract (a conditional put on the ID, expired records count as absent), in memory. */
@@ -216,8 +217,8 @@ describe('IdP metadata', () => {
 describe('SP metadata and AuthnRequests', () => {
   it('publishes the entity ID, the ACS URL and the signing certificate, signed, as an IdP reads them', () => {
     const reader = samlify.ServiceProvider({ metadata: spMetadata() });
-    expect(reader.entityMeta.getEntityID()).toBe(`${ISSUER}/saml/sp/idp_conn1/metadata`);
-    expect(reader.entityMeta.getAssertionConsumerService('post')).toBe(`${ISSUER}/saml/sp/idp_conn1/acs`);
+    expect(reader.entityMeta.getEntityID()).toBe(`${ISSUER}/saml/sp/idp_conn1@env_1/metadata`);
+    expect(reader.entityMeta.getAssertionConsumerService('post')).toBe(`${ISSUER}/saml/sp/idp_conn1@env_1/acs`);
     expect(reader.entityMeta.isWantAssertionsSigned()).toBe(true);
     const xml = spMetadata();
     const verifier = new SignedXml({ publicCert: spKey.certificate, getCertFromKeyInfo: () => null });
@@ -369,15 +370,15 @@ describe('a SAML connection', () => {
 
   it('keeps the IdP read from its metadata, persistent NameIDs by default, and a key of its own made once', async () => {
     const deps = connectionDeps();
-    const created = await samlConnectionSettings(deps, 'idp_conn1', { idpMetadataXml: idp.getMetadata() });
+    const created = await samlConnectionSettings(deps, CONNECTION, { idpMetadataXml: idp.getMetadata() });
     expect(created).toMatchObject({ idp: { entityId: IDP_ENTITY_ID, ssoUrl: SSO_URL }, nameIdFormat: NAME_ID_FORMATS.persistent, signingKey: { certificate: spKey.certificate } });
-    const changed = await samlConnectionSettings(deps, 'idp_conn1', { nameIdFormat: NAME_ID_FORMATS.emailAddress, attributeMapping: { email: 'mail' } }, created);
+    const changed = await samlConnectionSettings(deps, CONNECTION, { nameIdFormat: NAME_ID_FORMATS.emailAddress, attributeMapping: { email: 'mail' } }, created);
     expect(changed).toMatchObject({ idp: created.idp, nameIdFormat: NAME_ID_FORMATS.emailAddress, attributeMapping: { email: 'mail' }, signingKey: created.signingKey });
     expect(deps.samlKeys.created).toBe(1);
-    const view = samlConnectionView(ISSUER, 'idp_conn1', changed);
+    const view = samlConnectionView(ISSUER, CONNECTION, changed);
     expect(view).toMatchObject({ spEntityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl, spCertificate: spKey.certificate });
     expect(JSON.stringify(view)).not.toContain('wrappedPrivateKey');
-    expect(samlify.ServiceProvider({ metadata: await samlConnectionMetadata(deps, 'idp_conn1', changed) }).entityMeta.getNameIDFormat()).toContain(NAME_ID_FORMATS.emailAddress);
+    expect(samlify.ServiceProvider({ metadata: await samlConnectionMetadata(deps, CONNECTION, changed) }).entityMeta.getNameIDFormat()).toContain(NAME_ID_FORMATS.emailAddress);
   });
 
   it.each([
@@ -387,23 +388,30 @@ describe('a SAML connection', () => {
     [{ idpMetadataXml: '<x/>', attributeMapping: { email: '' } }, 'attributeMapping.email must name a SAML attribute'],
     [{ idpMetadataUrl: 'https://idp.example.com/metadata' }, 'idpMetadataUrl could not be fetched'],
   ])('refuses settings %#: %s', async (input, message) => {
-    await expect(samlConnectionSettings(connectionDeps(), 'idp_conn1', input as SamlConnectionInput)).rejects.toThrow(message);
+    await expect(samlConnectionSettings(connectionDeps(), CONNECTION, input as SamlConnectionInput)).rejects.toThrow(message);
   });
 
-  it('sends the browser to the IdP and accepts its answer for this connection and request only', async () => {
+  it('sends the browser to the IdP with the state in RelayState, and accepts the answer for this connection and state only', async () => {
     const deps = { ...connectionDeps(), hasher, replay: memoryReplay() };
-    const settings: SamlConnectionSettings = await samlConnectionSettings(deps, 'idp_conn1', { idpMetadataXml: idp.getMetadata() });
-    const connection = { id: 'idp_conn1', environmentId: 'env_1', saml: settings };
-    const sent = await startSamlUpstreamLogin(deps, connection, 'azr_pending.handle');
-    const query = new URL(sent.location).searchParams;
-    expect(query.get('RelayState')).toBe('azr_pending.handle');
+    const settings: SamlConnectionSettings = await samlConnectionSettings(deps, CONNECTION, { idpMetadataXml: idp.getMetadata() });
+    const connection = { ...CONNECTION, saml: settings };
+    const state = 'env_1.azr_abcdefghijklmnopqrstuvwxyz.0123456789012345678901234567890123456789012';
+    const location = await startSamlUpstreamLogin(deps, connection, state);
+    const query = new URL(location).searchParams;
+    expect(query.get('RelayState')).toBe(state.slice('env_1.'.length));
+    expect(stateOf(connection, query.get('RelayState')!)).toBe(state);
     const parsed = await idp.parseLoginRequest(samlify.ServiceProvider({ metadata: spMetadata() }), 'redirect', {
       query: Object.fromEntries(query),
-      octetString: sent.location.slice(sent.location.indexOf('?') + 1, sent.location.indexOf('&Signature=')),
+      octetString: location.slice(location.indexOf('?') + 1, location.indexOf('&Signature=')),
     });
     const response = await idpResponse(parsed.extract.request?.id as string);
-    const other = { ...connection, id: 'idp_conn2' };
-    expect((await refusal(acceptSamlUpstreamResponse(deps, other, sent.idHash, response))).detail).toContain('Destination');
-    expect(await acceptSamlUpstreamResponse(deps, connection, sent.idHash, response)).toMatchObject({ subject: 'upstream-subject-1', email: 'ada@example.com' });
+    expect((await refusal(acceptSamlUpstreamResponse(deps, { ...connection, id: 'idp_conn2' }, state, response))).detail).toContain('Destination');
+    expect((await refusal(acceptSamlUpstreamResponse(deps, connection, `${state.slice(0, -1)}3`, response))).detail).toContain('InResponseTo');
+    expect(await acceptSamlUpstreamResponse(deps, connection, state, response)).toMatchObject({ subject: 'upstream-subject-1', email: 'ada@example.com' });
+  });
+
+  it('refuses an IdP that takes AuthnRequests over HTTP-POST only: the browser is sent with a redirect', async () => {
+    const postOnly = identityProvider(idpKey, HTTP_POST).getMetadata();
+    await expect(samlConnectionSettings(connectionDeps(), CONNECTION, { idpMetadataXml: postOnly })).rejects.toThrow('HTTP-Redirect binding');
   });
 });

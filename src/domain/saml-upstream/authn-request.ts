@@ -13,9 +13,9 @@ import type { ServiceProviderUrls } from './sp-metadata';
  * HTTP-POST with an enveloped XML signature after the `Issuer` (core §5.4.1).
  *
  * Rules:
- * - The `ID` carries 160 random bits; the caller stores only its keyed hash (`idHash`), and the
- *   response must answer that ID (`InResponseTo`), so an unsolicited or another login's response
- *   is refused.
+ * - The `ID` carries 160 random bits, or is derived by the caller from its secret login state; only
+ *   its keyed hash (`idHash`) is kept, and the response must answer that ID (`InResponseTo`), so an
+ *   unsolicited or another login's response is refused.
  * - The response is asked for at the connection's ACS URL over HTTP-POST, with the connection's
  *   NameID format (`AllowCreate`, so an IdP makes a persistent identifier on first use).
  * - `RelayState` is the caller's handle on its pending login, at most 80 bytes (bindings §3.4.3).
@@ -26,6 +26,8 @@ export interface AuthnRequestInput {
   readonly idp: Pick<IdpMetadata, 'ssoUrl' | 'ssoBinding'>;
   readonly nameIdFormat: string;
   readonly relayState: string;
+  /** The request's ID (an XML ID); by default 160 random bits. */
+  readonly id?: string;
   readonly forceAuthn?: boolean;
   readonly nowMs: number;
   readonly key: { readonly privateKey: KeyObject; readonly certificatePem: string };
@@ -44,7 +46,8 @@ const MAX_RELAY_STATE_BYTES = 80;
 
 export async function sendAuthnRequest(hasher: SecretHasher, input: AuthnRequestInput): Promise<SentAuthnRequest> {
   if (Buffer.byteLength(input.relayState) > MAX_RELAY_STATE_BYTES) throw new TypeError(`RelayState must be at most ${MAX_RELAY_STATE_BYTES} bytes`);
-  const id = `_${randomBytes(20).toString('hex')}`;
+  const id = input.id ?? `_${randomBytes(20).toString('hex')}`;
+  if (!/^[A-Za-z_][\w.-]{0,255}$/.test(id)) throw new TypeError('an AuthnRequest ID must be an XML ID of at most 256 characters');
   const idHash = await hasher.hash(id);
   const xml =
     `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${new Date(input.nowMs).toISOString()}"` +

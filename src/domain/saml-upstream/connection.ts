@@ -21,8 +21,9 @@ import { CONNECTION_NAME_ID_FORMATS, NAME_ID_FORMATS, type ServiceProviderUrls, 
  *   are kept by the NameID).
  * - `attributeMapping` names SAML attributes for `subject`, `email`, `emailVerified`, `name` only,
  *   each at most 256 characters.
+ * - The IdP takes AuthnRequests over HTTP-Redirect (the browser is sent there with a redirect).
  * - The connection gets its own RSA signing key once, wrapped by KMS as a SAML client's (the
- *   connection ID in the encryption context); the private key is never shown.
+ *   connection's `{id}@{environmentId}` in the encryption context); the private key is never shown.
  */
 
 export interface SamlConnectionInput {
@@ -60,9 +61,18 @@ export interface SamlConnectionDeps {
 
 const MAX_MAPPING_LENGTH = 256;
 
+/** A connection as its SAML settings need it: the ID and environment name its URLs and its key. */
+export interface ConnectionName {
+  readonly id: string;
+  readonly environmentId: string;
+}
+
+/** The name of the connection's key in KMS's encryption context (and the key cache): its URL name. */
+export const keyOwner = (connection: ConnectionName): string => `${connection.id}@${connection.environmentId}`;
+
 export async function samlConnectionSettings(
   deps: SamlConnectionDeps,
-  connectionId: string,
+  connection: ConnectionName,
   input: SamlConnectionInput,
   current?: SamlConnectionSettings,
 ): Promise<SamlConnectionSettings> {
@@ -75,11 +85,13 @@ export async function samlConnectionSettings(
   const newMetadata = input.idpMetadataXml !== undefined || input.idpMetadataUrl !== undefined;
   if (!newMetadata && !current) throw new InvalidRequest('a SAML connection needs idpMetadataXml or idpMetadataUrl');
   const idp = newMetadata ? await loadIdpMetadata(deps.samlMetadata, input) : current!.idp;
+  // Latchkey sends the browser to the IdP with a redirect, so the IdP must take AuthnRequests so.
+  if (idp.ssoBinding !== 'redirect') throw new InvalidRequest('the IdP metadata must have a SingleSignOnService for the HTTP-Redirect binding');
   const idpMetadataUrl = newMetadata ? input.idpMetadataUrl : current?.idpMetadataUrl;
   const signingKey =
     current?.signingKey ??
     ({
-      ...(await deps.samlKeys.createKey({ clientId: connectionId, keyId: newId('key'), nowMs: deps.now(), validDays: SAML_CERTIFICATE_VALID_DAYS })),
+      ...(await deps.samlKeys.createKey({ clientId: keyOwner(connection), keyId: newId('key'), nowMs: deps.now(), validDays: SAML_CERTIFICATE_VALID_DAYS })),
       createdAt: new Date(deps.now()).toISOString(),
     } satisfies SamlSigningKey);
   return {
@@ -91,16 +103,16 @@ export async function samlConnectionSettings(
   };
 }
 
-export function samlConnectionView(issuer: string, connectionId: string, settings: SamlConnectionSettings): SamlConnectionView {
+export function samlConnectionView(issuer: string, connection: ConnectionName, settings: SamlConnectionSettings): SamlConnectionView {
   const { signingKey, ...shown } = settings;
-  const urls = serviceProviderUrls(issuer, connectionId);
+  const urls = serviceProviderUrls(issuer, connection);
   return { ...shown, spEntityId: urls.entityId, acsUrl: urls.acsUrl, metadataUrl: urls.metadataUrl, spCertificate: signingKey.certificate };
 }
 
 /** The SP metadata of the connection, signed by its key. */
-export async function samlConnectionMetadata(deps: Pick<SamlConnectionDeps, 'issuer' | 'samlKeys'>, connectionId: string, settings: SamlConnectionSettings): Promise<string> {
-  const urls: ServiceProviderUrls = serviceProviderUrls(deps.issuer, connectionId);
-  const privateKey = await deps.samlKeys.privateKey(connectionId, settings.signingKey);
+export async function samlConnectionMetadata(deps: Pick<SamlConnectionDeps, 'issuer' | 'samlKeys'>, connection: ConnectionName, settings: SamlConnectionSettings): Promise<string> {
+  const urls: ServiceProviderUrls = serviceProviderUrls(deps.issuer, connection);
+  const privateKey = await deps.samlKeys.privateKey(keyOwner(connection), settings.signingKey);
   return signedSpMetadataXml({ urls, certificates: [settings.signingKey.certificate], nameIdFormat: settings.nameIdFormat }, privateKey);
 }
 

@@ -29,8 +29,13 @@ export interface ServiceProviderUrls {
   readonly acsUrl: string;
 }
 
-export function serviceProviderUrls(issuer: string, connectionId: string): ServiceProviderUrls {
-  const base = `${issuer}/saml/sp/${encodeURIComponent(connectionId)}`;
+/**
+ * The service provider of a connection, named in its URLs by `{connectionId}@{environmentId}` (as SAML
+ * clients are by their client ID): the public metadata and ACS routes find the connection's
+ * environment from the URL alone.
+ */
+export function serviceProviderUrls(issuer: string, connection: { readonly id: string; readonly environmentId: string }): ServiceProviderUrls {
+  const base = `${issuer}/saml/sp/${connection.id}@${connection.environmentId}`;
   return { entityId: `${base}/metadata`, metadataUrl: `${base}/metadata`, acsUrl: `${base}/acs` };
 }
 
