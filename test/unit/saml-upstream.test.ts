@@ -266,7 +266,7 @@ describe('accepting a SAML Response', () => {
   });
 
   it('accepts a signed Response as well, and maps attributes as the connection says', async () => {
-    const { requestId, context } = await sentRequest({ attributeMapping: { subject: 'oid', email: 'work-mail', emailVerified: 'mail-verified', name: 'cn' } });
+    const { requestId, context } = await sentRequest({ attributeMapping: { subject: 'oid', email: 'work-mail', email_verified: 'mail-verified', name: 'cn' } });
     const response = await idpResponse(requestId, { signMessage: true, attributes: { oid: 'o-42', 'work-mail': 'ada@corp.example', 'mail-verified': 'true', cn: 'Ada' } });
     expect(await acceptSamlResponse(deps(), context, response)).toMatchObject({ subject: 'o-42', email: 'ada@corp.example', emailVerified: true, name: 'Ada' });
   });

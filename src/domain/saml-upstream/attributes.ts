@@ -19,11 +19,11 @@ export interface AttributeMapping {
   /** The attribute holding a stable identifier to key end users by, instead of the NameID. */
   readonly subject?: string;
   readonly email?: string;
-  readonly emailVerified?: string;
+  readonly email_verified?: string;
   readonly name?: string;
 }
 
-export const ATTRIBUTE_MAPPING_FIELDS = ['subject', 'email', 'emailVerified', 'name'] as const;
+export const ATTRIBUTE_MAPPING_FIELDS = ['subject', 'email', 'email_verified', 'name'] as const;
 
 export const DEFAULT_ATTRIBUTE_NAMES = {
   email: ['urn:oid:0.9.2342.19200300.100.1.3', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress', 'email', 'mail', 'emailAddress'],
@@ -61,7 +61,7 @@ export function mapAttributes(asserted: AssertedSubject, mapping: AttributeMappi
   }
   const email = first(mapping.email ? [mapping.email] : DEFAULT_ATTRIBUTE_NAMES.email) ?? (asserted.nameIdFormat === EMAIL_ADDRESS_FORMAT ? asserted.nameId : undefined);
   const name = first(mapping.name ? [mapping.name] : DEFAULT_ATTRIBUTE_NAMES.name);
-  const verified = mapping.emailVerified ? first([mapping.emailVerified]) : undefined;
+  const verified = mapping.email_verified ? first([mapping.email_verified]) : undefined;
   return {
     subject: subjectValues[0]!,
     nameId: asserted.nameId,

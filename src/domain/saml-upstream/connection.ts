@@ -19,7 +19,7 @@ import { CONNECTION_NAME_ID_FORMATS, NAME_ID_FORMATS, type ServiceProviderUrls, 
  *   certificate Latchkey trusts changes only when an administrator changes the connection.
  * - `nameIdFormat` is persistent (default), emailAddress or unspecified; never transient (end users
  *   are kept by the NameID).
- * - `attributeMapping` names SAML attributes for `subject`, `email`, `emailVerified`, `name` only,
+ * - `attributeMapping` names SAML attributes for `subject`, `email`, `email_verified`, `name` only,
  *   each at most 256 characters.
  * - The IdP takes AuthnRequests over HTTP-Redirect (the browser is sent there with a redirect).
  * - The connection gets its own RSA signing key once, wrapped by KMS as a SAML client's (the
