@@ -22,13 +22,12 @@ import { acceptSamlUpstreamResponse, startSamlUpstreamLogin, stateOf } from '../
 import type { SamlKeyVault } from '../../src/domain/saml/signing-keys';
 import { NAME_ID_FORMATS, serviceProviderUrls, signedSpMetadataXml } from '../../src/domain/saml-upstream/sp-metadata';
 import { samlSigningCertificate } from '../support/certificates';
+import { authnRequestIdIn, type IdpAnswer, samlifyIdentityProvider, signedLoginResponse } from '../support/samlify-idp';
 
 /**
  * Latchkey as a SAML service provider, without HTTP: samlify plays the upstream identity provider
  * that reads Latchkey's SP metadata and AuthnRequests and signs the responses Latchkey checks.
  */
-
-samlify.setSchemaValidator({ validate: async () => 'skipped' });
 
 const ISSUER = 'https://latchkey.example.com';
 const IDP_ENTITY_ID = 'https://idp.example.com/saml';
@@ -58,16 +57,7 @@ let spKey: Pair;
 let idp: ReturnType<typeof samlify.IdentityProvider>;
 let metadata: IdpMetadata;
 
-const pem = (key: KeyObject) => key.export({ type: 'pkcs8', format: 'pem' }).toString();
-const identityProvider = (key: Pair, binding = HTTP_REDIRECT) =>
-  samlify.IdentityProvider({
-    entityID: IDP_ENTITY_ID,
-    privateKey: pem(key.privateKey),
-    signingCert: key.certificate,
-    singleSignOnService: [{ Binding: binding, Location: SSO_URL }],
-    nameIDFormat: [NAME_ID_FORMATS.persistent],
-    wantAuthnRequestsSigned: true,
-  });
+const identityProvider = (key: Pair, binding = HTTP_REDIRECT) => samlifyIdentityProvider({ entityId: IDP_ENTITY_ID, ssoUrl: SSO_URL, key, binding });
 const spMetadata = () => signedSpMetadataXml({ urls: sp, certificates: [spKey.certificate], nameIdFormat: NAME_ID_FORMATS.persistent }, spKey.privateKey);
 
 beforeAll(async () => {
@@ -76,65 +66,8 @@ beforeAll(async () => {
   metadata = parseIdpMetadata(idp.getMetadata());
 });
 
-interface Answer {
-  readonly nameId?: string;
-  readonly status?: string;
-  readonly audience?: string;
-  readonly destination?: string;
-  readonly inResponseTo?: string;
-  readonly notOnOrAfterMs?: number;
-  readonly attributes?: Record<string, string>;
-  /** samlify signs the whole Response as well as the Assertion. */
-  readonly signMessage?: boolean;
-  readonly signer?: ReturnType<typeof samlify.IdentityProvider>;
-}
-
 /** A Response from samlify's IdP to the request `requestId`, signed by it; base64 as posted. */
-async function idpResponse(requestId: string, answer: Answer = {}): Promise<string> {
-  const now = Date.now();
-  const until = new Date(answer.notOnOrAfterMs ?? now + 5 * 60_000).toISOString();
-  const attributes = Object.entries(answer.attributes ?? { email: 'Ada@Example.com', displayName: 'Ada Lovelace' })
-    .map(([name, value]) => `<saml:Attribute Name="${name}"><saml:AttributeValue xsi:type="xs:string">${value}</saml:AttributeValue></saml:Attribute>`)
-    .join('');
-  const values = {
-    ID: `_r${now}${Math.random().toString(36).slice(2)}`,
-    AssertionID: `_a${now}${Math.random().toString(36).slice(2)}`,
-    Destination: answer.destination ?? sp.acsUrl,
-    Audience: answer.audience ?? sp.entityId,
-    SubjectRecipient: sp.acsUrl,
-    Issuer: IDP_ENTITY_ID,
-    IssueInstant: new Date(now).toISOString(),
-    StatusCode: answer.status ?? 'urn:oasis:names:tc:SAML:2.0:status:Success',
-    ConditionsNotBefore: new Date(now - 60_000).toISOString(),
-    ConditionsNotOnOrAfter: until,
-    SubjectConfirmationDataNotOnOrAfter: until,
-    NameIDFormat: NAME_ID_FORMATS.persistent,
-    NameID: answer.nameId ?? 'upstream-subject-1',
-    InResponseTo: answer.inResponseTo ?? requestId,
-  };
-  // samlify escapes every tag value: the two statements go in as XML before the tags are replaced.
-  const statements = {
-    AuthnStatement: `<saml:AuthnStatement AuthnInstant="${new Date(now).toISOString()}" SessionIndex="idp-session-7"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`,
-    AttributeStatement: `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>`,
-  };
-  const serviceProvider = samlify.ServiceProvider({ metadata: spMetadata(), wantMessageSigned: answer.signMessage ?? false });
-  const { context } = await (answer.signer ?? idp).createLoginResponse(
-    serviceProvider,
-    { extract: { request: { id: requestId } } },
-    'post',
-    {},
-    {
-      customTagReplacement: (template) => ({
-        id: values.ID,
-        context: samlify.SamlLib.replaceTagsByValue(
-          template.replace('{AuthnStatement}', statements.AuthnStatement).replace('{AttributeStatement}', statements.AttributeStatement),
-          values,
-        ),
-      }),
-    },
-  );
-  return context;
-}
+const idpResponse = (requestId: string, answer: IdpAnswer = {}) => signedLoginResponse(idp, spMetadata(), requestId, answer);
 
 /** A login that sent an AuthnRequest: its ID (what the IdP answers) and the context Latchkey keeps. */
 async function sentRequest(overrides: Partial<SamlResponseContext> = {}) {
@@ -146,12 +79,7 @@ async function sentRequest(overrides: Partial<SamlResponseContext> = {}) {
     nowMs: Date.now(),
     key: { privateKey: spKey.privateKey, certificatePem: spKey.certificate },
   });
-  const query = new URL(sent.location).searchParams;
-  const parsed = await idp.parseLoginRequest(samlify.ServiceProvider({ metadata: spMetadata() }), 'redirect', {
-    query: Object.fromEntries(query),
-    octetString: sent.location.slice(sent.location.indexOf('?') + 1, sent.location.indexOf('&Signature=')),
-  });
-  const requestId = parsed.extract.request?.id as string;
+  const { id: requestId } = await authnRequestIdIn(idp, spMetadata(), sent.location);
   const context: SamlResponseContext = {
     environmentId: 'env_1',
     connectionId: 'idp_conn1',
@@ -397,14 +325,10 @@ describe('a SAML connection', () => {
     const connection = { ...CONNECTION, saml: settings };
     const state = 'env_1.azr_abcdefghijklmnopqrstuvwxyz.0123456789012345678901234567890123456789012';
     const location = await startSamlUpstreamLogin(deps, connection, state);
-    const query = new URL(location).searchParams;
-    expect(query.get('RelayState')).toBe(state.slice('env_1.'.length));
-    expect(stateOf(connection, query.get('RelayState')!)).toBe(state);
-    const parsed = await idp.parseLoginRequest(samlify.ServiceProvider({ metadata: spMetadata() }), 'redirect', {
-      query: Object.fromEntries(query),
-      octetString: location.slice(location.indexOf('?') + 1, location.indexOf('&Signature=')),
-    });
-    const response = await idpResponse(parsed.extract.request?.id as string);
+    const request = await authnRequestIdIn(idp, spMetadata(), location);
+    expect(request.relayState).toBe(state.slice('env_1.'.length));
+    expect(stateOf(connection, request.relayState)).toBe(state);
+    const response = await idpResponse(request.id);
     expect((await refusal(acceptSamlUpstreamResponse(deps, { ...connection, id: 'idp_conn2' }, state, response))).detail).toContain('Destination');
     expect((await refusal(acceptSamlUpstreamResponse(deps, connection, `${state.slice(0, -1)}3`, response))).detail).toContain('InResponseTo');
     expect(await acceptSamlUpstreamResponse(deps, connection, state, response)).toMatchObject({ subject: 'upstream-subject-1', email: 'ada@example.com' });
