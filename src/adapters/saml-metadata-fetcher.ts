@@ -1,4 +1,4 @@
-import { MAX_METADATA_BYTES, type SamlMetadataFetcher } from '../domain/saml-upstream/idp-metadata';
+import { MAX_METADATA_BYTES, type SamlMetadataFetcher } from '../domain/federation/saml/idp-metadata';
 import { OutboundFailure, OutboundHttp } from './outbound-http';
 
 /**

@@ -8,19 +8,19 @@ import { SignedXml } from 'xml-crypto';
 import { OutboundHttp } from '../../src/adapters/outbound-http';
 import { OutboundSamlMetadataFetcher } from '../../src/adapters/saml-metadata-fetcher';
 import type { AssertionReplayStore } from '../../src/domain/clients/client-assertion';
-import { sendAuthnRequest } from '../../src/domain/saml-upstream/authn-request';
-import { HTTP_POST, HTTP_REDIRECT, loadIdpMetadata, parseIdpMetadata, type IdpMetadata } from '../../src/domain/saml-upstream/idp-metadata';
-import { acceptSamlResponse, type SamlResponseContext, UpstreamSamlRefused } from '../../src/domain/saml-upstream/response';
+import { sendAuthnRequest } from '../../src/domain/federation/saml/authn-request';
+import { HTTP_POST, HTTP_REDIRECT, loadIdpMetadata, parseIdpMetadata, type IdpMetadata } from '../../src/domain/federation/saml/idp-metadata';
+import { acceptSamlResponse, type SamlResponseContext, UpstreamSamlRefused } from '../../src/domain/federation/saml/response';
 import {
   type SamlConnectionInput,
   samlConnectionSettings,
   samlConnectionView,
   samlConnectionMetadata,
   type SamlConnectionSettings,
-} from '../../src/domain/saml-upstream/connection';
-import { acceptSamlUpstreamResponse, startSamlUpstreamLogin, stateOf } from '../../src/domain/saml-upstream/login';
+} from '../../src/domain/federation/saml/connection';
+import { acceptSamlUpstreamResponse, startSamlUpstreamLogin, stateOf } from '../../src/domain/federation/saml/login';
 import type { SamlKeyVault } from '../../src/domain/saml/signing-keys';
-import { NAME_ID_FORMATS, serviceProviderUrls, signedSpMetadataXml } from '../../src/domain/saml-upstream/sp-metadata';
+import { NAME_ID_FORMATS, serviceProviderUrls, signedSpMetadataXml } from '../../src/domain/federation/saml/sp-metadata';
 import { samlSigningCertificate } from '../support/certificates';
 import { authnRequestIdIn, type IdpAnswer, samlifyIdentityProvider, signedLoginResponse } from '../support/samlify-idp';
 

@@ -1,9 +1,9 @@
-import type { SamlSigningKey } from '../clients/model';
-import { SAML_CERTIFICATE_VALID_DAYS } from '../clients/saml-clients';
-import { InvalidRequest } from '../errors';
-import { newId } from '../ids';
-import type { Clock } from '../ports';
-import type { SamlKeyVault } from '../saml/signing-keys';
+import type { SamlSigningKey } from '../../clients/model';
+import { SAML_CERTIFICATE_VALID_DAYS } from '../../clients/saml-clients';
+import { InvalidRequest } from '../../errors';
+import { newId } from '../../ids';
+import type { Clock } from '../../ports';
+import type { SamlKeyVault } from '../../saml/signing-keys';
 import { ATTRIBUTE_MAPPING_FIELDS, type AttributeMapping } from './attributes';
 import { type IdpMetadata, loadIdpMetadata, type SamlMetadataFetcher } from './idp-metadata';
 import { CONNECTION_NAME_ID_FORMATS, NAME_ID_FORMATS, type ServiceProviderUrls, serviceProviderUrls, signedSpMetadataXml } from './sp-metadata';

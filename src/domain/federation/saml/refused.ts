@@ -1,4 +1,4 @@
-import { LatchkeyError } from '../errors';
+import { LatchkeyError } from '../../errors';
 
 /**
  * The upstream identity provider did not log the end user in (`denied`: a status other than

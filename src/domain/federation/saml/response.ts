@@ -1,8 +1,8 @@
 import { SignedXml } from 'xml-crypto';
-import type { AssertionReplayStore } from '../clients/client-assertion';
-import type { Clock, SecretHasher } from '../ports';
-import { sameDigest } from '../secrets';
-import { childElements, NS, parseXml, RSA_SHA256 } from '../saml/xml';
+import type { AssertionReplayStore } from '../../clients/client-assertion';
+import type { Clock, SecretHasher } from '../../ports';
+import { sameDigest } from '../../secrets';
+import { childElements, NS, parseXml, RSA_SHA256 } from '../../saml/xml';
 import { mapAttributes, type AttributeMapping, type UpstreamSamlIdentity } from './attributes';
 import type { IdpMetadata } from './idp-metadata';
 import { UpstreamSamlRefused } from './refused';

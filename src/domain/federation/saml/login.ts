@@ -1,6 +1,6 @@
-import type { AssertionReplayStore } from '../clients/client-assertion';
-import type { Clock, SecretHasher } from '../ports';
-import type { SamlKeyVault } from '../saml/signing-keys';
+import type { AssertionReplayStore } from '../../clients/client-assertion';
+import type { Clock, SecretHasher } from '../../ports';
+import type { SamlKeyVault } from '../../saml/signing-keys';
 import type { UpstreamSamlIdentity } from './attributes';
 import { sendAuthnRequest } from './authn-request';
 import { type ConnectionName, keyOwner, type SamlConnectionSettings } from './connection';

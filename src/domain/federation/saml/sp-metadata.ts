@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { escapeXml, signEnveloped } from '../saml/xml';
+import { escapeXml, signEnveloped } from '../../saml/xml';
 import { HTTP_POST } from './idp-metadata';
 
 /**

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { InvalidRequest } from '../errors';
-import { childElements, NS, parseXml } from '../saml/xml';
+import { InvalidRequest } from '../../errors';
+import { childElements, NS, parseXml } from '../../saml/xml';
 
 /**
  * The metadata of an upstream SAML identity provider (saml-metadata-2.0-os §2.4.3), read once when
