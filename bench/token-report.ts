@@ -118,6 +118,14 @@ export function reportModes(modes: readonly MeasuredMode[]): Budget[] {
       { name: 'envelope client-credentials: the audit log adds no DynamoDB call to a successful token', ok: auditCalls === 0, detail: `${auditCalls} audit calls` },
       { name: 'envelope client-credentials: at most 1 ms CPU per warm token', ok: cc.cpuMsPerToken <= 1, detail: `${cc.cpuMsPerToken.toFixed(3)} ms` },
     );
+    // The caller's check (account and revocation, one batch) and the token's reads (connection,
+    // application, the subject's claim, user and profile, one batch: src/adapters/dynamodb/delegation-reads.ts).
+    const delegated = envelope.scenarios.delegated;
+    const delegatedCalls =
+      Object.entries(delegated.calls)
+        .filter(([operation]) => operation.startsWith('DynamoDB.'))
+        .reduce((sum, [, record]) => sum + record.count, 0) / delegated.tokens;
+    budgets.push({ name: 'envelope delegated token (repeat subject): at most 2 DynamoDB round trips per warm token', ok: delegatedCalls <= 2, detail: `${delegatedCalls} calls` });
   }
   console.log('\nBudgets');
   for (const budget of budgets) console.log(`  ${budget.ok ? 'ok  ' : 'OVER'} ${budget.name}: ${budget.detail}`);

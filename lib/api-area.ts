@@ -1,12 +1,13 @@
 import { CfnOutput, CfnResource, Duration, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpAuthorizer, HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { Construct } from 'constructs';
 import { grantAccess, keyCapabilities, type InvokableFunctions } from './constructs/grant-access';
-import { LatchkeyFunction, type FunctionDefaults } from './constructs/latchkey-function';
+import { LatchkeyFunction, type FunctionConcurrency, type FunctionDefaults } from './constructs/latchkey-function';
 import { AreaAlarms, type AlarmSettings } from './monitoring/area-alarms';
+import { CANARY_RATE, CanaryAlarms, type CanarySettings } from './monitoring/canary-alarms';
 import { DEFAULT_ROUTE, type Operation } from './routes';
 import type { StateRefs } from './state';
 
@@ -31,6 +32,9 @@ function resourceBudgetProblems(stack: NestedStack, area: string): string[] {
     : [];
 }
 
+/** The API Gateway route key of a route (`POST /oauth/v2/token`, or `$default`). */
+export const routeKeyOf = (route: Operation['routes'][number]): string => (route.path === DEFAULT_ROUTE.path ? route.path : `${route.method} ${route.path}`);
+
 /** `service-accounts` → `ServiceAccounts`. */
 export const pascalCase = (name: string): string => name.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 
@@ -45,7 +49,15 @@ export interface ApiAreaProps {
   /** The top-level stack's name (functions are tagged with it). */
   readonly stackName: string;
   readonly defaults: FunctionDefaults;
+  /** Reserved and provisioned concurrency of the functions that serve `tokenRouteKey`. */
+  readonly tokenConcurrency?: FunctionConcurrency;
+  /** The token endpoint's route key. */
+  readonly tokenRouteKey: string;
   readonly alarms: AlarmSettings;
+  /** The Lambda authorizer every route must pass (context `apiWaf=true`: only CloudFront's requests). */
+  readonly originAuthorizerId?: string;
+  /** The canary's schedule and alarms (context `canary=true`); without it, the canary function only runs when invoked. */
+  readonly canary?: CanarySettings;
   /** Envelope mode: days between scheduled signing-key rotations. */
   readonly signingKeyRotationDays: number;
 }
@@ -59,6 +71,7 @@ export interface ApiAreaProps {
 export class ApiArea extends NestedStack {
   readonly functions = new Map<string, LatchkeyFunction>();
   private readonly httpApi: IHttpApi;
+  private readonly originAuthorizer: IHttpRouteAuthorizer | undefined;
 
   constructor(
     scope: Construct,
@@ -67,6 +80,9 @@ export class ApiArea extends NestedStack {
   ) {
     super(scope, id, { description: `Latchkey ${props.state.stage}: the ${props.area} operations` });
     this.httpApi = HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: props.httpApiId });
+    this.originAuthorizer = props.originAuthorizerId
+      ? HttpAuthorizer.fromHttpAuthorizerAttributes(this, 'OriginAuthorizer', { authorizerId: props.originAuthorizerId, authorizerType: 'CUSTOM' })
+      : undefined;
     for (const operation of props.operations) {
       const fn = new LatchkeyFunction(this, operation.name, {
         handler: operation.handler,
@@ -77,6 +93,7 @@ export class ApiArea extends NestedStack {
         stackName: props.stackName,
         keyCapabilities: keyCapabilities(operation.access, props.state.signingMode),
         defaults: props.defaults,
+        ...(props.tokenConcurrency && operation.routes.some((route) => routeKeyOf(route) === props.tokenRouteKey) ? { concurrency: props.tokenConcurrency } : {}),
       });
       this.functions.set(operation.name, fn);
       if (operation.access.keys === 'rotate' && props.state.signingMode === 'envelope') {
@@ -86,6 +103,15 @@ export class ApiArea extends NestedStack {
           schedule: Schedule.rate(Duration.days(props.signingKeyRotationDays)),
           targets: [new LambdaFunction(fn.fn, { retryAttempts: 2 })],
         });
+      }
+      if (operation.access.secrets?.includes('canary') && props.canary) {
+        // No retries: the next run is a minute away, and a retried failure would count twice.
+        new Rule(this, `${operation.name}-schedule`, {
+          description: `Latchkey ${props.state.stage}: the canary, every minute`,
+          schedule: Schedule.rate(CANARY_RATE),
+          targets: [new LambdaFunction(fn.fn, { retryAttempts: 0 })],
+        });
+        new CanaryAlarms(this, 'Canary', { area: props.area, operation: operation.name, settings: props.canary, topicArn: props.alarms.topicArn });
       }
     }
     new AreaAlarms(this, 'Alarms', { area: props.area, operations: props.operations, functions: this.functions, settings: props.alarms });
@@ -104,13 +130,18 @@ export class ApiArea extends NestedStack {
 
   private route(operation: Operation, fn: LatchkeyFunction): void {
     // One integration per function, shared by all of its routes.
-    const integration = new HttpLambdaIntegration(`${operation.name}-integration`, fn.fn, {
+    const integration = new HttpLambdaIntegration(`${operation.name}-integration`, fn.invokeTarget, {
       payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     });
     for (const route of operation.routes) {
       const isDefault = route.method === DEFAULT_ROUTE.method && route.path === DEFAULT_ROUTE.path;
       const routeKey = isDefault ? HttpRouteKey.DEFAULT : HttpRouteKey.with(route.path, HttpMethod[route.method as keyof typeof HttpMethod]);
-      const httpRoute = new HttpRoute(this, `${operation.name}-${routeKey.key}`, { httpApi: this.httpApi, routeKey, integration });
+      const httpRoute = new HttpRoute(this, `${operation.name}-${routeKey.key}`, {
+        httpApi: this.httpApi,
+        routeKey,
+        integration,
+        ...(this.originAuthorizer ? { authorizer: this.originAuthorizer } : {}),
+      });
       Validations.of(httpRoute).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:

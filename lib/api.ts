@@ -6,10 +6,12 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { ApiArea, areaOf, invokeOnlyOutput, pascalCase } from './api-area';
+import { ApiArea, areaOf, invokeOnlyOutput, pascalCase, routeKeyOf } from './api-area';
 import { MtlsTruststore } from './constructs/mtls-truststore';
-import type { FunctionDefaults, LatchkeyFunction } from './constructs/latchkey-function';
+import { OriginVerification } from './edge/origin-verification';
+import type { FunctionConcurrency, FunctionDefaults, LatchkeyFunction } from './constructs/latchkey-function';
 import type { AlarmSettings } from './monitoring/area-alarms';
+import type { CanarySettings } from './monitoring/canary-alarms';
 import { effectiveThrottle, type ThrottleOverrides } from './throttles';
 import { DEFAULT_ROUTE, type Operation } from './routes';
 import type { LatchkeyState } from './state';
@@ -45,10 +47,19 @@ export interface LatchkeyApiProps {
   readonly enrichmentLambdaArns?: readonly string[];
   readonly throttles?: ThrottleOverrides;
   readonly defaults: FunctionDefaults;
+  /** Reserved and provisioned concurrency of the token endpoint's function. */
+  readonly tokenConcurrency?: FunctionConcurrency;
   /** Per-area alarm thresholds; the topic is added here. */
   readonly alarms: Omit<AlarmSettings, 'topicArn'>;
   readonly alarmTopicArn: string;
   readonly signingKeyRotationDays: number;
+  /**
+   * Behind CloudFront (context `apiWaf=true`): the public name clients call and the issuer's host;
+   * `domain` is then the API's own origin domain, and every route checks CloudFront's origin header.
+   */
+  readonly publicDomainName?: string;
+  /** The canary's schedule and alarm thresholds (context `canary=true`). */
+  readonly canary?: CanarySettings;
 }
 
 /**
@@ -65,6 +76,10 @@ export class LatchkeyApi extends Construct {
   readonly issuer: string;
   readonly functions: ReadonlyMap<string, LatchkeyFunction>;
   readonly areas: ReadonlyMap<string, ApiArea>;
+  /** The stage's access log group (one JSON line per request). */
+  readonly accessLogs: LogGroup;
+  /** With `publicDomainName`: the origin secret CloudFront sends and the authorizer that checks it. */
+  readonly originVerification: OriginVerification | undefined;
 
   constructor(scope: Construct, id: string, props: LatchkeyApiProps) {
     super(scope, id);
@@ -80,7 +95,8 @@ export class LatchkeyApi extends Construct {
       disableExecuteApiEndpoint: props.domain !== undefined,
     });
     const domainName = props.domain && this.customDomain(props.domain);
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.defaults.logRetention ?? RetentionDays.ONE_MONTH, removalPolicy });
+    this.accessLogs = accessLogs;
     assertUniqueRoutes(props.operations);
     const routeThrottles = props.operations.flatMap((operation) => operation.routes.map((route) => [routeKeyOf(route), effectiveThrottle(operation, props.throttles)] as const));
     this.stage = this.httpApi.addStage('DefaultStage', {
@@ -113,8 +129,20 @@ export class LatchkeyApi extends Construct {
 
     // The functions read the issuer from their environment. `apiEndpoint` is an attribute of the
     // Api resource alone, so functions depend on the Api, routes on the functions: no cycle.
-    this.issuer = props.domain ? `https://${props.domain.domainName}` : this.httpApi.apiEndpoint;
+    if (props.publicDomainName && !props.domain) throw new TypeError('an API behind CloudFront needs its own origin domain');
+    this.issuer = props.publicDomainName ? `https://${props.publicDomainName}` : props.domain ? `https://${props.domain.domainName}` : this.httpApi.apiEndpoint;
+    this.originVerification = props.publicDomainName
+      ? new OriginVerification(this, 'OriginVerification', {
+          stage: props.state.refs.stage,
+          retain: props.retain,
+          httpApi: this.httpApi,
+          ...(props.defaults.logRetention ? { logRetention: props.defaults.logRetention } : {}),
+        })
+      : undefined;
 
+    // Behind CloudFront, API Gateway sees only edge servers: the functions read the client's address
+    // from the viewer address header, which only the distribution can set (every route checks its origin header).
+    const defaults: FunctionDefaults = this.originVerification ? { ...props.defaults, behindCloudFront: true } : props.defaults;
     const byArea = new Map<string, Operation[]>();
     for (const operation of props.operations) byArea.set(areaOf(operation), [...(byArea.get(areaOf(operation)) ?? []), operation]);
     const areas = new Map<string, ApiArea>();
@@ -128,9 +156,13 @@ export class LatchkeyApi extends Construct {
         issuer: this.issuer,
         retain: props.retain,
         stackName: stack.stackName,
-        defaults: props.defaults,
+        defaults,
+        tokenRouteKey: tokenRoute,
+        ...(props.tokenConcurrency ? { tokenConcurrency: props.tokenConcurrency } : {}),
         alarms: { ...props.alarms, topicArn: props.alarmTopicArn },
         signingKeyRotationDays: props.signingKeyRotationDays,
+        ...(props.canary ? { canary: props.canary } : {}),
+        ...(this.originVerification ? { originAuthorizerId: this.originVerification.authorizer.authorizerId } : {}),
       });
       areas.set(area, nested);
       for (const [name, fn] of nested.functions) functions.set(name, fn);
@@ -183,8 +215,6 @@ export class LatchkeyApi extends Construct {
   }
 }
 
-const routeKeyOf = (route: Operation['routes'][number]): string => (route.path === DEFAULT_ROUTE.path ? route.path : `${route.method} ${route.path}`);
-
 /** The route key of the token endpoint (the `token` operation's first route). */
 export function tokenRouteKey(operations: readonly Operation[]): string {
   const token = operations.find((operation) => operation.name === 'token');
@@ -212,6 +242,7 @@ function accessLogFormat(): AccessLogFormat {
   return AccessLogFormat.custom(
     JSON.stringify({
       requestId: '$context.requestId',
+      apiId: '$context.apiId',
       requestTime: '$context.requestTime',
       ip: '$context.identity.sourceIp',
       userAgent: '$context.identity.userAgent',

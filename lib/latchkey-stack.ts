@@ -1,10 +1,16 @@
-import { App, CfnOutput, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Token, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, Node } from 'constructs';
 import { LatchkeyApi, tokenRouteKey, type CustomDomain, type MutualTlsDomain } from './api';
 import { apiHostOf, LatchkeyConsole, type ConsoleWaf } from './constructs/console';
-import type { FunctionDefaults } from './constructs/latchkey-function';
+import type { FunctionConcurrency, FunctionDefaults } from './constructs/latchkey-function';
+import { RunTimeSecretsCleanup } from './constructs/run-time-secrets';
+import { TableBackup } from './constructs/table-backup';
+import { ApiDistribution } from './edge/api-distribution';
+import { ApiWebAcl, ApiWebAclStack } from './edge/api-web-acl';
 import type { AlarmSettings } from './monitoring/area-alarms';
+import type { CanarySettings } from './monitoring/canary-alarms';
 import { AlarmTopic, Monitoring, type MonitoringSettings } from './monitoring/monitoring';
 import { operations as routeTable, type Operation } from './routes';
 import { LatchkeyState, type SigningMode } from './state';
@@ -26,6 +32,17 @@ export interface LatchkeyStackProps extends StackProps {
   /** Per-route throttle overrides by class of route or operation name. */
   readonly throttles?: ThrottleOverrides;
   readonly functionDefaults: FunctionDefaults;
+  /** Reserved and provisioned concurrency of the token endpoint's function (context `tokenReservedConcurrency`, `tokenProvisionedConcurrency`). */
+  readonly tokenConcurrency?: FunctionConcurrency;
+  /**
+   * CloudFront with AWS WAF in front of the API on `domain` (context `apiWaf=true`): the API itself
+   * moves to `originDomainName` and answers only requests that carry CloudFront's origin secret.
+   */
+  readonly apiWaf?: ApiWafSettings;
+  /** The canary every minute, with its alarms (context `canary=true`). */
+  readonly canary?: CanarySettings;
+  /** A daily AWS Backup plan for the table, keeping each recovery point this many days (context `backup=true`, `backupRetentionDays`). */
+  readonly backup?: { readonly retentionDays: number };
   readonly alarmEmail?: string;
   readonly alarms: Omit<AlarmSettings, 'topicArn'>;
   readonly monitoring: MonitoringSettings;
@@ -43,6 +60,18 @@ export interface LatchkeyStackProps extends StackProps {
   readonly operations?: readonly Operation[];
   /** The admin console and one CloudFront distribution in front of it and the API (context `console=true`), with an optional WAF. */
   readonly console?: { readonly waf?: ConsoleWaf };
+}
+
+export interface ApiWafSettings {
+  /** ACM certificate for the public `domainName`, in us-east-1 (where CloudFront reads certificates). */
+  readonly certificateArn: string;
+  /** The API's own custom domain behind CloudFront, with its regional certificate. */
+  readonly originDomainName: string;
+  readonly originCertificateArn: string;
+  /** Requests one client IP may make in five minutes (the web ACL's rate-based rule). */
+  readonly rateLimitPer5Minutes: number;
+  /** The CLOUDFRONT-scope web ACL; made in this stack when it is in us-east-1, else in a stack of its own there (`buildApp`). */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -68,16 +97,25 @@ export class LatchkeyStack extends Stack {
     });
     const operations = props.operations ?? routeTable;
     const alarmTopic = new AlarmTopic(this, 'AlarmTopic', { stage: props.stage, retain, ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}) });
+    const apiWaf = props.apiWaf;
+    if (apiWaf && !props.domain) throw new TypeError('apiWaf needs the custom domain (domainName and certificateArn)');
+    const apiDomain: CustomDomain | undefined =
+      apiWaf && props.domain
+        ? { domainName: apiWaf.originDomainName, certificateArn: apiWaf.originCertificateArn, ...(props.domain.hostedZoneId ? { hostedZoneId: props.domain.hostedZoneId } : {}) }
+        : props.domain;
     this.api = new LatchkeyApi(this, 'Api', {
       operations,
+      ...(apiWaf && props.domain ? { publicDomainName: props.domain.domainName } : {}),
       state: this.state,
       retain,
       defaults: props.functionDefaults,
+      ...(props.tokenConcurrency ? { tokenConcurrency: props.tokenConcurrency } : {}),
       alarms: props.alarms,
       alarmTopicArn: alarmTopic.topic.topicArn,
       signingKeyRotationDays: props.signingKeyRotationDays,
+      ...(props.canary ? { canary: props.canary } : {}),
       ...(props.throttles ? { throttles: props.throttles } : {}),
-      ...(props.domain ? { domain: props.domain } : {}),
+      ...(apiDomain ? { domain: apiDomain } : {}),
       ...(props.mtls?.truststoreVersion ? { mtls: { ...props.mtls, truststoreVersion: props.mtls.truststoreVersion } } : {}),
       ...(props.enrichmentLambdaArns ? { enrichmentLambdaArns: props.enrichmentLambdaArns } : {}),
     });
@@ -87,10 +125,45 @@ export class LatchkeyStack extends Stack {
       signingMode: props.signingMode,
       settings: props.monitoring,
       httpApiId: this.api.httpApi.apiId,
+      accessLogs: this.api.accessLogs,
       tokenRouteKey: tokenRouteKey(operations),
       tableName: this.state.table.tableName,
       topicArn: alarmTopic.topic.topicArn,
     });
+    if (!retain) {
+      // The functions create secrets under latchkey/<stage>/ at run time: the cleanup must outlive
+      // them, so it is created before the API and deleted after it.
+      const cleanup = new RunTimeSecretsCleanup(this, 'RunTimeSecrets', {
+        stage: props.stage,
+        prefix: `latchkey/${props.stage}/`,
+        ...(props.functionDefaults.logRetention ? { logRetention: props.functionDefaults.logRetention } : {}),
+      });
+      this.api.node.addDependency(cleanup);
+      for (const area of this.api.areas.values()) area.node.addDependency(cleanup);
+    }
+    if (apiWaf && props.domain && this.api.originVerification) {
+      if (!apiWaf.webAclArn && this.region !== 'us-east-1') {
+        throw new TypeError('a CloudFront web ACL must be made in us-east-1: pass its ARN (createLatchkeyStack makes a stack for it there)');
+      }
+      const webAclArn = apiWaf.webAclArn ?? new ApiWebAcl(this, 'ApiWaf', { stage: props.stage, rateLimitPer5Minutes: apiWaf.rateLimitPer5Minutes }).webAcl.attrArn;
+      const edge = new ApiDistribution(this, 'ApiEdge', {
+        domainName: props.domain.domainName,
+        certificateArn: apiWaf.certificateArn,
+        originDomainName: apiWaf.originDomainName,
+        originSecret: this.api.originVerification.secret,
+        webAclArn,
+        ...(props.domain.hostedZoneId ? { hostedZoneId: props.domain.hostedZoneId } : {}),
+      });
+      new CfnOutput(this, 'ApiDistributionDomainName', {
+        value: edge.distribution.distributionDomainName,
+        description: `Point ${props.domain.domainName} here (CNAME or alias) unless hostedZoneId is set`,
+      });
+      new CfnOutput(this, 'ApiOriginDomainName', { value: apiWaf.originDomainName, description: 'The API itself: answers only requests through the distribution' });
+    }
+    if (props.backup) {
+      const backup = new TableBackup(this, 'Backup', { stage: props.stage, table: this.state.table, retentionDays: props.backup.retentionDays });
+      new CfnOutput(this, 'BackupVaultName', { value: backup.vault.backupVaultName, description: 'The daily recovery points of the table (retained when the stack is deleted)' });
+    }
     if (props.console) {
       new LatchkeyConsole(this, 'Console', {
         apiDomainName: props.domain ? props.domain.domainName : apiHostOf(this.api.httpApi.apiEndpoint),
@@ -138,11 +211,33 @@ export class LatchkeyStack extends Stack {
   }
 }
 
-/** Creates `Latchkey-<stage>` in `app`. */
+/**
+ * Creates `Latchkey-<stage>` in `app`. With `apiWaf` in a region other than us-east-1, also
+ * `Latchkey-<stage>-ApiWaf` in us-east-1 for the web ACL (CloudFront takes web ACLs only from
+ * there), whose ARN reaches the main stack as a cross-region reference.
+ */
 export function createLatchkeyStack(app: App, props: LatchkeyStackProps): LatchkeyStack {
+  let apiWaf = props.apiWaf;
+  const region = props.env?.region;
+  const crossRegion = Boolean(apiWaf && !apiWaf.webAclArn && region !== 'us-east-1');
+  if (crossRegion && apiWaf) {
+    if (!region || Token.isUnresolved(region)) {
+      throw new TypeError('context apiWaf=true needs the stack region known (CDK_DEFAULT_REGION, from your AWS profile): its web ACL goes to us-east-1 unless the stack is there');
+    }
+    const wafStack = new ApiWebAclStack(app, `Latchkey-${props.stage}-ApiWaf`, {
+      env: { account: props.env?.account, region: 'us-east-1' },
+      crossRegionReferences: true,
+      description: `Latchkey ${props.stage}: the web ACL of the API's CloudFront distribution`,
+      stage: props.stage,
+      rateLimitPer5Minutes: apiWaf.rateLimitPer5Minutes,
+    });
+    apiWaf = { ...apiWaf, webAclArn: wafStack.acl.webAcl.attrArn };
+  }
   return new LatchkeyStack(app, `Latchkey-${props.stage}`, {
     description: `Latchkey identity and token service (${props.stage})`,
     ...props,
+    ...(apiWaf ? { apiWaf } : {}),
+    ...(crossRegion ? { crossRegionReferences: true } : {}),
   });
 }
 
@@ -188,6 +283,16 @@ export function buildApp(
  * - `logLevel` (default `INFO`), `tracingSampleRate` (0 to 1, default 0.05; 0 turns X-Ray off)
  * - `auditRetentionDays`: how long audit events are kept (1 to 3650, default 400)
  * - `alarmEmail`: subscribed to the alarm topic; `alarmThresholds`: JSON overrides of ALARM_DEFAULTS
+ * - `logRetentionDays` (default 30; a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, ...):
+ *   every function's log group and the API's access logs
+ * - `functionMemory` (MB, default 512): every function
+ * - `tokenReservedConcurrency`, `tokenProvisionedConcurrency` (default none): the token endpoint's function
+ * - `backup=true`: a daily AWS Backup plan for the table, `backupRetentionDays` (default 35)
+ * - `apiWaf=true` (needs the custom domain): CloudFront with AWS WAF serves `domainName`; the API moves
+ *   to `apiOriginDomainName` (default `origin.<domainName>`, certificate `apiOriginCertificateArn`,
+ *   default `certificateArn`) and answers only CloudFront; `apiWafCertificateArn` (us-east-1; default
+ *   `certificateArn` when it is from us-east-1), `apiWafRateLimit` (per IP per 5 minutes, default 2000)
+ * - `canary=true`: the canary every minute with its alarms (thresholds `canaryFailures`, `canaryLatencyMs`)
  */
 export function latchkeyPropsFromContext(node: Node, operations: readonly Operation[] = routeTable): LatchkeyStackProps {
   const text = (key: string): string | undefined => {
@@ -238,6 +343,26 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     throw new TypeError('context mtls must be true or false');
   }
 
+  let apiWaf: ApiWafSettings | undefined;
+  if (switchContext(node, 'apiWaf')) {
+    if (!domain) throw new TypeError('context apiWaf=true needs the custom domain (domainName and certificateArn): CloudFront serves it, the API moves behind it');
+    if (mtls) throw new TypeError('context apiWaf=true and mtls=true cannot be combined: CloudFront does not pass client certificates to the API');
+    if (switchContext(node, 'console'))
+      throw new TypeError('context apiWaf=true and console=true cannot be combined yet: the console distribution would call the API without the origin header');
+    const edgeCertificateArn = text('apiWafCertificateArn') ?? (/^arn:aws[a-z-]*:acm:us-east-1:/.test(domain.certificateArn) ? domain.certificateArn : undefined);
+    if (!edgeCertificateArn || !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/.+$/.test(edgeCertificateArn)) {
+      throw new TypeError('context apiWaf=true: CloudFront needs a certificate for domainName in us-east-1: set apiWafCertificateArn (or make certificateArn one from us-east-1)');
+    }
+    const originDomainName = text('apiOriginDomainName') ?? `origin.${domain.domainName}`;
+    if (originDomainName === domain.domainName) throw new TypeError('context apiOriginDomainName must differ from domainName');
+    apiWaf = {
+      certificateArn: edgeCertificateArn,
+      originDomainName,
+      originCertificateArn: text('apiOriginCertificateArn') ?? domain.certificateArn,
+      rateLimitPer5Minutes: numberContext(node, 'apiWafRateLimit', 2000, 10, 2_000_000_000),
+    };
+  }
+
   const enrichmentLambdaArns = nameList(node.tryGetContext('enrichmentLambdaArns'), 'enrichmentLambdaArns');
   for (const arn of enrichmentLambdaArns ?? []) {
     if (!isLambdaArn(arn)) throw new TypeError(`context enrichmentLambdaArns: ${arn} is not a Lambda function ARN`);
@@ -256,6 +381,13 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) throw new TypeError(`context alarmEmail ${alarmEmail} is not an email address`);
   const thresholds = alarmThresholds(node.tryGetContext('alarmThresholds'), signingMode);
   const consoleSettings = consoleContext(node, text);
+  const logRetentionDays = numberContext(node, 'logRetentionDays', RetentionDays.ONE_MONTH, 1, RetentionDays.INFINITE);
+  if (!RETENTION_DAYS.includes(logRetentionDays)) throw new TypeError(`context logRetentionDays must be one of CloudWatch Logs' retentions: ${RETENTION_DAYS.join(', ')}`);
+  const memorySize = numberContext(node, 'functionMemory', 512, 128, 10_240);
+  if (!Number.isInteger(memorySize)) throw new TypeError('context functionMemory must be a whole number of MB');
+  const tokenConcurrency = concurrencyContext(node);
+  const backup = switchContext(node, 'backup') ? { retentionDays: numberContext(node, 'backupRetentionDays', 35, 1, 36_500) } : undefined;
+  if (!backup && ![undefined, null, ''].includes(node.tryGetContext('backupRetentionDays'))) throw new TypeError('context backupRetentionDays needs backup=true');
 
   return {
     stage,
@@ -264,7 +396,16 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     signingKeys,
     activeSigningKey,
     throttles: parseThrottleOverrides(node.tryGetContext('throttles'), operations),
-    functionDefaults: { logLevel, tracing: tracingSampleRate > 0, auditRetentionDays },
+    functionDefaults: {
+      logLevel,
+      tracing: tracingSampleRate > 0,
+      auditRetentionDays,
+      ...(logRetentionDays !== RetentionDays.ONE_MONTH ? { logRetention: logRetentionDays as RetentionDays } : {}),
+      ...(memorySize !== 512 ? { memorySize } : {}),
+    },
+    ...(tokenConcurrency ? { tokenConcurrency } : {}),
+    ...(backup ? { backup } : {}),
+    ...(switchContext(node, 'canary') ? { canary: { failures: thresholds.canaryFailures, latencyMs: thresholds.canaryLatencyMs } } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     alarms: {
       lambdaErrors: thresholds.lambdaErrors,
@@ -275,6 +416,8 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     },
     monitoring: {
       api5xxPercent: thresholds.api5xxPercent,
+      api4xxPercent: thresholds.api4xxPercent,
+      api429Percent: thresholds.api429Percent,
       tokenLatencyP99Ms: thresholds.tokenLatencyP99Ms,
       dynamoDbThrottles: thresholds.dynamoDbThrottles,
       kmsRequestsPerSecond: thresholds.kmsRequestsPerSecond,
@@ -282,6 +425,7 @@ export function latchkeyPropsFromContext(node: Node, operations: readonly Operat
     },
     ...(domain ? { domain } : {}),
     ...(mtls ? { mtls } : {}),
+    ...(apiWaf ? { apiWaf } : {}),
     ...(enrichmentLambdaArns ? { enrichmentLambdaArns } : {}),
     ...(enrichmentClaimsJson ? { enrichmentClaimsJson } : {}),
     ...(consoleSettings ? { console: consoleSettings } : {}),
@@ -313,6 +457,38 @@ function consoleContext(node: Node, text: (key: string) => string | undefined): 
   return { waf: { rateLimitPer5Minutes: numberContext(node, 'wafRateLimit', 2000, 10, 2_000_000_000), ...(webAclArn ? { webAclArn } : {}) } };
 }
 
+/** `key=true` or `key=false` (a string from the CLI, a boolean from cdk.json or tests); absent is false. */
+function switchContext(node: Node, key: string): boolean {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new TypeError(`context ${key} must be true or false`);
+}
+
+/** The token function's reserved and provisioned concurrency; provisioned instances must fit in the reserved ones. */
+function concurrencyContext(node: Node): FunctionConcurrency | undefined {
+  const given = (key: string) => {
+    const value: unknown = node.tryGetContext(key);
+    return value === undefined || value === null || value === '' ? undefined : numberContext(node, key, 0, 1, 10_000);
+  };
+  const reserved = given('tokenReservedConcurrency');
+  const provisioned = given('tokenProvisionedConcurrency');
+  for (const [key, value] of [
+    ['tokenReservedConcurrency', reserved],
+    ['tokenProvisionedConcurrency', provisioned],
+  ] as const) {
+    if (value !== undefined && !Number.isInteger(value)) throw new TypeError(`context ${key} must be a whole number`);
+  }
+  if (reserved !== undefined && provisioned !== undefined && provisioned > reserved) {
+    throw new TypeError(`context tokenProvisionedConcurrency (${provisioned}) cannot exceed tokenReservedConcurrency (${reserved})`);
+  }
+  if (reserved === undefined && provisioned === undefined) return undefined;
+  return { ...(reserved !== undefined ? { reserved } : {}), ...(provisioned !== undefined ? { provisioned } : {}) };
+}
+
+/** CloudWatch Logs accepts only these retentions (days; 9999 keeps logs forever). */
+const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter((days): days is number => typeof days === 'number');
+
 function nameList(value: unknown, key = 'signingKeys'): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   let list: unknown = value;
@@ -334,6 +510,10 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'];
 export const ALARM_DEFAULTS = {
   /** Percentage of API answers that are 5xx. */
   api5xxPercent: 1,
+  /** Percentage of API answers that are 4xx (over at least 20 requests). */
+  api4xxPercent: 25,
+  /** Percentage of API answers that are 429, throttled by API Gateway or by Latchkey (over at least 20 requests). */
+  api429Percent: 5,
   /** p99 latency of the token route in milliseconds (cold starts included). */
   tokenLatencyP99Ms: 1000,
   dynamoDbThrottles: 10,
@@ -344,6 +524,10 @@ export const ALARM_DEFAULTS = {
   kmsFailures: 1,
   webhookFailures: 5,
   clientAuthenticationThrottled: 20,
+  /** Failed canary runs in five minutes (one run a minute); no run at all counts as failing. */
+  canaryFailures: 2,
+  /** Average milliseconds of a canary run (JWKS, token, verification), two periods. */
+  canaryLatencyMs: 2000,
 } as const;
 
 type Thresholds = { -readonly [K in keyof typeof ALARM_DEFAULTS]: number };

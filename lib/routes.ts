@@ -30,9 +30,12 @@ export type KeyAccess = 'verify' | 'sign' | 'rotate';
 /**
  * Secrets an operation may use. `pepper` keys the hashes of client secrets (read). `webhook` reads
  * the enrichment webhook secrets (`latchkey/<stage>/webhook/*`); `webhook-write` also creates,
- * replaces and deletes them.
+ * replaces and deletes them. `canary` reads the canary service account's credentials
+ * (`latchkey/<stage>/canary`, a secret the operator creates after bootstrap). `idp` reads the upstream
+ * IDP connections' client secrets and private keys (`latchkey/<stage>/idp/*`); `idp-write` creates,
+ * replaces and deletes them, never reads.
  */
-export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write';
+export type SecretAccess = 'pepper' | 'webhook' | 'webhook-write' | 'canary' | 'idp' | 'idp-write';
 
 /**
  * What an operation may do with the SAML client keys (each SAML client has its own RSA key).
@@ -156,8 +159,8 @@ const table: readonly Operation[] = [
     name: 'token',
     handler: 'functions/oauth/token.ts',
     routes: [{ method: 'POST', path: '/oauth/v2/token' }],
-    // readwrite: tokens of opaque-token accounts are stored.
-    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
+    // readwrite: tokens of opaque-token accounts are stored; webhook: the environment's service-account enrichment webhook.
+    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper', 'webhook'], invoke: ['enrichment-webhooks'] },
     summary: 'OAuth token endpoint: client credentials, authorization code (PKCE) and refresh token grants',
   },
   {
@@ -205,7 +208,7 @@ const table: readonly Operation[] = [
     'POST',
     '/service-accounts/{id}/access-tokens',
     'service-accounts',
-    { table: 'readwrite', keys: 'sign' },
+    { table: 'readwrite', keys: 'sign', secrets: ['webhook'], invoke: ['enrichment-webhooks'] },
     'Mint a token for a service account without its secret',
   ),
 
@@ -243,6 +246,19 @@ const table: readonly Operation[] = [
     'Revoke a personal access token',
   ),
 
+  // ---- service-account keys ----
+  management('list-service-account-keys', 'GET', '/service-accounts/{id}/keys', 'service-accounts', MANAGE_READ, "List a service account's keys (public halves)"),
+  management(
+    'create-service-account-key',
+    'POST',
+    '/service-accounts/{id}/keys',
+    'service-accounts',
+    MANAGE_WRITE,
+    'Register a public key, or make a key pair and answer its private key once',
+  ),
+  management('get-service-account-key', 'GET', '/service-accounts/{id}/keys/{keyId}', 'service-accounts', MANAGE_READ, 'Read a service account key (public half)'),
+  management('delete-service-account-key', 'DELETE', '/service-accounts/{id}/keys/{keyId}', 'service-accounts', MANAGE_WRITE, 'Delete a service account key'),
+
   // ---- resources and environment ----
   management('list-resources', 'GET', '/resources', 'resources', MANAGE_READ, 'List resources, the built-in one first'),
   management('create-resource', 'POST', '/resources', 'resources', MANAGE_WRITE, 'Create a resource with its permissions'),
@@ -250,7 +266,7 @@ const table: readonly Operation[] = [
   management('update-resource', 'PATCH', '/resources/{key}', 'resources', MANAGE_WRITE, 'Change a resource'),
   management('delete-resource', 'DELETE', '/resources/{key}', 'resources', MANAGE_WRITE, 'Delete a resource'),
   management('get-environment', 'GET', '/environment', 'environment', MANAGE_READ, "Read the caller's environment settings"),
-  management('update-environment', 'PATCH', '/environment', 'environment', MANAGE_WRITE, "Change the caller's environment settings"),
+  management('update-environment', 'PATCH', '/environment', 'environment', { ...MANAGE_WRITE, secrets: ['webhook-write'] }, "Change the caller's environment settings"),
 
   // ---- applications (enrichment webhook settings live here) ----
   management('list-applications', 'GET', '/applications', 'applications', MANAGE_READ, 'List applications, a page at a time'),
@@ -277,10 +293,25 @@ const table: readonly Operation[] = [
 
   // ---- delegated authentication ----
   management('list-idp-connections', 'GET', '/idp-connections', 'idp-connections', MANAGE_READ, 'List IDP connections'),
-  management('create-idp-connection', 'POST', '/idp-connections', 'idp-connections', MANAGE_WRITE, 'Create the delegated IDP connection (one per environment)'),
+  // idp-write: an upstream connection's client secret or private key goes to Secrets Manager.
+  management(
+    'create-idp-connection',
+    'POST',
+    '/idp-connections',
+    'idp-connections',
+    { ...MANAGE_WRITE, secrets: ['idp-write'] },
+    'Create an IDP connection: the delegated one, or an upstream identity provider',
+  ),
   management('get-idp-connection', 'GET', '/idp-connections/{id}', 'idp-connections', MANAGE_READ, 'Read an IDP connection'),
-  management('update-idp-connection', 'PATCH', '/idp-connections/{id}', 'idp-connections', MANAGE_WRITE, 'Enable, disable, rename an IDP connection or assign it to applications'),
-  management('delete-idp-connection', 'DELETE', '/idp-connections/{id}', 'idp-connections', MANAGE_WRITE, 'Delete an IDP connection'),
+  management(
+    'update-idp-connection',
+    'PATCH',
+    '/idp-connections/{id}',
+    'idp-connections',
+    { ...MANAGE_WRITE, secrets: ['idp-write'] },
+    'Change an IDP connection: enable, disable, rename, assign it to applications, change its upstream settings',
+  ),
+  management('delete-idp-connection', 'DELETE', '/idp-connections/{id}', 'idp-connections', { ...MANAGE_WRITE, secrets: ['idp-write'] }, 'Delete an IDP connection and its secret'),
   management(
     'generate-delegated-access-token',
     'POST',
@@ -334,7 +365,8 @@ const table: readonly Operation[] = [
     handler: 'functions/ops/bootstrap-environment.ts',
     routes: [],
     access: { table: 'readwrite', secrets: ['pepper'] },
-    summary: 'Creates a tenant, an environment and its first administrator; invoked by `npm run create-tenant`',
+    summary:
+      'Creates a tenant, an environment and its first administrator; invoked by `npm run create-tenant`. `{"action": "grant-management-permissions"}` gives an existing administrator every built-in permission',
   },
   {
     name: 'rotate-signing-keys',
@@ -343,6 +375,14 @@ const table: readonly Operation[] = [
     access: { table: 'readwrite', keys: 'rotate' },
     summary:
       'Envelope mode: makes a new next signing key and moves next → current → previous; run on a schedule and by `npm run rotate-signing-keys`. Both modes: `{"retireCurrent": true}` retires the current key at once',
+  },
+  {
+    name: 'run-canary',
+    handler: 'functions/ops/run-canary.ts',
+    routes: [],
+    access: { secrets: ['canary'] },
+    summary:
+      'Fetches the JWKS and gets a token with the canary service account through the public API, and reports failures and latency; run every minute with context canary=true',
   },
 
   // ---- OIDC and SAML clients of applications ----
@@ -404,6 +444,30 @@ const table: readonly Operation[] = [
     summary: 'Authorization endpoint (RFC 6749 §4.1, OpenID Connect Core §3.1): code flow with PKCE, login and consent on the application',
   },
   {
+    name: 'choose-identity-provider',
+    handler: 'functions/oauth/choose-identity-provider.ts',
+    routes: [{ method: 'GET', path: '/oauth/v2/idp/login' }],
+    // readwrite: the request's upstream leg, and the audit event of a failed start; pepper: the state's keyed hash.
+    access: { table: 'readwrite', secrets: ['pepper'] },
+    summary: 'The choice page of an application without loginUrl: which upstream identity provider, by email domain or by name',
+  },
+  {
+    name: 'complete-upstream-login',
+    handler: 'functions/oauth/complete-upstream-login.ts',
+    routes: [{ method: 'GET', path: '/oauth/v2/idp/callback' }],
+    // readwrite: the request is answered and the end user found or created; idp: the client secret for the upstream token endpoint.
+    access: { table: 'readwrite', secrets: ['pepper', 'idp'] },
+    summary: 'Redirect URI of upstream OpenID providers: checks their answer and logs the end user in',
+  },
+  {
+    name: 'upstream-backchannel-logout',
+    handler: 'functions/oauth/upstream-backchannel-logout.ts',
+    routes: [{ method: 'POST', path: '/oauth/v2/idp/backchannel-logout' }],
+    // readwrite: sessions end and logout tokens' jti are recorded; sign: logout tokens to the applications.
+    access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
+    summary: 'Back-channel logout from upstream OpenID providers (Back-Channel Logout 1.0): ends the Latchkey sessions of that user',
+  },
+  {
     name: 'get-authorization-server-metadata',
     handler: 'functions/discovery/get-openid-configuration.ts',
     routes: [{ method: 'GET', path: '/.well-known/oauth-authorization-server' }],
@@ -429,7 +493,7 @@ const table: readonly Operation[] = [
     ],
     // readwrite: sessions are deleted; sign: back-channel logout tokens to the application's logoutUrl.
     access: { table: 'readwrite', keys: 'sign', secrets: ['pepper'] },
-    summary: 'RP-initiated logout: ends the browser session and tells the application by back-channel logout token',
+    summary: 'RP-initiated logout: ends the browser session and tells the application of every client it signed in to by back-channel logout token',
   },
   management('get-login-request', 'GET', '/login-requests/{challenge}', 'interactive-login', MANAGE_READ, 'Read a waiting login request (LOGIN_REQUESTS_ACCEPT)'),
   // readwrite: accepting finds or creates the end user and profile, as delegated tokens do.
@@ -478,6 +542,8 @@ const AUDITED: Readonly<Record<string, AuditDeclaration>> = {
   'mint-service-account-token': audited('service_account.token_minted', 'service_account', 'path:id'),
   'create-personal-access-token': audited('personal_access_token.created', 'personal_access_token', 'answer:id'),
   'delete-personal-access-token': audited('personal_access_token.deleted', 'personal_access_token', 'path:patId'),
+  'create-service-account-key': audited('service_account_key.created', 'service_account_key', 'answer:id'),
+  'delete-service-account-key': audited('service_account_key.deleted', 'service_account_key', 'path:keyId'),
   'create-resource': audited('resource.created', 'resource', 'answer:key'),
   'update-resource': audited('resource.updated', 'resource', 'path:key'),
   'delete-resource': audited('resource.deleted', 'resource', 'path:key'),

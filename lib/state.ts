@@ -43,6 +43,7 @@ export interface StateRefs {
   readonly tableArn: string;
   readonly pepperSecretArn: string;
   readonly webhookSecretPrefix: string;
+  readonly idpSecretPrefix: string;
   /** Wraps each SAML client's own RSA key (both signing modes). */
   readonly samlKeyWrappingKeyArn: string;
   /** Envelope mode: the symmetric key that wraps the signing key pairs. */
@@ -75,6 +76,8 @@ export class LatchkeyState extends Construct {
   readonly mtlsTruststore: MtlsTruststore | undefined;
   /** Name prefix of the enrichment webhook secrets that Latchkey creates at run time, one per application. */
   readonly webhookSecretPrefix: string;
+  /** Name prefix of the upstream IDP connections' client secrets, created at run time, one per connection. */
+  readonly idpSecretPrefix: string;
   readonly refs: StateRefs;
 
   constructor(scope: Construct, id: string, props: LatchkeyStateProps) {
@@ -83,6 +86,7 @@ export class LatchkeyState extends Construct {
     const { stage } = props;
     this.signingMode = props.signingMode;
     this.webhookSecretPrefix = `latchkey/${stage}/webhook/`;
+    this.idpSecretPrefix = `latchkey/${stage}/idp/`;
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_DESIGN.partitionKey, type: AttributeType.STRING },
@@ -183,6 +187,7 @@ export class LatchkeyState extends Construct {
       tableArn: this.table.tableArn,
       pepperSecretArn: this.pepper.secretArn,
       webhookSecretPrefix: this.webhookSecretPrefix,
+      idpSecretPrefix: this.idpSecretPrefix,
       samlKeyWrappingKeyArn: this.samlKeyWrappingKey.keyArn,
       ...(this.keyWrappingKey ? { keyWrappingKeyArn: this.keyWrappingKey.keyArn } : {}),
       signingKeyArns: this.signingKeys.map(({ key }) => key.keyArn),

@@ -5,9 +5,8 @@ import { awsClientConfig } from '../src/adapters/aws-client-config';
 import { clock, issuer, store } from '../src/adapters/from-environment';
 import { PepperHasher } from '../src/adapters/pepper-hasher';
 import { ENV, requireEnv } from '../src/config';
-import { bootstrapEnvironment, createAdministrator } from '../src/domain/bootstrap';
+import { bootstrapEnvironment, createAdministrator, grantManagementPermissions } from '../src/domain/bootstrap';
 import { parseClientId } from '../src/domain/ids';
-import { LATCHKEY_RESOURCE_KEY, MANAGEMENT_PERMISSIONS, managementPermissionsOf } from '../src/domain/builtin-resource';
 
 /**
  * The local runtime's development tenant, environment and administrator.
@@ -49,14 +48,12 @@ export async function ensureDevAdmin(dataDir: string): Promise<DevAdmin> {
     const existing = await store().getServiceAccount(parsed.environmentId, parsed.principalId);
     if (existing) {
       const hash = await hasher.hash(wanted.clientSecret);
-      // The development administrator holds every built-in permission, also those added since its data folder was made.
-      const allManagement = managementPermissionsOf(existing.grants).length === MANAGEMENT_PERMISSIONS.length;
-      if (existing.secret.current !== hash || !allManagement) {
-        await store().updateServiceAccount(parsed.environmentId, parsed.principalId, existing.version, {
-          secret: { current: hash },
-          grants: { ...existing.grants, [LATCHKEY_RESOURCE_KEY]: [...MANAGEMENT_PERMISSIONS] },
-        });
+      if (existing.secret.current !== hash) {
+        await store().updateServiceAccount(parsed.environmentId, parsed.principalId, existing.version, { secret: { current: hash } });
       }
+      // The development administrator holds every built-in permission, also those added since its
+      // data folder was made: topped up as an operator tops up a deployed administrator.
+      await grantManagementPermissions(serviceAccountDeps(hasher), { environmentId: parsed.environmentId, accountId: parsed.principalId });
       return { tenantId: existing.tenantId, environmentId: parsed.environmentId, clientId: wanted.clientId, clientSecret: wanted.clientSecret };
     }
     const created = await bootstrapDev(hasher, { environmentId: parsed.environmentId, admin: { id: parsed.principalId, secret: wanted.clientSecret } });
@@ -66,7 +63,7 @@ export async function ensureDevAdmin(dataDir: string): Promise<DevAdmin> {
 }
 
 async function bootstrapDev(hasher: PepperHasher, fixed: { environmentId?: string; admin?: { id: string; secret: string } }): Promise<DevAdmin> {
-  const deps = { store: store(), hasher, now: clock, issuer: issuer() };
+  const deps = serviceAccountDeps(hasher);
   const existing = fixed.environmentId ? await store().getEnvironment(fixed.environmentId) : undefined;
   if (existing) {
     const admin = await createAdministrator(deps, existing, ADMIN_NAME, fixed.admin);
@@ -80,6 +77,10 @@ async function bootstrapDev(hasher: PepperHasher, fixed: { environmentId?: strin
     ...(fixed.admin ? { admin: fixed.admin } : {}),
   });
   return { tenantId: environment.tenantId, environmentId: environment.id, clientId: admin.clientId, clientSecret: admin.clientSecret };
+}
+
+function serviceAccountDeps(hasher: PepperHasher) {
+  return { store: store(), hasher, now: clock, issuer: issuer() };
 }
 
 function remember(file: string, admin: DevAdmin): DevAdmin {

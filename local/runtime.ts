@@ -163,6 +163,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     [ENV.tableName]: resources.tableName,
     [ENV.pepperSecretId]: resources.pepperSecretArn,
     [ENV.webhookSecretPrefix]: 'latchkey/local/webhook/',
+    [ENV.canarySecretId]: 'latchkey/local/canary',
+    [ENV.idpSecretPrefix]: 'latchkey/local/idp/',
     [ENV.unsafeAllowLocalTargets]: 'true',
     ...(mtlsUrl ? { [ENV.mtlsBaseUrl]: mtlsUrl } : {}),
   });

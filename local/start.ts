@@ -4,15 +4,16 @@ import { parseArgs } from 'node:util';
 import { operations } from '../lib/routes';
 import { DataFolderInUse, lockDataFolder } from './data-folder-lock';
 import { REPOSITORY_ROOT, startLocalRuntime } from './runtime';
-import { SAM_LOCAL, samEnvFile } from './sam/env-file';
+import { SAM_LOCAL, samEnvFile, standInPorts } from './sam/env-file';
 import { ensureConsoleBuilt } from '../console/build';
 
 /**
  * `npm start`: Latchkey on this machine. Configuration, all optional:
  * - `PORT` (default 4000) and `HOST` (default 127.0.0.1) of the API;
  * - `LATCHKEY_DATA_DIR` (default `.latchkey/` in the repository): table data, keys and secrets;
- * - `LATCHKEY_DYNAMODB_PORT`, `LATCHKEY_AWS_PORT`, `LATCHKEY_LAMBDA_PORT` (default: free ports):
- *   fixed ports for the embedded DynamoDB and the KMS/Secrets Manager and Lambda stand-ins;
+ * - `LATCHKEY_DYNAMODB_PORT`, `LATCHKEY_AWS_PORT`, `LATCHKEY_LAMBDA_PORT` (default: free ports, with
+ *   `--sam` 4001 to 4003): fixed ports for the embedded DynamoDB and the KMS/Secrets Manager and
+ *   Lambda stand-ins;
  * - `LATCHKEY_MTLS_PORT` (default: off): also serve the API over HTTPS with TLS client certificates
  *   (mutual TLS, for `self_signed_tls_client_auth` clients), on this port.
  *
@@ -25,7 +26,9 @@ const USAGE = `Usage: npm start [-- options]
                                      0.0.0.0 or ::. Unsafe: they hold the signing keys and secrets
                                      and ask for no credentials. Default 127.0.0.1, whatever HOST is.
   --sam                              For sam local: the stand-ins on the fixed ports ${SAM_LOCAL.ports.dynamodb}, ${SAM_LOCAL.ports.aws} and
-                                     ${SAM_LOCAL.ports.lambda}, and sam-env.json written for them. Needs --unsafe-stand-ins-host.
+                                     ${SAM_LOCAL.ports.lambda} (or LATCHKEY_DYNAMODB_PORT, LATCHKEY_AWS_PORT,
+                                     LATCHKEY_LAMBDA_PORT), and sam-env.json written for them.
+                                     Needs --unsafe-stand-ins-host.
   --container-host <name>            How containers name this machine (default ${SAM_LOCAL.containerHost}).
   --help                             This text.`;
 
@@ -67,9 +70,7 @@ function portFrom(name: string, fallback: number): number {
 }
 const port = portFrom('PORT', 4000);
 const dataDir = process.env.LATCHKEY_DATA_DIR ?? join(REPOSITORY_ROOT, '.latchkey');
-const standInPorts = args.sam
-  ? SAM_LOCAL.ports
-  : { dynamodb: portFrom('LATCHKEY_DYNAMODB_PORT', 0), aws: portFrom('LATCHKEY_AWS_PORT', 0), lambda: portFrom('LATCHKEY_LAMBDA_PORT', 0) };
+const ports = standInPorts(args.sam, portFrom);
 
 // The SDK's reminder that it will want Node 22 concerns this machine, not the Lambda runtime the
 // handlers deploy to; it would bury the banner and the one-line errors below.
@@ -87,9 +88,9 @@ process.once('exit', () => unlock());
 const runtime = await startLocalRuntime({
   dataDir,
   port,
-  dynamodbPort: standInPorts.dynamodb,
-  awsPort: standInPorts.aws,
-  lambdaPort: standInPorts.lambda,
+  dynamodbPort: ports.dynamodb,
+  awsPort: ports.aws,
+  lambdaPort: ports.lambda,
   standInsHost,
   ...(process.env.LATCHKEY_MTLS_PORT ? { mtlsPort: portFrom('LATCHKEY_MTLS_PORT', 0) } : {}),
   host: process.env.HOST ?? '127.0.0.1',

@@ -39,15 +39,25 @@ export const ENV = {
   samlKeyWrappingKeyId: 'LATCHKEY_SAML_KEY_WRAPPING_KEY_ID',
   /** Name prefix (`latchkey/<stage>/webhook/`) of the Secrets Manager secrets that sign enrichment webhook requests. */
   webhookSecretPrefix: 'LATCHKEY_WEBHOOK_SECRET_PREFIX',
+  /** Name prefix (`latchkey/<stage>/idp/`) of the Secrets Manager secrets of upstream IDP connections (client secrets, private keys). */
+  idpSecretPrefix: 'LATCHKEY_IDP_SECRET_PREFIX',
   /**
    * `true` only in the local runtime: webhooks and `jwksUri` may then use plain http to this machine
    * and reach loopback and private addresses. Unset (every deployed stage): https to public addresses only.
    */
   unsafeAllowLocalTargets: 'LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS',
+  /** Secrets Manager name or ARN of the canary service account's credentials (`{"clientId":…,"clientSecret":…}`). */
+  canarySecretId: 'LATCHKEY_CANARY_SECRET_ID',
   /** Optional: base URL of the mutual-TLS custom domain (`https://mtls.example.com`), for discovery's `mtls_endpoint_aliases`. */
   mtlsBaseUrl: 'LATCHKEY_MTLS_BASE_URL',
   /** Optional (default 400): how many days audit events are kept before they expire. */
   auditRetentionDays: 'LATCHKEY_AUDIT_RETENTION_DAYS',
+  /**
+   * `true` when every request reaches the API through its CloudFront distribution (context
+   * `apiWaf=true`): the client's address is then CloudFront's `CloudFront-Viewer-Address` header,
+   * not the address API Gateway saw (an edge server). Unset: that header is the client's own and ignored.
+   */
+  behindCloudFront: 'LATCHKEY_BEHIND_CLOUDFRONT',
 } as const;
 
 export function requireEnv(name: string): string {
@@ -75,6 +85,11 @@ export function publishedKeyIds(): string[] {
 /** Whether outbound calls may reach this machine and private networks (the local runtime only). Read per call. */
 export function localTargetsAllowed(): boolean {
   return process.env[ENV.unsafeAllowLocalTargets] === 'true';
+}
+
+/** Whether requests come through Latchkey's CloudFront distribution, so its viewer address header can be trusted. Read per call. */
+export function behindCloudFront(): boolean {
+  return process.env[ENV.behindCloudFront] === 'true';
 }
 
 /** How tokens are signed; see `ENV.signingMode`. Unset: KMS mode if a KMS signing key is named, else envelope. */

@@ -108,6 +108,22 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   return answer as T;
 }
 
+/**
+ * Every item of a paged list (`{items, cursor}`): pages of 100, the API's largest, until it answers
+ * no cursor. A list never stops silently at its first page.
+ */
+export async function listAll<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}) });
+    const page = await api<{ cursor?: string }>('GET', `${path}?${query}`);
+    items.push(...itemsOf<T>(page));
+    cursor = page.cursor;
+  } while (cursor);
+  return items;
+}
+
 /** Any list answer (`{items}` or a bare array) as an array. */
 export function itemsOf<T>(answer: unknown): T[] {
   if (Array.isArray(answer)) return answer as T[];

@@ -59,7 +59,7 @@ export function useLoad<T>(load: () => Promise<T>, keys: readonly unknown[] = []
 }
 
 let fieldCounter = 0;
-function useFieldId(prefix: string): string {
+export function useFieldId(prefix: string): string {
   const [id] = useState(() => `${prefix}-${++fieldCounter}`);
   return id;
 }
@@ -152,17 +152,17 @@ export function ActionButton(props: { busy: boolean; children: ComponentChildren
 }
 
 /**
- * A danger button that deletes `path` through `action`, after the user confirms `confirmation`
- * when one is given, then calls `then` (reload a list, go elsewhere).
+ * A danger button that deletes `path` through `action` once the user confirms `confirmation` (which
+ * names what goes), then calls `then` (reload a list, go elsewhere).
  */
-export function DeleteButton(props: { action: Action; path: string; confirmation?: string; then: () => void; children: ComponentChildren }) {
+export function DeleteButton(props: { action: Action; path: string; confirmation: string; then: () => void; children: ComponentChildren }) {
   return (
     <ActionButton
       danger
       busy={props.action.busy}
       onClick={() =>
         props.action.run(async () => {
-          if (props.confirmation !== undefined && !confirm(props.confirmation)) return;
+          if (!confirm(props.confirmation)) return;
           await api('DELETE', props.path);
           props.then();
         })
@@ -288,4 +288,118 @@ export function formSubmit(handler: () => void) {
     event.preventDefault();
     handler();
   };
+}
+
+// Words of a field name written as the console's prose writes them (`redirectUris` → "Redirect URIs").
+const ACRONYMS: Readonly<Record<string, string>> = {
+  id: 'ID',
+  ids: 'IDs',
+  url: 'URL',
+  urls: 'URLs',
+  uri: 'URI',
+  uris: 'URIs',
+  ttl: 'TTL',
+  acs: 'ACS',
+  sp: 'SP',
+  idp: 'IDP',
+  pkce: 'PKCE',
+  jwks: 'JWKS',
+  oidc: 'OIDC',
+  saml: 'SAML',
+  arn: 'ARN',
+};
+
+/** A field name as a label: `accessTokenTtlSeconds` → "Access token TTL seconds". */
+export function fieldLabel(name: string): string {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[\s_]+/)
+    .filter(Boolean)
+    .map((word) => ACRONYMS[word.toLowerCase()] ?? word.toLowerCase());
+  const first = words[0] ?? name;
+  return [first.charAt(0).toUpperCase() + first.slice(1), ...words.slice(1)].join(' ');
+}
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+// Identifiers, keys, addresses: shown as code, which is copied whole with a double click.
+const CODE_FIELD = /(^id$|Id$|Ids$|^key$|^resource$|Key$|Arn$|Url$|Uri$|Uris$|^audience$|^target$|^clients$|EntityId$|^kid$|^sub$)/;
+const LONG_TEXT = 160;
+
+function FieldValue({ name, value }: { name: string; value: unknown }) {
+  if (value === null || value === undefined || value === '') return <span class="none">none</span>;
+  if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>;
+  if (typeof value === 'number') return <>{String(value)}</>;
+  if (typeof value === 'string') {
+    if (ISO_DATE_TIME.test(value)) return <time dateTime={value}>{value.replace('T', ' ').replace(/\.\d+/, '').replace(/Z$/, ' UTC')}</time>;
+    if (value.length > LONG_TEXT) {
+      return (
+        <>
+          <code>{value.slice(0, 48)}…</code> ({value.length} characters, in the raw JSON)
+        </>
+      );
+    }
+    return CODE_FIELD.test(name) || /^[a-z]+_[A-Za-z0-9]+$/.test(value) ? <code>{value}</code> : value;
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return <span class="none">none</span>;
+    if (value.every((item) => typeof item !== 'object' || item === null)) {
+      return (
+        <ul class="values">
+          {value.map((item, index) => (
+            <li key={index}>
+              <FieldValue name={name} value={item} />
+            </li>
+          ))}
+        </ul>
+      );
+    }
+    return (
+      <ol class="records">
+        {value.map((item, index) => (
+          <li key={index}>
+            <FieldValue name={name} value={item} />
+          </li>
+        ))}
+      </ol>
+    );
+  }
+  if (typeof value === 'object') {
+    const entries = Object.values(value);
+    if (entries.length === 0) return <span class="none">none</span>;
+    // A map keyed by data (grants: resource key → permissions), not a record of named fields.
+    return <FieldList value={value as Record<string, unknown>} keyed={entries.every(Array.isArray)} />;
+  }
+  return <>{String(value)}</>;
+}
+
+/**
+ * A record's fields as a definition list: names as labels, dates readable, flags as yes/no, IDs as
+ * code. `keyed`: the names are data (a map's keys), shown as they are.
+ */
+export function FieldList({ value, keyed = false }: { value: Record<string, unknown>; keyed?: boolean }) {
+  return (
+    <dl class="fields">
+      {Object.entries(value).map(([name, field]) => (
+        <div key={name}>
+          <dt>{keyed ? <code>{name}</code> : fieldLabel(name)}</dt>
+          <dd>
+            <FieldValue name={name} value={field} />
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** A record as readable fields, with its JSON (labelled `label`) in a collapsed "Raw JSON" block. */
+export function RecordView({ value, label }: { value: object; label: string }) {
+  return (
+    <div class="record">
+      <FieldList value={value as Record<string, unknown>} />
+      <details class="raw-json">
+        <summary>Raw JSON</summary>
+        <Json value={value} label={label} />
+      </details>
+    </div>
+  );
 }

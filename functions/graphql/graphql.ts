@@ -9,12 +9,8 @@ import { metrics } from '../../src/http/observability';
 import { header, jsonBody } from '../../src/http/request';
 import { graphqlBody } from '../../src/http/management-schemas';
 
-const deps = {
-  tokens: tokenIssuingDeps(),
-  tokenIssued: () => {
-    metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
-  },
-  delegated: delegatedTokenDeps,
+const tokenIssued = (): void => {
+  metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
 };
 
 /**
@@ -26,7 +22,12 @@ const deps = {
  */
 export const handler = httpHandler({ errors: 'graphql', metrics: 'GraphqlRequests' }, async (event) => {
   const request = jsonBody(event, graphqlBody);
-  const context = createGraphqlContext(deps, header(event, 'authorization'), () => authenticateCaller(event), clientAuthenticationThrottle(event));
+  const context = createGraphqlContext(
+    { tokens: tokenIssuingDeps(), tokenIssued, delegated: delegatedTokenDeps },
+    header(event, 'authorization'),
+    () => authenticateCaller(event),
+    clientAuthenticationThrottle(event),
+  );
   const answer = await runGraphql(request, context);
   if (answer.body.errors) metrics.addMetric('GraphqlRequestsRefused', MetricUnit.Count, 1);
   return json(answer.status, answer.body, { ...answer.headers });

@@ -5,9 +5,7 @@ import { acceptConsentBody } from '../../src/http/interaction-schemas';
 import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 
-const deps = interactionDeps();
-
 /** `POST /v1/consent-requests/{challenge}/accept` `{grantScopes, remember?}`: answers `{redirectTo}`. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await acceptConsentRequest(deps, caller, pathParameter(event, 'challenge'), jsonBody(event, acceptConsentBody))),
+  json(200, await acceptConsentRequest(interactionDeps(), caller, pathParameter(event, 'challenge'), jsonBody(event, acceptConsentBody))),
 );

@@ -5,13 +5,11 @@ import { acceptLoginBody } from '../../src/http/interaction-schemas';
 import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 
-const deps = interactionDeps();
-
 /**
  * `POST /v1/login-requests/{challenge}/accept` `{subjectId, uniqueProfileIdentifier?, email?, name?,
  * remember?, rememberForSeconds?, amr?}`: the application vouches for the end user; answers
  * `{redirectTo}`, where to send the browser next.
  */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await acceptLoginRequest(deps, caller, pathParameter(event, 'challenge'), jsonBody(event, acceptLoginBody))),
+  json(200, await acceptLoginRequest(interactionDeps(), caller, pathParameter(event, 'challenge'), jsonBody(event, acceptLoginBody))),
 );

@@ -3,7 +3,5 @@ import { json } from '../../src/http/handler';
 import { interactionDeps } from '../../src/composition/dependencies';
 import { managementHandler, pathParameter } from '../../src/http/management';
 
-const deps = interactionDeps();
-
 /** `GET /v1/consent-requests/{challenge}`: what the waiting consent request asks for (needs LOGIN_REQUESTS_ACCEPT). */
-export const handler = managementHandler(async (event, caller) => json(200, await getInteractionRequest(deps, caller, 'consent', pathParameter(event, 'challenge'))));
+export const handler = managementHandler(async (event, caller) => json(200, await getInteractionRequest(interactionDeps(), caller, 'consent', pathParameter(event, 'challenge'))));

@@ -5,9 +5,7 @@ import { rejectBody } from '../../src/http/interaction-schemas';
 import { managementHandler, pathParameter } from '../../src/http/management';
 import { jsonBody } from '../../src/http/request';
 
-const deps = interactionDeps();
-
 /** `POST /v1/consent-requests/{challenge}/reject` `{error, errorDescription?}`: answers `{redirectTo}`, where the client learns the error. */
 export const handler = managementHandler(async (event, caller) =>
-  json(200, await rejectInteractionRequest(deps, caller, 'consent', pathParameter(event, 'challenge'), jsonBody(event, rejectBody))),
+  json(200, await rejectInteractionRequest(interactionDeps(), caller, 'consent', pathParameter(event, 'challenge'), jsonBody(event, rejectBody))),
 );

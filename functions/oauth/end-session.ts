@@ -5,8 +5,6 @@ import { httpHandler, type HttpResult } from '../../src/http/handler';
 import { clearLogoutConfirmation, logoutConfirmationPage, logoutConfirmed } from '../../src/http/logout-confirmation';
 import { authorizationParameters } from '../../src/http/request';
 
-const deps = endSessionDeps();
-
 const SIGNED_OUT = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body><h1>You are signed out</h1></body></html>';
 
 /**
@@ -16,7 +14,7 @@ const SIGNED_OUT = '<!doctype html><html lang="en"><head><meta charset="utf-8"><
 export const handler = httpHandler({ errors: 'browser', metrics: 'EndSessionRequests' }, async (event): Promise<HttpResult> => {
   const params = authorizationParameters(event);
   const confirmed = logoutConfirmed(event, params);
-  const outcome = await endSession(deps, params, browserState(event).sessionOf, confirmed);
+  const outcome = await endSession(endSessionDeps(), params, browserState(event).sessionOf, confirmed);
   if (!outcome.ended) return logoutConfirmationPage(outcome.clientName, outcome.parameters);
   const cookies = [clearSessionCookie(outcome.environmentId), ...(confirmed ? [clearLogoutConfirmation()] : [])];
   if (outcome.location) return { statusCode: 303, headers: { location: outcome.location }, cookies };

@@ -3,11 +3,9 @@ import { InvalidRequest } from '../../src/domain/errors';
 import { revoke } from '../../src/domain/revocation';
 import { httpHandler } from '../../src/http/handler';
 import { introspectionDeps } from '../../src/composition/dependencies';
-import { authenticateOAuthClient } from '../../src/http/oauth-client';
+import { authenticateOAuthClient } from '../../src/http/client-authentication';
 import { metrics } from '../../src/http/observability';
 import { formBody } from '../../src/http/request';
-
-const deps = introspectionDeps();
 
 /**
  * `POST /oauth/v2/revoke` (RFC 7009): revokes an opaque token or PAT at once, a JWT by its `jti`
@@ -20,7 +18,7 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'Revocations' }, 
   const token = form.get('token');
   if (!token) throw new InvalidRequest('token is required');
   const hint = form.get('token_type_hint');
-  const revoked = await revoke(deps, caller, token, hint || undefined);
+  const revoked = await revoke(introspectionDeps(), caller, token, hint || undefined);
   metrics.addMetric('TokensRevoked', MetricUnit.Count, revoked ? 1 : 0);
   return { statusCode: 200 };
 });

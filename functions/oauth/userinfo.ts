@@ -4,8 +4,6 @@ import { InvalidRequest } from '../../src/domain/errors';
 import { httpHandler, json, type HttpEvent } from '../../src/http/handler';
 import { formBody, header } from '../../src/http/request';
 
-const deps = userInfoDeps();
-
 /** RFC 6750 §2.1 (header) or, for POST, §2.2 (form body); never both. */
 function bearerToken(event: HttpEvent): string | undefined {
   const authorization = header(event, 'authorization');
@@ -16,4 +14,4 @@ function bearerToken(event: HttpEvent): string | undefined {
 }
 
 /** `GET|POST /oauth/v2/userinfo` (OpenID Connect Core §5.3): the end user's claims the access token's scopes release. */
-export const handler = httpHandler({ errors: 'oauth', metrics: 'UserInfoRequests' }, async (event) => json(200, await userInfo(deps, bearerToken(event))));
+export const handler = httpHandler({ errors: 'oauth', metrics: 'UserInfoRequests' }, async (event) => json(200, await userInfo(userInfoDeps(), bearerToken(event))));

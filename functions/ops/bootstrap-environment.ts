@@ -4,9 +4,10 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { auditDeps, bootstrapDeps } from '../../src/composition/dependencies';
 import { recordAuditEvent } from '../../src/domain/audit';
-import { bootstrapEnvironment } from '../../src/domain/bootstrap';
+import { bootstrapEnvironment, grantManagementPermissions } from '../../src/domain/bootstrap';
+import { MANAGEMENT_PERMISSIONS, managementPermissionsOf } from '../../src/domain/builtin-resource';
+import { isId, parseClientId } from '../../src/domain/ids';
 import { logAuditEvent } from '../../src/http/audit';
-import { isId } from '../../src/domain/ids';
 import { logger } from '../../src/http/observability';
 import { validate } from '../../src/http/request';
 import { name } from '../../src/http/schemas';
@@ -16,12 +17,19 @@ import { name } from '../../src/http/schemas';
  * in a deployed stack. Not on the HTTP API: the route table gives it no route, so only a principal
  * allowed `lambda:InvokeFunction` on it (an operator running `npm run create-tenant`) can call it.
  *
+ * With `{"action": "grant-management-permissions", "clientId": "sa_…@env_…"}` it gives an existing
+ * service account every built-in management permission instead (or those `permissions` names):
+ * after an upgrade that adds one, nobody holds it, and nobody may grant what they do not hold.
+ *
  * Rules:
  * - The input is validated strictly before anything is written; a refusal is an error result
  *   (`errorType` InvalidRequest) whose message names the offending field.
  * - The administrator's secret is in the answer only: never logged, never stored in clear.
  * - The new environment's audit log opens with the bootstrap (actor `system`, target the environment,
  *   its first administrator named), before the answer.
+ * - Granting leaves an audit event in the environment's chain (actor `system`), before the answer.
+ * - Granting adds built-in permissions only: the account's grants on customer resources, its
+ *   secret and its tokens stay as they are.
  */
 
 const input = z.strictObject({
@@ -31,7 +39,15 @@ const input = z.strictObject({
   adminName: z.optional(name),
 });
 
-export type BootstrapEvent = z.input<typeof input>;
+export const GRANT_MANAGEMENT_PERMISSIONS = 'grant-management-permissions';
+
+const grantInput = z.strictObject({
+  action: z.literal(GRANT_MANAGEMENT_PERMISSIONS),
+  clientId: z.string().check(z.refine((value) => parseClientId(value)?.principalId.startsWith('sa_') === true, 'must be a service account client ID: sa_…@env_…')),
+  permissions: z.optional(z.array(z.enum(MANAGEMENT_PERMISSIONS)).check(z.minLength(1, 'must name at least one permission'))),
+});
+
+export type BootstrapEvent = z.input<typeof input> | z.input<typeof grantInput>;
 
 export interface BootstrapResult {
   readonly tenantId: string;
@@ -41,11 +57,19 @@ export interface BootstrapResult {
   readonly clientSecret: string;
 }
 
-const deps = bootstrapDeps();
+export interface GrantManagementResult {
+  readonly environmentId: string;
+  readonly clientId: string;
+  /** The permissions this call added; empty when the account held them all. */
+  readonly added: readonly string[];
+  /** The account's built-in permissions now. */
+  readonly permissions: readonly string[];
+}
 
-async function bootstrap(event: unknown): Promise<BootstrapResult> {
+async function bootstrap(event: unknown): Promise<BootstrapResult | GrantManagementResult> {
+  if ((event as { action?: unknown } | null)?.action !== undefined) return grant(event);
   const request = validate(input, event, 'bootstrap input');
-  const { tenant, environment, admin } = await bootstrapEnvironment(deps, request);
+  const { tenant, environment, admin } = await bootstrapEnvironment(bootstrapDeps(), request);
   logger.info('environment bootstrapped', { tenantId: tenant.id, environmentId: environment.id, adminId: admin.id });
   const opened = await recordAuditEvent(auditDeps(), {
     tenantId: tenant.id,
@@ -60,4 +84,28 @@ async function bootstrap(event: unknown): Promise<BootstrapResult> {
   return { tenantId: tenant.id, environmentId: environment.id, clientId: admin.clientId, clientSecret: admin.clientSecret };
 }
 
-export const handler = middy<unknown, BootstrapResult, Error, Context>(bootstrap).use(injectLambdaContext(logger, { resetKeys: true }));
+async function grant(event: unknown): Promise<GrantManagementResult> {
+  const request = validate(grantInput, event, 'grant input');
+  const { principalId, environmentId } = parseClientId(request.clientId)!;
+  const { account, added } = await grantManagementPermissions(bootstrapDeps(), {
+    environmentId,
+    accountId: principalId,
+    ...(request.permissions ? { permissions: request.permissions } : {}),
+  });
+  const permissions = managementPermissionsOf(account.grants);
+  // A warning: a break-glass change of who may administer the environment, for the log's readers.
+  logger.warn('management permissions granted by an operator', { environmentId, accountId: principalId, added, permissions });
+  const granted = await recordAuditEvent(auditDeps(), {
+    tenantId: account.tenantId,
+    environmentId,
+    actor: { type: 'system' },
+    action: 'service_account.management_permissions_granted',
+    target: { type: 'service_account', id: principalId },
+    outcome: 'success',
+    changedFields: added.length > 0 ? ['grants'] : [],
+  });
+  logAuditEvent(granted);
+  return { environmentId, clientId: request.clientId, added, permissions };
+}
+
+export const handler = middy<unknown, BootstrapResult | GrantManagementResult, Error, Context>(bootstrap).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -40,13 +40,11 @@ export interface RotationAnswer {
   readonly retired?: string;
 }
 
-const mode = signingMode();
-// Envelope mode only: the rotation makes key pairs under the key-wrapping key, which KMS mode has not.
-const deps = mode === 'envelope' ? signingKeyRotationDeps() : undefined;
-
 async function rotate(event: unknown): Promise<RotationAnswer> {
   const retire = (event as { retireCurrent?: unknown } | null)?.retireCurrent;
   if (retire !== undefined && retire !== true) throw new TypeError(`retireCurrent must be true or absent, not ${JSON.stringify(retire)}`);
+  // Envelope mode only: the rotation makes key pairs under the key-wrapping key, which KMS mode has not.
+  const deps = signingMode() === 'envelope' ? signingKeyRotationDeps() : undefined;
   if (!deps) {
     if (!retire) throw new TypeError('KMS signing mode: keys are rotated with the signingKeys and activeSigningKey context; only {"retireCurrent": true} is accepted here');
     return retireKmsKey();

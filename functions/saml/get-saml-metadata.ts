@@ -4,11 +4,9 @@ import { SAML_METADATA_CONTENT_TYPE } from '../../src/domain/saml/metadata';
 import { httpHandler } from '../../src/http/handler';
 import { pathParameter } from '../../src/http/management';
 
-const deps = samlRegistryDeps();
-
 /** `GET /saml/{clientId}/metadata` (public): the IdP metadata a service provider loads. */
 export const handler = httpHandler({ errors: 'problem', cacheControl: 'public, max-age=300' }, async (event) => ({
   statusCode: 200,
   headers: { 'content-type': SAML_METADATA_CONTENT_TYPE },
-  body: await samlMetadata(deps, pathParameter(event, 'clientId')),
+  body: await samlMetadata(samlRegistryDeps(), pathParameter(event, 'clientId')),
 }));

@@ -4,8 +4,6 @@ import { httpHandler } from '../../src/http/handler';
 import { pathParameter } from '../../src/http/management';
 import { formBody } from '../../src/http/request';
 
-const deps = samlSsoDeps();
-
 /**
  * `GET|POST /saml/{clientId}/sso` (SAML profiles §4.1.4.1): an `AuthnRequest` over the HTTP-Redirect
  * (query) or HTTP-POST (form) binding. A checked request sends the browser on to the authorization
@@ -14,7 +12,7 @@ const deps = samlSsoDeps();
 export const handler = httpHandler({ errors: 'browser', metrics: 'SamlAuthnRequests' }, async (event) => {
   const post = event.requestContext.http.method === 'POST';
   const rawQuery = event.rawQueryString ?? '';
-  const { location } = await receiveAuthnRequest(deps, pathParameter(event, 'clientId'), {
+  const { location } = await receiveAuthnRequest(samlSsoDeps(), pathParameter(event, 'clientId'), {
     binding: post ? 'post' : 'redirect',
     params: post ? formBody(event) : new URLSearchParams(rawQuery),
     rawQuery,

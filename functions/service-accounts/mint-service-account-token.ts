@@ -2,7 +2,8 @@ import { mintForServiceAccount } from '../../src/domain/service-account-tokens';
 import { json } from '../../src/http/handler';
 import { tokenIssuingDeps } from '../../src/composition/dependencies';
 import { managementHandler, pathParameter } from '../../src/http/management';
-import { audienceRequestProblem, jsonBody } from '../../src/http/request';
+import { jsonBody } from '../../src/http/request';
+import { audienceRequestProblem } from '../../src/domain/scopes';
 import { tokenRequest } from '../../src/http/schemas';
 
 /** `POST /v1/service-accounts/{id}/access-tokens`: a token for the account without its secret. */

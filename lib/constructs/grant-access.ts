@@ -4,6 +4,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { TABLE_DESIGN } from '../../src/adapters/table-design';
 import { ENV } from '../../src/config';
 import type { RouteAccess } from '../routes';
+import { canarySecretName } from '../secret-names';
 import type { SigningMode, StateRefs } from '../state';
 import { SAML_KEY_CONTEXT, SIGNING_KEY_CONTEXT, type KeyCapability } from './key-policies';
 
@@ -74,6 +75,28 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
       case 'webhook-write':
         grantWebhookSecrets(fn, state, secret === 'webhook-write');
         break;
+      case 'canary': {
+        // Created by the operator, so named, not referenced: Secrets Manager appends six characters.
+        const canarySecretArn = Stack.of(fn).formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${canarySecretName(state.stage)}-??????`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        });
+        allow(['secretsmanager:GetSecretValue'], [canarySecretArn]);
+        fn.addEnvironment(ENV.canarySecretId, canarySecretName(state.stage));
+        if (fn.role) {
+          Validations.of(fn.role).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(Stack.of(fn), canarySecretArn)}]`,
+            reason: 'The canary secret is created by the operator, so its ARN ends in six characters unknown at deploy time; the wildcard matches exactly those six.',
+          });
+        }
+        break;
+      }
+      case 'idp':
+      case 'idp-write':
+        grantPrefixedSecrets(fn, state.idpSecretPrefix, ENV.idpSecretPrefix, secret === 'idp-write', 'IDP connection secrets are created at run time, one per upstream connection');
+        break;
       default:
         throw new TypeError(`no secret named ${secret satisfies never} in LatchkeyState`);
     }
@@ -131,10 +154,15 @@ function grantKmsKeys(fn: LambdaFunction, access: RouteAccess, state: StateRefs,
  * read values; the management operations may only create, replace and delete them, never read.
  */
 function grantWebhookSecrets(fn: LambdaFunction, state: StateRefs, write: boolean): void {
+  grantPrefixedSecrets(fn, state.webhookSecretPrefix, ENV.webhookSecretPrefix, write, 'Webhook secrets are created at run time, one per application');
+}
+
+/** Secrets created at run time under one name prefix: the grant is on that prefix only; writers never read, readers never write. */
+function grantPrefixedSecrets(fn: LambdaFunction, prefix: string, envName: string, write: boolean, why: string): void {
   const prefixArn = Stack.of(fn).formatArn({
     service: 'secretsmanager',
     resource: 'secret',
-    resourceName: `${state.webhookSecretPrefix}*`,
+    resourceName: `${prefix}*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
   fn.addToRolePolicy(
@@ -143,13 +171,11 @@ function grantWebhookSecrets(fn: LambdaFunction, state: StateRefs, write: boolea
       resources: [prefixArn],
     }),
   );
-  fn.addEnvironment(ENV.webhookSecretPrefix, state.webhookSecretPrefix);
+  fn.addEnvironment(envName, prefix);
   if (!fn.role) return;
   Validations.of(fn.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(Stack.of(fn), prefixArn)}]`,
-    reason:
-      'Webhook secrets are created at run time, one per application, so their names are not known at deploy ' +
-      "time; the wildcard covers only this stage's webhook secret prefix.",
+    reason: `${why}, so their names are not known at deploy time; the wildcard covers only this stage's prefix (${prefix}).`,
   });
 }
 
@@ -158,7 +184,7 @@ function grantWebhookSecrets(fn: LambdaFunction, state: StateRefs, write: boolea
  * `<AWS::Region>` and the like, while a stack deployed to a known account or region shows them as
  * literals. Building the name from the same ARN keeps the acknowledgement matching in both cases.
  */
-function asNagShowsIt(stack: Stack, arn: string): string {
+export function asNagShowsIt(stack: Stack, arn: string): string {
   const pseudo: Array<[string, string]> = [
     [stack.partition, 'AWS::Partition'],
     [stack.region, 'AWS::Region'],

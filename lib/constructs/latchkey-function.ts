@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { ENV } from '../../src/config';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -28,7 +28,7 @@ export const OPERATION_TAG = 'latchkey:operation';
  */
 export const STACK_TAG = 'latchkey:stack';
 
-/** Settings every function of a deployment shares (context `logLevel`, `tracing`). */
+/** Settings every function of a deployment shares (context `logLevel`, `tracingSampleRate`, `logRetentionDays`, `functionMemory`). */
 export interface FunctionDefaults {
   /** Powertools log level: DEBUG, INFO, WARN, ERROR, SILENT. */
   readonly logLevel: string;
@@ -36,6 +36,23 @@ export interface FunctionDefaults {
   readonly tracing: boolean;
   /** Days audit events are kept before the table's TTL removes them (context `auditRetentionDays`, default 400). */
   readonly auditRetentionDays: number;
+  /** Days each function's log group keeps its events. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** MB of memory (and the CPU share that comes with it) of every function. @default 512 */
+  readonly memorySize?: number;
+  /**
+   * Every request comes through Latchkey's CloudFront distribution (context `apiWaf=true`): the
+   * functions then read the client's address from CloudFront's viewer address header. @default false
+   */
+  readonly behindCloudFront?: boolean;
+}
+
+/** Concurrency settings of one function (context `tokenReservedConcurrency`, `tokenProvisionedConcurrency`). */
+export interface FunctionConcurrency {
+  /** Instances reserved for this function alone (and its ceiling); other workloads cannot take them. */
+  readonly reserved?: number;
+  /** Instances kept initialised on the `live` alias, which then is what the API invokes. */
+  readonly provisioned?: number;
 }
 
 export interface LatchkeyFunctionProps {
@@ -50,8 +67,8 @@ export interface LatchkeyFunctionProps {
   /** What the role may do with keys; the key policies recognise it by the role's IAM path. */
   readonly keyCapabilities: ReadonlySet<KeyCapability>;
   readonly defaults: FunctionDefaults;
-  /** @default 512 */
-  readonly memorySize?: number;
+  /** @default no reserved or provisioned concurrency */
+  readonly concurrency?: FunctionConcurrency;
 }
 
 /**
@@ -65,12 +82,17 @@ export class LatchkeyFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /**
+   * What callers invoke: the `live` alias when the function has provisioned concurrency (only an
+   * alias or version can hold it, and only calls to it use it), otherwise the function itself.
+   */
+  readonly invokeTarget: IFunction;
 
   constructor(scope: Construct, id: string, props: LatchkeyFunctionProps) {
     super(scope, id);
     const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.defaults.logRetention ?? RetentionDays.ONE_MONTH, removalPolicy });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Latchkey ${props.operationName}`,
@@ -86,7 +108,8 @@ export class LatchkeyFunction extends Construct {
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       runtime: LATCHKEY_RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.defaults.memorySize ?? 512,
+      ...(props.concurrency?.reserved !== undefined ? { reservedConcurrentExecutions: props.concurrency.reserved } : {}),
       timeout: Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
@@ -101,8 +124,11 @@ export class LatchkeyFunction extends Construct {
         LATCHKEY_STAGE: props.stage,
         LATCHKEY_ISSUER: props.issuer,
         [ENV.auditRetentionDays]: String(props.defaults.auditRetentionDays),
+        ...(props.defaults.behindCloudFront ? { [ENV.behindCloudFront]: 'true' } : {}),
       },
     });
+    const provisioned = props.concurrency?.provisioned;
+    this.invokeTarget = provisioned ? new Alias(this, 'Live', { aliasName: 'live', version: this.fn.currentVersion, provisionedConcurrentExecutions: provisioned }) : this.fn;
     Tags.of(this.fn).add(OPERATION_TAG, props.operationName);
     Tags.of(this.fn).add(STACK_TAG, props.stackName);
   }

@@ -13,6 +13,10 @@ export const CUSTOM_METRICS = {
   clientAuthenticationThrottled: 'ClientAuthenticationThrottled',
   /** A call to KMS failed (throttled, key disabled or unavailable, KMS internal error). */
   kmsFailures: 'KmsFailures',
+  /** A canary run failed (1) or passed (0); published on every run. */
+  canaryFailures: 'CanaryFailures',
+  /** Milliseconds of a canary run. */
+  canaryLatency: 'CanaryLatency',
 } as const;
 
 /** Thresholds (context, see `alarmSettingsFromContext`) and where alarms notify. */

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Dashboard, GraphWidget, MathExpression, Metric, TextWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterPattern, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnSamplingRule } from 'aws-cdk-lib/aws-xray';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -15,6 +16,10 @@ import { CUSTOM_METRICS, LATCHKEY_NAMESPACE } from './area-alarms';
 export interface MonitoringSettings {
   /** Percentage of API answers that are 5xx, over five minutes. */
   readonly api5xxPercent: number;
+  /** Percentage of API answers that are 4xx, over five minutes (with at least `RATE_MINIMUM_REQUESTS`). */
+  readonly api4xxPercent: number;
+  /** Percentage of API answers that are 429 (throttled by API Gateway or by Latchkey), over five minutes. */
+  readonly api429Percent: number;
   /** p99 latency of the token route, in milliseconds, over five minutes. */
   readonly tokenLatencyP99Ms: number;
   /** DynamoDB read and write throttle events on the table, over five minutes. */
@@ -31,11 +36,19 @@ export interface MonitoringProps {
   readonly signingMode: SigningMode;
   readonly settings: MonitoringSettings;
   readonly httpApiId: string;
+  /** The stage's access logs (JSON lines with `status` and `apiId`): the 429 count is read from them. */
+  readonly accessLogs: ILogGroup;
   /** The route key whose latency is alarmed (API Gateway publishes per-route metrics for it). */
   readonly tokenRouteKey: string;
   readonly tableName: string;
   readonly topicArn: string;
 }
+
+/** The 4xx and 429 rates alarm only over this many requests in five minutes: a few refusals in a quiet hour are noise. */
+export const RATE_MINIMUM_REQUESTS = 20;
+
+/** API Gateway counts 4xx but not 429 alone: a metric filter on the access logs does, per API. */
+export const THROTTLED_RESPONSES_METRIC = 'ApiThrottledResponses';
 
 /**
  * The encrypted SNS topic every alarm notifies, with an email subscription when `alarmEmail` is set.
@@ -108,6 +121,38 @@ export class Monitoring extends Construct {
     });
     stackAlarm('Api5xxRate', `more than ${settings.api5xxPercent}% of API answers are 5xx`, errorRate, settings.api5xxPercent, 2);
 
+    const clientErrorRate = new MathExpression({
+      expression: `IF(requests >= ${RATE_MINIMUM_REQUESTS}, 100 * FILL(clientErrors, 0) / requests, 0)`,
+      usingMetrics: { clientErrors: api('4xx', 'Sum'), requests: api('Count', 'SampleCount') },
+      period: FIVE_MINUTES,
+      label: 'API 4xx %',
+    });
+    stackAlarm('Api4xxRate', `more than ${settings.api4xxPercent}% of API answers are 4xx`, clientErrorRate, settings.api4xxPercent, 2);
+
+    props.accessLogs.addMetricFilter('ThrottledResponses', {
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: LATCHKEY_NAMESPACE,
+      metricName: THROTTLED_RESPONSES_METRIC,
+      metricValue: '1',
+      dimensions: { ApiId: '$.apiId' },
+    });
+    const throttledRate = new MathExpression({
+      expression: `IF(requests >= ${RATE_MINIMUM_REQUESTS}, 100 * FILL(throttled, 0) / requests, 0)`,
+      usingMetrics: {
+        throttled: new Metric({
+          namespace: LATCHKEY_NAMESPACE,
+          metricName: THROTTLED_RESPONSES_METRIC,
+          dimensionsMap: { ApiId: props.httpApiId },
+          statistic: 'Sum',
+          period: FIVE_MINUTES,
+        }),
+        requests: api('Count', 'SampleCount'),
+      },
+      period: FIVE_MINUTES,
+      label: 'API 429 %',
+    });
+    stackAlarm('Api429Rate', `more than ${settings.api429Percent}% of API answers are 429 (throttled)`, throttledRate, settings.api429Percent, 2);
+
     const tokenLatency = api('Latency', 'p99', { ApiId: props.httpApiId, Stage: '$default', Route: props.tokenRouteKey });
     stackAlarm('TokenLatencyP99', `p99 latency of ${props.tokenRouteKey} above ${settings.tokenLatencyP99Ms} ms`, tokenLatency, settings.tokenLatencyP99Ms, 2);
 
@@ -147,7 +192,7 @@ export class Monitoring extends Construct {
         [new TextWidget({ markdown: `# Latchkey ${stage}\nRunbooks: docs/operations.md. Every alarm notifies the topic "Latchkey ${stage} alarms".`, width: 24, height: 2 })],
         [
           new GraphWidget({ title: 'API requests and errors', left: [api('Count', 'SampleCount'), api('4xx', 'Sum'), api('5xx', 'Sum')], width: 8 }),
-          new GraphWidget({ title: 'API 5xx %', left: [errorRate], width: 8 }),
+          new GraphWidget({ title: 'API 5xx, 4xx and 429 %', left: [errorRate, clientErrorRate, throttledRate], width: 8 }),
           new GraphWidget({ title: `${props.tokenRouteKey} latency`, left: [tokenLatency, api('Latency', 'p50', tokenLatency.dimensions as Record<string, string>)], width: 8 }),
         ],
         [
@@ -163,6 +208,29 @@ export class Monitoring extends Construct {
             title: 'Webhook failures, throttled client authentications',
             left: [customSearch(CUSTOM_METRICS.webhookFailures), customSearch(CUSTOM_METRICS.clientAuthenticationThrottled)],
             width: 6,
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'API 4xx and 429 answers',
+            left: [
+              api('4xx', 'Sum'),
+              new Metric({
+                namespace: LATCHKEY_NAMESPACE,
+                metricName: THROTTLED_RESPONSES_METRIC,
+                dimensionsMap: { ApiId: props.httpApiId },
+                statistic: 'Sum',
+                period: FIVE_MINUTES,
+              }),
+            ],
+            width: 12,
+          }),
+          // Empty unless canary=true.
+          new GraphWidget({
+            title: 'Canary failures and latency (ms)',
+            left: [customSearch(CUSTOM_METRICS.canaryFailures)],
+            right: [search(`{${LATCHKEY_NAMESPACE},operation,service} MetricName="${CUSTOM_METRICS.canaryLatency}"`, 'Average', CUSTOM_METRICS.canaryLatency)],
+            width: 12,
           }),
         ],
       ],

@@ -170,6 +170,29 @@ export function createSecretsManagerService(options: { dataDir: string; region: 
       return { ARN: secret.arn, Name: secret.name, DeletionDate: force ? now : now + (windowDays ?? 30) * DAY_SECONDS };
     },
 
+    // Filters: `name` only, a case-insensitive prefix match as in AWS; pages of MaxResults (default 100).
+    ListSecrets(input) {
+      const filters = Array.isArray(input.Filters) ? input.Filters : [];
+      const prefixes: string[] = [];
+      for (const filter of filters) {
+        if (!isObject(filter) || filter.Key !== 'name' || !Array.isArray(filter.Values)) throw new AwsJsonError('ValidationException', 'The local stand-in filters by name only.');
+        prefixes.push(...filter.Values.filter((value): value is string => typeof value === 'string').map((value) => value.toLowerCase()));
+      }
+      const includeDeleted = optionalBoolean(input, 'IncludePlannedDeletion') ?? false;
+      const pageSize = optionalNumber(input, 'MaxResults') ?? 100;
+      if (pageSize < 1 || pageSize > 100) throw new AwsJsonError('InvalidParameterException', 'MaxResults must be between 1 and 100.');
+      const start = Number(optionalString(input, 'NextToken') ?? '0');
+      const matching = [...secrets.values()]
+        .filter((s) => includeDeleted || s.deletedDate === undefined)
+        .filter((s) => prefixes.length === 0 || prefixes.some((prefix) => s.name.toLowerCase().startsWith(prefix)))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      const page = matching.slice(start, start + pageSize);
+      return {
+        SecretList: page.map((s) => ({ ARN: s.arn, Name: s.name, Description: s.description, Tags: s.tags, CreatedDate: s.createdDate, DeletedDate: s.deletedDate })),
+        NextToken: start + pageSize < matching.length ? String(start + pageSize) : undefined,
+      };
+    },
+
     GetRandomPassword(input) {
       const length = optionalNumber(input, 'PasswordLength') ?? 32;
       if (length < 1 || length > 4096) throw new AwsJsonError('InvalidParameterException', 'PasswordLength must be between 1 and 4096.');

@@ -31,6 +31,28 @@ export const STAND_IN_VARIABLES = [
   'AWS_ENDPOINT_URL_LAMBDA',
 ] as const;
 
+/**
+ * Variables only the local runtime sets (no deployed function has them), which handlers read: the
+ * template declares them on every function, with their deployed meaning as the default, so that the
+ * env file's values reach the containers. `LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS` lets webhooks and
+ * `jwksUri` reach this machine over plain http, as under `npm start`.
+ */
+export const LOCAL_ONLY_VARIABLES = [ENV.unsafeAllowLocalTargets] as const;
+
+/**
+ * The stand-ins' ports: `LATCHKEY_DYNAMODB_PORT`, `LATCHKEY_AWS_PORT` and `LATCHKEY_LAMBDA_PORT` when
+ * set; otherwise free ports, or with `--sam` the fixed ports of `SAM_LOCAL` (the env file names
+ * whichever ports the stand-ins got).
+ */
+export function standInPorts(sam: boolean, port: (name: string, fallback: number) => number): { dynamodb: number; aws: number; lambda: number } {
+  const fallback = sam ? SAM_LOCAL.ports : { dynamodb: 0, aws: 0, lambda: 0 };
+  return {
+    dynamodb: port('LATCHKEY_DYNAMODB_PORT', fallback.dynamodb),
+    aws: port('LATCHKEY_AWS_PORT', fallback.aws),
+    lambda: port('LATCHKEY_LAMBDA_PORT', fallback.lambda),
+  };
+}
+
 export interface SamEnvFile {
   readonly Parameters: Readonly<Record<string, string>>;
 }

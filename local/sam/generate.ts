@@ -4,7 +4,7 @@ import { buildApp } from '../../lib/latchkey-stack';
 import { operations } from '../../lib/routes';
 import { REPOSITORY_ROOT } from '../runtime';
 import { sampleEvents, type SampleEvent } from './events';
-import { samLocalTemplate, synthesizedFunctions } from './template';
+import { samLocalTemplate, synthesizedFunctions, type SamArchitecture } from './template';
 
 export interface SamLocalFiles {
   readonly assemblyDir: string;
@@ -19,8 +19,9 @@ export interface SamLocalFiles {
  * Synthesizes the CDK app in this process (cdk.json's context, as `cdk synth` would use) into
  * `<outDir>/assembly`, then writes `<outDir>/template.json` and `<outDir>/events/*.json`.
  * `bundle: false` skips esbuild: the template is complete but its code folders are empty.
+ * `architecture` replaces the deployed functions' arm64 in the template (`x86_64` on x86 machines).
  */
-export function generateSamLocal(outDir: string, options: { bundle: boolean }): SamLocalFiles {
+export function generateSamLocal(outDir: string, options: { bundle: boolean; architecture?: SamArchitecture }): SamLocalFiles {
   const assemblyDir = join(outDir, 'assembly');
   rmSync(outDir, { recursive: true, force: true });
   const cdkJson = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
@@ -39,7 +40,7 @@ export function generateSamLocal(outDir: string, options: { bundle: boolean }): 
     else process.env.CDK_OUTDIR = previousOutdir;
   }
 
-  const template = samLocalTemplate(synthesizedFunctions(assemblyDir), operations, outDir);
+  const template = samLocalTemplate(synthesizedFunctions(assemblyDir), operations, outDir, options.architecture ? { architecture: options.architecture } : {});
   const templateFile = join(outDir, 'template.json');
   writeFileSync(templateFile, `${JSON.stringify(template, null, 2)}\n`);
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { OPERATION_TAG } from '../../lib/constructs/latchkey-function';
 import { DEFAULT_ROUTE, type Operation } from '../../lib/routes';
-import type { STAND_IN_VARIABLES } from './env-file';
+import { LOCAL_ONLY_VARIABLES, type STAND_IN_VARIABLES } from './env-file';
 
 /**
  * The template `sam local` runs: one `AWS::Serverless::Function` per Latchkey operation, made from
@@ -64,10 +64,21 @@ const STAND_IN_DEFAULTS: Record<(typeof STAND_IN_VARIABLES)[number], string> = {
   AWS_ENDPOINT_URL_LAMBDA: PLACEHOLDER_ENDPOINT,
 };
 
+/** What the local template's functions run on; `host` is this machine's, so no emulation is needed. */
+export type SamArchitecture = 'arm64' | 'x86_64';
+
+/** This machine's architecture as Lambda names it. */
+export const hostArchitecture = (arch: string = process.arch): SamArchitecture => (arch === 'arm64' ? 'arm64' : 'x86_64');
+
+export interface SamTemplateOptions {
+  /** @default the deployed functions' (arm64): x86 machines then run the containers under emulation */
+  readonly architecture?: SamArchitecture;
+}
+
 /** `create-service-account` → `CreateServiceAccount`: stable whatever the CDK layout. */
 export const samLogicalId = (operation: string): string => operation.replace(/(^|-)([a-z0-9])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
 
-export function samLocalTemplate(functions: readonly SynthesizedFunction[], operations: readonly Operation[], templateDir: string): Json {
+export function samLocalTemplate(functions: readonly SynthesizedFunction[], operations: readonly Operation[], templateDir: string, options: SamTemplateOptions = {}): Json {
   const Resources: Record<string, Json> = {};
   for (const operation of operations) {
     const matches = functions.filter((fn) => fn.operation === operation.name);
@@ -78,6 +89,8 @@ export function samLocalTemplate(functions: readonly SynthesizedFunction[], oper
       Variables[name] = typeof value === 'string' ? value : PLACEHOLDER;
     }
     Object.assign(Variables, STAND_IN_DEFAULTS);
+    // Declared so that the env file's value applies; the default is what a deployed function has (off).
+    for (const name of LOCAL_ONLY_VARIABLES) Variables[name] ??= 'false';
     const events = Object.fromEntries(
       operation.routes.map((route, index) => [
         `Route${index + 1}`,
@@ -93,7 +106,8 @@ export function samLocalTemplate(functions: readonly SynthesizedFunction[], oper
         CodeUri: fn.assetPath ? relative(templateDir, fn.assetPath) : PLACEHOLDER,
         Handler: fn.properties.Handler,
         Runtime: fn.properties.Runtime,
-        Architectures: fn.properties.Architectures,
+        // The bundles are plain JavaScript, so either architecture runs them.
+        Architectures: options.architecture ? [options.architecture] : fn.properties.Architectures,
         MemorySize: fn.properties.MemorySize,
         Timeout: fn.properties.Timeout,
         Environment: { Variables },

@@ -16,7 +16,10 @@ import { MAX_TOKEN_TTL_SECONDS } from '../domain/environments';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
 import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
+import { SecretsManagerCanaryCredentials } from './canary-credentials';
+import { PolicyUpstreamHttp } from './upstream-http';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
+import { DynamoDbDelegationReads } from './dynamodb/delegation-reads';
 import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
 import { WebhookCaller } from './webhook-caller';
 import { PepperHasher } from './pepper-hasher';
@@ -25,6 +28,7 @@ import { KmsSamlKeyVault } from './kms-saml-keys';
 import { DynamoDbFailedAuthenticationCounters } from './dynamodb/throttle-store';
 import { DynamoDbAuthorizationStore } from './dynamodb/authorization-store';
 import { DynamoDbAuditLog } from './dynamodb/audit-log';
+import { DynamoDbServiceAccountKeyStore } from './dynamodb/service-account-key-store';
 
 /**
  * The adapters a function needs, built once per container from its environment (set by the CDK
@@ -107,9 +111,13 @@ export const applicationStore = once(() => new DynamoDbApplicationStore(tableCli
 /** Personal access tokens, opaque access tokens and JWT revocations. */
 export const tokenStore = once(() => new DynamoDbTokenStore(tableClient(), requireEnv(ENV.tableName)));
 
+/** Service-account keys (public halves only). */
+export const serviceAccountKeyStore = once(() => new DynamoDbServiceAccountKeyStore(tableClient(), requireEnv(ENV.tableName)));
+
 export const idpConnectionStore = once(() => new DynamoDbIdpConnectionStore(tableClient(), requireEnv(ENV.tableName)));
 
 export const endUserStore = once(() => new DynamoDbEndUserStore(tableClient(), requireEnv(ENV.tableName)));
+export const delegationReads = once(() => new DynamoDbDelegationReads(tableClient(), requireEnv(ENV.tableName)));
 
 /** Calls enrichment webhooks: HTTPS targets with fetch, Lambda targets with a client made on first use. */
 export const webhookCaller = once(
@@ -118,6 +126,12 @@ export const webhookCaller = once(
 );
 
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
+/** HTTP to upstream identity providers, under the outbound policy. */
+export const upstreamHttp = once(() => new PolicyUpstreamHttp());
+/** Upstream IDP connections' secrets: the same vault, under its own prefix (`{prefix}{environmentId}/{connectionId}`). */
+export const connectionSecretVault = once(
+  () => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.idpSecretPrefix), 'IDP connection secret'),
+);
 
 /** OIDC and SAML clients, and the used `jti`s of client assertions. */
 export const clientStore = once(() => new DynamoDbClientStore(tableClient(), requireEnv(ENV.tableName)));
@@ -132,6 +146,9 @@ export const clock = (): number => Date.now();
 
 /** The audit log: events and chain heads in the table. */
 export const auditLog = once(() => new DynamoDbAuditLog(tableClient(), requireEnv(ENV.tableName)));
+
+/** The canary service account's credentials (read on every canary run). */
+export const canaryCredentials = once(() => new SecretsManagerCanaryCredentials(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.canarySecretId)));
 
 export { issuer };
 

@@ -26,6 +26,8 @@ export class SecretsManagerWebhookVault implements WebhookSecretVault {
   constructor(
     private readonly secrets: SecretsManagerClient,
     private readonly prefix: string,
+    /** What the secrets are, for their description in Secrets Manager (the same vault keeps upstream IDP connections' secrets). */
+    private readonly what = 'enrichment webhook secret',
   ) {}
 
   async put(environmentId: string, applicationId: string, value: string): Promise<WebhookSecretRef> {
@@ -37,7 +39,7 @@ export class SecretsManagerWebhookVault implements WebhookSecretVault {
     }
     try {
       const { ARN, VersionId } = await this.secrets.send(
-        new CreateSecretCommand({ Name: name, SecretString: value, Description: `Latchkey enrichment webhook secret of ${applicationId} (${environmentId})` }),
+        new CreateSecretCommand({ Name: name, SecretString: value, Description: `Latchkey ${this.what} of ${applicationId} (${environmentId})` }),
       );
       return { secretId: ARN!, versionId: VersionId! };
     } catch (error) {

@@ -5,19 +5,24 @@ import {
   applicationStore,
   auditLog,
   authorizationStore,
+  canaryCredentials,
   clientStore,
   clock,
+  delegationReads,
+  connectionSecretVault,
   endUserStore,
   failedAuthenticationCounters,
   idpConnectionStore,
   issuer,
   pepperHasher,
   samlKeys,
+  serviceAccountKeyStore,
   kmsKeyRetirement,
   signingKeyRotation,
   signingKeys,
   store,
   tokenStore,
+  upstreamHttp,
   webhookCaller,
   webhookVault,
 } from '../adapters/from-environment';
@@ -32,9 +37,13 @@ import type { UserInfoDeps } from '../domain/authorization/userinfo';
 import type { ClientRegistryDeps, SamlRegistryDeps } from '../domain/clients/registry';
 import type { ClientTokenDeps } from '../domain/clients/tokens';
 import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
+import type { EnrichmentDeps } from '../domain/enrichment';
 import type { EndUserLifecycleDeps } from '../domain/end-user-lifecycle';
 import type { AuthorizeDeps } from '../domain/login/authorize';
 import type { InteractionDeps } from '../domain/login/deps';
+import type { UpstreamDeps, UpstreamProtocols } from '../domain/login/upstream';
+import { OidcUpstream } from '../domain/federation/oidc-upstream';
+import { upstreamLogoutLocation, type UpstreamLogoutDeps } from '../domain/federation/upstream-logout';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
 import type { IdpConnectionDeps } from '../domain/idp-connections';
@@ -44,11 +53,15 @@ import type { PersonalAccessTokenDeps } from '../domain/personal-access-tokens';
 import type { EnvironmentStore, PublicJwk, PublicKeySet } from '../domain/ports';
 import type { ResourceDeps } from '../domain/resources';
 import type { SamlSsoDeps } from '../domain/saml/sso';
-import type { ClientAuthDeps, TokenDeps } from '../domain/service-account-tokens';
+import type { TokenDeps } from '../domain/service-account-tokens';
+import type { TokenEndpointDeps } from '../domain/token-endpoint';
+import type { TokenExchangeDeps } from '../domain/token-exchange';
 import type { ServiceAccountDeps } from '../domain/service-accounts';
+import type { KeyAssertionDeps, ServiceAccountKeyDeps } from '../domain/service-account-keys';
 import type { KmsRetirementDeps, RotationDeps } from '../domain/signing-keys';
-import { logger } from '../http/observability';
-import { latchkeyJwtVerifier } from '../http/token-verifier';
+import type { CanaryDeps } from '../canary/probe';
+import { logger } from '../adapters/observability';
+import { latchkeyJwtVerifier } from '../adapters/token-verifier';
 import { createGuard, type Guard } from '../guard';
 import { latchkeyAudience } from '../domain/builtin-resource';
 
@@ -60,9 +73,9 @@ import { latchkeyAudience } from '../domain/builtin-resource';
  * only bundles of them, assembled per call, so they never capture configuration early.
  *
  * Handlers (`functions/**`) take their dependencies from here and never import an adapter (a test
- * in test/unit/repository-conventions.test.ts holds them to it); so do the shared client
- * authentication chain, token grants and throttle in `src/http`. Domain tests build the same
- * objects from in-memory fakes.
+ * in test/unit/repository-conventions.test.ts holds them to it); so does the shared code of
+ * `src/http`, and this file imports nothing from `src/http` (checked too). Domain tests build the
+ * same objects from in-memory fakes.
  */
 
 export { JWKS_MAX_AGE_SECONDS };
@@ -70,7 +83,7 @@ export { JWKS_MAX_AGE_SECONDS };
 // ---- management API -------------------------------------------------------------------------
 
 export function environmentDeps(): EnvironmentDeps & ServiceAccountDeps {
-  return serviceAccountDeps();
+  return { ...serviceAccountDeps(), vault: webhookVault };
 }
 
 export function resourceDeps(): ResourceDeps {
@@ -85,12 +98,21 @@ export function personalAccessTokenDeps(): PersonalAccessTokenDeps {
   return { store: store(), tokens: tokenStore(), hasher: pepperHasher(), now: clock };
 }
 
+export function serviceAccountKeyDeps(): ServiceAccountKeyDeps {
+  return { store: store(), keys: serviceAccountKeyStore(), now: clock };
+}
+
+/** Verifying assertions signed with a service account's key: its keys and the used `jti` values. */
+export function keyAssertionDeps(): KeyAssertionDeps {
+  return { keys: serviceAccountKeyStore(), replay: clientStore(), issuer: issuer(), now: clock };
+}
+
 export function applicationDeps(): ApplicationDeps {
   return { applications: applicationStore(), vault: webhookVault(), now: clock };
 }
 
 export function idpConnectionDeps(): IdpConnectionDeps {
-  return { connections: idpConnectionStore(), applications: applicationStore(), now: clock };
+  return { connections: idpConnectionStore(), applications: applicationStore(), connectionSecrets: connectionSecretVault(), now: clock, issuer: issuer() };
 }
 
 export function endUserDeps(): EndUserDeps {
@@ -123,12 +145,7 @@ export function samlRegistryDeps(): SamlRegistryDeps {
 
 /** Issuing a service-account token: the token endpoint, GraphQL and the management API's minting. */
 export function tokenIssuingDeps(): TokenDeps {
-  return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer() };
-}
-
-/** Checking a service account's client secret at the token, introspection and revocation endpoints. */
-export function serviceAccountAuthenticationDeps(): ClientAuthDeps {
-  return { store: store(), hasher: pepperHasher(), now: clock };
+  return { store: store(), hasher: pepperHasher(), signer: signingKeys(), opaqueTokens: tokenStore(), now: clock, issuer: issuer(), enrichment: enrichmentDeps };
 }
 
 /** Authenticating a registry client (`cl_…`) and issuing its client-credentials tokens. */
@@ -142,6 +159,7 @@ export function clientTokenDeps(): ClientTokenDeps {
     remoteJwks,
     hasher: pepperHasher(),
     signer: signingKeys(),
+    opaqueTokens: tokenStore(),
     now: clock,
     issuer: issuer(),
   };
@@ -152,22 +170,46 @@ export function clientAuthenticationThrottleDeps(): ThrottleDeps {
   return { counters: failedAuthenticationCounters(), now: clock };
 }
 
+/**
+ * The token endpoint's pipeline (src/domain/token-endpoint.ts), and the client authentication that
+ * introspection, revocation and GraphQL share with it: one object, for every grant.
+ */
+export function tokenEndpointDeps(): TokenEndpointDeps {
+  return {
+    serviceAccounts: tokenIssuingDeps(),
+    clients: clientTokenDeps(),
+    serviceAccountKeys: keyAssertionDeps(),
+    grants: grantDeps,
+    exchange: tokenExchangeDeps,
+    throttle: clientAuthenticationThrottleDeps(),
+    log: { warn: (message, details) => logger.warn(message, details) },
+  };
+}
+
+/** Token exchange (RFC 8693): the minter, and finding the subject token live as introspection does. */
+export function tokenExchangeDeps(): TokenExchangeDeps {
+  return { ...tokenIssuingDeps(), introspection: introspectionDeps(), resources: store() };
+}
+
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */
 export function delegatedTokenDeps(): DelegatedTokenDeps {
   return {
+    reads: delegationReads(),
     applications: applicationStore(),
     connections: idpConnectionStore(),
     users: endUserStore(),
     signer: signingKeys(),
-    enrichment: {
-      transport: webhookCaller(),
-      vault: webhookVault(),
-      now: clock,
-      log: { warn: (message, details) => logger.warn(message, details) },
-    },
+    opaqueTokens: tokenStore(),
+    hasher: pepperHasher(),
+    enrichment: enrichmentDeps(),
     now: clock,
     issuer: issuer(),
   };
+}
+
+/** Calling an enrichment webhook: its transport, the vault of its secret, the log of its failures. */
+function enrichmentDeps(): EnrichmentDeps {
+  return { transport: webhookCaller(), vault: webhookVault(), now: clock, log: { warn: (message, details) => logger.warn(message, details) } };
 }
 
 /** Introspection and revocation: the token records, a verifier of Latchkey JWTs, and where tokens come from. */
@@ -265,7 +307,32 @@ export function interactionDeps(): InteractionDeps {
 
 /** The authorization endpoint: it may end a login in a code or in a SAML Response. */
 export function authorizeDeps(): AuthorizeDeps {
-  return { ...interactionDeps(), authorizations: authorizationStore(), resources: store(), samlKeys: samlKeys() };
+  return { ...upstreamDeps(), authorizations: authorizationStore(), resources: store(), samlKeys: samlKeys() };
+}
+
+/**
+ * The protocols Latchkey speaks with upstream identity providers, by connection type. A new
+ * upstream type adds its protocol here.
+ */
+function upstreamProtocols(): UpstreamProtocols {
+  return { oidc: oidcUpstream() };
+}
+
+let oidc: OidcUpstream | undefined;
+/** The OpenID Connect upstream protocol, with its discovery cache: one per container. */
+function oidcUpstream(): OidcUpstream {
+  oidc ??= new OidcUpstream({ http: upstreamHttp(), remoteJwks, connectionSecrets: connectionSecretVault(), hasher: pepperHasher(), now: clock, issuer: issuer() });
+  return oidc;
+}
+
+/** The callback of upstream OpenID providers: brokering, and the OIDC protocol to check their answers. */
+export function oidcCallbackDeps(): UpstreamDeps & { readonly oidc: OidcUpstream } {
+  return { ...upstreamDeps(), oidc: oidcUpstream() };
+}
+
+/** Logging end users in at an upstream identity provider: the choice page and the protocols' callbacks. */
+export function upstreamDeps(): UpstreamDeps {
+  return { ...interactionDeps(), upstreams: upstreamProtocols(), audit: auditLog(), retentionDays: auditRetentionDays() };
 }
 
 /** The SSO URL of a SAML client. */
@@ -286,7 +353,13 @@ export function endSessionDeps(): EndSessionDeps {
     readIdTokenHint: (token) => readIdTokenHint(base.issuer, token),
     signer: signingKeys(),
     notifyLogout,
+    upstreamLogout: (environmentId, link, after) => upstreamLogoutLocation({ ...base, oidc: oidcUpstream() }, environmentId, link, after),
   };
+}
+
+/** Back-channel logout from upstream OpenID providers: their keys, the replay store, and telling Latchkey's applications. */
+export function upstreamLogoutDeps(): UpstreamLogoutDeps {
+  return { ...interactionDeps(), oidc: oidcUpstream(), replay: clientStore(), signer: signingKeys(), notifyLogout };
 }
 
 function notifyLogout(url: string, token: string): Promise<void> {
@@ -329,6 +402,11 @@ export function auditDeps(): AuditDeps & { readonly environments: Pick<Environme
 /** Listing and verifying the audit log. */
 export function auditReadDeps(): AuditReadDeps {
   return { audit: auditLog(), now: clock };
+}
+
+/** The canary: the public API of this deployment, as a client reaches it, with the canary account's credentials. */
+export function canaryDeps(): CanaryDeps {
+  return { issuer: issuer(), credentials: canaryCredentials(), fetch: (input, init) => fetch(input, init), now: () => performance.now() };
 }
 
 /** Envelope-mode signing-key rotation; its intervals follow from the token lifetimes and caches. */

@@ -3,13 +3,16 @@ import { InvalidRequest, NotFound } from './errors';
 import { newId, newSecret } from './ids';
 import { requirePermission, type Caller } from './caller';
 import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from './environments';
-import type { Clock } from './ports';
-import type { Page } from './model';
-import { checkWebhookTarget } from './webhook-targets';
+import type { Clock } from './primitives';
+import type { Page, WebhookSecretRef, WebhookSettings } from './model';
+import { webhookSettings, type WebhookInput, type WebhookSecretVault } from './webhook-settings';
 import { pageLimit } from './paging';
 import { webUrlProblem } from './clients/redirect-uris';
 import { outboundUrlProblem } from './outbound-policy';
 import { localTargetsAllowed } from '../config';
+
+export { DEFAULT_WEBHOOK_TIMEOUT_MS, MAX_WEBHOOK_TIMEOUT_MS, MIN_WEBHOOK_TIMEOUT_MS, webhookSettings } from './webhook-settings';
+export type { WebhookInput, WebhookSecretVault } from './webhook-settings';
 
 /**
  * Applications: the end-user facing apps of an environment. An application has its own end-user
@@ -25,22 +28,8 @@ import { localTargetsAllowed } from '../config';
  *   Manager); the application record keeps only where it is, never the value.
  */
 
-export type FailurePolicy = 'fail' | 'omit';
-
-export interface WebhookSettings {
-  /** An `https://` URL, `http://` on localhost/127.0.0.1/[::1], or `arn:aws:lambda:...:function:...`. */
-  readonly target: string;
-  /** `fail`: refuse to issue the token when the webhook fails; `omit`: issue it without `extensions`. */
-  readonly failurePolicy: FailurePolicy;
-  /** How long Latchkey waits for the webhook before the policy applies. */
-  readonly timeoutMs: number;
-}
-
-/** Where the webhook secret is kept: a Secrets Manager secret and the version that is current. */
-export interface WebhookSecretRef {
-  readonly secretId: string;
-  readonly versionId: string;
-}
+// The webhook settings are records of their own (model.ts), shared with the environment's service-account webhook.
+export type { FailurePolicy, WebhookSecretRef, WebhookSettings } from './model';
 
 export interface StoredApplication {
   readonly id: string;
@@ -83,17 +72,6 @@ export interface ApplicationStore {
   deleteApplication(environmentId: string, applicationId: string): Promise<boolean>;
 }
 
-/** Secrets Manager, as far as webhook secrets go. */
-export interface WebhookSecretVault {
-  /** Creates or replaces the secret of an application; answers the version now current. */
-  put(environmentId: string, applicationId: string, value: string): Promise<WebhookSecretRef>;
-  read(ref: WebhookSecretRef): Promise<string>;
-  /** Deletes at once (no recovery window), so a new secret can take the name; absent is fine. */
-  remove(ref: WebhookSecretRef): Promise<void>;
-  /** Deletes the application's secret by its name, whether or not a record refers to it; absent is fine. */
-  removeOf(environmentId: string, applicationId: string): Promise<void>;
-}
-
 export interface ApplicationDeps {
   readonly applications: ApplicationStore;
   readonly vault: WebhookSecretVault;
@@ -101,10 +79,6 @@ export interface ApplicationDeps {
 }
 
 export const DEFAULT_END_USER_TOKEN_TTL_SECONDS = 3600;
-export const DEFAULT_WEBHOOK_TIMEOUT_MS = 2000;
-export const MIN_WEBHOOK_TIMEOUT_MS = 100;
-/** Well under the 10 s a Lambda function of the stack may run, so a refusal can still be answered. */
-export const MAX_WEBHOOK_TIMEOUT_MS = 5000;
 
 /** The application's own pages that interactive login sends browsers (or logout tokens) to. */
 export const INTERACTION_URL_FIELDS = ['loginUrl', 'consentUrl', 'logoutUrl'] as const;
@@ -118,12 +92,6 @@ export interface ApplicationInput {
   loginUrl?: string;
   consentUrl?: string;
   logoutUrl?: string;
-}
-
-export interface WebhookInput {
-  target: string;
-  failurePolicy?: FailurePolicy;
-  timeoutMs?: number;
 }
 
 export interface ApplicationChanges {
@@ -262,15 +230,7 @@ async function load(deps: Pick<ApplicationDeps, 'applications'>, environmentId: 
   return application;
 }
 
-function webhookSettings(input: WebhookInput): WebhookSettings {
-  checkWebhookTarget(input.target);
-  const timeoutMs = input.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < MIN_WEBHOOK_TIMEOUT_MS || timeoutMs > MAX_WEBHOOK_TIMEOUT_MS) {
-    throw invalid('webhook.timeoutMs', `must be a whole number of milliseconds from ${MIN_WEBHOOK_TIMEOUT_MS} to ${MAX_WEBHOOK_TIMEOUT_MS}`);
-  }
-  return { target: input.target, failurePolicy: input.failurePolicy ?? 'fail', timeoutMs };
-}
-
+/** Checks a webhook setting (its target against the outbound policy, its time budget) and fills in the defaults. */
 /**
  * Login, consent and logout URLs follow the redirect URI rules: https, or http on a local host.
  * Latchkey itself posts logout tokens to `logoutUrl`, so it must also pass the outbound policy, as

@@ -4,7 +4,8 @@ import { InvalidRequest, ServiceUnavailable } from './errors';
 import { formatClientId, newId, parseClientId } from './ids';
 import type { Page } from './model';
 import { pageLimit } from './paging';
-import type { Clock, EnvironmentStore } from './ports';
+import type { Clock } from './primitives';
+import type { EnvironmentStore } from './stores';
 
 /**
  * The audit log: one event per management change, per signing-key rotation and per failed client

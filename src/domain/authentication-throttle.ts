@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidClient, TooManyFailedAttempts } from './errors';
-import type { Clock } from './ports';
+import type { Clock } from './primitives';
 
 /**
  * Slowing repeated failed client authentication (RFC 6749 §10.10 asks for it; RFC 6585 §4 gives
@@ -98,7 +98,7 @@ export interface ThrottleDeps {
 
 export interface AuthenticationAttempt {
   readonly clientId: string;
-  /** The address the request came from, as the API saw it (`requestContext.http.sourceIp`). */
+  /** The address the client called from (behind CloudFront, the viewer's address CloudFront reports, not the edge server's). */
   readonly address: string;
 }
 

@@ -28,6 +28,8 @@ export const MANAGEMENT_PERMISSIONS = [
   'LOGIN_REQUESTS_ACCEPT',
   // Reading the audit log (who did what): a duty of its own, so auditors need no edit permission.
   'AUDIT_READ',
+  // Token exchange (RFC 8693): trading a token the account was given for a narrower one on its subject's behalf.
+  'TOKEN_EXCHANGE',
 ] as const;
 
 export type ManagementPermission = (typeof MANAGEMENT_PERMISSIONS)[number];

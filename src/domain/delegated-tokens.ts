@@ -2,12 +2,12 @@ import { ApplicationNotFound, DelegationNotConfigured, InvalidRequest } from './
 import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
 import type { ApplicationStore, StoredApplication } from './applications';
-import type { IdpConnectionStore } from './idp-connections';
+import type { IdpConnection, IdpConnectionStore } from './idp-connections';
 import { findOrCreateEndUser, type EndUser, type EndUserStore, type Profile } from './end-users';
 import { enrichClaims, type EnrichmentDeps } from './enrichment';
-import type { Clock, TokenSigner } from './ports';
+import { mintAccessToken, type MinterDeps } from './minter';
+import type { AccessTokenClaims } from '../access-token-claims';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
-import { earliestIssuedAt } from './service-account-grants';
 
 /**
  * Delegated access tokens: a trusted service account vouches for an end user that a
@@ -30,14 +30,25 @@ import { earliestIssuedAt } from './service-account-grants';
  * `email` when known, `extensions` when enrichment answered.
  */
 
-export interface DelegatedTokenDeps {
+export interface DelegatedTokenDeps extends MinterDeps {
+  /** The delegated token's reads before anything is written, in one round trip where the store can. */
+  readonly reads: DelegationReads;
   readonly applications: Pick<ApplicationStore, 'getApplication'>;
   readonly connections: Pick<IdpConnectionStore, 'getIdpConnectionByType'>;
   readonly users: EndUserStore;
-  readonly signer: TokenSigner;
   readonly enrichment: EnrichmentDeps;
-  readonly now: Clock;
-  readonly issuer: string;
+}
+
+/** What a delegated token reads: the environment's delegated connection, the application and the subject's user. */
+export interface DelegationReads {
+  readDelegation(environmentId: string, applicationId: string, subjectId: string, uniqueProfileIdentifier?: string): Promise<DelegationRead>;
+}
+
+export interface DelegationRead {
+  readonly connection?: IdpConnection;
+  readonly application?: StoredApplication;
+  /** The user the subject is claimed for under that connection, with its user and profile records as far as they exist. */
+  readonly subject?: { readonly userId: string; readonly user?: EndUser; readonly profile?: Profile };
 }
 
 export interface DelegatedTokenInput {
@@ -54,7 +65,7 @@ export interface DelegatedToken {
   readonly tokenType: 'Bearer';
   readonly expiresInSeconds: number;
   /** The token's claims. */
-  readonly payload: Readonly<Record<string, unknown>>;
+  readonly payload: Readonly<AccessTokenClaims>;
 }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
@@ -64,7 +75,7 @@ const IDENTIFIER = /^[^\p{Cc}]{1,256}$/u;
 export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, caller: Caller, input: DelegatedTokenInput): Promise<DelegatedToken> {
   requirePermission(caller, 'GENERATE_DELEGATED_ACCESS_TOKEN');
   const { tenantId, environmentId } = caller;
-  const { application, user, profile, subjectId } = await resolveDelegatedSubject(deps, caller, input);
+  const { application, user, profile, subjectId } = await resolveDelegatedSubject(deps, caller, input, deps.reads);
   const email = input.email ?? user.email;
   const name = input.name ?? user.name ?? email?.slice(0, email.indexOf('@')) ?? user.id;
   const sessionId = newId('ses');
@@ -82,38 +93,38 @@ export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, cal
     email: email ?? null,
   });
 
-  const lifetime = application.endUserTokenTtlSeconds;
-  const iat = earliestIssuedAt(user, deps.now());
-  const payload: Record<string, unknown> = {
-    iss: deps.issuer,
-    sub: user.id,
-    aud: application.id,
-    iat,
-    exp: iat + lifetime,
-    jti: newId('tok'),
-    subjectType: 'EndUserAccount',
+  const token = await mintAccessToken(deps, {
+    subject: {
+      subjectType: 'EndUserAccount',
+      id: user.id,
+      applicationId: application.id,
+      profileId: profile.id,
+      sessionId,
+      name,
+      ...(email !== undefined ? { email } : {}),
+    },
     tenantId,
     environmentId,
-    applicationId: application.id,
-    profileId: profile.id,
-    sessionId,
-    name,
-    ...(email !== undefined ? { email } : {}),
-    ...(extensions !== undefined ? { extensions } : {}),
-  };
-  const accessToken = await deps.signer.sign(payload, { typ: 'at+jwt' });
-  return { accessToken, tokenType: 'Bearer', expiresInSeconds: lifetime, payload };
+    // The token is for the application's end user: its audience is the application.
+    audience: { resources: [], otherwise: application.id },
+    lifetimeSeconds: application.endUserTokenTtlSeconds,
+    validAfter: user,
+    ...(extensions !== undefined ? { extra: { extensions } } : {}),
+  });
+  return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, payload: token.claims };
 }
 
 /**
  * Rule 2 and the user and profile of the subject: the one code path by which a vouched-for subject
  * becomes an end user and a profile, for delegated tokens and for accepted login challenges alike.
- * The caller's permission is checked by each caller first.
+ * The caller's permission is checked by each caller first. With `reads` (delegated tokens), the
+ * connection, application, subject, user and profile come from its one read rather than one read each.
  */
 export async function resolveDelegatedSubject(
   deps: Pick<DelegatedTokenDeps, 'applications' | 'connections' | 'users' | 'now'>,
   caller: Pick<Caller, 'tenantId' | 'environmentId'>,
   input: DelegatedTokenInput,
+  reads?: DelegationReads,
 ): Promise<{ application: StoredApplication; user: EndUser; profile: Profile; subjectId: string }> {
   const subjectId = identifier('subjectId', input.subjectId);
   const uniqueProfileIdentifier = input.uniqueProfileIdentifier === undefined ? undefined : identifier('uniqueProfileIdentifier', input.uniqueProfileIdentifier);
@@ -122,10 +133,12 @@ export async function resolveDelegatedSubject(
   if (!fitsInKey(input.applicationId)) throw invalid('applicationId', `must be at most ${MAX_KEY_VALUE_BYTES} bytes in UTF-8`);
 
   const { environmentId, tenantId } = caller;
-  const [connection, application] = await Promise.all([
-    deps.connections.getIdpConnectionByType(environmentId, 'delegated'),
-    deps.applications.getApplication(environmentId, input.applicationId),
-  ]);
+  const read: DelegationRead = reads
+    ? await reads.readDelegation(environmentId, input.applicationId, subjectId, uniqueProfileIdentifier)
+    : await Promise.all([deps.connections.getIdpConnectionByType(environmentId, 'delegated'), deps.applications.getApplication(environmentId, input.applicationId)]).then(
+        ([connection, application]) => ({ ...(connection ? { connection } : {}), ...(application ? { application } : {}) }),
+      );
+  const { connection, application } = read;
   if (!connection) {
     throw new DelegationNotConfigured('idp_connection_missing', 'this environment has no delegated IDP connection; create one (POST /v1/idp-connections with type "delegated")');
   }
@@ -146,6 +159,7 @@ export async function resolveDelegatedSubject(
       ...(input.email !== undefined ? { email: input.email } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
     },
+    reads ? { read: read.subject } : undefined,
   );
   return { application, user, profile, subjectId };
 }

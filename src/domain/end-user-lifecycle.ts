@@ -1,5 +1,5 @@
 import type { ApplicationStore, StoredApplication } from './applications';
-import { tellApplication, type BackChannelLogoutDeps } from './authorization/back-channel-logout';
+import { endSessionAndTell, type SessionEndDeps } from './authorization/back-channel-logout';
 import type { SessionRecord } from './login/model';
 import type { AuthorizationStore } from './authorization/ports';
 import { requirePermission, type Caller } from './caller';
@@ -31,7 +31,7 @@ import { revokingResetTime } from './service-account-grants';
  * - Expired sessions count as gone, whatever the table's TTL has done.
  */
 
-export interface EndUserLifecycleDeps extends BackChannelLogoutDeps {
+export interface EndUserLifecycleDeps extends SessionEndDeps {
   readonly users: EndUserLifecycleStore;
   readonly authorizations: Pick<AuthorizationStore, 'getSession' | 'deleteSession' | 'listUserSessions' | 'deleteConsents'>;
   readonly clients: Pick<ClientStore, 'getClient'>;
@@ -83,7 +83,7 @@ export async function endEndUserSession(deps: EndUserLifecycleDeps, caller: Call
   await load(deps, caller, id);
   const session = await deps.authorizations.getSession(caller.environmentId, sessionId);
   if (!session || session.userId !== id || session.expiresAt <= nowSeconds(deps)) throw new NotFound(`session "${sessionId}" of user "${id}"`);
-  await endSession(deps, session, new Map());
+  await endSessionAndTell(deps, session);
 }
 
 function requireMayActOnEndUser(caller: Caller): void {
@@ -130,21 +130,7 @@ async function endSessions(deps: EndUserLifecycleDeps, user: EndUser): Promise<v
   const applications = new Map<string, Promise<StoredApplication | undefined>>();
   const now = nowSeconds(deps);
   const sessions = await deps.authorizations.listUserSessions(user.environmentId, user.id);
-  await Promise.all(sessions.map((session) => endSession(deps, session, applications, session.expiresAt > now)));
-}
-
-/** Deletes the session and tells the applications of its OIDC clients (each application read once per call). */
-async function endSession(deps: EndUserLifecycleDeps, session: SessionRecord, applications: Map<string, Promise<StoredApplication | undefined>>, notify = true): Promise<void> {
-  // Whoever deleted the session first has told the applications.
-  if (!(await deps.authorizations.deleteSession(session.environmentId, session.id)) || !notify) return;
-  await Promise.all(
-    (session.clientRefs ?? []).map(async (clientRef) => {
-      const client = await deps.clients.getClient(session.environmentId, clientRef);
-      if (client?.protocol !== 'oidc') return;
-      if (!applications.has(client.applicationId)) applications.set(client.applicationId, deps.applications.getApplication(session.environmentId, client.applicationId));
-      await tellApplication(deps, client, await applications.get(client.applicationId), session.id, session.userId);
-    }),
-  );
+  await Promise.all(sessions.map((session) => endSessionAndTell(deps, session, { applications, notify: session.expiresAt > now })));
 }
 
 function sessionView(session: SessionRecord): EndUserSession {

@@ -1,7 +1,7 @@
 import { EndUserDisabled, NotFound } from './errors';
 import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
-import type { Clock } from './ports';
+import type { Clock } from './primitives';
 import type { Page } from './model';
 import { pageLimit } from './paging';
 
@@ -104,10 +104,15 @@ export interface Subject {
 }
 
 /** Finds or creates the user of a subject and the profile asked for; records a new email or name. */
-export async function findOrCreateEndUser(deps: EndUserDeps, subject: Subject): Promise<{ user: EndUser; profile: Profile; created: boolean }> {
+export async function findOrCreateEndUser(
+  deps: EndUserDeps,
+  subject: Subject,
+  /** The subject's claim, user and profile as the caller already read them (`read` undefined: not claimed). */
+  known?: { readonly read: { readonly userId: string; readonly user?: EndUser; readonly profile?: Profile } | undefined },
+): Promise<{ user: EndUser; profile: Profile; created: boolean }> {
   const { environmentId } = subject;
   const now = new Date(deps.now()).toISOString();
-  let userId = await deps.users.findSubject(environmentId, subject.idpConnectionId, subject.subjectId);
+  let userId = known ? known.read?.userId : await deps.users.findSubject(environmentId, subject.idpConnectionId, subject.subjectId);
   let found: { user?: EndUser; profile?: Profile } = {};
   let created = false;
   if (!userId) {
@@ -116,7 +121,7 @@ export async function findOrCreateEndUser(deps: EndUserDeps, subject: Subject): 
     created = userId === candidate;
   }
   // The winner of a claim knows there is nothing to read yet.
-  if (!created) found = await deps.users.getUserAndProfile(environmentId, userId, subject.uniqueProfileIdentifier);
+  if (!created) found = known?.read?.userId === userId ? known.read : await deps.users.getUserAndProfile(environmentId, userId, subject.uniqueProfileIdentifier);
   // Refused before anything is written: a disabled user's email, name and profiles stay as they are.
   if (found.user?.disabled) throw new EndUserDisabled(userId);
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EnrichmentFailed } from './errors';
 import type { StoredApplication, WebhookSecretVault } from './applications';
-import type { Clock } from './ports';
+import type { Environment } from './model';
+import type { Clock } from './primitives';
 import { ENRICHMENT_MESSAGE_TYPE, ENRICHMENT_MESSAGE_VERSION, MAX_EXTENSIONS_CHARACTERS, type EnrichmentEnvelope, type EnrichmentRequestPayload } from '../webhook/contract';
 import { SIGNATURE_HEADER, signRequest } from '../webhook/signature';
 
@@ -63,24 +64,44 @@ export interface EnrichmentDeps {
 
 type Outcome = { extensions: Record<string, unknown>; warnings: readonly unknown[] } | { reason: string; detail?: string };
 
+/** Whose webhook is called: an application's (end-user tokens) or an environment's (service-account tokens). */
+export type WebhookOwner = Pick<StoredApplication, 'id' | 'webhook' | 'webhookSecret'> & {
+  /** `environment` for the service-account webhook of `serviceAccountTokenWebhook`; an application otherwise. */
+  readonly kind?: 'application' | 'environment';
+};
+
+/** The environment's service-account webhook as a webhook owner. */
+export function serviceAccountWebhookOwner(environment: Environment): WebhookOwner {
+  return {
+    id: environment.id,
+    kind: 'environment',
+    ...(environment.serviceAccountTokenWebhook ? { webhook: environment.serviceAccountTokenWebhook } : {}),
+    ...(environment.serviceAccountTokenWebhookSecret ? { webhookSecret: environment.serviceAccountTokenWebhookSecret } : {}),
+  };
+}
+
 /** The `extensions` claim for a token, or undefined when there is no webhook or `omit` applied. */
-export async function enrichClaims(deps: EnrichmentDeps, application: StoredApplication, request: EnrichmentRequestPayload): Promise<Record<string, unknown> | undefined> {
+export async function enrichClaims(deps: EnrichmentDeps, application: WebhookOwner, request: EnrichmentRequestPayload): Promise<Record<string, unknown> | undefined> {
   const { webhook } = application;
   if (!webhook) return undefined;
   const outcome = await withinBudget(webhook.timeoutMs, (signal) => attempt(deps, application, request, signal));
   if ('extensions' in outcome) {
     if (outcome.warnings.length > 0) {
-      deps.log.warn('enrichment webhook answered warnings', { applicationId: application.id, warnings: outcome.warnings.slice(0, 5).map(describe) });
+      deps.log.warn('enrichment webhook answered warnings', { ...ownerDetail(application), warnings: outcome.warnings.slice(0, 5).map(describe) });
     }
     return outcome.extensions;
   }
-  const details = { applicationId: application.id, reason: outcome.reason, ...(outcome.detail ? { detail: outcome.detail } : {}) };
+  const details = { ...ownerDetail(application), reason: outcome.reason, ...(outcome.detail ? { detail: outcome.detail } : {}) };
   if (webhook.failurePolicy === 'fail') {
     deps.log.warn('enrichment webhook failed; token refused (policy fail)', details);
-    throw new EnrichmentFailed(application.id, outcome.reason);
+    throw new EnrichmentFailed(application.id, outcome.reason, application.kind === 'environment' ? 'the service-account enrichment webhook of this environment' : undefined);
   }
   deps.log.warn('enrichment webhook failed; token issued without extensions (policy omit)', details);
   return undefined;
+}
+
+function ownerDetail(owner: WebhookOwner): Record<string, string> {
+  return owner.kind === 'environment' ? { environmentId: owner.id } : { applicationId: owner.id };
 }
 
 async function withinBudget(timeoutMs: number, run: (signal: AbortSignal) => Promise<Outcome>): Promise<Outcome> {
@@ -100,9 +121,14 @@ async function withinBudget(timeoutMs: number, run: (signal: AbortSignal) => Pro
 }
 
 /** Never rejects: every way of failing becomes a reason. */
-async function attempt(deps: EnrichmentDeps, application: StoredApplication, request: EnrichmentRequestPayload, signal: AbortSignal): Promise<Outcome> {
+async function attempt(deps: EnrichmentDeps, application: WebhookOwner, request: EnrichmentRequestPayload, signal: AbortSignal): Promise<Outcome> {
   if (!application.webhookSecret) {
-    return { reason: 'the application has no webhook secret to sign requests with; generate one (POST /v1/applications/{id}/webhook-secret)' };
+    return {
+      reason:
+        application.kind === 'environment'
+          ? 'the environment has no webhook secret to sign requests with; set serviceAccountTokenWebhook again (PATCH /v1/environment)'
+          : 'the application has no webhook secret to sign requests with; generate one (POST /v1/applications/{id}/webhook-secret)',
+    };
   }
   let secret: string;
   try {

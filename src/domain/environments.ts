@@ -3,8 +3,11 @@ import { InvalidRequest, NotFound } from './errors';
 import type { Caller } from './caller';
 import { requirePermission } from './caller';
 import type { Environment, Tenant } from './model';
-import type { Clock, EnvironmentStore } from './ports';
+import type { Clock } from './primitives';
+import type { EnvironmentStore } from './stores';
 import { retryOnConcurrentUpdate } from './optimistic';
+import { newSecret } from './ids';
+import { webhookSettings, type WebhookInput, type WebhookSecretVault } from './webhook-settings';
 
 /** One hour unless the environment says otherwise; never under 30 seconds, never over a day. */
 export const DEFAULT_SERVICE_ACCOUNT_TOKEN_TTL_SECONDS = 3600;
@@ -26,34 +29,79 @@ export function personalAccessTokenMaxLifetime(environment: Pick<Environment, 'p
 export interface EnvironmentDeps {
   readonly store: EnvironmentStore;
   readonly now: Clock;
+  /** Where the service-account webhook's secret is kept; built only when that setting changes. */
+  readonly vault?: () => Pick<WebhookSecretVault, 'put' | 'remove'>;
 }
 
-export async function getEnvironment(deps: EnvironmentDeps, caller: Caller): Promise<Environment> {
+/** An environment as the management API answers it: where its webhook secret is kept is not told. */
+export type EnvironmentView = Omit<Environment, 'serviceAccountTokenWebhookSecret'> & { readonly serviceAccountTokenWebhookSecretConfigured?: boolean };
+
+export function environmentView(environment: Environment): EnvironmentView {
+  const { serviceAccountTokenWebhookSecret, ...view } = environment;
+  return serviceAccountTokenWebhookSecret ? { ...view, serviceAccountTokenWebhookSecretConfigured: true } : view;
+}
+
+/** The environment's settings a management caller may change. */
+export interface EnvironmentChanges {
+  name?: string;
+  serviceAccountTokenTtlSeconds?: number;
+  personalAccessTokenMaxLifetimeSeconds?: number;
+  /** Enrichment of service-account tokens; `null` removes the setting and deletes its secret. */
+  serviceAccountTokenWebhook?: WebhookInput | null;
+}
+
+export async function getEnvironment(deps: EnvironmentDeps, caller: Caller): Promise<EnvironmentView> {
   requirePermission(caller, 'ENVIRONMENT_READ');
   const environment = await deps.store.getEnvironment(caller.environmentId);
   if (!environment) throw new NotFound('the environment');
-  return environment;
+  return environmentView(environment);
 }
 
+/**
+ * Changes the environment's settings. The service-account webhook (`serviceAccountTokenWebhook`) is
+ * checked as an application's webhook is (its target against the outbound policy, its time budget);
+ * the first time it is set, a signing secret is made, kept in the vault and answered this once as
+ * `serviceAccountTokenWebhookSecret` (setting it again keeps the secret; removing the setting with
+ * `null` deletes the secret, so setting it afterwards makes a new one).
+ */
 export async function updateEnvironment(
   deps: EnvironmentDeps,
   caller: Caller,
-  changes: { name?: string; serviceAccountTokenTtlSeconds?: number; personalAccessTokenMaxLifetimeSeconds?: number },
-): Promise<Environment> {
+  input: EnvironmentChanges,
+): Promise<EnvironmentView & { readonly serviceAccountTokenWebhookSecret?: string }> {
   requirePermission(caller, 'ENVIRONMENT_EDIT');
+  const { serviceAccountTokenWebhook: webhookInput, ...changes } = input;
+  const webhook = webhookInput ? webhookSettings(webhookInput, 'serviceAccountTokenWebhook') : webhookInput;
   if (changes.serviceAccountTokenTtlSeconds !== undefined) checkTokenTtl('serviceAccountTokenTtlSeconds', changes.serviceAccountTokenTtlSeconds);
   if (changes.personalAccessTokenMaxLifetimeSeconds !== undefined) checkPersonalAccessTokenMaxLifetime(changes.personalAccessTokenMaxLifetimeSeconds);
   if (changes.name !== undefined && !changes.name.trim()) throw new InvalidRequest('name must not be empty', { fields: [{ path: 'name', message: 'must not be empty' }] });
   return retryOnConcurrentUpdate(async () => {
     const current = await deps.store.getEnvironment(caller.environmentId);
     if (!current) throw new NotFound('the environment');
+    // The vault first, the record second (as for an application's secret): a failed write leaves at most an unused secret.
+    // Kept under the environment's own ID where an application's ID would be: no application has it.
+    const secret = webhook && !current.serviceAccountTokenWebhookSecret ? newSecret('lkw') : undefined;
+    const secretRef = secret ? await vaultOf(deps).put(caller.environmentId, caller.environmentId, secret) : undefined;
+    const webhookChanges =
+      webhook === undefined
+        ? {}
+        : webhook === null
+          ? { serviceAccountTokenWebhook: null, serviceAccountTokenWebhookSecret: null }
+          : { serviceAccountTokenWebhook: webhook, ...(secretRef ? { serviceAccountTokenWebhookSecret: secretRef } : {}) };
     const updated = await deps.store.updateEnvironment(caller.environmentId, current.version, {
       ...changes,
+      ...(webhookChanges as Partial<Environment>),
       updatedAt: new Date(deps.now()).toISOString(),
     });
     if (!updated) throw new NotFound('the environment');
-    return updated;
+    if (webhook === null && current.serviceAccountTokenWebhookSecret) await vaultOf(deps).remove(current.serviceAccountTokenWebhookSecret);
+    return { ...environmentView(updated), ...(secret ? { serviceAccountTokenWebhookSecret: secret } : {}) };
   });
+}
+
+function vaultOf(deps: EnvironmentDeps): Pick<WebhookSecretVault, 'put' | 'remove'> {
+  if (!deps.vault) throw new TypeError('changing the service-account webhook needs the webhook vault');
+  return deps.vault();
 }
 
 /** Creates a tenant (if new) and an environment in it; used by the bootstrap paths only. */

@@ -202,8 +202,8 @@ export class ApplicationNotFound extends LatchkeyError {
 
 /** The application's enrichment webhook failed and its policy is `fail`: no token is issued. */
 export class EnrichmentFailed extends LatchkeyError {
-  constructor(applicationId: string, reason: string) {
-    super(502, 'enrichment_failed', `the enrichment webhook of application "${applicationId}" failed: ${reason}`);
+  constructor(applicationId: string, reason: string, whose = `the enrichment webhook of application "${applicationId}"`) {
+    super(502, 'enrichment_failed', `${whose} failed: ${reason}`);
   }
 }
 
@@ -266,8 +266,10 @@ export class AuthorizationRedirectError extends LatchkeyError {
     readonly redirectUri: string,
     readonly state: string | undefined,
     readonly issuer: string,
+    /** `internalDetail`: logged, never shown (an upstream identity provider's failure, for instance). */
+    options?: LatchkeyErrorOptions,
   ) {
-    super(303, code, message);
+    super(303, code, message, options);
   }
 }
 

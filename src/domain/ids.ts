@@ -24,7 +24,7 @@ function base32(bytes: Uint8Array): string {
   return out;
 }
 
-export type IdPrefix = 'ten' | 'env' | 'sa' | 'app' | 'idp' | 'usr' | 'prf' | 'ses' | 'cl' | 'pat' | 'tok' | 'inc' | 'azr' | 'fam' | 'key' | 'aud';
+export type IdPrefix = 'ten' | 'env' | 'sa' | 'app' | 'idp' | 'usr' | 'prf' | 'ses' | 'cl' | 'pat' | 'tok' | 'inc' | 'azr' | 'fam' | 'key' | 'aud' | 'sak';
 
 /** 128 random bits, e.g. `sa_2xk7...` (26 base32 characters after the prefix). */
 export function newId(prefix: IdPrefix): string {

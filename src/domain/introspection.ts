@@ -6,7 +6,8 @@ import { hasExpired, parseReferenceToken, referenceTokenMatches } from './refere
 import { createdBeforeReset, jwtRevokedByReset } from './service-account-grants';
 import { personalAccessTokenExpiry } from './personal-access-tokens';
 import type { StoredServiceAccount } from './model';
-import type { Clock, SecretHasher, StoredPersonalAccessToken, TokenRecordStore } from './ports';
+import type { Clock, SecretHasher } from './primitives';
+import type { StoredPersonalAccessToken, TokenRecordStore } from './stores';
 import { endUserStands, loadEndUserStanding, originStillStands, type TokenOriginDeps } from './token-origins';
 
 /**

@@ -9,6 +9,24 @@ export interface Tenant {
   readonly createdAt: string;
 }
 
+/** An enrichment webhook: an application's, or the environment's for service-account tokens. */
+export type FailurePolicy = 'fail' | 'omit';
+
+export interface WebhookSettings {
+  /** An `https://` URL, `http://` on localhost/127.0.0.1/[::1], or `arn:aws:lambda:...:function:...`. */
+  readonly target: string;
+  /** `fail`: refuse to issue the token when the webhook fails; `omit`: issue it without `extensions`. */
+  readonly failurePolicy: FailurePolicy;
+  /** How long Latchkey waits for the webhook before the policy applies. */
+  readonly timeoutMs: number;
+}
+
+/** Where the webhook secret is kept: a Secrets Manager secret and the version that is current. */
+export interface WebhookSecretRef {
+  readonly secretId: string;
+  readonly versionId: string;
+}
+
 export interface Environment {
   readonly id: string;
   readonly tenantId: string;
@@ -19,6 +37,10 @@ export interface Environment {
   readonly serviceAccountTokenTtlSeconds: number;
   /** The longest a personal access token may live; absent on environments made before it existed (then one year). */
   readonly personalAccessTokenMaxLifetimeSeconds?: number;
+  /** The enrichment webhook of service-account tokens (environments.ts), read with the environment by the token path. */
+  readonly serviceAccountTokenWebhook?: WebhookSettings;
+  /** The secret signing its requests, in the webhook vault; never answered. */
+  readonly serviceAccountTokenWebhookSecret?: WebhookSecretRef;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic concurrency: every update is conditional on the version read and increments it. */

@@ -1,5 +1,6 @@
 import { newReferenceToken } from './reference-tokens';
-import type { OpaqueTokenStore, SecretHasher } from './ports';
+import type { SecretHasher } from './primitives';
+import type { OpaqueTokenStore } from './stores';
 
 /**
  * Opaque access tokens: for a service account whose `accessTokenType` is `opaque`, the token

@@ -6,7 +6,8 @@ import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatch
 import { pageLimit } from './paging';
 import { DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS, personalAccessTokenMaxLifetime } from './environments';
 import type { Page, StoredServiceAccount } from './model';
-import type { Clock, SecretHasher, ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './ports';
+import type { Clock, SecretHasher } from './primitives';
+import type { ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './stores';
 
 /**
  * Personal access tokens: bearer secrets owned by a service account that work on Latchkey's
@@ -113,7 +114,11 @@ export async function deletePersonalAccessToken(deps: PersonalAccessTokenDeps, c
   if (!isId(accountId, 'sa') || !isId(id, 'pat')) throw notFound(id);
   const owner = await deps.store.getServiceAccount(caller.environmentId, accountId);
   if (owner) requireCovers(caller, owner);
-  if (!(await deps.tokens.deletePersonalAccessToken(caller.environmentId, accountId, id))) throw notFound(id);
+  if (!(await deps.tokens.getPersonalAccessToken(caller.environmentId, accountId, id))) throw notFound(id);
+  // Found a moment ago: a delete that finds nothing now was done meanwhile, by this call's own
+  // attempt whose answer was lost (the SDK retried it) or by a concurrent delete. Either way the
+  // token is gone, as asked (DELETE is idempotent, RFC 9110 §9.2.2): never a 404 here.
+  await deps.tokens.deletePersonalAccessToken(caller.environmentId, accountId, id);
 }
 
 /** Whether an `Authorization` value carries a PAT rather than a JWT: the `lkp_` prefix decides. */

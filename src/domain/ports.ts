@@ -1,173 +1,29 @@
-import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from './model';
-
 /**
- * The interfaces the domain needs from the outside world. Each has one AWS implementation under
- * `src/adapters/` and can be replaced by a plain in-memory object in domain tests.
+ * The interfaces the domain needs from the outside world, the one list to learn: every interface an
+ * adapter implements. Each has one AWS implementation under `src/adapters/` and can be replaced by a
+ * plain in-memory object in domain tests.
+ *
+ * This file only re-exports. Each port is defined beside what it serves: the shared primitives in
+ * `primitives.ts` (a leaf), the core stores in `stores.ts`, a feature's ports beside its records.
+ * Domain modules import from those files, never from this one, so that no import cycle runs through
+ * it; adapters, the composition root and tests may import from either.
  */
 
-/** A public key in JWK form, as published in the JWKS. */
-export interface PublicJwk {
-  readonly kty: string;
-  readonly kid: string;
-  readonly alg: string;
-  readonly use: 'sig';
-  readonly [member: string]: unknown;
-}
-
-export interface TokenSigner {
-  /**
-   * Signs the claims as a compact JWS with the active key; `typ` defaults to `JWT`, `alg` to `ES256`.
-   * `RS256` (for ID tokens of clients that ask for it) fails with `SigningAlgorithmNotConfigured`
-   * where the deployment has no RSA signing key.
-   */
-  sign(claims: Readonly<Record<string, unknown>>, options?: { typ?: string; alg?: 'ES256' | 'RS256' }): Promise<string>;
-}
-
-export interface PublicKeySet {
-  /** Every published key: the active one and those still verifying or not yet signing. */
-  publicKeys(): Promise<readonly PublicJwk[]>;
-}
-
-/** Keys secrets before they are stored: the same secret always gives the same hash. */
-export interface SecretHasher {
-  hash(secret: string): Promise<string>;
-}
-
-/** Milliseconds since the epoch; replaced by a fixed clock in tests. */
-export type Clock = () => number;
-
-export interface EnvironmentStore {
-  /** Creates the tenant if it is new; an existing tenant of that ID is left as it is. Answers the stored tenant. */
-  createTenant(tenant: Tenant): Promise<Tenant>;
-  /** Fails with `Conflict` if the ID is taken. */
-  createEnvironment(environment: Environment): Promise<void>;
-  getEnvironment(environmentId: string): Promise<Environment | undefined>;
-  /** Conditional on `expectedVersion` (see `ServiceAccountStore.updateServiceAccount`). */
-  updateEnvironment(
-    environmentId: string,
-    expectedVersion: number | undefined,
-    changes: Partial<Pick<Environment, 'name' | 'serviceAccountTokenTtlSeconds' | 'personalAccessTokenMaxLifetimeSeconds' | 'updatedAt'>>,
-  ): Promise<Environment | undefined>;
-}
-
-export interface ResourceStore {
-  listResources(environmentId: string): Promise<Resource[]>;
-  getResources(environmentId: string, keys: readonly string[]): Promise<Resource[]>;
-  /**
-   * Fails with `Conflict` if the key is taken, or if another resource of the deployment (any tenant,
-   * any environment) has the audience: the audience is claimed first with a uniqueness record, then
-   * the resource is written, and the claim is released again if that fails.
-   */
-  createResource(environmentId: string, resource: Resource): Promise<void>;
-  /** Conditional on `expectedVersion` (see `ServiceAccountStore.updateServiceAccount`). */
-  updateResource(
-    environmentId: string,
-    key: string,
-    expectedVersion: number | undefined,
-    changes: Partial<Omit<Resource, 'key' | 'audience' | 'builtIn' | 'incarnation' | 'version'>>,
-  ): Promise<Resource | undefined>;
-  /** Deletes the resource, then releases its audience. */
-  deleteResource(environmentId: string, key: string): Promise<boolean>;
-}
-
-export interface ServiceAccountStore {
-  /** Fails with `Conflict` if the ID is taken. */
-  createServiceAccount(account: StoredServiceAccount): Promise<void>;
-  getServiceAccount(environmentId: string, id: string): Promise<StoredServiceAccount | undefined>;
-  listServiceAccounts(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredServiceAccount>>;
-  /**
-   * Changes an existing account only, and only if its version is still `expectedVersion` (undefined:
-   * a record written before versions existed); the version goes up by one. Answers undefined when
-   * there is no account; throws `ConcurrentUpdate` when it changed since it was read.
-   */
-  updateServiceAccount(
-    environmentId: string,
-    id: string,
-    expectedVersion: number | undefined,
-    changes: Partial<Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'grants' | 'grantIncarnations' | 'secret' | 'tokensValidAfter' | 'updatedAt'>>,
-  ): Promise<StoredServiceAccount | undefined>;
-  /** Deletes the account if its version is still `expectedVersion`; `ConcurrentUpdate` otherwise. */
-  deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean>;
-  /**
-   * What issuing a token for an account needs, in one read: the environment, the account and the
-   * named resources (unknown keys are simply absent).
-   */
-  loadTokenContext(environmentId: string, accountId: string, resourceKeys: readonly string[]): Promise<TokenContext>;
-  /**
-   * Notes on an existing account when a client authentication with its ID last failed (the
-   * failed-authentication throttle reads it back); touches nothing else, not even the version.
-   */
-  markFailedAuthentication(environmentId: string, accountId: string, atSeconds: number): Promise<void>;
-}
-
-export interface TokenContext {
-  readonly environment?: Environment;
-  readonly account?: StoredServiceAccount;
-  readonly resources: readonly Resource[];
-}
-
-export type Store = EnvironmentStore & ResourceStore & ServiceAccountStore;
-
-// ---- reference tokens and revocations -------------------------------------
-
-/** A personal access token as stored: metadata and a keyed hash of the whole token, never the token. */
-export interface StoredPersonalAccessToken {
-  readonly id: string;
-  readonly environmentId: string;
-  readonly serviceAccountId: string;
-  readonly name?: string;
-  readonly createdAt: string;
-  /** Epoch seconds (the table's TTL attribute); absent when the token does not expire. */
-  readonly expiresAt?: number;
-  readonly tokenHash: string;
-}
-
-/** An opaque access token as stored: the claims it stands for and a keyed hash of the token. */
-export interface StoredOpaqueToken {
-  /** The `jti` of its claims. */
-  readonly id: string;
-  readonly environmentId: string;
-  readonly serviceAccountId: string;
-  readonly tokenHash: string;
-  readonly claims: Readonly<Record<string, unknown>>;
-  /** Epoch seconds, the `exp` of its claims (the table's TTL attribute). */
-  readonly expiresAt: number;
-}
-
-/** A token record and the service account that owns it, read together. */
-export interface WithOwner<T> {
-  readonly token?: T;
-  readonly owner?: StoredServiceAccount;
-}
-
-/** Where the token endpoint keeps the opaque access tokens it issues. */
-export interface OpaqueTokenStore {
-  /** Fails with `Conflict` if the ID is taken. */
-  putOpaqueToken(token: StoredOpaqueToken): Promise<void>;
-}
-
-/**
- * Personal access tokens, opaque access tokens and JWT revocations. Records are answered as stored,
- * expired or not: the domain decides with its clock, because DynamoDB's TTL deletes late (dynalite never).
- */
-export interface TokenRecordStore extends OpaqueTokenStore {
-  /** Fails with `Conflict` if the ID is taken. */
-  createPersonalAccessToken(token: StoredPersonalAccessToken): Promise<void>;
-  listPersonalAccessTokens(environmentId: string, serviceAccountId: string, limit: number, cursor?: string): Promise<Page<StoredPersonalAccessToken>>;
-  getPersonalAccessToken(environmentId: string, serviceAccountId: string, id: string): Promise<StoredPersonalAccessToken | undefined>;
-  deletePersonalAccessToken(environmentId: string, serviceAccountId: string, id: string): Promise<boolean>;
-  loadPersonalAccessToken(environmentId: string, serviceAccountId: string, id: string): Promise<WithOwner<StoredPersonalAccessToken>>;
-  loadOpaqueToken(environmentId: string, serviceAccountId: string, id: string): Promise<WithOwner<StoredOpaqueToken>>;
-  deleteOpaqueToken(environmentId: string, id: string): Promise<boolean>;
-  /** Records that the JWT `jti` is revoked until `expiresAt` (its `exp`); repeating it is harmless. */
-  revokeJwt(environmentId: string, jti: string, expiresAt: number): Promise<void>;
-  /** The revocation record of `jti` (its `expiresAt`, if any) and, when named, the owning account, in one read. */
-  loadJwtState(environmentId: string, jti: string | undefined, serviceAccountId?: string): Promise<{ revokedUntil?: number; owner?: StoredServiceAccount }>;
-}
+export type { Clock, PublicJwk, PublicKeySet, SecretHasher, TokenSigner } from './primitives';
+export type {
+  EnvironmentStore,
+  OpaqueTokenStore,
+  ResourceStore,
+  ServiceAccountStore,
+  Store,
+  StoredOpaqueToken,
+  StoredPersonalAccessToken,
+  TokenContext,
+  TokenRecordStore,
+  WithOwner,
+} from './stores';
 
 // ---- the other ports, defined beside the feature that owns them -------------------------------
-// Re-exported here so this file is the one list to learn: every interface an adapter implements.
-// Each stays in its feature's file because its records are defined there; import from either.
 
 export type { ApplicationStore, WebhookSecretVault } from './applications';
 export type { AuditLog } from './audit';
@@ -177,7 +33,9 @@ export type { AssertionReplayStore } from './clients/client-assertion';
 export type { ApplicationLookup, ClientStore } from './clients/ports';
 export type { EndUserLifecycleStore, EndUserStore } from './end-users';
 export type { EnrichmentLog, WebhookTransport } from './enrichment';
-export type { IdpConnectionStore } from './idp-connections';
+export type { ConnectionSecretVault, IdpConnectionStore } from './idp-connections';
+export type { UpstreamHttp } from './federation/oidc-upstream';
 export type { JwtVerifier } from './introspection';
 export type { LoginStore } from './login/ports';
+export type { ServiceAccountKeyStore } from './service-account-keys';
 export type { KeyPairFactory, SigningKeyStore } from './signing-keys';

@@ -1,6 +1,6 @@
 import { isId, newSecret } from './ids';
 import { sameDigest } from './secrets';
-import type { SecretHasher } from './ports';
+import type { SecretHasher } from './primitives';
 
 /**
  * Reference tokens: bearer secrets that Latchkey looks up rather than verifies by signature —

@@ -7,7 +7,8 @@ import { normaliseAudience } from './audiences';
 import { retryOnConcurrentUpdate } from './optimistic';
 import { permissionIncarnations } from './service-account-grants';
 import type { Resource } from './model';
-import type { Clock, ResourceStore } from './ports';
+import type { Clock } from './primitives';
+import type { ResourceStore } from './stores';
 
 /**
  * Resources: the APIs tokens are issued for. A resource's key and audience never change once

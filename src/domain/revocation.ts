@@ -1,8 +1,7 @@
-import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
 import { UnauthorizedClient, UnsupportedTokenType } from './errors';
 import { revokeFamily } from './authorization/families';
 import { findActiveToken, findRefreshToken, isRefreshToken, type ActiveToken, type IntrospectionDeps } from './introspection';
-import type { StoredServiceAccount } from './model';
+import type { OAuthClient } from './token-endpoint';
 
 /**
  * Token revocation (RFC 7009). Answers whether a live token was revoked (for metrics only:
@@ -27,26 +26,6 @@ import type { StoredServiceAccount } from './model';
  */
 
 export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token', 'personal_access_token'] as const;
-
-/** An authenticated OAuth client: a service account or a registry client. */
-export interface OAuthClient {
-  readonly environmentId: string;
-  /** The `sub` of the client's own tokens: the service account or registry client ID. */
-  readonly principalId: string;
-  readonly clientId: string;
-  /** Holds SERVICE_ACCOUNTS_EDIT on `latchkey`, so may revoke any token of its environment. */
-  readonly mayRevokeAny: boolean;
-}
-
-/** A service account as a revoking client: it may revoke any token when it holds SERVICE_ACCOUNTS_EDIT. */
-export function serviceAccountClient(account: StoredServiceAccount): OAuthClient {
-  return {
-    environmentId: account.environmentId,
-    principalId: account.id,
-    clientId: account.clientId,
-    mayRevokeAny: account.grants[LATCHKEY_RESOURCE_KEY]?.includes('SERVICE_ACCOUNTS_EDIT') ?? false,
-  };
-}
 
 export async function revoke(deps: IntrospectionDeps, caller: OAuthClient, token: string, hint?: string): Promise<boolean> {
   if (hint !== undefined && !(TOKEN_TYPE_HINTS as readonly string[]).includes(hint)) throw new UnsupportedTokenType(hint);

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { InvalidRequest } from './errors';
 import { newSecret } from './ids';
 import type { SecretHashes } from './model';
-import type { SecretHasher } from './ports';
+import type { SecretHasher } from './primitives';
 
 /**
  * Client secrets: generated here (256 bits from the CSPRNG), shown to the caller once, and stored

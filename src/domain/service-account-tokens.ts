@@ -1,15 +1,17 @@
 import { InvalidClient, InvalidScope, InvalidTarget, NotFound, UnauthorizedClient } from './errors';
-import { newId, parseClientId } from './ids';
+import { parseClientId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource, managementPermissionsOf } from './builtin-resource';
 import { requireCovers, requirePermission, type Caller } from './caller';
-import { earliestIssuedAt, effectiveGrants } from './service-account-grants';
+import { effectiveGrants } from './service-account-grants';
 import { audienceAliasKeys, MERGED_ROLES_CLAIM, parseScope, type ParsedScope } from './scopes';
 import { secretMatches } from './secrets';
 import type { BeforeEvaluating } from './authentication-throttle';
-import { issueOpaqueToken } from './opaque-tokens';
+import { mintAccessToken, type MinterDeps } from './minter';
 import { comparableAudience } from './audiences';
 import type { Environment, Resource, StoredServiceAccount } from './model';
-import type { Clock, OpaqueTokenStore, ResourceStore, SecretHasher, ServiceAccountStore, TokenContext, TokenSigner } from './ports';
+import type { ResourceStore, ServiceAccountStore, TokenContext } from './stores';
+import type { AccessTokenClaims } from '../access-token-claims';
+import { enrichClaims, serviceAccountWebhookOwner, type EnrichmentDeps } from './enrichment';
 
 /**
  * Access tokens for service accounts.
@@ -27,24 +29,25 @@ import type { Clock, OpaqueTokenStore, ResourceStore, SecretHasher, ServiceAccou
  * 6. It lives as long as the environment allows, or less if an audience resource says so; it is
  *    never dated in the second of a revoking secret reset (see service-account-grants.ts).
  * 7. It is a signed JWT, or an opaque reference token when the account's `accessTokenType` says so.
+ * 8. When the environment sets `serviceAccountTokenWebhook`, its webhook is called with the account
+ *    and the permissions the token carries (the signed contract of enrichment.ts) and its answer
+ *    becomes the token's `extensions`; its `failurePolicy` decides a failure. Without the setting,
+ *    which comes with the environment the token path reads anyway, nothing more is read or called.
+ * Rules 6 and 7 and the claims are the minter's (minter.ts), as for every grant.
  * Every authentication failure is the same `invalid_client` to the client; the log gets the reason.
  */
 
-export interface TokenDeps {
+export interface TokenDeps extends MinterDeps {
   readonly store: ServiceAccountStore & ResourceStore;
-  readonly hasher: SecretHasher;
-  readonly signer: TokenSigner;
-  /** Where opaque access tokens are written; required so no caller can forget it and fail at run time. */
-  readonly opaqueTokens: OpaqueTokenStore;
-  readonly now: Clock;
-  readonly issuer: string;
+  /** Rule 8: the webhook's transport and secret vault, built only for an environment that sets the webhook (domain tests without one need none). */
+  readonly enrichment?: () => EnrichmentDeps;
 }
 
 /** What authenticating a client needs: no signer, so introspection and revocation can use it too. */
 export type ClientAuthDeps = Pick<TokenDeps, 'store' | 'hasher' | 'now'>;
 
 /** An authenticated, enabled service account, with its environment and the resources asked for. */
-export interface AuthenticatedClient extends TokenContext {
+export interface AuthenticatedServiceAccount extends TokenContext {
   readonly account: StoredServiceAccount;
   readonly environment: Environment;
 }
@@ -60,7 +63,7 @@ export interface IssuedToken {
   readonly tokenType: 'Bearer';
   readonly expiresInSeconds: number;
   readonly scope?: string;
-  readonly claims: Readonly<Record<string, unknown>>;
+  readonly claims: Readonly<AccessTokenClaims>;
 }
 
 export async function authenticateWithSecret(
@@ -71,13 +74,13 @@ export async function authenticateWithSecret(
   options: Omit<SecretAuthentication, 'resourceKeys'> = {},
 ): Promise<IssuedToken> {
   const scope = parseScope(request.scope);
-  const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
+  const wanted = requestedResourceKeys(request);
   const client = await authenticateServiceAccountClient(deps, clientId, clientSecret, { ...options, resourceKeys: wanted });
   return issue(deps, client.environment, client.account, scope, request.resources ?? [], client.resources);
 }
 
 /** Rules 3 to 6 for an account the token endpoint's client authentication has already established. */
-export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, client: AuthenticatedClient, request: TokenRequest): Promise<IssuedToken> {
+export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, client: AuthenticatedServiceAccount, request: TokenRequest): Promise<IssuedToken> {
   // The resources a request names are read only now that the client has authenticated, so an
   // unauthenticated caller makes Latchkey read nothing it names.
   const keys = requestedResourceKeys(request);
@@ -85,7 +88,11 @@ export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, clien
   return issue(deps, client.environment, client.account, parseScope(request.scope), request.resources ?? [], named);
 }
 
-/** The resource keys a token request names (scope aliases and `resource`), to read with the account. */
+/**
+ * The resource keys a token request names (scope aliases and `resource`), to read with the account:
+ * the one answer for all three ways in (the token endpoint, `authenticateWithSecret` for GraphQL,
+ * and the administrator's mint).
+ */
 export function requestedResourceKeys(request: TokenRequest): string[] {
   return [...audienceAliasKeys(request.scope), ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
 }
@@ -108,7 +115,7 @@ export async function authenticateServiceAccountClient(
   clientId: string,
   clientSecret: string,
   { basicScheme = false, resourceKeys = [], beforeEvaluating }: SecretAuthentication = {},
-): Promise<AuthenticatedClient> {
+): Promise<AuthenticatedServiceAccount> {
   const parsed = parseClientId(clientId);
   if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID', basicScheme);
   const context = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, resourceKeys);
@@ -129,7 +136,7 @@ export async function authenticateServiceAccountClient(
 export async function mintForServiceAccount(deps: TokenDeps, caller: Caller, id: string, request: TokenRequest): Promise<IssuedToken> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   const scope = parseScope(request.scope);
-  const wanted = [...scope.resourceKeys, ...(request.resources ?? [])].filter((key) => key !== LATCHKEY_RESOURCE_KEY);
+  const wanted = requestedResourceKeys(request);
   const context = await deps.store.loadTokenContext(caller.environmentId, id, wanted);
   if (!context.account || !context.environment) throw new NotFound(`service account "${id}"`);
   if (context.account.disabled) throw new UnauthorizedClient(`service account "${id}" is disabled`);
@@ -159,34 +166,31 @@ async function issue(
     const granted = current[resource.key];
     if (granted?.length) permissions[resource.key] = [...granted];
   }
-  const lifetime = Math.min(environment.serviceAccountTokenTtlSeconds, ...audienceResources.map((resource) => resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY));
-  const iat = earliestIssuedAt(account, deps.now());
-  const audiences = audienceResources.length > 0 ? audienceResources.map((resource) => resource.audience) : [builtIn.audience];
-  const claims: Record<string, unknown> = {
-    iss: deps.issuer,
-    sub: account.id,
-    aud: audiences.length === 1 ? audiences[0] : audiences,
-    iat,
-    exp: iat + lifetime,
-    jti: newId('tok'),
-    client_id: account.clientId,
-    name: account.name,
-    subjectType: 'ServiceAccount',
+  const audiences = (audienceResources.length > 0 ? audienceResources : [builtIn]).map((resource) => resource.audience);
+  const extensions = environment.serviceAccountTokenWebhook
+    ? await enrichClaims(enrichmentOf(deps), serviceAccountWebhookOwner(environment), {
+        tenant_id: environment.tenantId,
+        environment_id: environment.id,
+        subject_type: 'ServiceAccount',
+        service_account_id: account.id,
+        client_id: account.clientId,
+        name: account.name,
+        grants: permissions,
+        audience: audiences,
+      })
+    : undefined;
+  // Rule 7, decided by the minter, so every way of getting a token (token endpoint, an administrator's mint, GraphQL) honours it.
+  const token = await mintAccessToken(deps, {
+    subject: { subjectType: 'ServiceAccount', id: account.id, clientId: account.clientId, name: account.name, accessTokenType: account.accessTokenType, permissions },
     tenantId: environment.tenantId,
     environmentId: environment.id,
-    permissions,
-    ...(scope.values.length > 0 ? { scope: scope.values.join(' ') } : {}),
-    ...compatibilityClaims(environment, permissions, scope),
-  };
-  // Rule 6, decided here so every way of getting a token (token endpoint, an administrator's mint, GraphQL) honours it.
-  const accessToken = account.accessTokenType === 'opaque' ? await issueOpaqueToken(deps, claims) : await deps.signer.sign(claims, { typ: 'at+jwt' });
-  return {
-    accessToken,
-    tokenType: 'Bearer',
-    expiresInSeconds: lifetime,
-    ...(scope.values.length > 0 ? { scope: scope.values.join(' ') } : {}),
-    claims,
-  };
+    audience: { resources: audienceResources, otherwise: builtIn.audience },
+    lifetimeSeconds: environment.serviceAccountTokenTtlSeconds,
+    validAfter: account,
+    scopes: scope.values,
+    extra: { ...compatibilityClaims(environment, permissions, scope), ...(extensions !== undefined ? { extensions } : {}) },
+  });
+  return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, ...(token.scope ? { scope: token.scope } : {}), claims: token.claims };
 }
 
 /**
@@ -251,4 +255,9 @@ function compatibilityClaims(environment: Environment, permissions: Record<strin
     claims['urn:zitadel:iam:user:resourceowner:primary_domain'] = environment.name;
   }
   return claims;
+}
+
+function enrichmentOf(deps: TokenDeps): EnrichmentDeps {
+  if (!deps.enrichment) throw new TypeError('an environment with a service-account webhook needs the enrichment deps');
+  return deps.enrichment();
 }

@@ -6,7 +6,8 @@ import { retryOnConcurrentUpdate } from './optimistic';
 import { effectiveGrants, revokingResetTime } from './service-account-grants';
 import { checkGracePeriod, generateClientSecret, rotatedHashes } from './secrets';
 import type { AccessTokenType, Grants, Page, Resource, ServiceAccount, StoredServiceAccount } from './model';
-import type { Clock, ResourceStore, SecretHasher, ServiceAccountStore } from './ports';
+import type { Clock, SecretHasher } from './primitives';
+import type { ResourceStore, ServiceAccountStore } from './stores';
 import { pageLimit } from './paging';
 
 /**

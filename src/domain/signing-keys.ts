@@ -1,4 +1,4 @@
-import type { PublicJwk } from './ports';
+import type { PublicJwk } from './primitives';
 
 /**
  * The life of the token signing keys in envelope mode: generations of key pairs move

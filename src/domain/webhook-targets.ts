@@ -19,14 +19,14 @@ export function isLambdaArn(target: string): boolean {
 }
 
 /** A public HTTPS URL (plain HTTP to this machine in the local runtime), or a Lambda function ARN. */
-export function checkWebhookTarget(target: string, policy: OutboundPolicy = { allowLocalTargets: localTargetsAllowed() }): void {
-  if (target.length > 2048) throw invalid('webhook.target', 'must be at most 2048 characters');
+export function checkWebhookTarget(target: string, policy: OutboundPolicy = { allowLocalTargets: localTargetsAllowed() }, path = 'webhook'): void {
+  if (target.length > 2048) throw invalid(`${path}.target`, 'must be at most 2048 characters');
   if (target.startsWith('arn:')) {
-    if (!isLambdaArn(target)) throw invalid('webhook.target', 'is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)');
+    if (!isLambdaArn(target)) throw invalid(`${path}.target`, 'is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)');
     return;
   }
   const problem = outboundUrlProblem(target, policy);
-  if (problem) throw invalid('webhook.target', problem);
+  if (problem) throw invalid(`${path}.target`, problem);
 }
 
 function invalid(path: string, message: string): InvalidRequest {

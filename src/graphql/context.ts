@@ -1,6 +1,6 @@
 import type { Caller } from '../domain/caller';
 import { evaluateAtOnce } from '../domain/authentication-throttle';
-import type { ClientAuthenticationThrottle } from '../http/client-authentication';
+import type { ClientAuthenticationThrottle } from '../domain/token-endpoint';
 import type { TokenDeps } from '../domain/service-account-tokens';
 import type { DelegatedTokenDeps } from '../domain/delegated-tokens';
 
@@ -32,7 +32,7 @@ export interface GraphqlContext {
   caller(): Promise<Caller>;
   /**
    * Runs a client authentication under the failed-authentication throttle of the request's source
-   * address (`src/http/client-authentication.ts`), as the token endpoint does.
+   * address (`src/domain/token-endpoint.ts`), as the token endpoint does.
    */
   throttleClientAuthentication: ClientAuthenticationThrottle;
 }

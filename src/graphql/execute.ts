@@ -1,7 +1,7 @@
 import { execute, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type ExecutionResult } from 'graphql';
 import { graphqlCode, toLatchkeyError } from '../http/error-mapping';
 import { LatchkeyError } from '../domain/errors';
-import { logger } from '../http/observability';
+import { logger } from '../adapters/observability';
 import type { GraphqlContext } from './context';
 import { limitRules, MAX_TOKENS } from './limits';
 import { resolvers } from './resolvers';

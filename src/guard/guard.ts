@@ -2,6 +2,10 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, ty
 import { checkCertificateBinding, type PresentedCertificate } from './certificate-binding';
 import { GuardError } from './errors';
 import { assertActive, type IntrospectionOptions } from './introspection';
+import type { LatchkeyClaims } from '../access-token-claims';
+
+/** The claims type lives with the minter's (`src/access-token-claims.ts`); resource servers keep importing it from the guard. */
+export type { LatchkeyClaims };
 
 /**
  * The Latchkey guard: verifies Latchkey access tokens in a resource server.
@@ -25,19 +29,6 @@ import { assertActive, type IntrospectionOptions } from './introspection';
  * 10. With `introspection` configured, the token is still active.
  * Steps 2 to 5 are jose's `jwtVerify`; every failure before step 9 is a 401, step 9 a 403.
  */
-
-/** The claims of a Latchkey access token that passed every check. */
-export interface LatchkeyClaims extends JWTPayload {
-  sub: string;
-  /** `Client` for tokens of OIDC clients (client credentials grant). */
-  subjectType: 'ServiceAccount' | 'EndUserAccount' | 'Client';
-  tenantId: string;
-  environmentId: string;
-  permissions?: Record<string, string[]>;
-  /** RFC 8705 §3.1: present on a certificate-bound token, which the guard accepted with its certificate. */
-  cnf?: { 'x5t#S256': string };
-  [claim: string]: unknown;
-}
 
 /** How a guard finds Latchkey's keys and which tokens it accepts. */
 export interface GuardOptions {

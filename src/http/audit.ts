@@ -8,8 +8,8 @@ import { ServiceUnavailable } from '../domain/errors';
 import { callerOf, changedFieldsOf } from './audit-context';
 import { toLatchkeyError } from './error-mapping';
 import type { HttpEvent, HttpResult } from './handler';
-import { logger } from './observability';
-import { header } from './request';
+import { logger } from '../adapters/observability';
+import { clientAddress, header } from './request';
 
 /**
  * The audit trail of the HTTP API. Every operation the route table declares an audit action for
@@ -101,10 +101,10 @@ async function record(event: HttpEvent, declaration: AuditedAction, outcome: Pic
   logAuditEvent(stored);
 }
 
-/** Where the request came from, as API Gateway saw it. */
+/** Where the request came from: the client's address (`clientAddress`), its user agent, API Gateway's request ID. */
 export function requestOrigin(event: HttpEvent): Pick<AuditDraft, 'sourceIp' | 'userAgent' | 'requestId'> {
   const userAgent = header(event, 'user-agent');
-  const sourceIp = event.requestContext?.http?.sourceIp;
+  const sourceIp = clientAddress(event);
   const requestId = event.requestContext?.requestId;
   return {
     ...(sourceIp ? { sourceIp } : {}),

@@ -4,7 +4,7 @@ import { callerFromServiceAccountJwt } from '../domain/management-caller';
 import type { Caller } from '../domain/caller';
 import type { HttpEvent } from './handler';
 import { header } from './request';
-import { fromGuardError } from './token-verifier';
+import { fromGuardError } from '../adapters/token-verifier';
 
 /**
  * Who is calling the management API. The bearer token is checked by the same guard that resource

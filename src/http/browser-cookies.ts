@@ -6,7 +6,8 @@ import { samlFormPage } from './saml-form';
  * Latchkey's cookies on its own domain, for the browser endpoints under `/oauth/v2`:
  * - `lk_session_{environmentId}`: the browser session of an environment (`{sid}.{secret}`), so
  *   single sign-on spans that environment's clients and never another's.
- * - `lk_authz_{requestId}`: binds one authorization request to the browser that started it.
+ * - `lk_authz_{requestId}`: binds one authorization request to the browser that started it (read by
+ *   the authorization endpoint and by the upstream login's choice page and callback).
  * - `__Host-lk_logout`: binds a logout confirmation page to the browser it was shown to; `SameSite=Strict`
  *   (only Latchkey's own page posts it back) and `__Host-` (no sibling domain can set it).
  * Every cookie is `HttpOnly` (no script reads it), `Secure` (browsers treat http://localhost as
@@ -15,7 +16,8 @@ import { samlFormPage } from './saml-form';
  */
 
 const SESSION_PATH = '/oauth/v2';
-const BINDING_PATH = '/oauth/v2/authorize';
+/** The authorization endpoint and the upstream login's choice page and callback (`/oauth/v2/idp/…`). */
+const BINDING_PATH = '/oauth/v2';
 
 export const sessionCookieName = (environmentId: string) => `lk_session_${environmentId}`;
 const bindingCookieName = (requestId: string) => `lk_authz_${requestId}`;

@@ -1,19 +1,50 @@
 import { decodeJwt } from 'jose';
-import { clientAuthenticationThrottleDeps } from '../composition/dependencies';
-import { evaluateAtOnce, throttleClientAuthentication, type BeforeEvaluating } from '../domain/authentication-throttle';
+import { tokenEndpointDeps } from '../composition/dependencies';
 import { isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
 import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
 import { InvalidClient, InvalidRequest } from '../domain/errors';
-import { parseClientId } from '../domain/ids';
+import {
+  authenticateOAuthClient as authenticate,
+  throttledClientAuthentication,
+  type ClientAuthenticationThrottle,
+  type ClientRequest,
+  type OAuthClient,
+} from '../domain/token-endpoint';
 import { auditFailedClientAuthentication } from './audit';
-import { readClientSecret } from './client-credentials';
 import type { HttpEvent } from './handler';
-import { logger } from './observability';
-import { header } from './request';
+import { clientAddress, header } from './request';
 
 /**
- * Reads how a client authenticates at the token endpoint, beyond the secret methods that
- * `client-credentials.ts` reads:
+ * The HTTP side of client authentication: reading the credentials a request presents, and where it
+ * came from. Authenticating them, the throttle, the log and the audit of refusals are the token
+ * endpoint's (src/domain/token-endpoint.ts).
+ */
+
+/**
+ * Where the request came from (`clientAddress`: the address API Gateway saw, or behind Latchkey's
+ * CloudFront distribution the viewer address CloudFront reports; never a header the client sets), and
+ * the audit event of a refused client authentication, which names the request's origin.
+ */
+export function clientRequest(event: HttpEvent): ClientRequest {
+  return {
+    sourceIp: clientAddress(event) ?? 'unknown',
+    auditRefusal: (clientId, errorCode) => auditFailedClientAuthentication(event, clientId, errorCode),
+  };
+}
+
+/** Introspection and revocation: the client the request's credentials authenticate (see the token endpoint). */
+export function authenticateOAuthClient(event: HttpEvent, form: URLSearchParams, options: { publicClients?: boolean } = {}): Promise<OAuthClient> {
+  return authenticate(tokenEndpointDeps(), clientRequest(event), readClientAuthentication(event, form), options);
+}
+
+/** GraphQL `authenticateServiceAccount`: the token endpoint's throttle, for this request. */
+export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthenticationThrottle {
+  return throttledClientAuthentication(tokenEndpointDeps(), clientRequest(event));
+}
+
+/**
+ * Reads how a client authenticates at the token, introspection and revocation endpoints, beyond
+ * the secret methods that `readClientSecret` below reads:
  * - `client_assertion_type` + `client_assertion` (RFC 7523 §2.2): `private_key_jwt`. `client_id` is
  *   optional; without it the assertion's (still unverified) `sub` names the client.
  * - `client_id` of a registry client with neither a secret nor an assertion: self-signed mutual TLS
@@ -50,48 +81,49 @@ function assertionSubject(assertion: string): string {
 }
 
 /**
- * Runs a client authentication (and what follows it) under the failed-authentication throttle;
- * the authentication calls `beforeEvaluating` between reading the client and evaluating its credentials.
+ * Reads how an OAuth client authenticates at the token, introspection and revocation endpoints
+ * (RFC 6749 §2.3.1): HTTP Basic, or `client_id` and `client_secret` in the form. Using both at once
+ * is refused, as RFC 6749 requires.
  */
-export type ClientAuthenticationThrottle = <T>(clientId: string, authenticate: (beforeEvaluating: BeforeEvaluating) => Promise<T>) => Promise<T>;
+interface PresentedClientSecret {
+  readonly method: 'client_secret_basic' | 'client_secret_post';
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
 
-/**
- * The one throttle of client authentication (`src/domain/authentication-throttle.ts`), for the
- * token endpoint, introspection, revocation and GraphQL `authenticateServiceAccount`: counted per
- * client ID and the address API Gateway saw the request come from (`requestContext.http.sourceIp`,
- * never a header the client sets). A client ID that is not a Latchkey client ID is refused without
- * evaluating anything, so it is not counted.
- *
- * Every failed authentication is logged as a warning `client authentication failed` with the client
- * ID and the source address, for the runbook's Logs Insights query; never the secret, and a client
- * ID only when it has the shape of one (a client that swapped its fields would log its secret).
- * Attempts refused with 429 are not logged one by one: the `ClientAuthenticationThrottled` metric counts them.
- */
-export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthenticationThrottle {
-  const address = event.requestContext.http.sourceIp;
-  return async <T>(clientId: string, authenticate: (beforeEvaluating: BeforeEvaluating) => Promise<T>): Promise<T> => {
-    const wellFormed = parseClientId(clientId) !== undefined;
-    // The credentials the throttle let through to evaluation and that were refused: each such
-    // failure leaves an audit event. A 429 refused before evaluation does not (a metric counts it),
-    // and a client that authenticates costs the audit log nothing.
-    let refused: InvalidClient | undefined;
-    const evaluated = (beforeEvaluating: BeforeEvaluating): Promise<T> =>
-      authenticate(beforeEvaluating).catch((error: unknown) => {
-        if (error instanceof InvalidClient) refused = error;
-        throw error;
-      });
-    try {
-      return wellFormed ? await throttleClientAuthentication(clientAuthenticationThrottleDeps(), { clientId, address }, evaluated) : await authenticate(evaluateAtOnce);
-    } catch (error) {
-      if (error instanceof InvalidClient) {
-        logger.warn('client authentication failed', {
-          ...(wellFormed ? { clientId } : { clientId: 'malformed' }),
-          sourceIp: address,
-          ...(error.internalDetail ? { reason: error.internalDetail } : {}),
-        });
-      }
-      if (refused) await auditFailedClientAuthentication(event, clientId, refused.code);
-      throw error;
-    }
-  };
+function readClientSecret(event: HttpEvent, form: URLSearchParams): PresentedClientSecret {
+  const authorization = header(event, 'authorization');
+  const formId = form.get('client_id');
+  const formSecret = form.get('client_secret');
+  if (authorization !== undefined) {
+    if (formSecret !== null) throw new InvalidRequest('authenticate the client with the Authorization header or the form, not both');
+    const basic = parseBasic(authorization);
+    if (formId !== null && formId !== basic.clientId) throw new InvalidRequest('client_id does not match the Authorization header');
+    return { method: 'client_secret_basic', ...basic };
+  }
+  if (formId === null || formSecret === null) {
+    throw new InvalidClient('no client credentials: send HTTP Basic or client_id and client_secret');
+  }
+  if (!formId || !formSecret) throw new InvalidClient('empty client_id or client_secret');
+  return { method: 'client_secret_post', clientId: formId, clientSecret: formSecret };
+}
+
+function parseBasic(authorization: string): { clientId: string; clientSecret: string } {
+  const match = /^Basic +([A-Za-z0-9+/]+={0,2})$/i.exec(authorization.trim());
+  if (!match) throw new InvalidRequest('the Authorization header must be "Basic" followed by base64 of client_id:client_secret');
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || colon === decoded.length - 1) {
+    throw new InvalidRequest('the Basic credentials must be base64 of client_id:client_secret');
+  }
+  return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
+}
+
+/** RFC 6749 §2.3.1 form-encodes both values before base64; clients that do not are read as sent. */
+function formDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return value;
+  }
 }

@@ -34,6 +34,7 @@ const oidcSettings = {
   scopes: z.optional(z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100))),
   postLogoutRedirectUris: z.optional(uris),
   idTokenSignedResponseAlg: z.optional(z.enum(ID_TOKEN_ALGORITHMS)),
+  tokenExchange: z.optional(z.boolean()),
 };
 
 export const createOidcClientBody = z.strictObject({ name, ...oidcSettings });

@@ -4,7 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errorResponse, toLatchkeyError, type ErrorStyle } from './error-mapping';
-import { ALARM_METRICS, countAlarmMetric, isColdStart, logger, metrics, operationName, sampledTracer } from './observability';
+import { ALARM_METRICS, countAlarmMetric, isColdStart, logger, metrics, operationName, sampledTracer } from '../adapters/observability';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { MAX_QUERY_CHARS } from '../graphql/limits';
 import { dateTime, description, name, seconds, wholeNumber } from './schemas';
+import { webhookBody } from './application-schemas';
 
 /**
  * Request schemas of the service-account, PAT, environment, IDP-connection, delegated-token, list and
@@ -38,9 +39,24 @@ export const createPersonalAccessTokenBody = z.strictObject({
   expiresAt: z.optional(dateTime('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z')),
 });
 
+export const createServiceAccountKeyBody = z.strictObject({
+  publicKeyJwk: z.optional(z.record(z.string(), z.unknown())),
+  expiresAt: z.optional(dateTime('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z')),
+});
+
 export const updateEnvironmentBody = z
-  .strictObject({ name: z.optional(name), serviceAccountTokenTtlSeconds: z.optional(seconds), personalAccessTokenMaxLifetimeSeconds: z.optional(seconds) })
-  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, serviceAccountTokenTtlSeconds, personalAccessTokenMaxLifetimeSeconds'));
+  .strictObject({
+    name: z.optional(name),
+    serviceAccountTokenTtlSeconds: z.optional(seconds),
+    personalAccessTokenMaxLifetimeSeconds: z.optional(seconds),
+    serviceAccountTokenWebhook: z.optional(z.nullable(webhookBody)),
+  })
+  .check(
+    z.refine(
+      (changes) => Object.keys(changes).length > 0,
+      'give at least one of name, serviceAccountTokenTtlSeconds, personalAccessTokenMaxLifetimeSeconds, serviceAccountTokenWebhook',
+    ),
+  );
 
 const identifier = z.union([z.string().check(z.maxLength(256)), z.number()]);
 export const delegatedAccessTokenBody = z.strictObject({
@@ -51,11 +67,30 @@ export const delegatedAccessTokenBody = z.strictObject({
   name: z.optional(z.string().check(z.maxLength(200))),
 });
 
+/** The fields of an upstream connection (the domain checks which type takes which). */
+const upstreamConnectionFields = {
+  emailDomains: z.optional(z.array(z.string().check(z.maxLength(253))).check(z.maxLength(50))),
+  linkByVerifiedEmail: z.optional(z.boolean()),
+  issuer: z.optional(z.string().check(z.maxLength(500))),
+  clientId: z.optional(z.string().check(z.maxLength(255))),
+  clientSecret: z.optional(z.string().check(z.maxLength(1000))),
+  privateKeyJwk: z.optional(z.record(z.string(), z.unknown())),
+  scopes: z.optional(z.string().check(z.maxLength(1000))),
+  claimMapping: z.optional(
+    z.strictObject({
+      email: z.optional(z.string().check(z.maxLength(100))),
+      email_verified: z.optional(z.string().check(z.maxLength(100))),
+      name: z.optional(z.string().check(z.maxLength(100))),
+    }),
+  ),
+};
+
 export const createIdpConnectionBody = z.strictObject({
-  type: z.literal('delegated', 'must be "delegated"'),
+  type: z.enum(['delegated', 'oidc'], 'must be "delegated" or "oidc"'),
   name: z.optional(name),
   enabled: z.optional(z.boolean()),
   applicationIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(100))),
+  ...upstreamConnectionFields,
 });
 
 export const updateIdpConnectionBody = z
@@ -63,8 +98,9 @@ export const updateIdpConnectionBody = z
     name: z.optional(name),
     enabled: z.optional(z.boolean()),
     applicationIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(100))),
+    ...upstreamConnectionFields,
   })
-  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, enabled, applicationIds'));
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one field to change'));
 
 /** A GraphQL-over-HTTP POST body. `extensions` is allowed by that spec and ignored; batches are not supported. */
 export const graphqlBody = z.strictObject({

@@ -1,8 +1,8 @@
+import { isIP } from 'node:net';
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { InvalidRequest, InvalidScope, InvalidTarget, type LatchkeyError, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
-import { fitsInKey, MAX_KEY_VALUE_BYTES } from '../domain/key-values';
-import { parseScope } from '../domain/scopes';
+import { behindCloudFront } from '../config';
+import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType, type FieldProblem } from '../domain/errors';
 import { noteChangedFields } from './audit-context';
 import type { HttpEvent } from './handler';
 
@@ -34,6 +34,47 @@ export function header(event: HttpEvent, name: string): string | undefined {
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === wanted) return value;
   }
+  return undefined;
+}
+
+/** The header CloudFront adds with the address and port the viewer connected from. */
+export const VIEWER_ADDRESS_HEADER = 'cloudfront-viewer-address';
+
+/**
+ * The address the client called from: the one place the throttle of client authentication, the
+ * audit log and the logs read it. Behind Latchkey's CloudFront distribution (context `apiWaf=true`,
+ * `LATCHKEY_BEHIND_CLOUDFRONT`) API Gateway sees only CloudFront's edge servers, which every client
+ * shares, so the viewer's address comes from CloudFront's `CloudFront-Viewer-Address` header. Only
+ * then: without CloudFront in front, that header is whatever the client wrote, and the address is the
+ * one API Gateway saw (`requestContext.http.sourceIp`). A header that is not one address and port
+ * (two values joined, a name, garbage) is not believed either.
+ */
+export function clientAddress(event: HttpEvent): string | undefined {
+  if (behindCloudFront()) {
+    const viewer = viewerAddress(header(event, VIEWER_ADDRESS_HEADER));
+    if (viewer) return viewer;
+  }
+  return event.requestContext?.http?.sourceIp || undefined;
+}
+
+/**
+ * The address of a `CloudFront-Viewer-Address` value: `203.0.113.7:46532`, or an IPv6 address
+ * followed by `:port` without brackets (`2001:db8::1:46532`; the port is what follows the last
+ * colon). Brackets (`[2001:db8::1]:46532`) are read too. Anything else is `undefined`.
+ */
+export function viewerAddress(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const text = value.trim();
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) return undefined;
+  const port = text.slice(colon + 1);
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return undefined;
+  let address = text.slice(0, colon);
+  if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
+  const version = isIP(address);
+  if (version === 4) return address;
+  // An IPv6 address with a zone (`fe80::1%eth0`) is not one a viewer on the internet has.
+  if (version === 6 && !address.includes('%')) return address.toLowerCase();
   return undefined;
 }
 
@@ -129,36 +170,6 @@ export function validate<S extends z.core.$ZodType>(schema: S, value: unknown, w
     .map((issue) => ({ path: pathOf(issue), message: issue.message }));
   const summary = fields.map((field) => (field.path ? `${field.path}: ${field.message}` : field.message)).join('; ');
   throw new InvalidRequest(`invalid ${what}: ${summary}`, { fields });
-}
-
-/** RFC 8707 §2: at most this many `resource` parameters (and as many audience scopes) in one request. */
-export const MAX_RESOURCE_PARAMETERS = 10;
-
-/**
- * Why the audience a token request names (`resource` parameters, RFC 8707, and for service accounts
- * the audience scope aliases) cannot be looked up, or undefined: too many values, or one too long
- * for a table key. The token endpoint reports it only to a client that has authenticated, so an
- * unauthenticated caller learns nothing from it; values that pass are at most 10 short keys, read
- * only after the client has authenticated.
- */
-export function audienceRequestProblem(resources: readonly string[], scope?: string): LatchkeyError | undefined {
-  if (resources.length > MAX_RESOURCE_PARAMETERS) {
-    return new InvalidTarget(`at most ${MAX_RESOURCE_PARAMETERS} resource parameters are allowed in one request, not ${resources.length}`);
-  }
-  for (const resource of resources) {
-    if (!resource) return new InvalidRequest('resource must not be empty');
-    if (!fitsInKey(resource)) return new InvalidTarget(`a resource must be at most ${MAX_KEY_VALUE_BYTES} bytes`);
-  }
-  let resourceKeys: readonly string[];
-  try {
-    resourceKeys = parseScope(scope).resourceKeys;
-  } catch {
-    // A scope value Latchkey does not know: refused by the grant itself, as always.
-    return undefined;
-  }
-  if (resourceKeys.length > MAX_RESOURCE_PARAMETERS) return new InvalidScope(`at most ${MAX_RESOURCE_PARAMETERS} audience scopes are allowed in one request`);
-  if (!resourceKeys.every(fitsInKey)) return new InvalidScope(`the resource key of an audience scope must be at most ${MAX_KEY_VALUE_BYTES} bytes`);
-  return undefined;
 }
 
 /**

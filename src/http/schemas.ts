@@ -22,17 +22,37 @@ export const name = text(200);
 export const description = z.string().check(z.maxLength(1000, 'must be at most 1000 characters'));
 export const seconds = z.number().check(wholeNumber('must be a whole number of seconds'));
 
-export const grant = z.strictObject({
-  resource: text(63),
-  permissions: z.array(text(128)).check(z.maxLength(200)),
-  // Present only so that a request assigning roles gets the specific refusal, not "unknown field".
-  roles: z.optional(z.unknown()),
-});
+const ROLES_REFUSED = 'roles cannot be assigned to service accounts; grant permissions on resources instead';
 
-export const grants = z.strictObject({
-  grants: z.array(grant).check(z.maxLength(100)),
-  roles: z.optional(z.unknown()),
-});
+/**
+ * Roles are for people: an object that names `roles` gets that refusal alone, before its other
+ * fields are checked (a grant with roles and no permissions would otherwise hear only that
+ * permissions are missing). A transform ahead of the schema, so the OpenAPI document still shows the
+ * schema itself.
+ */
+function refusingRoles<S extends z.core.$ZodType<unknown, unknown>>(schema: S) {
+  const gate = z.transform((value: unknown, context) => {
+    if (typeof value === 'object' && value !== null && 'roles' in value) {
+      context.issues.push({ code: 'custom', message: ROLES_REFUSED, input: value, path: ['roles'] });
+      return z.NEVER;
+    }
+    return value;
+  });
+  return z.pipe(gate, schema);
+}
+
+export const grant = refusingRoles(
+  z.strictObject({
+    resource: text(63),
+    permissions: z.array(text(128)).check(z.maxLength(200)),
+  }),
+);
+
+export const grants = refusingRoles(
+  z.strictObject({
+    grants: z.array(grant).check(z.maxLength(100)),
+  }),
+);
 
 export const tokenRequest = z.strictObject({
   scope: z.optional(z.string().check(z.maxLength(2000))),

@@ -17,7 +17,9 @@ export function surfaceOf(operation: Operation): Surface {
   if (paths.some((path) => path.startsWith('/v1/'))) return 'management';
   if (operation.name === 'graphql') return 'graphql';
   if (['authorize', 'end-session', 'single-sign-on'].includes(operation.name)) return 'browser';
+  if (['choose-identity-provider', 'complete-upstream-login'].includes(operation.name)) return 'browser';
   if (['token', 'introspect', 'revoke', 'userinfo'].includes(operation.name)) return 'oauth';
+  if (operation.name === 'upstream-backchannel-logout') return 'oauth';
   return 'public';
 }
 
@@ -37,6 +39,8 @@ const SECURITY: Readonly<Record<Surface, readonly Record<string, string[]>[]>> =
 const OPERATION_SECURITY: Readonly<Record<string, readonly Record<string, string[]>[]>> = {
   // The end user's access token (RFC 6750): as a bearer header, or as `access_token` in a POST form.
   userinfo: [{ bearer: [] }],
+  // An upstream provider: its logout token is the credential.
+  'upstream-backchannel-logout': [{}],
 };
 
 /** Each error status a surface answers, by the response component that describes it. */

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { backchannelLogoutQuery, upstreamChoiceQuery } from '../http/federation-schemas';
 import { createApplicationBody, updateApplicationBody } from '../http/application-schemas';
 import { createOidcClientBody, createSamlClientBody, rotateSecretBody, updateOidcClientBody, updateSamlClientBody } from '../http/client-schemas';
 import { acceptConsentBody, acceptLoginBody, rejectBody } from '../http/interaction-schemas';
@@ -6,6 +7,7 @@ import {
   createIdpConnectionBody,
   createPersonalAccessTokenBody,
   createServiceAccountBody,
+  createServiceAccountKeyBody,
   delegatedAccessTokenBody,
   graphqlBody,
   pageQuery,
@@ -43,6 +45,7 @@ export const REQUEST_SHAPES: Readonly<Record<string, RequestShape>> = {
   'mint-service-account-token': { body: { schema: tokenRequest, optional: true } },
   'list-personal-access-tokens': { query: pageQuery },
   'create-personal-access-token': { body: { schema: createPersonalAccessTokenBody, optional: true } },
+  'create-service-account-key': { body: { schema: createServiceAccountKeyBody, optional: true } },
   'create-resource': { body: { schema: createResourceBody } },
   'update-resource': { body: { schema: updateResourceBody } },
   'update-environment': { body: { schema: updateEnvironmentBody } },
@@ -66,6 +69,8 @@ export const REQUEST_SHAPES: Readonly<Record<string, RequestShape>> = {
   'reject-consent-request': { body: { schema: rejectBody } },
   'list-audit-events': { query: auditEventsQuery },
   'verify-audit-chain': { query: verifyAuditChainQuery },
+  'choose-identity-provider': { query: upstreamChoiceQuery },
+  'upstream-backchannel-logout': { query: backchannelLogoutQuery },
 };
 
 /** JSON Schema (draft 2020-12, OpenAPI 3.1's dialect) of a request schema, as its client sends it. */
@@ -91,13 +96,23 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
     type: 'object',
     required: ['grant_type'],
     properties: {
-      grant_type: { type: 'string', enum: ['client_credentials', 'authorization_code', 'refresh_token'] },
+      grant_type: {
+        type: 'string',
+        enum: ['client_credentials', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      },
       scope: string('Space-separated scopes; `urn:zitadel:iam:org:project:id:<resource>:aud` and `resource` name audiences'),
       resource: { oneOf: [string('Resource indicator (RFC 8707), repeatable'), { type: 'array', items: { type: 'string' } }] },
       code: string('authorization_code: the code'),
       redirect_uri: string('authorization_code: the redirect URI of the authorization request'),
       code_verifier: string('authorization_code: the PKCE verifier (S256)'),
       refresh_token: string('refresh_token: the refresh token'),
+      assertion: string('jwt-bearer (RFC 7523 §2.1): a JWT signed with a key of the service account, `kid` its key ID'),
+      subject_token: string('token exchange: the access token to exchange (RFC 8693 §2.1)'),
+      subject_token_type: string('token exchange: urn:ietf:params:oauth:token-type:access_token or …:jwt'),
+      actor_token: string('token exchange: optional, an access token of the calling account itself'),
+      actor_token_type: string('token exchange: the type of actor_token, with it'),
+      requested_token_type: string('token exchange: optional, urn:ietf:params:oauth:token-type:access_token'),
+      audience: { oneOf: [string('token exchange: a resource key or audience URI, repeatable'), { type: 'array', items: { type: 'string' } }] },
       ...CLIENT_AUTHENTICATION_FIELDS,
     },
   },
@@ -124,8 +139,14 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
       code_challenge: string('PKCE challenge (RFC 7636)'),
       code_challenge_method: { type: 'string', enum: ['S256'] },
       prompt: string('none, login or consent'),
-      login_hint: string('Passed on to the application’s login page'),
+      login_hint: string('Passed on to the application’s login page; without one, an email address whose domain picks the upstream identity provider'),
+      idp_hint: string('Without loginUrl: the ID of the application’s upstream IDP connection to log in with'),
     },
+  },
+  'upstream-backchannel-logout': {
+    type: 'object',
+    required: ['logout_token'],
+    properties: { logout_token: string('The upstream provider’s logout token (OpenID Connect Back-Channel Logout 1.0 §2.4)') },
   },
   'end-session': {
     type: 'object',

@@ -85,6 +85,21 @@ const serviceAccount = object(['id', 'clientId', 'name', 'accessTokenType', 'dis
   ...stored,
 });
 const personalAccessToken = object(['id', 'serviceAccountId', 'createdAt', 'expiresAt'], { id: str, serviceAccountId: str, name: str, createdAt: str, expiresAt: str });
+const serviceAccountKey = object(['id', 'serviceAccountId', 'publicKeyJwk', 'algorithms', 'generated', 'createdAt'], {
+  id: str,
+  serviceAccountId: str,
+  publicKeyJwk: { type: 'object', description: 'The public JWK, `kid` the key ID; never private members' },
+  algorithms: strings,
+  generated: bool,
+  createdAt: str,
+  expiresAt: str,
+});
+const keyFile = object(['type', 'keyId', 'clientId', 'key'], {
+  type: { const: 'serviceaccount' },
+  keyId: str,
+  clientId: str,
+  key: { type: 'object', description: 'The private JWK (P-256, ES256): shown this once, never stored' },
+});
 const application = object(['id', 'name', 'endUserTokenTtlSeconds', 'webhookSecretConfigured', ...STORED], {
   id: str,
   name: str,
@@ -111,6 +126,7 @@ const oidcClient = object(['id', 'clientId', 'applicationId', 'protocol', 'name'
   authMethod: { enum: [...AUTH_METHODS] },
   pkce: { enum: [...PKCE_MODES] },
   idTokenSignedResponseAlg: { enum: [...ID_TOKEN_ALGORITHMS] },
+  tokenExchange: bool,
   scopes: strings,
   accessTokenTtlSeconds: int,
   refreshTokenTtlSeconds: int,
@@ -147,6 +163,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     scope: str,
     refresh_token: str,
     id_token: str,
+    issued_token_type: str,
   }),
   Introspection: {
     ...object(['active'], { active: bool, sub: str, client_id: str, aud: { oneOf: [str, strings] }, exp: int, iat: int, jti: str, token_type: str, tokenKind: str }),
@@ -161,6 +178,9 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   PersonalAccessToken: withoutSecrets(personalAccessToken),
   PersonalAccessTokenWithToken: withSecret(personalAccessToken, 'token', 'The personal access token, shown this once'),
   PersonalAccessTokenPage: page('PersonalAccessToken'),
+  ServiceAccountKey: { allOf: [withoutSecrets(serviceAccountKey), { not: { required: ['keyFile'] } }] },
+  CreatedServiceAccountKey: { allOf: [serviceAccountKey, object([], { keyFile })] },
+  ServiceAccountKeyList: list('ServiceAccountKey'),
   Resource: object(['key', 'name', 'audience', 'permissions', 'builtIn'], {
     key: str,
     name: str,
@@ -184,16 +204,28 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     createdAt: str,
     updatedAt: str,
     version: int,
+    serviceAccountTokenWebhook: object(['target', 'failurePolicy', 'timeoutMs'], { target: str, failurePolicy: { enum: ['fail', 'omit'] }, timeoutMs: int }),
+    serviceAccountTokenWebhookSecretConfigured: bool,
+    serviceAccountTokenWebhookSecret: { type: 'string', description: 'The service-account webhook signing secret, shown this once, when the setting is first made' },
   }),
   Application: withoutSecrets(application),
   ApplicationWithWebhookSecret: withSecret(application, 'webhookSecret', 'The webhook signing secret, shown this once'),
   ApplicationPage: page('Application'),
   IdpConnection: object(['id', 'type', 'name', 'enabled', 'applicationIds', ...STORED], {
     id: str,
-    type: { const: 'delegated' },
+    type: { enum: ['delegated', 'oidc'] },
     name: str,
     enabled: bool,
     applicationIds: strings,
+    emailDomains: { ...strings, description: 'Upstream connections: the email domains routed to this identity provider' },
+    linkByVerifiedEmail: { type: 'boolean', description: 'Upstream connections: a first login joins the existing user with the same email, if the upstream verified it' },
+    issuer: { type: 'string', description: 'oidc: the upstream OpenID provider' },
+    clientId: { type: 'string', description: 'oidc: Latchkey’s client ID at the upstream (the secret is never answered)' },
+    scopes: { type: 'string', description: 'oidc: the scopes asked of the upstream' },
+    claimMapping: { type: 'object', additionalProperties: { type: 'string' }, description: 'oidc: the upstream claim read for email, email_verified and name' },
+    clientAuthentication: { enum: ['client_secret_basic', 'private_key_jwt'] },
+    redirectUri: { type: 'string', description: 'oidc: the redirect URI to register at the upstream, the same for every connection' },
+    backchannelLogoutUri: { type: 'string', description: 'oidc: the back-channel logout URI to register at the upstream, one per connection' },
     ...stored,
   }),
   IdpConnectionList: list('IdpConnection'),
@@ -337,6 +369,14 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
       contentType: 'text/html',
     },
   ],
+  'choose-identity-provider': [
+    { status: 303, description: 'To the chosen upstream identity provider, or (it could not be reached) back to the client with an error', headers: ['location'] },
+    { status: 200, description: 'The choice page: the email address, or the identity providers by name', schema: 'Html', contentType: 'text/html' },
+  ],
+  'complete-upstream-login': [
+    { status: 303, description: 'Back to the authorization endpoint with a login verifier: on to the client with its code, or with an error', headers: ['location'] },
+  ],
+  'upstream-backchannel-logout': [{ status: 200, description: 'The logout token was accepted; the Latchkey sessions of its user and connection have ended' }],
   'get-saml-metadata': [{ status: 200, description: 'The IdP metadata (SAML 2.0 Metadata)', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE }],
   'single-sign-on': [
     {
@@ -359,6 +399,10 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   'create-personal-access-token': created('PersonalAccessTokenWithToken', 'Created; `token` is shown this once'),
   'get-personal-access-token': ok('PersonalAccessToken'),
   'delete-personal-access-token': noContent,
+  'list-service-account-keys': ok('ServiceAccountKeyList'),
+  'create-service-account-key': created('CreatedServiceAccountKey', 'Created; a key Latchkey made comes with `keyFile`, its private key, shown this once'),
+  'get-service-account-key': ok('ServiceAccountKey'),
+  'delete-service-account-key': noContent,
   'list-resources': ok('ResourceList'),
   'create-resource': created('Resource'),
   'get-resource': ok('Resource'),

@@ -12,7 +12,23 @@ export const ENRICHMENT_MESSAGE_VERSION = '1.0';
 /** Largest `payload` accepted, measured as its JSON text. */
 export const MAX_EXTENSIONS_CHARACTERS = 10_240;
 
-export interface EnrichmentRequestPayload {
+/** What Latchkey asks a webhook about: an end user's token (an application's webhook) or a service account's (the environment's). */
+export type EnrichmentRequestPayload = EndUserEnrichmentPayload | ServiceAccountEnrichmentPayload;
+
+export interface ServiceAccountEnrichmentPayload {
+  readonly tenant_id: string;
+  readonly environment_id: string;
+  readonly subject_type: 'ServiceAccount';
+  readonly service_account_id: string;
+  readonly client_id: string;
+  readonly name: string;
+  /** The permissions the token carries, by resource key, as in its `permissions` claim. */
+  readonly grants: Readonly<Record<string, readonly string[]>>;
+  /** The audiences the token is for. */
+  readonly audience: readonly string[];
+}
+
+export interface EndUserEnrichmentPayload {
   readonly tenant_id: string;
   readonly environment_id: string;
   readonly application_id: string;
@@ -26,8 +42,8 @@ export interface EnrichmentRequestPayload {
   readonly email: string | null;
 }
 
-export interface EnrichmentEnvelope {
-  readonly payload: EnrichmentRequestPayload;
+export interface EnrichmentEnvelope<Payload extends EnrichmentRequestPayload = EnrichmentRequestPayload> {
+  readonly payload: Payload;
   readonly message_type: typeof ENRICHMENT_MESSAGE_TYPE;
   /** Unique per request: a receiver may remember recent ones to refuse replays within the 120 s window. */
   readonly message_id: string;

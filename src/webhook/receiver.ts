@@ -1,4 +1,4 @@
-import type { EnrichmentEnvelope, EnrichmentRequestPayload, WebhookInvocationEvent, WebhookInvocationResult } from './contract';
+import type { EndUserEnrichmentPayload, EnrichmentEnvelope, WebhookInvocationEvent, WebhookInvocationResult } from './contract';
 import { ENRICHMENT_MESSAGE_TYPE, MAX_AGE_SECONDS, SIGNATURE_HEADER, verifySignature } from './index';
 
 /**
@@ -17,7 +17,7 @@ export interface ReceiverDeps {
   /** The application's webhook secret, or undefined when it has none. */
   secretFor(environmentId: string, applicationId: string): Promise<string | undefined>;
   /** The claims to add to this user's token (becomes the `extensions` claim). */
-  claimsFor(request: EnrichmentRequestPayload): Promise<Record<string, unknown>>;
+  claimsFor(request: EndUserEnrichmentPayload): Promise<Record<string, unknown>>;
   now(): number;
   log?(message: string, details: Record<string, unknown>): void;
 }
@@ -57,13 +57,13 @@ const SIGNATURE_MESSAGES = {
   mismatch: 'the signature does not match the body',
 } as const;
 
-function parseEnvelope(body: string): EnrichmentEnvelope | undefined {
+function parseEnvelope(body: string): EnrichmentEnvelope<EndUserEnrichmentPayload> | undefined {
   try {
-    const value = JSON.parse(body) as Partial<EnrichmentEnvelope> | null;
+    const value = JSON.parse(body) as Partial<EnrichmentEnvelope<EndUserEnrichmentPayload>> | null;
     const payload = value?.payload;
     if (value?.message_type !== ENRICHMENT_MESSAGE_TYPE || typeof value.message_id !== 'string') return undefined;
     if (typeof payload?.environment_id !== 'string' || typeof payload.application_id !== 'string') return undefined;
-    return value as EnrichmentEnvelope;
+    return value as EnrichmentEnvelope<EndUserEnrichmentPayload>;
   } catch {
     return undefined;
   }

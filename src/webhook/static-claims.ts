@@ -1,4 +1,4 @@
-import type { EnrichmentRequestPayload } from './contract';
+import type { EndUserEnrichmentPayload } from './contract';
 
 /**
  * A claims source for the example webhook: static JSON, keyed by application ID, then by the
@@ -22,7 +22,7 @@ export function parseStaticClaims(json: string | undefined): StaticClaims {
   return value as StaticClaims;
 }
 
-export function staticClaimsFor(table: StaticClaims, request: EnrichmentRequestPayload): Record<string, unknown> {
+export function staticClaimsFor(table: StaticClaims, request: EndUserEnrichmentPayload): Record<string, unknown> {
   const forApplication = Object.hasOwn(table, request.application_id) ? table[request.application_id] : undefined;
   const forSubject = forApplication && Object.hasOwn(forApplication, request.external_subject_id) ? forApplication[request.external_subject_id] : undefined;
   return { ...table['*']?.['*'], ...forApplication?.['*'], ...forSubject };

@@ -176,6 +176,35 @@ export const KMS_EVERY_ACCESS = [
   { operations: everyAccessOperations },
 ] as const;
 
+/**
+ * Every operator control that is off or at today's value by default, turned on in ONE build (a
+ * synthesis is the suite's costliest step): longer log retention, more memory, the token function's
+ * reserved and provisioned concurrency, the table's backup plan, the canary, the new alarms'
+ * thresholds, and CloudFront with AWS WAF in front of the API on its custom domain, in a region other
+ * than us-east-1 (so the web ACL is in a stack of its own there).
+ */
+export const OPERATOR_CONTROLS = [
+  {
+    logRetentionDays: '90',
+    functionMemory: '1024',
+    tokenReservedConcurrency: '50',
+    tokenProvisionedConcurrency: '2',
+    backup: 'true',
+    backupRetentionDays: '90',
+    alarmThresholds: '{"api4xxPercent": 40, "api429Percent": 10, "canaryLatencyMs": 1500}',
+    canary: 'true',
+    domainName: 'id.example.com',
+    certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/regional',
+    hostedZoneId: 'Z0123456789',
+    apiWaf: 'true',
+    apiWafCertificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/edge',
+    apiWafRateLimit: '500',
+    apiOriginDomainName: 'api-origin.example.com',
+    apiOriginCertificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/origin',
+  },
+  { env: { account: '111111111111', region: 'eu-west-1' } },
+] as const;
+
 function op(name: string, access: Operation['access'], method: 'GET' | 'POST', path: string): Operation {
   return { name, handler: operations[0]!.handler, routes: [{ method, path }], access, summary: name };
 }

@@ -1,7 +1,7 @@
-import { CloudFormationValidatePlugin, Stage, Token } from 'aws-cdk-lib';
+import { CloudFormationValidatePlugin, Stack, Stage, Token } from 'aws-cdk-lib';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildStack, PROD_WITH_MTLS, type Built } from './build-stack';
+import { buildStack, OPERATOR_CONTROLS, PROD_WITH_MTLS, type Built } from './build-stack';
 
 /**
  * The CloudFormation validation aws-cdk-lib runs in `cdk synth` (resource schemas and its rule
@@ -13,11 +13,13 @@ function findings(...builds: Built[]): string[] {
   const stackTemplates = builds.flatMap((built) => {
     const directory = Stage.of(built.stack)!.synth().directory;
     const known = (value: string) => (Token.isUnresolved(value) ? undefined : value);
-    return built.stacks.map(({ stack }) => ({
+    // The app's other top-level stacks too (apiWaf's web ACL stack in us-east-1).
+    const others = built.stack.node.root.node.children.filter((child): child is Stack => Stack.isStack(child) && child !== built.stack);
+    return [...built.stacks.map(({ stack }) => stack), ...others].map((stack) => ({
       stackConstructPath: stack.node.path,
       templatePath: path.join(directory, stack.templateFile),
-      accountId: known(built.stack.account),
-      region: known(built.stack.region),
+      accountId: known(stack.account),
+      region: known(stack.region),
     }));
   });
   const report = new CloudFormationValidatePlugin().validate({
@@ -34,5 +36,9 @@ function findings(...builds: Built[]): string[] {
 describe('the CloudFormation validation of cdk synth', () => {
   it('finds nothing in any template of the default app, or of prod on a custom domain with mutual TLS', () => {
     expect(findings(buildStack(), buildStack(PROD_WITH_MTLS))).toEqual([]);
+  });
+
+  it('finds nothing in the templates of every operator control turned on (concurrency, backup plan, canary, cleanup of run-time secrets, CloudFront with WAF)', () => {
+    expect(findings(buildStack(...OPERATOR_CONTROLS))).toEqual([]);
   });
 });

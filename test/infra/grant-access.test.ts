@@ -27,6 +27,9 @@ const WEBHOOK_ACTIONS: Record<string, string[]> = {
   webhook: ['secretsmanager:GetSecretValue'],
   'webhook-write': ['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'secretsmanager:PutSecretValue'],
 };
+/** The upstream IDP connections' secrets: the same actions on their own prefix (`...:secret:latchkey/dev/idp/*`). */
+const IDP_ACTIONS: Record<string, string[]> = { idp: WEBHOOK_ACTIONS.webhook!, 'idp-write': WEBHOOK_ACTIONS['webhook-write']! };
+const onIdpSecrets = (statement: Json) => list<Json>(statement.Resource).some((r) => JSON.stringify(r).includes(':secret:latchkey/dev/idp/*'));
 const PURPOSE = { StringEquals: { 'kms:EncryptionContext:latchkey:purpose': 'token-signing' } };
 /** Statements on the stage's webhook secret name prefix (`...:secret:latchkey/dev/webhook/*`). */
 const onWebhookSecrets = (statement: Json) => list<Json>(statement.Resource).some((r) => JSON.stringify(r).includes(':secret:latchkey/dev/webhook/*'));
@@ -166,9 +169,15 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
       const webhook = statements.filter(onWebhookSecrets);
       const wanted = (op.access.secrets ?? []).flatMap((secret) => WEBHOOK_ACTIONS[secret] ?? []);
       expect(actionsOf(webhook).sort()).toEqual([...wanted].sort());
-      // Nothing else of Secrets Manager: the pepper (read) and the webhook prefix, as declared.
+      // The canary's own secret, by its name: read only, by the canary only.
+      const canary = statements.filter((s) => JSON.stringify(s.Resource).includes(':secret:latchkey/dev/canary-??????'));
+      expect(actionsOf(canary), op.name).toEqual(op.access.secrets?.includes('canary') ? ['secretsmanager:GetSecretValue'] : []);
+      const idp = statements.filter(onIdpSecrets);
+      const wantedIdp = (op.access.secrets ?? []).flatMap((secret) => IDP_ACTIONS[secret] ?? []);
+      expect(actionsOf(idp).sort(), op.name).toEqual([...wantedIdp].sort());
+      // Nothing else of Secrets Manager: the pepper (read), the webhook and IDP prefixes and the canary's secret, as declared.
       // (Statements may be merged by iam:minimizePolicies, so compare the sets of actions.)
-      const declared = new Set([...(pepper.length ? ['secretsmanager:GetSecretValue'] : []), ...wanted]);
+      const declared = new Set([...(pepper.length || canary.length ? ['secretsmanager:GetSecretValue'] : []), ...wanted, ...wantedIdp]);
       expect(new Set(actions.filter((a) => a.startsWith('secretsmanager:')))).toEqual(declared);
     }
   });
@@ -211,13 +220,15 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
       expect(env[ENV.pepperSecretId]).toEqual(op.access.secrets?.includes('pepper') ? { Ref: pepperId } : undefined);
       const webhookSecrets = op.access.secrets?.some((secret) => secret.startsWith('webhook'));
       expect(env[ENV.webhookSecretPrefix]).toEqual(webhookSecrets ? 'latchkey/dev/webhook/' : undefined);
+      const idpSecrets = op.access.secrets?.some((secret) => secret.startsWith('idp'));
+      expect(env[ENV.idpSecretPrefix], op.name).toEqual(idpSecrets ? 'latchkey/dev/idp/' : undefined);
       const published = env[ENV.publishedKeyIds];
       if (mode === 'envelope' || !op.access.keys) expect(published).toBeUndefined();
       else expect(published).toEqual({ 'Fn::Join': [',', [...keyIds, rsaKeyId].map(getAtt)] });
     }
   });
 
-  it('grants no kms:Verify, kms:*, * action, and names "*" as a resource only for X-Ray', () => {
+  it('grants no kms:Verify, kms:*, * action, and names "*" as a resource only for X-Ray and for listing secret names', () => {
     const documents = everyResource(built).flatMap(({ resource }) =>
       resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy'
         ? [resource.Properties.PolicyDocument]
@@ -229,7 +240,9 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
     expect(actionsOf(statements).filter((a) => /^kms:(Verify|\*)$|^\*$|:\*$/.test(a))).toEqual([]);
     const onEverything = statements.filter((s) => list(s.Resource).includes('*'));
     expect(onEverything.length).toBeGreaterThan(0);
-    for (const statement of onEverything) expect(actionsOf([statement]).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    // ListSecrets (no resource-level permission): the run-time secrets cleanup of stages that keep no state.
+    for (const statement of onEverything)
+      expect([['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], ['secretsmanager:ListSecrets']]).toContainEqual(actionsOf([statement]).sort());
   });
 
   it('publishes the active key as the SigningKeyArn output (KMS mode) or the wrapping key (envelope mode)', () => {

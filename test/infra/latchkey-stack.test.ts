@@ -94,7 +94,7 @@ describe('functions and routes, from the route table', () => {
 
   it('gives every log group a retention', () => {
     const groups = everyResource(dev, 'AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(operations.length + 1); // one per function + API access logs
+    expect(groups).toHaveLength(operations.length + 2); // one per function + API access logs + the run-time secrets cleanup
     for (const { resource } of groups) expect(resource.Properties.RetentionInDays).toBe(30);
   });
 });

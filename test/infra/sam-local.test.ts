@@ -6,10 +6,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../lib/routes';
 import { REPOSITORY_ROOT } from '../../local/runtime';
-import { samEnvFile, STAND_IN_VARIABLES, type SamEnvFile } from '../../local/sam/env-file';
+import { LOCAL_ONLY_VARIABLES, SAM_LOCAL, samEnvFile, STAND_IN_VARIABLES, standInPorts, type SamEnvFile } from '../../local/sam/env-file';
 import { EVENT_PLACEHOLDERS } from '../../local/sam/events';
 import { generateSamLocal, type SamLocalFiles } from '../../local/sam/generate';
-import { samLogicalId, synthesizedFunctions, type SynthesizedFunction } from '../../local/sam/template';
+import { hostArchitecture, samLocalTemplate, samLogicalId, synthesizedFunctions, type SynthesizedFunction } from '../../local/sam/template';
 import { startTestRuntime } from '../support/local-runtime';
 
 /**
@@ -60,7 +60,7 @@ describe('the sam local template', () => {
       const local = declared(files.template.Resources[samLogicalId(operation.name)]);
       const deployed = synthesized.find((fn) => fn.operation === operation.name)!.properties.Environment.Variables as Record<string, Json>;
       for (const name of Object.keys(envFile.Parameters)) {
-        const needed = (STAND_IN_VARIABLES as readonly string[]).includes(name) || name in deployed;
+        const needed = [...STAND_IN_VARIABLES, ...LOCAL_ONLY_VARIABLES].includes(name as never) || name in deployed;
         if (needed) expect(local, `${operation.name} must declare ${name}`).toHaveProperty(name);
       }
     }
@@ -77,9 +77,23 @@ describe('the sam local template', () => {
   it('gives a function no Latchkey variable it lacks in AWS, so a missing grant shows locally too', () => {
     for (const fn of synthesized) {
       const local = Object.keys(declared(files.template.Resources[samLogicalId(fn.operation)]));
-      const extra = local.filter((name) => !(name in fn.properties.Environment.Variables) && !(STAND_IN_VARIABLES as readonly string[]).includes(name));
+      const extra = local.filter((name) => !(name in fn.properties.Environment.Variables) && ![...STAND_IN_VARIABLES, ...LOCAL_ONLY_VARIABLES].includes(name as never));
       expect(extra, fn.operation).toEqual([]);
     }
+  });
+
+  it('declares the local-only switch on every function, off by default, so the env file turns on local webhook and JWKS targets in the containers', () => {
+    expect(envFile.Parameters.LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS).toBe('true');
+    for (const [id, resource] of localFunctions()) expect(declared(resource).LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS, id).toBe('false');
+    // No deployed function has it.
+    for (const fn of synthesized) expect(fn.properties.Environment.Variables).not.toHaveProperty('LATCHKEY_UNSAFE_ALLOW_LOCAL_TARGETS');
+  });
+
+  it('runs on arm64 as deployed by default, and on the architecture asked for (x86 machines need no emulation)', () => {
+    for (const [, resource] of localFunctions()) expect(resource.Properties.Architectures).toEqual(['arm64']);
+    const x86 = samLocalTemplate(synthesized, operations, outDir, { architecture: 'x86_64' });
+    for (const resource of Object.values<Json>(x86.Resources)) expect(resource.Properties.Architectures).toEqual(['x86_64']);
+    expect([hostArchitecture('x64'), hostArchitecture('arm64')]).toEqual(['x86_64', 'arm64']);
   });
 
   it('routes every route of the route table to its function', () => {
@@ -92,6 +106,18 @@ describe('the sam local template', () => {
 });
 
 describe('the env file written by npm start -- --sam', () => {
+  it('names the stand-ins’ fixed ports, or the ports the LATCHKEY_*_PORT variables choose', () => {
+    const from = (environment: Record<string, string>) => (name: string, fallback: number) => Number(environment[name] ?? fallback);
+    expect(standInPorts(true, from({}))).toEqual(SAM_LOCAL.ports);
+    expect(standInPorts(true, from({ LATCHKEY_DYNAMODB_PORT: '5001', LATCHKEY_AWS_PORT: '5002', LATCHKEY_LAMBDA_PORT: '5003' }))).toEqual({
+      dynamodb: 5001,
+      aws: 5002,
+      lambda: 5003,
+    });
+    expect(standInPorts(false, from({}))).toEqual({ dynamodb: 0, aws: 0, lambda: 0 });
+    expect(standInPorts(false, from({ LATCHKEY_AWS_PORT: '5002' }))).toEqual({ dynamodb: 0, aws: 5002, lambda: 0 });
+  });
+
   it('points every AWS endpoint at the stand-ins through the container host, with throwaway credentials', () => {
     const port = (url: string) => new URL(url).port;
     expect(envFile.Parameters).toMatchObject({

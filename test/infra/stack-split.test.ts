@@ -48,9 +48,9 @@ describe('stacks that can grow', () => {
 
   it('changes no other area’s template when an operation is added to one area', () => {
     const extra: Operation = {
-      name: 'list-service-account-keys',
+      name: 'list-service-account-notes',
       handler: 'functions/service-accounts/list-service-accounts.ts',
-      routes: [{ method: 'GET', path: '/v1/service-accounts/{id}/keys' }],
+      routes: [{ method: 'GET', path: '/v1/service-accounts/{id}/notes' }],
       access: { table: 'read', keys: 'verify', secrets: ['pepper'] },
       summary: 'extra',
     };

@@ -6,6 +6,8 @@ import { api, requestToken } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 type Handler = typeof import('../../functions/ops/bootstrap-environment').handler;
+type BootstrapResult = import('../../functions/ops/bootstrap-environment').BootstrapResult;
+type GrantManagementResult = import('../../functions/ops/bootstrap-environment').GrantManagementResult;
 
 /** What Lambda passes besides the event; the handler only logs its request ID. */
 const lambdaContext = (): Context =>
@@ -34,7 +36,7 @@ describe('the bootstrap function, invoked directly', () => {
   afterAll(() => runtime?.stop());
 
   /** Invokes the handler with logging on, and answers its result and everything it logged. */
-  const invoke = async (event: unknown) => {
+  const invoke = async <T = BootstrapResult>(event: unknown): Promise<{ result: T; logs: string }> => {
     const written: string[] = [];
     const capture = (chunk: unknown) => {
       written.push(String(chunk));
@@ -44,7 +46,7 @@ describe('the bootstrap function, invoked directly', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
     logger.setLogLevel('INFO');
     try {
-      return { result: await handler(event, lambdaContext()), logs: written.join('') };
+      return { result: (await handler(event, lambdaContext())) as T, logs: written.join('') };
     } finally {
       logger.setLogLevel('SILENT');
       stdout.mockRestore();
@@ -100,6 +102,54 @@ describe('the bootstrap function, invoked directly', () => {
     expect(accounts.status).toBe(200);
     expect(JSON.stringify(accounts.body)).toContain(staging.clientId);
     expect(JSON.stringify(accounts.body)).not.toContain(prod.clientId);
+  });
+
+  it('gives an administrator made before a permission existed every built-in permission, which the escalation rule keeps it from taking itself', async () => {
+    const { result: admin } = await invoke({ tenantName: 'Initech', environmentName: 'prod' });
+    const management = api(runtime.url, (await requestToken(runtime.url, admin)).body.access_token as string);
+    const accountId = admin.clientId.split('@')[0];
+    // An environment bootstrapped before USERS_EDIT existed: its administrator holds everything else.
+    const older = MANAGEMENT_PERMISSIONS.filter((permission) => permission !== 'USERS_EDIT');
+    expect((await management.put(`/v1/service-accounts/${accountId}/permissions`, { grants: [{ resource: 'latchkey', permissions: older }] })).status).toBe(200);
+    const missingUser = '/v1/users/usr_aaaaaaaaaaaaaaaaaaaaaaaaaa';
+    expect((await management.patch(missingUser, { disabled: true })).status).toBe(403);
+    const selfGrant = await management.put(`/v1/service-accounts/${accountId}/permissions`, { grants: [{ resource: 'latchkey', permissions: [...MANAGEMENT_PERMISSIONS] }] });
+    expect(selfGrant.status).toBe(403);
+
+    const { result } = await invoke<GrantManagementResult>({ action: 'grant-management-permissions', clientId: admin.clientId });
+    expect(result).toEqual({ environmentId: admin.environmentId, clientId: admin.clientId, added: ['USERS_EDIT'], permissions: [...MANAGEMENT_PERMISSIONS] });
+    // The same token: calls read the account's permissions as stored.
+    expect((await management.patch(missingUser, { disabled: true })).status).toBe(404);
+    const granted = await management.get(`/v1/service-accounts/${accountId}/permissions`);
+    expect(granted.body.grants).toEqual([{ resource: 'latchkey', permissions: [...MANAGEMENT_PERMISSIONS] }]);
+
+    // Asked again, or for a named list it holds already, nothing changes.
+    const again = await invoke<GrantManagementResult>({ action: 'grant-management-permissions', clientId: admin.clientId, permissions: ['USERS_EDIT'] });
+    expect(again.result.added).toEqual([]);
+    // Both calls are on record in the environment's audit log, the one that changed something naming the grants.
+    const events = (await management.get('/v1/audit-events?action=service_account.management_permissions_granted')).body.items;
+    expect(events).toEqual([
+      expect.objectContaining({ actor: { type: 'system' }, target: { type: 'service_account', id: accountId }, outcome: 'success', changedFields: [] }),
+      expect.objectContaining({ actor: { type: 'system' }, target: { type: 'service_account', id: accountId }, outcome: 'success', changedFields: ['grants'] }),
+    ]);
+  });
+
+  it.each([
+    ['an unknown permission', { permissions: ['USERS_EDIT', 'ROOT'] }, /permissions\.1: /],
+    ['an empty list', { permissions: [] }, /permissions: must name at least one permission/],
+    ['a malformed client ID', { clientId: 'sa_admin' }, /clientId: must be a service account client ID/],
+    ['a field of the create action', { tenantName: 'Acme' }, /tenantName/],
+  ])('refuses a grant with %s before any change', async (_what, change, message) => {
+    const { result: admin } = await invoke({ tenantName: 'Umbrella', environmentName: 'prod' });
+    const error = await invoke({ action: 'grant-management-permissions', clientId: admin.clientId, ...change }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'InvalidRequest', status: 400, message: expect.stringMatching(message) });
+  });
+
+  it('refuses a grant to an account that does not exist, and an unknown action', async () => {
+    const { result: admin } = await invoke({ tenantName: 'Hooli', environmentName: 'prod' });
+    const stranger = `sa_aaaaaaaaaaaaaaaaaaaaaaaaaa@${admin.environmentId}`;
+    expect(await invoke({ action: 'grant-management-permissions', clientId: stranger }).catch((e: unknown) => e)).toMatchObject({ name: 'NotFound', status: 404 });
+    expect(await invoke({ action: 'delete-tenant', clientId: admin.clientId }).catch((e: unknown) => e)).toMatchObject({ name: 'InvalidRequest', status: 400 });
   });
 
   it.each([

@@ -275,4 +275,29 @@ describe('delegated access tokens over the local API', () => {
       expect(badEmail.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringContaining('email') });
     });
   });
+
+  describe('a subject seen before, read in one batch', () => {
+    it('is the user its current claim names: disabled gets nothing, deleted and reconnected become new users', async () => {
+      const first = (await generate(vouching, { applicationId, subjectId: 'ext-seen' })).body.payload;
+      expect((await generate(vouching, { applicationId, subjectId: 'ext-seen' })).body.payload.sub).toBe(first.sub);
+
+      expect((await admin.patch(`/v1/users/${first.sub}`, { disabled: true })).status).toBe(200);
+      const disabled = await generate(vouching, { applicationId, subjectId: 'ext-seen' });
+      expect(disabled.status).toBe(409);
+      expect(disabled.body.code).toBe('user_disabled');
+
+      expect((await admin.delete(`/v1/users/${first.sub}`)).status).toBe(204);
+      const afterDeletion = (await generate(vouching, { applicationId, subjectId: 'ext-seen' })).body.payload;
+      expect(afterDeletion.sub).not.toBe(first.sub);
+
+      // A replaced connection has a new ID: its subjects are new users, whatever the old one knew.
+      const [connection] = (await admin.get('/v1/idp-connections')).body.items;
+      expect((await admin.delete(`/v1/idp-connections/${connection.id}`)).status).toBe(204);
+      const replacement = await admin.post('/v1/idp-connections', { type: 'delegated', enabled: true, applicationIds: [applicationId] });
+      expect(replacement.status).toBe(201);
+      const reconnected = (await generate(vouching, { applicationId, subjectId: 'ext-seen' })).body.payload;
+      expect(reconnected.sub).not.toBe(afterDeletion.sub);
+      expect((await generate(vouching, { applicationId, subjectId: 'ext-seen' })).body.payload.sub).toBe(reconnected.sub);
+    });
+  });
 });

@@ -20,6 +20,7 @@ const BODIES: Record<string, unknown> = {
   'update-environment': { name: 'renamed by A' },
   'create-resource': { key: 'a-orders', permissions: ['read'] },
   'create-service-account': { name: 'made by A' },
+  'create-service-account-key': {},
   'update-user': { disabled: true },
 };
 

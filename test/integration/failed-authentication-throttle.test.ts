@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ENV } from '../../src/config';
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
+import { VIEWER_ADDRESS_HEADER } from '../../src/http/request';
 import { adminToken, api } from '../support/http';
 import { postFrom, tokenFrom } from '../support/from-address';
 import { startTestRuntime } from '../support/local-runtime';
@@ -179,6 +181,45 @@ describe('failed client authentication throttle', () => {
     const real = await tokenFrom('127.0.2.1', runtime.url, account);
     expect(real.status).toBe(200);
     expect(typeof real.body.access_token).toBe('string');
+  });
+
+  describe('behind CloudFront (apiWaf=true), where every request comes from an edge server', () => {
+    // One loopback address plays the edge server that attacker and real client both reach the API through.
+    const EDGE = '127.0.3.1';
+    const viaEdge = (viewer: string, credentials: { clientId: string; clientSecret: string }) =>
+      tokenFrom(EDGE, runtime.url, credentials, {}, '/oauth/v2/token', { [VIEWER_ADDRESS_HEADER]: viewer });
+
+    it('counts by the viewer address CloudFront reports: the attacker’s failures do not lock out the real client, and the audit log names the attacker', async () => {
+      vi.stubEnv(ENV.behindCloudFront, 'true');
+      try {
+        const account = await newAccount();
+        const wrong = { clientId: account.clientId, clientSecret: `${account.clientSecret}x` };
+        freshWindow();
+        for (let i = 0; i < LIMIT; i++) expect((await viaEdge('198.51.100.7:40001', wrong)).status).toBe(401);
+        expectThrottled(await viaEdge('198.51.100.7:40002', account));
+        // The real client, through the same edge server, from its own address (IPv6: no brackets, port after the last colon).
+        const real = await viaEdge('2001:db8::5:443', account);
+        expect(real.status).toBe(200);
+        expect(typeof real.body.access_token).toBe('string');
+
+        const failures = await admin.get(`/v1/audit-events?targetId=${account.id}&action=service_account.authentication_failed`);
+        expect(failures.status).toBe(200);
+        expect(failures.body.items).toHaveLength(LIMIT);
+        for (const event of failures.body.items) expect(event.sourceIp).toBe('198.51.100.7');
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    });
+
+    it('believes no viewer address header without CloudFront in front: a client that writes one is counted by the address it called from', async () => {
+      const account = await newAccount();
+      const wrong = { clientId: account.clientId, clientSecret: 'lks_wrong' };
+      freshWindow();
+      for (let i = 0; i < LIMIT; i++) expect((await viaEdge(`198.51.100.${i + 1}:40001`, wrong)).status).toBe(401);
+      expectThrottled(await viaEdge('203.0.113.9:443', account));
+      const [latest] = (await admin.get(`/v1/audit-events?targetId=${account.id}&limit=1`)).body.items;
+      expect(latest.sourceIp).toBe(EDGE);
+    });
   });
 
   describe('resource parameters', () => {

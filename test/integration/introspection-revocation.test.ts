@@ -54,7 +54,13 @@ describe('introspection and revocation over HTTP', () => {
       revocation_endpoint: `${runtime.url}/oauth/v2/revoke`,
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'self_signed_tls_client_auth', 'none'],
       token_endpoint: `${runtime.url}/oauth/v2/token`,
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      grant_types_supported: [
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+      ],
     });
   });
 

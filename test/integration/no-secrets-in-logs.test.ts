@@ -43,6 +43,10 @@ describe('logs', () => {
     const issued = await requestToken(runtime.url, { clientId: account.body.clientId, clientSecret: reset.body.clientSecret });
     await api(runtime.url, `${token}x`).get('/v1/service-accounts');
     await api(runtime.url, 'not-a-token').get('/v1/environment');
+    // An upstream identity provider's client secret, given on creation and on a change.
+    const upstreamSecrets = ['upstream-client-secret-one-8f2c1d9e7a6b5c4d', 'upstream-client-secret-two-1a2b3c4d5e6f7a8b'];
+    const upstream = await admin.post('/v1/idp-connections', { type: 'oidc', issuer: 'https://idp.example.com', clientId: 'latchkey', clientSecret: upstreamSecrets[0] });
+    await admin.patch(`/v1/idp-connections/${upstream.body.id}`, { clientSecret: upstreamSecrets[1] });
 
     const log = lines.join('\n');
     expect(log).toContain('request refused');
@@ -60,7 +64,7 @@ describe('logs', () => {
     expect(auditLines.find((line) => line.action === 'service_account.authentication_failed')).toMatchObject({ errorCode: 'invalid_client', sourceIp: '127.0.0.1' });
     const secrets = JSON.parse(readFileSync(join(runtime.dataDir, 'secrets.json'), 'utf8')) as unknown;
     const pepper = JSON.stringify(secrets).match(/[A-Za-z0-9]{64}/)?.[0];
-    for (const value of [token, account.body.clientSecret, reset.body.clientSecret, issued.body.access_token, runtime.devAdmin.clientSecret, pepper]) {
+    for (const value of [token, account.body.clientSecret, reset.body.clientSecret, issued.body.access_token, runtime.devAdmin.clientSecret, pepper, ...upstreamSecrets]) {
       expect(typeof value).toBe('string');
       expect(log).not.toContain(value as string);
       expect(log).not.toContain((value as string).slice(-20));

@@ -177,6 +177,17 @@ const SAMPLES: Record<string, Sample> = {
     'DELETE /v1/service-accounts/{id}/personal-access-tokens/{patId}',
     (ids) => `/v1/service-accounts/${ids.account}/personal-access-tokens/${ids.pat}`,
   ),
+  'create-service-account-key': managed(
+    'POST /v1/service-accounts/{id}/keys',
+    (ids) => `/v1/service-accounts/${ids.account}/keys`,
+    {},
+    (body, ids) => {
+      ids.key = body.id;
+    },
+  ),
+  'list-service-account-keys': managed('GET /v1/service-accounts/{id}/keys', (ids) => `/v1/service-accounts/${ids.account}/keys`),
+  'get-service-account-key': managed('GET /v1/service-accounts/{id}/keys/{keyId}', (ids) => `/v1/service-accounts/${ids.account}/keys/${ids.key}`),
+  'delete-service-account-key': managed('DELETE /v1/service-accounts/{id}/keys/{keyId}', (ids) => `/v1/service-accounts/${ids.account}/keys/${ids.key}`),
   'delete-service-account': managed('DELETE /v1/service-accounts/{id}', (ids) => `/v1/service-accounts/${ids.account}`),
 
   'list-resources': managed('GET /v1/resources', () => '/v1/resources'),
@@ -275,6 +286,34 @@ const SAMPLES: Record<string, Sample> = {
   'create-idp-connection': async (context) => [
     // problem+json 409: one delegated connection per environment, and the world has one.
     ...(await managed('POST /v1/idp-connections', () => '/v1/idp-connections', { type: 'delegated' })(context)),
+    // An upstream OpenID provider: the answer names the redirect URI and never the secret.
+    ...(await managed('POST /v1/idp-connections', () => '/v1/idp-connections', {
+      type: 'oidc',
+      name: 'Contract IdP',
+      issuer: 'https://idp.example.com',
+      clientId: 'latchkey',
+      clientSecret: 'contract-secret',
+      emailDomains: ['contract.example.com'],
+    })(context)),
+  ],
+  // The OAuth error of a logout token for a connection that does not exist.
+  'upstream-backchannel-logout': async ({ url }) => [
+    {
+      route: 'POST /oauth/v2/idp/backchannel-logout',
+      answer: await call(url, 'POST', `/oauth/v2/idp/backchannel-logout?${new URLSearchParams({ environment: `env_${'a'.repeat(26)}`, connection: `idp_${'a'.repeat(26)}` })}`, {
+        headers: { 'content-type': FORM },
+        body: form({ logout_token: 'not.a.token' }),
+      }),
+    },
+  ],
+  // The browser error page: a state that names no login.
+  'complete-upstream-login': async ({ url }) => [{ route: 'GET /oauth/v2/idp/callback', answer: await call(url, 'GET', '/oauth/v2/idp/callback?state=forged&code=x') }],
+  // The browser error page: a request this browser did not start.
+  'choose-identity-provider': async ({ url }) => [
+    {
+      route: 'GET /oauth/v2/idp/login',
+      answer: await call(url, 'GET', `/oauth/v2/idp/login?${new URLSearchParams({ environment: `env_${'a'.repeat(26)}`, request: `azr_${'a'.repeat(26)}` })}`),
+    },
   ],
   'generate-delegated-access-token': async (context) => {
     const account = await context.world.admin.post('/v1/service-accounts', { name: 'voucher' });

@@ -119,29 +119,29 @@ describe('personal access tokens over HTTP', () => {
     expect((await asPat.get('/v1/service-accounts')).status).toBe(401);
   });
 
-  it("refuses the PAT of a disabled account, follows the owner's current grants, and dies with the owner", async () => {
+  it("refuses the PAT of a disabled account, for good, follows the owner's current grants, and dies with the owner", async () => {
     const account = await createAccount(['SERVICE_ACCOUNTS_READ', 'RESOURCES_READ']);
+    const before = api(runtime.url, (await createPat(account.id)).token);
+    expect((await before.get('/v1/resources')).status).toBe(200);
+
+    expect((await admin.patch(`/v1/service-accounts/${account.id}`, { disabled: true })).status).toBe(200);
+    const disabled = await before.get('/v1/resources');
+    expect(disabled.status).toBe(401);
+    expect(disabled.body).toMatchObject({ code: 'invalid_token', detail: expect.stringContaining('disabled or deleted') });
+    // Disabling revokes as a revoking reset does: enabling again revives no PAT made before.
+    expect((await admin.patch(`/v1/service-accounts/${account.id}`, { disabled: false })).status).toBe(200);
+    expect((await before.get('/v1/resources')).status).toBe(401);
     const asPat = api(runtime.url, (await createPat(account.id)).token);
     expect((await asPat.get('/v1/resources')).status).toBe(200);
 
-    expect((await admin.patch(`/v1/service-accounts/${account.id}`, { disabled: true })).status).toBe(200);
-    const disabled = await asPat.get('/v1/resources');
-    expect(disabled.status).toBe(401);
-    expect(disabled.body).toMatchObject({ code: 'invalid_token', detail: expect.stringContaining('disabled or deleted') });
-    expect((await admin.patch(`/v1/service-accounts/${account.id}`, { disabled: false })).status).toBe(200);
-    // Enabling the account again revives no credential made before it was disabled; a new PAT works.
-    expect((await asPat.get('/v1/resources')).status).toBe(401);
-    const renewed = api(runtime.url, (await createPat(account.id)).token);
-    expect((await renewed.get('/v1/resources')).status).toBe(200);
-
     // Permissions are the owner's as they are now, not as they were when the PAT was made.
     await admin.put(`/v1/service-accounts/${account.id}/permissions`, { grants: [{ resource: 'latchkey', permissions: ['SERVICE_ACCOUNTS_READ'] }] });
-    const narrowed = await renewed.get('/v1/resources');
+    const narrowed = await asPat.get('/v1/resources');
     expect(narrowed.status).toBe(403);
     expect(narrowed.body.detail).toContain('RESOURCES_READ');
 
     expect((await admin.delete(`/v1/service-accounts/${account.id}`)).status).toBe(204);
-    expect((await renewed.get('/v1/service-accounts')).status).toBe(401);
+    expect((await asPat.get('/v1/service-accounts')).status).toBe(401);
   });
 
   it('lets a PAT act only within its permissions, including on PATs', async () => {

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, api, type Credentials } from '../support/http';
+import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 /**
@@ -186,6 +186,55 @@ describe('privilege escalation over HTTP', () => {
       expect(decodeJwt(minted.body.accessToken).permissions).toEqual({ bank: ['transfer'] });
       expect((await steward.post(`/v1/service-accounts/${transferBot.id}/personal-access-tokens`, {})).status).toBe(201);
       expect((await steward.patch(`/v1/service-accounts/${transferBot.id}`, { description: 'moves money' })).status).toBe(200);
+    });
+  });
+
+  describe('OIDC clients that get tokens for a customer resource (separation of duties)', () => {
+    let appId: string;
+    let asAppEditor: ReturnType<typeof api>;
+    let asAppSteward: ReturnType<typeof api>;
+    let payments: { id: string; clientId: string; clientSecret: string };
+
+    beforeAll(async () => {
+      expect((await admin.post('/v1/resources', { key: 'vault', permissions: ['open'] })).status).toBe(201);
+      const app = await admin.post('/v1/applications', { name: 'Vault app' });
+      appId = app.body.id;
+      asAppEditor = await as(await createAccount('app-editor', [builtIn('APPLICATIONS_EDIT', 'APPLICATIONS_READ')]));
+      asAppSteward = await as(await createAccount('app-steward', [builtIn('APPLICATIONS_EDIT', 'APPLICATIONS_READ', 'PERMISSIONS_GRANT')]));
+      payments = (await admin.post(`/v1/applications/${appId}/clients`, { name: 'payments', resources: [{ resource: 'vault' }] })).body;
+    });
+
+    /** A client-credentials token for the resource, the client authenticating with HTTP Basic (its default). */
+    const tokenFor = (credentials: Credentials, resource: string) => requestToken(runtime.url, credentials, { resource });
+
+    it('refuses an application editor without PERMISSIONS_GRANT naming a customer resource in a client, on create and on update', async () => {
+      const created = await asAppEditor.post(`/v1/applications/${appId}/clients`, { name: 'mine', resources: [{ resource: 'vault' }] });
+      expectRefused(created, 'PERMISSIONS_GRANT');
+      expect(created.body.detail).toContain('"vault"');
+      expect((await admin.get(`/v1/applications/${appId}/clients`)).body.items.map((client: { name: string }) => client.name)).not.toContain('mine');
+
+      const plain = await asAppEditor.post(`/v1/applications/${appId}/clients`, { name: 'plain' });
+      expect(plain.status).toBe(201);
+      expectRefused(await asAppEditor.patch(`/v1/applications/${appId}/clients/${plain.body.id}`, { resources: [{ resource: 'vault' }] }), 'PERMISSIONS_GRANT');
+      expect((await tokenFor(plain.body, 'vault')).status).toBe(400);
+    });
+
+    it('refuses it changing or rotating the secret of a client that gets tokens for one, which keeps its settings and secret', async () => {
+      expectRefused(await asAppEditor.post(`/v1/applications/${appId}/clients/${payments.id}/secret`, {}), 'PERMISSIONS_GRANT');
+      expectRefused(await asAppEditor.patch(`/v1/applications/${appId}/clients/${payments.id}`, { name: 'renamed' }), 'PERMISSIONS_GRANT');
+      expectRefused(await asAppEditor.patch(`/v1/applications/${appId}/clients/${payments.id}`, { resources: [] }), 'PERMISSIONS_GRANT');
+      expect((await admin.get(`/v1/applications/${appId}/clients/${payments.id}`)).body).toMatchObject({ name: 'payments', resources: [{ resource: 'vault' }] });
+      expect((await tokenFor(payments, 'vault')).status).toBe(200);
+    });
+
+    it('lets a caller holding PERMISSIONS_GRANT name one and act on such a client', async () => {
+      const created = await asAppSteward.post(`/v1/applications/${appId}/clients`, { name: 'stewarded', resources: [{ resource: 'vault' }] });
+      expect(created.status).toBe(201);
+      const token = await tokenFor(created.body, 'vault');
+      expect(token.status).toBe(200);
+      expect(decodeJwt(token.body.access_token as string).aud).toBe((await admin.get('/v1/resources/vault')).body.audience);
+      expect((await asAppSteward.patch(`/v1/applications/${appId}/clients/${created.body.id}`, { description: 'opens the vault' })).status).toBe(200);
+      expect((await asAppSteward.post(`/v1/applications/${appId}/clients/${created.body.id}/secret`, {})).status).toBe(200);
     });
   });
 

@@ -150,6 +150,11 @@ describe('service accounts over HTTP', () => {
     const roles = await admin.put(`/v1/service-accounts/${account.id}/permissions`, { grants: [], roles: ['ORG_OWNER'] });
     expect(roles.status).toBe(400);
     expect(roles.body.detail).toContain('roles cannot be assigned to service accounts');
+    // A grant that names roles instead of permissions hears about the roles, not about missing permissions.
+    const rolesOnly = await admin.put(`/v1/service-accounts/${account.id}/permissions`, { grants: [{ resource: 'orders', roles: ['ORG_OWNER'] }] });
+    expect(rolesOnly.status).toBe(400);
+    expect(rolesOnly.body.detail).toBe('invalid request body: grants.0.roles: roles cannot be assigned to service accounts; grant permissions on resources instead');
+    expect(rolesOnly.body.errors).toEqual([{ path: 'grants.0.roles', message: 'roles cannot be assigned to service accounts; grant permissions on resources instead' }]);
     const unknown = await admin.put(`/v1/service-accounts/${account.id}/permissions`, { grants: [{ resource: 'orders', permissions: ['orders.nuke'] }] });
     expect(unknown.body.detail).toBe('resource "orders" does not define "orders.nuke"');
     const missing = await admin.put(`/v1/service-accounts/${account.id}/permissions`, { grants: [{ resource: 'ghost', permissions: ['x'] }] });

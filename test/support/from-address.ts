@@ -31,13 +31,14 @@ export function postFrom(localAddress: string, url: string, body: string, header
   });
 }
 
-/** A client credentials request with HTTP Basic, from `localAddress`. */
+/** A client credentials request with HTTP Basic, from `localAddress`, with any further `headers`. */
 export function tokenFrom(
   localAddress: string,
   baseUrl: string,
   credentials: { clientId: string; clientSecret: string },
   form: Record<string, string | string[]> = {},
   path = '/oauth/v2/token',
+  headers: Record<string, string> = {},
 ): Promise<AddressedAnswer> {
   const params = new URLSearchParams(path === '/oauth/v2/token' ? { grant_type: 'client_credentials' } : {});
   for (const [name, value] of Object.entries(form)) for (const one of [value].flat()) params.append(name, one);
@@ -45,5 +46,6 @@ export function tokenFrom(
   return postFrom(localAddress, `${baseUrl}${path}`, params.toString(), {
     authorization: `Basic ${basic}`,
     'content-type': 'application/x-www-form-urlencoded',
+    ...headers,
   });
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatCredentials, parseBootstrapArgs } from '../../bin/bootstrap';
+import { formatCredentials, formatGrant, parseBootstrapArgs } from '../../bin/bootstrap';
 import { UsageError } from '../../bin/command-line';
 
 const TENANT_ID = 'ten_abcdefghijklmnopqrstuvwxyz';
+const ADMIN = 'sa_abcdefghijklmnopqrstuvwxyz@env_abcdefghijklmnopqrstuvwxyz';
 
 describe('npm run create-tenant: arguments', () => {
   it('reads every option', () => {
@@ -56,6 +57,42 @@ describe('npm run create-tenant: arguments', () => {
     const attempt = () => parseBootstrapArgs(argv);
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(message);
+  });
+});
+
+describe('npm run create-tenant -- --grant-management-permissions: arguments', () => {
+  it('asks for every built-in permission for the named account', () => {
+    expect(parseBootstrapArgs(['--stage', 'prod', '--grant-management-permissions', ADMIN, '--region', 'eu-west-1'])).toEqual({
+      stackName: 'Latchkey-prod',
+      region: 'eu-west-1',
+      input: { action: 'grant-management-permissions', clientId: ADMIN },
+    });
+  });
+
+  it('asks for a named list, once each', () => {
+    expect(parseBootstrapArgs([`--grant-management-permissions=${ADMIN}`, '--permissions', 'USERS_EDIT, AUDIT_READ,USERS_EDIT'])).toEqual({
+      stackName: 'Latchkey-dev',
+      input: { action: 'grant-management-permissions', clientId: ADMIN, permissions: ['USERS_EDIT', 'AUDIT_READ'] },
+    });
+  });
+
+  it.each([
+    [['--grant-management-permissions', 'sa_admin'], '--grant-management-permissions must be a service account\'s client ID (sa_…@env_…), not "sa_admin"'],
+    [['--grant-management-permissions', ADMIN, '--tenant', 'Acme'], '--grant-management-permissions changes an existing account; it takes no --tenant'],
+    [['--grant-management-permissions', ADMIN, '--environment', 'prod'], 'it takes no --environment'],
+    [['--grant-management-permissions', ADMIN, '--permissions', 'USERS_EDIT,,AUDIT_READ'], 'not ""'],
+    [['--grant-management-permissions', ADMIN, '--permissions', 'users_edit'], 'such as USERS_EDIT,AUDIT_READ, not "users_edit"'],
+    [['--tenant', 'Acme', '--environment', 'prod', '--permissions', 'USERS_EDIT'], '--permissions goes with --grant-management-permissions'],
+  ])('refuses %j: %s', (argv, message) => {
+    const attempt = () => parseBootstrapArgs(argv);
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(message);
+  });
+
+  it('prints what was added', () => {
+    const permissions = ['SERVICE_ACCOUNTS_READ', 'USERS_EDIT'];
+    expect(formatGrant({ environmentId: 'env_x', clientId: ADMIN, added: ['USERS_EDIT'], permissions })).toContain('Added: USERS_EDIT');
+    expect(formatGrant({ environmentId: 'env_x', clientId: ADMIN, added: [], permissions })).toContain('Nothing added');
   });
 });
 

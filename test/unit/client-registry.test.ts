@@ -11,7 +11,9 @@ import { issueClientCredentialsToken } from '../../src/domain/clients/tokens';
 import { ConcurrentUpdate, InvalidClient, InvalidRequest, InvalidScope, InvalidTarget, NotAuthorized, NotFound, UnauthorizedClient } from '../../src/domain/errors';
 import { newId } from '../../src/domain/ids';
 import type { Environment, Resource } from '../../src/domain/model';
-import type { ClientStore, EnvironmentStore, ResourceStore, SecretHasher, TokenSigner } from '../../src/domain/ports';
+import type { ClientStore, EnvironmentStore, OpaqueTokenStore, ResourceStore, SecretHasher, TokenSigner } from '../../src/domain/ports';
+import { MemoryStore } from '../support/memory-store';
+import { MemoryTokenStore } from '../support/memory-token-store';
 
 /**
  * The client registry's domain with in-memory stores, no emulator: how settings are merged and
@@ -88,12 +90,13 @@ describe('the client registry with in-memory stores', () => {
   let clients: MemoryClients;
   let resources: Resource[];
   let applicationExists: boolean;
-  let deps: ClientRegistryDeps & { environments: EnvironmentStore; remoteJwks: never; replay: MemoryClients; signer: TokenSigner };
+  let deps: ClientRegistryDeps & { environments: EnvironmentStore; remoteJwks: never; replay: MemoryClients; signer: TokenSigner; opaqueTokens: OpaqueTokenStore };
   const owner: Caller = {
     tenantId: environment.tenantId,
     environmentId: environment.id,
     accountId: newId('sa'),
-    permissions: { latchkey: ['APPLICATIONS_EDIT', 'APPLICATIONS_READ'] },
+    // PERMISSIONS_GRANT too: naming customer resources in a client's resources needs it.
+    permissions: { latchkey: ['APPLICATIONS_EDIT', 'APPLICATIONS_READ', 'PERMISSIONS_GRANT'] },
   };
 
   beforeEach(() => {
@@ -116,6 +119,7 @@ describe('the client registry with in-memory stores', () => {
       remoteJwks: undefined as never,
       // A signer that only encodes: the claims are what these tests look at.
       signer: { sign: async (claims) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig` },
+      opaqueTokens: new MemoryTokenStore(new MemoryStore()),
     };
   });
 
@@ -193,6 +197,20 @@ describe('the client registry with in-memory stores', () => {
       applicationExists = false;
       await expect(create()).rejects.toBeInstanceOf(NotFound);
       expect(clients.records.size).toBe(0);
+    });
+
+    it('refuses a caller without PERMISSIONS_GRANT naming a customer resource, or changing or rotating a client that names one, writing nothing', async () => {
+      const editor: Caller = { ...owner, permissions: { latchkey: ['APPLICATIONS_EDIT', 'APPLICATIONS_READ'] } };
+      await expect(createOidcClient(deps, editor, applicationId, { name: 'x', resources: [{ resource: 'orders' }] })).rejects.toThrow(/naming them needs PERMISSIONS_GRANT/);
+      expect(clients.records.size).toBe(0);
+      const plain = await createOidcClient(deps, editor, applicationId, { name: 'plain' });
+      await expect(updateOidcClient(deps, editor, applicationId, plain.id, { resources: [{ resource: 'orders' }] })).rejects.toBeInstanceOf(NotAuthorized);
+      const named = await create({ resources: [{ resource: 'orders' }] });
+      const before = clients.records.get(named.id);
+      await expect(updateOidcClient(deps, editor, applicationId, named.id, { resources: [] })).rejects.toThrow(/this client gets tokens for "orders"/);
+      await expect(rotateOidcClientSecret(deps, editor, applicationId, named.id, {})).rejects.toBeInstanceOf(NotAuthorized);
+      expect(clients.records.get(named.id)).toEqual(before);
+      expect((await updateOidcClient(deps, owner, applicationId, named.id, { name: 'renamed' })).name).toBe('renamed');
     });
 
     it('does not find a client through another application or another environment', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { StoredApplication } from '../../src/domain/applications';
 import { enrichClaims, readAnswer, WEBHOOK_UNREACHABLE, WebhookFailure, type EnrichmentDeps, type WebhookTransport } from '../../src/domain/enrichment';
 import { EnrichmentFailed } from '../../src/domain/errors';
@@ -81,9 +81,20 @@ describe('enrichClaims', () => {
         return new Promise(() => undefined);
       },
     });
-    const started = Date.now();
-    await expect(enrichClaims(d, application('fail', { timeoutMs: 150 }), request)).rejects.toThrow('the webhook could not be reached');
-    expect(Date.now() - started).toBeLessThan(1000);
+    // The clock is moved, not waited on: nothing settles before the budget, the call fails at it.
+    vi.useFakeTimers();
+    try {
+      let settled = false;
+      const outcome = enrichClaims(d, application('fail', { timeoutMs: 150 }), request).finally(() => (settled = true));
+      outcome.catch(() => undefined);
+      await vi.advanceTimersByTimeAsync(149);
+      expect(settled).toBe(false);
+      expect(aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(outcome).rejects.toThrow('the webhook could not be reached');
+    } finally {
+      vi.useRealTimers();
+    }
     expect(aborted).toBe(true);
     expect(logged[0]?.details).toMatchObject({ reason: 'the webhook could not be reached', detail: 'it did not answer within 150 ms' });
   });

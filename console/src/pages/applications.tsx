@@ -1,7 +1,22 @@
 import { useState } from 'preact/hooks';
-import { api, itemsOf } from '../api';
+import { api, listAll } from '../api';
 import { go, href } from '../router';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, LoadStatus, optionalNumber, Page, SecretOnce, Select, useAction, useLoad, type Action } from '../ui';
+import {
+  ActionButton,
+  ActionError,
+  DeleteButton,
+  Field,
+  formSubmit,
+  LoadStatus,
+  optionalNumber,
+  Page,
+  RecordView,
+  SecretOnce,
+  Select,
+  useAction,
+  useLoad,
+  type Action,
+} from '../ui';
 import { OidcClients, SamlClients } from './clients';
 
 interface Webhook {
@@ -99,7 +114,7 @@ function SettingsFields({ settings, set, action }: { settings: Settings; set: (n
 }
 
 export function ApplicationsPage() {
-  const list = useLoad(() => api('GET', '/v1/applications?limit=100').then((answer) => itemsOf<Application>(answer)));
+  const list = useLoad(() => listAll<Application>('/v1/applications'));
   const create = useAction();
   const [settings, setSettings] = useState<Settings>(empty);
   return (
@@ -145,7 +160,7 @@ export function ApplicationPage({ id }: { id: string }) {
   return (
     <Page title={`Application ${application.data?.name ?? id}`}>
       <LoadStatus of={application} />
-      {application.data && <Json value={application.data} label="Application" />}
+      {application.data && <RecordView value={application.data} label="Application" />}
       <form
         aria-label="Application settings"
         onSubmit={formSubmit(() =>
@@ -184,7 +199,12 @@ export function ApplicationPage({ id }: { id: string }) {
           >
             Generate webhook secret
           </ActionButton>
-          <DeleteButton action={secret} path={`${path}/webhook-secret`} then={() => application.reload()}>
+          <DeleteButton
+            action={secret}
+            path={`${path}/webhook-secret`}
+            confirmation={`Delete the webhook secret of ${application.data?.name ?? id}? Webhook calls go unsigned until a new one is generated.`}
+            then={() => application.reload()}
+          >
             Delete webhook secret
           </DeleteButton>
         </div>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { AUTH_METHODS, CLIENT_TYPES, NAME_ID_TYPES, PKCE_MODES, type ClientType } from '../../../src/domain/clients/model';
 import { checkRedirectUris } from '../../../src/domain/clients/redirect-uris';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadStatus, SecretOnce, Select, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, lines, LoadStatus, RecordView, SecretOnce, Select, useAction, useLoad } from '../ui';
 
 interface OidcClient {
   id: string;
@@ -14,6 +14,7 @@ interface SamlClient {
   clientId: string;
   name: string;
   metadataUrl?: string;
+  nextCertificate?: string;
 }
 
 /**
@@ -79,8 +80,13 @@ export function OidcClients({ applicationPath }: { applicationPath: string }) {
           <summary>
             {client.name} <code>{client.clientId}</code>
           </summary>
-          <Json value={client} label={`OIDC client ${client.name}`} />
-          <DeleteButton action={remove} path={`${path}/${encodeURIComponent(client.id)}`} then={() => list.reload()}>
+          <RecordView value={client} label={`OIDC client ${client.name}`} />
+          <DeleteButton
+            action={remove}
+            path={`${path}/${encodeURIComponent(client.id)}`}
+            confirmation={`Delete OIDC client ${client.name}? Applications that use it can no longer sign users in or get tokens with it.`}
+            then={() => list.reload()}
+          >
             Delete OIDC client {client.name}
           </DeleteButton>
         </details>
@@ -129,7 +135,7 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
           <summary>
             {client.name} <code>{client.clientId}</code>
           </summary>
-          <Json value={client} label={`SAML client ${client.name}`} />
+          <RecordView value={client} label={`SAML client ${client.name}`} />
           <div class="row">
             {/* Same origin: the metadata route is public, so a plain link downloads it. */}
             <a href={`/saml/${encodeURIComponent(client.clientId)}/metadata`} download={`${client.name}-idp-metadata.xml`}>
@@ -139,6 +145,10 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
               busy={change.busy}
               onClick={() =>
                 change.run(async () => {
+                  const question = client.nextCertificate
+                    ? `Make the new certificate of SAML client ${client.name} current and withdraw the old one? Service providers that have not loaded its metadata again will refuse its responses.`
+                    : `Issue a new certificate for SAML client ${client.name}? It is published in the metadata beside the current one, which keeps signing until a second rollover makes the new one current.`;
+                  if (!confirm(question)) return;
                   await api('POST', `${path}/${encodeURIComponent(client.id)}/certificate`);
                   list.reload();
                 })
@@ -146,7 +156,12 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
             >
               Issue a new certificate for {client.name}
             </ActionButton>
-            <DeleteButton action={change} path={`${path}/${encodeURIComponent(client.id)}`} then={() => list.reload()}>
+            <DeleteButton
+              action={change}
+              path={`${path}/${encodeURIComponent(client.id)}`}
+              confirmation={`Delete SAML client ${client.name}? Its service provider can no longer sign users in.`}
+              then={() => list.reload()}
+            >
               Delete SAML client {client.name}
             </DeleteButton>
           </div>

@@ -6,6 +6,7 @@ interface Environment {
   id: string;
   name: string;
   serviceAccountTokenTtlSeconds?: number;
+  personalAccessTokenMaxLifetimeSeconds?: number;
 }
 
 export function EnvironmentPage() {
@@ -13,11 +14,13 @@ export function EnvironmentPage() {
   const save = useAction();
   const [name, setName] = useState('');
   const [ttl, setTtl] = useState('');
+  const [patMaxLifetime, setPatMaxLifetime] = useState('');
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     if (!environment.data) return;
     setName(environment.data.name);
     setTtl(String(environment.data.serviceAccountTokenTtlSeconds ?? ''));
+    setPatMaxLifetime(String(environment.data.personalAccessTokenMaxLifetimeSeconds ?? ''));
   }, [environment.data]);
   return (
     <Page title="Environment">
@@ -28,7 +31,12 @@ export function EnvironmentPage() {
         onSubmit={formSubmit(() =>
           save.run(async () => {
             const serviceAccountTokenTtlSeconds = optionalNumber(ttl);
-            await api('PATCH', '/v1/environment', { name, ...(serviceAccountTokenTtlSeconds !== undefined ? { serviceAccountTokenTtlSeconds } : {}) });
+            const personalAccessTokenMaxLifetimeSeconds = optionalNumber(patMaxLifetime);
+            await api('PATCH', '/v1/environment', {
+              name,
+              ...(serviceAccountTokenTtlSeconds !== undefined ? { serviceAccountTokenTtlSeconds } : {}),
+              ...(personalAccessTokenMaxLifetimeSeconds !== undefined ? { personalAccessTokenMaxLifetimeSeconds } : {}),
+            });
             setSaved(true);
             environment.reload();
           }),
@@ -43,6 +51,15 @@ export function EnvironmentPage() {
           onInput={setTtl}
           hint="30 seconds to a day; applies to the next token."
           error={save.fieldError('serviceAccountTokenTtlSeconds')}
+        />
+        <Field
+          label="Personal access token maximum lifetime (seconds)"
+          name="personalAccessTokenMaxLifetimeSeconds"
+          type="number"
+          value={patMaxLifetime}
+          onInput={setPatMaxLifetime}
+          hint="An hour to a year (3600 to 31536000); new tokens expire at most this long after they are made, and get it when no expiry is asked for."
+          error={save.fieldError('personalAccessTokenMaxLifetimeSeconds')}
         />
         <ActionButton type="submit" busy={save.busy}>
           Save settings

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, LoadStatus, SecretOnce, useAction, useLoad } from '../ui';
+import { api, listAll } from '../api';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, LoadStatus, RecordView, SecretOnce, useAction, useLoad } from '../ui';
 
 interface PersonalAccessToken {
   id: string;
@@ -12,7 +12,7 @@ interface PersonalAccessToken {
 /** A service account's personal access tokens: metadata, create (token shown once), revoke. */
 export function PersonalAccessTokens({ accountPath }: { accountPath: string }) {
   const path = `${accountPath}/personal-access-tokens`;
-  const list = useLoad(() => api('GET', path).then((answer) => itemsOf<PersonalAccessToken>(answer)), [path]);
+  const list = useLoad(() => listAll<PersonalAccessToken>(path), [path]);
   const create = useAction();
   const remove = useAction();
   const [name, setName] = useState('');
@@ -48,11 +48,16 @@ export function PersonalAccessTokens({ accountPath }: { accountPath: string }) {
       </form>
       {token && <SecretOnce label="Personal access token" value={token} onDismiss={() => setToken(undefined)} />}
       <LoadStatus of={list} />
-      <ul>
+      <ul class="records">
         {(list.data ?? []).map((pat) => (
           <li key={pat.id}>
-            <code>{pat.id}</code> {pat.name ?? ''} {pat.expiresAt ? `expires ${pat.expiresAt}` : 'no expiry'}{' '}
-            <DeleteButton action={remove} path={`${path}/${encodeURIComponent(pat.id)}`} then={() => list.reload()}>
+            <RecordView value={pat} label={`Personal access token ${pat.name ?? pat.id}`} />
+            <DeleteButton
+              action={remove}
+              path={`${path}/${encodeURIComponent(pat.id)}`}
+              confirmation={`Revoke personal access token ${pat.name ?? pat.id}? It stops working at once.`}
+              then={() => list.reload()}
+            >
               Revoke <span class="visually-hidden">{pat.name ?? pat.id}</span>
             </DeleteButton>
           </li>

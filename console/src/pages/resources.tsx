@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, Json, lines, LoadStatus, optionalNumber, Page, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, Field, formSubmit, lines, LoadStatus, optionalNumber, Page, RecordView, useAction, useLoad } from '../ui';
 
 interface Resource {
   key: string;
@@ -68,7 +68,7 @@ function ResourceRow({ resource, onChanged }: { resource: Resource; onChanged: (
       <summary>
         {resource.name ?? resource.key} <code>{resource.audience}</code>
       </summary>
-      <Json value={resource} label={`Resource ${resource.key}`} />
+      <RecordView value={resource} label={`Resource ${resource.key}`} />
       {resource.key !== 'latchkey' && (
         <form
           aria-label={`Edit resource ${resource.key}`}

@@ -1,9 +1,26 @@
 import { useState } from 'preact/hooks';
-import { api, itemsOf } from '../api';
+import { api, itemsOf, listAll } from '../api';
 import { decodeToken } from '../jwt';
 import { go, href } from '../router';
-import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, Json, LoadStatus, optionalNumber, Page, SecretOnce, Select, useAction, useLoad } from '../ui';
+import {
+  ActionButton,
+  ActionError,
+  Checkbox,
+  DeleteButton,
+  Field,
+  formSubmit,
+  Json,
+  LoadStatus,
+  optionalNumber,
+  Page,
+  RecordView,
+  SecretOnce,
+  Select,
+  useAction,
+  useLoad,
+} from '../ui';
 import { PersonalAccessTokens } from './personal-access-tokens';
+import { ServiceAccountKeys } from './service-account-keys';
 
 interface ServiceAccount {
   id: string;
@@ -23,7 +40,7 @@ interface Grant {
 }
 
 export function ServiceAccountsPage() {
-  const list = useLoad(() => api('GET', '/v1/service-accounts?limit=100').then((answer) => itemsOf<ServiceAccount>(answer)));
+  const list = useLoad(() => listAll<ServiceAccount>('/v1/service-accounts'));
   const create = useAction();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -98,13 +115,15 @@ export function ServiceAccountPage({ id }: { id: string }) {
   return (
     <Page title={`Service account ${account.data?.name ?? id}`}>
       <LoadStatus of={account} />
-      {account.data && <Json value={account.data} label="Service account" />}
+      {account.data && <RecordView value={account.data} label="Service account" />}
       <div class="row">
         <ActionButton
           busy={change.busy}
           onClick={() =>
             change.run(async () => {
-              await api('PATCH', path, { disabled: !account.data?.disabled });
+              const disabling = !account.data?.disabled;
+              if (disabling && !confirm(`Disable service account ${account.data?.name ?? id}? It gets no token until it is enabled again.`)) return;
+              await api('PATCH', path, { disabled: disabling });
               account.reload();
             })
           }
@@ -122,9 +141,10 @@ export function ServiceAccountPage({ id }: { id: string }) {
       </div>
       <ActionError action={change} />
       <ResetSecret path={path} />
-      <PermissionEditor path={path} />
+      <PermissionEditor path={path} onSaved={account.reload} />
       <MintToken path={path} />
       <PersonalAccessTokens accountPath={path} />
+      <ServiceAccountKeys accountPath={path} />
     </Page>
   );
 }
@@ -139,7 +159,8 @@ function ResetSecret({ path }: { path: string }) {
       aria-label="Reset the secret"
       onSubmit={formSubmit(() =>
         reset.run(async () => {
-          const gracePeriodSeconds = optionalNumber(grace);
+          // Revoking is for a leaked secret, which stops at once: the server refuses a grace period with it.
+          const gracePeriodSeconds = revokeTokens ? undefined : optionalNumber(grace);
           const answer = await api<{ clientSecret: string }>('POST', `${path}/secret`, {
             ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
             ...(revokeTokens ? { revokeTokens } : {}),
@@ -149,16 +170,20 @@ function ResetSecret({ path }: { path: string }) {
       )}
     >
       <h2>Reset the secret</h2>
-      <Field
-        label="Grace period (seconds)"
-        name="gracePeriodSeconds"
-        type="number"
-        value={grace}
-        onInput={setGrace}
-        hint="The old secret keeps working this long (at most seven days); empty stops it at once."
-        error={reset.fieldError('gracePeriodSeconds')}
-      />
       <Checkbox label="Revoke every token issued before the reset" checked={revokeTokens} onChange={setRevokeTokens} />
+      {revokeTokens ? (
+        <p>The old secret stops at once: a reset that revokes tokens has no grace period.</p>
+      ) : (
+        <Field
+          label="Grace period (seconds)"
+          name="gracePeriodSeconds"
+          type="number"
+          value={grace}
+          onInput={setGrace}
+          hint="The old secret keeps working this long (at most seven days); empty stops it at once."
+          error={reset.fieldError('gracePeriodSeconds')}
+        />
+      )}
       <ActionButton type="submit" busy={reset.busy}>
         Reset secret
       </ActionButton>
@@ -168,43 +193,79 @@ function ResetSecret({ path }: { path: string }) {
   );
 }
 
-/** Every resource with each of its permissions as a checkbox; saving replaces the account's grants. */
-function PermissionEditor({ path }: { path: string }) {
+const grantKey = (resource: string, permission: string) => `${resource}\u0000${permission}`;
+const grantKeys = (grants: readonly Grant[]) => new Set(grants.flatMap((grant) => grant.permissions.map((permission) => grantKey(grant.resource, permission))));
+
+/**
+ * Every resource with each of its permissions as a checkbox; saving replaces the account's grants.
+ * Beside them, the grants as stored: as the API last answered them (the read, then each save's
+ * answer), never the form's own state, so a refused save leaves the stored grants in view. After a
+ * save, `onSaved` lets the page read the account again (its record shows the grants too).
+ */
+function PermissionEditor({ path, onSaved }: { path: string; onSaved: () => void }) {
   const data = useLoad(
     () =>
       Promise.all([api('GET', '/v1/resources').then((answer) => itemsOf<Resource>(answer)), api<{ grants: Grant[] }>('GET', `${path}/permissions`)]).then(
-        ([resources, current]) => ({
-          resources,
-          granted: new Set(current.grants.flatMap((grant) => grant.permissions.map((permission) => `${grant.resource}\u0000${permission}`))),
-        }),
+        ([resources, current]) => ({ resources, grants: current.grants }),
       ),
     [path],
   );
   const save = useAction();
-  const [granted, setGranted] = useState<Set<string> | undefined>();
+  const [answered, setAnswered] = useState<{ path: string; grants: Grant[] } | undefined>();
+  const [edited, setEdited] = useState<Set<string> | undefined>();
   const [saved, setSaved] = useState(false);
-  const current = granted ?? data.data?.granted ?? new Set<string>();
+  const stored = answered?.path === path ? answered.grants : (data.data?.grants ?? []);
+  const current = edited ?? grantKeys(stored);
   const toggle = (key: string, on: boolean) => {
     const next = new Set(current);
     if (on) next.add(key);
     else next.delete(key);
-    setGranted(next);
+    setEdited(next);
     setSaved(false);
   };
   const submit = () =>
     save.run(async () => {
+      setSaved(false);
       const grants: Grant[] = [];
       for (const resource of data.data?.resources ?? []) {
-        const permissions = (resource.permissions ?? []).filter((permission) => current.has(`${resource.key}\u0000${permission}`));
+        const permissions = (resource.permissions ?? []).filter((permission) => current.has(grantKey(resource.key, permission)));
         if (permissions.length > 0) grants.push({ resource: resource.key, permissions });
       }
-      await api('PUT', `${path}/permissions`, { grants });
+      const answer = await api<{ grants: Grant[] }>('PUT', `${path}/permissions`, { grants });
+      setAnswered({ path, grants: answer.grants });
+      setEdited(undefined);
       setSaved(true);
+      onSaved();
     });
   return (
     <form aria-label="Permissions" onSubmit={formSubmit(submit)}>
       <h2>Permissions</h2>
       <LoadStatus of={data} />
+      <section aria-labelledby="stored-grants-title">
+        <h3 id="stored-grants-title">Stored grants</h3>
+        {data.data && stored.length === 0 && <p>None: the account holds no permission.</p>}
+        {stored.length > 0 && (
+          <dl class="fields">
+            {stored.map((grant) => (
+              <div key={grant.resource}>
+                <dt>
+                  <code>{grant.resource}</code>
+                </dt>
+                <dd>
+                  <ul class="values">
+                    {grant.permissions.map((permission) => (
+                      <li key={permission}>
+                        <code>{permission}</code>
+                      </li>
+                    ))}
+                  </ul>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        )}
+      </section>
+      <h3>Change</h3>
       {(data.data?.resources ?? []).map((resource) => (
         <fieldset key={resource.key}>
           <legend>
@@ -212,7 +273,7 @@ function PermissionEditor({ path }: { path: string }) {
           </legend>
           {(resource.permissions ?? []).length === 0 && <p>No permissions defined.</p>}
           {(resource.permissions ?? []).map((permission) => {
-            const key = `${resource.key}\u0000${permission}`;
+            const key = grantKey(resource.key, permission);
             return <Checkbox key={key} label={`${resource.key}: ${permission}`} checked={current.has(key)} onChange={(on) => toggle(key, on)} />;
           })}
         </fieldset>

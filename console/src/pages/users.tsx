@@ -1,12 +1,14 @@
-import { api, itemsOf } from '../api';
+import { api, itemsOf, listAll } from '../api';
 import { go, href } from '../router';
-import { ActionButton, ActionError, DeleteButton, Json, LoadStatus, Page, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, DeleteButton, LoadStatus, Page, RecordView, useAction, useLoad } from '../ui';
 
 interface EndUser {
   id: string;
   name?: string;
   email?: string;
   disabled?: boolean;
+  idpConnectionId?: string;
+  subjectId?: string | number;
 }
 
 interface Session {
@@ -17,7 +19,7 @@ interface Session {
 }
 
 export function UsersPage() {
-  const list = useLoad(() => api('GET', '/v1/users?limit=100').then((answer) => itemsOf<EndUser>(answer)));
+  const list = useLoad(() => listAll<EndUser>('/v1/users'));
   return (
     <Page title="End users">
       <LoadStatus of={list} />
@@ -63,16 +65,22 @@ export function UserPage({ id }: { id: string }) {
     user.reload();
     sessions.reload();
   };
+  const named = user.data?.name ?? user.data?.email ?? id;
   return (
-    <Page title={`End user ${user.data?.name ?? user.data?.email ?? id}`}>
+    <Page title={`End user ${named}`}>
       <LoadStatus of={user} />
-      {user.data !== undefined && <Json value={user.data} label="End user and profiles" />}
+      {user.data?.idpConnectionId !== undefined && (
+        <p>
+          Signs in through IDP connection <a href={href('idp-connections')}>{user.data.idpConnectionId}</a> as subject <code>{String(user.data.subjectId)}</code> there.
+        </p>
+      )}
+      {user.data !== undefined && <RecordView value={user.data} label="End user and profiles" />}
       <div class="row">
         <ActionButton
           busy={change.busy}
           onClick={() =>
             change.run(async () => {
-              if (!user.data?.disabled && !confirm('Disable this end user? Its sessions end and every token it holds stops working; enabling it again brings none back.')) return;
+              if (!user.data?.disabled && !confirm(`Disable ${named}? Its sessions end and every token it holds stops working; enabling it again brings none back.`)) return;
               await api('PATCH', path, { disabled: !user.data?.disabled });
               reload();
             })
@@ -84,7 +92,7 @@ export function UserPage({ id }: { id: string }) {
           busy={change.busy}
           onClick={() =>
             change.run(async () => {
-              if (!confirm('Sign this end user out everywhere? Every session ends and every token it holds stops working.')) return;
+              if (!confirm(`Sign ${named} out everywhere? Every session ends and every token it holds stops working.`)) return;
               await api('DELETE', `${path}/sessions`);
               reload();
             })
@@ -95,7 +103,7 @@ export function UserPage({ id }: { id: string }) {
         <DeleteButton
           action={change}
           path={path}
-          confirmation="Delete this end user with its profiles, sessions and consents? Its tokens stop working at once."
+          confirmation={`Delete the end user ${named} with its profiles, sessions and consents? Its tokens stop working at once.`}
           then={() => go('users')}
         >
           Delete end user
@@ -132,7 +140,12 @@ export function UserPage({ id }: { id: string }) {
                   ))}
                 </td>
                 <td>
-                  <DeleteButton action={change} path={`${path}/sessions/${encodeURIComponent(session.id)}`} then={reload}>
+                  <DeleteButton
+                    action={change}
+                    path={`${path}/sessions/${encodeURIComponent(session.id)}`}
+                    confirmation={`End the session ${session.id} of ${named}?`}
+                    then={reload}
+                  >
                     End session <span class="visually-hidden">{session.id}</span>
                   </DeleteButton>
                 </td>

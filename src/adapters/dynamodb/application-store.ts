@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ApplicationStore, StoredApplication } from '../../domain/applications';
 import type { Page } from '../../domain/model';
-import { keys, SK_PREFIX, toRecord } from './items';
+import { keys, SK_PREFIX, toRecord, environmentPartition } from './items';
 import { RecordIo } from './record-io';
 import { updateExisting } from './update';
 
@@ -25,7 +25,7 @@ export class DynamoDbApplicationStore implements ApplicationStore {
   }
 
   listApplications(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredApplication>> {
-    return this.io.page<StoredApplication>(`ENV#${environmentId}`, SK_PREFIX.application, limit, cursor);
+    return this.io.page<StoredApplication>(environmentPartition(environmentId), SK_PREFIX.application, limit, cursor);
   }
 
   async updateApplication(

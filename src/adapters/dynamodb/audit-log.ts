@@ -1,7 +1,7 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent, AuditLog, AuditQuery, ChainLink } from '../../domain/audit';
 import type { Page } from '../../domain/model';
-import { auditPartition, conditionMet, keys, SK_PREFIX, toRecord } from './items';
+import { AFTER_LAST_AUDIT_EVENT, auditPartition, conditionMet, keys, SK_PREFIX, toRecord } from './items';
 import { decodeCursor, encodeCursor, RecordIo } from './record-io';
 
 /**
@@ -14,7 +14,6 @@ import { decodeCursor, encodeCursor, RecordIo } from './record-io';
 /** Items a filtered read evaluates per request, and requests per page at most (a page may then be short, with a cursor). */
 const EVALUATED_PER_REQUEST = 200;
 const REQUESTS_PER_PAGE = 10;
-const LAST_SORT_KEY = 'AUDIT#~';
 
 export class DynamoDbAuditLog implements AuditLog {
   private readonly io: RecordIo;
@@ -122,7 +121,7 @@ export class DynamoDbAuditLog implements AuditLog {
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :last',
           FilterExpression: '#expiresAt > :now',
           ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':pk': auditPartition(chain), ':from': keys.auditEvent(chain, from).sk, ':last': LAST_SORT_KEY, ':now': nowSeconds },
+          ExpressionAttributeValues: { ':pk': auditPartition(chain), ':from': keys.auditEvent(chain, from).sk, ':last': AFTER_LAST_AUDIT_EVENT, ':now': nowSeconds },
           ConsistentRead: true,
           Limit: limit - events.length,
           ...(start ? { ExclusiveStartKey: start } : {}),

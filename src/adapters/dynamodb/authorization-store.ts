@@ -3,11 +3,11 @@ import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient }
 import type { AuthorizationStore } from '../../domain/authorization/ports';
 import type { AuthorizationCodeRecord, RefreshTokenRecord, TokenFamilyRecord } from '../../domain/authorization/model';
 import type { AuthorizationRequestRecord, AuthorizationStatus, ConsentRecord, SessionRecord } from '../../domain/login/model';
-import { toRecord, type Key, conditionMet } from './items';
+import { conditionMet, environmentPartition, keys, SK_PREFIX, toRecord, type Key } from './items';
 import { RecordIo } from './record-io';
 
 /**
- * Interactive login's records, each in its environment's partition:
+ * Interactive login's records, each in its environment's partition (key patterns in `items.ts`):
  *
  * | record                | sk                                   | expiresAt (TTL)               |
  * |-----------------------|--------------------------------------|-------------------------------|
@@ -26,15 +26,6 @@ import { RecordIo } from './record-io';
  * deterministic keys, so every session that exists can be found from its user; an index item whose
  * session is gone (a deletion cut short) finds nothing and is skipped.
  */
-const key = {
-  request: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `AUTHZ_REQUEST#${id}` }),
-  code: (env: string, hash: string): Key => ({ pk: `ENV#${env}`, sk: `AUTHZ_CODE#${hash}` }),
-  refresh: (env: string, hash: string): Key => ({ pk: `ENV#${env}`, sk: `REFRESH_TOKEN#${hash}` }),
-  family: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `TOKEN_FAMILY#${id}` }),
-  session: (env: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `SESSION#${id}` }),
-  userSession: (env: string, userId: string, id: string): Key => ({ pk: `ENV#${env}`, sk: `USER_SESSION#${userId}#${id}` }),
-  consent: (env: string, userId: string, clientRef: string): Key => ({ pk: `ENV#${env}`, sk: `CONSENT#${userId}#${clientRef}` }),
-};
 
 /** Records keep their expiry as a domain field too, so it is not a storage-only attribute. */
 const withExpiry = <T>(item: Record<string, unknown> | undefined): T | undefined => {
@@ -61,11 +52,11 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
   }
 
   putRequest(request: AuthorizationRequestRecord): Promise<void> {
-    return this.io.putNew(key.request(request.environmentId, request.id), 'authorization-request', request);
+    return this.io.putNew(keys.authorizationRequest(request.environmentId, request.id), 'authorization-request', request);
   }
 
   getRequest(environmentId: string, id: string): Promise<AuthorizationRequestRecord | undefined> {
-    return this.io.get(key.request(environmentId, id), withExpiry);
+    return this.io.get(keys.authorizationRequest(environmentId, id), withExpiry);
   }
 
   async transitionRequest(
@@ -76,7 +67,7 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
     nowSeconds: number,
   ): Promise<AuthorizationRequestRecord | undefined> {
     const item = await this.updateIf(
-      key.request(environmentId, id),
+      keys.authorizationRequest(environmentId, id),
       changes,
       '#status = :from AND expiresAt > :now',
       { ':from': from, ':now': nowSeconds },
@@ -86,35 +77,35 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
   }
 
   putCode(code: AuthorizationCodeRecord): Promise<void> {
-    return this.io.putNew(key.code(code.environmentId, code.codeHash), 'authorization-code', code);
+    return this.io.putNew(keys.authorizationCode(code.environmentId, code.codeHash), 'authorization-code', code);
   }
 
   getCode(environmentId: string, codeHash: string): Promise<AuthorizationCodeRecord | undefined> {
-    return this.io.get(key.code(environmentId, codeHash), withExpiry);
+    return this.io.get(keys.authorizationCode(environmentId, codeHash), withExpiry);
   }
 
   async consumeCode(environmentId: string, codeHash: string, nowSeconds: number): Promise<boolean> {
-    return (await this.updateIf(key.code(environmentId, codeHash), { usedAt: nowSeconds }, 'attribute_not_exists(usedAt)', {})) !== undefined;
+    return (await this.updateIf(keys.authorizationCode(environmentId, codeHash), { usedAt: nowSeconds }, 'attribute_not_exists(usedAt)', {})) !== undefined;
   }
 
   putRefreshToken(token: RefreshTokenRecord): Promise<void> {
-    return this.io.putNew(key.refresh(token.environmentId, token.tokenHash), 'refresh-token', token);
+    return this.io.putNew(keys.refreshToken(token.environmentId, token.tokenHash), 'refresh-token', token);
   }
 
   getRefreshToken(environmentId: string, tokenHash: string): Promise<RefreshTokenRecord | undefined> {
-    return this.io.get(key.refresh(environmentId, tokenHash), withExpiry);
+    return this.io.get(keys.refreshToken(environmentId, tokenHash), withExpiry);
   }
 
   async consumeRefreshToken(environmentId: string, tokenHash: string, nowSeconds: number, successorHash?: string): Promise<boolean> {
-    return (await this.updateIf(key.refresh(environmentId, tokenHash), { usedAt: nowSeconds, successorHash }, 'attribute_not_exists(usedAt)', {})) !== undefined;
+    return (await this.updateIf(keys.refreshToken(environmentId, tokenHash), { usedAt: nowSeconds, successorHash }, 'attribute_not_exists(usedAt)', {})) !== undefined;
   }
 
   putFamily(family: TokenFamilyRecord): Promise<void> {
-    return this.io.putNew(key.family(family.environmentId, family.id), 'token-family', { ...family, expiresAt: family.absoluteExpiresAt });
+    return this.io.putNew(keys.tokenFamily(family.environmentId, family.id), 'token-family', { ...family, expiresAt: family.absoluteExpiresAt });
   }
 
   getFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined> {
-    return this.io.get(key.family(environmentId, id));
+    return this.io.get(keys.tokenFamily(environmentId, id));
   }
 
   async addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<boolean> {
@@ -122,7 +113,7 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key.family(environmentId, id),
+          Key: keys.tokenFamily(environmentId, id),
           UpdateExpression: 'SET accessTokens = list_append(accessTokens, :token)',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revoked)',
           ExpressionAttributeValues: { ':token': [token] },
@@ -132,36 +123,36 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
   }
 
   async revokeFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined> {
-    return toRecord(await this.updateIf(key.family(environmentId, id), { revoked: true }, 'attribute_exists(pk)', {}));
+    return toRecord(await this.updateIf(keys.tokenFamily(environmentId, id), { revoked: true }, 'attribute_exists(pk)', {}));
   }
 
   async putSession(session: SessionRecord): Promise<void> {
     const { environmentId, id, userId, expiresAt, clientRefs } = session;
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...key.userSession(environmentId, userId, id), type: 'user-session', userId, sessionId: id, expiresAt } }),
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.userSession(environmentId, userId, id), type: 'user-session', userId, sessionId: id, expiresAt } }),
     );
     const { clientRefs: _list, ...fields } = session;
     // The clients as a string set, so adding one later is one idempotent ADD (a set is never empty).
-    const item = { ...fields, ...(clientRefs?.length ? { clientRefs: new Set(clientRefs) } : {}), ...key.session(environmentId, id), type: 'session' };
+    const item = { ...fields, ...(clientRefs?.length ? { clientRefs: new Set(clientRefs) } : {}), ...keys.session(environmentId, id), type: 'session' };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
   getSession(environmentId: string, id: string): Promise<SessionRecord | undefined> {
-    return this.io.get(key.session(environmentId, id), readSession);
+    return this.io.get(keys.session(environmentId, id), readSession);
   }
 
   async deleteSession(environmentId: string, id: string): Promise<boolean> {
     let deleted: Record<string, unknown> | undefined;
     try {
       ({ Attributes: deleted } = await this.client.send(
-        new DeleteCommand({ TableName: this.tableName, Key: key.session(environmentId, id), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
+        new DeleteCommand({ TableName: this.tableName, Key: keys.session(environmentId, id), ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD' }),
       ));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
     if (typeof deleted?.userId === 'string') {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key.userSession(environmentId, deleted.userId, id) }));
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.userSession(environmentId, deleted.userId, id) }));
     }
     return true;
   }
@@ -171,7 +162,7 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
       this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key.session(environmentId, id),
+          Key: keys.session(environmentId, id),
           UpdateExpression: 'ADD clientRefs :refs',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':refs': new Set([clientRef]) },
@@ -181,10 +172,10 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
   }
 
   async listUserSessions(environmentId: string, userId: string): Promise<SessionRecord[]> {
-    const index = await this.io.all<{ sessionId: string }>(`ENV#${environmentId}`, `USER_SESSION#${userId}#`);
+    const index = await this.io.all<{ sessionId: string }>(environmentPartition(environmentId), SK_PREFIX.userSessionsOf(userId));
     const sessions: SessionRecord[] = [];
     for (let start = 0; start < index.length; start += 100) {
-      const found = await this.io.batchGet(index.slice(start, start + 100).map((entry) => key.session(environmentId, entry.sessionId)));
+      const found = await this.io.batchGet(index.slice(start, start + 100).map((entry) => keys.session(environmentId, entry.sessionId)));
       // Only the user's own: a session key is never reused, but the index is not trusted for it.
       for (const item of found) if (item.userId === userId) sessions.push(readSession<SessionRecord>(item)!);
     }
@@ -193,17 +184,17 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
 
   async putConsent(consent: ConsentRecord): Promise<void> {
     // A newer consent replaces the older one: its scopes and validity are what the end user said last.
-    const item = { ...consent, ...key.consent(consent.environmentId, consent.userId, consent.clientRef), type: 'consent' };
+    const item = { ...consent, ...keys.consent(consent.environmentId, consent.userId, consent.clientRef), type: 'consent' };
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
   getConsent(environmentId: string, userId: string, clientRef: string): Promise<ConsentRecord | undefined> {
-    return this.io.get(key.consent(environmentId, userId, clientRef), withExpiry);
+    return this.io.get(keys.consent(environmentId, userId, clientRef), withExpiry);
   }
 
   async deleteConsents(environmentId: string, userId: string): Promise<void> {
-    for (const consent of await this.io.all<ConsentRecord>(`ENV#${environmentId}`, `CONSENT#${userId}#`)) {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key.consent(environmentId, userId, consent.clientRef) }));
+    for (const consent of await this.io.all<ConsentRecord>(environmentPartition(environmentId), SK_PREFIX.consentsOf(userId))) {
+      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.consent(environmentId, userId, consent.clientRef) }));
     }
   }
 

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredClient } from '../../domain/clients/model';
 import type { ClientStore } from '../../domain/clients/ports';
-import { keys, SK_PREFIX, toRecord, conditionMet } from './items';
+import { keys, SK_PREFIX, toRecord, conditionMet, environmentPartition } from './items';
 import { RecordIo } from './record-io';
 import { updateExisting } from './update';
 
@@ -12,11 +11,6 @@ import { updateExisting } from './update';
  * `JTI#{clientId}#{jti}` until the assertion expires. Each SAML client's `spEntityId` is reserved
  * under `SAML_ENTITY#{base64url SHA-256 of it}` (an entity ID may be longer than a sort key may be).
  */
-const samlEntityKey = (environmentId: string, spEntityId: string) => ({
-  pk: `ENV#${environmentId}`,
-  sk: `SAML_ENTITY#${createHash('sha256').update(spEntityId).digest('base64url')}`,
-});
-
 export class DynamoDbClientStore implements ClientStore {
   private readonly io: RecordIo;
 
@@ -37,7 +31,7 @@ export class DynamoDbClientStore implements ClientStore {
 
   async listClients(environmentId: string, applicationId: string, protocol: StoredClient['protocol']): Promise<StoredClient[]> {
     // An environment holds few clients; one strongly consistent prefix query, filtered here.
-    const all = await this.io.all<StoredClient>(`ENV#${environmentId}`, SK_PREFIX.client);
+    const all = await this.io.all<StoredClient>(environmentPartition(environmentId), SK_PREFIX.client);
     return all.filter((record) => record.applicationId === applicationId && record.protocol === protocol);
   }
 
@@ -78,7 +72,7 @@ export class DynamoDbClientStore implements ClientStore {
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...samlEntityKey(environmentId, spEntityId), type: 'saml-entity-id', clientRef },
+          Item: { ...keys.samlEntity(environmentId, spEntityId), type: 'saml-entity-id', clientRef },
           ConditionExpression: `attribute_not_exists(pk) OR clientRef = :client${replacing ? ' OR clientRef = :replacing' : ''}`,
           ExpressionAttributeValues: { ':client': clientRef, ...(replacing ? { ':replacing': replacing } : {}) },
         }),
@@ -87,12 +81,12 @@ export class DynamoDbClientStore implements ClientStore {
   }
 
   async samlEntityIdHolder(environmentId: string, spEntityId: string): Promise<string | undefined> {
-    const item = await this.io.get<{ clientRef: string }>(samlEntityKey(environmentId, spEntityId));
+    const item = await this.io.get<{ clientRef: string }>(keys.samlEntity(environmentId, spEntityId));
     return item?.clientRef;
   }
 
   async releaseSamlEntityId(environmentId: string, spEntityId: string, clientRef: string): Promise<void> {
     // Only the holder's own reservation: another client may have taken the ID since.
-    await this.io.deleteIf(samlEntityKey(environmentId, spEntityId), 'clientRef', clientRef);
+    await this.io.deleteIf(keys.samlEntity(environmentId, spEntityId), 'clientRef', clientRef);
   }
 }

@@ -3,7 +3,7 @@ import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aw
 import type { EndUser, EndUserLifecycleStore, Profile } from '../../domain/end-users';
 import { ConcurrentUpdate } from '../../domain/errors';
 import type { Page } from '../../domain/model';
-import { keys, SK_PREFIX, toRecord } from './items';
+import { keys, SK_PREFIX, toRecord, environmentPartition } from './items';
 import { RecordIo } from './record-io';
 import { updateExisting } from './update';
 
@@ -68,11 +68,11 @@ export class DynamoDbEndUserStore implements EndUserLifecycleStore {
   }
 
   listUsers(environmentId: string, limit: number, cursor?: string): Promise<Page<EndUser>> {
-    return this.io.page<EndUser>(`ENV#${environmentId}`, SK_PREFIX.user, limit, cursor);
+    return this.io.page<EndUser>(environmentPartition(environmentId), SK_PREFIX.user, limit, cursor);
   }
 
   listProfiles(environmentId: string, userId: string): Promise<Profile[]> {
-    return this.io.all<Profile>(`ENV#${environmentId}`, SK_PREFIX.profilesOf(userId));
+    return this.io.all<Profile>(environmentPartition(environmentId), SK_PREFIX.profilesOf(userId));
   }
 
   async updateUserAccess(

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 /**
- * Key patterns of the records in Latchkey's table. Every record of an environment lives in that
- * environment's partition, so an operation can only ever address its caller's environment: the
- * partition key is built from the caller's token, never from the request.
+ * Key patterns of the records in Latchkey's table: this module alone builds a `pk` or an `sk`, and
+ * every store takes its keys, partitions and sort-key prefixes from here (a conventions test holds
+ * the other files to it). Every record of an environment lives in that environment's partition, so
+ * an operation can only ever address its caller's environment: the partition key is built from the
+ * caller's token, never from the request.
  *
  * | record           | pk                | sk                        |
  * |------------------|-------------------|---------------------------|
@@ -11,22 +14,45 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
  * | resource         | ENV#{envId}       | RESOURCE#{key}            |
  * | service account  | ENV#{envId}       | SERVICE_ACCOUNT#{id}      |
  * | OIDC/SAML client | ENV#{envId}       | CLIENT#{id}               |
+ * | SAML entity ID   | ENV#{envId}       | SAML_ENTITY#{base64url SHA-256 of the entity ID} | (an entity ID may be longer than a sort key may be)
  * | used assertion   | ENV#{envId}       | JTI#{clientId}#{jti}      | (expiresAt: the assertion's exp)
  * | personal access token | ENV#{envId}  | PAT#{accountId}#{patId}   |  (TTL `expiresAt`)
+ * | service-account key   | ENV#{envId}  | SA_KEY#{accountId}#{keyId} |  (TTL `expiresAt`, when it expires)
  * | opaque access token   | ENV#{envId}  | OPAQUE_TOKEN#{jti}        |  (TTL `expiresAt`)
  * | revoked JWT           | ENV#{envId}  | REVOKED#{jti}             |  (TTL `expiresAt`: the JWT's `exp`)
  * | application      | ENV#{envId}       | APPLICATION#{id}          |
- * | IDP connection   | ENV#{envId}       | IDP_CONNECTION#{type}     |  (one `delegated` per environment)
+ * | IDP connection   | ENV#{envId}       | IDP_CONNECTION#{type|id}  |  (`delegated` by type: one per environment; upstream by ID)
  * | end user         | ENV#{envId}       | USER#{id}                 |
  * | subject → user   | ENV#{envId}       | USER_SUBJECT#{idpConnectionId}#{subjectId} |
  * | profile          | ENV#{envId}       | PROFILE#{userId}#DEFAULT or PROFILE#{userId}#ID#{identifier} |
+ * | authorization request | ENV#{envId}  | AUTHZ_REQUEST#{id}        |  (TTL `expiresAt`: the challenge's expiry)
+ * | authorization code    | ENV#{envId}  | AUTHZ_CODE#{hash of the code} | (TTL `expiresAt`: the code's expiry)
+ * | refresh token         | ENV#{envId}  | REFRESH_TOKEN#{hash of the token} | (TTL `expiresAt`: the token's expiry)
+ * | token family          | ENV#{envId}  | TOKEN_FAMILY#{id}         |  (TTL `expiresAt`: the family's absolute expiry)
+ * | browser session       | ENV#{envId}  | SESSION#{sid}             |  (TTL `expiresAt`: the session's expiry)
+ * | session of a user     | ENV#{envId}  | USER_SESSION#{userId}#{sid} | (TTL `expiresAt`: the session's expiry)
+ * | remembered consent    | ENV#{envId}  | CONSENT#{userId}#{clientRef} | (TTL `expiresAt`: end of the access validity)
  * | audience claim   | AUDIENCE#{aud}    | AUDIENCE                  |  (one per deployment; names the resource holding it)
  * | audit event      | ENV#{envId}       | AUDIT#{sequence, 12 digits} | (TTL `expiresAt`: the retention time; the chain's order)
  * | audit chain head | ENV#{envId}       | AUDIT_HEAD                |  (newest sequence and digest; never expires)
  * | deployment audit event / head | DEPLOYMENT | AUDIT#{sequence} / AUDIT_HEAD | (signing-key rotations: no environment)
+ * | signing key ring | SIGNING#KEYS      | RING                      |  (version, rotatedAt, next, current, previous)
+ * | key generation   | SIGNING#KEYS      | GENERATION#{id}           |  (public JWKs in clear, private keys as KMS ciphertext)
+ * | retired KMS keys | SIGNING#KEYS      | KMS-RETIRED               |  (KMS mode: version, kids)
+ * | failures of a client, address | THROTTLE#{clientKey} | ADDRESS#{windowStart}#{addressKey} | (TTL `expiresAt`: the window's end)
+ * | failures of a client, all     | THROTTLE#{clientKey} | CLIENT#{windowStart}                | (TTL `expiresAt`: the window's end)
+ * | success of a client, address  | THROTTLE#{clientKey} | SUCCEEDED#{addressKey}              | (TTL `expiresAt`: until the address is trusted)
  */
 
 export type Key = { pk: string; sk: string };
+
+/** The partition of every record of an environment. */
+export function environmentPartition(environmentId: string): string {
+  return `ENV#${environmentId}`;
+}
+
+/** The envelope-mode signing keys: one partition outside every environment's, read with one Query. */
+export const SIGNING_KEYS_PARTITION = 'SIGNING#KEYS';
 
 export const keys = {
   tenant: (id: string): Key => ({ pk: `TENANT#${id}`, sk: 'TENANT' }),
@@ -39,11 +65,13 @@ export const keys = {
   assertionId: (environmentId: string, clientId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `JTI#${clientId}#${jti}` }),
   /** Under the owner's ID, so an account's tokens are one key-prefix query. */
   personalAccessToken: (environmentId: string, accountId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `PAT#${accountId}#${id}` }),
+  /** Under the owner's ID, so an account's keys are one key-prefix query. */
+  serviceAccountKey: (environmentId: string, accountId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `SA_KEY#${accountId}#${id}` }),
   opaqueToken: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `OPAQUE_TOKEN#${jti}` }),
   revokedJwt: (environmentId: string, jti: string): Key => ({ pk: `ENV#${environmentId}`, sk: `REVOKED#${jti}` }),
   application: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `APPLICATION#${id}` }),
-  /** Keyed by type, not ID: a conditional put on it is what keeps one `delegated` connection per environment. */
-  idpConnection: (environmentId: string, type: string): Key => ({ pk: `ENV#${environmentId}`, sk: `IDP_CONNECTION#${type}` }),
+  /** The delegated one keyed by type, not ID: a conditional put on it is what keeps one per environment; upstream connections by ID. */
+  idpConnection: (environmentId: string, typeOrId: string): Key => ({ pk: `ENV#${environmentId}`, sk: `IDP_CONNECTION#${typeOrId}` }),
   user: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `USER#${id}` }),
   /** The lock that makes concurrent first calls for one subject create one user. */
   userSubject: (environmentId: string, idpConnectionId: string, subjectId: string): Key => ({
@@ -57,6 +85,29 @@ export const keys = {
   /** Zero-padded, so sort-key order is the chain's order. `chain` is an environment ID or `deployment`. */
   auditEvent: (chain: string, sequence: number): Key => ({ pk: auditPartition(chain), sk: `AUDIT#${String(sequence).padStart(12, '0')}` }),
   auditHead: (chain: string): Key => ({ pk: auditPartition(chain), sk: 'AUDIT_HEAD' }),
+  /** Hashed: an entity ID may be longer than a sort key may be. */
+  samlEntity: (environmentId: string, spEntityId: string): Key => ({
+    pk: `ENV#${environmentId}`,
+    sk: `SAML_ENTITY#${createHash('sha256').update(spEntityId).digest('base64url')}`,
+  }),
+  authorizationRequest: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `AUTHZ_REQUEST#${id}` }),
+  authorizationCode: (environmentId: string, hash: string): Key => ({ pk: `ENV#${environmentId}`, sk: `AUTHZ_CODE#${hash}` }),
+  refreshToken: (environmentId: string, hash: string): Key => ({ pk: `ENV#${environmentId}`, sk: `REFRESH_TOKEN#${hash}` }),
+  tokenFamily: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `TOKEN_FAMILY#${id}` }),
+  session: (environmentId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `SESSION#${id}` }),
+  /** The user's index of sessions: written before the session, deleted after it. */
+  userSession: (environmentId: string, userId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `USER_SESSION#${userId}#${id}` }),
+  consent: (environmentId: string, userId: string, clientRef: string): Key => ({ pk: `ENV#${environmentId}`, sk: `CONSENT#${userId}#${clientRef}` }),
+  signingKeyRing: (): Key => ({ pk: SIGNING_KEYS_PARTITION, sk: 'RING' }),
+  signingKeyGeneration: (id: string): Key => ({ pk: SIGNING_KEYS_PARTITION, sk: `GENERATION#${id}` }),
+  kmsRetirements: (): Key => ({ pk: SIGNING_KEYS_PARTITION, sk: 'KMS-RETIRED' }),
+  /** Failed-authentication counters: deterministic and bounded (hashes and a window start), so counting needs no read. */
+  failuresAtAddress: (clientKey: string, addressKey: string, windowStart: number): Key => ({
+    pk: `THROTTLE#${clientKey}`,
+    sk: `ADDRESS#${windowStart}#${addressKey}`,
+  }),
+  failuresOfClient: (clientKey: string, windowStart: number): Key => ({ pk: `THROTTLE#${clientKey}`, sk: `CLIENT#${windowStart}` }),
+  successAtAddress: (clientKey: string, addressKey: string): Key => ({ pk: `THROTTLE#${clientKey}`, sk: `SUCCEEDED#${addressKey}` }),
 };
 
 /** An environment's audit chain lives in its partition; the deployment's (signing keys) in one of its own. */
@@ -69,12 +120,19 @@ export const SK_PREFIX = {
   serviceAccount: 'SERVICE_ACCOUNT#',
   client: 'CLIENT#',
   personalAccessTokensOf: (accountId: string) => `PAT#${accountId}#`,
+  serviceAccountKeysOf: (accountId: string) => `SA_KEY#${accountId}#`,
   application: 'APPLICATION#',
   idpConnection: 'IDP_CONNECTION#',
   user: 'USER#',
   profilesOf: (userId: string) => `PROFILE#${userId}#`,
   auditEvent: 'AUDIT#',
+  userSessionsOf: (userId: string) => `USER_SESSION#${userId}#`,
+  consentsOf: (userId: string) => `CONSENT#${userId}#`,
+  signingKeyGeneration: 'GENERATION#',
 } as const;
+
+/** Sorts after every audit event's key: the upper bound of a range of them. */
+export const AFTER_LAST_AUDIT_EVENT = 'AUDIT#~';
 
 const STORAGE_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'type', 'expiresAt']);
 

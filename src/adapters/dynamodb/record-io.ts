@@ -1,7 +1,7 @@
 import { BatchGetItemCommand, ConditionalCheckFailedException, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isDeepStrictEqual } from 'node:util';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdate, Conflict, InvalidRequest } from '../../domain/errors';
 import type { Page } from '../../domain/model';
 import { conditionMet, toRecord, type Key } from './items';
@@ -10,15 +10,25 @@ import { conditionMet, toRecord, type Key } from './items';
 export type ReadItem = <T>(item: Record<string, unknown> | undefined) => T | undefined;
 
 /**
- * The plain client (`hotPathClient`) that reads for a document client: gets and batch gets run on
- * every token, and through it they skip the document client's per-request middleware resolution.
+ * The plain client that reads for each document client (`documentClient` in `store.ts` registers
+ * it): every get and batch get goes through it with attribute values written out, which skips the
+ * document client's per-request middleware resolution on the token path.
  */
-const hotPathClients = new WeakMap<DynamoDBDocumentClient, DynamoDBClient>();
+const readers = new WeakMap<DynamoDBDocumentClient, DynamoDBClient>();
 
 /** Lets the stores on `documentClient` read through `reader` (same table, same credentials). */
 export function readThrough(documentClient: DynamoDBDocumentClient, reader: DynamoDBClient): void {
-  hotPathClients.set(documentClient, reader);
+  readers.set(documentClient, reader);
 }
+
+function readerOf(documentClient: DynamoDBDocumentClient): DynamoDBClient {
+  const reader = readers.get(documentClient);
+  if (!reader) throw new TypeError('a store reads through the plain client of its document client: make it with documentClient() of store.ts');
+  return reader;
+}
+
+/** The item as stored, storage attributes included. */
+const asStored = <T>(item: Record<string, unknown> | undefined): T | undefined => item as T | undefined;
 
 /**
  * The few table operations every store shares: a strongly consistent get and batch get, a put that
@@ -30,14 +40,10 @@ export class RecordIo {
     readonly tableName: string,
   ) {}
 
+  /** The one read of a record by key: strongly consistent, through the plain client. */
   async get<T>(key: Key, read: ReadItem = toRecord): Promise<T | undefined> {
-    const reader = hotPathClients.get(this.client);
-    if (reader) {
-      const { Item } = await reader.send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key), ConsistentRead: true }));
-      return read<T>(Item && unmarshall(Item));
-    }
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    return read<T>(Item);
+    const { Item } = await readerOf(this.client).send(new GetItemCommand({ TableName: this.tableName, Key: marshall(key), ConsistentRead: true }));
+    return read<T>(Item && unmarshall(Item));
   }
 
   /** One BatchGetItem (100 keys at most), strongly consistent, retrying only what DynamoDB left unprocessed. */
@@ -49,18 +55,11 @@ export class RecordIo {
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 5) throw new Error('DynamoDB left keys unprocessed after retries');
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-      const reader = hotPathClients.get(this.client);
-      if (reader) {
-        const { Responses, UnprocessedKeys } = await reader.send(
-          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending.map((key) => marshall(key)), ConsistentRead: true } } }),
-        );
-        found.push(...(Responses?.[this.tableName] ?? []).map((item) => unmarshall(item)));
-        pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []).map((key) => unmarshall(key) as Key);
-        continue;
-      }
-      const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-      found.push(...(Responses?.[this.tableName] ?? []));
-      pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+      const { Responses, UnprocessedKeys } = await readerOf(this.client).send(
+        new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: pending.map((key) => marshall(key)), ConsistentRead: true } } }),
+      );
+      found.push(...(Responses?.[this.tableName] ?? []).map((item) => unmarshall(item)));
+      pending = (UnprocessedKeys?.[this.tableName]?.Keys ?? []).map((key) => unmarshall(key) as Key);
     }
     return found;
   }
@@ -79,12 +78,20 @@ export class RecordIo {
    * key is a conflict.
    */
   async putNewOnce(key: Key, type: string, record: object, conflictMessage = 'a record with this ID already exists'): Promise<void> {
+    if (!(await this.putIfAbsentOnce(key, type, record))) throw new Conflict(conflictMessage);
+  }
+
+  /**
+   * `putNewOnce` that answers instead of throwing: true when this call wrote the item (its own item
+   * found by a retry counts), false when someone else's record is there. For records that carry
+   * something only this call knows (a random ID, incarnation or hash), such as uniqueness claims.
+   */
+  async putIfAbsentOnce(key: Key, type: string, record: object): Promise<boolean> {
     const item = { ...record, ...key, type };
-    if (await conditionMet(this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })))) return;
-    const { Item: stored } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    if (await conditionMet(this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })))) return true;
+    const stored = await this.get<Record<string, unknown>>(key, asStored);
     // As stored: without the attributes the document client leaves out (undefined values).
-    if (stored && isDeepStrictEqual(stored, JSON.parse(JSON.stringify(item)))) return;
-    throw new Conflict(conflictMessage);
+    return stored !== undefined && isDeepStrictEqual(stored, JSON.parse(JSON.stringify(item)));
   }
 
   /** Writes only if the key is free; answers whether it did (false: someone else's record is there). */
@@ -168,7 +175,7 @@ export class RecordIo {
   }
 
   /** Every record whose sort key starts with `prefix`. */
-  async all<T>(pk: string, prefix: string): Promise<T[]> {
+  async all<T>(pk: string, prefix: string, read: ReadItem = toRecord): Promise<T[]> {
     const records: T[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -181,7 +188,7 @@ export class RecordIo {
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      records.push(...(page.Items ?? []).map((item) => toRecord<T>(item)!));
+      records.push(...(page.Items ?? []).map((item) => read<T>(item)!));
       start = page.LastEvaluatedKey;
     } while (start);
     return records;

@@ -1,25 +1,18 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KeyGeneration, KeyRing, KmsRetirements, KmsRetirementStore, SigningKeyState, SigningKeyStore } from '../../domain/signing-keys';
-import { toRecord, conditionMet } from './items';
+import { conditionMet, keys, SIGNING_KEYS_PARTITION, SK_PREFIX, toRecord } from './items';
 
 /**
  * The envelope-mode signing keys in the table: one partition, so a signer or the JWKS reads the
  * ring and every generation with one strongly consistent Query.
  *
- * | record          | pk            | sk                 |
- * |-----------------|---------------|--------------------|
- * | key ring        | SIGNING#KEYS  | RING               | (version, rotatedAt, next, current, previous)
- * | key generation  | SIGNING#KEYS  | GENERATION#{id}    | (public JWKs in clear, private keys as KMS ciphertext)
- * | retired KMS keys| SIGNING#KEYS  | KMS-RETIRED        | (KMS mode: version, kids)
+ * Key patterns in `items.ts`: the key ring (`RING`: version, rotatedAt, next, current, previous), one
+ * item per key generation (`GENERATION#{id}`: public JWKs in clear, private keys as KMS ciphertext)
+ * and, in KMS mode, the retired keys (`KMS-RETIRED`: version, kids), all in `SIGNING#KEYS`.
  *
  * The partition is outside every environment's (`ENV#…`), so no environment-scoped operation can
  * address it. The ring is replaced by a put conditional on its version (no transactions needed).
  */
-export const SIGNING_KEYS_PARTITION = 'SIGNING#KEYS';
-const RING_SK = 'RING';
-const GENERATION_PREFIX = 'GENERATION#';
-const KMS_RETIRED_SK = 'KMS-RETIRED';
-
 export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -42,8 +35,8 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementSt
       items.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
-    const ringItem = items.find((item) => item.sk === RING_SK);
-    const generations = items.filter((item) => String(item.sk).startsWith(GENERATION_PREFIX)).map((item) => toRecord<KeyGeneration>(item)!);
+    const ringItem = items.find((item) => item.sk === keys.signingKeyRing().sk);
+    const generations = items.filter((item) => String(item.sk).startsWith(SK_PREFIX.signingKeyGeneration)).map((item) => toRecord<KeyGeneration>(item)!);
     return { ...(ringItem ? { ring: toRecord<KeyRing>(ringItem)! } : {}), generations };
   }
 
@@ -51,7 +44,7 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementSt
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...generation, pk: SIGNING_KEYS_PARTITION, sk: `${GENERATION_PREFIX}${generation.id}`, type: 'signing-key-generation' },
+        Item: { ...generation, ...keys.signingKeyGeneration(generation.id), type: 'signing-key-generation' },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -62,7 +55,7 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementSt
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...ring, pk: SIGNING_KEYS_PARTITION, sk: RING_SK, type: 'signing-key-ring' },
+          Item: { ...ring, ...keys.signingKeyRing(), type: 'signing-key-ring' },
           ...(expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),
@@ -72,11 +65,11 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementSt
   }
 
   async deleteGeneration(id: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: SIGNING_KEYS_PARTITION, sk: `${GENERATION_PREFIX}${id}` } }));
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.signingKeyGeneration(id) }));
   }
 
   async readRetirements(): Promise<KmsRetirements> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: SIGNING_KEYS_PARTITION, sk: KMS_RETIRED_SK }, ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.kmsRetirements(), ConsistentRead: true }));
     return Item ? { version: Number(Item.version), kids: (Item.kids as string[] | undefined) ?? [] } : { version: 0, kids: [] };
   }
 
@@ -85,7 +78,7 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementSt
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: SIGNING_KEYS_PARTITION, sk: KMS_RETIRED_SK, type: 'signing-key-kms-retirements', version: next.version, kids: [...next.kids] },
+          Item: { ...keys.kmsRetirements(), type: 'signing-key-kms-retirements', version: next.version, kids: [...next.kids] },
           ...(expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),

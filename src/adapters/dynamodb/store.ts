@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Environment, Page, Resource, StoredServiceAccount, Tenant } from '../../domain/model';
 import type { Store, TokenContext } from '../../domain/ports';
 import { Conflict } from '../../domain/errors';
-import { keys, SK_PREFIX, toRecord } from './items';
+import { keys, SK_PREFIX, toRecord, environmentPartition } from './items';
 import { readThrough, RecordIo } from './record-io';
 import { updateExisting } from './update';
 
@@ -17,7 +17,9 @@ import { updateExisting } from './update';
  * is written; there are no transactions (dynalite has none), so the steps are ordered so that a
  * failure leaves at most a claim without its resource, never a resource without its claim: a failed
  * creation releases the claim, a deletion removes the resource first and then the claim, and a claim
- * whose resource is gone is taken over once it is older than any function can run.
+ * whose resource is gone is taken over once it is older than any function can run. Both survive a
+ * write whose answer was lost (see `RecordIo.putNewOnce`): a create's retry finds its own claim and
+ * resource, a delete's finds the resource it read gone.
  */
 
 /** Longer than any Latchkey function may run: a claim this old without its resource was left behind. */
@@ -64,7 +66,7 @@ export class DynamoDbStore implements Store {
   // ---- resources ----
 
   listResources(environmentId: string): Promise<Resource[]> {
-    return this.io.all<Resource>(`ENV#${environmentId}`, SK_PREFIX.resource);
+    return this.io.all<Resource>(environmentPartition(environmentId), SK_PREFIX.resource);
   }
 
   async getResources(environmentId: string, resourceKeys: readonly string[]): Promise<Resource[]> {
@@ -82,11 +84,12 @@ export class DynamoDbStore implements Store {
       incarnation: resource.incarnation,
       claimedAt: Date.now(),
     };
-    if (!(await this.io.putIfAbsent(claimKey, 'audience-claim', claim)) && !(await this.takeOverAbandoned(claim))) {
+    // Both items carry the new incarnation, so a retried write that finds its own item has succeeded.
+    if (!(await this.io.putIfAbsentOnce(claimKey, 'audience-claim', claim)) && !(await this.takeOverAbandoned(claim))) {
       throw new Conflict(`audience "${resource.audience}" is already used by another resource; choose another`);
     }
     try {
-      await this.io.putNew(keys.resource(environmentId, resource.key), 'resource', resource, `resource "${resource.key}" already exists`);
+      await this.io.putNewOnce(keys.resource(environmentId, resource.key), 'resource', resource, `resource "${resource.key}" already exists`);
     } catch (error) {
       await this.io.deleteIf(claimKey, 'incarnation', resource.incarnation);
       throw error;
@@ -100,8 +103,12 @@ export class DynamoDbStore implements Store {
 
   async deleteResource(environmentId: string, key: string): Promise<boolean> {
     const resource = await this.io.get<Resource>(keys.resource(environmentId, key));
-    if (!resource || !(await this.io.deleteExisting(keys.resource(environmentId, key)))) return false;
-    if (resource.incarnation !== undefined) await this.io.deleteIf(keys.audience(resource.audience), 'incarnation', resource.incarnation);
+    if (!resource) return false;
+    if (resource.incarnation === undefined) return this.io.deleteExisting(keys.resource(environmentId, key));
+    // The incarnation read, and only it: nothing there now means this call's own delete whose answer
+    // was lost (the SDK retried it) or a concurrent delete; either way it is gone, and its claim goes.
+    await this.io.deleteIf(keys.resource(environmentId, key), 'incarnation', resource.incarnation);
+    await this.io.deleteIf(keys.audience(resource.audience), 'incarnation', resource.incarnation);
     return true;
   }
 
@@ -125,7 +132,7 @@ export class DynamoDbStore implements Store {
   }
 
   listServiceAccounts(environmentId: string, limit: number, cursor?: string): Promise<Page<StoredServiceAccount>> {
-    return this.io.page<StoredServiceAccount>(`ENV#${environmentId}`, SK_PREFIX.serviceAccount, limit, cursor);
+    return this.io.page<StoredServiceAccount>(environmentPartition(environmentId), SK_PREFIX.serviceAccount, limit, cursor);
   }
 
   async updateServiceAccount(
@@ -138,8 +145,12 @@ export class DynamoDbStore implements Store {
     return toRecord<StoredServiceAccount>(await updateExisting(this.client, this.tableName, keys.serviceAccount(environmentId, id), changes, versioned));
   }
 
-  deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean> {
-    return this.io.deleteVersioned(keys.serviceAccount(environmentId, id), expectedVersion, `service account "${id}"`);
+  async deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean> {
+    const deleted = await this.io.deleteVersioned(keys.serviceAccount(environmentId, id), expectedVersion, `service account "${id}"`);
+    // Its keys go with it, also on the retry of a delete whose answer was lost (then `deleted` is false).
+    const accountKeys = await this.io.all<{ id: string }>(environmentPartition(environmentId), SK_PREFIX.serviceAccountKeysOf(id));
+    await Promise.all(accountKeys.map((key) => this.io.deleteExisting(keys.serviceAccountKey(environmentId, id, key.id))));
+    return deleted;
   }
 
   async markFailedAuthentication(environmentId: string, accountId: string, atSeconds: number): Promise<void> {
@@ -172,12 +183,15 @@ export function hotPathClient(config: DynamoDBClientConfig): DynamoDBClient {
   return client;
 }
 
-/** The document client of the stores; with `reader` (a `hotPathClient`), their gets go through that. */
-export function documentClient(client: DynamoDBClient, reader?: DynamoDBClient): DynamoDBDocumentClient {
+/**
+ * The document client of the stores. Their reads go through `reader` (a `hotPathClient` on the token
+ * path; by default the plain client the document client wraps), their writes through the document client.
+ */
+export function documentClient(client: DynamoDBClient, reader: DynamoDBClient = client): DynamoDBDocumentClient {
   // No SDK logger is configured, yet its middleware copies every input and answer (sensitive fields
   // masked) for it on each request: work on every item read, for nothing.
   client.middlewareStack.remove('loggerMiddleware');
   const document = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  if (reader) readThrough(document, reader);
+  readThrough(document, reader);
   return document;
 }

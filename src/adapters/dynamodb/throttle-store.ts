@@ -1,14 +1,11 @@
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FailedAuthenticationCounters, ThrottleWindow } from '../../domain/authentication-throttle';
+import { keys as tableKeys } from './items';
 
 /**
  * Failed client authentication counters (`src/domain/authentication-throttle.ts`) in the table:
- *
- * | record                        | pk                   | sk                                  |
- * |-------------------------------|----------------------|-------------------------------------|
- * | failures of a client, address | THROTTLE#{clientKey} | ADDRESS#{windowStart}#{addressKey}  | (TTL `expiresAt`: the window's end)
- * | failures of a client, all     | THROTTLE#{clientKey} | CLIENT#{windowStart}                | (TTL `expiresAt`: the window's end)
- * | success of a client, address  | THROTTLE#{clientKey} | SUCCEEDED#{addressKey}              | (TTL `expiresAt`: until the address is trusted)
+ * failures of a client at an address, failures of a client from anywhere, and the last success of a
+ * client at an address, under `THROTTLE#{clientKey}` (key patterns in `items.ts`).
  *
  * The keys are deterministic and bounded (a hash of the client ID, an address or its /64 prefix, a
  * window start), so counting is one atomic `ADD` on a key every container computes alike, with no
@@ -26,13 +23,13 @@ const TYPE = 'failed-authentication-counter';
 
 type Key = Record<'pk' | 'sk', AttributeValue.SMember>;
 
+/** The table's keys (`items.ts`) as attribute values. */
+const asAttributes = ({ pk, sk }: { pk: string; sk: string }): Key => ({ pk: { S: pk }, sk: { S: sk } });
+
 const keys = {
-  address: (clientKey: string, addressKey: string, window: ThrottleWindow): Key => ({
-    pk: { S: `THROTTLE#${clientKey}` },
-    sk: { S: `ADDRESS#${window.start}#${addressKey}` },
-  }),
-  client: (clientKey: string, window: ThrottleWindow): Key => ({ pk: { S: `THROTTLE#${clientKey}` }, sk: { S: `CLIENT#${window.start}` } }),
-  success: (clientKey: string, addressKey: string): Key => ({ pk: { S: `THROTTLE#${clientKey}` }, sk: { S: `SUCCEEDED#${addressKey}` } }),
+  address: (clientKey: string, addressKey: string, window: ThrottleWindow): Key => asAttributes(tableKeys.failuresAtAddress(clientKey, addressKey, window.start)),
+  client: (clientKey: string, window: ThrottleWindow): Key => asAttributes(tableKeys.failuresOfClient(clientKey, window.start)),
+  success: (clientKey: string, addressKey: string): Key => asAttributes(tableKeys.successAtAddress(clientKey, addressKey)),
 };
 
 const number = (value: number): AttributeValue.NMember => ({ N: String(value) });

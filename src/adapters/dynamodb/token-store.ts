@@ -1,7 +1,7 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, StoredServiceAccount } from '../../domain/model';
 import type { StoredOpaqueToken, StoredPersonalAccessToken, TokenRecordStore, WithOwner } from '../../domain/ports';
-import { keys, SK_PREFIX, toRecord, type Key } from './items';
+import { keys, SK_PREFIX, toRecord, type Key, environmentPartition } from './items';
 import { RecordIo } from './record-io';
 
 /**
@@ -25,11 +25,11 @@ export class DynamoDbTokenStore implements TokenRecordStore {
 
   createPersonalAccessToken(token: StoredPersonalAccessToken): Promise<void> {
     const key = keys.personalAccessToken(token.environmentId, token.serviceAccountId, token.id);
-    return this.io.putNew(key, 'personal-access-token', token, 'a token with this ID already exists');
+    return this.io.putNewOnce(key, 'personal-access-token', token, 'a token with this ID already exists');
   }
 
   listPersonalAccessTokens(environmentId: string, accountId: string, limit: number, cursor?: string): Promise<Page<StoredPersonalAccessToken>> {
-    return this.io.page(`ENV#${environmentId}`, SK_PREFIX.personalAccessTokensOf(accountId), limit, cursor, withExpiry);
+    return this.io.page(environmentPartition(environmentId), SK_PREFIX.personalAccessTokensOf(accountId), limit, cursor, withExpiry);
   }
 
   getPersonalAccessToken(environmentId: string, accountId: string, id: string): Promise<StoredPersonalAccessToken | undefined> {
@@ -93,7 +93,7 @@ export class DynamoDbTokenStore implements TokenRecordStore {
 }
 
 /** `toRecord`, keeping `expiresAt`: for these records it is the expiry the domain checks. */
-function withExpiry<T>(item: Record<string, unknown> | undefined): T | undefined {
+export function withExpiry<T>(item: Record<string, unknown> | undefined): T | undefined {
   const record = toRecord<Record<string, unknown>>(item);
   if (!record) return undefined;
   return (item?.expiresAt === undefined ? record : { ...record, expiresAt: Number(item.expiresAt) }) as T;

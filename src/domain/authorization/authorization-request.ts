@@ -9,9 +9,11 @@ import { requestedBy, type AuthorizationRequestRecord } from '../login/model';
 import type { AuthorizeOutcome, BrowserState } from '../login/outcome';
 import { liveSession } from '../login/sessions';
 import { loginStep, toLoginPage } from '../login/states';
+import { beginUpstream, brokers, choicePageUrl, recordUpstreamFailure, routeUpstream, UpstreamFailure, type BrokeringDeps, type UpstreamRoute } from '../login/upstream';
 import { afterLogin } from './code';
 import type { OidcLoginDeps } from './deps';
 
+import { splitScope, STANDARD_SCOPES } from '../scopes';
 /**
  * The start of an OIDC login at the authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core
  * §3.1.2).
@@ -28,15 +30,29 @@ import type { OidcLoginDeps } from './deps';
  * 3. A live browser session of the environment logs the end user in, unless `prompt=login` or
  *    `max_age` ask for a fresh login; `prompt=none` without one answers `login_required`.
  * 4. Otherwise the request is stored with a login challenge and the browser goes to the
- *    application's `loginUrl`, bound to this browser by a cookie.
+ *    application's `loginUrl`, bound to this browser by a cookie; an application without one sends
+ *    the browser to its upstream identity provider (`login/upstream.ts`: `idp_hint`, `login_hint`,
+ *    or the choice page), and an `idp_hint` that names no connection of it is refused.
  */
 
-const STANDARD_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'offline_access']);
 const CODE_CHALLENGE = /^[A-Za-z0-9._~-]{43,128}$/;
-const SINGLE_PARAMETERS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'prompt', 'max_age', 'code_challenge', 'code_challenge_method'];
+const SINGLE_PARAMETERS = [
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'nonce',
+  'prompt',
+  'max_age',
+  'code_challenge',
+  'code_challenge_method',
+  'login_hint',
+  'idp_hint',
+];
 
 export async function startCodeRequest(
-  deps: OidcLoginDeps,
+  deps: OidcLoginDeps & BrokeringDeps,
   { client, application }: LoginClient<StoredOidcClient>,
   params: URLSearchParams,
   browser: BrowserState,
@@ -58,11 +74,11 @@ export async function startCodeRequest(
   const responseMode = params.get('response_mode');
   if (responseMode !== null && responseMode !== 'query') throw fail('invalid_request', 'only response_mode "query" is supported');
 
-  const scopes = [...new Set((params.get('scope') ?? '').split(' ').filter(Boolean))];
+  const scopes = splitScope(params.get('scope') ?? undefined);
   const unknownScopes = scopes.filter((scope) => !STANDARD_SCOPES.has(scope) && !client.scopes.includes(scope));
   if (unknownScopes.length > 0) throw fail('invalid_scope', `scope ${unknownScopes.map((s) => `"${s}"`).join(', ')} is not allowed for this client`);
 
-  const prompt = [...new Set((params.get('prompt') ?? '').split(' ').filter(Boolean))];
+  const prompt = splitScope(params.get('prompt') ?? undefined);
   for (const value of prompt) {
     if (!PROMPT_VALUES.includes(value as PromptValue)) throw fail('invalid_request', `prompt "${value}" is not supported`);
     if (!client.promptValues.includes(value as PromptValue)) throw fail('invalid_request', `prompt "${value}" is not allowed for this client`);
@@ -101,12 +117,20 @@ export async function startCodeRequest(
   if (prompt.includes('none') && (!session || freshLoginAsked)) throw fail('login_required', 'the end user is not logged in');
   const useSession = session !== undefined && !freshLoginAsked;
   const loginUrl = useSession ? undefined : application.loginUrl;
-  if (!useSession && !loginUrl) throw fail('unauthorized_client', 'the application of this client has no loginUrl to log end users in');
+  const loginHint = params.get('login_hint') ?? undefined;
+  let route: UpstreamRoute | undefined;
+  if (!useSession && !loginUrl) {
+    const idpHint = params.get('idp_hint') ?? undefined;
+    route = brokers(deps)
+      ? await routeUpstream(deps, client.environmentId, application.id, { ...(loginHint !== undefined ? { loginHint } : {}), ...(idpHint !== undefined ? { idpHint } : {}) })
+      : { kind: 'none' };
+    if (route.kind === 'none') throw fail('unauthorized_client', 'the application of this client has no loginUrl or identity provider to log end users in');
+    if (route.kind === 'bad_hint') throw fail('invalid_request', 'idp_hint does not name an identity provider of this application');
+  }
 
   const id = newId('azr');
   const step = await loginStep(deps, id, useSession ? session : undefined);
   const nonce = params.get('nonce') ?? undefined;
-  const loginHint = params.get('login_hint') ?? undefined;
   const record: AuthorizationRequestRecord = {
     id,
     ...requestedBy(client),
@@ -123,7 +147,21 @@ export async function startCodeRequest(
     createdAt: new Date(deps.now()).toISOString(),
     expiresAt: now + CHALLENGE_TTL_SECONDS,
   };
+  if (route?.kind === 'connection' && brokers(deps)) {
+    try {
+      const { location, upstream } = await beginUpstream(deps, record, route.connection);
+      await deps.authorizations.putRequest({ ...record, upstream });
+      return { location, binding: step.binding };
+    } catch (error) {
+      if (!(error instanceof UpstreamFailure)) throw error;
+      await recordUpstreamFailure(deps, record, route.connection, error);
+      throw new AuthorizationRedirectError(error.error, 'the identity provider could not be reached; try again later', redirectUri, state, deps.issuer, {
+        internalDetail: `upstream login failed (${error.code}): ${error.message}`,
+      });
+    }
+  }
   await deps.authorizations.putRequest(record);
+  if (route?.kind === 'choose') return { location: choicePageUrl(deps.issuer, record), binding: step.binding };
   if (step.challenge !== undefined && loginUrl) return toLoginPage(loginUrl, step.challenge, step.binding);
   const outcome = await afterLogin(deps, client, application, record);
   // Straight to the code: no binding to set; on to consent: the browser must come back with it.

@@ -1,5 +1,6 @@
 import type { InteractionDeps } from '../login/deps';
-import type { ResourceStore, TokenRecordStore, TokenSigner } from '../ports';
+import type { TokenSigner } from '../primitives';
+import type { ResourceStore, TokenRecordStore } from '../stores';
 import type { AuthorizationStore } from './ports';
 
 export { seconds } from '../login/deps';
@@ -16,7 +17,8 @@ export interface OidcLoginDeps extends InteractionDeps {
 /** What the authorization-code and refresh-token grants need besides: signing and revocation. */
 export interface GrantDeps extends OidcLoginDeps {
   readonly signer: TokenSigner;
-  readonly tokens: Pick<TokenRecordStore, 'revokeJwt'>;
+  /** Revoking a family's access tokens; opaque tokens would be written here too (the minter's port). */
+  readonly tokens: Pick<TokenRecordStore, 'revokeJwt' | 'putOpaqueToken'>;
 }
 
 /** RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty for a back channel. */

@@ -1,8 +1,10 @@
+import type { StoredApplication } from '../applications';
 import { InvalidRequest } from '../errors';
 import { isId, parseClientId } from '../ids';
-import type { TokenSigner } from '../ports';
-import { tellApplication } from './back-channel-logout';
+import type { TokenSigner } from '../primitives';
+import { endSessionAndTell } from './back-channel-logout';
 import { seconds, type InteractionDeps } from '../login/deps';
+import type { SessionRecord, UpstreamSessionLink } from '../login/model';
 import { findSession } from '../login/sessions';
 
 /**
@@ -22,8 +24,11 @@ import { findSession } from '../login/sessions';
  *    bound to the browser (RP-Initiated Logout 1.0 §2): a cross-site link cannot log anyone out.
  * 4. The browser's session in the client's environment ends, and so does the hint's `sid` when it
  *    is the hint's subject's; their records are deleted, so `prompt=none` finds no session.
- * 5. The application's `logoutUrl` is told, per ended session, with a signed logout token; a
- *    failure there does not stop the logout.
+ * 5. The application of every OIDC client each ended session signed in to (the client logging out
+ *    among them) is told at its `logoutUrl` with a signed logout token, as when the user is signed
+ *    out everywhere; a failure there does not stop the logout.
+ * 6. A session an upstream identity provider's login made sends the browser on to that provider's
+ *    logout (`src/domain/federation/upstream-logout.ts`), which returns it to the post-logout URI.
  */
 
 export interface EndSessionDeps extends InteractionDeps {
@@ -34,6 +39,8 @@ export interface EndSessionDeps extends InteractionDeps {
   readonly readIdTokenHint: (token: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
   readonly signer: TokenSigner;
   readonly notifyLogout: (logoutUrl: string, logoutToken: string) => Promise<void>;
+  /** Where the browser goes to end an upstream session too, if it has one to end (rule 6). */
+  readonly upstreamLogout?: (environmentId: string, link: UpstreamSessionLink | undefined, after: { uri: string; state?: string } | undefined) => Promise<string | undefined>;
 }
 
 /** The parameters a confirmed logout posts back, as they came. */
@@ -96,20 +103,26 @@ export async function endSession(
     return { ended: false, clientName: client.name, parameters };
   }
 
-  const ended = new Map<string, { userId: string }>();
+  const ended = new Map<string, SessionRecord>();
   if (fromCookie) ended.set(fromCookie.id, fromCookie);
   if (hint && typeof hint.sid === 'string' && !ended.has(hint.sid)) {
     const hinted = await deps.authorizations.getSession(client.environmentId, hint.sid);
     if (hinted && hinted.userId === hint.sub) ended.set(hinted.id, hinted);
   }
-  for (const sid of ended.keys()) await deps.authorizations.deleteSession(client.environmentId, sid);
+  // Every application the session signed in to hears of it, as when the user is signed out
+  // everywhere; the client logging out too, also for a session recorded before sessions kept their clients.
+  const applications = new Map<string, Promise<StoredApplication | undefined>>();
+  await Promise.all([...ended.values()].map((session) => endSessionAndTell(deps, session, { applications, alsoTell: [client.id] })));
 
-  const application = await deps.applications.getApplication(client.environmentId, client.applicationId);
-  await Promise.all([...ended].map(([sid, session]) => tellApplication(deps, client, application, sid, session.userId)));
-
+  const state = params.get('state');
+  const upstream = [...ended.values()].find((session) => session.upstream)?.upstream;
+  const upstreamLocation =
+    upstream && deps.upstreamLogout
+      ? await deps.upstreamLogout(client.environmentId, upstream, redirect === null ? undefined : { uri: redirect, ...(state !== null ? { state } : {}) })
+      : undefined;
+  if (upstreamLocation) return { ended: true, location: upstreamLocation, environmentId: client.environmentId };
   if (redirect === null) return { ended: true, environmentId: client.environmentId };
   const location = new URL(redirect);
-  const state = params.get('state');
   if (state !== null) location.searchParams.set('state', state);
   return { ended: true, location: location.href, environmentId: client.environmentId };
 }

@@ -1,4 +1,4 @@
-import type { TokenRecordStore } from '../ports';
+import type { TokenRecordStore } from '../stores';
 import type { AuthorizationStore } from './ports';
 
 /**

@@ -1,9 +1,11 @@
 import type { AuthenticatedClient } from '../clients/authentication';
 import type { StoredOidcClient } from '../clients/model';
 import { InvalidGrant, InvalidRequest, InvalidScope, UnauthorizedClient } from '../errors';
-import { newId } from '../ids';
+import type { Resource } from '../model';
+import { mintAccessToken } from '../minter';
+import { splitScope } from '../scopes';
+import { clientResourceLifetime } from '../clients/tokens';
 import { sameDigest } from '../secrets';
-import { earliestIssuedAt } from '../service-account-grants';
 import { endUserStands, loadEndUserStanding } from '../token-origins';
 import { REFRESH_TOKEN_REUSE_LEEWAY_SECONDS, seconds, type GrantDeps } from './deps';
 import { revokeFamily } from './families';
@@ -39,8 +41,8 @@ import type { GrantSubject, RefreshTokenRecord } from './model';
  * signed out everywhere since the authentication the grant descends from (`authTime`), and the IDP
  * connection it came through is enabled. (The client and its application were checked when the
  * client authenticated.)
- * Access tokens are JWTs for the requested resource (or the client), with the client's or the
- * resource's lifetime; an ID token is added when `openid` was granted, a refresh token when
+ * Access tokens (built by the minter, minter.ts) are JWTs for the requested resource (or the client),
+ * with the client's or the resource's lifetime; an ID token is added when `openid` was granted, a refresh token when
  * `offline_access` was. Tokens are signed before the grant is consumed, so a signing failure
  * (an algorithm the deployment has no key for) leaves the code or refresh token usable.
  */
@@ -130,7 +132,7 @@ export async function refreshTokens(deps: GrantDeps, caller: AuthenticatedClient
   }
   let scopes = token.scopes;
   if (input.scope !== undefined) {
-    const asked = [...new Set(input.scope.split(' ').filter(Boolean))];
+    const asked = splitScope(input.scope);
     const extra = asked.filter((scope) => !token.scopes.includes(scope));
     if (extra.length > 0) throw new InvalidScope(`scope may only narrow the original grant; ${extra.map((s) => `"${s}"`).join(', ')} was not granted`);
     scopes = asked;
@@ -180,37 +182,39 @@ async function prepareTokens(
     throw new InvalidGrant('the end user of this grant is disabled, signed out or no longer exists', `user ${subject.userId} no longer stands`);
   }
   const { user } = standing;
-  // A login right after a sign-out everywhere, in the same second, gets tokens dated after it.
-  const iat = earliestIssuedAt(user, deps.now());
 
-  let audience = client.clientId;
+  let resources: Resource[] = [];
   let lifetime = client.accessTokenTtlSeconds;
   if (subject.resource) {
-    const [resource] = await deps.resources.getResources(subject.environmentId, [subject.resource]);
-    const entry = client.resources.find((candidate) => candidate.resource === subject.resource);
-    if (!resource || !entry) throw new InvalidGrant(`resource "${subject.resource}" may no longer be requested by this client`);
-    audience = resource.audience;
-    lifetime = Math.min(entry.accessTokenTtlSeconds ?? client.accessTokenTtlSeconds, resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY);
+    resources = await deps.resources.getResources(subject.environmentId, [subject.resource]);
+    if (resources.length === 0 || !client.resources.some((candidate) => candidate.resource === subject.resource)) {
+      throw new InvalidGrant(`resource "${subject.resource}" may no longer be requested by this client`);
+    }
+    lifetime = clientResourceLifetime(client, subject.resource);
   }
-  const jti = newId('tok');
-  const accessClaims: Record<string, unknown> = {
-    iss: deps.issuer,
-    sub: subject.userId,
-    aud: audience,
-    iat,
-    exp: iat + lifetime,
-    jti,
-    client_id: client.clientId,
-    scope: scopes.join(' '),
-    auth_time: subject.authTime,
-    subjectType: 'EndUserAccount',
-    tenantId: subject.tenantId,
-    environmentId: subject.environmentId,
-    applicationId: subject.applicationId,
-    profileId: subject.profileId,
-    sessionId: subject.sessionId,
-  };
-  const accessToken = await deps.signer.sign(accessClaims, { typ: 'at+jwt' });
+  // A login right after a sign-out everywhere, in the same second, gets tokens dated after it (the minter's rule).
+  const minted = await mintAccessToken(
+    { ...deps, opaqueTokens: deps.tokens },
+    {
+      subject: {
+        subjectType: 'EndUserAccount',
+        id: subject.userId,
+        clientId: client.clientId,
+        authTime: subject.authTime,
+        applicationId: subject.applicationId,
+        profileId: subject.profileId,
+        sessionId: subject.sessionId,
+      },
+      tenantId: subject.tenantId,
+      environmentId: subject.environmentId,
+      audience: { resources, otherwise: client.clientId },
+      lifetimeSeconds: lifetime,
+      validAfter: user,
+      scopes,
+    },
+  );
+  const { accessToken, claims } = minted;
+  const { iat, jti } = claims;
   const idToken = scopes.includes('openid')
     ? await signIdToken(deps, client, { subject: { ...subject, scopes }, user, accessToken, iat, ...(options.nonce !== undefined ? { nonce: options.nonce } : {}) })
     : undefined;
@@ -219,7 +223,7 @@ async function prepareTokens(
     const value = newOpaqueSecret('lkr');
     refreshToken = { value, hash: await deps.hasher.hash(value) };
   }
-  return { accessToken, jti, exp: iat + lifetime, lifetime, scopes, ...(idToken ? { idToken } : {}), ...(refreshToken ? { refreshToken } : {}) };
+  return { accessToken, jti, exp: claims.exp, lifetime: minted.expiresInSeconds, scopes, ...(idToken ? { idToken } : {}), ...(refreshToken ? { refreshToken } : {}) };
 }
 
 /** After the grant was consumed: the access token joins its family, and a new refresh token is stored. */

@@ -1,6 +1,6 @@
 import type { StoredOidcClient } from '../clients/model';
 import type { EndUser } from '../end-users';
-import type { TokenSigner } from '../ports';
+import type { TokenSigner } from '../primitives';
 import { leftHalfHash } from './handles';
 import type { GrantSubject } from './model';
 

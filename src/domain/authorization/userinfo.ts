@@ -1,7 +1,8 @@
 import { InsufficientScope, InvalidToken, TokenRequired } from '../errors';
-import type { TokenRecordStore } from '../ports';
+import type { TokenRecordStore } from '../stores';
 import { endUserOfToken, type TokenOriginDeps } from '../token-origins';
 import { userClaims } from './id-token';
+import { splitScope } from '../scopes';
 
 /**
  * The UserInfo endpoint (OpenID Connect Core §5.3).
@@ -36,7 +37,7 @@ export async function userInfo(deps: UserInfoDeps, accessToken: string | undefin
   if (revokedUntil !== undefined) throw new InvalidToken('the access token has been revoked');
   const user = await endUserOfToken(deps.origins, environmentId, claims);
   if (!user) throw new InvalidToken('the access token was taken back: its user, client, application or IDP connection no longer allows it');
-  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+  const scopes = splitScope(typeof claims.scope === 'string' ? claims.scope : undefined);
   if (!scopes.includes('openid')) throw new InsufficientScope('openid');
   return { sub: user.id, ...userClaims(user, scopes) };
 }

@@ -63,6 +63,8 @@ export interface OidcClientSettings {
   /** Where RP-initiated logout may send the browser back to (OpenID Connect RP-Initiated Logout §3). */
   readonly postLogoutRedirectUris: readonly string[];
   readonly idTokenSignedResponseAlg: IdTokenAlgorithm;
+  /** May exchange tokens (RFC 8693) at the token endpoint; setting it or acting on such a client needs TOKEN_EXCHANGE. */
+  readonly tokenExchange?: boolean;
 }
 
 interface ClientIdentity {

@@ -1,7 +1,8 @@
 import { NotFound } from '../errors';
 import { isId, parseClientId } from '../ids';
 import type { Caller } from '../caller';
-import type { Clock, ResourceStore, SecretHasher } from '../ports';
+import type { Clock, SecretHasher } from '../primitives';
+import type { ResourceStore } from '../stores';
 import type { StoredClient } from './model';
 import type { SamlKeyVault } from '../saml/signing-keys';
 import type { ApplicationLookup, ClientStore } from './ports';

@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { LATCHKEY_RESOURCE_KEY } from '../builtin-resource';
 import { MAX_TOKEN_TTL_SECONDS, MIN_TOKEN_TTL_SECONDS } from '../environments';
 import { InvalidRequest, type FieldProblem } from '../errors';
-import type { ResourceStore } from '../ports';
+import type { ResourceStore } from '../stores';
 import { certificateThumbprint, parseRegisteredCertificate } from './certificates';
 import { ASSERTION_ALGORITHMS, type ClientJwk, type OidcClientSettings } from './model';
 import { localTargetsAllowed } from '../../config';
@@ -100,6 +100,7 @@ export const SETTING_FIELDS: readonly (keyof OidcClientSettings)[] = [
   'scopes',
   'postLogoutRedirectUris',
   'idTokenSignedResponseAlg',
+  'tokenExchange',
 ];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;

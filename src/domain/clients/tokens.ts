@@ -1,7 +1,10 @@
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from '../errors';
-import { newId } from '../ids';
 import type { Resource } from '../model';
-import type { ResourceStore, TokenSigner } from '../ports';
+import type { ResourceStore } from '../stores';
+import { mintAccessToken, type MinterDeps } from '../minter';
+import { splitScope } from '../scopes';
+import type { AccessTokenClaims } from '../../access-token-claims';
+import type { StoredOidcClient } from './model';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps, type PresentedClientCredentials } from './authentication';
 import { comparableAudience } from '../audiences';
 
@@ -14,16 +17,14 @@ import { comparableAudience } from '../audiences';
  *    that still exists: otherwise `invalid_target`. Without one, the token's audience is the client itself.
  * 3. `scope` values must be among the client's `scopes`: otherwise `invalid_scope`.
  * 4. Lifetime: the allowed resource's `accessTokenTtlSeconds` (else the client's), never longer than
- *    the resource's own limit.
+ *    the resource's own limit (the minter's rule, minter.ts, which builds the claims).
  * 5. With token binding on, the token carries `cnf.x5t#S256` of the certificate the client used.
  * Client tokens have `subjectType: "Client"` and no `permissions`: a client holds no grants, so a
  * token of one can never pass a management or permission check meant for service accounts.
  */
 
-export interface ClientTokenDeps extends ClientAuthenticationDeps {
+export interface ClientTokenDeps extends ClientAuthenticationDeps, MinterDeps {
   readonly resources: ResourceStore;
-  readonly signer: TokenSigner;
-  readonly issuer: string;
 }
 
 export interface ClientTokenRequest {
@@ -36,7 +37,7 @@ export interface ClientToken {
   readonly tokenType: 'Bearer';
   readonly expiresInSeconds: number;
   readonly scope?: string;
-  readonly claims: Readonly<Record<string, unknown>>;
+  readonly claims: Readonly<AccessTokenClaims>;
 }
 
 export async function issueClientCredentialsToken(deps: ClientTokenDeps, presented: PresentedClientCredentials, request: ClientTokenRequest): Promise<ClientToken> {
@@ -45,7 +46,7 @@ export async function issueClientCredentialsToken(deps: ClientTokenDeps, present
 
 /** Rules 1 to 5 for a client the token endpoint's client authentication has already established. */
 export async function issueClientCredentialsTokenFor(
-  deps: Pick<ClientTokenDeps, 'resources' | 'signer' | 'now' | 'issuer'>,
+  deps: Pick<ClientTokenDeps, 'resources' | keyof MinterDeps>,
   authenticated: AuthenticatedClient,
   request: ClientTokenRequest,
 ): Promise<ClientToken> {
@@ -66,31 +67,37 @@ export async function issueClientCredentialsTokenFor(
     );
     resource = allowed.find((candidate) => candidate.key === wanted || comparableAudience(candidate.audience) === comparableAudience(wanted));
     if (!resource) throw new InvalidTarget(`resource "${wanted}" is not one this client may request`);
-    const entry = client.resources.find((candidate) => candidate.resource === resource!.key)!;
-    lifetime = Math.min(entry.accessTokenTtlSeconds ?? client.accessTokenTtlSeconds, resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY);
+    lifetime = clientResourceLifetime(client, resource.key);
   }
 
-  const scopes = [...new Set((request.scope ?? '').split(' ').filter(Boolean))];
+  const scopes = splitScope(request.scope);
   const unknown = scopes.filter((scope) => !client.scopes.includes(scope));
   if (unknown.length > 0) throw new InvalidScope(`scope ${unknown.map((s) => `"${s}"`).join(', ')} is not allowed for this client`);
 
-  const iat = Math.floor(deps.now() / 1000);
-  const claims: Record<string, unknown> = {
-    iss: deps.issuer,
-    sub: client.id,
-    aud: resource ? resource.audience : client.clientId,
-    iat,
-    exp: iat + lifetime,
-    jti: newId('tok'),
-    client_id: client.clientId,
-    name: client.name,
-    subjectType: 'Client',
+  const token = await mintAccessToken(deps, {
+    subject: {
+      subjectType: 'Client',
+      id: client.id,
+      clientId: client.clientId,
+      name: client.name,
+      applicationId: client.applicationId,
+      ...(client.tokenBinding && certificateThumbprint ? { certificateThumbprint } : {}),
+    },
     tenantId: environment.tenantId,
     environmentId: environment.id,
-    applicationId: client.applicationId,
-    ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
-    ...(client.tokenBinding && certificateThumbprint ? { cnf: { 'x5t#S256': certificateThumbprint } } : {}),
-  };
-  const accessToken = await deps.signer.sign(claims, { typ: 'at+jwt' });
-  return { accessToken, tokenType: 'Bearer', expiresInSeconds: lifetime, ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}), claims };
+    audience: { resources: resource ? [resource] : [], otherwise: client.clientId },
+    lifetimeSeconds: lifetime,
+    scopes,
+  });
+  return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, ...(token.scope ? { scope: token.scope } : {}), claims: token.claims };
+}
+
+/**
+ * Rule 4's first half, for client credentials and the code and refresh grants alike: the lifetime the
+ * client's settings give tokens for one of its allowed resources (the minter then cuts it to the
+ * resource's own limit).
+ */
+export function clientResourceLifetime(client: Pick<StoredOidcClient, 'accessTokenTtlSeconds' | 'resources'>, resourceKey: string): number {
+  const entry = client.resources.find((candidate) => candidate.resource === resourceKey);
+  return entry?.accessTokenTtlSeconds ?? client.accessTokenTtlSeconds;
 }

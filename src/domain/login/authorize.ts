@@ -8,6 +8,7 @@ import { findLoginClient, type LoginClient } from './clients';
 import { seconds } from './deps';
 import { handleId, handleMatches } from './handles';
 import type { AuthorizeOutcome, BrowserState } from './outcome';
+import type { BrokeringDeps } from './upstream';
 
 /**
  * The authorization endpoint (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2): the one entry of every
@@ -31,7 +32,7 @@ import type { AuthorizeOutcome, BrowserState } from './outcome';
  */
 
 /** The authorization endpoint may end a login of either protocol, so it needs both finishers' dependencies. */
-export type AuthorizeDeps = OidcLoginDeps & SamlLoginDeps;
+export type AuthorizeDeps = OidcLoginDeps & SamlLoginDeps & BrokeringDeps;
 
 const MAX_PARAMETER_LENGTH = 2000;
 

@@ -2,7 +2,7 @@ import type { ApplicationStore } from '../applications';
 import type { ClientStore } from '../clients/ports';
 import type { EndUserStore } from '../end-users';
 import type { IdpConnectionStore } from '../idp-connections';
-import type { Clock, SecretHasher } from '../ports';
+import type { Clock, SecretHasher } from '../primitives';
 import type { LoginStore } from './ports';
 
 /**
@@ -27,4 +27,5 @@ export const CHALLENGE_TTL_SECONDS = 10 * 60;
 /** A session that the application did not ask to remember lasts as long as the browser's, at most this. */
 export const DEFAULT_SESSION_SECONDS = 24 * 3600;
 
-export const seconds = (now: Clock): number => Math.floor(now() / 1000);
+/** The clock in whole seconds; defined with the clock, re-exported here for the login's modules. */
+export { seconds } from '../primitives';

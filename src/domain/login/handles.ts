@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SecretHasher } from '../ports';
+import type { SecretHasher } from '../primitives';
 import { sameDigest } from '../secrets';
 
 /**

@@ -1,4 +1,5 @@
 import type { PromptValue } from '../clients/model';
+import type { UpstreamConnectionType } from '../idp-connections';
 
 /**
  * The records of a login, whatever protocol it ends in: the request (one interaction, from its start
@@ -20,6 +21,26 @@ export interface LoginResult {
   readonly amr?: readonly string[];
   /** Set when the login came from an existing browser session rather than a challenge. */
   readonly sessionId?: string;
+  /** Set when an upstream identity provider logged the end user in (`upstream.ts`). */
+  readonly upstream?: UpstreamSessionLink;
+}
+
+/** The request's upstream leg, as stored on it. */
+export interface UpstreamLeg {
+  readonly connectionId: string;
+  readonly type: UpstreamConnectionType;
+  /** The provider's issuer or entity ID, as the state names it: the answer must come from it. */
+  readonly issuer?: string;
+  readonly stateHash: string;
+}
+
+/** What upstream logout needs of a Latchkey session. */
+export interface UpstreamSessionLink {
+  readonly connectionId: string;
+  /** The upstream's session ID (`sid`), for its back-channel logout. */
+  readonly sid?: string;
+  /** Sealed upstream ID token, sent back as `id_token_hint` at the upstream's end-session endpoint. */
+  readonly sealedIdToken?: string;
 }
 
 /** `received`: a SAML AuthnRequest checked at the SSO URL, waiting for the browser at the authorization endpoint. */
@@ -67,6 +88,8 @@ export interface AuthorizationRequestRecord {
   readonly saml?: SamlReturn;
   /** Hash of the handle the SSO URL gave the browser to take to the authorization endpoint. */
   readonly samlStartHash?: string;
+  /** Set while the end user logs in at an upstream identity provider (`upstream.ts`). */
+  readonly upstream?: UpstreamLeg;
   readonly createdAt: string;
   /** Epoch seconds. */
   readonly expiresAt: number;
@@ -85,6 +108,8 @@ export interface SessionRecord {
   readonly amr?: readonly string[];
   /** The registry IDs (`cl_…`) of the clients the session signed in to: who to tell when it ends. */
   readonly clientRefs?: readonly string[];
+  /** The upstream login behind the session, for upstream logout. */
+  readonly upstream?: UpstreamSessionLink;
   readonly expiresAt: number;
 }
 

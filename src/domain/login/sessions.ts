@@ -62,6 +62,7 @@ export async function rememberSession(deps: InteractionDeps, record: Authorizati
     subjectId: login.subjectId,
     authTime: login.authTime,
     ...(login.amr ? { amr: login.amr } : {}),
+    ...(login.upstream ? { upstream: login.upstream } : {}),
     clientRefs: [record.clientRef],
     expiresAt: now + lifetime,
   });

@@ -8,6 +8,7 @@ import type { AuthorizationRequestRecord, LoginResult, SamlReturn } from '../log
 import type { AuthorizeOutcome, BrowserState, SamlForm } from '../login/outcome';
 import { liveSession, rememberSession } from '../login/sessions';
 import { answeredLogin, finishRequest, loginStep, samlReturnOf, toLoginPage } from '../login/states';
+import { beginUpstream, brokers, choicePageUrl, recordUpstreamFailure, routeUpstream, UpstreamFailure, type BrokeringDeps, type UpstreamRoute } from '../login/upstream';
 import { errorResponse, STATUS, successResponse } from './response';
 import type { SamlKeyVault } from './signing-keys';
 
@@ -18,7 +19,8 @@ import type { SamlKeyVault } from './signing-keys';
  * Rules, in the order they are checked:
  * 1. The browser brings the single-use `saml_request` handle of a `received` request of this client.
  * 2. A live browser session logs the end user in, unless the request is `ForceAuthn`; without one,
- *    an `IsPassive` request answers NoPassive and an application without `loginUrl` AuthnFailed.
+ *    an `IsPassive` request answers NoPassive, and an application without `loginUrl` sends the
+ *    browser to its upstream identity provider (`login/upstream.ts`) or, having none, answers AuthnFailed.
  * 3. Otherwise the browser goes to the application's `loginUrl`, bound to this browser by a cookie.
  * 4. A SAML login never asks consent. A refused login answers an error Response (Responder /
  *    AuthnFailed); an accepted one a signed Response, NameID by the client's type.
@@ -30,7 +32,7 @@ export interface SamlLoginDeps extends InteractionDeps {
 }
 
 export async function startSamlLogin(
-  deps: SamlLoginDeps,
+  deps: SamlLoginDeps & BrokeringDeps,
   { client, application }: LoginClient<StoredSamlClient>,
   handle: string,
   browser: BrowserState,
@@ -44,7 +46,10 @@ export async function startSamlLogin(
   const session = saml.forceAuthn ? undefined : await liveSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
   const now = seconds(deps.now);
   const loginUrl = application.loginUrl;
-  if (!session && (saml.isPassive || !loginUrl)) {
+  const route: UpstreamRoute | undefined =
+    !session && !loginUrl && !saml.isPassive && brokers(deps) ? await routeUpstream(deps, client.environmentId, application.id, {}) : undefined;
+  const upstream = route?.kind === 'connection' || route?.kind === 'choose';
+  if (!session && (saml.isPassive || (!loginUrl && !upstream))) {
     if (!(await deps.authorizations.transitionRequest(record.environmentId, record.id, 'received', { status: 'done' }, now))) {
       throw new InvalidRequest('this SAML sign-in is already under way');
     }
@@ -52,8 +57,24 @@ export async function startSamlLogin(
     return { location: saml.acsUrl, form: samlErrorResponse(deps, client, saml, second, message) };
   }
   const step = await loginStep(deps, record.id, session);
+  if (route?.kind === 'connection' && brokers(deps)) {
+    let begun: Awaited<ReturnType<typeof beginUpstream>>;
+    try {
+      begun = await beginUpstream(deps, record, route.connection);
+    } catch (error) {
+      if (!(error instanceof UpstreamFailure)) throw error;
+      await recordUpstreamFailure(deps, record, route.connection, error);
+      await deps.authorizations.transitionRequest(record.environmentId, record.id, 'received', { status: 'done' }, now);
+      return { location: saml.acsUrl, form: samlErrorResponse(deps, client, saml, STATUS.authnFailed, 'the identity provider could not be reached') };
+    }
+    if (!(await deps.authorizations.transitionRequest(record.environmentId, record.id, 'received', { ...step.changes, upstream: begun.upstream }, now))) {
+      throw new InvalidRequest('this SAML sign-in is already under way');
+    }
+    return { location: begun.location, binding: step.binding };
+  }
   const moved = await deps.authorizations.transitionRequest(record.environmentId, record.id, 'received', step.changes, now);
   if (!moved) throw new InvalidRequest('this SAML sign-in is already under way');
+  if (route?.kind === 'choose') return { location: choicePageUrl(deps.issuer, record), binding: step.binding };
   if (step.challenge !== undefined && loginUrl) return toLoginPage(loginUrl, step.challenge, step.binding);
   return finishSamlLogin(deps, client, moved);
 }

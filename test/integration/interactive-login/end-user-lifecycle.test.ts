@@ -80,7 +80,7 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
       : first;
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier });
     const claims = tokens.claims()!;
-    return { browser, config, sub: claims.sub, sid: claims.sid as string, accessToken: tokens.access_token, refreshToken: tokens.refresh_token! };
+    return { browser, config, sub: claims.sub, sid: claims.sid as string, idToken: tokens.id_token!, accessToken: tokens.access_token, refreshToken: tokens.refresh_token! };
   }
 
   /** Whether the browser's session still logs it in without a login page (`prompt=none`). */
@@ -180,6 +180,21 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
     await expect(oidc.refreshTokenGrant(between.config, between.refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(oidc.fetchUserInfo(between.config, between.accessToken, one.sub)).rejects.toMatchObject({ status: 401 });
     expect(await received()).toEqual([{ aud: rp.clientId, sub: one.sub, sid: between.sid }]);
+  });
+
+  it('tells the application of every client the session signed in to when one of them logs the user out (RP-initiated logout)', async () => {
+    const login = await logIn(rp, 'frank');
+    await logIn(shop, 'frank', login.browser); // single sign-on: the same session
+    const signedOut = await login.browser.visit(oidc.buildEndSessionUrl(login.config, { id_token_hint: login.idToken }).href);
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.body).not.toContain('Sign out?');
+    expect(await received()).toEqual(
+      [
+        { aud: rp.clientId, sub: login.sub, sid: login.sid },
+        { aud: shop.clientId, sub: login.sub, sid: login.sid },
+      ].sort(bySessionAndAudience),
+    );
+    expect(await stillSignedIn(login)).toBe(false);
   });
 
   it('disables a user (its sessions end, its earlier tokens are dated out) and enables it again without reviving them', async () => {
