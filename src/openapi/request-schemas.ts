@@ -143,6 +143,14 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
       idp_hint: string('Without loginUrl: the ID of the application’s upstream IDP connection to log in with'),
     },
   },
+  'consume-saml-response': {
+    type: 'object',
+    required: ['SAMLResponse', 'RelayState'],
+    properties: {
+      SAMLResponse: string('The upstream IdP’s Response, base64 (SAML bindings §3.5.4)'),
+      RelayState: string('As Latchkey sent it with the AuthnRequest'),
+    },
+  },
   'upstream-backchannel-logout': {
     type: 'object',
     required: ['logout_token'],

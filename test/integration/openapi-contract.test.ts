@@ -306,6 +306,20 @@ const SAMPLES: Record<string, Sample> = {
       }),
     },
   ],
+  // problem+json 404 on a public route: no SAML connection of that name.
+  'get-saml-sp-metadata': async ({ url }) => [
+    { route: 'GET /saml/sp/{connectionId}/metadata', answer: await call(url, 'GET', `/saml/sp/idp_${'a'.repeat(26)}@env_${'a'.repeat(26)}/metadata`) },
+  ],
+  // The browser error page: a RelayState that names no login.
+  'consume-saml-response': async ({ url }) => [
+    {
+      route: 'POST /saml/sp/{connectionId}/acs',
+      answer: await call(url, 'POST', `/saml/sp/idp_${'a'.repeat(26)}@env_${'a'.repeat(26)}/acs`, {
+        headers: { 'content-type': FORM },
+        body: form({ SAMLResponse: 'PHg+', RelayState: 'forged' }),
+      }),
+    },
+  ],
   // The browser error page: a state that names no login.
   'complete-upstream-login': async ({ url }) => [{ route: 'GET /oauth/v2/idp/callback', answer: await call(url, 'GET', '/oauth/v2/idp/callback?state=forged&code=x') }],
   // The browser error page: a request this browser did not start.

@@ -1,6 +1,6 @@
 import { randomBytes, sign, type KeyObject } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import type { SecretHasher } from '../../ports';
+import type { SecretHasher } from '../../primitives';
 import { escapeXml, RSA_SHA256, signEnveloped } from '../../saml/xml';
 import type { SamlForm } from '../../login/outcome';
 import { HTTP_POST, type IdpMetadata } from './idp-metadata';

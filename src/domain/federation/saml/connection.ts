@@ -2,7 +2,7 @@ import type { SamlSigningKey } from '../../clients/model';
 import { SAML_CERTIFICATE_VALID_DAYS } from '../../clients/saml-clients';
 import { InvalidRequest } from '../../errors';
 import { newId } from '../../ids';
-import type { Clock } from '../../ports';
+import type { Clock } from '../../primitives';
 import type { SamlKeyVault } from '../../saml/signing-keys';
 import { ATTRIBUTE_MAPPING_FIELDS, type AttributeMapping } from './attributes';
 import { type IdpMetadata, loadIdpMetadata, type SamlMetadataFetcher } from './idp-metadata';

@@ -1,5 +1,5 @@
 import type { AssertionReplayStore } from '../../clients/client-assertion';
-import type { Clock, SecretHasher } from '../../ports';
+import type { Clock, SecretHasher } from '../../primitives';
 import type { SamlKeyVault } from '../../saml/signing-keys';
 import type { UpstreamSamlIdentity } from './attributes';
 import { sendAuthnRequest } from './authn-request';

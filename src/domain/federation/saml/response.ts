@@ -1,6 +1,6 @@
 import { SignedXml } from 'xml-crypto';
 import type { AssertionReplayStore } from '../../clients/client-assertion';
-import type { Clock, SecretHasher } from '../../ports';
+import type { Clock, SecretHasher } from '../../primitives';
 import { sameDigest } from '../../secrets';
 import { childElements, NS, parseXml, RSA_SHA256 } from '../../saml/xml';
 import { mapAttributes, type AttributeMapping, type UpstreamSamlIdentity } from './attributes';
