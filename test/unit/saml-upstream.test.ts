@@ -10,7 +10,8 @@ import { OutboundSamlMetadataFetcher } from '../../src/adapters/saml-metadata-fe
 import type { AssertionReplayStore } from '../../src/domain/clients/client-assertion';
 import { sendAuthnRequest } from '../../src/domain/federation/saml/authn-request';
 import { HTTP_POST, HTTP_REDIRECT, loadIdpMetadata, parseIdpMetadata, type IdpMetadata } from '../../src/domain/federation/saml/idp-metadata';
-import { acceptSamlResponse, type SamlResponseContext, UpstreamSamlRefused } from '../../src/domain/federation/saml/response';
+import { UpstreamFailure } from '../../src/domain/login/upstream';
+import { acceptSamlResponse, type SamlResponseContext } from '../../src/domain/federation/saml/response';
 import {
   type SamlConnectionInput,
   samlConnectionSettings,
@@ -99,8 +100,8 @@ async function refusal(promise: Promise<unknown>): Promise<{ code: string; reaso
     () => undefined,
     (thrown: unknown) => thrown,
   );
-  if (!(error instanceof UpstreamSamlRefused)) throw new Error(`expected a refusal, got ${String(error)}`);
-  return { code: error.code, reason: error.reason, detail: error.internalDetail ?? '' };
+  if (!(error instanceof UpstreamFailure)) throw new Error(`expected a refusal, got ${String(error)}`);
+  return { code: error.error, reason: error.code, detail: error.message };
 }
 
 describe('IdP metadata', () => {
@@ -199,16 +200,21 @@ describe('accepting a SAML Response', () => {
     expect(await acceptSamlResponse(deps(), context, response)).toMatchObject({ subject: 'o-42', email: 'ada@corp.example', emailVerified: true, name: 'Ada' });
   });
 
+  it('refuses an assertion without the mapped subject attribute: it names no one Latchkey can keep', async () => {
+    const { requestId, context } = await sentRequest({ attributeMapping: { subject: 'oid' } });
+    expect((await refusal(acceptSamlResponse(deps(), context, await idpResponse(requestId)))).detail).toContain('exactly one value of oid');
+  });
+
   it('ends a login the IdP refused (Requester / AuthnFailed) as access_denied', async () => {
     const { requestId, context } = await sentRequest();
     const refused = await refusal(acceptSamlResponse(deps(), context, await idpResponse(requestId, { status: 'urn:oasis:names:tc:SAML:2.0:status:Requester' })));
-    expect(refused).toMatchObject({ code: 'access_denied', reason: 'denied' });
+    expect(refused).toMatchObject({ code: 'access_denied', reason: 'saml_denied' });
   });
 
   it('refuses a response signed by another key, even with that key certificate in its KeyInfo', async () => {
     const { requestId, context } = await sentRequest();
     const refused = await refusal(acceptSamlResponse(deps(), context, await idpResponse(requestId, { signer: identityProvider(otherKey) })));
-    expect(refused).toMatchObject({ code: 'access_denied', reason: 'invalid' });
+    expect(refused).toMatchObject({ code: 'access_denied', reason: 'saml_response_invalid' });
     expect(refused.detail).toContain('does not verify');
   });
 
@@ -251,7 +257,7 @@ describe('accepting a SAML Response', () => {
   ])('refuses a response with the %s', async (_, answer, detail) => {
     const { requestId, context } = await sentRequest();
     const refused = await refusal(acceptSamlResponse(deps(), context, await idpResponse(requestId, answer)));
-    expect(refused).toMatchObject({ code: 'access_denied', reason: 'invalid' });
+    expect(refused).toMatchObject({ code: 'access_denied', reason: 'saml_response_invalid' });
     expect(refused.detail).toContain(detail);
   });
 

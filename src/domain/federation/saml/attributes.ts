@@ -1,5 +1,3 @@
-import { UpstreamSamlRefused } from './refused';
-
 /**
  * Who a SAML assertion names, in Latchkey's terms: the upstream subject (the NameID, or a chosen
  * attribute), e-mail address, whether the IdP vouches for it, and display name.
@@ -12,7 +10,8 @@ import { UpstreamSamlRefused } from './refused';
  * - SAML has no standard "verified" flag: an address counts as verified only when the mapping
  *   names an attribute for it and that attribute says `true` (or `1`). Linking accounts by e-mail
  *   relies on this, so nothing is assumed.
- * - A mapped subject attribute must have exactly one non-empty value; other fields take the first.
+ * - A mapped subject attribute must have exactly one non-empty value (otherwise no identity: the
+ *   caller refuses the assertion); other fields take the first.
  */
 
 export interface AttributeMapping {
@@ -53,11 +52,11 @@ export interface UpstreamSamlIdentity {
   readonly authTime: number;
 }
 
-export function mapAttributes(asserted: AssertedSubject, mapping: AttributeMapping = {}): UpstreamSamlIdentity {
+export function mapAttributes(asserted: AssertedSubject, mapping: AttributeMapping = {}): UpstreamSamlIdentity | undefined {
   const first = (names: readonly string[]) => names.map((name) => asserted.attributes[name]?.find((value) => value !== '')).find((value) => value !== undefined);
   const subjectValues = mapping.subject === undefined ? [asserted.nameId] : (asserted.attributes[mapping.subject] ?? []).filter((value) => value !== '');
   if (subjectValues.length !== 1 || subjectValues[0]!.length > 1024) {
-    throw new UpstreamSamlRefused('invalid', `the assertion must carry exactly one value of ${mapping.subject ?? 'NameID'} (at most 1024 characters) to name the end user`);
+    return undefined;
   }
   const email = first(mapping.email ? [mapping.email] : DEFAULT_ATTRIBUTE_NAMES.email) ?? (asserted.nameIdFormat === EMAIL_ADDRESS_FORMAT ? asserted.nameId : undefined);
   const name = first(mapping.name ? [mapping.name] : DEFAULT_ATTRIBUTE_NAMES.name);

@@ -71,7 +71,7 @@ export async function startSamlUpstreamLogin(
   return sent.location;
 }
 
-/** Who logged in, from the Response posted to the ACS URL for the login `state`; throws `UpstreamSamlRefused`. */
+/** Who logged in, from the Response posted to the ACS URL for the login `state`; throws `UpstreamFailure`. */
 export async function acceptSamlUpstreamResponse(
   deps: Omit<SamlUpstreamDeps, 'samlKeys'>,
   connection: SamlConnectionRef,

@@ -5,7 +5,7 @@ import { sameDigest } from '../../secrets';
 import { childElements, NS, parseXml, RSA_SHA256 } from '../../saml/xml';
 import { mapAttributes, type AttributeMapping, type UpstreamSamlIdentity } from './attributes';
 import type { IdpMetadata } from './idp-metadata';
-import { UpstreamSamlRefused } from './refused';
+import { UpstreamFailure } from '../../login/upstream';
 import type { ServiceProviderUrls } from './sp-metadata';
 
 /**
@@ -46,7 +46,10 @@ const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 
-export { UpstreamSamlRefused };
+/** The audit log's codes: the IdP said no, or its answer failed a rule above. */
+export const SAML_DENIED = 'saml_denied';
+export const SAML_INVALID = 'saml_response_invalid';
+const refused = (detail: string) => new UpstreamFailure(SAML_INVALID, detail);
 
 export interface SamlResponseDeps {
   readonly now: Clock;
@@ -68,7 +71,7 @@ export interface SamlResponseContext {
 
 export async function acceptSamlResponse(deps: SamlResponseDeps, context: SamlResponseContext, samlResponse: string | undefined): Promise<UpstreamSamlIdentity> {
   const nowSeconds = Math.floor(deps.now() / 1000);
-  const invalid = (detail: string) => new UpstreamSamlRefused('invalid', detail);
+  const invalid = refused;
 
   // Rule 1.
   if (!samlResponse || !/^[A-Za-z0-9+/=\s]+$/.test(samlResponse)) throw invalid('SAMLResponse is missing or not base64');
@@ -86,7 +89,7 @@ export async function acceptSamlResponse(deps: SamlResponseDeps, context: SamlRe
 
   // Rule 3.
   const status = statusCodes(root);
-  if (status[0] !== SUCCESS) throw new UpstreamSamlRefused('denied', `the IdP answered status ${status.join(' / ') || '(none)'}`);
+  if (status[0] !== SUCCESS) throw new UpstreamFailure(SAML_DENIED, `the IdP answered status ${status.join(' / ') || '(none)'}`);
 
   // Rule 4.
   if (document.getElementsByTagNameNS(NS.assertion, 'EncryptedAssertion').length > 0)
@@ -170,7 +173,12 @@ export async function acceptSamlResponse(deps: SamlResponseDeps, context: SamlRe
   // Rule 12.
   const sessionIndex = authn.getAttribute('SessionIndex') ?? undefined;
   const authTime = instant(authn.getAttribute('AuthnInstant')) ?? nowSeconds;
-  return mapAttributes({ nameId: nameIdValue, nameIdFormat, attributes: attributesOf(assertion), ...(sessionIndex ? { sessionIndex } : {}), authTime }, context.attributeMapping);
+  const identity = mapAttributes(
+    { nameId: nameIdValue, nameIdFormat, attributes: attributesOf(assertion), ...(sessionIndex ? { sessionIndex } : {}), authTime },
+    context.attributeMapping,
+  );
+  if (!identity) throw invalid(`the assertion must carry exactly one value of ${context.attributeMapping?.subject} (at most 1024 characters) to name the end user`);
+  return identity;
 }
 
 /**
@@ -180,17 +188,17 @@ export async function acceptSamlResponse(deps: SamlResponseDeps, context: SamlRe
 function verifiedElement(xml: string, element: Element, certificates: readonly string[]): string {
   const what = element.localName;
   const signatures = childElements(element, NS.dsig, 'Signature');
-  if (signatures.length !== 1) throw new UpstreamSamlRefused('invalid', `the ${what} must carry exactly one signature, it has ${signatures.length}`);
+  if (signatures.length !== 1) throw refused(`the ${what} must carry exactly one signature, it has ${signatures.length}`);
   const signature = signatures[0]!;
   const algorithm = signature.getElementsByTagNameNS(NS.dsig, 'SignatureMethod').item(0)?.getAttribute('Algorithm');
-  if (algorithm !== RSA_SHA256) throw new UpstreamSamlRefused('invalid', `the ${what} is signed with ${algorithm}, not RSA-SHA256`);
+  if (algorithm !== RSA_SHA256) throw refused(`the ${what} is signed with ${algorithm}, not RSA-SHA256`);
   const references = signature.getElementsByTagNameNS(NS.dsig, 'Reference');
   const id = element.getAttribute('ID');
   if (references.length !== 1 || !id || references.item(0)!.getAttribute('URI') !== `#${id}`) {
-    throw new UpstreamSamlRefused('invalid', `the ${what}'s signature must have one reference, to the ${what} itself`);
+    throw refused(`the ${what}'s signature must have one reference, to the ${what} itself`);
   }
   const digest = references.item(0)!.getElementsByTagNameNS(NS.dsig, 'DigestMethod').item(0)?.getAttribute('Algorithm');
-  if (digest !== SHA256) throw new UpstreamSamlRefused('invalid', `the ${what}'s signature digests with ${digest}, not SHA-256`);
+  if (digest !== SHA256) throw refused(`the ${what}'s signature digests with ${digest}, not SHA-256`);
   for (const certificate of certificates) {
     const verifier = new SignedXml({ publicCert: certificate, getCertFromKeyInfo: () => null });
     verifier.loadSignature(signature);
@@ -203,14 +211,14 @@ function verifiedElement(xml: string, element: Element, certificates: readonly s
     const signed = valid ? verifier.getSignedReferences() : [];
     if (signed.length === 1) return signed[0]!;
   }
-  throw new UpstreamSamlRefused('invalid', `the ${what}'s signature does not verify with the IdP's certificates from its metadata`);
+  throw refused(`the ${what}'s signature does not verify with the IdP's certificates from its metadata`);
 }
 
 function parsed(xml: string, what: string): Document {
   try {
     return parseXml(xml, what);
   } catch (error) {
-    throw new UpstreamSamlRefused('invalid', error instanceof Error ? error.message : String(error));
+    throw refused(error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -232,14 +240,14 @@ function statusCodes(root: Element): string[] {
 
 function single(parent: Element, namespace: string, localName: string): Element | undefined {
   const found = childElements(parent, namespace, localName);
-  if (found.length > 1) throw new UpstreamSamlRefused('invalid', `the ${parent.localName} has ${found.length} ${localName} elements`);
+  if (found.length > 1) throw refused(`the ${parent.localName} has ${found.length} ${localName} elements`);
   return found[0];
 }
 
 /** Epoch seconds of a UTC xs:dateTime, undefined when absent; a malformed one refuses the response. */
 function instant(value: string | null): number | undefined {
   if (value === null || value === '') return undefined;
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)) throw new UpstreamSamlRefused('invalid', `"${value.slice(0, 40)}" is not a UTC xs:dateTime`);
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)) throw refused(`"${value.slice(0, 40)}" is not a UTC xs:dateTime`);
   return Math.floor(Date.parse(value) / 1000);
 }
 

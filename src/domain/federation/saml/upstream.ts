@@ -13,7 +13,6 @@ import {
 import type { SamlKeyVault } from '../../saml/signing-keys';
 import { type ConnectionName, samlConnectionMetadata } from './connection';
 import { acceptSamlUpstreamResponse, type SamlConnectionRef, type SamlUpstreamDeps, startSamlUpstreamLogin, stateOf } from './login';
-import { UpstreamSamlRefused } from './refused';
 
 /**
  * SAML in the login engine's brokering (`src/domain/login/upstream.ts`): the `saml` upstream
@@ -56,18 +55,13 @@ export async function consumeSamlResponse(deps: AssertionConsumerDeps, urlName: 
     async verify(connection): Promise<UpstreamIdentity> {
       if (connection.id !== named.id) throw new UpstreamFailure('saml_wrong_acs', `the Response for connection ${connection.id} was posted to the ACS of ${named.id}`);
       // Rule 3.
-      try {
-        const identity = await acceptSamlUpstreamResponse(deps, samlRef(connection), state!, form.get('SAMLResponse') ?? undefined);
-        return {
-          subject: identity.subject,
-          ...(identity.email !== undefined ? { email: identity.email } : {}),
-          emailVerified: identity.emailVerified,
-          ...(identity.name !== undefined ? { name: identity.name } : {}),
-        };
-      } catch (error) {
-        if (!(error instanceof UpstreamSamlRefused)) throw error;
-        throw new UpstreamFailure(error.reason === 'denied' ? 'saml_denied' : 'saml_response_invalid', error.internalDetail ?? error.message);
-      }
+      const identity = await acceptSamlUpstreamResponse(deps, samlRef(connection), state!, form.get('SAMLResponse') ?? undefined);
+      return {
+        subject: identity.subject,
+        ...(identity.email !== undefined ? { email: identity.email } : {}),
+        emailVerified: identity.emailVerified,
+        ...(identity.name !== undefined ? { name: identity.name } : {}),
+      };
     },
   });
 }
