@@ -164,6 +164,14 @@ const table: readonly Operation[] = [
     summary: 'OAuth token endpoint: client credentials, authorization code (PKCE) and refresh token grants',
   },
   {
+    name: 'push-authorization-request',
+    handler: 'functions/oauth/push-authorization-request.ts',
+    routes: [{ method: 'POST', path: '/oauth/v2/par' }],
+    // readwrite: the pushed request is stored; a private_key_jwt assertion's jti too. pepper: the request_uri is kept as a keyed hash.
+    access: { table: 'readwrite', secrets: ['pepper'] },
+    summary: 'Pushed authorization requests (RFC 9126): the client authenticates and gets a single-use request_uri for the authorization endpoint',
+  },
+  {
     name: 'introspect',
     handler: 'functions/oauth/introspect.ts',
     routes: [{ method: 'POST', path: '/oauth/v2/introspect' }],
@@ -614,7 +622,7 @@ export const DEFAULT_THROTTLES = {
 
 // generate-delegated-access-token issues a token per end-user sign-in, as the token endpoint does per
 // client, and GraphQL serves it too (generateDelegatedAccessToken): both doors need the same class.
-const TOKEN_CLASS = new Set(['token', 'introspect', 'revoke', 'graphql', 'generate-delegated-access-token']);
+const TOKEN_CLASS = new Set(['token', 'introspect', 'revoke', 'graphql', 'generate-delegated-access-token', 'push-authorization-request']);
 
 /** The throttle that applies to an operation: its own, or its class's default. */
 export function throttleOf(operation: Operation): RouteThrottle {

@@ -17,8 +17,11 @@ export interface LatchkeyClaims extends JWTPayload {
   tenantId: string;
   environmentId: string;
   permissions?: Record<string, string[]>;
-  /** RFC 8705 §3.1: present on a certificate-bound token, which the guard accepted with its certificate. */
-  cnf?: { 'x5t#S256': string };
+  /**
+   * RFC 8705 §3.1: `x5t#S256` on a certificate-bound token, which the guard accepted with its certificate;
+   * RFC 9449 §6.1: `jkt` on a DPoP-bound token, which the guard accepted with a proof of that key.
+   */
+  cnf?: { 'x5t#S256'?: string; jkt?: string };
   /** RFC 8693 §4.1: on an exchanged token, the party acting for `sub` (nested `act` for a chain of exchanges). */
   act?: { sub: string; client_id?: string; act?: Record<string, unknown> };
   [claim: string]: unknown;

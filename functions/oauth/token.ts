@@ -5,6 +5,7 @@ import { requestToken } from '../../src/domain/token-endpoint';
 import { clientRequest, readClientAuthentication } from '../../src/http/client-authentication';
 import { httpHandler, json } from '../../src/http/handler';
 import { metrics } from '../../src/http/observability';
+import { dpopOf } from '../../src/http/dpop';
 import { formBody } from '../../src/http/request';
 
 /**
@@ -13,7 +14,8 @@ import { formBody } from '../../src/http/request';
  * failed-authentication throttle, the audience check after authentication, the grants) is
  * src/domain/token-endpoint.ts. Grants: `client_credentials` (service accounts with scope aliases
  * and RFC 8707 `resource`, OIDC clients), `authorization_code` with PKCE, `refresh_token`, the
- * JWT bearer grant (RFC 7523 §2.1) for service accounts with keys, and token exchange (RFC 8693).
+ * JWT bearer grant (RFC 7523 §2.1) for service accounts with keys, and token exchange (RFC 8693);
+ * each with an optional DPoP proof (RFC 9449) that binds its tokens.
  */
 export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }, async (event) => {
   const form = formBody(event, ['resource', 'audience']);
@@ -35,6 +37,7 @@ export const handler = httpHandler({ errors: 'oauth', metrics: 'TokenRequests' }
     actorTokenType: optional('actor_token_type'),
     requestedTokenType: optional('requested_token_type'),
     audiences: form.getAll('audience'),
+    dpop: dpopOf(event),
   });
   metrics.addMetric('TokensIssued', MetricUnit.Count, 1);
   return json(200, answer);

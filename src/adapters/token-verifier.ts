@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { GuardError, type Guard } from '../guard';
 import type { JwtVerifier } from '../domain/introspection';
-import { InvalidToken, NotAuthorized, ServiceUnavailable, TokenRequired } from '../domain/errors';
+import { InvalidDpopProof, InvalidToken, NotAuthorized, ServiceUnavailable, TokenRequired } from '../domain/errors';
 
 /**
  * Verifies any Latchkey access token for introspection, revocation and userinfo with the guard the
@@ -13,7 +13,8 @@ export const latchkeyJwtVerifier =
   (guard: Guard): JwtVerifier =>
   async (token) => {
     try {
-      return await guard.verify(token, { clientCertificate: { thumbprint: boundThumbprint(token) } });
+      // A DPoP-bound token's proof is the caller's: introspection reports `cnf`, userinfo checks it (src/domain/dpop.ts).
+      return await guard.verify(token, { clientCertificate: { thumbprint: boundThumbprint(token) }, unsafeSkipDpopProof: true });
     } catch (error) {
       if (error instanceof GuardError && error.code !== 'JWKS_UNREACHABLE') return undefined;
       throw fromGuardError(error);
@@ -42,6 +43,9 @@ export function fromGuardError(error: unknown): unknown {
       return new TokenRequired(error.message);
     case 'NOT_AUTHORIZED':
       return new NotAuthorized(error.message);
+    case 'DPOP_PROOF_REQUIRED':
+    case 'DPOP_PROOF_INVALID':
+      return new InvalidDpopProof(error.message, 'resource', { internalDetail: error.code });
     case 'JWKS_UNREACHABLE':
       return new ServiceUnavailable(`signing keys unreachable: ${error.message}`, 5, error);
     default:

@@ -1,3 +1,4 @@
+import type { PushedRequestDeps } from '../domain/authorization/pushed-requests';
 import { compactVerify, createLocalJWKSet, decodeJwt } from 'jose';
 import { postLogoutToken } from '../adapters/back-channel-logout';
 import {
@@ -65,6 +66,7 @@ import type { CanaryDeps } from '../canary/probe';
 import { logger } from '../adapters/observability';
 import { latchkeyJwtVerifier } from '../adapters/token-verifier';
 import { createGuard, type Guard } from '../guard';
+import { recordDpopProof, type DpopDeps } from '../domain/dpop';
 import { latchkeyAudience } from '../domain/builtin-resource';
 
 /**
@@ -192,6 +194,7 @@ export function tokenEndpointDeps(): TokenEndpointDeps {
     grants: grantDeps,
     exchange: tokenExchangeDeps,
     throttle: clientAuthenticationThrottleDeps(),
+    dpop: dpopDeps(),
     log: { warn: (message, details) => logger.warn(message, details) },
   };
 }
@@ -199,6 +202,11 @@ export function tokenEndpointDeps(): TokenEndpointDeps {
 /** Token exchange (RFC 8693): the minter, and finding the subject token live as introspection does. */
 export function tokenExchangeDeps(): TokenExchangeDeps {
   return { ...tokenIssuingDeps(), introspection: introspectionDeps(), resources: store() };
+}
+
+/** DPoP proofs (RFC 9449) at the token endpoint, userinfo and the management API: used `jti`s beside client assertions'. */
+function dpopDeps(): DpopDeps {
+  return { now: clock, replay: clientStore() };
 }
 
 /** Generating a delegated token (REST and GraphQL alike), with its enrichment webhook. */
@@ -272,6 +280,8 @@ export function managementCallerDeps() {
     // Serves every tenant: the caller's tenant and environment come from the token and scope every call.
     unsafeAcceptAnyTenant: true,
     jwks: publishedKeySet,
+    // DPoP-bound tokens: proofs are single-use across every container, as at the token endpoint.
+    dpop: { now: clock, replayCache: { record: ({ environmentId, ...proof }) => recordDpopProof(dpopDeps(), environmentId, proof) } },
   });
   return { guard: managementGuard, tokens: tokenStore(), hasher: pepperHasher(), now: clock, issuer: issuer() };
 }
@@ -355,6 +365,11 @@ export function samlSpMetadataDeps(): ServiceProviderMetadataDeps {
   return { connections: idpConnectionStore(), issuer: issuer(), samlKeys: samlKeys() };
 }
 
+/** The pushed authorization request endpoint: the token endpoint's client authentication, the authorization request's checks. */
+export function pushedRequestDeps(): PushedRequestDeps {
+  return { tokenEndpoint: tokenEndpointDeps(), authorizations: authorizationStore(), resources: store(), hasher: pepperHasher(), now: clock, issuer: issuer() };
+}
+
 /** The SSO URL of a SAML client. */
 export function samlSsoDeps(): SamlSsoDeps {
   return { ...interactionDeps(), replay: clientStore() };
@@ -402,7 +417,7 @@ async function readIdTokenHint(expectedIssuer: string, token: string): Promise<R
 }
 
 export function userInfoDeps(): UserInfoDeps {
-  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), origins: tokenOrigins() };
+  return { verifyJwt: verifyLatchkeyJwt(), tokens: tokenStore(), origins: tokenOrigins(), dpop: dpopDeps() };
 }
 
 // ---- operations -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { ASSERTION_ALGORITHMS, ID_TOKEN_ALGORITHMS } from './clients/model';
 import { STANDARD_SCOPES } from './scopes';
 import { TOKEN_EXCHANGE_GRANT } from './token-exchange';
+import { DPOP_ALGORITHMS } from '../dpop-proof';
 
 /**
  * The OpenID Provider metadata (OpenID Connect Discovery 1.0 §3) and OAuth 2.0 authorization server
@@ -32,6 +33,8 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     token_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     tls_client_certificate_bound_access_tokens: true,
+    // RFC 9449 §5.1; no `DPoP-Nonce`: proofs are bound by their window and single-use `jti` instead.
+    dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:jwt-bearer', TOKEN_EXCHANGE_GRANT],
     introspection_endpoint: `${issuer}/oauth/v2/introspect`,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
@@ -48,7 +51,13 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    // RFC 9126 §5: a request_uri comes only from the pushed authorization request endpoint.
+    pushed_authorization_request_endpoint: `${issuer}/oauth/v2/par`,
+    require_pushed_authorization_requests: false,
     claims_parameter_supported: false,
+    // OpenID Connect Back-Channel Logout 1.0 §2.1: every logout token carries `sid`.
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     ...(mtlsBaseUrl
       ? { mtls_endpoint_aliases: Object.fromEntries(Object.entries(MTLS_ENDPOINTS).map(([name, path]) => [name, `${mtlsBaseUrl.replace(/\/+$/, '')}${path}`])) }
       : {}),

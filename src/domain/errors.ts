@@ -128,9 +128,12 @@ export class NotAuthorized extends LatchkeyError {
 // ---- OAuth token endpoint (RFC 6749 §5.2, RFC 8707) -----------------------------------------
 
 export class InvalidClient extends LatchkeyError {
-  /** @param basicScheme the client tried HTTP Basic, so the answer must challenge it (RFC 6749 §5.2). */
-  constructor(internalDetail: string, basicScheme = false) {
-    super(401, 'invalid_client', 'client authentication failed', {
+  /**
+   * @param basicScheme the client tried HTTP Basic, so the answer must challenge it (RFC 6749 §5.2).
+   * @param description what the client may be told instead of the generic message; never a credential's detail.
+   */
+  constructor(internalDetail: string, basicScheme = false, description = 'client authentication failed') {
+    super(401, 'invalid_client', description, {
       internalDetail,
       headers: basicScheme ? { 'www-authenticate': 'Basic realm="latchkey", charset="UTF-8"' } : {},
     });
@@ -292,5 +295,28 @@ export class InsufficientScope extends LatchkeyError {
 export class SigningAlgorithmNotConfigured extends LatchkeyError {
   constructor(alg: string) {
     super(400, 'invalid_request', `${alg} is not configured in this deployment; set up an RSA signing key or use ES256`);
+  }
+}
+
+// ---- DPoP (RFC 9449) -------------------------------------------------------------------------
+
+/**
+ * A DPoP proof is missing where one is required, or fails a check of RFC 9449 §4.3: a 400 at the
+ * token endpoint (§5), a 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"` at a protected
+ * resource (§7.1).
+ */
+export class InvalidDpopProof extends LatchkeyError {
+  constructor(message: string, where: 'token-endpoint' | 'resource', options?: LatchkeyErrorOptions) {
+    super(where === 'resource' ? 401 : 400, 'invalid_dpop_proof', message, {
+      ...options,
+      ...(where === 'resource' ? { headers: { 'www-authenticate': 'DPoP error="invalid_dpop_proof"' } } : {}),
+    });
+  }
+}
+
+/** A DPoP-bound access token presented as a bearer token, or a bearer token under the DPoP scheme (RFC 9449 §7.1, §7.2). */
+export class InvalidDpopToken extends LatchkeyError {
+  constructor(message: string) {
+    super(401, 'invalid_token', message, { headers: { 'www-authenticate': 'DPoP error="invalid_token"' } });
   }
 }

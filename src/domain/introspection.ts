@@ -65,6 +65,11 @@ export type Introspection = { readonly active: false } | ({ readonly active: tru
 
 const INACTIVE: Introspection = { active: false };
 
+function isDpopBound(claims: Readonly<Record<string, unknown>>): boolean {
+  const cnf = claims.cnf;
+  return typeof cnf === 'object' && cnf !== null && typeof (cnf as Record<string, unknown>).jkt === 'string';
+}
+
 export async function introspect(deps: IntrospectionDeps, caller: { readonly environmentId: string }, token: string): Promise<Introspection> {
   const found = await findActiveToken(deps, caller.environmentId, token);
   if (!found) return INACTIVE;
@@ -72,7 +77,8 @@ export async function introspect(deps: IntrospectionDeps, caller: { readonly env
   switch (found.kind) {
     case 'jwt':
     case 'opaque':
-      return { active: true, ...found.claims, token_type: 'Bearer', tokenKind: found.kind };
+      // A DPoP-bound token reports its `cnf.jkt` with its claims and is presented as `DPoP` (RFC 9449 §6.2).
+      return { active: true, ...found.claims, token_type: isDpopBound(found.claims) ? 'DPoP' : 'Bearer', tokenKind: found.kind };
     case 'personal_access_token':
       return { active: true, ...personalAccessTokenClaims(deps.issuer, found.record, found.owner), token_type: 'Bearer', tokenKind: found.kind };
     case 'refresh_token':

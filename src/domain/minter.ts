@@ -26,6 +26,8 @@ import { earliestIssuedAt } from './service-account-grants';
  * 5. Format: a signed JWT (`typ: at+jwt`, RFC 9068), or an opaque reference token stored with its
  *    claims for a service account whose `accessTokenType` is `opaque` (opaque-tokens.ts).
  * 6. `act` (RFC 8693 §4.1): the actor a token exchange names, when there is one.
+ * 7. Sender constraint: a token asked for with a DPoP proof carries `cnf.jkt`, the proof key's
+ *    thumbprint (RFC 9449 §6), and is of type `DPoP`; an opaque token stores it with its claims.
  */
 
 export interface MinterDeps {
@@ -87,11 +89,15 @@ export interface MintRequest {
   readonly actor?: NonNullable<AccessTokenClaims['act']>;
   /** Claims a grant adds beyond the standard ones (compatibility role claims, enrichment `extensions`). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Rule 6: the RFC 7638 thumbprint of the key of the request's DPoP proof, when it had one. */
+  readonly dpopKeyThumbprint?: string;
 }
 
 export interface MintedToken {
   readonly accessToken: string;
   readonly expiresInSeconds: number;
+  /** Rule 6: `DPoP` for a token bound to a proof key, else `Bearer` (the token response's `token_type`). */
+  readonly tokenType: 'Bearer' | 'DPoP';
   /** The `scope` the token states, also the token response's `scope` (absent when it states none). */
   readonly scope?: string;
   readonly claims: Readonly<AccessTokenClaims>;
@@ -120,15 +126,24 @@ export async function mintAccessToken(deps: MinterDeps, request: MintRequest): P
     ...subjectClaims(subject),
     ...(request.actor !== undefined ? { act: request.actor } : {}),
     ...request.extra,
+    ...confirmation(subject, request.dpopKeyThumbprint),
   };
   const accessToken =
     subject.subjectType === 'ServiceAccount' && subject.accessTokenType === 'opaque' ? await issueOpaqueToken(deps, claims) : await deps.signer.sign(claims, { typ: 'at+jwt' });
-  return { accessToken, expiresInSeconds: lifetime, ...(scope ? { scope } : {}), claims };
+  const tokenType = request.dpopKeyThumbprint !== undefined ? 'DPoP' : 'Bearer';
+  return { accessToken, expiresInSeconds: lifetime, tokenType, ...(scope ? { scope } : {}), claims };
 }
 
 /** Rule 2, the one lifetime rule: the grant's lifetime, cut to the shortest limit of an audience resource. */
 export function tokenLifetime(seconds: number, resources: readonly Pick<Resource, 'accessTokenTtlSeconds'>[]): number {
   return Math.min(seconds, ...resources.map((resource) => resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY));
+}
+
+/** Rule 6 beside RFC 8705's certificate binding: one `cnf` with each confirmation the token has. */
+function confirmation(subject: TokenSubject, dpopKeyThumbprint: string | undefined): Partial<AccessTokenClaims> {
+  if (dpopKeyThumbprint === undefined) return {};
+  const certificate = subject.subjectType === 'Client' && subject.certificateThumbprint ? { 'x5t#S256': subject.certificateThumbprint } : {};
+  return { cnf: { ...certificate, jkt: dpopKeyThumbprint } };
 }
 
 function subjectClaims(subject: TokenSubject): Partial<AccessTokenClaims> {

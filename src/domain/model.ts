@@ -84,6 +84,8 @@ export interface ServiceAccount {
   readonly description?: string;
   readonly userName?: string;
   readonly accessTokenType: AccessTokenType;
+  /** Every token request must carry a DPoP proof (RFC 9449), so every token of the account is sender-constrained. */
+  readonly requireDpop?: boolean;
   readonly disabled: boolean;
   readonly grants: Grants;
   /**

@@ -56,11 +56,13 @@ export interface TokenRequest {
   readonly scope?: string;
   /** RFC 8707 `resource` values: a resource key or a resource's audience URI. */
   readonly resources?: readonly string[];
+  /** The thumbprint of the key of the request's DPoP proof: the token is bound to it (RFC 9449 §6). */
+  readonly dpopKeyThumbprint?: string;
 }
 
 export interface IssuedToken {
   readonly accessToken: string;
-  readonly tokenType: 'Bearer';
+  readonly tokenType: 'Bearer' | 'DPoP';
   readonly expiresInSeconds: number;
   readonly scope?: string;
   readonly claims: Readonly<AccessTokenClaims>;
@@ -85,7 +87,7 @@ export async function issueForAuthenticatedServiceAccount(deps: TokenDeps, clien
   // unauthenticated caller makes Latchkey read nothing it names.
   const keys = requestedResourceKeys(request);
   const named = keys.length === 0 ? client.resources : await deps.store.getResources(client.environment.id, keys);
-  return issue(deps, client.environment, client.account, parseScope(request.scope), request.resources ?? [], named);
+  return issue(deps, client.environment, client.account, parseScope(request.scope), request.resources ?? [], named, request.dpopKeyThumbprint);
 }
 
 /**
@@ -152,6 +154,7 @@ async function issue(
   scope: ParsedScope,
   resourceParameters: readonly string[],
   loaded: readonly Resource[],
+  dpopKeyThumbprint?: string,
 ): Promise<IssuedToken> {
   const builtIn = latchkeyResource(deps.issuer);
   const byKey = new Map<string, Resource>([[builtIn.key, builtIn], ...loaded.map((resource) => [resource.key, resource] as const)]);
@@ -189,8 +192,15 @@ async function issue(
     validAfter: account,
     scopes: scope.values,
     extra: { ...compatibilityClaims(environment, permissions, scope), ...(extensions !== undefined ? { extensions } : {}) },
+    ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}),
   });
-  return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, ...(token.scope ? { scope: token.scope } : {}), claims: token.claims };
+  return {
+    accessToken: token.accessToken,
+    tokenType: token.tokenType,
+    expiresInSeconds: token.expiresInSeconds,
+    ...(token.scope ? { scope: token.scope } : {}),
+    claims: token.claims,
+  };
 }
 
 /**

@@ -37,6 +37,7 @@ export interface CreateServiceAccountInput {
   description?: string;
   userName?: string;
   accessTokenType?: AccessTokenType;
+  requireDpop?: boolean;
   grants?: Grants;
 }
 
@@ -79,6 +80,7 @@ export async function createAccount(
     ...(input.description !== undefined ? { description: input.description } : {}),
     ...(input.userName !== undefined ? { userName: input.userName } : {}),
     accessTokenType: input.accessTokenType ?? 'jwt',
+    ...(input.requireDpop ? { requireDpop: true } : {}),
     disabled: false,
     grants: checked.grants,
     grantIncarnations: checked.incarnations,
@@ -107,7 +109,7 @@ export async function updateServiceAccount(
   deps: ServiceAccountDeps,
   caller: Caller,
   id: string,
-  changes: { name?: string; description?: string; disabled?: boolean },
+  changes: { name?: string; description?: string; disabled?: boolean; requireDpop?: boolean },
 ): Promise<ServiceAccount> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   if (changes.name !== undefined) checkName(changes.name);

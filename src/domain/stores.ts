@@ -53,7 +53,9 @@ export interface ServiceAccountStore {
     environmentId: string,
     id: string,
     expectedVersion: number | undefined,
-    changes: Partial<Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'grants' | 'grantIncarnations' | 'secret' | 'tokensValidAfter' | 'updatedAt'>>,
+    changes: Partial<
+      Pick<StoredServiceAccount, 'name' | 'description' | 'disabled' | 'requireDpop' | 'grants' | 'grantIncarnations' | 'secret' | 'tokensValidAfter' | 'updatedAt'>
+    >,
   ): Promise<StoredServiceAccount | undefined>;
   /** Deletes the account, and its keys, if its version is still `expectedVersion`; `ConcurrentUpdate` otherwise. */
   deleteServiceAccount(environmentId: string, id: string, expectedVersion: number | undefined): Promise<boolean>;

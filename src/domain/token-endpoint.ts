@@ -5,6 +5,7 @@ import { LATCHKEY_RESOURCE_KEY } from './builtin-resource';
 import { authenticateClient, isRegistryClientId, type AuthenticatedClient, type PresentedClientCredentials } from './clients/authentication';
 import { issueClientCredentialsTokenFor, type ClientTokenDeps } from './clients/tokens';
 import { decodeJwt } from 'jose';
+import { tokenRequestKey, type DpopDeps, type PresentedDpop } from './dpop';
 import { InvalidClient, InvalidGrant, InvalidRequest, UnauthorizedClient, UnsupportedGrantType } from './errors';
 import { parseClientId } from './ids';
 import type { StoredServiceAccount } from './model';
@@ -26,7 +27,8 @@ import { exchangeToken, serviceAccountActor, TOKEN_EXCHANGE_GRANT, type Exchange
  *    authenticates the service account, through the same chain; its refusals are `invalid_grant`.
  * 3. The audience the request names is checked only now (scopes.ts `audienceRequestProblem`), so an
  *    unauthenticated caller learns nothing from it and makes Latchkey read nothing it names.
- * 4. The grant runs and its tokens come from the minter (minter.ts).
+ * 4. A DPoP proof, when sent (or required by the client), is checked (dpop.ts); its key binds the tokens.
+ * 5. The grant runs and its tokens come from the minter (minter.ts).
  * Every failed authentication is logged as a warning `client authentication failed` with the client
  * ID (only when it has the shape of one: a client that swapped its fields would log its secret) and
  * the source address; one the throttle let through to evaluation also leaves an audit event.
@@ -45,6 +47,8 @@ export interface TokenEndpointDeps {
   /** Token exchange (RFC 8693); built only when it is asked for. */
   readonly exchange: () => TokenExchangeDeps;
   readonly throttle: ThrottleDeps;
+  /** DPoP proofs (RFC 9449): the clock and the replay records. */
+  readonly dpop: DpopDeps;
   readonly log: { warn(message: string, details: Record<string, unknown>): void };
 }
 
@@ -90,12 +94,15 @@ export interface TokenParameters {
   readonly actorTokenType?: string;
   readonly requestedTokenType?: string;
   readonly audiences?: readonly string[];
+  /** The request's `DPoP` header (RFC 9449 §4), with the method and URL the proof must name. */
+  readonly dpop?: PresentedDpop;
 }
 
 /** The RFC 6749 §5.1 answer. */
 export interface TokenEndpointAnswer {
   readonly access_token: string;
-  readonly token_type: 'Bearer';
+  /** `DPoP` for a token bound to the request's DPoP proof key (RFC 9449 §5). */
+  readonly token_type: 'Bearer' | 'DPoP';
   readonly expires_in: number;
   readonly scope?: string;
   readonly id_token?: string;
@@ -107,13 +114,16 @@ export interface TokenEndpointAnswer {
 /** RFC 7523 §2.1's `grant_type`. */
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-type Grant = (deps: TokenEndpointDeps, client: TokenEndpointClient, parameters: TokenParameters) => Promise<TokenEndpointAnswer>;
+/** A grant's parameters, with the thumbprint of the DPoP proof's key when the request had a proof. */
+type GrantParameters = TokenParameters & { readonly dpopKeyThumbprint?: string };
+
+type Grant = (deps: TokenEndpointDeps, client: TokenEndpointClient, parameters: GrantParameters) => Promise<TokenEndpointAnswer>;
 
 /** The grants, keyed by `grant_type`: each takes the authenticated client and its own parameters. */
 const GRANTS: Readonly<Record<string, Grant>> = {
   /** RFC 6749 §4.4: service accounts (scope aliases, RFC 8707 resources) and OIDC clients. */
-  client_credentials: async (deps, client, { scope, resources }) => {
-    const request = { ...(scope !== undefined ? { scope } : {}), resources };
+  client_credentials: async (deps, client, { scope, resources, dpopKeyThumbprint }) => {
+    const request = { ...(scope !== undefined ? { scope } : {}), resources, ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}) };
     const token =
       client.kind === 'client'
         ? await issueClientCredentialsTokenFor(deps.clients, client.authenticated, request)
@@ -121,10 +131,11 @@ const GRANTS: Readonly<Record<string, Grant>> = {
     return { access_token: token.accessToken, token_type: token.tokenType, expires_in: token.expiresInSeconds, ...(token.scope ? { scope: token.scope } : {}) };
   },
   /** RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.5). */
-  authorization_code: async (deps, client, { code, redirectUri, codeVerifier }) =>
-    answer(await exchangeAuthorizationCode(deps.grants(), oidcClient(client, 'authorization_code'), { code, redirectUri, codeVerifier })),
+  authorization_code: async (deps, client, { code, redirectUri, codeVerifier, dpopKeyThumbprint }) =>
+    answer(await exchangeAuthorizationCode(deps.grants(), oidcClient(client, 'authorization_code'), { code, redirectUri, codeVerifier, dpopKeyThumbprint })),
   /** RFC 6749 §6, rotated on every use. */
-  refresh_token: async (deps, client, { refreshToken, scope }) => answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope })),
+  refresh_token: async (deps, client, { refreshToken, scope, dpopKeyThumbprint }) =>
+    answer(await refreshTokens(deps.grants(), oidcClient(client, 'refresh_token'), { refreshToken, scope, dpopKeyThumbprint })),
   /** RFC 7523 §2.1: the service account the assertion authenticated gets its client-credentials token. */
   [JWT_BEARER_GRANT_TYPE]: (deps, client, parameters) => GRANTS.client_credentials!(deps, client, parameters),
   /** RFC 8693: a service account holding TOKEN_EXCHANGE, or a confidential client allowed to, trades a subject's token for a narrower one (token-exchange.ts). */
@@ -139,7 +150,10 @@ const GRANTS: Readonly<Record<string, Grant>> = {
   },
 };
 
-/** Steps 1 to 4. */
+/** The `grant_type` values the map serves: what discovery's `grant_types_supported` must list (a test holds them equal). */
+export const GRANT_TYPES: readonly string[] = Object.keys(GRANTS);
+
+/** Steps 1 to 5. */
 export async function requestToken(
   deps: TokenEndpointDeps,
   request: ClientRequest,
@@ -155,7 +169,16 @@ export async function requestToken(
   // Registry clients' scopes are their own words; only service accounts select audiences by scope.
   const problem = audienceRequestProblem([...parameters.resources, ...(parameters.audiences ?? [])], client.kind === 'client' ? undefined : parameters.scope);
   if (problem) throw problem;
-  return grant(deps, client, parameters);
+  const dpopKeyThumbprint = await dpopKeyOf(deps, client, parameters.dpop);
+  return grant(deps, client, { ...parameters, ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}) });
+}
+
+/** Step 4: the proof is checked in the client's environment; a client or service account with `requireDpop` must send one. */
+function dpopKeyOf(deps: TokenEndpointDeps, client: TokenEndpointClient, presented: PresentedDpop | undefined): Promise<string | undefined> {
+  const registered = client.kind === 'client' ? client.authenticated.client : client.authenticated.account;
+  const { environmentId } = registered;
+  const required = registered.requireDpop === true;
+  return tokenRequestKey(deps.dpop, environmentId, presented ?? { proof: undefined, method: 'POST', url: '' }, required);
 }
 
 /** Step 2: the one client-authentication chain of the token, introspection and revocation endpoints. */

@@ -5,8 +5,9 @@ import { GuardError } from './errors';
  * Certificate-bound access tokens (RFC 8705 §3): a token whose `cnf` claim carries `x5t#S256` may
  * be used only over a mutual-TLS connection made with that very certificate. Rules, in order:
  * 1. A token without `cnf` is a bearer token; a presented certificate changes nothing.
- * 2. A `cnf` that is not an object, or that names a confirmation method other than `x5t#S256`
- *    (a proof the guard cannot check), is refused: TOKEN_INVALID.
+ * 2. A `cnf` that is not an object, or that names a confirmation method other than `x5t#S256` and
+ *    `jkt` (a proof the guard cannot check), is refused: TOKEN_INVALID. A `cnf` with `jkt` alone is
+ *    DPoP-bound only (dpop-binding.ts) and needs no certificate.
  * 3. A bound token without a presented certificate (or thumbprint) is refused: CERTIFICATE_REQUIRED.
  * 4. The SHA-256 thumbprint of the presented certificate's DER bytes must equal `x5t#S256`, compared
  *    in constant time on the two 32-byte digests: otherwise CERTIFICATE_MISMATCH.
@@ -29,9 +30,10 @@ export function checkCertificateBinding(cnf: unknown, presented: PresentedCertif
   if (cnf === undefined) return;
   if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) throw new GuardError('TOKEN_INVALID', 'the "cnf" claim is not an object');
   const methods = Object.keys(cnf);
-  if (methods.length !== 1 || methods[0] !== 'x5t#S256') {
-    throw new GuardError('TOKEN_INVALID', 'the "cnf" claim names a confirmation method the guard cannot check (only "x5t#S256" is supported)');
+  if (methods.length === 0 || methods.some((method) => method !== 'x5t#S256' && method !== 'jkt')) {
+    throw new GuardError('TOKEN_INVALID', 'the "cnf" claim names a confirmation method the guard cannot check (only "x5t#S256" and "jkt" are supported)');
   }
+  if (!methods.includes('x5t#S256')) return;
   const expected = decodeThumbprint((cnf as Record<string, unknown>)['x5t#S256']);
   if (!expected) throw new GuardError('TOKEN_INVALID', 'the "cnf" claim\'s "x5t#S256" is not a base64url SHA-256 thumbprint');
   if (!presented) {

@@ -10,6 +10,10 @@ export type GuardErrorCode =
   | 'CERTIFICATE_REQUIRED'
   /** The presented client certificate is not the one the token is bound to. */
   | 'CERTIFICATE_MISMATCH'
+  /** The token is bound to a DPoP key (`cnf.jkt`) and came without a proof, or as a Bearer token. */
+  | 'DPOP_PROOF_REQUIRED'
+  /** The DPoP proof fails a check of RFC 9449 §4.3, was used before, or is of another key than the token's. */
+  | 'DPOP_PROOF_INVALID'
   /** The `introspection` option is set and the endpoint gave no answer (see introspection.ts). */
   | 'INTROSPECTION_FAILED';
 

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { checkCertificateBinding, type PresentedCertificate } from './certificate-binding';
+import { checkDpopBinding, inMemoryDpopReplayCache, type DpopPresentation, type DpopReplayCache, type PresentedScheme } from './dpop-binding';
 import { GuardError } from './errors';
 import { assertActive, type IntrospectionOptions } from './introspection';
 import type { LatchkeyClaims } from '../access-token-claims';
@@ -25,9 +26,11 @@ export type { LatchkeyClaims };
  * 7. Certificate binding: a token with `cnf.x5t#S256` needs the matching client certificate
  *    (RFC 8705 §3; CERTIFICATE_REQUIRED, CERTIFICATE_MISMATCH; see certificate-binding.ts).
  * 8. `permissions`, when present, is an object whose values are lists of strings.
- * 9. Subject type, then permissions (`allOf` then `anyOf`): NOT_AUTHORIZED.
- * 10. With `introspection` configured, the token is still active.
- * Steps 2 to 5 are jose's `jwtVerify`; every failure before step 9 is a 401, step 9 a 403.
+ * 9. DPoP binding: a token with `cnf.jkt` needs `Authorization: DPoP` and a proof of that key for this
+ *    request (RFC 9449 §7; DPOP_PROOF_REQUIRED, DPOP_PROOF_INVALID; see dpop-binding.ts).
+ * 10. Subject type, then permissions (`allOf` then `anyOf`): NOT_AUTHORIZED.
+ * 11. With `introspection` configured, the token is still active.
+ * Steps 2 to 5 are jose's `jwtVerify`; every failure before step 10 is a 401, step 10 a 403.
  */
 
 /** How a guard finds Latchkey's keys and which tokens it accepts. */
@@ -59,6 +62,8 @@ export interface GuardOptions {
   readonly embeddedTokenClaim?: string;
   /** Also ask Latchkey's introspection endpoint whether a verified token was revoked (one HTTP call per token). */
   readonly introspection?: IntrospectionOptions;
+  /** DPoP-bound tokens (RFC 9449): where accepted proofs are remembered, and the clock in milliseconds. */
+  readonly dpop?: { readonly replayCache?: DpopReplayCache; readonly now?: () => number };
 }
 
 /** What one request needs of its token, and what the request presents beside it. */
@@ -75,6 +80,16 @@ export interface Requirements {
    * certificate-bound token (`cnf.x5t#S256`, RFC 8705 §3); ignored for a bearer token.
    */
   readonly clientCertificate?: PresentedCertificate;
+  /**
+   * The request's DPoP proof with its method and URL. Needed to accept a DPoP-bound token
+   * (`cnf.jkt`, RFC 9449 §7); ignored for a bearer token.
+   */
+  readonly dpop?: DpopPresentation;
+  /**
+   * Accept a DPoP-bound token without its proof: only for an authorization server's introspection,
+   * which reports `cnf` so that the resource server checks the proof, or a caller that checks it itself.
+   */
+  readonly unsafeSkipDpopProof?: true;
 }
 
 /**
@@ -92,7 +107,10 @@ export const DEFAULT_EMBEDDED_TOKEN_CLAIM = 'latchkey.end-user.accessToken';
 export interface Guard {
   /** Verifies a Latchkey access token and answers its claims, or throws a `GuardError`. */
   verify(token: string | undefined, requirements?: Requirements): Promise<LatchkeyClaims>;
-  /** Verifies the token of an `Authorization: Bearer ...` header value. */
+  /**
+   * Verifies the token of an `Authorization: Bearer ...` header value, or of `Authorization: DPoP ...`
+   * with `requirements.dpop` (a DPoP-bound token is refused under the Bearer scheme).
+   */
   verifyAuthorizationHeader(header: string | undefined, requirements?: Requirements): Promise<LatchkeyClaims>;
   /**
    * Verifies the Latchkey end-user token embedded in a third party's JWT. The outer JWT is only read,
@@ -110,8 +128,10 @@ export function createGuard(options: GuardOptions): Guard {
   const issuer = options.issuer.replace(/\/+$/, '');
   const getKey = keyResolver(options, issuer);
   const claimName = options.embeddedTokenClaim ?? DEFAULT_EMBEDDED_TOKEN_CLAIM;
+  const now = options.dpop?.now ?? Date.now;
+  const dpop = { cache: options.dpop?.replayCache ?? inMemoryDpopReplayCache(now), now };
 
-  const verify = async (token: string | undefined, requirements: Requirements = {}): Promise<LatchkeyClaims> => {
+  const verifyPresented = async (token: string | undefined, requirements: Requirements, scheme: PresentedScheme): Promise<LatchkeyClaims> => {
     if (!token) throw new GuardError('TOKEN_REQUIRED', 'an access token is required');
     let payload: JWTPayload;
     try {
@@ -127,17 +147,20 @@ export function createGuard(options: GuardOptions): Guard {
       throw toGuardError(error);
     }
     const claims = checkClaims(payload, options, requirements);
+    if (!requirements.unsafeSkipDpopProof) await checkDpopBinding(claims, token, scheme, requirements.dpop, dpop);
+    checkPermissions(claims, requirements);
     if (options.introspection) await assertActive(options.introspection, issuer, token);
     return claims;
   };
+  const verify = (token: string | undefined, requirements: Requirements = {}) => verifyPresented(token, requirements, undefined);
 
   return {
     verify,
     // async: a missing header must reject the promise like every other refusal, not throw synchronously.
-    async verifyAuthorizationHeader(header, requirements) {
-      const match = /^Bearer +([A-Za-z0-9._~+/-]+=*)$/i.exec(header?.trim() ?? '');
+    async verifyAuthorizationHeader(header, requirements = {}) {
+      const match = /^(Bearer|DPoP) +([A-Za-z0-9._~+/-]+=*)$/i.exec(header?.trim() ?? '');
       if (!match) throw new GuardError('TOKEN_REQUIRED', 'an Authorization header with a Bearer token is required');
-      return verify(match[1], requirements);
+      return verifyPresented(match[2], requirements, match[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer');
     },
     async verifyEmbedded(thirdPartyJwt, requirements = {}) {
       if (!thirdPartyJwt) throw new GuardError('TOKEN_REQUIRED', 'a token is required');
@@ -235,6 +258,11 @@ function checkClaims(payload: JWTPayload, options: GuardOptions, requirements: R
   if (claims.permissions !== undefined && !isPermissionMap(claims.permissions)) {
     throw new GuardError('TOKEN_INVALID', 'the "permissions" claim is not an object of permission lists');
   }
+  return claims;
+}
+
+/** Step 10, after the token's binding was proven. */
+function checkPermissions(claims: LatchkeyClaims, requirements: Requirements): void {
   if (requirements.subjectType && claims.subjectType !== requirements.subjectType) {
     throw new GuardError('NOT_AUTHORIZED', `the token's subject is not a ${requirements.subjectType}`);
   }
@@ -248,7 +276,6 @@ function checkClaims(payload: JWTPayload, options: GuardOptions, requirements: R
       throw new GuardError('NOT_AUTHORIZED', `one of ${requirements.anyOf.join(', ')} on ${requirements.resource} is required`);
     }
   }
-  return claims;
 }
 
 /** A plain JSON object whose every value is a list of strings (what Latchkey issues). */

@@ -13,5 +13,8 @@ export { createGuard, DEFAULT_EMBEDDED_TOKEN_CLAIM, JWKS_CACHE_SECONDS } from '.
 export type { Guard, GuardOptions, LatchkeyClaims, Requirements } from './guard';
 export type { IntrospectionOptions } from './introspection';
 export type { PresentedCertificate } from './certificate-binding';
+export { inMemoryDpopReplayCache } from './dpop-binding';
+export type { DpopPresentation, DpopReplayCache } from './dpop-binding';
+export { accessTokenHash, DPOP_ALGORITHMS, DPOP_PROOF_WINDOW_SECONDS } from '../dpop-proof';
 export { GuardError } from './errors';
 export type { GuardErrorCode } from './errors';

@@ -3,6 +3,7 @@ import { authenticatePersonalAccessToken, presentedPersonalAccessToken } from '.
 import { callerFromServiceAccountJwt } from '../domain/management-caller';
 import type { Caller } from '../domain/caller';
 import type { HttpEvent } from './handler';
+import { dpopOf } from './dpop';
 import { header } from './request';
 import { fromGuardError } from '../adapters/token-verifier';
 
@@ -14,6 +15,8 @@ import { fromGuardError } from '../adapters/token-verifier';
  * revoked (RFC 7009; read in the same batch as the account, so it costs no extra round trip).
  * The rules after the guard are in src/domain/management-caller.ts: management audience only, not
  * older than a revoking secret reset, and the account's CURRENT grants rather than the token's claim.
+ * A DPoP-bound token (RFC 9449) comes as `Authorization: DPoP <token>` with a proof for this request,
+ * checked by the guard with the replay records of the token endpoint's proofs.
  * A personal access token (`Bearer lkp_...`) stands for its owner with the owner's current
  * permissions; see src/domain/personal-access-tokens.ts.
  */
@@ -25,7 +28,7 @@ export async function authenticateCaller(event: HttpEvent): Promise<Caller> {
   if (pat !== undefined) return authenticatePersonalAccessToken(deps, pat);
   let claims;
   try {
-    claims = await deps.guard.verifyAuthorizationHeader(authorization, { subjectType: 'ServiceAccount' });
+    claims = await deps.guard.verifyAuthorizationHeader(authorization, { subjectType: 'ServiceAccount', dpop: dpopOf(event) });
   } catch (error) {
     throw fromGuardError(error);
   }

@@ -35,6 +35,10 @@ const oidcSettings = {
   postLogoutRedirectUris: z.optional(uris),
   idTokenSignedResponseAlg: z.optional(z.enum(ID_TOKEN_ALGORITHMS)),
   tokenExchange: z.optional(z.boolean()),
+  requireDpop: z.optional(z.boolean()),
+  backchannelLogoutUri: z.optional(z.nullable(uri)),
+  backchannelLogoutSessionRequired: z.optional(z.boolean()),
+  requirePar: z.optional(z.boolean()),
 };
 
 export const createOidcClientBody = z.strictObject({ name, ...oidcSettings });
@@ -50,6 +54,7 @@ const samlSettings = {
   nameIdType: z.optional(z.enum(NAME_ID_TYPES)),
   spSigningCertificate: z.optional(z.nullable(z.string().check(z.maxLength(16384, 'must be at most 16384 characters')))),
   requireSignedRequests: z.optional(z.boolean()),
+  signResponse: z.optional(z.boolean()),
 };
 
 export const createSamlClientBody = z.strictObject({ name, ...samlSettings });
@@ -57,7 +62,10 @@ export const createSamlClientBody = z.strictObject({ name, ...samlSettings });
 export const updateSamlClientBody = z
   .strictObject({ name: z.optional(name), ...samlSettings, acsUrl: z.optional(samlSettings.acsUrl), spEntityId: z.optional(samlSettings.spEntityId) })
   .check(
-    z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, acsUrl, spEntityId, nameIdType, spSigningCertificate, requireSignedRequests'),
+    z.refine(
+      (changes) => Object.keys(changes).length > 0,
+      'give at least one of name, description, acsUrl, spEntityId, nameIdType, spSigningCertificate, requireSignedRequests, signResponse',
+    ),
   );
 
 export const rotateSecretBody = z.strictObject({ gracePeriodSeconds: z.optional(seconds) });

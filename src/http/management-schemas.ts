@@ -20,6 +20,7 @@ export const createServiceAccountBody = z.strictObject({
   description: z.optional(description),
   userName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
   accessTokenType: z.optional(z.enum(['jwt', 'opaque'])),
+  requireDpop: z.optional(z.boolean()),
 });
 
 export const updateServiceAccountBody = z
@@ -27,8 +28,9 @@ export const updateServiceAccountBody = z
     name: z.optional(name),
     description: z.optional(description),
     disabled: z.optional(z.boolean()),
+    requireDpop: z.optional(z.boolean()),
   })
-  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, disabled'));
+  .check(z.refine((changes) => Object.keys(changes).length > 0, 'give at least one of name, description, disabled, requireDpop'));
 
 export const updateUserBody = z.strictObject({ disabled: z.boolean() });
 

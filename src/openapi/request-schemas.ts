@@ -126,6 +126,24 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
     required: ['token'],
     properties: { token: string('The token to revoke'), token_type_hint: string('access_token, refresh_token or personal_access_token'), ...CLIENT_AUTHENTICATION_FIELDS },
   },
+  'push-authorization-request': {
+    type: 'object',
+    required: ['response_type', 'redirect_uri'],
+    properties: {
+      response_type: { type: 'string', enum: ['code'] },
+      redirect_uri: string('One of the client’s registered redirect URIs'),
+      scope: string('Space-separated scopes, `openid` for an ID token'),
+      state: string('Returned unchanged to the redirect URI'),
+      nonce: string('Returned in the ID token'),
+      code_challenge: string('PKCE challenge (RFC 7636)'),
+      code_challenge_method: { type: 'string', enum: ['S256'] },
+      prompt: string('none, login or consent'),
+      max_age: string('Seconds since the end user’s last login after which a new login is asked'),
+      login_hint: string('Passed on to the application’s login page'),
+      resource: string('Resource indicator (RFC 8707): one of the client’s resources'),
+      ...CLIENT_AUTHENTICATION_FIELDS,
+    },
+  },
   userinfo: { type: 'object', properties: { access_token: string('The access token, when not sent as a bearer token (RFC 6750 §2.2)') } },
   authorize: {
     type: 'object',
@@ -141,6 +159,7 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
       prompt: string('none, login or consent'),
       login_hint: string('Passed on to the application’s login page; without one, an email address whose domain picks the upstream identity provider'),
       idp_hint: string('Without loginUrl: the ID of the application’s upstream IDP connection to log in with'),
+      request_uri: string('The request_uri that POST /oauth/v2/par answered (RFC 9126 §4); the pushed parameters replace all others but client_id'),
     },
   },
   'consume-saml-response': {

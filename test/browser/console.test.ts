@@ -226,8 +226,10 @@ describe('the admin console in Chromium', () => {
     await form.getByLabel('SAML client name').fill('wiki');
     await form.getByLabel('Assertion consumer service URL').fill('https://wiki.example.com/saml/acs');
     await form.getByLabel('Service provider entity ID').fill('https://wiki.example.com');
+    await form.getByLabel('Sign the whole response, not only the assertion').check();
     await form.getByRole('button', { name: 'Create SAML client' }).click();
     await page.locator('summary', { hasText: 'wiki' }).click();
+    await expect.poll(() => page.getByLabel('SAML client wiki').textContent()).toContain('"signResponse": true');
     const link = page.getByRole('link', { name: 'Download IdP metadata for wiki' });
     const metadata = await fetch(new URL((await link.getAttribute('href'))!, `${runtime.url}/console/`));
     expect(metadata.status).toBe(200);
@@ -330,7 +332,10 @@ describe('the admin console in Chromium', () => {
     const storefront = await fetch(`${runtime.url}/v1/applications?limit=100`, { headers: { authorization: `Bearer ${await adminToken(runtime)}` } });
     const storefrontId = ((await storefront.json()) as { items: { id: string; name: string }[] }).items.find((application) => application.name === 'Storefront')!.id;
     await page.getByLabel('Connection type').selectOption('delegated');
-    await page.getByRole('group', { name: 'Applications' }).getByRole('checkbox', { name: `Storefront ${storefrontId}` }).check();
+    await page
+      .getByRole('group', { name: 'Applications' })
+      .getByRole('checkbox', { name: `Storefront ${storefrontId}` })
+      .check();
     await page.getByRole('button', { name: 'Create connection' }).click();
     const assigned = page.getByRole('group', { name: 'Assigned applications' });
     await assigned.getByRole('checkbox', { name: `Storefront ${storefrontId}`, checked: true }).waitFor();

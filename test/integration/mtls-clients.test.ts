@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLocalTlsCredentials } from '../../local/https';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
@@ -19,14 +19,18 @@ describe('self-signed mutual TLS client authentication on the local runtime', ()
   let certificate: { key: string; cert: string };
 
   /** POST /oauth/v2/token over the mutual-TLS listener, presenting `tls` when given. */
-  const tokenOverTls = (fields: Record<string, string>, tls?: { key: string; cert: string }) =>
+  const tokenOverTls = (fields: Record<string, string>, tls?: { key: string; cert: string }, headers: Record<string, string> = {}) =>
     new Promise<{ status: number; body: Record<string, any> }>((resolve, reject) => {
       const url = new URL('/oauth/v2/token', runtime.mtlsUrl);
-      const req = request(url, { method: 'POST', ca: runtime.mtlsServerCertificate, ...tls, headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
-      });
+      const req = request(
+        url,
+        { method: 'POST', ca: runtime.mtlsServerCertificate, ...tls, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+        },
+      );
       req.on('error', reject);
       req.end(new URLSearchParams({ grant_type: 'client_credentials', ...fields }).toString());
     });
@@ -81,6 +85,22 @@ describe('self-signed mutual TLS client authentication on the local runtime', ()
     expect(Buffer.from(new X509Certificate(certificate.cert).fingerprint256.replace(/:/g, ''), 'hex').toString('base64url')).toBe(
       (payload.cnf as Record<string, string>)['x5t#S256'],
     );
+  });
+
+  it('binds a token to the certificate and to a DPoP key whose proof names the mutual-TLS alias (RFC 9449, RFC 8705 §5)', async () => {
+    const created = await admin.post(base, { name: 'Device', authMethod: 'self_signed_tls_client_auth', tlsClientCertificate: certificate.cert, tokenBinding: true });
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    const proof = (htu: string) =>
+      new SignJWT({ jti: crypto.randomUUID(), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk }).sign(privateKey);
+    const answer = await tokenOverTls({ client_id: created.body.clientId }, certificate, { dpop: await proof(`${runtime.mtlsUrl}/oauth/v2/token`) });
+    expect(answer.status).toBe(200);
+    expect(answer.body.token_type).toBe('DPoP');
+    const der = Buffer.from(certificate.cert.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64');
+    expect(decodeJwt(answer.body.access_token).cnf).toEqual({ 'x5t#S256': createHash('sha256').update(der).digest('base64url'), jkt: await calculateJwkThumbprint(jwk) });
+    // A proof for the plain domain's URL is not one for this request.
+    const elsewhere = await tokenOverTls({ client_id: created.body.clientId }, certificate, { dpop: await proof(`${runtime.url}/oauth/v2/token`) });
+    expect(elsewhere).toMatchObject({ status: 400, body: { error: 'invalid_dpop_proof' } });
   });
 
   it('issues an unbound token when token binding is off', async () => {

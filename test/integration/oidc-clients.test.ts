@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT, type CryptoKey } from 'jose';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbClientStore } from '../../src/adapters/dynamodb/client-store';
 import { documentClient } from '../../src/adapters/dynamodb/store';
@@ -223,10 +224,19 @@ describe('OIDC clients over the local API', () => {
       expect(wrong.status).toBe(401);
       expect(wrong.body.error).toBe('invalid_client');
       expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
+      expect(wrong.body.error_description).toBe('client authentication failed');
       const posted = await token({ client_id: client.clientId, client_secret: client.clientSecret });
       expect(posted.status).toBe(401);
-      expect(posted.body.error).toBe('invalid_client');
+      expect(posted.body).toEqual({ error: 'invalid_client', error_description: 'the client is registered for the client_secret_basic authentication method' });
       expect(posted.headers.get('www-authenticate')).toBeNull();
+      // A client library shows the developer which method to configure; the secret itself is never judged.
+      const misconfigured = await oidc.discovery(new URL(runtime.url), client.clientId, undefined, oidc.ClientSecretPost('lks_wrong'), {
+        execute: [oidc.allowInsecureRequests],
+      });
+      await expect(oidc.clientCredentialsGrant(misconfigured, { resource: 'orders' })).rejects.toMatchObject({
+        error: 'invalid_client',
+        error_description: 'the client is registered for the client_secret_basic authentication method',
+      });
     });
 
     it('refuses client credentials to a client that enforces PKCE instead of a secret', async () => {

@@ -386,6 +386,18 @@ const SAMPLES: Record<string, Sample> = {
       { route: 'GET /oauth/v2/authorize', answer: refused },
     ];
   },
+  'push-authorization-request': async ({ url, ids }) => {
+    const push = (fields: Record<string, string>) =>
+      call(url, 'POST', '/oauth/v2/par', {
+        headers: { authorization: ids.rpBasic!, 'content-type': FORM },
+        body: form({ response_type: 'code', redirect_uri: REDIRECT_URI, ...fields }),
+      });
+    return [
+      { route: 'POST /oauth/v2/par', answer: await push({ scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }) },
+      // RFC 6749 error, answered to the client rather than redirected: no PKCE for a client that must use it.
+      { route: 'POST /oauth/v2/par', answer: await push({ scope: 'openid' }) },
+    ];
+  },
   'get-login-request': managed('GET /v1/login-requests/{challenge}', (ids) => `/v1/login-requests/${encodeURIComponent(ids.loginChallenge!)}`),
   'accept-login-request': async (context) => {
     const path = `/v1/login-requests/${encodeURIComponent(context.ids.loginChallenge!)}/accept`;

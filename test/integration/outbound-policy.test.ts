@@ -95,6 +95,22 @@ describe('outbound calls in a deployed stage', () => {
     expect((await admin.post('/v1/applications', { name: 'intranet', loginUrl: 'https://10.0.0.7/login', logoutUrl: 'https://app.example.com/logout' })).status).toBe(201);
   });
 
+  it("refuses an OIDC client's backchannelLogoutUri on this machine or a private network, on create and on update", async () => {
+    const shop = (await admin.post('/v1/applications', { name: 'client logout probe' })).body;
+    const clients = `/v1/applications/${shop.id}/clients`;
+    const client = (await admin.post(clients, { name: 'rp', backchannelLogoutUri: 'https://rp.example.com/logout' })).body;
+    expect(client.backchannelLogoutUri).toBe('https://rp.example.com/logout');
+    deployed();
+    for (const backchannelLogoutUri of ['https://169.254.169.254/latest/meta-data/', 'https://[fd00::1]/logout', 'https://localhost/logout', `${local}/logout`]) {
+      const created = await admin.post(clients, { name: 'probe', backchannelLogoutUri });
+      expect(created.status, backchannelLogoutUri).toBe(400);
+      expect(created.body.errors, backchannelLogoutUri).toEqual([{ path: 'backchannelLogoutUri', message: expect.stringMatching(/must (use https|not point to)/) }]);
+      const updated = await admin.patch(`${clients}/${client.id}`, { backchannelLogoutUri });
+      expect(updated.status, backchannelLogoutUri).toBe(400);
+    }
+    expect((await admin.get(`${clients}/${client.id}`)).body.backchannelLogoutUri).toBe('https://rp.example.com/logout');
+  });
+
   it('answers only a generic reason when a stored webhook may no longer be called, and never calls it', async () => {
     // Stored while local targets were allowed (the local runtime), called once they are not.
     const created = await admin.post('/v1/applications', { name: 'stored', webhook: { target: `${local}/ok`, failurePolicy: 'fail', timeoutMs: 2000 } });

@@ -1,6 +1,6 @@
 import { Conflict } from '../../src/domain/errors';
 import type { AuthorizationStore } from '../../src/domain/authorization/ports';
-import type { AuthorizationCodeRecord, RefreshTokenRecord, TokenFamilyRecord } from '../../src/domain/authorization/model';
+import type { AuthorizationCodeRecord, PushedAuthorizationRequestRecord, RefreshTokenRecord, TokenFamilyRecord } from '../../src/domain/authorization/model';
 import type { AuthorizationRequestRecord, AuthorizationStatus, ConsentRecord, SessionRecord } from '../../src/domain/login/model';
 
 /** Interactive login's records in memory, with the same conditional semantics as the DynamoDB store. */
@@ -11,6 +11,7 @@ export class MemoryAuthorizationStore implements AuthorizationStore {
   readonly families = new Map<string, TokenFamilyRecord>();
   readonly sessions = new Map<string, SessionRecord>();
   readonly consents = new Map<string, ConsentRecord>();
+  readonly pushedRequests = new Map<string, PushedAuthorizationRequestRecord>();
 
   private static putNew<T>(map: Map<string, T>, key: string, value: T): void {
     if (map.has(key)) throw new Conflict('taken');
@@ -78,6 +79,16 @@ export class MemoryAuthorizationStore implements AuthorizationStore {
     const revoked = { ...family, revoked: true };
     this.families.set(`${environmentId}/${id}`, revoked);
     return revoked;
+  }
+  async putPushedRequest(request: PushedAuthorizationRequestRecord) {
+    MemoryAuthorizationStore.putNew(this.pushedRequests, `${request.environmentId}/${request.requestUriHash}`, request);
+  }
+  async consumePushedRequest(environmentId: string, requestUriHash: string, clientRef: string, nowSeconds: number) {
+    const request = this.pushedRequests.get(`${environmentId}/${requestUriHash}`);
+    if (!request || request.usedAt !== undefined || request.clientRef !== clientRef || request.expiresAt <= nowSeconds) return undefined;
+    const used = { ...request, usedAt: nowSeconds };
+    this.pushedRequests.set(`${environmentId}/${requestUriHash}`, used);
+    return used;
   }
   async putSession(session: SessionRecord) {
     this.sessions.set(`${session.environmentId}/${session.id}`, session);

@@ -176,6 +176,33 @@ describe('authorization-code and refresh-token grants', () => {
     await expect(refreshTokens(deps, caller, { refreshToken: first.refreshToken! })).resolves.toMatchObject({ tokenType: 'Bearer' });
   });
 
+  /** Redeems a fresh code with a DPoP proof of `key`. */
+  const redeemWithKey = async (by: AuthenticatedClient, key: string) => {
+    const { code, verifier } = await seedCode();
+    return exchangeAuthorizationCode(deps, by, { code, codeVerifier: verifier, redirectUri: 'https://rp.example.com/cb', dpopKeyThumbprint: key });
+  };
+
+  it("binds a public client's refresh token to the DPoP key of the redemption", async () => {
+    const publicCaller = { ...caller, publicClient: true };
+    const first = await redeemWithKey(publicCaller, 'key-a');
+    expect(first.tokenType).toBe('DPoP');
+    expect(decodeJwt(first.accessToken).cnf).toEqual({ jkt: 'key-a' });
+    for (const dpopKeyThumbprint of [undefined, 'key-b']) {
+      await expect(refreshTokens(deps, publicCaller, { refreshToken: first.refreshToken!, ...(dpopKeyThumbprint ? { dpopKeyThumbprint } : {}) })).rejects.toMatchObject({
+        code: 'invalid_grant',
+      });
+    }
+    const second = await refreshTokens(deps, publicCaller, { refreshToken: first.refreshToken!, dpopKeyThumbprint: 'key-a' });
+    expect(second.tokenType).toBe('DPoP');
+    await expect(refreshTokens(deps, publicCaller, { refreshToken: second.refreshToken! })).rejects.toMatchObject({ code: 'invalid_grant' });
+  });
+
+  it("binds a confidential client's access token to the key, and not its refresh token, which its authentication protects", async () => {
+    const first = await redeemWithKey(caller, 'key-a');
+    expect(first.tokenType).toBe('DPoP');
+    await expect(refreshTokens(deps, caller, { refreshToken: first.refreshToken! })).resolves.toMatchObject({ tokenType: 'Bearer' });
+  });
+
   it('gives two concurrent refreshes with one token a fresh pair each, and keeps the family', async () => {
     const first = await redeem(await seedCode());
     const [a, b] = await Promise.all([refreshTokens(deps, caller, { refreshToken: first.refreshToken! }), refreshTokens(deps, caller, { refreshToken: first.refreshToken! })]);

@@ -229,7 +229,7 @@ describe('the client registry with in-memory stores', () => {
       await expect(authenticateClient(deps, { method: 'client_secret_basic', clientId, clientSecret: `${clientSecret}x` })).rejects.toBeInstanceOf(InvalidClient);
       await expect(authenticateClient(deps, { method: 'client_secret_post', clientId, clientSecret })).rejects.toMatchObject({
         code: 'invalid_client',
-        message: 'client authentication failed',
+        message: 'the client is registered for the client_secret_basic authentication method',
         internalDetail: expect.stringContaining('authenticates with client_secret_basic, not client_secret_post'),
       });
     });

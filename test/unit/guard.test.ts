@@ -389,7 +389,8 @@ describe('the guard', () => {
     it('refuses a malformed cnf, or one with a confirmation method the guard cannot check', async () => {
       const guard = guardFor();
       const withCnf = (cnf: unknown) => sign(key, serviceClaims({}, { cnf }));
-      for (const cnf of ['x', ['a'], { 'x5t#S256': 42 }, { 'x5t#S256': 'tooshort' }, { jkt: thumbprintOf(pem) }, { 'x5t#S256': thumbprintOf(pem), jkt: 'x' }]) {
+      // `jkt` alone is a DPoP binding (test/unit/guard-dpop.test.ts); beside a certificate it must still be well formed.
+      for (const cnf of ['x', ['a'], {}, { 'x5t#S256': 42 }, { 'x5t#S256': 'tooshort' }, { 'x5t#S256': thumbprintOf(pem), jkt: 'x' }, { 'x5t#S256': thumbprintOf(pem), jwk: {} }]) {
         await refused(guard.verify(await withCnf(cnf), { clientCertificate: { certificate: pem } }), 'TOKEN_INVALID', 'cnf');
       }
     });

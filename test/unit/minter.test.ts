@@ -126,4 +126,24 @@ describe('the access-token minter', () => {
     expect(plain.expiresInSeconds).toBe(3600);
     expect(decodeJwt(plain.accessToken).act).toBeUndefined();
   });
+
+  it('binds a token asked for with a DPoP proof to its key, beside a certificate binding, and stores the binding of an opaque one', async () => {
+    const plain = await mintAccessToken(deps, serviceAccount());
+    expect(plain.tokenType).toBe('Bearer');
+    expect(plain.claims).not.toHaveProperty('cnf');
+
+    const bound = await mintAccessToken(deps, serviceAccount({ dpopKeyThumbprint: 'key-thumbprint' }));
+    expect(bound.tokenType).toBe('DPoP');
+    expect(decodeJwt(bound.accessToken).cnf).toEqual({ jkt: 'key-thumbprint' });
+
+    const client = await mintAccessToken(deps, {
+      ...serviceAccount({ dpopKeyThumbprint: 'key-thumbprint' }),
+      subject: { subjectType: 'Client', id: 'cl_1', clientId: `cl_1@${ENV}`, name: 'Storefront', applicationId: 'app_1', certificateThumbprint: 'thumb' },
+    });
+    expect(client.claims.cnf).toEqual({ 'x5t#S256': 'thumb', jkt: 'key-thumbprint' });
+
+    const opaque = await mintAccessToken(deps, serviceAccount({ dpopKeyThumbprint: 'key-thumbprint' }, 'opaque'));
+    expect(opaque.tokenType).toBe('DPoP');
+    expect((await opaqueTokens.loadOpaqueToken(ENV, ACCOUNT, opaque.claims.jti)).token?.claims.cnf).toEqual({ jkt: 'key-thumbprint' });
+  });
 });

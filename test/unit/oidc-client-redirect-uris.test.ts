@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkRedirectUris, redirectUriProblem } from '../../src/domain/clients/redirect-uris';
+import { checkRedirectUris, redirectUriProblem, redirectUriRegistered } from '../../src/domain/clients/redirect-uris';
 
 describe('redirect URI rules', () => {
   it.each([
@@ -39,5 +39,29 @@ describe('redirect URI rules', () => {
       { path: 'redirectUris.1', message: expect.stringContaining('must use https') },
       { path: 'redirectUris.2', message: '"https://a.example.com/cb" is listed twice' },
     ]);
+  });
+
+  it.each([
+    ['http://127.0.0.1/cb', 'http://127.0.0.1:51234/cb'],
+    ['http://127.0.0.1/cb', 'http://127.0.0.1/cb'],
+    ['http://[::1]/cb', 'http://[::1]:8080/cb'],
+    ['http://127.0.0.1:9000/cb', 'http://127.0.0.1:40000/cb'],
+    ['http://127.0.0.1/cb?app=cli', 'http://127.0.0.1:1/cb?app=cli'],
+  ])('lets a native client registered with %s use %s (any loopback port)', (registered, requested) => {
+    expect(redirectUriRegistered([registered], requested, 'native')).toBe(true);
+  });
+
+  it.each([
+    ['http://127.0.0.1/cb', 'http://127.0.0.1:51234/cb', 'web'],
+    ['http://localhost/cb', 'http://localhost:51234/cb', 'native'],
+    ['http://127.0.0.1/cb', 'http://127.0.0.1:51234/other', 'native'],
+    ['http://127.0.0.1/cb', 'http://[::1]:51234/cb', 'native'],
+    ['http://127.0.0.1/cb', 'https://127.0.0.1:51234/cb', 'native'],
+    ['http://127.0.0.1/cb', 'http://127.0.0.1:70000/cb', 'native'],
+    ['http://127.0.0.1/cb', 'http://127.0.0.1:0/cb', 'native'],
+    ['http://127.0.0.1/cb', 'http://127.0.0.1:51234/cb?x=1', 'native'],
+    ['https://app.example.com/cb', 'https://app.example.com:8443/cb', 'native'],
+  ] as const)('refuses %s against %s for a %s client: only the loopback IP port is free', (registered, requested, type) => {
+    expect(redirectUriRegistered([registered], requested, type)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { AUTH_METHODS, CLIENT_TYPES, NAME_ID_TYPES, PKCE_MODES, type ClientType } from '../../../src/domain/clients/model';
 import { checkRedirectUris } from '../../../src/domain/clients/redirect-uris';
 import { api, itemsOf } from '../api';
-import { ActionButton, ActionError, DeleteButton, Field, formSubmit, lines, LoadStatus, RecordView, SecretOnce, Select, useAction, useLoad } from '../ui';
+import { ActionButton, ActionError, Checkbox, DeleteButton, Field, formSubmit, lines, LoadStatus, RecordView, SecretOnce, Select, useAction, useLoad } from '../ui';
 
 interface OidcClient {
   id: string;
@@ -105,6 +105,7 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
   const [acsUrl, setAcsUrl] = useState('');
   const [spEntityId, setSpEntityId] = useState('');
   const [nameIdType, setNameIdType] = useState<string>('email');
+  const [signResponse, setSignResponse] = useState(false);
   return (
     <section aria-labelledby="saml-title">
       <h2 id="saml-title">SAML clients</h2>
@@ -112,7 +113,7 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
         aria-label="Create a SAML client"
         onSubmit={formSubmit(() =>
           create.run(async () => {
-            await api('POST', path, { name, acsUrl, spEntityId, nameIdType });
+            await api('POST', path, { name, acsUrl, spEntityId, nameIdType, signResponse });
             setName('');
             setAcsUrl('');
             setSpEntityId('');
@@ -124,6 +125,7 @@ export function SamlClients({ applicationPath }: { applicationPath: string }) {
         <Field label="Assertion consumer service URL" name="acsUrl" value={acsUrl} onInput={setAcsUrl} error={create.fieldError('acsUrl')} required />
         <Field label="Service provider entity ID" name="spEntityId" value={spEntityId} onInput={setSpEntityId} error={create.fieldError('spEntityId')} required />
         <Select label="Name ID type" name="nameIdType" value={nameIdType} options={NAME_ID_TYPES} onChange={setNameIdType} />
+        <Checkbox label="Sign the whole response, not only the assertion" name="signResponse" checked={signResponse} onChange={setSignResponse} />
         <ActionButton type="submit" busy={create.busy}>
           Create SAML client
         </ActionButton>

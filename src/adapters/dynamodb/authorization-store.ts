@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuthorizationStore } from '../../domain/authorization/ports';
-import type { AuthorizationCodeRecord, RefreshTokenRecord, TokenFamilyRecord } from '../../domain/authorization/model';
+import type { AuthorizationCodeRecord, PushedAuthorizationRequestRecord, RefreshTokenRecord, TokenFamilyRecord } from '../../domain/authorization/model';
 import type { AuthorizationRequestRecord, AuthorizationStatus, ConsentRecord, SessionRecord } from '../../domain/login/model';
 import { conditionMet, environmentPartition, keys, SK_PREFIX, toRecord, type Key } from './items';
 import { RecordIo } from './record-io';
@@ -18,6 +18,7 @@ import { RecordIo } from './record-io';
  * | browser session       | SESSION#{sid}                        | the session's expiry          |
  * | session of a user     | USER_SESSION#{userId}#{sid}          | the session's expiry          |
  * | remembered consent    | CONSENT#{userId}#{clientRef}         | end of the access validity    |
+ * | pushed request        | PAR#{hash of the request_uri}        | the request_uri's expiry      |
  *
  * Single use is a conditional update (`usedAt` absent, or the expected status), so of two
  * concurrent uses one wins. Expiry is the readers' business (see `ports.ts`); the TTL only tidies.
@@ -124,6 +125,20 @@ export class DynamoDbAuthorizationStore implements AuthorizationStore {
 
   async revokeFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined> {
     return toRecord(await this.updateIf(keys.tokenFamily(environmentId, id), { revoked: true }, 'attribute_exists(pk)', {}));
+  }
+
+  putPushedRequest(request: PushedAuthorizationRequestRecord): Promise<void> {
+    return this.io.putNew(keys.pushedRequest(request.environmentId, request.requestUriHash), 'pushed-authorization-request', request);
+  }
+
+  async consumePushedRequest(environmentId: string, requestUriHash: string, clientRef: string, nowSeconds: number): Promise<PushedAuthorizationRequestRecord | undefined> {
+    const item = await this.updateIf(
+      keys.pushedRequest(environmentId, requestUriHash),
+      { usedAt: nowSeconds },
+      'attribute_not_exists(usedAt) AND clientRef = :client AND expiresAt > :now',
+      { ':client': clientRef, ':now': nowSeconds },
+    );
+    return withExpiry(item);
   }
 
   async putSession(session: SessionRecord): Promise<void> {

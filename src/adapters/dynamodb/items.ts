@@ -32,6 +32,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
  * | browser session       | ENV#{envId}  | SESSION#{sid}             |  (TTL `expiresAt`: the session's expiry)
  * | session of a user     | ENV#{envId}  | USER_SESSION#{userId}#{sid} | (TTL `expiresAt`: the session's expiry)
  * | remembered consent    | ENV#{envId}  | CONSENT#{userId}#{clientRef} | (TTL `expiresAt`: end of the access validity)
+ * | pushed authorization request | ENV#{envId} | PAR#{hash of the request_uri} | (TTL `expiresAt`: 60 s after the push)
  * | audience claim   | AUDIENCE#{aud}    | AUDIENCE                  |  (one per deployment; names the resource holding it)
  * | audit event      | ENV#{envId}       | AUDIT#{sequence, 12 digits} | (TTL `expiresAt`: the retention time; the chain's order)
  * | audit chain head | ENV#{envId}       | AUDIT_HEAD                |  (newest sequence and digest; never expires)
@@ -98,6 +99,8 @@ export const keys = {
   /** The user's index of sessions: written before the session, deleted after it. */
   userSession: (environmentId: string, userId: string, id: string): Key => ({ pk: `ENV#${environmentId}`, sk: `USER_SESSION#${userId}#${id}` }),
   consent: (environmentId: string, userId: string, clientRef: string): Key => ({ pk: `ENV#${environmentId}`, sk: `CONSENT#${userId}#${clientRef}` }),
+  /** A pushed authorization request (RFC 9126), by the keyed hash of its `request_uri`. */
+  pushedRequest: (environmentId: string, hash: string): Key => ({ pk: `ENV#${environmentId}`, sk: `PAR#${hash}` }),
   signingKeyRing: (): Key => ({ pk: SIGNING_KEYS_PARTITION, sk: 'RING' }),
   signingKeyGeneration: (id: string): Key => ({ pk: SIGNING_KEYS_PARTITION, sk: `GENERATION#${id}` }),
   kmsRetirements: (): Key => ({ pk: SIGNING_KEYS_PARTITION, sk: 'KMS-RETIRED' }),

@@ -1,5 +1,6 @@
 import type { PromptValue, StoredOidcClient } from '../clients/model';
 import { PROMPT_VALUES } from '../clients/model';
+import { redirectUriRegistered } from '../clients/redirect-uris';
 import { comparableAudience } from '../audiences';
 import { AuthorizationRedirectError, InvalidRequest } from '../errors';
 import { newId } from '../ids';
@@ -19,10 +20,12 @@ import { splitScope, STANDARD_SCOPES } from '../scopes';
  * §3.1.2).
  *
  * Rules, in the order they are checked:
- * 1. `redirect_uri` is one of the client's registered URIs, compared exactly (RFC 9700 §4.1).
+ * 1. `redirect_uri` is one of the client's registered URIs, compared exactly (RFC 9700 §4.1), but
+ *    for the port of a native client's loopback IP redirect (RFC 8252 §7.3, `redirect-uris.ts`).
  *    Failing it, the browser gets an error page and is never redirected.
  * 2. Everything else fails by redirecting to that URI with `error`, `state` and `iss` (RFC 9207):
- *    `request`/`request_uri` are not supported; `response_type` is `code`; `response_mode` is
+ *    `request`/`request_uri` are not supported (a pushed request's `request_uri` is resolved before,
+ *    in `pushed-requests.ts`); `response_type` is `code`; `response_mode` is
  *    `query`; every `scope` value is a standard OpenID scope or one the client lists; every `prompt`
  *    value is one the client allows, and `none` stands alone; PKCE uses `S256` only (RFC 9700
  *    §2.1.1), and is required unless the client's PKCE mode is `allow`; `max_age` is a whole number;
@@ -51,15 +54,26 @@ const SINGLE_PARAMETERS = [
   'idp_hint',
 ];
 
-export async function startCodeRequest(
-  deps: OidcLoginDeps & BrokeringDeps,
-  { client, application }: LoginClient<StoredOidcClient>,
-  params: URLSearchParams,
-  browser: BrowserState,
-): Promise<AuthorizeOutcome> {
+/** An authorization request whose parameters passed rule 2, and how to answer its client with an error. */
+export interface CheckedCodeRequest {
+  readonly redirectUri: string;
+  readonly state?: string;
+  readonly fail: (code: string, message: string) => AuthorizationRedirectError;
+  readonly scopes: string[];
+  readonly prompt: string[];
+  readonly codeChallenge?: string;
+  readonly maxAge?: number;
+  readonly resource?: string;
+}
+
+/**
+ * Rules 1 and 2: the checks of an authorization request's parameters, shared by the authorization
+ * endpoint and the pushed authorization request endpoint (RFC 9126 §2.1, `pushed-requests.ts`).
+ */
+export async function checkCodeRequest(deps: Pick<OidcLoginDeps, 'issuer' | 'resources'>, client: StoredOidcClient, params: URLSearchParams): Promise<CheckedCodeRequest> {
   const redirectUri = params.get('redirect_uri');
   if (!redirectUri) throw new InvalidRequest('redirect_uri is required');
-  if (!client.redirectUris.includes(redirectUri)) throw new InvalidRequest('redirect_uri is not registered for this client');
+  if (!redirectUriRegistered(client.redirectUris, redirectUri, client.clientType)) throw new InvalidRequest('redirect_uri is not registered for this client');
   for (const name of SINGLE_PARAMETERS) {
     if (params.getAll(name).length > 1) throw new InvalidRequest(`parameter "${name}" must not be repeated`);
   }
@@ -110,7 +124,25 @@ export async function startCodeRequest(
     resource = allowed.find((candidate) => candidate.key === requested || comparableAudience(candidate.audience) === comparableAudience(requested))?.key;
     if (!resource) throw fail('invalid_target', `resource "${requested}" is not one this client may request`);
   }
+  return {
+    redirectUri,
+    ...(state !== undefined ? { state } : {}),
+    fail,
+    scopes,
+    prompt,
+    ...(codeChallenge !== undefined ? { codeChallenge } : {}),
+    ...(maxAge !== undefined ? { maxAge } : {}),
+    ...(resource !== undefined ? { resource } : {}),
+  };
+}
 
+export async function startCodeRequest(
+  deps: OidcLoginDeps & BrokeringDeps,
+  { client, application }: LoginClient<StoredOidcClient>,
+  params: URLSearchParams,
+  browser: BrowserState,
+): Promise<AuthorizeOutcome> {
+  const { redirectUri, state, fail, scopes, prompt, codeChallenge, maxAge, resource } = await checkCodeRequest(deps, client, params);
   const now = seconds(deps.now);
   const session = await liveSession(deps, client.environmentId, browser.sessionOf(client.environmentId));
   const freshLoginAsked = prompt.includes('login') || (session !== undefined && maxAge !== undefined && now - session.authTime > maxAge);

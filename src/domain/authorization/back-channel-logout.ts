@@ -8,11 +8,12 @@ import type { SessionRecord } from '../login/model';
 import type { AuthorizationStore } from './ports';
 
 /**
- * Back-channel logout (OpenID Connect Back-Channel Logout 1.0 §2.4): when a session ends, the
- * application of each OIDC client it signed in to hears of it at its `logoutUrl`, with a logout
- * token signed by Latchkey (`typ: logout+jwt`, audience the client, `sub` and `sid`, the logout
- * event, no `nonce`, two minutes to live). An application without a `logoutUrl` is not told; a
- * failure to deliver is the delivery's business (logged) and never stops the logout.
+ * Back-channel logout (OpenID Connect Back-Channel Logout 1.0 §2.4): when a session ends, each
+ * OIDC client it signed in to hears of it at its own `backchannelLogoutUri` (§2.2), or else at its
+ * application's `logoutUrl`, with a logout token signed by Latchkey (`typ: logout+jwt`, audience the
+ * client, `sub` and `sid` (so `backchannelLogoutSessionRequired` is always met), the logout event,
+ * no `nonce`, two minutes to live). A client with neither is not told; a failure to deliver is the
+ * delivery's business (logged) and never stops the logout.
  */
 
 export interface BackChannelLogoutDeps {
@@ -29,7 +30,8 @@ export async function tellApplication(
   sid: string,
   userId: string,
 ): Promise<void> {
-  if (!application?.logoutUrl) return;
+  const target = client.backchannelLogoutUri ?? application?.logoutUrl;
+  if (!target) return;
   const iat = seconds(deps.now);
   const logoutToken = await deps.signer.sign(
     {
@@ -44,7 +46,7 @@ export async function tellApplication(
     },
     { typ: 'logout+jwt' },
   );
-  await deps.notifyLogout(application.logoutUrl, logoutToken);
+  await deps.notifyLogout(target, logoutToken);
 }
 
 export interface SessionEndDeps extends BackChannelLogoutDeps {
@@ -71,6 +73,7 @@ export async function endSessionAndTell(
     [...clientRefs].map(async (clientRef) => {
       const client = await deps.clients.getClient(session.environmentId, clientRef);
       if (client?.protocol !== 'oidc') return;
+      if (client.backchannelLogoutUri) return tellApplication(deps, client, undefined, session.id, session.userId);
       if (!applications.has(client.applicationId)) applications.set(client.applicationId, deps.applications.getApplication(session.environmentId, client.applicationId));
       await tellApplication(deps, client, await applications.get(client.applicationId), session.id, session.userId);
     }),

@@ -37,6 +37,10 @@ import type { GrantSubject, RefreshTokenRecord } from './model';
  *    fresh pair of the same family (two tabs refreshing at once both keep the session). Of two
  *    concurrent uses, the one that loses the conditional write is such a presentation.
  * 3. `scope`, when sent, may only narrow the original grant.
+ * 4. A refresh token bound to a DPoP key (a public client's, issued for a DPoP proof) needs a proof of
+ *    that same key (RFC 9449 §5); it is refused, and stays unspent, without one or with another.
+ * Both grants: with a DPoP proof the access token is bound to its key (the minter's rule 6), and a
+ * public client's new refresh token too.
  * Both grants: the end user still stands (`token-origins.ts`): exists, is not disabled, has not
  * signed out everywhere since the authentication the grant descends from (`authTime`), and the IDP
  * connection it came through is enabled. (The client and its application were checked when the
@@ -49,7 +53,7 @@ import type { GrantSubject, RefreshTokenRecord } from './model';
 
 export interface TokenSet {
   readonly accessToken: string;
-  readonly tokenType: 'Bearer';
+  readonly tokenType: 'Bearer' | 'DPoP';
   readonly expiresInSeconds: number;
   readonly scope: string;
   readonly idToken?: string;
@@ -80,7 +84,7 @@ function grantOf(record: GrantSubject): GrantSubject {
 export async function exchangeAuthorizationCode(
   deps: GrantDeps,
   caller: AuthenticatedClient,
-  input: { code?: string; redirectUri?: string; codeVerifier?: string },
+  input: { code?: string; redirectUri?: string; codeVerifier?: string; dpopKeyThumbprint?: string },
 ): Promise<TokenSet> {
   const { client } = caller;
   if (!input.code) throw new InvalidRequest('code is required');
@@ -107,7 +111,7 @@ export async function exchangeAuthorizationCode(
   const family = await deps.authorizations.getFamily(code.environmentId, code.familyId);
   if (!family) throw invalid(`family ${code.familyId} of the code is missing`);
   // Signed before anything is written: a signing failure leaves the code unspent.
-  const prepared = await prepareTokens(deps, client, code, { ...(code.nonce !== undefined ? { nonce: code.nonce } : {}) });
+  const prepared = await prepareTokens(deps, caller, code, { ...(code.nonce !== undefined ? { nonce: code.nonce } : {}), dpopKeyThumbprint: input.dpopKeyThumbprint });
   if (!(await deps.authorizations.consumeCode(code.environmentId, codeHash, now))) {
     await revokeFamily(deps, code.environmentId, code.familyId);
     throw invalid(`code redeemed concurrently; family ${code.familyId} revoked`);
@@ -115,7 +119,7 @@ export async function exchangeAuthorizationCode(
   return commitTokens(deps, client, code, prepared, family.absoluteExpiresAt);
 }
 
-export async function refreshTokens(deps: GrantDeps, caller: AuthenticatedClient, input: { refreshToken?: string; scope?: string }): Promise<TokenSet> {
+export async function refreshTokens(deps: GrantDeps, caller: AuthenticatedClient, input: { refreshToken?: string; scope?: string; dpopKeyThumbprint?: string }): Promise<TokenSet> {
   const { client } = caller;
   if (!input.refreshToken) throw new InvalidRequest('refresh_token is required');
   const now = seconds(deps.now);
@@ -124,6 +128,9 @@ export async function refreshTokens(deps: GrantDeps, caller: AuthenticatedClient
   const invalid = (reason: string) => new InvalidGrant('the refresh token is invalid, expired or revoked', reason);
   if (!token || token.expiresAt <= now) throw invalid('unknown or expired refresh token');
   if (token.clientRef !== client.id) throw invalid(`refresh token of client ${token.clientRef} presented by ${client.id}`);
+  if (token.dpopKeyThumbprint !== undefined && token.dpopKeyThumbprint !== input.dpopKeyThumbprint) {
+    throw new InvalidGrant('the refresh token is bound to a DPoP key: send a DPoP proof of that key', `refresh token of ${client.id} presented without its DPoP key`);
+  }
   const family = await deps.authorizations.getFamily(token.environmentId, token.familyId);
   if (!family || family.revoked || family.absoluteExpiresAt <= now) throw invalid(`family ${token.familyId} revoked or past its maximum`);
   if (token.usedAt !== undefined && !(await withinReuseLeeway(deps, token, now))) {
@@ -137,7 +144,7 @@ export async function refreshTokens(deps: GrantDeps, caller: AuthenticatedClient
     if (extra.length > 0) throw new InvalidScope(`scope may only narrow the original grant; ${extra.map((s) => `"${s}"`).join(', ')} was not granted`);
     scopes = asked;
   }
-  const prepared = await prepareTokens(deps, client, token, { accessScopes: scopes });
+  const prepared = await prepareTokens(deps, caller, token, { accessScopes: scopes, dpopKeyThumbprint: input.dpopKeyThumbprint });
   if (token.usedAt === undefined && !(await deps.authorizations.consumeRefreshToken(token.environmentId, tokenHash, now, prepared.refreshToken?.hash))) {
     // Another request rotated it first: within the leeway this one is the second tab, else a replay.
     const spent = await deps.authorizations.getRefreshToken(token.environmentId, tokenHash);
@@ -160,22 +167,25 @@ async function withinReuseLeeway(deps: GrantDeps, token: RefreshTokenRecord, now
 
 interface PreparedTokens {
   readonly accessToken: string;
+  readonly tokenType: 'Bearer' | 'DPoP';
   readonly jti: string;
   readonly exp: number;
   readonly lifetime: number;
   readonly scopes: readonly string[];
   readonly idToken?: string;
   /** The grant's next refresh token, when `offline_access` was granted: stored only once the grant is consumed. */
-  readonly refreshToken?: { readonly value: string; readonly hash: string };
+  readonly refreshToken?: { readonly value: string; readonly hash: string; readonly dpopKeyThumbprint?: string };
 }
 
 /** The signed tokens of a grant; nothing is written yet. */
 async function prepareTokens(
   deps: GrantDeps,
-  client: StoredOidcClient,
+  caller: AuthenticatedClient,
   subject: GrantSubject,
-  options: { nonce?: string; accessScopes?: readonly string[] },
+  options: { nonce?: string; accessScopes?: readonly string[]; dpopKeyThumbprint?: string | undefined },
 ): Promise<PreparedTokens> {
+  const { client } = caller;
+  const { dpopKeyThumbprint } = options;
   const scopes = options.accessScopes ?? subject.scopes;
   const standing = await loadEndUserStanding(deps, subject.environmentId, subject.userId);
   if (!endUserStands(standing, subject.authTime)) {
@@ -211,6 +221,7 @@ async function prepareTokens(
       lifetimeSeconds: lifetime,
       validAfter: user,
       scopes,
+      ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}),
     },
   );
   const { accessToken, claims } = minted;
@@ -221,9 +232,20 @@ async function prepareTokens(
   let refreshToken: PreparedTokens['refreshToken'];
   if (subject.scopes.includes('offline_access')) {
     const value = newOpaqueSecret('lkr');
-    refreshToken = { value, hash: await deps.hasher.hash(value) };
+    // RFC 9449 §5: a confidential client's refresh token is bound by its authentication, a public client's to the key.
+    const binding = caller.publicClient && dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {};
+    refreshToken = { value, hash: await deps.hasher.hash(value), ...binding };
   }
-  return { accessToken, jti, exp: claims.exp, lifetime: minted.expiresInSeconds, scopes, ...(idToken ? { idToken } : {}), ...(refreshToken ? { refreshToken } : {}) };
+  return {
+    accessToken,
+    tokenType: minted.tokenType,
+    jti,
+    exp: claims.exp,
+    lifetime: minted.expiresInSeconds,
+    scopes,
+    ...(idToken ? { idToken } : {}),
+    ...(refreshToken ? { refreshToken } : {}),
+  };
 }
 
 /** After the grant was consumed: the access token joins its family, and a new refresh token is stored. */
@@ -238,12 +260,13 @@ async function commitTokens(deps: GrantDeps, client: StoredOidcClient, subject: 
     await deps.authorizations.putRefreshToken({
       ...grantOf(subject),
       tokenHash: refreshToken.hash,
+      ...(refreshToken.dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint: refreshToken.dpopKeyThumbprint } : {}),
       expiresAt: Math.min(seconds(deps.now) + client.refreshTokenTtlSeconds, absoluteExpiresAt),
     });
   }
   return {
     accessToken: prepared.accessToken,
-    tokenType: 'Bearer',
+    tokenType: prepared.tokenType,
     expiresInSeconds: prepared.lifetime,
     scope: prepared.scopes.join(' '),
     ...(prepared.idToken ? { idToken: prepared.idToken } : {}),

@@ -36,6 +36,8 @@ export interface RefreshTokenRecord extends GrantSubject {
   readonly usedAt?: number;
   /** Set with `usedAt`: the hash of the refresh token that replaced this one. */
   readonly successorHash?: string;
+  /** A public client's refresh token issued for a DPoP proof: usable only with a proof of that key (RFC 9449 §5). */
+  readonly dpopKeyThumbprint?: string;
 }
 
 /** Everything issued from one authorization code, so that a replay or reuse can revoke all of it. */
@@ -48,4 +50,17 @@ export interface TokenFamilyRecord {
   readonly revoked?: boolean;
   /** The access tokens issued in the family: `jti` and `exp`, for revocation. */
   readonly accessTokens: readonly { readonly jti: string; readonly exp: number }[];
+}
+
+/** A pushed authorization request (RFC 9126 §2), waiting for the authorization endpoint to take it once. */
+export interface PushedAuthorizationRequestRecord {
+  readonly environmentId: string;
+  /** Keyed hash of the `request_uri`, which is never stored. */
+  readonly requestUriHash: string;
+  /** The client that pushed it, and the only one that may use it. */
+  readonly clientRef: string;
+  /** The pushed parameters, as checked at push time, form-encoded. */
+  readonly parameters: string;
+  readonly expiresAt: number;
+  readonly usedAt?: number;
 }

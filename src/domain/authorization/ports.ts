@@ -1,5 +1,5 @@
 import type { LoginStore } from '../login/ports';
-import type { AuthorizationCodeRecord, RefreshTokenRecord, TokenFamilyRecord } from './model';
+import type { AuthorizationCodeRecord, PushedAuthorizationRequestRecord, RefreshTokenRecord, TokenFamilyRecord } from './model';
 
 /**
  * Storage of interactive login and the authorization-code grant: the login's records
@@ -28,4 +28,11 @@ export interface AuthorizationStore extends LoginStore {
   addFamilyAccessToken(environmentId: string, id: string, token: { jti: string; exp: number }): Promise<boolean>;
   /** Marks the family revoked; answers it (with its access tokens) when it exists. */
   revokeFamily(environmentId: string, id: string): Promise<TokenFamilyRecord | undefined>;
+
+  putPushedRequest(request: PushedAuthorizationRequestRecord): Promise<void>;
+  /**
+   * Marks a pushed request used if it was not, is unexpired at `nowSeconds` and was pushed by
+   * `clientRef`; answers it, or undefined when it is unknown, expired, another client's or already used.
+   */
+  consumePushedRequest(environmentId: string, requestUriHash: string, clientRef: string, nowSeconds: number): Promise<PushedAuthorizationRequestRecord | undefined>;
 }

@@ -3,6 +3,7 @@ import type { TokenRecordStore } from '../stores';
 import { endUserOfToken, type TokenOriginDeps } from '../token-origins';
 import { userClaims } from './id-token';
 import { splitScope } from '../scopes';
+import { checkResourceProof, type DpopDeps, type PresentedDpop } from '../dpop';
 
 /**
  * The UserInfo endpoint (OpenID Connect Core §5.3).
@@ -16,6 +17,8 @@ import { splitScope } from '../scopes';
  *    its user exists, is not disabled and has not signed out everywhere since, and the IDP
  *    connection the user came through is enabled.
  * 5. It was granted `openid`; `profile` and `email` release the claims they stand for.
+ * A DPoP-bound token (`cnf.jkt`) comes as `Authorization: DPoP` with a proof for this request, and
+ * a bound token as `Bearer` is refused (dpop.ts, checked right after rule 2's signature).
  */
 
 export interface UserInfoDeps {
@@ -23,9 +26,17 @@ export interface UserInfoDeps {
   readonly tokens: Pick<TokenRecordStore, 'loadJwtState'>;
   /** Clients, applications, users and IDP connections: whether the token's origin still stands. */
   readonly origins: TokenOriginDeps;
+  /** DPoP proofs of bound tokens. */
+  readonly dpop: DpopDeps;
 }
 
-export async function userInfo(deps: UserInfoDeps, accessToken: string | undefined): Promise<Record<string, unknown>> {
+/** How the token came: its `Authorization` scheme (a token from the form body is `Bearer`), and the request's DPoP proof. */
+export interface UserInfoPresentation {
+  readonly scheme: 'Bearer' | 'DPoP';
+  readonly dpop: PresentedDpop;
+}
+
+export async function userInfo(deps: UserInfoDeps, accessToken: string | undefined, presentation?: UserInfoPresentation): Promise<Record<string, unknown>> {
   if (!accessToken) throw new TokenRequired('an access token is required: Authorization: Bearer <token>');
   const claims = await deps.verifyJwt(accessToken);
   if (!claims) throw new InvalidToken('the access token is not valid or has expired');
@@ -33,6 +44,14 @@ export async function userInfo(deps: UserInfoDeps, accessToken: string | undefin
   if (claims.subjectType !== 'EndUserAccount' || typeof claims.client_id !== 'string' || typeof environmentId !== 'string' || typeof claims.sub !== 'string') {
     throw new InvalidToken('this is not an access token issued to a client for an end user');
   }
+  const cnf = claims.cnf as { jkt?: string } | undefined;
+  await checkResourceProof(
+    deps.dpop,
+    { environmentId, ...(cnf ? { cnf } : {}) },
+    accessToken,
+    presentation?.scheme ?? 'Bearer',
+    presentation?.dpop ?? { proof: undefined, method: 'GET', url: '' },
+  );
   const { revokedUntil } = await deps.tokens.loadJwtState(environmentId, typeof claims.jti === 'string' ? claims.jti : undefined);
   if (revokedUntil !== undefined) throw new InvalidToken('the access token has been revoked');
   const user = await endUserOfToken(deps.origins, environmentId, claims);

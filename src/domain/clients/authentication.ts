@@ -17,7 +17,8 @@ import type { ApplicationLookup, ClientStore } from './ports';
  * 1. The client ID names an OIDC client (`cl_…@env_…`) of an existing environment and application
  *    (deleting an application stops its clients at once).
  * 2. The client authenticates with the one method it is registered for (RFC 7591
- *    `token_endpoint_auth_method`); another method, even a valid one, is refused.
+ *    `token_endpoint_auth_method`); another method, even a valid one, is refused, and the answer's
+ *    `error_description` names the registered method (nothing about the credentials).
  * 3. `client_secret_basic`/`client_secret_post`: the secret matches its keyed hash (current, or the
  *    previous one during a rotation's grace period), compared in constant time.
  * 4. `private_key_jwt`: the assertion passes `client-assertion.ts`.
@@ -68,7 +69,14 @@ export async function authenticateClient(deps: ClientAuthenticationDeps, present
   if (client.pkce === 'enforce_instead_of_secret' && presented.method === 'self_signed_tls_client_auth' && !presented.certificatePem) {
     return { client, environment, publicClient: true };
   }
-  if (presented.method !== client.authMethod) throw refuse(`client ${client.id} authenticates with ${client.authMethod}, not ${presented.method}`);
+  if (presented.method !== client.authMethod) {
+    // The registered method is no secret, and a client library's developer needs it to fix the call.
+    throw new InvalidClient(
+      `client ${client.id} authenticates with ${client.authMethod}, not ${presented.method}`,
+      presented.method === 'client_secret_basic',
+      `the client is registered for the ${client.authMethod} authentication method`,
+    );
+  }
   await beforeEvaluating?.({
     lastFailedAt: client.lastFailedAuthenticationAt,
     mark: async (atSeconds) => void (await deps.clients.updateClient(client.environmentId, client.id, { lastFailedAuthenticationAt: atSeconds })),

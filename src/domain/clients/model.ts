@@ -65,6 +65,14 @@ export interface OidcClientSettings {
   readonly idTokenSignedResponseAlg: IdTokenAlgorithm;
   /** May exchange tokens (RFC 8693) at the token endpoint; setting it or acting on such a client needs TOKEN_EXCHANGE. */
   readonly tokenExchange?: boolean;
+  /** Every token request must carry a DPoP proof (RFC 9449), so every token of the client is sender-constrained. */
+  readonly requireDpop?: boolean;
+  /** Where logout tokens for this client go (OpenID Connect Back-Channel Logout 1.0 §2.2), instead of the application's `logoutUrl`. */
+  readonly backchannelLogoutUri?: string;
+  /** The client needs `sid` in its logout tokens (Back-Channel Logout 1.0 §2.2); Latchkey always sends it. */
+  readonly backchannelLogoutSessionRequired?: boolean;
+  /** The client must push its authorization requests (RFC 9126 §6): the authorization endpoint takes only a `request_uri` from it. */
+  readonly requirePar?: boolean;
 }
 
 interface ClientIdentity {
@@ -103,6 +111,8 @@ export interface SamlClientSettings {
   readonly spSigningCertificate?: string;
   /** Refuse AuthnRequests that are not signed with `spSigningCertificate`. */
   readonly requireSignedRequests?: boolean;
+  /** Sign the whole Response too, besides its assertion (SAML core §5.2; what many SPs, node-saml by default, expect). */
+  readonly signResponse?: boolean;
 }
 
 export interface StoredSamlClient extends SamlClientSettings, ClientIdentity {

@@ -64,3 +64,28 @@ function parseAbsolute(uri: string): URL | undefined {
     return undefined;
   }
 }
+
+/** `http://` on a loopback IP literal, split around its port (RFC 8252 §7.3). */
+const LOOPBACK_REDIRECT = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?].*)?$/;
+
+/**
+ * Whether `requested` is one of a client's registered redirect URIs. The comparison is exact
+ * (RFC 9700 §4.1), with one exception for native clients (RFC 8252 §7.3): an `http` redirect to the
+ * loopback IP literals `127.0.0.1` or `[::1]` may name any port, since a native app listens on
+ * whatever port the system gives it. Only the port is ignored, and only for those two literals:
+ * `localhost` is compared exactly, since a name can resolve elsewhere (RFC 8252 §8.3).
+ */
+export function redirectUriRegistered(registered: readonly string[], requested: string, clientType: ClientType): boolean {
+  if (registered.includes(requested)) return true;
+  if (clientType !== 'native') return false;
+  const loopback = withoutLoopbackPort(requested);
+  return loopback !== undefined && registered.some((uri) => withoutLoopbackPort(uri) === loopback);
+}
+
+function withoutLoopbackPort(uri: string): string | undefined {
+  const match = LOOPBACK_REDIRECT.exec(uri);
+  if (!match) return undefined;
+  const [, host, port, rest = ''] = match;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return undefined;
+  return `http://${host}${rest}`;
+}

@@ -180,6 +180,7 @@ function checkSettings(current: SamlClientSettings | undefined, input: SamlClien
         nameIdType: current.nameIdType,
         spSigningCertificate: current.spSigningCertificate,
         requireSignedRequests: current.requireSignedRequests,
+        signResponse: current.signResponse,
       }
     : { nameIdType: 'email' };
   for (const [field, value] of Object.entries(input)) if (value !== undefined) merged[field] = value ?? undefined;
@@ -213,6 +214,7 @@ function checkSettings(current: SamlClientSettings | undefined, input: SamlClien
     nameIdType: settings.nameIdType,
     ...(settings.spSigningCertificate !== undefined ? { spSigningCertificate: settings.spSigningCertificate } : {}),
     ...(settings.requireSignedRequests !== undefined ? { requireSignedRequests: settings.requireSignedRequests } : {}),
+    ...(settings.signResponse !== undefined ? { signResponse: settings.signResponse } : {}),
   };
 }
 

@@ -21,6 +21,7 @@ import { checkRedirectUris } from './redirect-uris';
  * - `tlsClientCertificate` and `tokenBinding` go with `self_signed_tls_client_auth`, which needs
  *   one unexpired certificate.
  * - `resources` name existing resources of the environment, each once, never the management API.
+ * - `backchannelLogoutUri`, where Latchkey posts logout tokens, follows the outbound policy.
  * - Lifetimes stay within bounds; the maximum refresh time is at least the refresh-token lifetime.
  * A change that switches the method away drops that method's settings, unless it sends them too.
  */
@@ -101,6 +102,10 @@ export const SETTING_FIELDS: readonly (keyof OidcClientSettings)[] = [
   'postLogoutRedirectUris',
   'idTokenSignedResponseAlg',
   'tokenExchange',
+  'requireDpop',
+  'backchannelLogoutUri',
+  'backchannelLogoutSessionRequired',
+  'requirePar',
 ];
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/;
@@ -146,6 +151,10 @@ export async function resolveSettings(deps: SettingsDeps, environmentId: string,
   problems.push(...checkRedirectUris('consentRedirectUris', settings.consentRedirectUris, 'web'));
   problems.push(...checkRedirectUris('postLogoutRedirectUris', settings.postLogoutRedirectUris, settings.clientType));
   problems.push(...checkMethodSettings(settings));
+  // Latchkey posts logout tokens there: the outbound policy applies, as to an application's logoutUrl.
+  const { backchannelLogoutUri } = settings;
+  const logoutUriProblem = backchannelLogoutUri ? outboundUrlProblem(backchannelLogoutUri, { allowLocalTargets: localTargetsAllowed() }) : undefined;
+  if (backchannelLogoutUri && logoutUriProblem) problems.push({ path: 'backchannelLogoutUri', message: `"${backchannelLogoutUri.slice(0, 200)}" ${logoutUriProblem}` });
   let tlsCertificateThumbprint: string | undefined;
   if (settings.authMethod === 'self_signed_tls_client_auth' && settings.tlsClientCertificate) {
     const parsed = parseRegisteredCertificate(settings.tlsClientCertificate, deps.now());

@@ -30,11 +30,13 @@ export interface ClientTokenDeps extends ClientAuthenticationDeps, MinterDeps {
 export interface ClientTokenRequest {
   readonly scope?: string;
   readonly resources?: readonly string[];
+  /** The thumbprint of the key of the request's DPoP proof: the token is bound to it (RFC 9449 §6). */
+  readonly dpopKeyThumbprint?: string;
 }
 
 export interface ClientToken {
   readonly accessToken: string;
-  readonly tokenType: 'Bearer';
+  readonly tokenType: 'Bearer' | 'DPoP';
   readonly expiresInSeconds: number;
   readonly scope?: string;
   readonly claims: Readonly<AccessTokenClaims>;
@@ -88,8 +90,15 @@ export async function issueClientCredentialsTokenFor(
     audience: { resources: resource ? [resource] : [], otherwise: client.clientId },
     lifetimeSeconds: lifetime,
     scopes,
+    ...(request.dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint: request.dpopKeyThumbprint } : {}),
   });
-  return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, ...(token.scope ? { scope: token.scope } : {}), claims: token.claims };
+  return {
+    accessToken: token.accessToken,
+    tokenType: token.tokenType,
+    expiresInSeconds: token.expiresInSeconds,
+    ...(token.scope ? { scope: token.scope } : {}),
+    claims: token.claims,
+  };
 }
 
 /**

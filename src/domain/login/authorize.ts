@@ -1,6 +1,7 @@
 import type { OidcLoginDeps } from '../authorization/deps';
 import { startCodeRequest } from '../authorization/authorization-request';
 import { afterConsent, afterLogin } from '../authorization/code';
+import { requestParameters } from '../authorization/pushed-requests';
 import type { StoredClient } from '../clients/model';
 import { InvalidRequest } from '../errors';
 import { finishSamlLogin, startSamlLogin, type SamlLoginDeps } from '../saml/login';
@@ -28,7 +29,8 @@ import type { BrokeringDeps } from './upstream';
  *    single use, since the finisher moves the request on with a conditional write. A SAML login
  *    has no consent step.
  * 4. Without one, a SAML client comes here only with the single-use `saml_request` handle its SSO
- *    URL gave (`src/domain/saml/sso.ts`); an OIDC client starts a code request.
+ *    URL gave (`src/domain/saml/sso.ts`); an OIDC client starts a code request, with the parameters
+ *    it pushed when it sends a `request_uri` (RFC 9126, `src/domain/authorization/pushed-requests.ts`).
  */
 
 /** The authorization endpoint may end a login of either protocol, so it needs both finishers' dependencies. */
@@ -55,7 +57,7 @@ export async function authorize(deps: AuthorizeDeps, params: URLSearchParams, br
     if (samlRequest === null) throw new InvalidRequest('a SAML client signs in through its SSO URL');
     return startSamlLogin(deps, { client, application }, samlRequest, browser);
   }
-  return startCodeRequest(deps, { client, application }, params, browser);
+  return startCodeRequest(deps, { client, application }, await requestParameters(deps, client, params), browser);
 }
 
 const ANSWERED = { login: 'login_answered', consent: 'consent_answered' } as const;

@@ -123,6 +123,7 @@ async function samlLoginResponse(
       attributes: { email: user?.email, name: user?.name, userId: login.userId, profileId: login.profileId },
     },
     { privateKey, certificatePem: client.signingKey.certificate },
+    { signResponse: client.signResponse === true },
   );
   return samlForm(saml, xml);
 }

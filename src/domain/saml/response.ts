@@ -5,7 +5,9 @@ import { escapeXml, signEnveloped } from './xml';
 
 /**
  * SAML 2.0 `Response` documents (SAML core §3.3.3, profiles §4.1.4.2): a success carrying one
- * `Assertion` signed by the client's key (RSA-SHA256, exclusive c14n), or an error with a status code.
+ * `Assertion` signed by the client's key (RSA-SHA256, exclusive c14n), and with `signResponse` the
+ * Response around it signed too (after the assertion, so its digest covers the signed assertion), or
+ * an error with a status code.
  * The assertion is bearer-confirmed for the ACS URL and the request it answers, restricted to the
  * SP as audience, and lives five minutes: long enough for a browser POST, short enough that a
  * captured one is soon useless (SPs also keep the assertion ID single use).
@@ -43,7 +45,12 @@ export interface AssertionSubject {
 const samlId = () => `_${randomBytes(20).toString('hex')}`;
 const instant = (ms: number) => new Date(ms).toISOString();
 
-export function successResponse(context: ResponseContext, subject: AssertionSubject, key: { privateKey: KeyObject; certificatePem: string }): string {
+export function successResponse(
+  context: ResponseContext,
+  subject: AssertionSubject,
+  key: { privateKey: KeyObject; certificatePem: string },
+  options: { readonly signResponse?: boolean } = {},
+): string {
   const responseId = samlId();
   const assertionId = samlId();
   const now = instant(context.nowMs);
@@ -74,7 +81,9 @@ export function successResponse(context: ResponseContext, subject: AssertionSubj
     `<samlp:Status><samlp:StatusCode Value="${STATUS.success}"/></samlp:Status>` +
     assertion +
     `</samlp:Response>`;
-  return signEnveloped(response, { id: assertionId, localName: 'Assertion', privateKey: key.privateKey, certificatePem: key.certificatePem, after: 'Issuer' });
+  const signedAssertion = signEnveloped(response, { id: assertionId, localName: 'Assertion', privateKey: key.privateKey, certificatePem: key.certificatePem, after: 'Issuer' });
+  if (!options.signResponse) return signedAssertion;
+  return signEnveloped(signedAssertion, { id: responseId, localName: 'Response', privateKey: key.privateKey, certificatePem: key.certificatePem, after: 'Issuer' });
 }
 
 /** An error Response: a top-level status (Requester or Responder) and a second-level one, no assertion. */

@@ -190,4 +190,42 @@ describe('consent, prompt=none and native apps with openid-client', () => {
     await oidc.tokenRevocation(config, refreshed.refresh_token!);
     await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
+
+  it('lets a native app registered with a loopback IP redirect listen on any port (RFC 8252 §7.3), and no other', async () => {
+    const app = await world.createClient({ clientType: 'native', redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'], pkce: 'enforce_instead_of_secret' });
+    const config = await discover(runtime, app.clientId);
+    const browser = new TestBrowser(runtime.url);
+    const redirectUri = 'http://127.0.0.1:53682/callback';
+    const flow = await start(config, redirectUri, { scope: 'openid' });
+
+    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(flow.url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'ivan' });
+    expect(callback.location).toMatch(/^http:\/\/127\.0\.0\.1:53682\/callback\?code=/);
+    // The token request names the redirect URI used at the authorization endpoint, port and all.
+    const otherPort = await fetch(`${runtime.url}/oauth/v2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: app.clientId,
+        code: new URL(callback.location!).searchParams.get('code')!,
+        redirect_uri: 'http://127.0.0.1:1234/callback',
+        code_verifier: flow.verifier,
+      }),
+    });
+    expect(otherPort.status).toBe(400);
+    expect(await otherPort.json()).toMatchObject({ error: 'invalid_grant' });
+
+    const again = await start(config, 'http://127.0.0.1:40123/callback', { scope: 'openid' });
+    const back = await acceptLogin(world, browser, challengeIn((await browser.visit(again.url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'ivan' });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(back.location!), { pkceCodeVerifier: again.verifier, expectedState: again.state });
+    expect(tokens.claims()!.aud).toBe(app.clientId);
+
+    // localhost is a name, not a loopback literal: it is compared exactly; so are other paths.
+    for (const refused of ['http://localhost:53682/callback', 'http://127.0.0.1:53682/elsewhere']) {
+      const attempt = await start(config, refused, { scope: 'openid' });
+      const page = await browser.visit(attempt.url.href);
+      expect(page.status).toBe(400);
+      expect(page.location).toBeUndefined();
+    }
+  });
 });

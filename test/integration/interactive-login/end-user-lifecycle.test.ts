@@ -40,6 +40,9 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
   let receiver: Server;
   /** The logout tokens the application received. */
   const logoutTokens: string[] = [];
+  /** The logout tokens posted to a client's own back-channel logout URI. */
+  const clientLogoutTokens: string[] = [];
+  let receiverUrl: string;
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
@@ -50,12 +53,13 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
       let body = '';
       request.on('data', (chunk) => (body += chunk));
       request.on('end', () => {
-        logoutTokens.push(new URLSearchParams(body).get('logout_token')!);
+        (request.url === '/client-logout' ? clientLogoutTokens : logoutTokens).push(new URLSearchParams(body).get('logout_token')!);
         response.writeHead(200).end();
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const logoutUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/backchannel-logout`;
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    const logoutUrl = `${receiverUrl}/backchannel-logout`;
     expect((await world.admin.patch(`/v1/applications/${world.applicationId}`, { logoutUrl })).status).toBe(200);
   });
   afterAll(async () => {
@@ -195,6 +199,21 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
       ].sort(bySessionAndAudience),
     );
     expect(await stillSignedIn(login)).toBe(false);
+  });
+
+  it("sends a client's logout tokens to its own backchannelLogoutUri, the others' to their application, as discovery advertises", async () => {
+    const own = await world.createClient({ redirectUris: [REDIRECT_URI], backchannelLogoutUri: `${receiverUrl}/client-logout`, backchannelLogoutSessionRequired: true });
+    expect(own).toMatchObject({ backchannelLogoutUri: `${receiverUrl}/client-logout`, backchannelLogoutSessionRequired: true });
+    const login = await logIn(own, 'ken');
+    expect(login.config.serverMetadata()).toMatchObject({ backchannel_logout_supported: true, backchannel_logout_session_supported: true });
+    await logIn(rp, 'ken', login.browser);
+    await login.browser.visit(oidc.buildEndSessionUrl(login.config, { id_token_hint: login.idToken }).href);
+    expect(await received()).toEqual([{ aud: rp.clientId, sub: login.sub, sid: login.sid }]);
+    const keys = createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`));
+    const [token, ...more] = clientLogoutTokens.splice(0);
+    expect(more).toEqual([]);
+    const { payload } = await jwtVerify(token!, keys, { issuer: runtime.url, audience: own.clientId, typ: 'logout+jwt' });
+    expect(payload).toMatchObject({ sub: login.sub, sid: login.sid, events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
   });
 
   it('disables a user (its sessions end, its earlier tokens are dated out) and enables it again without reviving them', async () => {

@@ -100,6 +100,41 @@ describe('SAML single sign-on, SP-initiated', () => {
     expect(fields.RelayState).toBe('relay-9');
   });
 
+  it('signs the whole Response too when the client asks for signResponse, as node-saml expects with its default options', async () => {
+    const strictSp = (idpCert: string) =>
+      new SAML({ entryPoint: client.ssoUrl, issuer: SP_ENTITY_ID, callbackUrl: ACS_URL, idpCert, audience: SP_ENTITY_ID, validateInResponseTo: 'never' as never });
+    const loginWith = async (sp: SAML, subjectId: string) => {
+      const browser = new TestBrowser(runtime.url);
+      const challenge = await toLoginPage(browser, await sp.getAuthorizeUrlAsync('', undefined, {}));
+      const page = await acceptLogin(world, browser, challenge, { subjectId, email: `${subjectId}@example.com` });
+      return formFields(page.body).SAMLResponse;
+    };
+    // Without it, node-saml's defaults (wantAuthnResponseSigned) refuse a Response whose assertion alone is signed.
+    await expect(strictSp(client.certificate).validatePostResponseAsync({ SAMLResponse: await loginWith(strictSp(client.certificate), 'erin') })).rejects.toThrow(/signature/i);
+
+    const signing = await samlClient(world, { name: 'Signed responses', spEntityId: `${SP_ENTITY_ID}/signed`, signResponse: true });
+    expect(signing).toMatchObject({ signResponse: true });
+    const sp = new SAML({
+      entryPoint: signing.ssoUrl,
+      issuer: `${SP_ENTITY_ID}/signed`,
+      callbackUrl: ACS_URL,
+      idpCert: signing.certificate,
+      audience: `${SP_ENTITY_ID}/signed`,
+      validateInResponseTo: 'never' as never,
+    });
+    const response = await loginWith(sp, 'frank');
+    const { profile } = await sp.validatePostResponseAsync({ SAMLResponse: response });
+    expect(profile?.nameID).toBe('frank@example.com');
+    // Two signatures: the Response's and the assertion's, each by the client's key.
+    expect(
+      Buffer.from(response, 'base64')
+        .toString('utf8')
+        .match(/<ds:Signature /g),
+    ).toHaveLength(2);
+    const turnedOff = await world.admin.patch(`/v1/applications/${world.applicationId}/saml-clients/${signing.id}`, { signResponse: false });
+    expect(turnedOff.body).toMatchObject({ signResponse: false });
+  });
+
   it('signs the metadata; the signature verifies with xml-crypto against the published certificate', async () => {
     const xml = await metadataOf(client);
     const certificate = /<md:KeyDescriptor use="signing">\s*<ds:KeyInfo><ds:X509Data><ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/.exec(xml)![1]!;
