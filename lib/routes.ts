@@ -307,7 +307,7 @@ const table: readonly Operation[] = [
     'POST',
     '/idp-connections',
     'idp-connections',
-    { ...MANAGE_WRITE, secrets: ['idp-write'] },
+    { ...MANAGE_WRITE, secrets: ['idp-write'], samlKey: 'client-keys' },
     'Create an IDP connection: the delegated one, or an upstream identity provider',
   ),
   management('get-idp-connection', 'GET', '/idp-connections/{id}', 'idp-connections', MANAGE_READ, 'Read an IDP connection'),
@@ -316,7 +316,7 @@ const table: readonly Operation[] = [
     'PATCH',
     '/idp-connections/{id}',
     'idp-connections',
-    { ...MANAGE_WRITE, secrets: ['idp-write'] },
+    { ...MANAGE_WRITE, secrets: ['idp-write'], samlKey: 'client-keys' },
     'Change an IDP connection: enable, disable, rename, assign it to applications, change its upstream settings',
   ),
   management('delete-idp-connection', 'DELETE', '/idp-connections/{id}', 'idp-connections', { ...MANAGE_WRITE, secrets: ['idp-write'] }, 'Delete an IDP connection and its secret'),
@@ -438,6 +438,21 @@ const table: readonly Operation[] = [
     access: { table: 'readwrite', secrets: ['pepper'] },
     summary: 'SAML SSO URL (SAML profiles §4.1): AuthnRequest over HTTP-Redirect or HTTP-POST, then the login',
   },
+  {
+    name: 'get-saml-sp-metadata',
+    handler: 'functions/saml/get-sp-metadata.ts',
+    routes: [{ method: 'GET', path: '/saml/sp/{connectionId}/metadata' }],
+    access: { table: 'read', samlKey: 'client-keys-use' },
+    summary: "A SAML connection's service-provider metadata, signed by its key (public)",
+  },
+  {
+    name: 'consume-saml-response',
+    handler: 'functions/saml/consume-saml-response.ts',
+    routes: [{ method: 'POST', path: '/saml/sp/{connectionId}/acs' }],
+    // readwrite: the login is answered, the end user found or created, the assertion ID recorded once; pepper: the state's keyed hash.
+    access: { table: 'readwrite', secrets: ['pepper'] },
+    summary: 'Assertion consumer service of SAML connections (SAML profiles §4.1.4.5): checks the upstream Response and logs the end user in',
+  },
 
   // ---- interactive login: authorization code flow, login and consent on the application's pages ----
   {
@@ -455,8 +470,8 @@ const table: readonly Operation[] = [
     name: 'choose-identity-provider',
     handler: 'functions/oauth/choose-identity-provider.ts',
     routes: [{ method: 'GET', path: '/oauth/v2/idp/login' }],
-    // readwrite: the request's upstream leg, and the audit event of a failed start; pepper: the state's keyed hash.
-    access: { table: 'readwrite', secrets: ['pepper'] },
+    // readwrite: the request's upstream leg, and the audit event of a failed start; pepper: the state's keyed hash; samlKey: a SAML connection signs its AuthnRequest.
+    access: { table: 'readwrite', secrets: ['pepper'], samlKey: 'client-keys-use' },
     summary: 'The choice page of an application without loginUrl: which upstream identity provider, by email domain or by name',
   },
   {

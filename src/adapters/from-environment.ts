@@ -18,6 +18,7 @@ import { DynamoDbApplicationStore } from './dynamodb/application-store';
 import { SecretsManagerWebhookVault } from './webhook-secrets';
 import { SecretsManagerCanaryCredentials } from './canary-credentials';
 import { PolicyUpstreamHttp } from './upstream-http';
+import { OutboundSamlMetadataFetcher } from './saml-metadata-fetcher';
 import { DynamoDbIdpConnectionStore } from './dynamodb/idp-connection-store';
 import { DynamoDbDelegationReads } from './dynamodb/delegation-reads';
 import { DynamoDbEndUserStore } from './dynamodb/end-user-store';
@@ -128,6 +129,8 @@ export const webhookCaller = once(
 export const webhookVault = once(() => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.webhookSecretPrefix)));
 /** HTTP to upstream identity providers, under the outbound policy. */
 export const upstreamHttp = once(() => new PolicyUpstreamHttp());
+/** Upstream SAML identity providers' metadata URLs, read when a connection is saved, under the outbound policy. */
+export const samlMetadataFetcher = once(() => new OutboundSamlMetadataFetcher());
 /** Upstream IDP connections' secrets: the same vault, under its own prefix (`{prefix}{environmentId}/{connectionId}`). */
 export const connectionSecretVault = once(
   () => new SecretsManagerWebhookVault(new SecretsManagerClient(awsClientConfig), requireEnv(ENV.idpSecretPrefix), 'IDP connection secret'),

@@ -11,6 +11,7 @@ import {
   clock,
   delegationReads,
   connectionSecretVault,
+  samlMetadataFetcher,
   endUserStore,
   failedAuthenticationCounters,
   idpConnectionStore,
@@ -44,6 +45,7 @@ import type { AuthorizeDeps } from '../domain/login/authorize';
 import type { InteractionDeps } from '../domain/login/deps';
 import type { UpstreamDeps, UpstreamProtocols } from '../domain/login/upstream';
 import { OidcUpstream } from '../domain/federation/oidc-upstream';
+import { type AssertionConsumerDeps, SamlUpstream, type ServiceProviderMetadataDeps } from '../domain/federation/saml/upstream';
 import { upstreamLogoutLocation, type UpstreamLogoutDeps } from '../domain/federation/upstream-logout';
 import type { EndUserDeps } from '../domain/end-users';
 import type { EnvironmentDeps } from '../domain/environments';
@@ -114,7 +116,15 @@ export function applicationDeps(): ApplicationDeps {
 }
 
 export function idpConnectionDeps(): IdpConnectionDeps {
-  return { connections: idpConnectionStore(), applications: applicationStore(), connectionSecrets: connectionSecretVault(), now: clock, issuer: issuer() };
+  return {
+    connections: idpConnectionStore(),
+    applications: applicationStore(),
+    connectionSecrets: connectionSecretVault(),
+    samlKeys: samlKeys(),
+    samlMetadata: samlMetadataFetcher(),
+    now: clock,
+    issuer: issuer(),
+  };
 }
 
 export function endUserDeps(): EndUserDeps {
@@ -325,7 +335,7 @@ export function authorizeDeps(): AuthorizeDeps {
  * upstream type adds its protocol here.
  */
 function upstreamProtocols(): UpstreamProtocols {
-  return { oidc: oidcUpstream() };
+  return { oidc: oidcUpstream(), saml: new SamlUpstream({ issuer: issuer(), now: clock, hasher: pepperHasher(), samlKeys: samlKeys() }) };
 }
 
 let oidc: OidcUpstream | undefined;
@@ -343,6 +353,16 @@ export function oidcCallbackDeps(): UpstreamDeps & { readonly oidc: OidcUpstream
 /** Logging end users in at an upstream identity provider: the choice page and the protocols' callbacks. */
 export function upstreamDeps(): UpstreamDeps {
   return { ...interactionDeps(), upstreams: upstreamProtocols(), audit: auditLog(), retentionDays: auditRetentionDays() };
+}
+
+/** The assertion consumer service of SAML connections: brokering, and the replay store for assertion IDs. */
+export function samlAssertionConsumerDeps(): AssertionConsumerDeps {
+  return { ...upstreamDeps(), replay: clientStore() };
+}
+
+/** The SP metadata of SAML connections, signed by their keys. */
+export function samlSpMetadataDeps(): ServiceProviderMetadataDeps {
+  return { connections: idpConnectionStore(), issuer: issuer(), samlKeys: samlKeys() };
 }
 
 /** The pushed authorization request endpoint: the token endpoint's client authentication, the authorization request's checks. */

@@ -4,13 +4,22 @@ import { requirePermission, type Caller } from './caller';
 import type { ApplicationStore } from './applications';
 import type { Clock } from './primitives';
 import { checkOidcSettings, type OidcConnectionInput, type OidcConnectionSettings } from './federation/oidc-settings';
+import {
+  type SamlConnectionDeps,
+  type SamlConnectionInput,
+  type SamlConnectionSettings,
+  type SamlConnectionView,
+  samlConnectionSettings,
+  samlConnectionView,
+} from './federation/saml/connection';
 
 /**
  * IDP connections: how the end users of an environment are authenticated.
  * - `delegated`: a third party authenticated them and a trusted service account vouches for them.
  * - Upstream types (`UPSTREAM_TYPES`): Latchkey sends the browser of an application without a
  *   `loginUrl` to the connection's identity provider and brokers its answer
- *   (`src/domain/login/upstream.ts`). `oidc` is an OpenID Connect provider
+ *   (`src/domain/login/upstream.ts`). `oidc` is an OpenID Connect provider, `saml` a SAML 2.0
+ *   identity provider (`src/domain/federation/saml/`), Latchkey being its service provider
  *   (`src/domain/federation/`). A further upstream type adds its name to `UPSTREAM_TYPES`, its settings
  *   to `IdpConnection` with a `check…Settings` function called from `settingsOf` below, and its
  *   protocol to the `UpstreamProtocols` the composition root wires.
@@ -28,10 +37,10 @@ import { checkOidcSettings, type OidcConnectionInput, type OidcConnectionSetting
  *   dangling ID: application IDs are never reused).
  */
 
-export const IDP_CONNECTION_TYPES = ['delegated', 'oidc'] as const;
+export const IDP_CONNECTION_TYPES = ['delegated', 'oidc', 'saml'] as const;
 export type IdpConnectionType = (typeof IDP_CONNECTION_TYPES)[number];
 /** The types whose end users log in at an upstream identity provider through Latchkey. */
-export const UPSTREAM_TYPES: readonly IdpConnectionType[] = ['oidc'];
+export const UPSTREAM_TYPES: readonly IdpConnectionType[] = ['oidc', 'saml'];
 export type UpstreamConnectionType = Exclude<IdpConnectionType, 'delegated'>;
 
 export const isUpstream = (connection: Pick<IdpConnection, 'type'>): boolean => UPSTREAM_TYPES.includes(connection.type);
@@ -54,12 +63,14 @@ export interface IdpConnection {
   readonly linkByVerifiedEmail?: boolean;
   /** Type `oidc`: the upstream OpenID Connect provider. */
   readonly oidc?: OidcConnectionSettings;
+  /** Type `saml`: the upstream SAML identity provider, and Latchkey's service provider for it. */
+  readonly saml?: SamlConnectionSettings;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
 /** The fields a change may set. */
-export type IdpConnectionUpdate = Partial<Pick<IdpConnection, 'name' | 'enabled' | 'applicationIds' | 'emailDomains' | 'linkByVerifiedEmail' | 'oidc'>>;
+export type IdpConnectionUpdate = Partial<Pick<IdpConnection, 'name' | 'enabled' | 'applicationIds' | 'emailDomains' | 'linkByVerifiedEmail' | 'oidc' | 'saml'>>;
 
 export interface IdpConnectionStore {
   /** Fails with `Conflict` when the environment already has a connection of that type. */
@@ -75,7 +86,7 @@ export interface IdpConnectionStore {
   deleteIdpConnection(environmentId: string, connection: Pick<IdpConnection, 'id' | 'type'>): Promise<boolean>;
 }
 
-export interface IdpConnectionDeps {
+export interface IdpConnectionDeps extends Pick<SamlConnectionDeps, 'samlKeys' | 'samlMetadata'> {
   readonly connections: IdpConnectionStore;
   readonly applications: Pick<ApplicationStore, 'getApplication'>;
   readonly connectionSecrets: ConnectionSecretVault;
@@ -83,7 +94,7 @@ export interface IdpConnectionDeps {
   readonly issuer: string;
 }
 
-export interface IdpConnectionInput extends OidcConnectionInput {
+export interface IdpConnectionInput extends OidcConnectionInput, SamlConnectionInput {
   type: IdpConnectionType;
   name?: string;
   /** Default `true`: creating a connection is asking for it to work. */
@@ -96,10 +107,10 @@ export interface IdpConnectionInput extends OidcConnectionInput {
 export type IdpConnectionChanges = Partial<Omit<IdpConnectionInput, 'type'>>;
 
 /** What the API answers: the record without secret references, with the redirect URI to register upstream. */
-export type IdpConnectionView = Omit<IdpConnection, 'oidc'> &
-  Partial<Omit<OidcConnectionSettings, 'secret'>> & { readonly redirectUri?: string; readonly backchannelLogoutUri?: string };
+export type IdpConnectionView = Omit<IdpConnection, 'oidc' | 'saml'> &
+  Partial<Omit<OidcConnectionSettings, 'secret'>> & { readonly redirectUri?: string; readonly backchannelLogoutUri?: string } & Partial<SamlConnectionView>;
 
-const DEFAULT_NAMES: Record<IdpConnectionType, string> = { delegated: 'Delegated authentication', oidc: 'OpenID Connect' };
+const DEFAULT_NAMES: Record<IdpConnectionType, string> = { delegated: 'Delegated authentication', oidc: 'OpenID Connect', saml: 'SAML' };
 const MAX_APPLICATIONS = 100;
 const MAX_EMAIL_DOMAINS = 50;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -108,7 +119,8 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 export const upstreamCallbackUri = (issuer: string): string => `${issuer}/oauth/v2/idp/callback`;
 
 export function viewOf(connection: IdpConnection, issuer: string): IdpConnectionView {
-  const { oidc, ...rest } = connection;
+  const { oidc, saml, ...rest } = connection;
+  if (saml) return { ...rest, ...samlConnectionView(issuer, connection, saml) };
   if (!oidc) return rest;
   const { secret: _secret, ...settings } = oidc;
   const backchannel = new URL(`${issuer}/oauth/v2/idp/backchannel-logout`);
@@ -203,7 +215,15 @@ async function settingsOf(
   type: IdpConnectionType,
   input: Partial<IdpConnectionInput>,
   current: IdpConnection | undefined,
-): Promise<Pick<IdpConnection, 'oidc'>> {
+): Promise<Pick<IdpConnection, 'oidc' | 'saml'>> {
+  const samlGiven = SAML_FIELDS.filter((key) => input[key as keyof IdpConnectionInput] !== undefined);
+  if (type !== 'saml' && samlGiven.length > 0) throw invalid(samlGiven[0]!, 'is only for connections of type "saml"');
+  if (type === 'saml') {
+    const oidcGiven = OIDC_FIELDS.filter((key) => input[key as keyof IdpConnectionInput] !== undefined);
+    if (oidcGiven.length > 0) throw invalid(oidcGiven[0]!, 'is only for connections of type "oidc"');
+    if (current && samlGiven.length === 0) return {};
+    return { saml: await samlConnectionSettings(deps, { id, environmentId }, input, current?.saml) };
+  }
   const given = (Object.keys(input) as (keyof OidcConnectionInput)[]).filter((key) => OIDC_FIELDS.includes(key) && input[key] !== undefined);
   if (type !== 'oidc') {
     if (given.length > 0) throw invalid(given[0]!, `is only for connections of type "oidc"`);
@@ -214,6 +234,7 @@ async function settingsOf(
 }
 
 const OIDC_FIELDS: readonly string[] = ['issuer', 'clientId', 'clientSecret', 'privateKeyJwk', 'scopes', 'claimMapping'];
+const SAML_FIELDS: readonly string[] = ['idpMetadataXml', 'idpMetadataUrl', 'nameIdFormat', 'attributeMapping'];
 
 /** Lower case, unique, and claimed by no other upstream connection of the environment. */
 async function checkEmailDomains(deps: Pick<IdpConnectionDeps, 'connections'>, environmentId: string, id: string, domains: readonly string[]): Promise<string[]> {

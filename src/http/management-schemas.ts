@@ -85,10 +85,23 @@ const upstreamConnectionFields = {
       name: z.optional(z.string().check(z.maxLength(100))),
     }),
   ),
+  idpMetadataXml: z.optional(z.string().check(z.maxLength(64 * 1024))),
+  idpMetadataUrl: z.optional(z.string().check(z.maxLength(2000))),
+  nameIdFormat: z.optional(z.string().check(z.maxLength(200))),
+  attributeMapping: z.optional(
+    z.nullable(
+      z.strictObject({
+        subject: z.optional(z.string().check(z.maxLength(256))),
+        email: z.optional(z.string().check(z.maxLength(256))),
+        email_verified: z.optional(z.string().check(z.maxLength(256))),
+        name: z.optional(z.string().check(z.maxLength(256))),
+      }),
+    ),
+  ),
 };
 
 export const createIdpConnectionBody = z.strictObject({
-  type: z.enum(['delegated', 'oidc'], 'must be "delegated" or "oidc"'),
+  type: z.enum(['delegated', 'oidc', 'saml'], 'must be "delegated", "oidc" or "saml"'),
   name: z.optional(name),
   enabled: z.optional(z.boolean()),
   applicationIds: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(100))),

@@ -18,6 +18,7 @@ export function surfaceOf(operation: Operation): Surface {
   if (operation.name === 'graphql') return 'graphql';
   if (['authorize', 'end-session', 'single-sign-on'].includes(operation.name)) return 'browser';
   if (['choose-identity-provider', 'complete-upstream-login'].includes(operation.name)) return 'browser';
+  if (operation.name === 'consume-saml-response') return 'browser';
   if (['token', 'introspect', 'revoke', 'userinfo', 'push-authorization-request'].includes(operation.name)) return 'oauth';
   if (operation.name === 'upstream-backchannel-logout') return 'oauth';
   return 'public';

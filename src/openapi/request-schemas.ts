@@ -162,6 +162,14 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
       request_uri: string('The request_uri that POST /oauth/v2/par answered (RFC 9126 §4); the pushed parameters replace all others but client_id'),
     },
   },
+  'consume-saml-response': {
+    type: 'object',
+    required: ['SAMLResponse', 'RelayState'],
+    properties: {
+      SAMLResponse: string('The upstream IdP’s Response, base64 (SAML bindings §3.5.4)'),
+      RelayState: string('As Latchkey sent it with the AuthnRequest'),
+    },
+  },
   'upstream-backchannel-logout': {
     type: 'object',
     required: ['logout_token'],

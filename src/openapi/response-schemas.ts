@@ -226,7 +226,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
   ApplicationPage: page('Application'),
   IdpConnection: object(['id', 'type', 'name', 'enabled', 'applicationIds', ...STORED], {
     id: str,
-    type: { enum: ['delegated', 'oidc'] },
+    type: { enum: ['delegated', 'oidc', 'saml'] },
     name: str,
     enabled: bool,
     applicationIds: strings,
@@ -239,6 +239,24 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     clientAuthentication: { enum: ['client_secret_basic', 'private_key_jwt'] },
     redirectUri: { type: 'string', description: 'oidc: the redirect URI to register at the upstream, the same for every connection' },
     backchannelLogoutUri: { type: 'string', description: 'oidc: the back-channel logout URI to register at the upstream, one per connection' },
+    idp: {
+      ...object(['entityId', 'ssoUrl', 'ssoBinding', 'certificates', 'nameIdFormats', 'wantAuthnRequestsSigned'], {
+        entityId: str,
+        ssoUrl: str,
+        ssoBinding: { enum: ['redirect', 'post'] },
+        certificates: { ...strings, description: 'The signing certificates (PEM) responses are checked with, pinned from the metadata' },
+        nameIdFormats: strings,
+        wantAuthnRequestsSigned: bool,
+      }),
+      description: 'saml: the upstream identity provider as its metadata described it when the connection was saved',
+    },
+    idpMetadataUrl: { type: 'string', description: 'saml: where the metadata was fetched from, when given as a URL' },
+    nameIdFormat: { type: 'string', description: 'saml: the NameID format asked of the IdP (persistent, emailAddress or unspecified)' },
+    attributeMapping: { type: 'object', additionalProperties: { type: 'string' }, description: 'saml: the attribute read for subject, email, email_verified and name' },
+    spEntityId: { type: 'string', description: 'saml: Latchkey’s service-provider entity ID for this connection' },
+    acsUrl: { type: 'string', description: 'saml: the assertion consumer service URL to register at the IdP' },
+    metadataUrl: { type: 'string', description: 'saml: the SP metadata to import at the IdP' },
+    spCertificate: { type: 'string', description: 'saml: the certificate (PEM) Latchkey signs AuthnRequests with' },
     ...stored,
   }),
   IdpConnectionList: list('IdpConnection'),
@@ -393,6 +411,12 @@ export const SUCCESS: Readonly<Record<string, readonly Success[]>> = {
   ],
   'upstream-backchannel-logout': [{ status: 200, description: 'The logout token was accepted; the Latchkey sessions of its user and connection have ended' }],
   'get-saml-metadata': [{ status: 200, description: 'The IdP metadata (SAML 2.0 Metadata)', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE }],
+  'get-saml-sp-metadata': [
+    { status: 200, description: 'The SP metadata (SAML 2.0 Metadata) of a SAML connection', schema: 'SamlMetadata', contentType: SAML_METADATA_CONTENT_TYPE },
+  ],
+  'consume-saml-response': [
+    { status: 303, description: 'Back to the authorization endpoint with a login verifier: on to the client with its answer, or with an error', headers: ['location'] },
+  ],
   'single-sign-on': [
     {
       status: 303,

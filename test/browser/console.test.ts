@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { buildConsole } from '../../console/build';
 import { CONSOLE_CSP } from '../../console/security-headers';
+import { samlSigningCertificate } from '../support/certificates';
 import { adminToken } from '../support/http';
+import { samlifyIdentityProvider } from '../support/samlify-idp';
 import { startTestRuntime } from '../support/local-runtime';
 import { launchChromium, accessibilityViolations, type Browser } from './chromium';
 import { acceptLogin, challengeIn, LOGIN_URL, setUpWorld, TestBrowser } from '../integration/interactive-login/setup';
@@ -344,6 +346,18 @@ describe('the admin console in Chromium', () => {
     await checkAccessibility('idp connection with applications');
     await page.getByRole('button', { name: 'Delete connection' }).click(); // the login test below makes its own
     await page.getByRole('button', { name: 'Create connection' }).waitFor();
+    // A SAML connection: the IdP's metadata pasted in, the URLs to give its administrator shown to copy.
+    const idpKey = await samlSigningCertificate('console-idp');
+    const idpMetadata = samlifyIdentityProvider({ entityId: 'https://idp.console.example/saml', ssoUrl: 'https://idp.console.example/sso', key: idpKey }).getMetadata();
+    await page.getByLabel('Connection type').selectOption('saml');
+    await page.getByLabel('IdP metadata XML').fill(idpMetadata);
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    const metadataUrl = page.getByRole('textbox', { name: /^SP metadata URL to import at the IdP/ });
+    await expect.poll(() => metadataUrl.inputValue()).toMatch(/\/saml\/sp\/idp_[a-z2-7]{26}@env_[a-z2-7]{26}\/metadata$/);
+    expect(await page.getByRole('textbox', { name: /^Assertion consumer service URL/ }).inputValue()).toMatch(/\/acs$/);
+    await checkAccessibility('saml connection');
+    await page.getByRole('button', { name: 'Delete connection' }).click();
+    await metadataUrl.waitFor({ state: 'detached' });
     await openSection(page, 'End users');
     await checkAccessibility('end users');
   });

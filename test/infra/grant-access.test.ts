@@ -99,7 +99,16 @@ describe.each(stages)('access derived from %s', (_name, mode, built, table, keyN
           .filter(usesSamlKeys)
           .map((op) => op.name)
           .sort(),
-      ).toEqual(['authorize', 'create-saml-client', 'get-saml-metadata', 'rotate-saml-certificate']);
+      ).toEqual([
+        'authorize',
+        'choose-identity-provider',
+        'create-idp-connection',
+        'create-saml-client',
+        'get-saml-metadata',
+        'get-saml-sp-metadata',
+        'rotate-saml-certificate',
+        'update-idp-connection',
+      ]);
     }
     for (const { op, statements } of holders) {
       const onKey = statements.filter((s) => list<Json>(s.Resource).some((r) => r['Fn::GetAtt']?.[0] === samlWrappingKeyId));

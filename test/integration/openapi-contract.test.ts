@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROUTE, operations } from '../../lib/routes';
 import { REPOSITORY_ROOT } from '../../local/runtime';
+import { samlSigningCertificate } from '../support/certificates';
 import { adminToken, api } from '../support/http';
+import { samlifyIdentityProvider } from '../support/samlify-idp';
 import { startTestRuntime } from '../support/local-runtime';
 import { openApiValidator, type HttpAnswer } from '../support/openapi-validator';
 import { CONSENT_URL, LOGIN_URL, challengeIn, setUpWorld, TestBrowser, type Api, type World } from './interactive-login/setup';
@@ -295,6 +297,24 @@ const SAMPLES: Record<string, Sample> = {
       clientSecret: 'contract-secret',
       emailDomains: ['contract.example.com'],
     })(context)),
+    // An upstream SAML IdP: the answer names the IdP read from its metadata and the SP's URLs.
+    ...(await managed(
+      'POST /v1/idp-connections',
+      () => '/v1/idp-connections',
+      {
+        type: 'saml',
+        name: 'Contract SAML IdP',
+        idpMetadataXml: samlifyIdentityProvider({
+          entityId: 'https://saml.example.com',
+          ssoUrl: 'https://saml.example.com/sso',
+          key: await samlSigningCertificate('contract'),
+        }).getMetadata(),
+        attributeMapping: { email: 'mail' },
+      },
+      (body, ids) => {
+        ids.samlSpMetadata = new URL(body.metadataUrl).pathname;
+      },
+    )(context)),
   ],
   // The OAuth error of a logout token for a connection that does not exist.
   'upstream-backchannel-logout': async ({ url }) => [
@@ -303,6 +323,21 @@ const SAMPLES: Record<string, Sample> = {
       answer: await call(url, 'POST', `/oauth/v2/idp/backchannel-logout?${new URLSearchParams({ environment: `env_${'a'.repeat(26)}`, connection: `idp_${'a'.repeat(26)}` })}`, {
         headers: { 'content-type': FORM },
         body: form({ logout_token: 'not.a.token' }),
+      }),
+    },
+  ],
+  // problem+json 404 on a public route: no SAML connection of that name.
+  'get-saml-sp-metadata': async ({ url, ids }) => [
+    { route: 'GET /saml/sp/{connectionId}/metadata', answer: await call(url, 'GET', ids.samlSpMetadata!) },
+    { route: 'GET /saml/sp/{connectionId}/metadata', answer: await call(url, 'GET', `/saml/sp/idp_${'a'.repeat(26)}@env_${'a'.repeat(26)}/metadata`) },
+  ],
+  // The browser error page: a RelayState that names no login.
+  'consume-saml-response': async ({ url }) => [
+    {
+      route: 'POST /saml/sp/{connectionId}/acs',
+      answer: await call(url, 'POST', `/saml/sp/idp_${'a'.repeat(26)}@env_${'a'.repeat(26)}/acs`, {
+        headers: { 'content-type': FORM },
+        body: form({ SAMLResponse: 'PHg+', RelayState: 'forged' }),
       }),
     },
   ],

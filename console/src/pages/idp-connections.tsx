@@ -17,13 +17,19 @@ interface IdpConnection {
   claimMapping?: Partial<Record<'email' | 'email_verified' | 'name', string>>;
   redirectUri?: string;
   backchannelLogoutUri?: string;
+  idpMetadataUrl?: string;
+  nameIdFormat?: string;
+  attributeMapping?: Partial<Record<'subject' | 'email' | 'email_verified' | 'name', string>>;
+  spEntityId?: string;
+  acsUrl?: string;
+  metadataUrl?: string;
 }
 
 /**
  * The connection types the console creates. A further upstream type adds its name here and its
  * fields to `UpstreamFields`' neighbour.
  */
-const TYPES = ['oidc', 'delegated'] as const;
+const TYPES = ['oidc', 'saml', 'delegated'] as const;
 
 /** The OpenID Connect fields a form edits, as text. */
 interface OidcText {
@@ -54,6 +60,49 @@ function oidcBody(text: OidcText, update: boolean): Record<string, unknown> {
   };
 }
 
+const NAME_ID_FORMATS = [
+  'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+  'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+  'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+] as const;
+
+/** The SAML fields a form edits, as text. */
+interface SamlText {
+  idpMetadataXml: string;
+  idpMetadataUrl: string;
+  nameIdFormat: string;
+  subjectAttribute: string;
+  emailAttribute: string;
+  emailVerifiedAttribute: string;
+  nameAttribute: string;
+}
+
+const EMPTY_SAML: SamlText = {
+  idpMetadataXml: '',
+  idpMetadataUrl: '',
+  nameIdFormat: NAME_ID_FORMATS[0],
+  subjectAttribute: '',
+  emailAttribute: '',
+  emailVerifiedAttribute: '',
+  nameAttribute: '',
+};
+
+/** The request fields of a SAML form; on an update, the metadata only when given again (it is read and its certificates pinned anew). */
+function samlBody(text: SamlText): Record<string, unknown> {
+  const mapping = {
+    ...(text.subjectAttribute ? { subject: text.subjectAttribute } : {}),
+    ...(text.emailAttribute ? { email: text.emailAttribute } : {}),
+    ...(text.emailVerifiedAttribute ? { email_verified: text.emailVerifiedAttribute } : {}),
+    ...(text.nameAttribute ? { name: text.nameAttribute } : {}),
+  };
+  return {
+    ...(text.idpMetadataXml ? { idpMetadataXml: text.idpMetadataXml } : {}),
+    ...(text.idpMetadataUrl ? { idpMetadataUrl: text.idpMetadataUrl } : {}),
+    nameIdFormat: text.nameIdFormat,
+    attributeMapping: Object.keys(mapping).length > 0 ? mapping : null,
+  };
+}
+
 /** The environment's IDP connections: the delegated one, and upstream OpenID providers. */
 export function IdpConnectionsPage() {
   const list = useLoad(() => api('GET', '/v1/idp-connections').then((answer) => itemsOf<IdpConnection>(answer)));
@@ -64,6 +113,7 @@ export function IdpConnectionsPage() {
   const [emailDomains, setEmailDomains] = useState('');
   const [linkByVerifiedEmail, setLinkByVerifiedEmail] = useState(false);
   const [oidc, setOidc] = useState<OidcText>(EMPTY_OIDC);
+  const [saml, setSaml] = useState<SamlText>(EMPTY_SAML);
   const upstream = type !== 'delegated';
   return (
     <Page title="IDP connection">
@@ -81,8 +131,10 @@ export function IdpConnectionsPage() {
               applicationIds,
               ...(upstream ? { emailDomains: lines(emailDomains), linkByVerifiedEmail } : {}),
               ...(type === 'oidc' ? oidcBody(oidc, false) : {}),
+              ...(type === 'saml' ? samlBody(saml) : {}),
             });
             setOidc(EMPTY_OIDC);
+            setSaml(EMPTY_SAML);
             list.reload();
           }),
         )}
@@ -91,6 +143,7 @@ export function IdpConnectionsPage() {
         <Select label="Connection type" name="type" value={type} options={TYPES} onChange={setType} />
         <Field label="Name" name="name" value={name} onInput={setName} error={create.fieldError('name')} />
         {type === 'oidc' && <OidcFields text={oidc} onChange={setOidc} action={create} update={false} />}
+        {type === 'saml' && <SamlFields text={saml} onChange={setSaml} action={create} update={false} />}
         {upstream && (
           <>
             <Field
@@ -145,6 +198,42 @@ function OidcFields({ text, onChange, action, update }: { text: OidcText; onChan
   );
 }
 
+function SamlFields({ text, onChange, action, update }: { text: SamlText; onChange: (text: SamlText) => void; action: ReturnType<typeof useAction>; update: boolean }) {
+  const set = (field: keyof SamlText) => (value: string) => onChange({ ...text, [field]: value });
+  const again = update ? ' Leave empty to keep the IdP read when the connection was saved.' : '';
+  return (
+    <>
+      <Field
+        label="IdP metadata URL"
+        name="idpMetadataUrl"
+        value={text.idpMetadataUrl}
+        onInput={set('idpMetadataUrl')}
+        hint={`Fetched once, now; its signing certificates are pinned. Or paste the metadata below.${again}`}
+        error={action.fieldError('idpMetadataUrl')}
+      />
+      <Field label="IdP metadata XML" name="idpMetadataXml" multiline value={text.idpMetadataXml} onInput={set('idpMetadataXml')} error={action.fieldError('idpMetadataXml')} />
+      <Select label="NameID format" name="nameIdFormat" value={text.nameIdFormat} options={NAME_ID_FORMATS} onChange={set('nameIdFormat')} />
+      <Field
+        label="Attribute for the subject"
+        name="subjectAttribute"
+        value={text.subjectAttribute}
+        onInput={set('subjectAttribute')}
+        hint="Default: the NameID."
+        error={action.fieldError('attributeMapping')}
+      />
+      <Field label="Attribute for email" name="emailAttribute" value={text.emailAttribute} onInput={set('emailAttribute')} hint="Default: mail, email or the usual claim URIs." />
+      <Field
+        label="Attribute for email_verified"
+        name="emailVerifiedAttribute"
+        value={text.emailVerifiedAttribute}
+        onInput={set('emailVerifiedAttribute')}
+        hint="SAML has no standard one: without it, no email counts as verified."
+      />
+      <Field label="Attribute for name" name="nameAttribute" value={text.nameAttribute} onInput={set('nameAttribute')} hint="Default: displayName, name or the usual claim URIs." />
+    </>
+  );
+}
+
 function ConnectionEditor({ connection, onChanged }: { connection: IdpConnection; onChanged: () => void }) {
   const save = useAction();
   const test = useAction();
@@ -161,6 +250,14 @@ function ConnectionEditor({ connection, onChanged }: { connection: IdpConnection
     nameClaim: connection.claimMapping?.name ?? '',
     emailVerifiedClaim: connection.claimMapping?.email_verified ?? '',
   });
+  const [saml, setSaml] = useState<SamlText>({
+    ...EMPTY_SAML,
+    nameIdFormat: connection.nameIdFormat ?? EMPTY_SAML.nameIdFormat,
+    subjectAttribute: connection.attributeMapping?.subject ?? '',
+    emailAttribute: connection.attributeMapping?.email ?? '',
+    emailVerifiedAttribute: connection.attributeMapping?.email_verified ?? '',
+    nameAttribute: connection.attributeMapping?.name ?? '',
+  });
   const upstream = connection.type !== 'delegated';
   const path = `/v1/idp-connections/${encodeURIComponent(connection.id)}`;
   return (
@@ -173,7 +270,9 @@ function ConnectionEditor({ connection, onChanged }: { connection: IdpConnection
             applicationIds,
             ...(upstream ? { emailDomains: lines(emailDomains), linkByVerifiedEmail } : {}),
             ...(connection.type === 'oidc' ? oidcBody(oidc, true) : {}),
+            ...(connection.type === 'saml' ? samlBody(saml) : {}),
           });
+          setSaml({ ...saml, idpMetadataXml: '', idpMetadataUrl: '' });
           setOidc({ ...oidc, clientSecret: '' });
           onChanged();
         }),
@@ -184,8 +283,12 @@ function ConnectionEditor({ connection, onChanged }: { connection: IdpConnection
       {connection.backchannelLogoutUri && (
         <CopyField label={`Back-channel logout URI to register at the provider (${connection.name ?? connection.id})`} value={connection.backchannelLogoutUri} />
       )}
+      {connection.metadataUrl && <CopyField label={`SP metadata URL to import at the IdP (${connection.name ?? connection.id})`} value={connection.metadataUrl} />}
+      {connection.acsUrl && <CopyField label={`Assertion consumer service URL (${connection.name ?? connection.id})`} value={connection.acsUrl} />}
+      {connection.spEntityId && <CopyField label={`SP entity ID (${connection.name ?? connection.id})`} value={connection.spEntityId} />}
       <Checkbox label="Enabled" checked={enabled} onChange={setEnabled} />
       {connection.type === 'oidc' && <OidcFields text={oidc} onChange={setOidc} action={save} update />}
+      {connection.type === 'saml' && <SamlFields text={saml} onChange={setSaml} action={save} update />}
       {upstream && (
         <>
           <Field label="Email domains (one per line)" name="emailDomains" multiline value={emailDomains} onInput={setEmailDomains} error={save.fieldError('emailDomains')} />
@@ -197,7 +300,7 @@ function ConnectionEditor({ connection, onChanged }: { connection: IdpConnection
         <ActionButton type="submit" busy={save.busy}>
           Save connection
         </ActionButton>
-        {upstream && connection.redirectUri && (
+        {upstream && (connection.redirectUri || connection.metadataUrl) && (
           <ActionButton type="button" busy={test.busy} onClick={() => test.run(() => testConnection(connection))}>
             Test the connection
           </ActionButton>
@@ -236,7 +339,12 @@ async function testConnection(connection: IdpConnection): Promise<void> {
     const verifier = new Uint8Array(32);
     crypto.getRandomValues(verifier);
     const challenge = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(base64url(verifier))));
-    const authorize = new URL(connection.redirectUri!.replace(/\/oauth\/v2\/idp\/callback$/, '/oauth/v2/authorize'));
+    // The issuer is the origin and path before Latchkey's own routes, in either URL.
+    const authorize = new URL(
+      connection.redirectUri
+        ? connection.redirectUri.replace(/\/oauth\/v2\/idp\/callback$/, '/oauth/v2/authorize')
+        : connection.metadataUrl!.replace(/\/saml\/sp\/[^/]+\/metadata$/, '/oauth/v2/authorize'),
+    );
     authorize.search = new URLSearchParams({
       response_type: 'code',
       client_id: client.clientId,
