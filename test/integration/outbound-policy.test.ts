@@ -111,6 +111,18 @@ describe('outbound calls in a deployed stage', () => {
     expect((await admin.get(`${clients}/${client.id}`)).body.backchannelLogoutUri).toBe('https://rp.example.com/logout');
   });
 
+  it("refuses an upstream OpenID provider's issuer on this machine or a private network, and writes nothing", async () => {
+    const shop = (await admin.post('/v1/applications', { name: 'upstream probe' })).body;
+    deployed();
+    for (const issuer of ['https://169.254.169.254/', 'https://[fd00::1]/', 'https://localhost/', 'http://login.example.com', local]) {
+      const created = await admin.post('/v1/idp-connections', { type: 'oidc', name: 'probe', issuer, clientId: 'latchkey', clientSecret: 'upstream-secret', applicationIds: [shop.id] });
+      expect(created.status, issuer).toBe(400);
+      expect(created.body.errors, issuer).toEqual([{ path: 'issuer', message: expect.stringMatching(/must (use https|not point to)/) }]);
+    }
+    const connections = (await admin.get('/v1/idp-connections')).body.items as { name?: string }[];
+    expect(connections.filter((connection) => connection.name === 'probe')).toEqual([]);
+  });
+
   it('answers only a generic reason when a stored webhook may no longer be called, and never calls it', async () => {
     // Stored while local targets were allowed (the local runtime), called once they are not.
     const created = await admin.post('/v1/applications', { name: 'stored', webhook: { target: `${local}/ok`, failurePolicy: 'fail', timeoutMs: 2000 } });

@@ -1,5 +1,7 @@
 import type { Caller } from '../caller';
 import { InvalidRequest } from '../errors';
+import { localTargetsAllowed } from '../../config';
+import { outboundUrlProblem } from '../outbound-policy';
 import type { ConnectionSecretRef, ConnectionSecretVault } from './connection-secrets';
 
 /**
@@ -7,8 +9,9 @@ import type { ConnectionSecretRef, ConnectionSecretVault } from './connection-se
  * there, and how its claims become an end user's.
  *
  * Rules, in the order they are checked:
- * 1. `issuer` is an absolute http(s) URL without query or fragment (the outbound policy decides at
- *    call time which targets may be reached: https to public addresses in a deployed stage).
+ * 1. `issuer` is an absolute http(s) URL without query or fragment that the outbound policy allows
+ *    (https to public addresses in a deployed stage), checked when saved and again, on the resolved
+ *    address, whenever Latchkey calls it or an endpoint its discovery document names.
  * 2. `clientId` is 1 to 255 characters; a new connection gives exactly one of `clientSecret` or
  *    `privateKeyJwk` (a private RSA or EC JWK), which goes to the connection secret vault only.
  * 3. `scopes` holds `openid`; default "openid email profile".
@@ -59,6 +62,10 @@ export async function checkOidcSettings(
   if (!url || !['https:', 'http:'].includes(url.protocol) || url.search || url.hash || issuer.length > 500) {
     throw invalid('issuer', 'must be an absolute https URL without query or fragment, at most 500 characters');
   }
+  // Latchkey calls it (discovery, then the JWKS and token endpoint it names, each checked again when
+  // called): refused when saved if the outbound policy would refuse it, as webhook targets are.
+  const outboundProblem = outboundUrlProblem(issuer, { allowLocalTargets: localTargetsAllowed() });
+  if (outboundProblem) throw invalid('issuer', outboundProblem);
   const clientId = input.clientId ?? current?.clientId;
   if (clientId === undefined || !clientId.trim() || clientId.length > 255) throw invalid('clientId', 'must be 1 to 255 characters');
   const scopes = [...new Set((input.scopes ?? current?.scopes ?? DEFAULT_OIDC_SCOPES).split(' ').filter(Boolean))];
