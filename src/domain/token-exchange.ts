@@ -1,7 +1,7 @@
 import type { AccessTokenClaims } from '../access-token-claims';
 import { LATCHKEY_RESOURCE_KEY, managementPermissionsOf } from './builtin-resource';
 import { comparableAudience } from './audiences';
-import { InvalidGrant, InvalidRequest, InvalidTarget, UnauthorizedClient } from './errors';
+import { InvalidRequest, InvalidTarget, UnauthorizedClient } from './errors';
 import { findActiveToken, type IntrospectionDeps } from './introspection';
 import { mintAccessToken, type MinterDeps, type TokenSubject } from './minter';
 import type { Resource, StoredServiceAccount } from './model';
@@ -26,7 +26,8 @@ import type { ResourceStore } from './ports';
  *    expiry, revocation, a disabled or deleted service account, a revoking secret reset, an end user
  *    disabled, deleted or signed out everywhere, a deleted client, application or IDP connection).
  *    It is not sender-constrained (`cnf`): the caller cannot prove the key it is bound to. Anything
- *    else is `invalid_grant`, saying no more than that.
+ *    else is `invalid_request` (RFC 8693 §2.2.2: an invalid or unacceptable `subject_token`), saying
+ *    no more than that.
  * 4. An `actor_token`, when sent, is a live Latchkey access token of the caller itself (its `sub` is
  *    the caller's account); else `invalid_request`. The caller is the actor either way.
  * 5. The target: each `resource` and `audience` value names a customer resource (by key or audience
@@ -107,8 +108,8 @@ export async function exchangeToken(deps: TokenExchangeDeps, actor: ExchangeActo
 
   // Rule 3.
   const subject = await liveAccessToken(deps, actor.environmentId, subjectToken);
-  if (!subject) throw new InvalidGrant('subject_token is not an active access token of this environment', 'subject token inactive or unknown');
-  if (subject.cnf !== undefined) throw new InvalidGrant('subject_token is sender-constrained and cannot be exchanged');
+  if (!subject) throw new InvalidRequest('subject_token is not an active access token of this environment', { internalDetail: 'subject token inactive or unknown' });
+  if (subject.cnf !== undefined) throw new InvalidRequest('subject_token is sender-constrained and cannot be exchanged');
 
   // Rule 4.
   if (request.actorToken !== undefined) {

@@ -176,42 +176,42 @@ describe('token exchange over HTTP', () => {
   });
 
   describe('takes a subject token only while it stands', () => {
-    const invalidGrant = { error: 'invalid_grant', error_description: 'subject_token is not an active access token of this environment' };
+    const invalidSubject = { error: 'invalid_request', error_description: 'subject_token is not an active access token of this environment' };
 
     it('refuses a revoked subject token', async () => {
       const subject = await createAccount('revoked subject', [{ resource: 'orders', permissions: ['orders.read'] }]);
       const subjectToken = await tokenFor(subject, { resource: 'orders' });
       const revoked = await oauth.revocationRequest(as, { client_id: subject.clientId }, oauth.ClientSecretBasic(subject.clientSecret), subjectToken, options);
       await oauth.processRevocationResponse(revoked);
-      expect(await refusal(exchanger, { subject_token: subjectToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidGrant);
+      expect(await refusal(exchanger, { subject_token: subjectToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidSubject);
     });
 
     it('refuses the token of a disabled service account, and one of a secret reset that revoked tokens', async () => {
       const disabled = await createAccount('disabled subject', [{ resource: 'orders', permissions: ['orders.read'] }]);
       const disabledToken = await tokenFor(disabled, { resource: 'orders' });
       expect((await admin.patch(`/v1/service-accounts/${disabled.id}`, { disabled: true })).status).toBe(200);
-      expect(await refusal(exchanger, { subject_token: disabledToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidGrant);
+      expect(await refusal(exchanger, { subject_token: disabledToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidSubject);
 
       const reset = await createAccount('reset subject', [{ resource: 'orders', permissions: ['orders.read'] }]);
       const resetToken = await tokenFor(reset, { resource: 'orders' });
       expect((await admin.post(`/v1/service-accounts/${reset.id}/secret`, { revokeTokens: true })).status).toBe(200);
-      expect(await refusal(exchanger, { subject_token: resetToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidGrant);
+      expect(await refusal(exchanger, { subject_token: resetToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidSubject);
     });
 
     it('refuses the token of a disabled end user', async () => {
       const subjectToken = await delegatedUserToken('exchange-user-2');
       expect((await admin.patch(`/v1/users/${decodeJwt(subjectToken).sub}`, { disabled: true })).status).toBe(200);
-      expect(await refusal(exchanger, { subject_token: subjectToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidGrant);
+      expect(await refusal(exchanger, { subject_token: subjectToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidSubject);
     });
 
     it('refuses an expired subject token, and one that is no token', async () => {
       const subject = await createAccount('expiring subject', [{ resource: 'orders', permissions: ['orders.read'] }]);
       const subjectToken = await tokenFor(subject, { resource: 'orders' });
-      expect(await refusal(exchanger, { subject_token: 'not-a-token', subject_token_type: ACCESS_TOKEN })).toEqual(invalidGrant);
+      expect(await refusal(exchanger, { subject_token: 'not-a-token', subject_token_type: ACCESS_TOKEN })).toEqual(invalidSubject);
       // The handlers share this process's clock: a second past the subject token's expiry, without waiting for it.
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime((decodeJwt(subjectToken).exp! + 1) * 1000);
-      expect(await refusal(exchanger, { subject_token: subjectToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidGrant);
+      expect(await refusal(exchanger, { subject_token: subjectToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidSubject);
     });
   });
 

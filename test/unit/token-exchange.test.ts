@@ -115,6 +115,6 @@ describe('token exchange (domain)', () => {
     expect(exchanged.claims.exp).toBe(claimsOf(token).exp);
     expect(exchanged.expiresInSeconds).toBe(3600 - 3000);
     now += 601 * 1000;
-    await expect(exchangeToken(deps, actor, request(token))).rejects.toMatchObject({ code: 'invalid_grant' });
+    await expect(exchangeToken(deps, actor, request(token))).rejects.toMatchObject({ code: 'invalid_request' });
   });
 });
