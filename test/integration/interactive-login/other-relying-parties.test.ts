@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
+import { discoverAuthorizationServer, insecure } from '../../support/oauth4webapi';
 import { acceptLogin, challengeIn, discover, LOGIN_URL, oidc, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
 
 /**
@@ -23,9 +24,7 @@ describe('other relying parties and ID token algorithms', () => {
 
   it('completes the code flow with oauth4webapi, which validates the ID token and the RFC 9207 iss', async () => {
     const rp = await world.createClient({ redirectUris: [REDIRECT_URI] });
-    const issuer = new URL(runtime.url);
-    const insecure = { [oauth.allowInsecureRequests]: true };
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oidc' }));
+    const as = await discoverAuthorizationServer(runtime.url);
     const client: oauth.Client = { client_id: rp.clientId };
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
