@@ -19,9 +19,8 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { findOperation } from '../lib/routes';
-import { findStackFunction, runCommandLine, UsageError } from './command-line';
+import { findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
 
 export interface BootstrapInput {
   readonly tenantName: string;
@@ -80,28 +79,23 @@ export const USAGE = `Usage: npm run create-tenant -- --tenant <name> --environm
 const OPERATION = findOperation('bootstrap').name;
 
 export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        tenant: { type: 'string' },
-        environment: { type: 'string' },
-        'tenant-id': { type: 'string' },
-        'admin-name': { type: 'string' },
-        'grant-management-permissions': { type: 'string' },
-        permissions: { type: 'string' },
-        stage: { type: 'string', default: 'dev' },
-        'function-name': { type: 'string' },
-        region: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      tenant: { type: 'string' },
+      environment: { type: 'string' },
+      'tenant-id': { type: 'string' },
+      'admin-name': { type: 'string' },
+      'grant-management-permissions': { type: 'string' },
+      permissions: { type: 'string' },
+      stage: { type: 'string', default: 'dev' },
+      'function-name': { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
   if (values.help) return 'help';
 
   const stage = values.stage;

@@ -1,12 +1,22 @@
 import { ListTagsCommand, paginateListFunctions, type LambdaClient } from '@aws-sdk/client-lambda';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /**
  * What Latchkey's operator commands (`npm run create-tenant`, `npm run rotate-signing-keys`) share:
- * usage errors, the run of a command with its exit codes, and finding a function of a deployed stack.
+ * usage errors, reading the command line, the run of a command with its exit codes, and finding a function of a deployed stack.
  */
 
 /** A command line that cannot be run as given: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
+
+/** `parseArgs` of node:util, its complaint about the command line (an unknown option, ...) a `UsageError`. */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 export interface CommandLine<C> {
   readonly usage: string;

@@ -12,9 +12,8 @@
  */
 import { CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { canarySecretName } from '../lib/secret-names';
-import { runCommandLine, UsageError } from './command-line';
+import { parseCommandLine, runCommandLine, UsageError } from './command-line';
 
 export const USAGE = `Usage: LATCHKEY_ADMIN_CLIENT_ID=… LATCHKEY_ADMIN_CLIENT_SECRET=… npm run create-canary-account -- --issuer <url> [options]
 
@@ -33,23 +32,18 @@ export interface CanaryAccountCommand {
 }
 
 export function parseCanaryAccountArgs(argv: readonly string[], environment: NodeJS.ProcessEnv = process.env): CanaryAccountCommand | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        issuer: { type: 'string' },
-        stage: { type: 'string', default: 'dev' },
-        name: { type: 'string', default: 'canary' },
-        region: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      issuer: { type: 'string' },
+      stage: { type: 'string', default: 'dev' },
+      name: { type: 'string', default: 'canary' },
+      region: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
   if (values.help) return 'help';
   if (!values.issuer) throw new UsageError('--issuer is required (the stack output Issuer)');
   let issuer: URL;

@@ -16,9 +16,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { findOperation } from '../lib/routes';
-import { findStackFunction, runCommandLine, UsageError } from './command-line';
+import { findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
 import { LOCAL_ENDPOINTS_FILE, type LocalEndpoints } from '../local/endpoints';
 import type { RotationAnswer } from '../functions/ops/rotate-signing-keys';
 
@@ -42,25 +41,19 @@ export type RotateCommand = (
 ) & { readonly retireCurrent?: true };
 
 export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        stage: { type: 'string', default: 'dev' },
-        'function-name': { type: 'string' },
-        region: { type: 'string' },
-        local: { type: 'boolean', default: false },
-        'retire-current': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      stage: { type: 'string', default: 'dev' },
+      'function-name': { type: 'string' },
+      region: { type: 'string' },
+      local: { type: 'boolean', default: false },
+      'retire-current': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
   if (values.help) return 'help';
   const retire = values['retire-current'] ? ({ retireCurrent: true } as const) : {};
   if (values.local) {

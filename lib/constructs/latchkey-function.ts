@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import { ENV } from '../../src/config';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Alias, Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,22 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  */
 export const LATCHKEY_RUNTIME = Runtime.NODEJS_24_X;
 if (LATCHKEY_RUNTIME.name !== `nodejs${NODE_MAJOR}.x`) throw new TypeError('NODE_MAJOR in lib/constructs/bundling.ts must match LATCHKEY_RUNTIME');
+
+/**
+ * Where a Latchkey function's code comes from and how it is bundled and run, the same for the
+ * operations and the stack's helper functions: `entry` is the handler's path from the repository root.
+ */
+export function latchkeyFunctionCode(entry: string) {
+  return {
+    entry: path.join(REPO_ROOT, entry),
+    handler: 'handler',
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+    runtime: LATCHKEY_RUNTIME,
+    architecture: Architecture.ARM_64,
+    bundling: nodejsBundling(),
+  } satisfies NodejsFunctionProps;
+}
 
 /** Tag that marks Latchkey's operation functions (as opposed to any CDK-internal function). */
 export const OPERATION_TAG = 'latchkey:operation';
@@ -102,18 +118,12 @@ export class LatchkeyFunction extends Construct {
     this.logGroup.grantWrite(this.role);
 
     this.fn = new NodejsFunction(this, 'Function', {
-      entry: path.join(REPO_ROOT, props.handler),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: LATCHKEY_RUNTIME,
-      architecture: Architecture.ARM_64,
+      ...latchkeyFunctionCode(props.handler),
       memorySize: props.defaults.memorySize ?? 512,
       ...(props.concurrency?.reserved !== undefined ? { reservedConcurrentExecutions: props.concurrency.reserved } : {}),
       timeout: Duration.seconds(10),
       role: this.role,
       logGroup: this.logGroup,
-      bundling: nodejsBundling(),
       tracing: props.defaults.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'latchkey',

@@ -1,13 +1,10 @@
 import { ArnFormat, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import path from 'node:path';
-import { nodejsBundling } from './bundling';
 import { asNagShowsIt } from './grant-access';
-import { LATCHKEY_RUNTIME, REPO_ROOT } from './latchkey-function';
+import { latchkeyFunctionCode } from './latchkey-function';
 
 export interface RunTimeSecretsCleanupProps {
   readonly stage: string;
@@ -54,17 +51,11 @@ export class RunTimeSecretsCleanup extends Construct {
     });
 
     const fn = new NodejsFunction(this, 'Function', {
-      entry: path.join(REPO_ROOT, 'lib/custom-resources/delete-run-time-secrets.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: LATCHKEY_RUNTIME,
-      architecture: Architecture.ARM_64,
+      ...latchkeyFunctionCode('lib/custom-resources/delete-run-time-secrets.ts'),
       memorySize: 256,
       timeout: Duration.minutes(5),
       role,
       logGroup,
-      bundling: nodejsBundling(),
       description: `Latchkey ${props.stage}: deletes the secrets under ${props.prefix} when the stack is deleted`,
       environment: { LATCHKEY_SECRET_PREFIX: props.prefix },
     });

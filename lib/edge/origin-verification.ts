@@ -1,14 +1,11 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AuthorizerPayloadVersion, HttpAuthorizer, HttpAuthorizerType, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import path from 'node:path';
-import { nodejsBundling } from '../constructs/bundling';
-import { LATCHKEY_RUNTIME, REPO_ROOT } from '../constructs/latchkey-function';
+import { latchkeyFunctionCode } from '../constructs/latchkey-function';
 import { ORIGIN_HEADER } from './origin-header';
 
 export interface OriginVerificationProps {
@@ -49,17 +46,11 @@ export class OriginVerification extends Construct {
     logGroup.grantWrite(role);
     role.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));
     const fn = new NodejsFunction(this, 'Function', {
-      entry: path.join(REPO_ROOT, 'lib/edge/verify-origin.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: LATCHKEY_RUNTIME,
-      architecture: Architecture.ARM_64,
+      ...latchkeyFunctionCode('lib/edge/verify-origin.ts'),
       memorySize: 256,
       timeout: Duration.seconds(5),
       role,
       logGroup,
-      bundling: nodejsBundling(),
       description: `Latchkey ${props.stage}: refuses API requests that did not come through CloudFront`,
       environment: { LATCHKEY_ORIGIN_SECRET_ID: this.secret.secretArn },
     });

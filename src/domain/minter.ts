@@ -131,7 +131,7 @@ export async function mintAccessToken(deps: MinterDeps, request: MintRequest): P
   const accessToken =
     subject.subjectType === 'ServiceAccount' && subject.accessTokenType === 'opaque' ? await issueOpaqueToken(deps, claims) : await deps.signer.sign(claims, { typ: 'at+jwt' });
   const tokenType = request.dpopKeyThumbprint !== undefined ? 'DPoP' : 'Bearer';
-  return { accessToken, expiresInSeconds: lifetime, tokenType, ...(scope ? { scope } : {}), claims };
+  return { accessToken, tokenType, expiresInSeconds: lifetime, ...(scope ? { scope } : {}), claims };
 }
 
 /** Rule 2, the one lifetime rule: the grant's lifetime, cut to the shortest limit of an audience resource. */

@@ -5,8 +5,9 @@ import { createdBeforeReset, earliestCreatedAt, managementGrants } from './servi
 import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
 import { pageLimit } from './paging';
 import { DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS, personalAccessTokenMaxLifetime } from './environments';
-import type { Page, StoredServiceAccount } from './model';
+import type { Page } from './model';
 import type { Clock, SecretHasher } from './primitives';
+import { requireServiceAccount } from './service-accounts';
 import type { ServiceAccountStore, StoredPersonalAccessToken, TokenRecordStore } from './stores';
 
 /**
@@ -93,7 +94,7 @@ export async function listPersonalAccessTokens(
 ): Promise<Page<PersonalAccessToken>> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
   const limit = pageLimit(options.limit);
-  await requireAccount(deps, caller, accountId);
+  await requireServiceAccount(deps.store, caller, accountId);
   const page = await deps.tokens.listPersonalAccessTokens(caller.environmentId, accountId, limit, options.cursor);
   // Expired tokens TTL has not removed yet are left out, so a page may hold fewer than `limit`.
   const live = page.items.filter((token) => !hasExpired(personalAccessTokenExpiry(token), deps.now()));
@@ -183,12 +184,6 @@ export function personalAccessTokenExpiry(token: Pick<StoredPersonalAccessToken,
 }
 
 /** IDs from the path become sort keys: anything but a well-formed account ID is simply not found. */
-async function requireAccount(deps: PersonalAccessTokenDeps, caller: Caller, accountId: string): Promise<StoredServiceAccount> {
-  const account = isId(accountId, 'sa') ? await deps.store.getServiceAccount(caller.environmentId, accountId) : undefined;
-  if (!account) throw new NotFound(`service account "${accountId}"`);
-  return account;
-}
-
 function refused(reason: string): InvalidToken {
   return new InvalidToken('the personal access token is not valid', { internalDetail: reason });
 }

@@ -7,6 +7,7 @@ import { verifyJwtAssertion, type AssertionReplayStore } from './clients/client-
 import type { BeforeEvaluating } from './authentication-throttle';
 import type { AuthenticatedServiceAccount } from './service-account-tokens';
 import type { Clock } from './primitives';
+import { requireServiceAccount } from './service-accounts';
 import type { ServiceAccountStore } from './stores';
 
 /**
@@ -119,8 +120,7 @@ export async function createServiceAccountKey(
   requirePermission(caller, 'SERVICE_ACCOUNTS_EDIT');
   const expiresAt = input.expiresAt === undefined ? undefined : expirySeconds(input.expiresAt, deps.now());
   const brought = input.publicKeyJwk === undefined ? undefined : await publicKeyOf(input.publicKeyJwk);
-  const account = isId(accountId, 'sa') ? await deps.store.getServiceAccount(caller.environmentId, accountId) : undefined;
-  if (!account) throw new NotFound(`service account "${accountId}"`);
+  const account = await requireServiceAccount(deps.store, caller, accountId);
   requireCovers(caller, account);
   const live = (await deps.keys.listServiceAccountKeys(caller.environmentId, accountId)).filter((key) => !keyExpired(key, deps.now()));
   if (live.length >= MAX_KEYS_PER_ACCOUNT) {
@@ -146,8 +146,7 @@ export async function createServiceAccountKey(
 
 export async function listServiceAccountKeys(deps: ServiceAccountKeyDeps, caller: Caller, accountId: string): Promise<{ items: ServiceAccountKey[] }> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
-  const account = isId(accountId, 'sa') ? await deps.store.getServiceAccount(caller.environmentId, accountId) : undefined;
-  if (!account) throw new NotFound(`service account "${accountId}"`);
+  await requireServiceAccount(deps.store, caller, accountId);
   const keys = await deps.keys.listServiceAccountKeys(caller.environmentId, accountId);
   return { items: keys.filter((key) => !keyExpired(key, deps.now())).map(publicView) };
 }

@@ -6,11 +6,10 @@ import { effectiveGrants } from './service-account-grants';
 import { audienceAliasKeys, MERGED_ROLES_CLAIM, parseScope, type ParsedScope } from './scopes';
 import { secretMatches } from './secrets';
 import type { BeforeEvaluating } from './authentication-throttle';
-import { mintAccessToken, type MinterDeps } from './minter';
+import { mintAccessToken, type MintedToken, type MinterDeps } from './minter';
 import { comparableAudience } from './audiences';
 import type { Environment, Resource, StoredServiceAccount } from './model';
 import type { ResourceStore, ServiceAccountStore, TokenContext } from './stores';
-import type { AccessTokenClaims } from '../access-token-claims';
 import { enrichClaims, serviceAccountWebhookOwner, type EnrichmentDeps } from './enrichment';
 
 /**
@@ -60,13 +59,8 @@ export interface TokenRequest {
   readonly dpopKeyThumbprint?: string;
 }
 
-export interface IssuedToken {
-  readonly accessToken: string;
-  readonly tokenType: 'Bearer' | 'DPoP';
-  readonly expiresInSeconds: number;
-  readonly scope?: string;
-  readonly claims: Readonly<AccessTokenClaims>;
-}
+/** The minter's token, as the grant answers it. */
+export type IssuedToken = MintedToken;
 
 export async function authenticateWithSecret(
   deps: TokenDeps,
@@ -183,7 +177,7 @@ async function issue(
       })
     : undefined;
   // Rule 7, decided by the minter, so every way of getting a token (token endpoint, an administrator's mint, GraphQL) honours it.
-  const token = await mintAccessToken(deps, {
+  return mintAccessToken(deps, {
     subject: { subjectType: 'ServiceAccount', id: account.id, clientId: account.clientId, name: account.name, accessTokenType: account.accessTokenType, permissions },
     tenantId: environment.tenantId,
     environmentId: environment.id,
@@ -194,13 +188,6 @@ async function issue(
     extra: { ...compatibilityClaims(environment, permissions, scope), ...(extensions !== undefined ? { extensions } : {}) },
     ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}),
   });
-  return {
-    accessToken: token.accessToken,
-    tokenType: token.tokenType,
-    expiresInSeconds: token.expiresInSeconds,
-    ...(token.scope ? { scope: token.scope } : {}),
-    claims: token.claims,
-  };
 }
 
 /**

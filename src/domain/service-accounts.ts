@@ -1,5 +1,5 @@
 import { Conflict, InvalidRequest, NotFound } from './errors';
-import { formatClientId, newId } from './ids';
+import { formatClientId, isId, newId } from './ids';
 import { LATCHKEY_RESOURCE_KEY, latchkeyResource } from './builtin-resource';
 import { requireCovers, requireMayGrant, requirePermission, type Caller } from './caller';
 import { retryOnConcurrentUpdate } from './optimistic';
@@ -281,6 +281,13 @@ function checkName(name: string): void {
   if (!name.trim() || name.length > 200) {
     throw new InvalidRequest('name must be 1 to 200 characters', { fields: [{ path: 'name', message: 'must be 1 to 200 characters' }] });
   }
+}
+
+/** The service account whose keys or tokens a request names, in the caller's environment; else 404. */
+export async function requireServiceAccount(store: Pick<ServiceAccountStore, 'getServiceAccount'>, caller: Caller, accountId: string): Promise<StoredServiceAccount> {
+  const account = isId(accountId, 'sa') ? await store.getServiceAccount(caller.environmentId, accountId) : undefined;
+  if (!account) throw notFound(accountId);
+  return account;
 }
 
 function notFound(id: string): NotFound {

@@ -90,6 +90,17 @@ const CLIENT_AUTHENTICATION_FIELDS = {
   client_assertion: string('private_key_jwt: a JWT signed with a key of the client (RFC 7523 §2.2)'),
 };
 
+/** The authorization request's parameters (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2.1) that the authorization endpoint and a pushed request share. */
+const AUTHORIZATION_REQUEST_FIELDS = {
+  redirect_uri: string('One of the client’s registered redirect URIs'),
+  scope: string('Space-separated scopes, `openid` for an ID token'),
+  state: string('Returned unchanged to the redirect URI'),
+  nonce: string('Returned in the ID token'),
+  code_challenge: string('PKCE challenge (RFC 7636)'),
+  code_challenge_method: { type: 'string', enum: ['S256'] },
+  prompt: string('none, login or consent'),
+};
+
 /** The form bodies of the OAuth endpoints (`application/x-www-form-urlencoded`). */
 export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
   token: {
@@ -131,13 +142,7 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
     required: ['response_type', 'redirect_uri'],
     properties: {
       response_type: { type: 'string', enum: ['code'] },
-      redirect_uri: string('One of the client’s registered redirect URIs'),
-      scope: string('Space-separated scopes, `openid` for an ID token'),
-      state: string('Returned unchanged to the redirect URI'),
-      nonce: string('Returned in the ID token'),
-      code_challenge: string('PKCE challenge (RFC 7636)'),
-      code_challenge_method: { type: 'string', enum: ['S256'] },
-      prompt: string('none, login or consent'),
+      ...AUTHORIZATION_REQUEST_FIELDS,
       max_age: string('Seconds since the end user’s last login after which a new login is asked'),
       login_hint: string('Passed on to the application’s login page'),
       resource: string('Resource indicator (RFC 8707): one of the client’s resources'),
@@ -150,13 +155,7 @@ export const OAUTH_FORMS: Readonly<Record<string, JsonSchema>> = {
     properties: {
       response_type: { type: 'string', enum: ['code'] },
       client_id: string('The client ID'),
-      redirect_uri: string('One of the client’s registered redirect URIs'),
-      scope: string('Space-separated scopes, `openid` for an ID token'),
-      state: string('Returned unchanged to the redirect URI'),
-      nonce: string('Returned in the ID token'),
-      code_challenge: string('PKCE challenge (RFC 7636)'),
-      code_challenge_method: { type: 'string', enum: ['S256'] },
-      prompt: string('none, login or consent'),
+      ...AUTHORIZATION_REQUEST_FIELDS,
       login_hint: string('Passed on to the application’s login page; without one, an email address whose domain picks the upstream identity provider'),
       idp_hint: string('Without loginUrl: the ID of the application’s upstream IDP connection to log in with'),
       request_uri: string('The request_uri that POST /oauth/v2/par answered (RFC 9126 §4); the pushed parameters replace all others but client_id'),

@@ -1,11 +1,10 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_TYPES } from '../../src/domain/token-endpoint';
 import { pregeneratedRsaKeys } from '../support/pregenerated-rsa-keys';
 import { startTestRuntime } from '../support/local-runtime';
+import { startLogoutReceiver } from '../support/logout-receiver';
 import { challengeIn, discover, logIn, LOGIN_URL, oidc, setUpWorld, TestBrowser, type Runtime, type World } from './interactive-login/setup';
 
 /**
@@ -207,17 +206,9 @@ describe('discovery matches behaviour', () => {
     checked.add('end_session_endpoint');
     checked.add('userinfo_endpoint');
     const received: string[] = [];
-    const receiver: Server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        received.push(new URLSearchParams(body).get('logout_token')!);
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiver = await startLogoutReceiver((token) => received.push(token));
     try {
-      const backchannelLogoutUri = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/logout`;
+      const backchannelLogoutUri = `${receiver.url}/logout`;
       const rp = await world.createClient({ redirectUris: [REDIRECT_URI], backchannelLogoutUri, backchannelLogoutSessionRequired: true });
       const config = await discover(runtime, rp.clientId, rp.clientSecret);
       expect(config.serverMetadata().end_session_endpoint).toBe(metadata.end_session_endpoint);
@@ -227,7 +218,7 @@ describe('discovery matches behaviour', () => {
       const supported = metadata.backchannel_logout_supported === true && metadata.backchannel_logout_session_supported === true;
       expect(received.map((token) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sid)).toEqual(supported ? [tokens.claims()!.sid] : []);
     } finally {
-      receiver.close();
+      receiver.server.close();
     }
   });
 

@@ -5,6 +5,7 @@ import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { createGuard, GuardError } from '../../src/guard';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
+import { discoverAuthorizationServer } from '../support/oauth4webapi';
 
 /** Opaque access tokens, RFC 7662 introspection and RFC 7009 revocation, over HTTP. */
 describe('introspection and revocation over HTTP', () => {
@@ -251,8 +252,7 @@ describe('introspection and revocation over HTTP', () => {
   });
 
   it('works with an OAuth client library written by others (oauth4webapi)', async () => {
-    const issuerUrl = new URL(runtime.url);
-    const as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, { [oauth.allowInsecureRequests]: true }));
+    const as = await discoverAuthorizationServer(runtime.url);
     const client: oauth.Client = { client_id: runtime.devAdmin.clientId };
     const auth = oauth.ClientSecretBasic(runtime.devAdmin.clientSecret);
     const options = { [oauth.allowInsecureRequests]: true };

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, verifySignature } from '../../src/webhook';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
+import { discoverAuthorizationServer, insecure } from '../support/oauth4webapi';
 
 /**
  * The environment's enrichment webhook for service-account tokens, through HTTP: a real webhook
@@ -73,11 +74,9 @@ describe('service-account token enrichment', () => {
     expect(read).toMatchObject({ serviceAccountTokenWebhookSecretConfigured: true });
     expect(JSON.stringify(read)).not.toContain(secret);
 
-    const issuer = new URL(runtime.url);
-    const options = { [oauth.allowInsecureRequests]: true };
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oidc' }));
+    const as = await discoverAuthorizationServer(runtime.url);
     const client = { client_id: account.clientId };
-    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(account.clientSecret), { resource: 'ledger' }, options);
+    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(account.clientSecret), { resource: 'ledger' }, insecure);
     const token = await oauth.processClientCredentialsResponse(as, client, response);
     expect(decodeJwt(token.access_token)).toMatchObject({ sub: account.id, permissions: { ledger: ['ledger.read'] }, extensions: { plan: 'gold', team: 'payments' } });
 

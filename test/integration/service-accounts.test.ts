@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
+import { discoverAuthorizationServer, insecure } from '../support/oauth4webapi';
 
 describe('service accounts over HTTP', () => {
   let runtime: Awaited<ReturnType<typeof startTestRuntime>>;
@@ -85,11 +86,9 @@ describe('service accounts over HTTP', () => {
 
   it('completes the client credentials grant with a third-party OAuth client from the discovery document', async () => {
     const account = await createAccount('oauth-client');
-    const issuer = new URL(runtime.url);
-    const options = { [oauth.allowInsecureRequests]: true };
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oidc' }));
+    const as = await discoverAuthorizationServer(runtime.url);
     const client: oauth.Client = { client_id: account.clientId };
-    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(account.clientSecret), { resource: 'orders' }, options);
+    const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(account.clientSecret), { resource: 'orders' }, insecure);
     const result = await oauth.processClientCredentialsResponse(as, client, response);
     expect(result.token_type).toBe('bearer');
     const { payload } = await jwtVerify(result.access_token, jwks);

@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
+import { discoverAuthorizationServer, insecure } from '../support/oauth4webapi';
 
 /**
  * Token exchange (RFC 8693) at the token endpoint, with oauth4webapi's generic grant request as the
@@ -18,7 +19,6 @@ describe('token exchange over HTTP', () => {
   let as: oauth.AuthorizationServer;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
   let exchanger: Account;
-  const options = { [oauth.allowInsecureRequests]: true };
 
   type Account = Credentials & { id: string };
 
@@ -36,7 +36,7 @@ describe('token exchange over HTTP', () => {
 
   /** The exchange as a client library sends it. */
   const exchange = (actor: Credentials, parameters: Record<string, string>) =>
-    oauth.genericTokenEndpointRequest(as, { client_id: actor.clientId }, oauth.ClientSecretBasic(actor.clientSecret), GRANT, parameters, options);
+    oauth.genericTokenEndpointRequest(as, { client_id: actor.clientId }, oauth.ClientSecretBasic(actor.clientSecret), GRANT, parameters, insecure);
   const exchanged = async (actor: Credentials, parameters: Record<string, string>) =>
     oauth.processGenericTokenEndpointResponse(as, { client_id: actor.clientId }, await exchange(actor, parameters));
   /** The RFC error a refused exchange answers. */
@@ -63,8 +63,7 @@ describe('token exchange over HTTP', () => {
       { resource: 'billing', permissions: ['billing.read'] },
       { resource: 'reports', permissions: ['reports.read'] },
     ]);
-    const issuer = new URL(runtime.url);
-    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oidc' }));
+    as = await discoverAuthorizationServer(runtime.url);
     jwks = createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`));
   });
   afterAll(() => runtime?.stop());
@@ -181,7 +180,7 @@ describe('token exchange over HTTP', () => {
     it('refuses a revoked subject token', async () => {
       const subject = await createAccount('revoked subject', [{ resource: 'orders', permissions: ['orders.read'] }]);
       const subjectToken = await tokenFor(subject, { resource: 'orders' });
-      const revoked = await oauth.revocationRequest(as, { client_id: subject.clientId }, oauth.ClientSecretBasic(subject.clientSecret), subjectToken, options);
+      const revoked = await oauth.revocationRequest(as, { client_id: subject.clientId }, oauth.ClientSecretBasic(subject.clientSecret), subjectToken, insecure);
       await oauth.processRevocationResponse(revoked);
       expect(await refusal(exchanger, { subject_token: subjectToken, subject_token_type: ACCESS_TOKEN })).toEqual(invalidSubject);
     });

@@ -8,10 +8,10 @@ import { updateEnvironment } from '../../src/domain/environments';
 import type { TokenSigner } from '../../src/domain/ports';
 import { MemoryStore, plainHasher } from '../support/memory-store';
 import { MemoryTokenStore } from '../support/memory-token-store';
+import { standInSigner } from '../support/stand-in-jwt';
 
 const ISSUER = 'https://id.example.test';
 let now = Date.parse('2026-01-01T00:00:00Z');
-const signer: TokenSigner = { sign: async (claims) => `signed.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig` };
 
 describe('service accounts and their tokens (domain)', () => {
   let store: MemoryStore;
@@ -21,7 +21,7 @@ describe('service accounts and their tokens (domain)', () => {
   beforeEach(async () => {
     store = new MemoryStore();
     now = Date.parse('2026-01-01T00:00:00Z');
-    deps = { store, hasher: plainHasher, now: () => now, issuer: ISSUER, signer, opaqueTokens: new MemoryTokenStore(store) };
+    deps = { store, hasher: plainHasher, now: () => now, issuer: ISSUER, signer: standInSigner, opaqueTokens: new MemoryTokenStore(store) };
     const { environment, admin: account } = await bootstrapEnvironment(deps, { tenantName: 'Acme', environmentName: 'prod' });
     admin = { tenantId: environment.tenantId, environmentId: environment.id, accountId: account.id, permissions: account.grants };
     await createResource(deps, admin, { key: 'orders', permissions: ['orders.read', 'orders.write'], audience: 'https://orders.example.test' });

@@ -1,8 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import type { Caller } from '../../src/domain/caller';
-import type { JwtVerifier } from '../../src/domain/introspection';
-import type { TokenSigner } from '../../src/domain/ports';
 import { createResource, updateResource } from '../../src/domain/resources';
 import { authenticateWithSecret } from '../../src/domain/service-account-tokens';
 import { createServiceAccount, setPermissions } from '../../src/domain/service-accounts';
@@ -10,6 +8,7 @@ import { exchangeToken, serviceAccountActor, type ExchangeActor, type TokenExcha
 import { MemoryAuthorizationStore } from '../support/memory-authorization-store';
 import { MemoryStore, plainHasher } from '../support/memory-store';
 import { MemoryTokenStore } from '../support/memory-token-store';
+import { standInClaims, standInSigner, standInVerifier } from '../support/stand-in-jwt';
 
 /**
  * Token exchange in the domain, against in-memory stores and a stand-in signer: what the subject
@@ -19,13 +18,7 @@ import { MemoryTokenStore } from '../support/memory-token-store';
 const ISSUER = 'https://id.example.test';
 let now = 0;
 
-/** A stand-in JWT: the claims in the middle part; the verifier checks only the lifetime. */
-const signer: TokenSigner = { sign: async (claims) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s` };
-const verifyJwt: JwtVerifier = async (token) => {
-  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-  return now < (claims.exp as number) * 1000 ? claims : undefined;
-};
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, any>;
+const verifyJwt = standInVerifier(() => now);
 
 const unexpected = async (): Promise<never> => {
   throw new Error('only service-account tokens are exchanged in these tests');
@@ -69,7 +62,7 @@ describe('token exchange (domain)', () => {
       },
       authorizations: new MemoryAuthorizationStore(),
     };
-    deps = { store, tokens, opaqueTokens: tokens, hasher: plainHasher, now: () => now, issuer: ISSUER, signer, introspection, resources: store };
+    deps = { store, tokens, opaqueTokens: tokens, hasher: plainHasher, now: () => now, issuer: ISSUER, signer: standInSigner, introspection, resources: store };
     const { environment, admin: created } = await bootstrapEnvironment(deps, { tenantName: 'Acme', environmentName: 'prod' });
     admin = { tenantId: environment.tenantId, environmentId: environment.id, accountId: created.id, permissions: created.grants };
     await createResource(deps, admin, { key: 'orders', permissions: ['read', 'write'] });
@@ -93,7 +86,7 @@ describe('token exchange (domain)', () => {
   it('drops a permission the resource no longer defines, though the subject token still carries it', async () => {
     const subject = await account('subject', [{ resource: 'orders', permissions: ['read', 'write'] }]);
     const token = await subjectToken(subject, 'orders');
-    expect(claimsOf(token).permissions).toEqual({ orders: ['read', 'write'] });
+    expect(standInClaims(token).permissions).toEqual({ orders: ['read', 'write'] });
     await updateResource(deps, admin, 'orders', { permissions: ['read'] });
     const exchanged = await exchangeToken(deps, actor, request(token));
     expect(exchanged.claims.permissions).toEqual({ orders: ['read'] });
@@ -112,7 +105,7 @@ describe('token exchange (domain)', () => {
     const token = await subjectToken(subject, 'orders');
     now += 3000 * 1000;
     const exchanged = await exchangeToken(deps, actor, request(token));
-    expect(exchanged.claims.exp).toBe(claimsOf(token).exp);
+    expect(exchanged.claims.exp).toBe(standInClaims(token).exp);
     expect(exchanged.expiresInSeconds).toBe(3600 - 3000);
     now += 601 * 1000;
     await expect(exchangeToken(deps, actor, request(token))).rejects.toMatchObject({ code: 'invalid_request' });

@@ -2,7 +2,7 @@ import { MemoryAuthorizationStore } from '../support/memory-authorization-store'
 import { beforeEach, describe, expect, it } from 'vitest';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import type { Caller } from '../../src/domain/caller';
-import { introspect, type JwtVerifier } from '../../src/domain/introspection';
+import { introspect } from '../../src/domain/introspection';
 import { authenticatePersonalAccessToken, createPersonalAccessToken, presentedPersonalAccessToken } from '../../src/domain/personal-access-tokens';
 import { newReferenceToken, parseReferenceToken } from '../../src/domain/reference-tokens';
 import { revoke } from '../../src/domain/revocation';
@@ -10,19 +10,14 @@ import { serviceAccountClient } from '../../src/domain/token-endpoint';
 import { authenticateWithSecret } from '../../src/domain/service-account-tokens';
 import { createServiceAccount, setPermissions } from '../../src/domain/service-accounts';
 import type { StoredServiceAccount } from '../../src/domain/model';
-import type { TokenSigner } from '../../src/domain/ports';
 import { MemoryStore, plainHasher } from '../support/memory-store';
 import { MemoryTokenStore } from '../support/memory-token-store';
+import { standInSigner, standInVerifier } from '../support/stand-in-jwt';
 
 const ISSUER = 'https://id.example.test';
 let now = 0;
 
-/** A stand-in JWT: the claims in the middle part. The verifier checks only the lifetime, as the guard would. */
-const signer: TokenSigner = { sign: async (claims) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s` };
-const verifyJwt: JwtVerifier = async (token) => {
-  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-  return now < (claims.exp as number) * 1000 ? claims : undefined;
-};
+const verifyJwt = standInVerifier(() => now);
 
 /** Only service-account tokens here: asking about a client's or end user's origin would be a bug. */
 const unexpected = async (): Promise<never> => {
@@ -49,7 +44,7 @@ describe('PATs, opaque tokens, introspection and revocation (domain)', () => {
     hasher: plainHasher,
     now: () => now,
     issuer: ISSUER,
-    signer,
+    signer: standInSigner,
     verifyJwt,
     origins: serviceAccountTokensOnly,
     authorizations: new MemoryAuthorizationStore(),

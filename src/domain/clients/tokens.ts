@@ -1,9 +1,8 @@
 import { InvalidScope, InvalidTarget, UnauthorizedClient } from '../errors';
 import type { Resource } from '../model';
 import type { ResourceStore } from '../stores';
-import { mintAccessToken, type MinterDeps } from '../minter';
+import { mintAccessToken, type MintedToken, type MinterDeps } from '../minter';
 import { splitScope } from '../scopes';
-import type { AccessTokenClaims } from '../../access-token-claims';
 import type { StoredOidcClient } from './model';
 import { authenticateClient, type AuthenticatedClient, type ClientAuthenticationDeps, type PresentedClientCredentials } from './authentication';
 import { comparableAudience } from '../audiences';
@@ -34,13 +33,8 @@ export interface ClientTokenRequest {
   readonly dpopKeyThumbprint?: string;
 }
 
-export interface ClientToken {
-  readonly accessToken: string;
-  readonly tokenType: 'Bearer' | 'DPoP';
-  readonly expiresInSeconds: number;
-  readonly scope?: string;
-  readonly claims: Readonly<AccessTokenClaims>;
-}
+/** The minter's token, as the grant answers it. */
+export type ClientToken = MintedToken;
 
 export async function issueClientCredentialsToken(deps: ClientTokenDeps, presented: PresentedClientCredentials, request: ClientTokenRequest): Promise<ClientToken> {
   return issueClientCredentialsTokenFor(deps, await authenticateClient(deps, presented), request);
@@ -76,7 +70,7 @@ export async function issueClientCredentialsTokenFor(
   const unknown = scopes.filter((scope) => !client.scopes.includes(scope));
   if (unknown.length > 0) throw new InvalidScope(`scope ${unknown.map((s) => `"${s}"`).join(', ')} is not allowed for this client`);
 
-  const token = await mintAccessToken(deps, {
+  return mintAccessToken(deps, {
     subject: {
       subjectType: 'Client',
       id: client.id,
@@ -92,13 +86,6 @@ export async function issueClientCredentialsTokenFor(
     scopes,
     ...(request.dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint: request.dpopKeyThumbprint } : {}),
   });
-  return {
-    accessToken: token.accessToken,
-    tokenType: token.tokenType,
-    expiresInSeconds: token.expiresInSeconds,
-    ...(token.scope ? { scope: token.scope } : {}),
-    claims: token.claims,
-  };
 }
 
 /**

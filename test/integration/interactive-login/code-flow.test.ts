@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
+import { startLogoutReceiver } from '../../support/logout-receiver';
 import { acceptLogin, challengeIn, discover, LOGIN_URL, oidc, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
 
 /**
@@ -125,23 +124,15 @@ describe('authorization code flow with openid-client', () => {
 
     // The application hears of the logout through its logoutUrl (OpenID Connect Back-Channel Logout §2.5).
     const logoutTokens: string[] = [];
-    const application = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        logoutTokens.push(new URLSearchParams(body).get('logout_token')!);
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => application.listen(0, '127.0.0.1', resolve));
-    const logoutUrl = `http://127.0.0.1:${(application.address() as AddressInfo).port}/backchannel-logout`;
+    const application = await startLogoutReceiver((token) => logoutTokens.push(token));
+    const logoutUrl = `${application.url}/backchannel-logout`;
     expect((await world.admin.patch(`/v1/applications/${world.applicationId}`, { logoutUrl })).body.logoutUrl).toBe(logoutUrl);
 
     const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' });
     const signedOut = await browser.visit(logout.href);
     expect(signedOut.location).toBe(`${POST_LOGOUT_URI}?state=bye`);
     expect(browser.cookieNames().filter((name) => name.startsWith('lk_session_'))).toEqual([]);
-    application.close();
+    application.server.close();
     expect(logoutTokens).toHaveLength(1);
     const { payload: logoutToken } = await jwtVerify(logoutTokens[0]!, createRemoteJWKSet(new URL(`${runtime.url}/.well-known/jwks.json`)), {
       issuer: runtime.url,

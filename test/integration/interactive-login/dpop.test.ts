@@ -4,6 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, api } from '../../support/http';
 import { startTestRuntime } from '../../support/local-runtime';
+import { discoverAuthorizationServer, insecure } from '../../support/oauth4webapi';
 import { pregeneratedRsaKeys } from '../../support/pregenerated-rsa-keys';
 import { acceptLogin, challengeIn, LOGIN_URL, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
 
@@ -16,7 +17,6 @@ import { acceptLogin, challengeIn, LOGIN_URL, setUpWorld, TestBrowser, type Runt
  */
 
 const REDIRECT_URI = 'com.example.dpop:/oauth/callback';
-const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
 describe('DPoP (RFC 9449)', () => {
   let runtime: Runtime;
@@ -27,8 +27,7 @@ describe('DPoP (RFC 9449)', () => {
   beforeAll(async () => {
     runtime = await startTestRuntime();
     world = await setUpWorld(runtime);
-    const issuer = new URL(runtime.url);
-    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oidc' }));
+    as = await discoverAuthorizationServer(runtime.url);
   });
   afterAll(() => runtime?.stop());
 

@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
-import { acceptLogin, challengeIn, discover, LOGIN_URL, oidc, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
+import { discoverAuthorizationServer, insecure } from '../../support/oauth4webapi';
+import { acceptLogin, challengeIn, discover, logIn, LOGIN_URL, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
 
 /**
  * The same code flow with oauth4webapi as the relying party, and ID tokens signed with RS256 for a
@@ -23,9 +24,7 @@ describe('other relying parties and ID token algorithms', () => {
 
   it('completes the code flow with oauth4webapi, which validates the ID token and the RFC 9207 iss', async () => {
     const rp = await world.createClient({ redirectUris: [REDIRECT_URI] });
-    const issuer = new URL(runtime.url);
-    const insecure = { [oauth.allowInsecureRequests]: true };
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oidc' }));
+    const as = await discoverAuthorizationServer(runtime.url);
     const client: oauth.Client = { client_id: rp.clientId };
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
@@ -99,16 +98,7 @@ describe('other relying parties and ID token algorithms', () => {
 
     const rp = await world.createClient({ redirectUris: [REDIRECT_URI], idTokenSignedResponseAlg: 'RS256' });
     const config = await discover(runtime, rp.clientId, rp.clientSecret);
-    const verifier = oidc.randomPKCECodeVerifier();
-    const browser = new TestBrowser(runtime.url);
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const callback = await acceptLogin(world, browser, challengeIn((await browser.visit(url.href)).location, LOGIN_URL, 'login_challenge'), { subjectId: 'frank' });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.location!), { pkceCodeVerifier: verifier });
+    const { tokens } = await logIn(world, config, { redirectUri: REDIRECT_URI, scope: 'openid', subject: { subjectId: 'frank' } });
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256');
     expect(tokens.claims()!.aud).toBe(rp.clientId);
   });

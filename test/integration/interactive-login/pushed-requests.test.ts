@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
+import { discoverAuthorizationServer, insecure } from '../../support/oauth4webapi';
 import { acceptLogin, challengeIn, LOGIN_URL, setUpWorld, TestBrowser, type Runtime, type World } from './setup';
 
 /**
@@ -12,7 +13,6 @@ import { acceptLogin, challengeIn, LOGIN_URL, setUpWorld, TestBrowser, type Runt
  */
 
 const REDIRECT_URI = 'https://par.example.com/cb';
-const insecure = { [oauth.allowInsecureRequests]: true };
 
 describe('pushed authorization requests with oauth4webapi', () => {
   let runtime: Runtime;
@@ -22,8 +22,7 @@ describe('pushed authorization requests with oauth4webapi', () => {
   beforeAll(async () => {
     runtime = await startTestRuntime();
     world = await setUpWorld(runtime);
-    const issuer = new URL(runtime.url);
-    as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...insecure, algorithm: 'oidc' }));
+    as = await discoverAuthorizationServer(runtime.url);
   });
   afterAll(() => runtime?.stop());
   afterEach(() => vi.useRealTimers());

@@ -1,9 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestRuntime } from '../../support/local-runtime';
+import { startLogoutReceiver } from '../../support/logout-receiver';
 import { challengeIn, discover, LOGIN_URL, logIn, oidc, setUpWorld, type TestBrowser, type Api, type Runtime, type World } from './setup';
 
 /**
@@ -204,16 +204,9 @@ describe('taking back what interactive login gave', () => {
 
     beforeAll(async () => {
       usersEditor = await world.accountWith(['USERS_EDIT']);
-      receiver = createServer((request, response) => {
-        let body = '';
-        request.on('data', (chunk) => (body += chunk));
-        request.on('end', () => {
-          logoutTokens.push(new URLSearchParams(body).get('logout_token')!);
-          response.writeHead(200).end();
-        });
-      });
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      const logoutUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/backchannel-logout`;
+      const started = await startLogoutReceiver((token) => logoutTokens.push(token));
+      receiver = started.server;
+      const logoutUrl = `${started.url}/backchannel-logout`;
       expect((await world.admin.patch(`/v1/applications/${world.applicationId}`, { logoutUrl })).status).toBe(200);
     });
     afterAll(() => receiver?.close());
