@@ -115,7 +115,14 @@ describe('outbound calls in a deployed stage', () => {
     const shop = (await admin.post('/v1/applications', { name: 'upstream probe' })).body;
     deployed();
     for (const issuer of ['https://169.254.169.254/', 'https://[fd00::1]/', 'https://localhost/', 'http://login.example.com', local]) {
-      const created = await admin.post('/v1/idp-connections', { type: 'oidc', name: 'probe', issuer, clientId: 'latchkey', clientSecret: 'upstream-secret', applicationIds: [shop.id] });
+      const created = await admin.post('/v1/idp-connections', {
+        type: 'oidc',
+        name: 'probe',
+        issuer,
+        clientId: 'latchkey',
+        clientSecret: 'upstream-secret',
+        applicationIds: [shop.id],
+      });
       expect(created.status, issuer).toBe(400);
       expect(created.body.errors, issuer).toEqual([{ path: 'issuer', message: expect.stringMatching(/must (use https|not point to)/) }]);
     }
