@@ -291,7 +291,7 @@ async function upstreamLogin(deps: UpstreamDeps, record: AuthorizationRequestRec
     environmentId: record.environmentId,
     idpConnectionId: connection.id,
     subjectId: identity.subject,
-    ...(email !== undefined ? { email } : {}),
+    ...(email !== undefined ? { email, emailVerified: identity.emailVerified === true } : {}),
     ...(name !== undefined ? { name } : {}),
   };
   if (
