@@ -8,6 +8,7 @@ import { enrichClaims, type EnrichmentDeps } from './enrichment';
 import { mintAccessToken, type MinterDeps } from './minter';
 import type { AccessTokenClaims } from '../access-token-claims';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
+import { latestReset } from './token-origins';
 
 /**
  * Delegated access tokens: a trusted service account vouches for an end user that a
@@ -75,7 +76,7 @@ const IDENTIFIER = /^[^\p{Cc}]{1,256}$/u;
 export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, caller: Caller, input: DelegatedTokenInput): Promise<DelegatedToken> {
   requirePermission(caller, 'GENERATE_DELEGATED_ACCESS_TOKEN');
   const { tenantId, environmentId } = caller;
-  const { application, user, profile, subjectId } = await resolveDelegatedSubject(deps, caller, input, deps.reads);
+  const { application, connection, user, profile, subjectId } = await resolveDelegatedSubject(deps, caller, input, deps.reads);
   const email = input.email ?? user.email;
   const name = input.name ?? user.name ?? email?.slice(0, email.indexOf('@')) ?? user.id;
   const sessionId = newId('ses');
@@ -108,7 +109,7 @@ export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, cal
     // The token is for the application's end user: its audience is the application.
     audience: { resources: [], otherwise: application.id },
     lifetimeSeconds: application.endUserTokenTtlSeconds,
-    validAfter: user,
+    validAfter: latestReset(user, connection),
     ...(extensions !== undefined ? { extra: { extensions } } : {}),
   });
   return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, payload: token.claims };
@@ -125,7 +126,7 @@ export async function resolveDelegatedSubject(
   caller: Pick<Caller, 'tenantId' | 'environmentId'>,
   input: DelegatedTokenInput,
   reads?: DelegationReads,
-): Promise<{ application: StoredApplication; user: EndUser; profile: Profile; subjectId: string }> {
+): Promise<{ application: StoredApplication; connection: IdpConnection; user: EndUser; profile: Profile; subjectId: string }> {
   const subjectId = identifier('subjectId', input.subjectId);
   const uniqueProfileIdentifier = input.uniqueProfileIdentifier === undefined ? undefined : identifier('uniqueProfileIdentifier', input.uniqueProfileIdentifier);
   if (input.email !== undefined && !EMAIL.test(input.email)) throw invalid('email', 'is not an email address');
@@ -161,7 +162,7 @@ export async function resolveDelegatedSubject(
     },
     reads ? { read: read.subject } : undefined,
   );
-  return { application, user, profile, subjectId };
+  return { application, connection, user, profile, subjectId };
 }
 
 function identifier(field: string, value: string | number): string {

@@ -3,6 +3,7 @@ import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
 import type { ApplicationStore } from './applications';
 import type { Clock } from './primitives';
+import { revokingResetTime } from './service-account-grants';
 import { checkOidcSettings, type OidcConnectionInput, type OidcConnectionSettings } from './federation/oidc-settings';
 
 /**
@@ -24,6 +25,8 @@ import { checkOidcSettings, type OidcConnectionInput, type OidcConnectionSetting
  * - Secrets (an OIDC client secret or private key) go to the connection secret vault; the record
  *   keeps the reference only, and no answer ever carries them.
  * - A connection serves only the applications assigned to it, and only while it is enabled.
+ *   Disabling it dates a revoking reset on it (`tokensValidAfter`), so what its users held before
+ *   stays refused once it is enabled again.
  * - Every assigned application exists when it is assigned (a later deletion leaves a harmless
  *   dangling ID: application IDs are never reused).
  */
@@ -54,12 +57,18 @@ export interface IdpConnection {
   readonly linkByVerifiedEmail?: boolean;
   /** Type `oidc`: the upstream OpenID Connect provider. */
   readonly oidc?: OidcConnectionSettings;
+  /**
+   * ISO 8601 with milliseconds, as `EndUser.tokensValidAfter`: set by disabling the connection; every
+   * token, refresh token and session of its users dated at or before it is refused, so enabling the
+   * connection again brings none of them back.
+   */
+  readonly tokensValidAfter?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
 /** The fields a change may set. */
-export type IdpConnectionUpdate = Partial<Pick<IdpConnection, 'name' | 'enabled' | 'applicationIds' | 'emailDomains' | 'linkByVerifiedEmail' | 'oidc'>>;
+export type IdpConnectionUpdate = Partial<Pick<IdpConnection, 'name' | 'enabled' | 'applicationIds' | 'emailDomains' | 'linkByVerifiedEmail' | 'oidc' | 'tokensValidAfter'>>;
 
 export interface IdpConnectionStore {
   /** Fails with `Conflict` when the environment already has a connection of that type. */
@@ -172,6 +181,7 @@ export async function updateIdpConnection(deps: IdpConnectionDeps, caller: Calle
   const updated = await deps.connections.updateIdpConnection(caller.environmentId, connection, {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
+    ...(changes.enabled === false ? { tokensValidAfter: new Date(revokingResetTime(connection, deps.now())).toISOString() } : {}),
     ...(applicationIds ? { applicationIds } : {}),
     ...(emailDomains ? { emailDomains } : {}),
     ...(changes.linkByVerifiedEmail !== undefined ? { linkByVerifiedEmail: changes.linkByVerifiedEmail } : {}),

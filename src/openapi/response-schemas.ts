@@ -229,6 +229,7 @@ export const RESPONSE_SCHEMAS: Readonly<Record<string, JsonSchema>> = {
     type: { enum: ['delegated', 'oidc'] },
     name: str,
     enabled: bool,
+    tokensValidAfter: { type: 'string', description: 'Tokens and sessions of the connection’s users dated at or before this time are refused (set by disabling the connection)' },
     applicationIds: strings,
     emailDomains: { ...strings, description: 'Upstream connections: the email domains routed to this identity provider' },
     linkByVerifiedEmail: { type: 'boolean', description: 'Upstream connections: a first login joins the existing user with the same email, if the upstream verified it' },

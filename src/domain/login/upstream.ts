@@ -4,6 +4,7 @@ import { findOrCreateEndUser, type EndUser } from '../end-users';
 import { EndUserDisabled, InvalidRequest } from '../errors';
 import { isUpstream, type IdpConnection, type UpstreamConnectionType } from '../idp-connections';
 import { earliestIssuedAt } from '../service-account-grants';
+import { latestReset } from '../token-origins';
 import { seconds, type InteractionDeps } from './deps';
 import { handleId, handleMatches, newHandle } from './handles';
 import type { AuthorizationRequestRecord, LoginResult, UpstreamLeg, UpstreamSessionLink } from './model';
@@ -314,7 +315,7 @@ async function upstreamLogin(deps: UpstreamDeps, record: AuthorizationRequestRec
     userId: found.user.id,
     profileId: found.profile.id,
     subjectId: identity.subject,
-    authTime: earliestIssuedAt(found.user, deps.now()),
+    authTime: earliestIssuedAt(latestReset(found.user, connection), deps.now()),
     remember: false,
     ...(identity.amr?.length ? { amr: [...identity.amr] } : {}),
     ...(identity.upstreamSession ? { upstream: identity.upstreamSession } : {}),
