@@ -58,6 +58,8 @@ export interface DelegatedTokenInput {
   readonly subjectId: string | number;
   readonly uniqueProfileIdentifier?: string | number;
   readonly email?: string;
+  /** Said only by an accepted login challenge (the delegated-token body does not take it). */
+  readonly emailVerified?: boolean;
   readonly name?: string;
 }
 
@@ -158,6 +160,7 @@ export async function resolveDelegatedSubject(
       subjectId,
       ...(uniqueProfileIdentifier !== undefined ? { uniqueProfileIdentifier } : {}),
       ...(input.email !== undefined ? { email: input.email } : {}),
+      ...(input.emailVerified !== undefined ? { emailVerified: input.emailVerified } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
     },
     reads ? { read: read.subject } : undefined,

@@ -54,6 +54,8 @@ export interface LoginAcceptance {
   readonly subjectId: string | number;
   readonly uniqueProfileIdentifier?: string | number;
   readonly email?: string;
+  /** The application verified `email` (kept with it on the user; ID tokens and userinfo say `email_verified`). */
+  readonly emailVerified?: boolean;
   readonly name?: string;
   readonly remember?: boolean;
   readonly rememberForSeconds?: number;
@@ -115,6 +117,7 @@ export async function acceptLoginRequest(deps: InteractionDeps, caller: Caller, 
     subjectId: input.subjectId,
     ...(input.uniqueProfileIdentifier !== undefined ? { uniqueProfileIdentifier: input.uniqueProfileIdentifier } : {}),
     ...(input.email !== undefined ? { email: input.email } : {}),
+    ...(input.email !== undefined && input.emailVerified !== undefined ? { emailVerified: input.emailVerified } : {}),
     ...(input.name !== undefined ? { name: input.name } : {}),
   });
   return answer(deps, record, 'login', {
