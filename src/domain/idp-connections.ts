@@ -25,8 +25,8 @@ import { checkOidcSettings, type OidcConnectionInput, type OidcConnectionSetting
  * - Secrets (an OIDC client secret or private key) go to the connection secret vault; the record
  *   keeps the reference only, and no answer ever carries them.
  * - A connection serves only the applications assigned to it, and only while it is enabled.
- *   Disabling it dates a revoking reset on it (`tokensValidAfter`), so what its users held before
- *   stays refused once it is enabled again.
+ *   Disabling it dates a revoking reset on it (`tokensValidAfter`, `connectionResetTime`), so what
+ *   its users held before stays refused once it is enabled again.
  * - Every assigned application exists when it is assigned (a later deletion leaves a harmless
  *   dangling ID: application IDs are never reused).
  */
@@ -181,7 +181,7 @@ export async function updateIdpConnection(deps: IdpConnectionDeps, caller: Calle
   const updated = await deps.connections.updateIdpConnection(caller.environmentId, connection, {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
-    ...(changes.enabled === false ? { tokensValidAfter: new Date(revokingResetTime(connection, deps.now())).toISOString() } : {}),
+    ...(changes.enabled === false ? { tokensValidAfter: new Date(connectionResetTime(connection, deps.now())).toISOString() } : {}),
     ...(applicationIds ? { applicationIds } : {}),
     ...(emailDomains ? { emailDomains } : {}),
     ...(changes.linkByVerifiedEmail !== undefined ? { linkByVerifiedEmail: changes.linkByVerifiedEmail } : {}),
@@ -190,6 +190,15 @@ export async function updateIdpConnection(deps: IdpConnectionDeps, caller: Calle
   });
   if (!updated) throw notFound(id);
   return viewOf(updated, deps.issuer);
+}
+
+/**
+ * The `tokensValidAfter` of disabling a connection now: past its own last reset (`revokingResetTime`)
+ * and past the current second, since a user signed out in this second has its next tokens dated in
+ * the next one, which the connection's users may hold already.
+ */
+export function connectionResetTime(connection: Pick<IdpConnection, 'tokensValidAfter'>, nowMs: number): number {
+  return Math.max(revokingResetTime(connection, nowMs), (Math.floor(nowMs / 1000) + 1) * 1000);
 }
 
 export async function deleteIdpConnection(deps: Pick<IdpConnectionDeps, 'connections' | 'connectionSecrets'>, caller: Caller, id: string): Promise<void> {
