@@ -311,11 +311,16 @@ async function upstreamLogin(deps: UpstreamDeps, record: AuthorizationRequestRec
     if (error instanceof EndUserDisabled) throw new UpstreamFailure('user_disabled', 'the end user is disabled', 'access_denied', { cause: error });
     throw error;
   }
+  // A user joined by email belongs to another connection: its reset is the one the login is dated after.
+  const own =
+    found.user.idpConnectionId === connection.id
+      ? connection
+      : (await deps.connections.listIdpConnections(record.environmentId)).find((candidate) => candidate.id === found.user.idpConnectionId);
   return {
     userId: found.user.id,
     profileId: found.profile.id,
     subjectId: identity.subject,
-    authTime: earliestIssuedAt(latestReset(found.user, connection), deps.now()),
+    authTime: earliestIssuedAt(latestReset(found.user, own), deps.now()),
     remember: false,
     ...(identity.amr?.length ? { amr: [...identity.amr] } : {}),
     ...(identity.upstreamSession ? { upstream: identity.upstreamSession } : {}),
