@@ -161,7 +161,8 @@ const table: readonly Operation[] = [
     routes: [{ method: 'POST', path: '/oauth/v2/token' }],
     // readwrite: tokens of opaque-token accounts are stored; webhook: the environment's service-account enrichment webhook.
     access: { table: 'readwrite', keys: 'sign', secrets: ['pepper', 'webhook'], invoke: ['enrichment-webhooks'] },
-    summary: 'OAuth token endpoint: client credentials, authorization code (PKCE) and refresh token grants',
+    summary:
+      'OAuth token endpoint: client credentials, authorization code (PKCE), refresh token, JWT bearer (RFC 7523) and token exchange (RFC 8693) grants; DPoP-bound tokens (RFC 9449)',
   },
   {
     name: 'push-authorization-request',

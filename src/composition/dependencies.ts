@@ -138,6 +138,7 @@ export function endUserLifecycleDeps(): EndUserLifecycleDeps {
     authorizations: authorizationStore(),
     clients: clientStore(),
     applications: applicationStore(),
+    connections: idpConnectionStore(),
     signer: signingKeys(),
     notifyLogout,
     now: clock,

@@ -8,6 +8,7 @@ import { enrichClaims, type EnrichmentDeps } from './enrichment';
 import { mintAccessToken, type MinterDeps } from './minter';
 import type { AccessTokenClaims } from '../access-token-claims';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
+import { latestReset } from './token-origins';
 
 /**
  * Delegated access tokens: a trusted service account vouches for an end user that a
@@ -57,6 +58,8 @@ export interface DelegatedTokenInput {
   readonly subjectId: string | number;
   readonly uniqueProfileIdentifier?: string | number;
   readonly email?: string;
+  /** Said only by an accepted login challenge (the delegated-token body does not take it). */
+  readonly emailVerified?: boolean;
   readonly name?: string;
 }
 
@@ -75,7 +78,7 @@ const IDENTIFIER = /^[^\p{Cc}]{1,256}$/u;
 export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, caller: Caller, input: DelegatedTokenInput): Promise<DelegatedToken> {
   requirePermission(caller, 'GENERATE_DELEGATED_ACCESS_TOKEN');
   const { tenantId, environmentId } = caller;
-  const { application, user, profile, subjectId } = await resolveDelegatedSubject(deps, caller, input, deps.reads);
+  const { application, connection, user, profile, subjectId } = await resolveDelegatedSubject(deps, caller, input, deps.reads);
   const email = input.email ?? user.email;
   const name = input.name ?? user.name ?? email?.slice(0, email.indexOf('@')) ?? user.id;
   const sessionId = newId('ses');
@@ -108,7 +111,7 @@ export async function generateDelegatedAccessToken(deps: DelegatedTokenDeps, cal
     // The token is for the application's end user: its audience is the application.
     audience: { resources: [], otherwise: application.id },
     lifetimeSeconds: application.endUserTokenTtlSeconds,
-    validAfter: user,
+    validAfter: latestReset(user, connection),
     ...(extensions !== undefined ? { extra: { extensions } } : {}),
   });
   return { accessToken: token.accessToken, tokenType: 'Bearer', expiresInSeconds: token.expiresInSeconds, payload: token.claims };
@@ -125,7 +128,7 @@ export async function resolveDelegatedSubject(
   caller: Pick<Caller, 'tenantId' | 'environmentId'>,
   input: DelegatedTokenInput,
   reads?: DelegationReads,
-): Promise<{ application: StoredApplication; user: EndUser; profile: Profile; subjectId: string }> {
+): Promise<{ application: StoredApplication; connection: IdpConnection; user: EndUser; profile: Profile; subjectId: string }> {
   const subjectId = identifier('subjectId', input.subjectId);
   const uniqueProfileIdentifier = input.uniqueProfileIdentifier === undefined ? undefined : identifier('uniqueProfileIdentifier', input.uniqueProfileIdentifier);
   if (input.email !== undefined && !EMAIL.test(input.email)) throw invalid('email', 'is not an email address');
@@ -157,11 +160,12 @@ export async function resolveDelegatedSubject(
       subjectId,
       ...(uniqueProfileIdentifier !== undefined ? { uniqueProfileIdentifier } : {}),
       ...(input.email !== undefined ? { email: input.email } : {}),
+      ...(input.emailVerified !== undefined ? { emailVerified: input.emailVerified } : {}),
       ...(input.name !== undefined ? { name: input.name } : {}),
     },
     reads ? { read: read.subject } : undefined,
   );
-  return { application, user, profile, subjectId };
+  return { application, connection, user, profile, subjectId };
 }
 
 function identifier(field: string, value: string | number): string {

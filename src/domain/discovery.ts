@@ -41,7 +41,7 @@ export function openidConfiguration(issuer: string, mtlsBaseUrl?: string) {
     revocation_endpoint: `${issuer}/oauth/v2/revoke`,
     revocation_endpoint_auth_methods_supported: TOKEN_AUTH_METHODS,
     scopes_supported: [...STANDARD_SCOPES],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'at_hash', 'amr', 'name', 'email', 'updated_at'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'at_hash', 'amr', 'name', 'email', 'email_verified', 'updated_at'],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     code_challenge_methods_supported: ['S256'],

@@ -7,7 +7,9 @@ import type { ClientStore } from './clients/ports';
 import { endUserView, type EndUser, type EndUserLifecycleStore } from './end-users';
 import { NotFound } from './errors';
 import { retryOnConcurrentUpdate } from './optimistic';
+import type { IdpConnectionStore } from './idp-connections';
 import { revokingResetTime } from './service-account-grants';
+import { latestReset } from './token-origins';
 
 /**
  * Taking an end user's access back: disable and enable, sign out of one session or of all, delete.
@@ -19,8 +21,9 @@ import { revokingResetTime } from './service-account-grants';
  *   more is asked. The user is looked up in the caller's environment only: another environment's
  *   user ID is "not found".
  * - Disabling, and signing out everywhere, set the user's `tokensValidAfter` as a revoking secret
- *   reset sets an account's: later than anything an earlier token may carry (`revokingResetTime`),
- *   written only over the value read, so a later time is never replaced by an earlier one. Every
+ *   reset sets an account's: later than anything an earlier token may carry (`revokingResetTime`,
+ *   from the later of the user's and its IDP connection's resets, since a token issued in the second
+ *   of either is dated after it), written only over the value read, so a later time is never replaced by an earlier one. Every
  *   token issued before it is refused from then on; enabling the user again clears `disabled`
  *   only, so nothing issued before comes back.
  * - Disabling, signing out and deleting end the user's sessions: each session record is deleted (so
@@ -36,6 +39,7 @@ export interface EndUserLifecycleDeps extends SessionEndDeps {
   readonly authorizations: Pick<AuthorizationStore, 'getSession' | 'deleteSession' | 'listUserSessions' | 'deleteConsents'>;
   readonly clients: Pick<ClientStore, 'getClient'>;
   readonly applications: Pick<ApplicationStore, 'getApplication'>;
+  readonly connections: Pick<IdpConnectionStore, 'listIdpConnections'>;
 }
 
 /** A session as the management API shows it. */
@@ -99,11 +103,12 @@ async function load(deps: EndUserLifecycleDeps, caller: Caller, id: string): Pro
 /** Sets `tokensValidAfter` (and `disabled` when asked), over the value read only. */
 function revokeAccess(deps: EndUserLifecycleDeps, caller: Caller, id: string, changes: { disabled?: true }): Promise<EndUser> {
   return retryOnConcurrentUpdate(async () => {
-    const user = await load(deps, caller, id);
+    const [user, connections] = await Promise.all([load(deps, caller, id), deps.connections.listIdpConnections(caller.environmentId)]);
+    const connection = connections.find((candidate) => candidate.id === user.idpConnectionId);
     const nowMs = deps.now();
     const updated = await deps.users.updateUserAccess(caller.environmentId, id, user.tokensValidAfter, {
       ...changes,
-      tokensValidAfter: new Date(revokingResetTime(user, nowMs)).toISOString(),
+      tokensValidAfter: new Date(revokingResetTime(latestReset(user, connection), nowMs)).toISOString(),
       updatedAt: new Date(nowMs).toISOString(),
     });
     if (!updated) throw notFound(id);

@@ -26,6 +26,11 @@ export interface EndUser {
   readonly idpConnectionId: string;
   readonly subjectId: string;
   readonly email?: string;
+  /**
+   * Whether the identity provider said it verified `email` (OpenID Connect Core §5.1), as of the
+   * last login that gave an email; absent where no provider said either way (delegated tokens).
+   */
+  readonly emailVerified?: boolean;
   readonly name?: string;
   /** Set by a management call: the user gets no token by any grant while it is true. */
   readonly disabled?: boolean;
@@ -58,7 +63,7 @@ export interface EndUserStore {
   getUserAndProfile(environmentId: string, userId: string, uniqueProfileIdentifier?: string): Promise<{ user?: EndUser; profile?: Profile }>;
   /** Creates the user unless it exists; answers the stored one either way. */
   createUserIfAbsent(user: EndUser): Promise<EndUser>;
-  updateUser(environmentId: string, userId: string, changes: Partial<Pick<EndUser, 'email' | 'name'>> & { updatedAt: string }): Promise<EndUser | undefined>;
+  updateUser(environmentId: string, userId: string, changes: Partial<Pick<EndUser, 'email' | 'emailVerified' | 'name'>> & { updatedAt: string }): Promise<EndUser | undefined>;
   /** Creates the profile unless its key is taken; answers the stored one either way. */
   createProfileIfAbsent(profile: Profile): Promise<Profile>;
   getUser(environmentId: string, userId: string): Promise<EndUser | undefined>;
@@ -100,10 +105,22 @@ export interface Subject {
   readonly subjectId: string;
   readonly uniqueProfileIdentifier?: string;
   readonly email?: string;
+  /** Said only by an upstream login; goes with `email`. */
+  readonly emailVerified?: boolean;
   readonly name?: string;
 }
 
-/** Finds or creates the user of a subject and the profile asked for; records a new email or name. */
+/**
+ * What a login's email makes of the stored `emailVerified`: the provider's word when it gave one; a
+ * changed email nobody vouched for is no longer verified; otherwise unchanged.
+ */
+function emailVerifiedAfter(user: Pick<EndUser, 'email' | 'emailVerified'> | undefined, subject: Subject): boolean | undefined {
+  if (subject.email === undefined) return user?.emailVerified;
+  if (subject.emailVerified !== undefined) return subject.emailVerified;
+  return user?.emailVerified !== undefined && subject.email !== user.email ? false : user?.emailVerified;
+}
+
+/** Finds or creates the user of a subject and the profile asked for; records a new email (and whether it is verified) or name. */
 export async function findOrCreateEndUser(
   deps: EndUserDeps,
   subject: Subject,
@@ -134,12 +151,15 @@ export async function findOrCreateEndUser(
       idpConnectionId: subject.idpConnectionId,
       subjectId: subject.subjectId,
       ...(subject.email !== undefined ? { email: subject.email } : {}),
+      ...(subject.email !== undefined && subject.emailVerified !== undefined ? { emailVerified: subject.emailVerified } : {}),
       ...(subject.name !== undefined ? { name: subject.name } : {}),
       createdAt: now,
       updatedAt: now,
     }));
+  const emailVerified = emailVerifiedAfter(user, subject);
   const changes = {
     ...(subject.email !== undefined && subject.email !== user.email ? { email: subject.email } : {}),
+    ...(emailVerified !== undefined && emailVerified !== user.emailVerified ? { emailVerified } : {}),
     ...(subject.name !== undefined && subject.name !== user.name ? { name: subject.name } : {}),
   };
   if (Object.keys(changes).length > 0) user = (await deps.users.updateUser(environmentId, userId, { ...changes, updatedAt: now })) ?? user;

@@ -3,6 +3,7 @@ import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
 import type { ApplicationStore } from './applications';
 import type { Clock } from './primitives';
+import { revokingResetTime } from './service-account-grants';
 import { checkOidcSettings, type OidcConnectionInput, type OidcConnectionSettings } from './federation/oidc-settings';
 import {
   type SamlConnectionDeps,
@@ -33,6 +34,8 @@ import {
  * - Secrets (an OIDC client secret or private key) go to the connection secret vault; the record
  *   keeps the reference only, and no answer ever carries them.
  * - A connection serves only the applications assigned to it, and only while it is enabled.
+ *   Disabling it dates a revoking reset on it (`tokensValidAfter`, `connectionResetTime`), so what
+ *   its users held before stays refused once it is enabled again.
  * - Every assigned application exists when it is assigned (a later deletion leaves a harmless
  *   dangling ID: application IDs are never reused).
  */
@@ -65,12 +68,20 @@ export interface IdpConnection {
   readonly oidc?: OidcConnectionSettings;
   /** Type `saml`: the upstream SAML identity provider, and Latchkey's service provider for it. */
   readonly saml?: SamlConnectionSettings;
+  /**
+   * ISO 8601 with milliseconds, as `EndUser.tokensValidAfter`: set by disabling the connection; every
+   * token, refresh token and session of its users dated at or before it is refused, so enabling the
+   * connection again brings none of them back.
+   */
+  readonly tokensValidAfter?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
 /** The fields a change may set. */
-export type IdpConnectionUpdate = Partial<Pick<IdpConnection, 'name' | 'enabled' | 'applicationIds' | 'emailDomains' | 'linkByVerifiedEmail' | 'oidc' | 'saml'>>;
+export type IdpConnectionUpdate = Partial<
+  Pick<IdpConnection, 'name' | 'enabled' | 'applicationIds' | 'emailDomains' | 'linkByVerifiedEmail' | 'oidc' | 'saml' | 'tokensValidAfter'>
+>;
 
 export interface IdpConnectionStore {
   /** Fails with `Conflict` when the environment already has a connection of that type. */
@@ -184,6 +195,7 @@ export async function updateIdpConnection(deps: IdpConnectionDeps, caller: Calle
   const updated = await deps.connections.updateIdpConnection(caller.environmentId, connection, {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
+    ...(changes.enabled === false ? { tokensValidAfter: new Date(connectionResetTime(connection, deps.now())).toISOString() } : {}),
     ...(applicationIds ? { applicationIds } : {}),
     ...(emailDomains ? { emailDomains } : {}),
     ...(changes.linkByVerifiedEmail !== undefined ? { linkByVerifiedEmail: changes.linkByVerifiedEmail } : {}),
@@ -192,6 +204,15 @@ export async function updateIdpConnection(deps: IdpConnectionDeps, caller: Calle
   });
   if (!updated) throw notFound(id);
   return viewOf(updated, deps.issuer);
+}
+
+/**
+ * The `tokensValidAfter` of disabling a connection now: past its own last reset (`revokingResetTime`)
+ * and past the current second, since a user signed out in this second has its next tokens dated in
+ * the next one, which the connection's users may hold already.
+ */
+export function connectionResetTime(connection: Pick<IdpConnection, 'tokensValidAfter'>, nowMs: number): number {
+  return Math.max(revokingResetTime(connection, nowMs), (Math.floor(nowMs / 1000) + 1) * 1000);
 }
 
 export async function deleteIdpConnection(deps: Pick<IdpConnectionDeps, 'connections' | 'connectionSecrets'>, caller: Caller, id: string): Promise<void> {

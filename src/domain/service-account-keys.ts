@@ -187,11 +187,11 @@ export async function authenticateServiceAccountWithKey(
 ): Promise<AuthenticatedServiceAccount> {
   const parsed = parseClientId(clientId);
   if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID');
-  const kid = keyIdOf(assertion);
-  if (!kid || !isId(kid, 'sak')) throw new InvalidClient(`assertion for ${parsed.principalId} names no key of Latchkey in its kid header`);
+  const header = keyIdOf(assertion);
+  const kid = header && isId(header, 'sak') ? header : undefined;
   const [context, key] = await Promise.all([
     deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, []),
-    deps.keys.getServiceAccountKey(parsed.environmentId, parsed.principalId, kid),
+    kid ? deps.keys.getServiceAccountKey(parsed.environmentId, parsed.principalId, kid) : undefined,
   ]);
   const { account, environment } = context;
   if (!account || !environment) throw new InvalidClient(`no service account ${parsed.principalId} in ${parsed.environmentId}`);
@@ -199,8 +199,16 @@ export async function authenticateServiceAccountWithKey(
     lastFailedAt: account.lastFailedAuthenticationAt,
     mark: (atSeconds) => deps.store.markFailedAuthentication(environment.id, account.id, atSeconds),
   });
-  if (!key) throw new InvalidClient(`service account ${account.id} has no key ${kid}`);
-  if (keyExpired(key, deps.now())) throw new InvalidClient(`key ${kid} of service account ${account.id} has expired`);
+  if (!key || keyExpired(key, deps.now())) {
+    const reason = !kid
+      ? `assertion for ${account.id} names no key of Latchkey in its kid header`
+      : key
+        ? `key ${kid} of service account ${account.id} has expired`
+        : `service account ${account.id} has no key ${kid}`;
+    const methods = await registeredMethods(deps, account);
+    // Without a live key the account is not registered for private_key_jwt: saying so is no secret.
+    throw methods.includes('private_key_jwt') ? new InvalidClient(reason) : new InvalidClient(reason, false, registeredFor(methods));
+  }
   const publicKey = key.publicKeyJwk;
   await verifyJwtAssertion(
     deps,
@@ -216,6 +224,38 @@ export async function authenticateServiceAccountWithKey(
   );
   if (account.disabled) throw new InvalidClient(`service account ${account.id} is disabled`);
   return { account, environment, resources: context.resources };
+}
+
+/**
+ * The client-authentication methods a service account is registered for: its secret always (HTTP
+ * Basic or form), and `private_key_jwt` while it has a key that has not expired.
+ */
+export async function registeredMethods(deps: Pick<KeyAssertionDeps, 'keys' | 'now'>, account: { environmentId: string; id: string }): Promise<string[]> {
+  const live = (await deps.keys.listServiceAccountKeys(account.environmentId, account.id)).some((key) => !keyExpired(key, deps.now()));
+  return ['client_secret_basic', 'client_secret_post', ...(live ? ['private_key_jwt'] : [])];
+}
+
+/** The `error_description` of a method mismatch: the methods registered, no credential's detail. */
+export function registeredFor(methods: readonly string[]): string {
+  return `the service account is registered for the ${methods.slice(0, -1).join(', ')} or ${methods.at(-1)} authentication method`;
+}
+
+/**
+ * A service account presenting a method it cannot be registered for (only its `client_id`, read as
+ * mutual TLS):
+ * refused, saying which methods it is registered for when the account exists.
+ */
+export async function refuseServiceAccountMethod(
+  deps: Pick<KeyAssertionDeps, 'keys' | 'now'> & { readonly store: ServiceAccountStore },
+  clientId: string,
+  method: string,
+): Promise<never> {
+  const parsed = parseClientId(clientId);
+  if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID');
+  const { account } = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, []);
+  const reason = `service account ${parsed.principalId} sent ${method === 'self_signed_tls_client_auth' ? 'neither a secret nor an assertion' : method}`;
+  if (!account) throw new InvalidClient(reason);
+  throw new InvalidClient(reason, false, registeredFor(await registeredMethods(deps, account)));
 }
 
 export function publicView(key: StoredServiceAccountKey): ServiceAccountKey {

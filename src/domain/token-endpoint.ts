@@ -11,7 +11,7 @@ import { parseClientId } from './ids';
 import type { StoredServiceAccount } from './model';
 import { audienceRequestProblem } from './scopes';
 import { authenticateServiceAccountClient, issueForAuthenticatedServiceAccount, type AuthenticatedServiceAccount, type TokenDeps } from './service-account-tokens';
-import { authenticateServiceAccountWithKey, type KeyAssertionDeps } from './service-account-keys';
+import { authenticateServiceAccountWithKey, refuseServiceAccountMethod, type KeyAssertionDeps } from './service-account-keys';
 import { exchangeToken, serviceAccountActor, TOKEN_EXCHANGE_GRANT, type ExchangeActor, type TokenExchangeDeps } from './token-exchange';
 
 /**
@@ -23,7 +23,9 @@ import { exchangeToken, serviceAccountActor, TOKEN_EXCHANGE_GRANT, type Exchange
  *    assertion signed with one of its keys (`private_key_jwt`), or a registry client (`cl_…`) with
  *    its registered method (secret, `private_key_jwt`, self-signed mutual TLS, or none for a public
  *    PKCE client), under the failed-authentication throttle (`authentication-throttle.ts`; 429 with
- *    `Retry-After`). With the JWT bearer grant (RFC 7523 §2.1) the grant's assertion is what
+ *    `Retry-After`). A service account is registered for its secret (HTTP Basic or form) and, while
+ *    it has a live key, `private_key_jwt`; another method is `invalid_client` whose
+ *    `error_description` names the registered ones. With the JWT bearer grant (RFC 7523 §2.1) the grant's assertion is what
  *    authenticates the service account, through the same chain; its refusals are `invalid_grant`.
  * 3. The audience the request names is checked only now (scopes.ts `audienceRequestProblem`), so an
  *    unauthenticated caller learns nothing from it and makes Latchkey read nothing it names.
@@ -189,7 +191,10 @@ export async function authenticateTokenClient(deps: TokenEndpointDeps, request: 
       const keyDeps = { ...deps.serviceAccountKeys, store: deps.serviceAccounts.store };
       return { kind: 'service-account', authenticated: await authenticateServiceAccountWithKey(keyDeps, presented.clientId, presented.assertion, { beforeEvaluating }) };
     }
-    const authenticated = await authenticateServiceAccountClient(deps.serviceAccounts, presented.clientId, secretOf(presented), {
+    if (presented.method === 'self_signed_tls_client_auth') {
+      return refuseServiceAccountMethod({ ...deps.serviceAccountKeys, store: deps.serviceAccounts.store }, presented.clientId, presented.method);
+    }
+    const authenticated = await authenticateServiceAccountClient(deps.serviceAccounts, presented.clientId, presented.clientSecret, {
       basicScheme: presented.method === 'client_secret_basic',
       beforeEvaluating,
     });
@@ -264,12 +269,6 @@ export function throttledClientAuthentication(deps: Pick<TokenEndpointDeps, 'thr
       throw error;
     }
   };
-}
-
-/** Service accounts authenticate with a client secret, or an assertion signed with one of their keys. */
-function secretOf(client: PresentedClientCredentials): string {
-  if (client.method === 'client_secret_basic' || client.method === 'client_secret_post') return client.clientSecret;
-  throw new InvalidClient(`service accounts authenticate with a client secret or private_key_jwt, not ${client.method}`);
 }
 
 /**

@@ -17,7 +17,8 @@ import { jwtRevokedByReset } from './service-account-grants';
  *    a refresh token, an authorization code and a browser session by the authentication they all
  *    descend from (`authTime`), so signing out everywhere ends every refresh token the user had,
  *    however recently it was rotated.
- * 3. The IDP connection the user came through still exists and is enabled.
+ * 3. The IDP connection the user came through still exists and is enabled, and what is presented is
+ *    dated after the connection's `tokensValidAfter` (set by disabling it), by the same rule as 2.
  *
  * The origin of a JWT (`originStillStands`), checked on the token's own claims:
  * 1. A client token (`subjectType` `Client`): the OIDC client `sub` still exists in the environment
@@ -56,7 +57,16 @@ export function endUserStands(standing: EndUserStanding, datedSeconds: number): 
   const { user } = standing;
   if (!user || user.disabled) return false;
   if (jwtRevokedByReset(user, datedSeconds)) return false;
-  return standing.connections.some((connection) => connection.id === user.idpConnectionId && connection.enabled);
+  return standing.connections.some((connection) => connection.id === user.idpConnectionId && connection.enabled && !jwtRevokedByReset(connection, datedSeconds));
+}
+
+/**
+ * The later of the user's and its connection's revoking resets: what a login or token of the user
+ * made now must be dated after (see `earliestIssuedAt`).
+ */
+export function latestReset(user: Pick<EndUser, 'tokensValidAfter'>, connection: Pick<IdpConnection, 'tokensValidAfter'> | undefined): { tokensValidAfter?: string } {
+  const times = [user.tokensValidAfter, connection?.tokensValidAfter].filter((time): time is string => time !== undefined);
+  return times.length === 0 ? {} : { tokensValidAfter: times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) };
 }
 
 export async function originStillStands(deps: TokenOriginDeps, environmentId: string, claims: Readonly<Record<string, unknown>>): Promise<boolean> {

@@ -1,8 +1,9 @@
 import { decodeJwt } from 'jose';
 import { tokenEndpointDeps } from '../composition/dependencies';
-import { isRegistryClientId, type PresentedClientCredentials } from '../domain/clients/authentication';
+import type { PresentedClientCredentials } from '../domain/clients/authentication';
 import { CLIENT_ASSERTION_TYPE } from '../domain/clients/client-assertion';
 import { InvalidClient, InvalidRequest } from '../domain/errors';
+import { parseClientId } from '../domain/ids';
 import {
   authenticateOAuthClient as authenticate,
   throttledClientAuthentication,
@@ -49,7 +50,8 @@ export function clientAuthenticationThrottle(event: HttpEvent): ClientAuthentica
  *   optional; without it the assertion's (still unverified) `sub` names the client.
  * - `client_id` of a registry client with neither a secret nor an assertion: self-signed mutual TLS
  *   (RFC 8705 §2.2); the certificate is the one API Gateway's mutual TLS put in the request context,
- *   never a header a client could set.
+ *   never a header a client could set. A service account's alone is read the same way, so the
+ *   chain can say which methods the account is registered for.
  * One method per request: an assertion together with a secret or an Authorization header is refused.
  */
 export function readClientAuthentication(event: HttpEvent, form: URLSearchParams): PresentedClientCredentials {
@@ -63,7 +65,7 @@ export function readClientAuthentication(event: HttpEvent, form: URLSearchParams
     return { method: 'private_key_jwt', clientId: form.get('client_id') ?? assertionSubject(assertion), assertion };
   }
   const clientId = form.get('client_id');
-  if (authorization === undefined && !form.has('client_secret') && clientId && isRegistryClientId(clientId)) {
+  if (authorization === undefined && !form.has('client_secret') && clientId && parseClientId(clientId)) {
     const certificatePem = event.requestContext.authentication?.clientCert?.clientCertPem;
     return { method: 'self_signed_tls_client_auth', clientId, ...(certificatePem ? { certificatePem } : {}) };
   }

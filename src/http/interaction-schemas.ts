@@ -9,6 +9,7 @@ export const acceptLoginBody = z.strictObject({
   subjectId: identifier,
   uniqueProfileIdentifier: z.optional(identifier),
   email: z.optional(z.string().check(z.maxLength(320))),
+  emailVerified: z.optional(z.boolean()),
   name: z.optional(z.string().check(z.maxLength(200))),
   remember: z.optional(z.boolean()),
   rememberForSeconds: z.optional(z.number()),

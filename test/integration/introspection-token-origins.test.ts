@@ -74,14 +74,16 @@ describe('introspection of tokens whose origin is gone', () => {
     expect(await introspect(endUser)).toEqual({ active: false });
   });
 
-  it('answers inactive for end-user tokens while their IDP connection is disabled, and after it is deleted', async () => {
+  it('answers inactive for end-user tokens once their IDP connection is disabled (enabled again too), and after it is deleted', async () => {
     const applicationId = await newApplication('Portal');
-    const token = await endUserToken(applicationId);
-    expect(await introspect(token)).toMatchObject({ active: true });
+    const before = await endUserToken(applicationId);
+    expect(await introspect(before)).toMatchObject({ active: true });
 
     expect((await admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: false })).status).toBe(200);
-    expect(await introspect(token)).toEqual({ active: false });
+    expect(await introspect(before)).toEqual({ active: false });
     expect((await admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: true })).status).toBe(200);
+    expect(await introspect(before)).toEqual({ active: false });
+    const token = await endUserToken(applicationId);
     expect(await introspect(token)).toMatchObject({ active: true });
 
     expect((await admin.delete(`/v1/idp-connections/${connectionId}`)).status).toBe(204);

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
 import { adminToken, api, requestToken, type Credentials } from '../support/http';
@@ -137,6 +138,45 @@ describe('service-account keys and the JWT bearer grant', () => {
     });
     expect(asClient.status).toBe(200);
     expect(decodeJwt(asClient.body.access_token)).toMatchObject({ sub: account.id, permissions: { orders: ['orders.read'] } });
+  });
+
+  it('says which methods a service account is registered for when it uses another, and nothing of an unknown one', async () => {
+    const account = await newAccount();
+    const configured = (auth: oidc.ClientAuth, clientId = account.clientId) =>
+      oidc.discovery(new URL(runtime.url), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
+    const refusal = async (auth: oidc.ClientAuth, clientId?: string) => {
+      const error = await oidc.clientCredentialsGrant(await configured(auth, clientId), { resource: 'orders' }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      return { error: (error as { error?: string }).error, description: (error as { error_description?: string }).error_description };
+    };
+    const secretOnly = { error: 'invalid_client', description: 'the service account is registered for the client_secret_basic or client_secret_post authentication method' };
+    const { privateKey } = await generateKeyPair('ES256');
+    // No keys: private_key_jwt is not registered, whatever key signs; nor is sending no credential.
+    expect(await refusal(oidc.PrivateKeyJwt({ key: privateKey, kid: 'sak_aaaaaaaaaaaaaaaaaaaaaaaaaa' }))).toEqual(secretOnly);
+    expect(await refusal(oidc.PrivateKeyJwt(privateKey))).toEqual(secretOnly);
+    expect(await refusal(oidc.None())).toEqual(secretOnly);
+
+    const key = await generatedKey(account.id);
+    const withKey = {
+      error: 'invalid_client',
+      description: 'the service account is registered for the client_secret_basic, client_secret_post or private_key_jwt authentication method',
+    };
+    expect(await refusal(oidc.None())).toEqual(withKey);
+    // A key it does not have is a failed authentication, not another method.
+    expect(await refusal(oidc.PrivateKeyJwt({ key: privateKey, kid: 'sak_aaaaaaaaaaaaaaaaaaaaaaaaaa' }))).toEqual({
+      error: 'invalid_client',
+      description: 'client authentication failed',
+    });
+    expect((await oidc.clientCredentialsGrant(await configured(oidc.PrivateKeyJwt({ key: key.privateKey, kid: key.keyId })), { resource: 'orders' })).access_token).toEqual(
+      expect.any(String),
+    );
+    expect((await oidc.clientCredentialsGrant(await configured(oidc.ClientSecretPost(account.clientSecret)), { resource: 'orders' })).access_token).toEqual(expect.any(String));
+
+    const gone = await newAccount();
+    expect((await admin.delete(`/v1/service-accounts/${gone.id}`)).status).toBe(204);
+    expect(await refusal(oidc.None(), gone.clientId)).toEqual({ error: 'invalid_client', description: 'client authentication failed' });
   });
 
   it('refuses a replayed jti, an expired assertion, one living over an hour, a wrong aud and a kid the account does not have, each audited', async () => {

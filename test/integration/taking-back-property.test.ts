@@ -8,7 +8,8 @@ import { discover, logIn, oidc, setUpWorld, type Api, type Runtime, type World }
 /**
  * Everything given can be taken back, as a property over HTTP on the local runtime: random
  * sequences of issuing (service-account JWTs and opaque tokens, end-user logins through the code
- * flow), refreshing, revoking (RFC 7009), disabling and enabling service accounts and end users,
+ * flow), refreshing, revoking (RFC 7009), disabling and enabling service accounts, end users and
+ * their IDP connection,
  * signing end users out everywhere (the user-management API, as a caller holding only USERS_EDIT)
  * and deleting OIDC clients. After every step, each token issued so far is accepted
  * (introspection; userinfo for end-user access tokens; the management API for service-account
@@ -46,7 +47,9 @@ type Step =
   | { readonly op: 'deleteClient'; readonly client: number }
   | { readonly op: 'disableUser'; readonly user: number }
   | { readonly op: 'enableUser'; readonly user: number }
-  | { readonly op: 'signOutEverywhere'; readonly user: number };
+  | { readonly op: 'signOutEverywhere'; readonly user: number }
+  | { readonly op: 'disableConnection' }
+  | { readonly op: 'enableConnection' };
 
 const index = fc.integer({ min: 0, max: 1 });
 const pick = fc.nat({ max: 50 });
@@ -62,6 +65,8 @@ const operations = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('disableUser' as const), user: index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('enableUser' as const), user: index }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('signOutEverywhere' as const), user: index }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('disableConnection' as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('enableConnection' as const) }) },
 );
 const steps = fc.array(operations, { minLength: 3, maxLength: 7 });
 
@@ -71,12 +76,16 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
   let usersEditor: Api;
   let vouching: Api;
   let run = 0;
+  /** The world's delegated IDP connection, every end user's; each run starts with it enabled. */
+  let connectionId: string;
+  let connectionDisabled = false;
 
   beforeAll(async () => {
     runtime = await startTestRuntime();
     world = await setUpWorld(runtime);
     usersEditor = await world.accountWith(['USERS_EDIT']);
     vouching = await world.accountWith(['GENERATE_DELEGATED_ACCESS_TOKEN']);
+    connectionId = ((await world.admin.get('/v1/idp-connections')).body.items as { id: string }[])[0]!.id;
   });
   afterAll(() => runtime?.stop());
 
@@ -101,6 +110,10 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
   /** One run: two service accounts (JWT and opaque), two OIDC clients, and what they issued. */
   async function runSequence(sequence: readonly Step[]): Promise<void> {
     const tag = `taking-back-${++run}`;
+    if (connectionDisabled) {
+      expect((await world.admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: true })).status).toBe(200);
+      connectionDisabled = false;
+    }
     const accounts = await Promise.all(
       (['jwt', 'opaque'] as const).map(async (accessTokenType) => {
         const created = await world.admin.post('/v1/service-accounts', { name: `${tag} ${accessTokenType}`, accessTokenType });
@@ -149,6 +162,10 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
           if (client.deleted) break;
           const user = USERS[step.user]!;
           const login = logIn(world, client.config, { redirectUri: REDIRECT_URI, subject: { subjectId: `${tag}-${user}` } });
+          if (connectionDisabled) {
+            await expect(login).rejects.toThrow('"code":"idp_connection_disabled"');
+            break;
+          }
           if (users[step.user]!.disabled) {
             // The application's backend is refused when it accepts the login.
             await expect(login).rejects.toThrow('"code":"user_disabled"');
@@ -207,6 +224,15 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
           user.disabled = disabled;
           break;
         }
+        case 'disableConnection':
+        case 'enableConnection': {
+          const disabled = step.op === 'disableConnection';
+          expect((await world.admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: !disabled })).status).toBe(200);
+          // Enabling again revives nothing.
+          if (disabled) takeBack((token) => token.user !== undefined);
+          connectionDisabled = disabled;
+          break;
+        }
         case 'signOutEverywhere': {
           const user = users[step.user]!;
           expect((await usersEditor.delete(`/v1/users/${user.id}/sessions`)).status).toBe(204);
@@ -223,7 +249,7 @@ describe('a token is accepted only while nothing has taken it back (HTTP, proper
     }
   }
 
-  it('after any sequence of issue, refresh, revoke, disable, enable, sign-out everywhere and client deletion, accepts exactly the tokens nothing took back', async () => {
+  it('after any sequence of issue, refresh, revoke, disable, enable (accounts, users, the IDP connection), sign-out everywhere and client deletion, accepts exactly the tokens nothing took back', async () => {
     await fc.assert(
       fc.asyncProperty(steps, (sequence) => runSequence(sequence)),
       { numRuns: 5 },

@@ -221,11 +221,19 @@ describe('logging in through an upstream OpenID provider', () => {
     const flow = await logInAs('alice');
     const tokens = await tokensFor(flow);
     const claims = tokens.claims()!;
-    expect(claims).toMatchObject({ iss: runtime.url, aud: rp.clientId, email: 'alice@acme-fed.example', name: 'Alice Upstream', nonce: flow.nonce });
+    expect(claims).toMatchObject({ iss: runtime.url, aud: rp.clientId, email: 'alice@acme-fed.example', email_verified: true, name: 'Alice Upstream', nonce: flow.nonce });
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)).toMatchObject({ email: 'alice@acme-fed.example', email_verified: true });
     const user = await admin.get(`/v1/users/${claims.sub}`);
-    expect(user.body).toMatchObject({ idpConnectionId: acme.id, subjectId: 'alice', email: 'alice@acme-fed.example' });
-    // The same upstream subject is the same user the next time.
-    expect((await tokensFor(await logInAs('alice'))).claims()!.sub).toBe(claims.sub);
+    expect(user.body).toMatchObject({ idpConnectionId: acme.id, subjectId: 'alice', email: 'alice@acme-fed.example', emailVerified: true });
+    // The same upstream subject is the same user the next time, with what the upstream says now.
+    ACCOUNTS.alice!.email_verified = false;
+    try {
+      const again = await tokensFor(await logInAs('alice'));
+      expect(again.claims()).toMatchObject({ sub: claims.sub, email: 'alice@acme-fed.example', email_verified: false });
+      expect((await admin.get(`/v1/users/${claims.sub}`)).body.emailVerified).toBe(false);
+    } finally {
+      ACCOUNTS.alice!.email_verified = true;
+    }
   });
 
   it('refuses an ID token whose nonce is not this login’s, though correctly signed', async () => {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { operations } from '../../lib/routes';
+import { GRANT_TYPES } from '../../src/domain/token-endpoint';
 import { REPOSITORY_ROOT } from '../../local/runtime';
 
 /** The README is what newcomers read first, docs/ what they read next: both must stay true and short. */
@@ -83,5 +84,20 @@ describe('links in README.md and docs/*.md', () => {
       if (anchor && file.endsWith('.md') && !anchorsOf(file).has(anchor)) broken.push(`${target} (no heading #${anchor} in ${fromRoot})`);
     }
     expect(broken).toEqual([]);
+  });
+});
+
+describe('the token endpoint’s route summary', () => {
+  it('names every grant the endpoint serves, and DPoP', () => {
+    const summary = operations.find((operation) => operation.name === 'token')!.summary;
+    const names: Record<string, string> = {
+      client_credentials: 'client credentials',
+      authorization_code: 'authorization code',
+      refresh_token: 'refresh token',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer': 'JWT bearer',
+      'urn:ietf:params:oauth:grant-type:token-exchange': 'token exchange',
+    };
+    for (const grantType of GRANT_TYPES) expect(summary, grantType).toContain(names[grantType] ?? grantType);
+    expect(summary).toContain('DPoP');
   });
 });

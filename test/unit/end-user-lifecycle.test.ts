@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../../src/domain/caller';
 import { deleteEndUser, endEndUserSessions, listEndUserSessions, updateEndUser, type EndUserLifecycleDeps } from '../../src/domain/end-user-lifecycle';
 import type { EndUser, EndUserLifecycleStore } from '../../src/domain/end-users';
+import type { IdpConnection } from '../../src/domain/idp-connections';
 import { ConcurrentUpdate, NotAuthorized } from '../../src/domain/errors';
 import { MemoryAuthorizationStore } from '../support/memory-authorization-store';
 
@@ -43,6 +44,7 @@ describe('end-user lifecycle', () => {
   let users: MemoryUsers;
   let authorizations: MemoryAuthorizationStore;
   let told: string[];
+  let connections: IdpConnection[];
   let deps: EndUserLifecycleDeps;
   const editor: Caller = { tenantId: 'ten_a', environmentId: ENV, accountId: 'sa_e', permissions: { latchkey: ['USERS_READ', 'USERS_EDIT'] } };
   const client = { id: 'cl_a', clientId: 'cl_a@env_a', protocol: 'oidc', applicationId: 'app_a', environmentId: ENV };
@@ -53,11 +55,13 @@ describe('end-user lifecycle', () => {
     users.users.set('usr_a', { id: 'usr_a', environmentId: ENV, tenantId: 'ten_a', idpConnectionId: 'idp_a', subjectId: 'alice', createdAt: '', updatedAt: '' });
     authorizations = new MemoryAuthorizationStore();
     told = [];
+    connections = [];
     deps = {
       users: users as unknown as EndUserLifecycleStore,
       authorizations,
       clients: { getClient: async (_env, id) => (id === client.id ? (client as never) : undefined) },
       applications: { getApplication: async () => ({ id: 'app_a', logoutUrl: 'https://app.example.com/logout' }) as never },
+      connections: { listIdpConnections: async () => connections },
       signer: { sign: async (claims: Record<string, unknown>) => `logout-token-for-${claims.sid}` } as never,
       notifyLogout: async (_url, token) => void told.push(token),
       now: () => now,
@@ -82,6 +86,12 @@ describe('end-user lifecycle', () => {
     await endEndUserSessions(deps, editor, 'usr_a');
     expect(users.users.get('usr_a')!.tokensValidAfter).toBe('2026-12-01T10:00:00.250Z');
     // The same millisecond again: a JWT issued just after the first carries its second, so the next one is past it.
+    await endEndUserSessions(deps, editor, 'usr_a');
+    expect(users.users.get('usr_a')!.tokensValidAfter).toBe('2026-12-01T10:00:01.000Z');
+  });
+
+  it('signs out past the second of the user’s IDP connection’s last disabling, whose tokens are dated after it', async () => {
+    connections = [{ id: 'idp_a', tokensValidAfter: '2026-12-01T10:00:00.100Z' } as IdpConnection];
     await endEndUserSessions(deps, editor, 'usr_a');
     expect(users.users.get('usr_a')!.tokensValidAfter).toBe('2026-12-01T10:00:01.000Z');
   });

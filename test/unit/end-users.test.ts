@@ -95,4 +95,14 @@ describe('findOrCreateEndUser', () => {
     const changed = await findOrCreateEndUser(deps, { ...subject, email: 'new@example.com' });
     expect(changed.user).toMatchObject({ id: one.user.id, email: 'new@example.com' });
   });
+
+  it('keeps the provider’s word on the email, and no longer calls a changed email verified unless it says so', async () => {
+    const deps = { users: new MemoryEndUsers(), now: () => 0 };
+    const first = await findOrCreateEndUser(deps, { ...subject, email: 'a@example.com', emailVerified: true });
+    expect(first.user.emailVerified).toBe(true);
+    expect((await findOrCreateEndUser(deps, subject)).user.emailVerified).toBe(true);
+    expect((await findOrCreateEndUser(deps, { ...subject, email: 'b@example.com' })).user).toMatchObject({ email: 'b@example.com', emailVerified: false });
+    const delegated = await findOrCreateEndUser(deps, { ...subject, subjectId: 'ext-2', email: 'c@example.com' });
+    expect(delegated.user.emailVerified).toBeUndefined();
+  });
 });

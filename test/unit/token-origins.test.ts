@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { originStillStands, type TokenOriginDeps } from '../../src/domain/token-origins';
+import { connectionResetTime } from '../../src/domain/idp-connections';
+import { earliestIssuedAt } from '../../src/domain/service-account-grants';
+import { endUserStands, originStillStands, type TokenOriginDeps } from '../../src/domain/token-origins';
 
 /** The origin rules of introspection over in-memory records: what makes a client or end-user JWT inactive. */
 
@@ -9,7 +11,7 @@ function deps(records: {
   clients?: Record<string, { protocol: 'oidc' | 'saml'; applicationId: string }>;
   applications?: string[];
   users?: Record<string, string | { idpConnectionId: string; disabled?: boolean; tokensValidAfter?: string }>;
-  connections?: { id: string; enabled: boolean }[];
+  connections?: { id: string; enabled: boolean; tokensValidAfter?: string }[];
 }) {
   const asked: string[] = [];
   /** Notes what was asked for and answers it. */
@@ -65,6 +67,10 @@ describe('whether a token’s origin still stands', () => {
     ['the user is disabled', { ...standing, users: { usr_1: { idpConnectionId: 'idp_1', disabled: true } } }],
     ['the user signed out everywhere in the second of its iat', { ...standing, users: { usr_1: { idpConnectionId: 'idp_1', tokensValidAfter: '2026-05-01T12:00:00.999Z' } } }],
     ['the user signed out everywhere after its iat', { ...standing, users: { usr_1: { idpConnectionId: 'idp_1', tokensValidAfter: '2026-05-01T12:05:00.000Z' } } }],
+    [
+      'its IDP connection was disabled in the second of its iat, though enabled again',
+      { ...standing, users: { usr_1: 'idp_1' }, connections: [{ id: 'idp_1', enabled: true, tokensValidAfter: '2026-05-01T12:00:00.500Z' }] },
+    ],
   ])('fails for an end-user token when %s', async (_name, records) => {
     expect(await originStillStands(deps(records).origins, ENV, endUser)).toBe(false);
   });
@@ -72,6 +78,20 @@ describe('whether a token’s origin still stands', () => {
   it('holds for an end-user token issued after the user last signed out everywhere', async () => {
     const { origins } = deps({ ...standing, users: { usr_1: { idpConnectionId: 'idp_1', tokensValidAfter: '2026-05-01T11:59:59.999Z' } } });
     expect(await originStillStands(origins, ENV, endUser)).toBe(true);
+  });
+
+  it('holds for an end-user token issued after its IDP connection was last disabled and enabled again', async () => {
+    const connections = [{ id: 'idp_1', enabled: true, tokensValidAfter: '2026-05-01T11:59:59.999Z' }];
+    expect(await originStillStands(deps({ ...standing, users: { usr_1: 'idp_1' }, connections }).origins, ENV, endUser)).toBe(true);
+  });
+
+  it('refuses, once its connection is disabled in the same second, a token dated after a sign-out in that second', () => {
+    const signedOut = '2026-05-01T12:00:00.300Z';
+    const user = { idpConnectionId: 'idp_1', tokensValidAfter: signedOut } as never;
+    const datedAfter = earliestIssuedAt({ tokensValidAfter: signedOut }, Date.parse('2026-05-01T12:00:00.400Z'));
+    const disabled = new Date(connectionResetTime({}, Date.parse('2026-05-01T12:00:00.600Z'))).toISOString();
+    expect(endUserStands({ user, connections: [{ id: 'idp_1', enabled: true } as never] }, datedAfter)).toBe(true);
+    expect(endUserStands({ user, connections: [{ id: 'idp_1', enabled: true, tokensValidAfter: disabled } as never] }, datedAfter)).toBe(false);
   });
 
   it('holds for an end-user token issued to a client only while that OIDC client exists in the application', async () => {

@@ -6,6 +6,7 @@ interface EndUser {
   id: string;
   name?: string;
   email?: string;
+  emailVerified?: boolean;
   disabled?: boolean;
   idpConnectionId?: string;
   subjectId?: string | number;
@@ -72,6 +73,17 @@ export function UserPage({ id }: { id: string }) {
       {user.data?.idpConnectionId !== undefined && (
         <p>
           Signs in through IDP connection <a href={href('idp-connections')}>{user.data.idpConnectionId}</a> as subject <code>{String(user.data.subjectId)}</code> there.
+        </p>
+      )}
+      {user.data?.email !== undefined && (
+        <p>
+          Email <code>{user.data.email}</code>:{' '}
+          {user.data.emailVerified === undefined
+            ? 'no identity provider said whether it is verified'
+            : user.data.emailVerified
+              ? 'verified by the identity provider'
+              : 'not verified by the identity provider'}
+          .
         </p>
       )}
       {user.data !== undefined && <RecordView value={user.data} label="End user and profiles" />}

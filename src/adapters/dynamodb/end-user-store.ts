@@ -53,7 +53,11 @@ export class DynamoDbEndUserStore implements EndUserLifecycleStore {
     return (await this.io.get<EndUser>(key))!;
   }
 
-  async updateUser(environmentId: string, userId: string, changes: Partial<Pick<EndUser, 'email' | 'name'>> & { updatedAt: string }): Promise<EndUser | undefined> {
+  async updateUser(
+    environmentId: string,
+    userId: string,
+    changes: Partial<Pick<EndUser, 'email' | 'emailVerified' | 'name'>> & { updatedAt: string },
+  ): Promise<EndUser | undefined> {
     return toRecord<EndUser>(await updateExisting(this.client, this.tableName, keys.user(environmentId, userId), changes));
   }
 

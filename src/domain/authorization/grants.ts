@@ -6,7 +6,7 @@ import { mintAccessToken } from '../minter';
 import { splitScope } from '../scopes';
 import { clientResourceLifetime } from '../clients/tokens';
 import { sameDigest } from '../secrets';
-import { endUserStands, loadEndUserStanding } from '../token-origins';
+import { endUserStands, latestReset, loadEndUserStanding } from '../token-origins';
 import { REFRESH_TOKEN_REUSE_LEEWAY_SECONDS, seconds, type GrantDeps } from './deps';
 import { revokeFamily } from './families';
 import { newOpaqueSecret } from '../login/handles';
@@ -219,7 +219,10 @@ async function prepareTokens(
       environmentId: subject.environmentId,
       audience: { resources, otherwise: client.clientId },
       lifetimeSeconds: lifetime,
-      validAfter: user,
+      validAfter: latestReset(
+        user,
+        standing.connections.find((connection) => connection.id === user.idpConnectionId),
+      ),
       scopes,
       ...(dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {}),
     },

@@ -6,7 +6,7 @@ import type { GrantSubject } from './model';
 
 /**
  * ID tokens (OpenID Connect Core §2, §3.1.3.6) and the claims of the end user that scopes release
- * (§5.4): `profile` releases `name`, `email` releases `email`. A client's `idTokenClaims` adds
+ * (§5.4): `profile` releases `name`, `email` releases `email` and `email_verified`. A client's `idTokenClaims` adds
  * claims to its ID tokens whatever the scope, as far as Latchkey knows them.
  */
 
@@ -15,11 +15,12 @@ export function userClaims(user: EndUser, scopes: readonly string[], alwaysInclu
   const known: Record<string, unknown> = {
     ...(user.name !== undefined ? { name: user.name } : {}),
     ...(user.email !== undefined ? { email: user.email } : {}),
+    ...(user.email !== undefined && user.emailVerified !== undefined ? { email_verified: user.emailVerified } : {}),
     updated_at: Math.floor(Date.parse(user.updatedAt) / 1000),
   };
   const released = new Set(alwaysInclude);
   if (scopes.includes('profile')) for (const claim of ['name', 'updated_at']) released.add(claim);
-  if (scopes.includes('email')) released.add('email');
+  if (scopes.includes('email')) for (const claim of ['email', 'email_verified']) released.add(claim);
   return Object.fromEntries(Object.entries(known).filter(([claim]) => released.has(claim)));
 }
 

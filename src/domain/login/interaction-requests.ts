@@ -1,4 +1,5 @@
 import { earliestIssuedAt } from '../service-account-grants';
+import { latestReset } from '../token-origins';
 import { requirePermission, type Caller } from '../caller';
 import { resolveDelegatedSubject } from '../delegated-tokens';
 import { ChallengeExpired, Conflict, InvalidRequest, NotFound } from '../errors';
@@ -53,6 +54,8 @@ export interface LoginAcceptance {
   readonly subjectId: string | number;
   readonly uniqueProfileIdentifier?: string | number;
   readonly email?: string;
+  /** The application verified `email` (kept with it on the user; ID tokens and userinfo say `email_verified`). */
+  readonly emailVerified?: boolean;
   readonly name?: string;
   readonly remember?: boolean;
   readonly rememberForSeconds?: number;
@@ -109,11 +112,12 @@ export async function acceptLoginRequest(deps: InteractionDeps, caller: Caller, 
       fields: [{ path: 'rememberForSeconds', message: `must be from 60 to ${MAX_REMEMBER_SECONDS}` }],
     });
   }
-  const { user, profile, subjectId } = await resolveDelegatedSubject(deps, caller, {
+  const { user, connection, profile, subjectId } = await resolveDelegatedSubject(deps, caller, {
     applicationId: record.applicationId,
     subjectId: input.subjectId,
     ...(input.uniqueProfileIdentifier !== undefined ? { uniqueProfileIdentifier: input.uniqueProfileIdentifier } : {}),
     ...(input.email !== undefined ? { email: input.email } : {}),
+    ...(input.email !== undefined && input.emailVerified !== undefined ? { emailVerified: input.emailVerified } : {}),
     ...(input.name !== undefined ? { name: input.name } : {}),
   });
   return answer(deps, record, 'login', {
@@ -121,8 +125,8 @@ export async function acceptLoginRequest(deps: InteractionDeps, caller: Caller, 
       userId: user.id,
       profileId: profile.id,
       subjectId,
-      // After the user's last sign-out everywhere, or this login would count as one it ended.
-      authTime: earliestIssuedAt(user, deps.now()),
+      // After the user's last sign-out everywhere and its connection's last disabling, or this login would count as one they ended.
+      authTime: earliestIssuedAt(latestReset(user, connection), deps.now()),
       remember: input.remember ?? false,
       ...(rememberFor !== undefined ? { rememberForSeconds: rememberFor } : {}),
       ...(input.amr?.length ? { amr: [...input.amr] } : {}),

@@ -4,6 +4,7 @@ import { findOrCreateEndUser, type EndUser } from '../end-users';
 import { EndUserDisabled, InvalidRequest } from '../errors';
 import { isUpstream, type IdpConnection, type UpstreamConnectionType } from '../idp-connections';
 import { earliestIssuedAt } from '../service-account-grants';
+import { latestReset } from '../token-origins';
 import { seconds, type InteractionDeps } from './deps';
 import { handleId, handleMatches, newHandle } from './handles';
 import type { AuthorizationRequestRecord, LoginResult, UpstreamLeg, UpstreamSessionLink } from './model';
@@ -291,7 +292,7 @@ async function upstreamLogin(deps: UpstreamDeps, record: AuthorizationRequestRec
     environmentId: record.environmentId,
     idpConnectionId: connection.id,
     subjectId: identity.subject,
-    ...(email !== undefined ? { email } : {}),
+    ...(email !== undefined ? { email, emailVerified: identity.emailVerified === true } : {}),
     ...(name !== undefined ? { name } : {}),
   };
   if (
@@ -310,11 +311,16 @@ async function upstreamLogin(deps: UpstreamDeps, record: AuthorizationRequestRec
     if (error instanceof EndUserDisabled) throw new UpstreamFailure('user_disabled', 'the end user is disabled', 'access_denied', { cause: error });
     throw error;
   }
+  // A user joined by email belongs to another connection: its reset is the one the login is dated after.
+  const own =
+    found.user.idpConnectionId === connection.id
+      ? connection
+      : (await deps.connections.listIdpConnections(record.environmentId)).find((candidate) => candidate.id === found.user.idpConnectionId);
   return {
     userId: found.user.id,
     profileId: found.profile.id,
     subjectId: identity.subject,
-    authTime: earliestIssuedAt(found.user, deps.now()),
+    authTime: earliestIssuedAt(latestReset(found.user, own), deps.now()),
     remember: false,
     ...(identity.amr?.length ? { amr: [...identity.amr] } : {}),
     ...(identity.upstreamSession ? { upstream: identity.upstreamSession } : {}),

@@ -61,7 +61,14 @@ describe('authorization code flow with openid-client', () => {
       loginHint: 'alice@example.com',
     });
 
-    const callback = await acceptLogin(world, browser, challenge, { subjectId: 'alice-1', email: 'alice@example.com', name: 'Alice', remember: true, amr: ['pwd'] });
+    const callback = await acceptLogin(world, browser, challenge, {
+      subjectId: 'alice-1',
+      email: 'alice@example.com',
+      emailVerified: true,
+      name: 'Alice',
+      remember: true,
+      amr: ['pwd'],
+    });
     expect(callback.location).toMatch(new RegExp(`^${REDIRECT_URI}\\?code=`));
     const sessionCookie = callback.setCookies.find((cookie) => cookie.startsWith(`lk_session_${runtime.devAdmin.environmentId}=`))!;
     expect(sessionCookie).toMatch(/; Path=\/oauth\/v2; HttpOnly; Secure; SameSite=Lax; Max-Age=86400$/);
@@ -76,6 +83,7 @@ describe('authorization code flow with openid-client', () => {
       amr: ['pwd'],
       name: 'Alice',
       email: 'alice@example.com',
+      email_verified: true,
       sid: expect.stringMatching(/^ses_/),
       sub: expect.stringMatching(/^usr_/),
     });
@@ -101,7 +109,7 @@ describe('authorization code flow with openid-client', () => {
     for (const secret of [challenge, challenge.split('.')[1]!, code, tokens.refresh_token!, sessionSecret]) expect(table).not.toContain(secret);
 
     const info = await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub);
-    expect(info).toMatchObject({ sub: idToken.sub, name: 'Alice', email: 'alice@example.com' });
+    expect(info).toMatchObject({ sub: idToken.sub, name: 'Alice', email: 'alice@example.com', email_verified: true });
 
     const first = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     expect(first.refresh_token).not.toBe(tokens.refresh_token);

@@ -52,6 +52,8 @@ describe('other relying parties and ID token algorithms', () => {
     const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: true });
     const claims = oauth.getValidatedIdTokenClaims(result)!;
     expect(claims).toMatchObject({ iss: runtime.url, aud: rp.clientId, nonce, email: 'erin@example.com' });
+    // The accepting application did not say the email is verified: the ID token does not either.
+    expect(claims.email_verified).toBeUndefined();
     expect(result.refresh_token).toBeUndefined();
 
     const info = await oauth.processUserInfoResponse(as, client, claims.sub, await oauth.userInfoRequest(as, client, result.access_token, insecure));

@@ -12,7 +12,7 @@ import { challengeIn, discover, LOGIN_URL, logIn, oidc, setUpWorld, type TestBro
  * and the access tokens issued from it; introspection (RFC 7662) reports live refresh tokens;
  * deleting a client or an application, disabling the IDP connection, and disabling an end user or
  * signing it out everywhere through the user-management API end its tokens at once (enabling the
- * user again revives none of them); and the previous refresh token serves a second tab for a few
+ * connection or the user again revives none of them); and the previous refresh token serves a second tab for a few
  * seconds without tripping reuse detection.
  */
 
@@ -177,7 +177,7 @@ describe('taking back what interactive login gave', () => {
   });
 
   describe('the IDP connection', () => {
-    it('stops the refresh grant, userinfo and introspection while it is disabled, and no longer once it is enabled again', async () => {
+    it('stops the refresh grant, userinfo and introspection when disabled, and enabling it again revives none of them', async () => {
       const rp = await relyingParty();
       const { tokens } = await login(rp.config);
       expect((await world.admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: false })).status).toBe(200);
@@ -189,9 +189,13 @@ describe('taking back what interactive login gave', () => {
       } finally {
         expect((await world.admin.patch(`/v1/idp-connections/${connectionId}`, { enabled: true })).status).toBe(200);
       }
-      // Tokens that have not expired work again, as the runbook warns (sign the users out everywhere to end them for good).
-      expect(await userinfoStatus(tokens.access_token)).toBe(200);
-      expect((await oidc.refreshTokenGrant(rp.config, tokens.refresh_token!)).access_token).toEqual(expect.any(String));
+      // What the users held before stays refused; a login after it works at once, in the same second too.
+      expect(await userinfoStatus(tokens.access_token)).toBe(401);
+      await refreshRefused(rp.config, tokens.refresh_token!);
+      expect(await introspect(tokens.access_token)).toEqual({ active: false });
+      const again = await login(rp.config);
+      expect(await userinfoStatus(again.tokens.access_token)).toBe(200);
+      expect((await oidc.refreshTokenGrant(rp.config, again.tokens.refresh_token!)).access_token).toEqual(expect.any(String));
     });
   });
 
