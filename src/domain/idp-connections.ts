@@ -269,8 +269,13 @@ async function checkEmailDomains(deps: Pick<IdpConnectionDeps, 'connections'>, e
   return unique;
 }
 
+/** The environment's connection with this ID, or undefined. */
+export async function idpConnectionById(connections: Pick<IdpConnectionStore, 'listIdpConnections'>, environmentId: string, id: string): Promise<IdpConnection | undefined> {
+  return (await connections.listIdpConnections(environmentId)).find((connection) => connection.id === id);
+}
+
 async function find(deps: Pick<IdpConnectionDeps, 'connections'>, environmentId: string, id: string): Promise<IdpConnection> {
-  const connection = (await deps.connections.listIdpConnections(environmentId)).find((candidate) => candidate.id === id);
+  const connection = await idpConnectionById(deps.connections, environmentId, id);
   if (!connection) throw notFound(id);
   return connection;
 }

@@ -2,7 +2,7 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 import { tellApplication, type BackChannelLogoutDeps } from '../authorization/back-channel-logout';
 import type { AssertionReplayStore } from '../clients/client-assertion';
 import { InvalidRequest } from '../errors';
-import type { IdpConnection } from '../idp-connections';
+import { idpConnectionById, type IdpConnection } from '../idp-connections';
 import { seconds, type InteractionDeps } from '../login/deps';
 import type { SessionRecord, UpstreamSessionLink } from '../login/model';
 import type { OidcUpstream } from './oidc-upstream';
@@ -46,7 +46,7 @@ export async function upstreamLogoutLocation(
   after: { readonly uri: string; readonly state?: string } | undefined,
 ): Promise<string | undefined> {
   if (!link?.sealedIdToken) return undefined;
-  const connection = (await deps.connections.listIdpConnections(environmentId)).find((candidate) => candidate.id === link.connectionId);
+  const connection = await idpConnectionById(deps.connections, environmentId, link.connectionId);
   if (connection?.type !== 'oidc' || !connection.oidc) return undefined;
   const [endpoint, idToken] = await Promise.all([deps.oidc.endSessionEndpoint(connection).catch(() => undefined), openUpstreamToken(deps.hasher, link.sealedIdToken)]);
   if (!endpoint || !idToken) return undefined;
@@ -66,7 +66,7 @@ export async function upstreamBackChannelLogout(
   input: { environmentId: string; connectionId: string; logoutToken: string | undefined },
 ): Promise<{ ended: number }> {
   if (!input.logoutToken) throw new InvalidRequest('logout_token is required');
-  const connection = (await deps.connections.listIdpConnections(input.environmentId)).find((candidate) => candidate.id === input.connectionId);
+  const connection = await idpConnectionById(deps.connections, input.environmentId, input.connectionId);
   if (connection?.type !== 'oidc' || !connection.oidc) throw new InvalidRequest('this back-channel logout URI names no OpenID Connect connection');
   const claims = await verifyLogoutToken(deps, connection, input.logoutToken);
   const sub = claims.sub;

@@ -2,7 +2,7 @@ import type { AuditDeps } from '../audit';
 import { recordAuditEvent } from '../audit';
 import { findOrCreateEndUser, type EndUser } from '../end-users';
 import { EndUserDisabled, InvalidRequest } from '../errors';
-import { isUpstream, type IdpConnection, type UpstreamConnectionType } from '../idp-connections';
+import { idpConnectionById, isUpstream, type IdpConnection, type UpstreamConnectionType } from '../idp-connections';
 import { earliestIssuedAt } from '../service-account-grants';
 import { latestReset } from '../token-origins';
 import { seconds, type InteractionDeps } from './deps';
@@ -268,7 +268,7 @@ export async function completeUpstreamLogin(deps: UpstreamDeps, callback: Upstre
       throw new InvalidRequest('this sign-in was started in another browser; start it again from the application');
     }
   }
-  const connection = (await deps.connections.listIdpConnections(record.environmentId)).find((candidate) => candidate.id === leg.connectionId);
+  const connection = await idpConnectionById(deps.connections, record.environmentId, leg.connectionId);
   try {
     if (!connection?.enabled || !connection.applicationIds.includes(record.applicationId) || connection.type !== leg.type) {
       throw new UpstreamFailure('connection_unavailable', `IDP connection ${leg.connectionId} is deleted, disabled or no longer assigned to application ${record.applicationId}`);
@@ -312,10 +312,7 @@ async function upstreamLogin(deps: UpstreamDeps, record: AuthorizationRequestRec
     throw error;
   }
   // A user joined by email belongs to another connection: its reset is the one the login is dated after.
-  const own =
-    found.user.idpConnectionId === connection.id
-      ? connection
-      : (await deps.connections.listIdpConnections(record.environmentId)).find((candidate) => candidate.id === found.user.idpConnectionId);
+  const own = found.user.idpConnectionId === connection.id ? connection : await idpConnectionById(deps.connections, record.environmentId, found.user.idpConnectionId);
   return {
     userId: found.user.id,
     profileId: found.profile.id,

@@ -1,6 +1,6 @@
 import { InvalidRequest, NotFound } from '../../errors';
 import { parseClientId } from '../../ids';
-import type { IdpConnection, IdpConnectionStore } from '../../idp-connections';
+import { idpConnectionById, type IdpConnection, type IdpConnectionStore } from '../../idp-connections';
 import {
   completeUpstreamLogin,
   UpstreamFailure,
@@ -75,7 +75,7 @@ export interface ServiceProviderMetadataDeps {
 
 export async function serviceProviderMetadata(deps: ServiceProviderMetadataDeps, urlName: string): Promise<string> {
   const named = connectionName(urlName);
-  const connection = named && (await deps.connections.listIdpConnections(named.environmentId)).find((candidate) => candidate.id === named.id);
+  const connection = named && (await idpConnectionById(deps.connections, named.environmentId, named.id));
   // Rule 4.
   if (!connection?.saml) throw new NotFound(`SAML connection "${urlName.slice(0, 80)}"`);
   return samlConnectionMetadata(deps, connection, connection.saml);
