@@ -8,6 +8,7 @@ import { finishSamlLogin, startSamlLogin, type SamlLoginDeps } from '../saml/log
 import { findLoginClient, type LoginClient } from './clients';
 import { seconds } from './deps';
 import { handleId, handleMatches } from './handles';
+import { checkBrowserBinding } from './states';
 import type { AuthorizeOutcome, BrowserState } from './outcome';
 import type { BrokeringDeps } from './upstream';
 
@@ -73,10 +74,7 @@ async function resume(
   const record = id && (await deps.authorizations.getRequest(client.environmentId, id));
   if (!record || record.clientRef !== client.id) throw new InvalidRequest('this sign-in is unknown; start it again from the application');
   if (record.expiresAt <= seconds(deps.now)) throw new InvalidRequest('this sign-in has expired; start it again from the application');
-  const binding = browser.bindingOf(record.id);
-  if (!binding || !(await handleMatches(deps.hasher, binding, record.browserBindingHash))) {
-    throw new InvalidRequest('this sign-in was started in another browser; start it again from the application');
-  }
+  await checkBrowserBinding(deps, browser, record);
   const expectedHash = step === 'login' ? record.loginVerifierHash : record.consentVerifierHash;
   if (record.status !== ANSWERED[step] || !(await handleMatches(deps.hasher, verifier, expectedHash))) {
     throw new InvalidRequest('this sign-in step has already been completed or its verifier is wrong');

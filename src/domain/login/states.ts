@@ -1,8 +1,8 @@
 import { InvalidRequest } from '../errors';
 import { CHALLENGE_TTL_SECONDS, seconds, type InteractionDeps } from './deps';
-import { newHandle } from './handles';
+import { handleMatches, newHandle } from './handles';
 import type { AuthorizationRequestRecord, AuthorizationStatus, LoginResult, SamlReturn, SessionRecord } from './model';
-import type { AuthorizeOutcome } from './outcome';
+import type { AuthorizeOutcome, BrowserState } from './outcome';
 import { sessionLogin } from './sessions';
 
 /**
@@ -45,6 +45,18 @@ export async function loginStep(deps: Pick<InteractionDeps, 'hasher'>, requestId
     binding: { requestId, value: binding.value, maxAgeSeconds: CHALLENGE_TTL_SECONDS },
     ...(challenge ? { challenge: challenge.value } : {}),
   };
+}
+
+/** Only the browser that started the request may resume it: its binding cookie must match. */
+export async function checkBrowserBinding(
+  deps: Pick<InteractionDeps, 'hasher'>,
+  browser: BrowserState,
+  record: Pick<AuthorizationRequestRecord, 'id' | 'browserBindingHash'>,
+): Promise<void> {
+  const binding = browser.bindingOf(record.id);
+  if (!binding || !(await handleMatches(deps.hasher, binding, record.browserBindingHash))) {
+    throw new InvalidRequest('this sign-in was started in another browser; start it again from the application');
+  }
 }
 
 /** The browser goes to the application's login page with the challenge, keeping the binding. */

@@ -9,6 +9,7 @@ import { seconds, type InteractionDeps } from './deps';
 import { handleId, handleMatches, newHandle } from './handles';
 import type { AuthorizationRequestRecord, LoginResult, UpstreamLeg, UpstreamSessionLink } from './model';
 import type { BrowserState } from './outcome';
+import { checkBrowserBinding } from './states';
 
 /**
  * Logging in at an upstream identity provider: the engine's side of brokering, whatever protocol the
@@ -192,10 +193,7 @@ export async function chooseUpstream(
 ): Promise<UpstreamChoice> {
   const record = await deps.authorizations.getRequest(input.environmentId, input.requestId);
   if (record?.status !== 'login' || record.expiresAt <= seconds(deps.now)) throw new InvalidRequest('this sign-in is unknown or has expired; start it again from the application');
-  const binding = browser.bindingOf(record.id);
-  if (!binding || !(await handleMatches(deps.hasher, binding, record.browserBindingHash))) {
-    throw new InvalidRequest('this sign-in was started in another browser; start it again from the application');
-  }
+  await checkBrowserBinding(deps, browser, record);
   const connections = await upstreamConnectionsOf(deps, record.environmentId, record.applicationId);
   let chosen: IdpConnection | undefined;
   let message: string | undefined;
@@ -262,12 +260,7 @@ export async function completeUpstreamLogin(deps: UpstreamDeps, callback: Upstre
   }
   if (record.status !== 'login' || record.expiresAt <= seconds(deps.now))
     throw new InvalidRequest('this sign-in has expired or was already completed; start it again from the application');
-  if (callback.browser) {
-    const binding = callback.browser.bindingOf(record.id);
-    if (!binding || !(await handleMatches(deps.hasher, binding, record.browserBindingHash))) {
-      throw new InvalidRequest('this sign-in was started in another browser; start it again from the application');
-    }
-  }
+  if (callback.browser) await checkBrowserBinding(deps, callback.browser, record);
   const connection = await idpConnectionById(deps.connections, record.environmentId, leg.connectionId);
   try {
     if (!connection?.enabled || !connection.applicationIds.includes(record.applicationId) || connection.type !== leg.type) {
