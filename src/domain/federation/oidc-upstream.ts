@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { errors as joseErrors, importJWK, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { ConnectionSecretVault, IdpConnection } from '../idp-connections';
 import { upstreamCallbackUri } from '../idp-connections';
-import type { AuthorizationRequestRecord, UpstreamLeg } from '../login/model';
+import type { UpstreamLeg } from '../login/model';
 import { InvalidRequest } from '../errors';
 import type { BrowserState } from '../login/outcome';
 import {
@@ -96,7 +96,7 @@ export class OidcUpstream implements UpstreamProtocol {
   }
 
   /** Rules 3 to 6, for the engine's `completeUpstreamLogin`. */
-  async verify(connection: IdpConnection, leg: UpstreamLeg, _record: AuthorizationRequestRecord, callback: URLSearchParams, state: string): Promise<UpstreamIdentity> {
+  async verify(connection: IdpConnection, leg: UpstreamLeg, callback: URLSearchParams, state: string): Promise<UpstreamIdentity> {
     const settings = settingsOf(connection);
     if (leg.issuer !== settings.issuer) throw new UpstreamFailure('issuer_changed', 'the connection names another issuer than when the login started');
     const discovery = await this.discover(settings.issuer);
@@ -260,6 +260,6 @@ export async function completeOidcLogin(deps: UpstreamDeps & { readonly oidc: Oi
     type: 'oidc',
     state,
     browser,
-    verify: (connection, leg, record) => deps.oidc.verify(connection, leg, record, params, state ?? ''),
+    verify: (connection, leg) => deps.oidc.verify(connection, leg, params, state ?? ''),
   });
 }

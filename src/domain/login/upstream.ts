@@ -237,7 +237,7 @@ export interface UpstreamCallback {
    */
   readonly browser?: BrowserState;
   /** Checks the upstream's answer for this request and connection; throws `UpstreamFailure`. */
-  verify(connection: IdpConnection, leg: UpstreamLeg, record: AuthorizationRequestRecord): Promise<UpstreamIdentity>;
+  verify(connection: IdpConnection, leg: UpstreamLeg): Promise<UpstreamIdentity>;
 }
 
 /** The callback's outcome: back to the authorization endpoint with a login verifier, and the failure to log, if any. */
@@ -266,7 +266,7 @@ export async function completeUpstreamLogin(deps: UpstreamDeps, callback: Upstre
     if (!connection?.enabled || !connection.applicationIds.includes(record.applicationId) || connection.type !== leg.type) {
       throw new UpstreamFailure('connection_unavailable', `IDP connection ${leg.connectionId} is deleted, disabled or no longer assigned to application ${record.applicationId}`);
     }
-    const identity = await callback.verify(connection, leg, record);
+    const identity = await callback.verify(connection, leg);
     const login = await upstreamLogin(deps, record, connection, identity);
     return { redirectTo: await answerLogin(deps, record, { login }) };
   } catch (error) {
