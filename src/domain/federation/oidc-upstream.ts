@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { errors as joseErrors, importJWK, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { CLIENT_ASSERTION_TYPE } from '../clients/client-assertion';
 import type { ConnectionSecretVault, IdpConnection } from '../idp-connections';
 import { upstreamCallbackUri } from '../idp-connections';
 import type { UpstreamLeg } from '../login/model';
@@ -116,7 +117,7 @@ export class OidcUpstream implements UpstreamProtocol {
     const secret = await this.deps.connectionSecrets.read(settings.secret);
     if (settings.clientAuthentication === 'private_key_jwt') {
       form.set('client_id', settings.clientId);
-      form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+      form.set('client_assertion_type', CLIENT_ASSERTION_TYPE);
       try {
         form.set('client_assertion', await this.clientAssertion(settings, discovery, secret));
       } catch (cause) {
