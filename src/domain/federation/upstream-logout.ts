@@ -1,10 +1,10 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
-import { tellApplication, type BackChannelLogoutDeps } from '../authorization/back-channel-logout';
+import { endSessionAndTell, type BackChannelLogoutDeps } from '../authorization/back-channel-logout';
 import type { AssertionReplayStore } from '../clients/client-assertion';
 import { InvalidRequest } from '../errors';
 import { idpConnectionById, type IdpConnection } from '../idp-connections';
 import { seconds, type InteractionDeps } from '../login/deps';
-import type { SessionRecord, UpstreamSessionLink } from '../login/model';
+import type { UpstreamSessionLink } from '../login/model';
 import type { OidcUpstream } from './oidc-upstream';
 import { openUpstreamToken } from './seal';
 
@@ -83,7 +83,7 @@ export async function upstreamBackChannelLogout(
   const sessions = (await deps.authorizations.listUserSessions(input.environmentId, userId)).filter(
     (session) => session.upstream?.connectionId === connection.id && (sid === undefined || session.upstream.sid === sid),
   );
-  for (const session of sessions) await endAndTell(deps, session);
+  for (const session of sessions) await endSessionAndTell(deps, session);
   return { ended: sessions.length };
 }
 
@@ -110,16 +110,5 @@ async function verifyLogoutToken(deps: UpstreamLogoutDeps, connection: IdpConnec
     if (error instanceof InvalidRequest) throw error;
     const reason = error instanceof joseErrors.JOSEError ? error.code : 'ERR_UNKNOWN';
     throw new InvalidRequest(`the logout token was refused (${reason})`, { cause: error });
-  }
-}
-
-/** Rule 5: the session ends, and each client it signed in to hears of it. */
-async function endAndTell(deps: UpstreamLogoutDeps, session: SessionRecord): Promise<void> {
-  if (!(await deps.authorizations.deleteSession(session.environmentId, session.id))) return;
-  for (const clientRef of session.clientRefs ?? []) {
-    const client = await deps.clients.getClient(session.environmentId, clientRef);
-    if (client?.protocol !== 'oidc') continue;
-    const application = await deps.applications.getApplication(session.environmentId, client.applicationId);
-    await tellApplication(deps, client, application, session.id, session.userId);
   }
 }
