@@ -69,7 +69,8 @@ export interface OidcUpstreamDeps {
   readonly issuer: string;
 }
 
-const ID_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** The JWS algorithms accepted on an upstream provider's JWTs (ID tokens, logout tokens): asymmetric only. */
+export const UPSTREAM_JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 30;
 const DISCOVERY_SECONDS = 600;
 
@@ -204,7 +205,7 @@ export class OidcUpstream implements UpstreamProtocol {
       ({ payload } = await jwtVerify(idToken, this.deps.remoteJwks(discovery.jwks_uri), {
         issuer: settings.issuer,
         audience: settings.clientId,
-        algorithms: ID_TOKEN_ALGORITHMS,
+        algorithms: UPSTREAM_JWT_ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         currentDate: new Date(this.deps.now()),
         requiredClaims: ['sub', 'exp', 'iat'],

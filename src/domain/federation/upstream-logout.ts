@@ -5,7 +5,7 @@ import { InvalidRequest } from '../errors';
 import { idpConnectionById, type IdpConnection } from '../idp-connections';
 import { seconds, type InteractionDeps } from '../login/deps';
 import type { UpstreamSessionLink } from '../login/model';
-import type { OidcUpstream } from './oidc-upstream';
+import { type OidcUpstream, UPSTREAM_JWT_ALGORITHMS } from './oidc-upstream';
 import { openUpstreamToken } from './seal';
 
 /**
@@ -35,7 +35,6 @@ export interface UpstreamLogoutDeps extends InteractionDeps, BackChannelLogoutDe
 }
 
 const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const MAX_AGE_SECONDS = 600;
 
 /** Where the browser goes to end the upstream session too, or undefined (no such session or endpoint). */
@@ -93,7 +92,7 @@ async function verifyLogoutToken(deps: UpstreamLogoutDeps, connection: IdpConnec
     const { payload, protectedHeader } = await jwtVerify(token, await deps.oidc.keys(connection), {
       issuer: settings.issuer,
       audience: settings.clientId,
-      algorithms: ALGORITHMS,
+      algorithms: UPSTREAM_JWT_ALGORITHMS,
       clockTolerance: 30,
       maxTokenAge: MAX_AGE_SECONDS,
       currentDate: new Date(deps.now()),
