@@ -146,9 +146,7 @@ export async function createIdpConnection(deps: IdpConnectionDeps, caller: Calle
   const name = input.name ?? DEFAULT_NAMES[input.type];
   checkName(name);
   const upstream = isUpstream(input);
-  if (!upstream && (input.emailDomains !== undefined || input.linkByVerifiedEmail !== undefined)) {
-    throw invalid(input.emailDomains !== undefined ? 'emailDomains' : 'linkByVerifiedEmail', 'is only for connections to an upstream identity provider');
-  }
+  if (!upstream) refuseUpstreamFields(input);
   const id = newId('idp');
   const settings = await settingsOf(deps, caller.environmentId, id, input.type, input, undefined);
   const applicationIds = await checkApplications(deps, caller.environmentId, input.applicationIds ?? []);
@@ -185,10 +183,7 @@ export async function updateIdpConnection(deps: IdpConnectionDeps, caller: Calle
   requirePermission(caller, 'IDP_CONNECTIONS_EDIT');
   if (changes.name !== undefined) checkName(changes.name);
   const connection = await find(deps, caller.environmentId, id);
-  const upstream = isUpstream(connection);
-  if (!upstream && (changes.emailDomains !== undefined || changes.linkByVerifiedEmail !== undefined)) {
-    throw invalid(changes.emailDomains !== undefined ? 'emailDomains' : 'linkByVerifiedEmail', 'is only for connections to an upstream identity provider');
-  }
+  if (!isUpstream(connection)) refuseUpstreamFields(changes);
   const settings = await settingsOf(deps, caller.environmentId, id, connection.type, changes, connection);
   const applicationIds = changes.applicationIds && (await checkApplications(deps, caller.environmentId, changes.applicationIds));
   const emailDomains = changes.emailDomains && (await checkEmailDomains(deps, caller.environmentId, id, changes.emailDomains));
@@ -252,6 +247,13 @@ async function settingsOf(
   }
   if (current && given.length === 0) return {};
   return { oidc: await checkOidcSettings(deps, environmentId, id, input, current?.oidc) };
+}
+
+/** A connection that is not upstream takes neither `emailDomains` nor `linkByVerifiedEmail`. */
+function refuseUpstreamFields(input: Pick<IdpConnectionInput, 'emailDomains' | 'linkByVerifiedEmail'>): void {
+  if (input.emailDomains !== undefined || input.linkByVerifiedEmail !== undefined) {
+    throw invalid(input.emailDomains !== undefined ? 'emailDomains' : 'linkByVerifiedEmail', 'is only for connections to an upstream identity provider');
+  }
 }
 
 const OIDC_FIELDS: readonly string[] = ['issuer', 'clientId', 'clientSecret', 'privateKeyJwk', 'scopes', 'claimMapping'];
