@@ -2,7 +2,7 @@ import { SignedXml } from 'xml-crypto';
 import type { AssertionReplayStore } from '../../clients/client-assertion';
 import type { Clock, SecretHasher } from '../../primitives';
 import { sameDigest } from '../../secrets';
-import { childElements, NS, parseXml, RSA_SHA256 } from '../../saml/xml';
+import { childElements, NS, parseXml, RSA_SHA256, SHA256 } from '../../saml/xml';
 import { mapAttributes, type AttributeMapping, type UpstreamSamlIdentity } from './attributes';
 import type { IdpMetadata } from './idp-metadata';
 import { UpstreamFailure } from '../../login/upstream';
@@ -41,7 +41,6 @@ import type { ServiceProviderUrls } from './sp-metadata';
 
 export const CLOCK_SKEW_SECONDS = 120;
 const MAX_RESPONSE_BYTES = 256 * 1024;
-const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
