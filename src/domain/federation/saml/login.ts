@@ -50,12 +50,7 @@ export function stateOf(connection: ConnectionName, relayState: string | undefin
 }
 
 /** Where the browser goes: the IdP's SSO URL with a signed AuthnRequest (HTTP-Redirect binding). */
-export async function startSamlUpstreamLogin(
-  deps: Omit<SamlUpstreamDeps, 'replay'>,
-  connection: SamlConnectionRef,
-  state: string,
-  options: { forceAuthn?: boolean } = {},
-): Promise<string> {
+export async function startSamlUpstreamLogin(deps: Omit<SamlUpstreamDeps, 'replay'>, connection: SamlConnectionRef, state: string): Promise<string> {
   const { saml } = connection;
   const privateKey = await deps.samlKeys.privateKey(keyOwner(connection), saml.signingKey);
   const sent = await sendAuthnRequest(deps.hasher, {
@@ -64,7 +59,6 @@ export async function startSamlUpstreamLogin(
     nameIdFormat: saml.nameIdFormat,
     relayState: relayStateOf(connection, state),
     id: await requestIdFor(deps.hasher, state),
-    ...(options.forceAuthn ? { forceAuthn: true } : {}),
     nowMs: deps.now(),
     key: { privateKey, certificatePem: saml.signingKey.certificate },
   });
