@@ -3,6 +3,7 @@ import { endSession } from '../../src/domain/authorization/end-session';
 import { browserState, clearSessionCookie } from '../../src/http/browser-cookies';
 import { httpHandler, type HttpResult } from '../../src/http/handler';
 import { clearLogoutConfirmation, logoutConfirmationPage, logoutConfirmed } from '../../src/http/logout-confirmation';
+import { PAGE_HEADERS } from '../../src/http/pages';
 import { authorizationParameters } from '../../src/http/request';
 
 const SIGNED_OUT = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head><body><h1>You are signed out</h1></body></html>';
@@ -20,7 +21,7 @@ export const handler = httpHandler({ errors: 'browser', metrics: 'EndSessionRequ
   if (outcome.location) return { statusCode: 303, headers: { location: outcome.location }, cookies };
   return {
     statusCode: 200,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" },
+    headers: PAGE_HEADERS,
     body: SIGNED_OUT,
     cookies,
   };

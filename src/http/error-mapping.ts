@@ -1,6 +1,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isDependencyOutage } from '../adapters/aws-client-config';
 import { AuthorizationRedirectError, LatchkeyError, ServiceUnavailable } from '../domain/errors';
+import { escapeHtml, PAGE_HEADERS } from './pages';
 
 /**
  * The one place where errors become HTTP answers.
@@ -90,7 +91,7 @@ export function errorResponse(error: LatchkeyError, style: ErrorStyle): APIGatew
       }
       return {
         statusCode: error.status,
-        headers: { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" },
+        headers: { ...headers, ...PAGE_HEADERS },
         body: errorPage(error),
       };
     case 'problem':
@@ -126,10 +127,6 @@ const TITLES: Readonly<Record<number, string>> = {
 
 function titleOf(status: number): string {
   return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The page a browser sees when the request cannot be answered at the client's redirect URI. */

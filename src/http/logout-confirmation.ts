@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { InvalidRequest } from '../domain/errors';
 import { logoutConfirmationCookie, logoutConfirmationOf } from './browser-cookies';
 import type { HttpEvent, HttpResult } from './handler';
-import { escapeHtml } from './saml-form';
+import { escapeHtml, PAGE_HEADERS } from './pages';
 
 /**
  * The page that asks an end user before a logout that no fresh ID token of theirs vouches for
@@ -48,7 +48,7 @@ export function logoutConfirmationPage(clientName: string, parameters: Readonly<
     `<form method="post" action="end_session">${fields}<button type="submit">Sign out</button></form></body></html>`;
   return {
     statusCode: 200,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" },
+    headers: PAGE_HEADERS,
     body,
     cookies: [logoutConfirmationCookie(confirmation, CONFIRMATION_SECONDS)],
   };

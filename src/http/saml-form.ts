@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SamlForm } from '../domain/login/outcome';
 import type { HttpResult } from './handler';
+import { escapeHtml } from './pages';
 
 /**
  * The HTTP-POST binding's page (SAML bindings §3.5.4): a form that the browser submits to the ACS
@@ -33,9 +34,4 @@ export function samlFormPage(form: SamlForm, cookies: readonly string[]): HttpRe
 function cspSource(url: string): string {
   const parsed = new URL(url);
   return `${parsed.origin}${parsed.pathname}`.replace(/[;,\s]/g, encodeURIComponent);
-}
-
-/** Text or an attribute value of a Latchkey page. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

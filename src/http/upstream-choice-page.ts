@@ -1,6 +1,6 @@
 import type { UpstreamChoice } from '../domain/login/upstream';
 import type { HttpResult } from './handler';
-import { escapeHtml } from './saml-form';
+import { escapeHtml, PAGE_HEADERS } from './pages';
 
 /**
  * The page that asks which upstream identity provider logs the end user in, for an application
@@ -28,7 +28,7 @@ export function upstreamChoicePage({ page }: Extract<UpstreamChoice, { page: unk
     '</body></html>';
   return {
     statusCode: 200,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" },
+    headers: PAGE_HEADERS,
     body,
   };
 }
