@@ -1,8 +1,7 @@
 import type { StoredApplication } from '../applications';
 import { InvalidRequest } from '../errors';
 import { isId, parseClientId } from '../ids';
-import type { TokenSigner } from '../primitives';
-import { endSessionAndTell } from './back-channel-logout';
+import { endSessionAndTell, type BackChannelLogoutDeps } from './back-channel-logout';
 import { seconds, type InteractionDeps } from '../login/deps';
 import type { SessionRecord, UpstreamSessionLink } from '../login/model';
 import { findSession } from '../login/sessions';
@@ -31,14 +30,12 @@ import { findSession } from '../login/sessions';
  *    logout (`src/domain/federation/upstream-logout.ts`), which returns it to the post-logout URI.
  */
 
-export interface EndSessionDeps extends InteractionDeps {
+export interface EndSessionDeps extends InteractionDeps, BackChannelLogoutDeps {
   /**
    * The claims of an ID token Latchkey signed, checked by signature, issuer and `typ: JWT` only
    * (expiry is no reason to refuse a logout, only to ask first); undefined for anything else.
    */
   readonly readIdTokenHint: (token: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
-  readonly signer: TokenSigner;
-  readonly notifyLogout: (logoutUrl: string, logoutToken: string) => Promise<void>;
   /** Where the browser goes to end an upstream session too, if it has one to end (rule 6). */
   readonly upstreamLogout?: (environmentId: string, link: UpstreamSessionLink | undefined, after: { uri: string; state?: string } | undefined) => Promise<string | undefined>;
 }
