@@ -310,7 +310,7 @@ const ACRONYMS: Readonly<Record<string, string>> = {
 };
 
 /** A field name as a label: `accessTokenTtlSeconds` → "Access token TTL seconds". */
-export function fieldLabel(name: string): string {
+function fieldLabel(name: string): string {
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .split(/[\s_]+/)
@@ -376,7 +376,7 @@ function FieldValue({ name, value }: { name: string; value: unknown }) {
  * A record's fields as a definition list: names as labels, dates readable, flags as yes/no, IDs as
  * code. `keyed`: the names are data (a map's keys), shown as they are.
  */
-export function FieldList({ value, keyed = false }: { value: Record<string, unknown>; keyed?: boolean }) {
+function FieldList({ value, keyed = false }: { value: Record<string, unknown>; keyed?: boolean }) {
   return (
     <dl class="fields">
       {Object.entries(value).map(([name, field]) => (

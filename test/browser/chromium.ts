@@ -89,7 +89,7 @@ async function npmPackageChromium(): Promise<string> {
 let executablePath: Promise<string> | undefined;
 
 /** The executable `launchChromium` starts, found (and unpacked) once per process. */
-export function chromiumExecutable(): Promise<string> {
+function chromiumExecutable(): Promise<string> {
   executablePath ??= (async () => {
     const choice = chooseChromium({ env: process.env, platform: process.platform, arch: process.arch, home: homedir(), isExecutable });
     return choice.from === 'npm package' ? npmPackageChromium() : choice.path;

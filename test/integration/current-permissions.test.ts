@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, api, requestToken, type Credentials } from '../support/http';
+import { adminToken, api, createServiceAccount, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 /**
@@ -19,12 +19,7 @@ describe('permissions that take effect at once, over HTTP', () => {
   });
   afterAll(() => runtime?.stop());
 
-  const createAccount = async (name: string, grants: unknown[]) => {
-    const created = await admin.post('/v1/service-accounts', { name });
-    expect(created.status).toBe(201);
-    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants })).status).toBe(200);
-    return created.body as Credentials & { id: string };
-  };
+  const createAccount = (name: string, grants: unknown[]) => createServiceAccount(admin, { name }, grants);
   const reader = [{ resource: 'latchkey', permissions: ['SERVICE_ACCOUNTS_READ'] }];
   const introspect = async (as: Credentials, token: string) => {
     const response = await fetch(`${runtime.url}/oauth/v2/introspect`, {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENV } from '../../src/config';
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
 import { VIEWER_ADDRESS_HEADER } from '../../src/http/request';
-import { adminToken, api } from '../support/http';
+import { adminToken, api, createServiceAccount } from '../support/http';
 import { postFrom, tokenFrom } from '../support/from-address';
 import { startTestRuntime } from '../support/local-runtime';
 
@@ -31,12 +31,7 @@ describe('failed client authentication throttle', () => {
     await runtime?.stop();
   });
 
-  const newAccount = async () => {
-    const created = await admin.post('/v1/service-accounts', { name: `throttled ${Math.random()}` });
-    expect(created.status).toBe(201);
-    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants: [{ resource: 'orders', permissions: ['orders.read'] }] })).status).toBe(200);
-    return created.body as { id: string; clientId: string; clientSecret: string };
-  };
+  const newAccount = () => createServiceAccount(admin, { name: `throttled ${Math.random()}` }, [{ resource: 'orders', permissions: ['orders.read'] }]);
 
   /**
    * Counting windows are fixed (a minute each): a test that makes its attempts across a window's end

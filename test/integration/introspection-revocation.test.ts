@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
 import { createGuard, GuardError } from '../../src/guard';
-import { adminToken, api, requestToken, type Credentials } from '../support/http';
+import { adminToken, api, createServiceAccount, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 import { discoverAuthorizationServer } from '../support/oauth4webapi';
 
@@ -34,12 +34,8 @@ describe('introspection and revocation over HTTP', () => {
   const introspect = (token: string, credentials?: Credentials | null) => post('/oauth/v2/introspect', { token }, credentials);
   const revoke = (token: string, credentials?: Credentials | null, extra: Record<string, string> = {}) => post('/oauth/v2/revoke', { token, ...extra }, credentials);
 
-  const createAccount = async (body: Record<string, unknown>, grants = [{ resource: 'orders', permissions: ['orders.read'] }]) => {
-    const created = await admin.post('/v1/service-accounts', body);
-    expect(created.status).toBe(201);
-    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants })).status).toBe(200);
-    return created.body as Credentials & { id: string; tenantId: string; environmentId: string };
-  };
+  const createAccount = (body: Record<string, unknown>, grants = [{ resource: 'orders', permissions: ['orders.read'] }]) =>
+    createServiceAccount<Credentials & { id: string; tenantId: string; environmentId: string }>(admin, body, grants);
 
   const tokenFor = async (credentials: Credentials) => {
     const answer = await requestToken(runtime.url, credentials);

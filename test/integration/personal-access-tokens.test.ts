@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../src/domain/bootstrap';
-import { adminToken, api, type Credentials } from '../support/http';
+import { adminToken, api, createServiceAccount } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 /** Over HTTP: personal access tokens as bearer tokens on the management API. */
@@ -17,12 +17,7 @@ describe('personal access tokens over HTTP', () => {
   afterEach(() => vi.useRealTimers());
 
   /** A service account holding the given management permissions. */
-  const createAccount = async (permissions: string[] = ['SERVICE_ACCOUNTS_READ']) => {
-    const created = await admin.post('/v1/service-accounts', { name: 'automation' });
-    expect(created.status).toBe(201);
-    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants: [{ resource: 'latchkey', permissions }] })).status).toBe(200);
-    return created.body as Credentials & { id: string };
-  };
+  const createAccount = (permissions: string[] = ['SERVICE_ACCOUNTS_READ']) => createServiceAccount(admin, { name: 'automation' }, [{ resource: 'latchkey', permissions }]);
 
   const createPat = async (accountId: string, body?: unknown) => {
     const created = await admin.post(`/v1/service-accounts/${accountId}/personal-access-tokens`, body);

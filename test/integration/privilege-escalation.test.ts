@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, api, requestToken, type Credentials } from '../support/http';
+import { adminToken, api, createServiceAccount, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 /**
@@ -21,12 +21,7 @@ describe('privilege escalation over HTTP', () => {
   });
   afterAll(() => runtime?.stop());
 
-  const createAccount = async (name: string, grants: { resource: string; permissions: string[] }[]): Promise<Account> => {
-    const created = await admin.post('/v1/service-accounts', { name });
-    expect(created.status).toBe(201);
-    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants })).status).toBe(200);
-    return created.body as Account;
-  };
+  const createAccount = (name: string, grants: { resource: string; permissions: string[] }[]) => createServiceAccount<Account>(admin, { name }, grants);
   const builtIn = (...permissions: string[]) => ({ resource: 'latchkey', permissions });
   const as = async (account: Account) => api(runtime.url, await adminToken(runtime, account));
   const expectRefused = (answer: { status: number; body: any; headers: Headers }, ...missing: string[]) => {

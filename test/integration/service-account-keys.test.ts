@@ -5,7 +5,7 @@ import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoK
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_THROTTLE_POLICY } from '../../src/domain/authentication-throttle';
-import { adminToken, api, requestToken, type Credentials } from '../support/http';
+import { adminToken, api, createServiceAccount, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -35,12 +35,7 @@ describe('service-account keys and the JWT bearer grant', () => {
   type KeyFile = { type: string; keyId: string; clientId: string; key: JWK };
   const keysPath = (accountId: string, keyId = '') => `/v1/service-accounts/${accountId}/keys${keyId ? `/${keyId}` : ''}`;
 
-  const newAccount = async (grants = [{ resource: 'orders', permissions: ['orders.read'] }]): Promise<Account> => {
-    const created = await admin.post('/v1/service-accounts', { name: `keyed ${randomUUID()}` });
-    expect(created.status).toBe(201);
-    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants })).status).toBe(200);
-    return created.body;
-  };
+  const newAccount = (grants = [{ resource: 'orders', permissions: ['orders.read'] }]) => createServiceAccount<Account>(admin, { name: `keyed ${randomUUID()}` }, grants);
 
   /** A key Latchkey makes: the key file, and the private key imported from it as a client would. */
   const generatedKey = async (accountId: string, body: object = {}) => {

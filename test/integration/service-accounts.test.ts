@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, api, requestToken, type Credentials } from '../support/http';
+import { adminToken, api, createServiceAccount, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 import { discoverAuthorizationServer, insecure } from '../support/oauth4webapi';
 
@@ -18,12 +18,7 @@ describe('service accounts over HTTP', () => {
   });
   afterAll(() => runtime?.stop());
 
-  const createAccount = async (name = 'billing', grants = [{ resource: 'orders', permissions: ['orders.read'] }]) => {
-    const created = await admin.post('/v1/service-accounts', { name });
-    expect(created.status).toBe(201);
-    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants })).status).toBe(200);
-    return created.body as Credentials & { id: string };
-  };
+  const createAccount = (name = 'billing', grants = [{ resource: 'orders', permissions: ['orders.read'] }]) => createServiceAccount(admin, { name }, grants);
 
   const formToken = (credentials: Credentials, extra: Record<string, string> = {}) =>
     fetch(`${runtime.url}/oauth/v2/token`, {

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { adminToken, api, requestToken, type Credentials } from '../support/http';
+import { adminToken, api, createServiceAccount, requestToken, type Credentials } from '../support/http';
 import { startTestRuntime } from '../support/local-runtime';
 import { discoverAuthorizationServer, insecure } from '../support/oauth4webapi';
 
@@ -22,12 +22,7 @@ describe('token exchange over HTTP', () => {
 
   type Account = Credentials & { id: string };
 
-  const createAccount = async (name: string, grants: { resource: string; permissions: string[] }[]): Promise<Account> => {
-    const created = await admin.post('/v1/service-accounts', { name });
-    expect(created.status).toBe(201);
-    expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants })).status).toBe(200);
-    return created.body as Account;
-  };
+  const createAccount = (name: string, grants: { resource: string; permissions: string[] }[]) => createServiceAccount<Account>(admin, { name }, grants);
   const tokenFor = async (account: Credentials, form: Record<string, string> = {}) => {
     const answer = await requestToken(runtime.url, account, form);
     expect(answer.status).toBe(200);

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+
 /** Small helpers for tests that talk to the local runtime over HTTP, as a client would. */
 
 export interface Credentials {
@@ -58,4 +60,15 @@ export function api(url: string, token: string) {
     patch: <T = any>(path: string, body?: unknown) => call<T>('PATCH', path, body),
     delete: <T = any>(path: string) => call<T>('DELETE', path),
   };
+}
+
+/**
+ * A service account made through the management API as `admin` with `body` (its name at least), then
+ * granted `grants`, each answer checked; the created account, its one-time client secret included.
+ */
+export async function createServiceAccount<T = Credentials & { id: string }>(admin: ReturnType<typeof api>, body: Record<string, unknown>, grants: readonly unknown[]): Promise<T> {
+  const created = await admin.post('/v1/service-accounts', body);
+  expect(created.status).toBe(201);
+  expect((await admin.put(`/v1/service-accounts/${created.body.id}/permissions`, { grants })).status).toBe(200);
+  return created.body as T;
 }

@@ -10,7 +10,7 @@ import * as samlify from 'samlify';
 
 samlify.setSchemaValidator({ validate: async () => 'skipped' });
 
-export const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
+const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
 
 export type SamlifyIdp = ReturnType<typeof samlify.IdentityProvider>;

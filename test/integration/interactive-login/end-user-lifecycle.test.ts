@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -8,6 +7,7 @@ import { bootstrapDeps } from '../../../src/composition/dependencies';
 import { bootstrapEnvironment } from '../../../src/domain/bootstrap';
 import { adminToken, api, type ApiAnswer } from '../../support/http';
 import { startTestRuntime } from '../../support/local-runtime';
+import { startLogoutReceiver } from '../../support/logout-receiver';
 import { acceptLogin, CONSENT_URL, challengeIn, discover, LOGIN_URL, oidc, setUpWorld, TestBrowser, type Api, type Runtime, type World } from './setup';
 
 /**
@@ -49,16 +49,7 @@ describe('end users: sessions, sign-out everywhere, disable and delete', () => {
     world = await setUpWorld(runtime);
     rp = await world.createClient({ redirectUris: [REDIRECT_URI] });
     shop = await world.createClient({ redirectUris: [REDIRECT_URI] });
-    receiver = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        (request.url === '/client-logout' ? clientLogoutTokens : logoutTokens).push(new URLSearchParams(body).get('logout_token')!);
-        response.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    ({ server: receiver, url: receiverUrl } = await startLogoutReceiver((token, path) => (path === '/client-logout' ? clientLogoutTokens : logoutTokens).push(token)));
     const logoutUrl = `${receiverUrl}/backchannel-logout`;
     expect((await world.admin.patch(`/v1/applications/${world.applicationId}`, { logoutUrl })).status).toBe(200);
   });
