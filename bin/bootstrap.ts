@@ -20,7 +20,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { pathToFileURL } from 'node:url';
 import { findOperation } from '../lib/routes';
-import { findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
+import { checkStage, findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
 
 export interface BootstrapInput {
   readonly tenantName: string;
@@ -98,9 +98,7 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 
   });
   if (values.help) return 'help';
 
-  const stage = values.stage;
-  // The same rule as the CDK app's `stage` context, so the stack name is one that can exist.
-  if (!/^[a-z][a-z0-9-]{0,20}$/.test(stage)) throw new UsageError(`--stage must be a lowercase name such as dev or prod, not "${stage}"`);
+  const stage = checkStage(values.stage);
   const target = {
     stackName: `Latchkey-${stage}`,
     ...(values['function-name'] ? { functionName: values['function-name'] } : {}),
