@@ -8,8 +8,7 @@ import { endUserView, type EndUser, type EndUserLifecycleStore } from './end-use
 import { NotFound } from './errors';
 import { retryOnConcurrentUpdate } from './optimistic';
 import type { IdpConnectionStore } from './idp-connections';
-import { revokingResetTime } from './service-account-grants';
-import { latestReset } from './token-origins';
+import { latestReset, revokingResetTime } from './revoking-resets';
 
 /**
  * Taking an end user's access back: disable and enable, sign out of one session or of all, delete.

@@ -3,7 +3,7 @@ import type { RefreshTokenRecord } from './authorization/model';
 import { LATCHKEY_RESOURCE_KEY, latchkeyAudience } from './builtin-resource';
 import { formatClientId } from './ids';
 import { hasExpired, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
-import { createdBeforeReset, jwtRevokedByReset } from './service-account-grants';
+import { createdBeforeReset, jwtRevokedByReset } from './revoking-resets';
 import { personalAccessTokenExpiry } from './personal-access-tokens';
 import type { StoredServiceAccount } from './model';
 import type { Clock, SecretHasher } from './primitives';

@@ -2,7 +2,7 @@ import type { ApplicationLookup, ClientStore } from './clients/ports';
 import type { EndUser, EndUserStore } from './end-users';
 import type { IdpConnection, IdpConnectionStore } from './idp-connections';
 import { parseClientId } from './ids';
-import { jwtRevokedByReset } from './service-account-grants';
+import { jwtRevokedByReset } from './revoking-resets';
 
 /**
  * Whether what a token or grant was issued for still stands. A signed JWT outlives what issued it,
@@ -59,15 +59,6 @@ export function endUserStands(standing: EndUserStanding, datedSeconds: number): 
   if (!user || user.disabled) return false;
   if (jwtRevokedByReset(user, datedSeconds)) return false;
   return standing.connections.some((connection) => connection.id === user.idpConnectionId && connection.enabled && !jwtRevokedByReset(connection, datedSeconds));
-}
-
-/**
- * The later of the user's and its connection's revoking resets: what a login or token of the user
- * made now must be dated after (see `earliestIssuedAt`).
- */
-export function latestReset(user: Pick<EndUser, 'tokensValidAfter'>, connection: Pick<IdpConnection, 'tokensValidAfter'> | undefined): { tokensValidAfter?: string } {
-  const times = [user.tokensValidAfter, connection?.tokensValidAfter].filter((time): time is string => time !== undefined);
-  return times.length === 0 ? {} : { tokensValidAfter: times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) };
 }
 
 export async function originStillStands(deps: TokenOriginDeps, environmentId: string, claims: Readonly<Record<string, unknown>>): Promise<boolean> {
