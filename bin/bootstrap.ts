@@ -20,6 +20,7 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { pathToFileURL } from 'node:url';
 import { findOperation } from '../lib/routes';
+import type { BootstrapResult, GrantManagementResult } from '../functions/ops/bootstrap-environment';
 import { checkStage, findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
 
 export interface BootstrapInput {
@@ -41,20 +42,6 @@ export interface BootstrapCommand {
   readonly functionName?: string;
   readonly region?: string;
   readonly input: BootstrapInput | GrantManagementInput;
-}
-
-export interface GrantManagementResult {
-  readonly environmentId: string;
-  readonly clientId: string;
-  readonly added: readonly string[];
-  readonly permissions: readonly string[];
-}
-
-export interface BootstrapResult {
-  readonly tenantId: string;
-  readonly environmentId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
 }
 
 /** A mistake in the command line: printed with the usage, exit code 2. */
