@@ -20,7 +20,8 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { pathToFileURL } from 'node:url';
 import { findOperation } from '../lib/routes';
-import { findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
+import type { BootstrapResult, GrantManagementResult } from '../functions/ops/bootstrap-environment';
+import { checkStage, findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
 
 export interface BootstrapInput {
   readonly tenantName: string;
@@ -41,20 +42,6 @@ export interface BootstrapCommand {
   readonly functionName?: string;
   readonly region?: string;
   readonly input: BootstrapInput | GrantManagementInput;
-}
-
-export interface GrantManagementResult {
-  readonly environmentId: string;
-  readonly clientId: string;
-  readonly added: readonly string[];
-  readonly permissions: readonly string[];
-}
-
-export interface BootstrapResult {
-  readonly tenantId: string;
-  readonly environmentId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
 }
 
 /** A mistake in the command line: printed with the usage, exit code 2. */
@@ -98,9 +85,7 @@ export function parseBootstrapArgs(argv: readonly string[]): BootstrapCommand | 
   });
   if (values.help) return 'help';
 
-  const stage = values.stage;
-  // The same rule as the CDK app's `stage` context, so the stack name is one that can exist.
-  if (!/^[a-z][a-z0-9-]{0,20}$/.test(stage)) throw new UsageError(`--stage must be a lowercase name such as dev or prod, not "${stage}"`);
+  const stage = checkStage(values.stage);
   const target = {
     stackName: `Latchkey-${stage}`,
     ...(values['function-name'] ? { functionName: values['function-name'] } : {}),

@@ -18,6 +18,12 @@ export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnTy
   }
 }
 
+/** `--stage`, checked by the CDK app's rule for its `stage` context, so it names a stack that can exist. */
+export function checkStage(stage: string): string {
+  if (!/^[a-z][a-z0-9-]{0,20}$/.test(stage)) throw new UsageError(`--stage must be a lowercase name such as dev or prod, not "${stage}"`);
+  return stage;
+}
+
 export interface CommandLine<C> {
   readonly usage: string;
   /** The command, or `help`; throws `UsageError` for a command line that cannot be run. */

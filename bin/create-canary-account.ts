@@ -13,7 +13,7 @@
 import { CreateSecretCommand, PutSecretValueCommand, ResourceExistsException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { pathToFileURL } from 'node:url';
 import { canarySecretName } from '../lib/secret-names';
-import { parseCommandLine, runCommandLine, UsageError } from './command-line';
+import { checkStage, parseCommandLine, runCommandLine, UsageError } from './command-line';
 
 export const USAGE = `Usage: LATCHKEY_ADMIN_CLIENT_ID=… LATCHKEY_ADMIN_CLIENT_SECRET=… npm run create-canary-account -- --issuer <url> [options]
 
@@ -54,7 +54,7 @@ export function parseCanaryAccountArgs(argv: readonly string[], environment: Nod
   }
   const local = issuer.hostname === 'localhost' || issuer.hostname === '127.0.0.1';
   if (issuer.protocol !== 'https:' && !local) throw new UsageError('--issuer must be an https URL (http only for this machine)');
-  if (!/^[a-z][a-z0-9-]{0,20}$/.test(values.stage)) throw new UsageError(`--stage must be a lowercase name such as dev or prod, not "${values.stage}"`);
+  const secretName = canarySecretName(checkStage(values.stage));
   const name = values.name.trim();
   if (name === '') throw new UsageError('--name must not be empty');
   const clientId = environment.LATCHKEY_ADMIN_CLIENT_ID?.trim();
@@ -62,7 +62,7 @@ export function parseCanaryAccountArgs(argv: readonly string[], environment: Nod
   if (!clientId || !clientSecret) throw new UsageError("LATCHKEY_ADMIN_CLIENT_ID and LATCHKEY_ADMIN_CLIENT_SECRET must hold an administrator's credentials");
   return {
     issuer: issuer.href.replace(/\/+$/, ''),
-    secretName: canarySecretName(values.stage),
+    secretName,
     accountName: name,
     admin: { clientId, clientSecret },
     ...(values.region ? { region: values.region } : {}),

@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findOperation } from '../lib/routes';
-import { findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
+import { checkStage, findStackFunction, parseCommandLine, runCommandLine, UsageError } from './command-line';
 import { LOCAL_ENDPOINTS_FILE, type LocalEndpoints } from '../local/endpoints';
 import type { RotationAnswer } from '../functions/ops/rotate-signing-keys';
 
@@ -61,10 +61,9 @@ export function parseRotateArgs(argv: readonly string[]): RotateCommand | 'help'
     return { target: 'local', dataDir: positionals[0] ?? process.env.LATCHKEY_DATA_DIR ?? join(REPOSITORY_ROOT, '.latchkey'), ...retire };
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (!/^[a-z][a-z0-9-]{0,20}$/.test(values.stage)) throw new UsageError(`--stage must be a lowercase name such as dev or prod, not "${values.stage}"`);
   return {
     target: 'aws',
-    stackName: `Latchkey-${values.stage}`,
+    stackName: `Latchkey-${checkStage(values.stage)}`,
     ...(values['function-name'] ? { functionName: values['function-name'] } : {}),
     ...(values.region ? { region: values.region } : {}),
     ...retire,

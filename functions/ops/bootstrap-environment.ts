@@ -2,12 +2,11 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { auditDeps, bootstrapDeps } from '../../src/composition/dependencies';
-import { recordAuditEvent } from '../../src/domain/audit';
+import { bootstrapDeps } from '../../src/composition/dependencies';
 import { bootstrapEnvironment, grantManagementPermissions } from '../../src/domain/bootstrap';
 import { MANAGEMENT_PERMISSIONS, managementPermissionsOf } from '../../src/domain/builtin-resource';
 import { isId, parseClientId } from '../../src/domain/ids';
-import { logAuditEvent } from '../../src/http/audit';
+import { recordAndLogAuditEvent } from '../../src/http/audit';
 import { logger } from '../../src/http/observability';
 import { validate } from '../../src/http/request';
 import { name } from '../../src/http/schemas';
@@ -71,7 +70,7 @@ async function bootstrap(event: unknown): Promise<BootstrapResult | GrantManagem
   const request = validate(input, event, 'bootstrap input');
   const { tenant, environment, admin } = await bootstrapEnvironment(bootstrapDeps(), request);
   logger.info('environment bootstrapped', { tenantId: tenant.id, environmentId: environment.id, adminId: admin.id });
-  const opened = await recordAuditEvent(auditDeps(), {
+  await recordAndLogAuditEvent({
     tenantId: tenant.id,
     environmentId: environment.id,
     actor: { type: 'system' },
@@ -80,7 +79,6 @@ async function bootstrap(event: unknown): Promise<BootstrapResult | GrantManagem
     outcome: 'success',
     changedFields: Object.keys(request).sort(),
   });
-  logAuditEvent(opened);
   return { tenantId: tenant.id, environmentId: environment.id, clientId: admin.clientId, clientSecret: admin.clientSecret };
 }
 
@@ -95,7 +93,7 @@ async function grant(event: unknown): Promise<GrantManagementResult> {
   const permissions = managementPermissionsOf(account.grants);
   // A warning: a break-glass change of who may administer the environment, for the log's readers.
   logger.warn('management permissions granted by an operator', { environmentId, accountId: principalId, added, permissions });
-  const granted = await recordAuditEvent(auditDeps(), {
+  await recordAndLogAuditEvent({
     tenantId: account.tenantId,
     environmentId,
     actor: { type: 'system' },
@@ -104,7 +102,6 @@ async function grant(event: unknown): Promise<GrantManagementResult> {
     outcome: 'success',
     changedFields: added.length > 0 ? ['grants'] : [],
   });
-  logAuditEvent(granted);
   return { environmentId, clientId: request.clientId, added, permissions };
 }
 

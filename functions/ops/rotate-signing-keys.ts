@@ -2,10 +2,10 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { signingMode } from '../../src/config';
-import { auditDeps, kmsKeyRetirementDeps, signingKeyRotationDeps } from '../../src/composition/dependencies';
-import { DEPLOYMENT_CHAIN, recordAuditEvent } from '../../src/domain/audit';
+import { kmsKeyRetirementDeps, signingKeyRotationDeps } from '../../src/composition/dependencies';
+import { DEPLOYMENT_CHAIN } from '../../src/domain/audit';
 import { retireCurrentKmsKey, retireCurrentSigningKey, rotateSigningKeys } from '../../src/domain/signing-keys';
-import { logAuditEvent } from '../../src/http/audit';
+import { recordAndLogAuditEvent } from '../../src/http/audit';
 import { logger } from '../../src/http/observability';
 
 /**
@@ -76,8 +76,7 @@ async function retireKmsKey(): Promise<RotationAnswer> {
 
 /** The call's audit event, in the deployment's chain; the answer waits for it. */
 async function audit(action: string, answer: RotationAnswer): Promise<void> {
-  const event = await recordAuditEvent(
-    auditDeps(),
+  await recordAndLogAuditEvent(
     {
       tenantId: DEPLOYMENT_CHAIN,
       environmentId: DEPLOYMENT_CHAIN,
@@ -88,7 +87,6 @@ async function audit(action: string, answer: RotationAnswer): Promise<void> {
     },
     DEPLOYMENT_CHAIN,
   );
-  logAuditEvent(event);
 }
 
 export const handler = middy<unknown, RotationAnswer, Error, Context>(rotate).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -8,7 +8,7 @@ import { enrichClaims, type EnrichmentDeps } from './enrichment';
 import { mintAccessToken, type MinterDeps } from './minter';
 import type { AccessTokenClaims } from '../access-token-claims';
 import { fitsInKey, MAX_KEY_VALUE_BYTES } from './key-values';
-import { latestReset } from './token-origins';
+import { latestReset } from './revoking-resets';
 
 /**
  * Delegated access tokens: a trusted service account vouches for an end user that a

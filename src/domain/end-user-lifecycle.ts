@@ -8,8 +8,8 @@ import { endUserView, type EndUser, type EndUserLifecycleStore } from './end-use
 import { NotFound } from './errors';
 import { retryOnConcurrentUpdate } from './optimistic';
 import type { IdpConnectionStore } from './idp-connections';
-import { revokingResetTime } from './service-account-grants';
-import { latestReset } from './token-origins';
+import { latestReset, revokingResetTime } from './revoking-resets';
+import { loadEndUserStanding } from './token-origins';
 
 /**
  * Taking an end user's access back: disable and enable, sign out of one session or of all, delete.
@@ -103,7 +103,8 @@ async function load(deps: EndUserLifecycleDeps, caller: Caller, id: string): Pro
 /** Sets `tokensValidAfter` (and `disabled` when asked), over the value read only. */
 function revokeAccess(deps: EndUserLifecycleDeps, caller: Caller, id: string, changes: { disabled?: true }): Promise<EndUser> {
   return retryOnConcurrentUpdate(async () => {
-    const [user, connections] = await Promise.all([load(deps, caller, id), deps.connections.listIdpConnections(caller.environmentId)]);
+    const { user, connections } = await loadEndUserStanding(deps, caller.environmentId, id);
+    if (!user) throw notFound(id);
     const connection = connections.find((candidate) => candidate.id === user.idpConnectionId);
     const nowMs = deps.now();
     const updated = await deps.users.updateUserAccess(caller.environmentId, id, user.tokensValidAfter, {

@@ -3,7 +3,7 @@ import { newId } from './ids';
 import { requirePermission, type Caller } from './caller';
 import type { ApplicationStore } from './applications';
 import type { Clock } from './primitives';
-import { revokingResetTime } from './service-account-grants';
+import { revokingResetTime } from './revoking-resets';
 import { checkOidcSettings, type OidcConnectionInput, type OidcConnectionSettings } from './federation/oidc-settings';
 import {
   type SamlConnectionDeps,

@@ -35,8 +35,8 @@ export function isId(value: string, prefix: IdPrefix): boolean {
   return new RegExp(`^${prefix}_[a-z2-7]{26}$`).test(value);
 }
 
-/** 256 random bits, base64url, behind a recognisable prefix: `lks_` client secrets, `lkp_` PATs... */
-export function newSecret(prefix: 'lks' | 'lkp' | 'lkw' | 'lko'): string {
+/** 256 random bits, base64url, behind a recognisable prefix: `lks_` client secrets, `lkp_` PATs, `lkr_` refresh tokens... */
+export function newSecret(prefix: 'lks' | 'lkp' | 'lkw' | 'lko' | 'lkc' | 'lkr' | 'lkb'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 

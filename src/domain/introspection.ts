@@ -3,12 +3,12 @@ import type { RefreshTokenRecord } from './authorization/model';
 import { LATCHKEY_RESOURCE_KEY, latchkeyAudience } from './builtin-resource';
 import { formatClientId } from './ids';
 import { hasExpired, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
-import { createdBeforeReset, jwtRevokedByReset } from './service-account-grants';
+import { createdBeforeReset, jwtRevokedByReset } from './revoking-resets';
 import { personalAccessTokenExpiry } from './personal-access-tokens';
 import type { StoredServiceAccount } from './model';
 import type { Clock, SecretHasher } from './primitives';
 import type { StoredPersonalAccessToken, TokenRecordStore } from './stores';
-import { endUserStands, loadEndUserStanding, originStillStands, type TokenOriginDeps } from './token-origins';
+import { endUserOfGrant, originStillStands, type TokenOriginDeps } from './token-origins';
 
 /**
  * Token introspection (RFC 7662) for the three kinds of Latchkey access token: signed JWTs,
@@ -105,15 +105,12 @@ export async function findRefreshToken(
 async function findActiveRefreshToken(deps: IntrospectionDeps, environmentId: string, token: string): Promise<ActiveToken | undefined> {
   const record = await findRefreshToken(deps, environmentId, token);
   if (!record || record.usedAt !== undefined) return undefined;
-  const [family, client, application, standing] = await Promise.all([
+  const [family, user] = await Promise.all([
     deps.authorizations.getFamily(environmentId, record.familyId),
-    deps.origins.clients.getClient(environmentId, record.clientRef),
-    deps.origins.applications.getApplication(environmentId, record.applicationId),
-    loadEndUserStanding(deps.origins, environmentId, record.userId),
+    endUserOfGrant(deps.origins, environmentId, { userId: record.userId, applicationId: record.applicationId, clientRef: record.clientRef, dated: record.authTime }),
   ]);
   if (!family || family.revoked || family.absoluteExpiresAt <= Math.floor(deps.now() / 1000)) return undefined;
-  if (client?.protocol !== 'oidc' || client.applicationId !== record.applicationId || !application) return undefined;
-  if (!endUserStands(standing, record.authTime)) return undefined;
+  if (!user) return undefined;
   return { kind: 'refresh_token', id: record.familyId, record };
 }
 

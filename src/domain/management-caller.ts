@@ -1,7 +1,8 @@
 import { latchkeyAudience } from './builtin-resource';
 import type { Caller } from './caller';
 import { InvalidToken } from './errors';
-import { jwtRevokedByReset, managementGrants } from './service-account-grants';
+import { jwtRevokedByReset } from './revoking-resets';
+import { managementGrants } from './service-account-grants';
 import type { StoredServiceAccount } from './model';
 
 /**

@@ -4,7 +4,7 @@ import type { AccessTokenType, Resource } from './model';
 import { issueOpaqueToken } from './opaque-tokens';
 import type { Clock, SecretHasher, TokenSigner } from './primitives';
 import type { OpaqueTokenStore } from './stores';
-import { earliestIssuedAt } from './service-account-grants';
+import { earliestIssuedAt } from './revoking-resets';
 
 /**
  * The one place Latchkey builds an access token's claims and turns them into a token, for every

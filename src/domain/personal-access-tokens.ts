@@ -1,7 +1,8 @@
 import { InvalidRequest, InvalidToken, NotFound } from './errors';
 import { isId, newId } from './ids';
 import { requireCovers, requirePermission, type Caller } from './caller';
-import { createdBeforeReset, earliestCreatedAt, managementGrants } from './service-account-grants';
+import { createdBeforeReset, earliestCreatedAt } from './revoking-resets';
+import { managementGrants } from './service-account-grants';
 import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
 import { pageLimit } from './paging';
 import { DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS, personalAccessTokenMaxLifetime } from './environments';

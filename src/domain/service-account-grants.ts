@@ -2,7 +2,7 @@ import { LATCHKEY_RESOURCE_KEY, managementPermissionsOf } from './builtin-resour
 import type { Grants, Resource, StoredServiceAccount } from './model';
 
 /**
- * What an account's stored grants are worth now, and which of its tokens still count.
+ * What an account's stored grants are worth now (which of its tokens still count: revoking-resets.ts).
  *
  * Grants and resource definitions are separate records and there are no transactions, so a grant
  * is never trusted as stored. A granted permission counts only where the resource still exists and
@@ -45,46 +45,4 @@ export function permissionIncarnations(
 export function managementGrants(account: Pick<StoredServiceAccount, 'grants'>): Grants {
   const management = managementPermissionsOf(account.grants);
   return management.length > 0 ? { [LATCHKEY_RESOURCE_KEY]: management } : {};
-}
-
-/**
- * Tokens and a revoking reset. A JWT's `iat` has whole seconds, so a JWT issued in the second of the
- * reset cannot be told apart from one issued just before it: all of them are refused, and tokens
- * issued in that second are dated to the next one instead (see `earliestIssuedAt`).
- */
-export function jwtRevokedByReset(account: Pick<StoredServiceAccount, 'tokensValidAfter'>, iatSeconds: number): boolean {
-  const after = validAfterMs(account);
-  return after !== undefined && iatSeconds <= Math.floor(after / 1000);
-}
-
-/** PATs carry a millisecond creation time; one created at the reset's millisecond counts as earlier. (Opaque tokens go by their `iat`.) */
-export function createdBeforeReset(account: Pick<StoredServiceAccount, 'tokensValidAfter'>, createdMs: number): boolean {
-  const after = validAfterMs(account);
-  return after !== undefined && createdMs <= after;
-}
-
-/** The `iat` for a JWT issued now: never in the second of a revoking reset (at most one second ahead). */
-export function earliestIssuedAt(account: Pick<StoredServiceAccount, 'tokensValidAfter'>, nowMs: number): number {
-  const after = validAfterMs(account);
-  const now = Math.floor(nowMs / 1000);
-  return after === undefined ? now : Math.max(now, Math.floor(after / 1000) + 1);
-}
-
-/**
- * The `tokensValidAfter` of a revoking reset now: later than anything an earlier token may carry,
- * including tokens dated forward after a previous reset in the same second.
- */
-export function revokingResetTime(account: Pick<StoredServiceAccount, 'tokensValidAfter'>, nowMs: number): number {
-  const after = validAfterMs(account);
-  return after === undefined ? nowMs : Math.max(nowMs, (Math.floor(after / 1000) + 1) * 1000);
-}
-
-/** The creation time (ms) for a PAT created now: never at or before a revoking reset. */
-export function earliestCreatedAt(account: Pick<StoredServiceAccount, 'tokensValidAfter'>, nowMs: number): number {
-  const after = validAfterMs(account);
-  return after === undefined ? nowMs : Math.max(nowMs, after + 1);
-}
-
-function validAfterMs(account: Pick<StoredServiceAccount, 'tokensValidAfter'>): number | undefined {
-  return account.tokensValidAfter === undefined ? undefined : Date.parse(account.tokensValidAfter);
 }

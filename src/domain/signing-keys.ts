@@ -102,28 +102,12 @@ export async function rotateSigningKeys(deps: RotationDeps): Promise<RotationRes
   const now = Math.floor(deps.now() / 1000);
   const { ring } = await deps.store.read();
   if (ring && now - ring.rotatedAt < deps.policy.minIntervalSeconds) return { rotated: false, reason: 'too-soon', ring };
+  if (ring) return advanceRing(deps, ring, now, 'keep');
 
   // The very first rotation makes the key that signs at once and the one that follows it.
-  const made = ring ? [await newGeneration(deps, now)] : [await newGeneration(deps, now), await newGeneration(deps, now)];
+  const made = [await newGeneration(deps, now), await newGeneration(deps, now)];
   for (const generation of made) await deps.store.putGeneration(generation);
-
-  let next: KeyRing;
-  let withdrawn: string[] = [];
-  if (!ring) {
-    next = { version: 1, rotatedAt: now, current: made[0]!.id, next: made[1]!.id, previous: [] };
-  } else {
-    const retired = [{ id: ring.current, retiredAt: now }, ...ring.previous];
-    const kept = retired.filter((generation) => now - generation.retiredAt < deps.policy.retentionSeconds);
-    withdrawn = retired.filter((generation) => !kept.includes(generation)).map((generation) => generation.id);
-    next = { version: ring.version + 1, rotatedAt: now, current: ring.next, next: made[0]!.id, previous: kept };
-  }
-
-  if (!(await deps.store.replaceRing(next, ring?.version ?? 0))) {
-    for (const generation of made) await deps.store.deleteGeneration(generation.id);
-    return { rotated: false, reason: 'concurrent-rotation' };
-  }
-  for (const id of withdrawn) await deps.store.deleteGeneration(id);
-  return { rotated: true, ring: next, withdrawn };
+  return commitRing(deps, { version: 1, rotatedAt: now, current: made[0]!.id, next: made[1]!.id, previous: [] }, 0, made, []);
 }
 
 /**
@@ -135,17 +119,32 @@ export async function retireCurrentSigningKey(deps: RotationDeps): Promise<Rotat
   const now = Math.floor(deps.now() / 1000);
   const { ring } = await deps.store.read();
   if (!ring) return { rotated: false, reason: 'no-signing-key' };
+  const result = await advanceRing(deps, ring, now, 'withdraw');
+  return result.rotated ? { ...result, retired: ring.current } : result;
+}
+
+/**
+ * One step of the ring: `next` signs, a fresh generation becomes `next`, and the current generation
+ * is kept as the newest `previous` (a rotation) or withdrawn at once (a retirement); `previous`
+ * generations past the retention are withdrawn.
+ */
+async function advanceRing(deps: RotationDeps, ring: KeyRing, now: number, current: 'keep' | 'withdraw'): Promise<RotationResult> {
   const made = await newGeneration(deps, now);
   await deps.store.putGeneration(made);
-  const kept = ring.previous.filter((generation) => now - generation.retiredAt < deps.policy.retentionSeconds);
-  const withdrawn = [ring.current, ...ring.previous.filter((generation) => !kept.includes(generation)).map((generation) => generation.id)];
-  const next: KeyRing = { version: ring.version + 1, rotatedAt: now, current: ring.next, next: made.id, previous: kept };
-  if (!(await deps.store.replaceRing(next, ring.version))) {
-    await deps.store.deleteGeneration(made.id);
+  const retired = current === 'keep' ? [{ id: ring.current, retiredAt: now }, ...ring.previous] : ring.previous;
+  const kept = retired.filter((generation) => now - generation.retiredAt < deps.policy.retentionSeconds);
+  const withdrawn = [...(current === 'withdraw' ? [ring.current] : []), ...retired.filter((generation) => !kept.includes(generation)).map((generation) => generation.id)];
+  return commitRing(deps, { version: ring.version + 1, rotatedAt: now, current: ring.next, next: made.id, previous: kept }, ring.version, [made], withdrawn);
+}
+
+/** Replaces the ring if it is still at `expectedVersion`, then deletes the withdrawn generations; else deletes the ones made for it. */
+async function commitRing(deps: RotationDeps, next: KeyRing, expectedVersion: number, made: readonly KeyGeneration[], withdrawn: readonly string[]): Promise<RotationResult> {
+  if (!(await deps.store.replaceRing(next, expectedVersion))) {
+    for (const generation of made) await deps.store.deleteGeneration(generation.id);
     return { rotated: false, reason: 'concurrent-rotation' };
   }
   for (const id of withdrawn) await deps.store.deleteGeneration(id);
-  return { rotated: true, ring: next, withdrawn, retired: ring.current };
+  return { rotated: true, ring: next, withdrawn };
 }
 
 async function newGeneration(deps: RotationDeps, now: number): Promise<KeyGeneration> {

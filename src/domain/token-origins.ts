@@ -2,7 +2,7 @@ import type { ApplicationLookup, ClientStore } from './clients/ports';
 import type { EndUser, EndUserStore } from './end-users';
 import type { IdpConnection, IdpConnectionStore } from './idp-connections';
 import { parseClientId } from './ids';
-import { jwtRevokedByReset } from './service-account-grants';
+import { jwtRevokedByReset } from './revoking-resets';
 
 /**
  * Whether what a token or grant was issued for still stands. A signed JWT outlives what issued it,
@@ -25,7 +25,8 @@ import { jwtRevokedByReset } from './service-account-grants';
  *    and still belongs to the token's `applicationId`, and that application still exists.
  * 2. An end-user token (`subjectType` `EndUserAccount`): its application still exists; when it was
  *    issued to a client (`client_id`), that OIDC client still exists and belongs to the application;
- *    and the end-user rule holds for its `iat`.
+ *    and the end-user rule holds for its `iat`. A refresh token is held to the same rule, with its
+ *    client and the login it descends from (`endUserOfGrant`).
  * 3. Other subjects (service accounts) are checked by the caller with the account itself.
  * A claim missing from a client or end-user token makes it inactive: Latchkey always sets them.
  */
@@ -60,15 +61,6 @@ export function endUserStands(standing: EndUserStanding, datedSeconds: number): 
   return standing.connections.some((connection) => connection.id === user.idpConnectionId && connection.enabled && !jwtRevokedByReset(connection, datedSeconds));
 }
 
-/**
- * The later of the user's and its connection's revoking resets: what a login or token of the user
- * made now must be dated after (see `earliestIssuedAt`).
- */
-export function latestReset(user: Pick<EndUser, 'tokensValidAfter'>, connection: Pick<IdpConnection, 'tokensValidAfter'> | undefined): { tokensValidAfter?: string } {
-  const times = [user.tokensValidAfter, connection?.tokensValidAfter].filter((time): time is string => time !== undefined);
-  return times.length === 0 ? {} : { tokensValidAfter: times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) };
-}
-
 export async function originStillStands(deps: TokenOriginDeps, environmentId: string, claims: Readonly<Record<string, unknown>>): Promise<boolean> {
   const { subjectType, sub, applicationId } = claims;
   if (subjectType === 'EndUserAccount') return (await endUserOfToken(deps, environmentId, claims)) !== undefined;
@@ -84,12 +76,26 @@ export async function endUserOfToken(deps: TokenOriginDeps, environmentId: strin
   if (claims.subjectType !== 'EndUserAccount' || typeof sub !== 'string' || typeof applicationId !== 'string' || typeof iat !== 'number') return undefined;
   const issuedTo = claims.client_id === undefined ? undefined : typeof claims.client_id === 'string' ? (parseClientId(claims.client_id) ?? null) : null;
   if (issuedTo === null || (issuedTo && issuedTo.environmentId !== environmentId)) return undefined;
+  return endUserOfGrant(deps, environmentId, { userId: sub, applicationId, ...(issuedTo ? { clientRef: issuedTo.principalId } : {}), dated: iat });
+}
+
+/**
+ * Rule 2 on what an end-user token or refresh token names: its application still exists; the OIDC
+ * client it was issued to (`clientRef`, when there is one) still exists and belongs to the
+ * application; and the end-user rule holds for `dated`. The end user, else undefined.
+ */
+export async function endUserOfGrant(
+  deps: TokenOriginDeps,
+  environmentId: string,
+  grant: { readonly userId: string; readonly applicationId: string; readonly clientRef?: string; readonly dated: number },
+): Promise<EndUser | undefined> {
+  const { userId, applicationId, clientRef } = grant;
   const [application, standing, client] = await Promise.all([
     deps.applications.getApplication(environmentId, applicationId),
-    loadEndUserStanding(deps, environmentId, sub),
-    issuedTo ? deps.clients.getClient(environmentId, issuedTo.principalId) : undefined,
+    loadEndUserStanding(deps, environmentId, userId),
+    clientRef !== undefined ? deps.clients.getClient(environmentId, clientRef) : undefined,
   ]);
   if (!application) return undefined;
-  if (issuedTo && !(client?.protocol === 'oidc' && client.applicationId === applicationId)) return undefined;
-  return endUserStands(standing, iat) ? standing.user : undefined;
+  if (clientRef !== undefined && !(client?.protocol === 'oidc' && client.applicationId === applicationId)) return undefined;
+  return endUserStands(standing, grant.dated) ? standing.user : undefined;
 }

@@ -49,8 +49,13 @@ const auditLogger = new Logger({
 });
 
 /** One structured line per stored event. */
-export function logAuditEvent(event: AuditEvent): void {
+function logAuditEvent(event: AuditEvent): void {
   auditLogger.info(`audit ${event.action} ${event.outcome}`, { audit: true, ...event });
+}
+
+/** Stores one event (in the environment's chain unless `chain` names another) and logs it as stored. */
+export async function recordAndLogAuditEvent(draft: AuditDraft, chain?: string): Promise<void> {
+  logAuditEvent(await recordAuditEvent(auditDeps(), draft, chain));
 }
 
 const unwritten = new WeakSet<object>();
@@ -88,7 +93,7 @@ async function record(event: HttpEvent, declaration: AuditedAction, outcome: Pic
   const caller = callerOf(event)!;
   const changedFields = changedFieldsOf(event);
   const targetId = targetIdOf(event, declaration, caller.environmentId, response);
-  const stored = await recordAuditEvent(auditDeps(), {
+  await recordAndLogAuditEvent({
     tenantId: caller.tenantId,
     environmentId: caller.environmentId,
     actor: auditActorOf(caller),
@@ -98,7 +103,6 @@ async function record(event: HttpEvent, declaration: AuditedAction, outcome: Pic
     ...requestOrigin(event),
     ...(changedFields && changedFields.length > 0 ? { changedFields } : {}),
   });
-  logAuditEvent(stored);
 }
 
 /** Where the request came from: the client's address (`clientAddress`), its user agent, API Gateway's request ID. */

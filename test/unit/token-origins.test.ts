@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionResetTime } from '../../src/domain/idp-connections';
-import { earliestIssuedAt } from '../../src/domain/service-account-grants';
+import { earliestIssuedAt } from '../../src/domain/revoking-resets';
 import { endUserStands, originStillStands, type TokenOriginDeps } from '../../src/domain/token-origins';
 
 /** The origin rules of introspection over in-memory records: what makes a client or end-user JWT inactive. */

@@ -1,9 +1,9 @@
 import type { StoredApplication } from '../applications';
 import type { StoredOidcClient } from '../clients/model';
 import { AuthorizationRedirectError, InvalidRequest } from '../errors';
-import { newId } from '../ids';
+import { newId, newSecret } from '../ids';
 import { CHALLENGE_TTL_SECONDS, seconds } from '../login/deps';
-import { newHandle, newOpaqueSecret } from '../login/handles';
+import { newHandle } from '../login/handles';
 import type { AuthorizationRequestRecord } from '../login/model';
 import type { AuthorizeOutcome } from '../login/outcome';
 import { rememberSession } from '../login/sessions';
@@ -67,7 +67,7 @@ async function issueCode(deps: OidcLoginDeps, client: StoredOidcClient, record: 
   const { sessionId, session } = await rememberSession(deps, record, login);
 
   const now = seconds(deps.now);
-  const code = newOpaqueSecret('lkc');
+  const code = newSecret('lkc');
   const familyId = newId('fam');
   // The family exists before the code can be redeemed, so a replay always finds something to revoke.
   await deps.authorizations.putFamily({

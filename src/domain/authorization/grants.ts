@@ -6,10 +6,11 @@ import { mintAccessToken } from '../minter';
 import { splitScope } from '../scopes';
 import { clientResourceLifetime } from '../clients/tokens';
 import { sameDigest } from '../secrets';
-import { endUserStands, latestReset, loadEndUserStanding } from '../token-origins';
+import { latestReset } from '../revoking-resets';
+import { endUserStands, loadEndUserStanding } from '../token-origins';
 import { REFRESH_TOKEN_REUSE_LEEWAY_SECONDS, seconds, type GrantDeps } from './deps';
 import { revokeFamily } from './families';
-import { newOpaqueSecret } from '../login/handles';
+import { newSecret } from '../ids';
 import { s256 } from './handles';
 import { signIdToken } from './id-token';
 import type { GrantSubject, RefreshTokenRecord } from './model';
@@ -234,7 +235,7 @@ async function prepareTokens(
     : undefined;
   let refreshToken: PreparedTokens['refreshToken'];
   if (subject.scopes.includes('offline_access')) {
-    const value = newOpaqueSecret('lkr');
+    const value = newSecret('lkr');
     // RFC 9449 §5: a confidential client's refresh token is bound by its authentication, a public client's to the key.
     const binding = caller.publicClient && dpopKeyThumbprint !== undefined ? { dpopKeyThumbprint } : {};
     refreshToken = { value, hash: await deps.hasher.hash(value), ...binding };

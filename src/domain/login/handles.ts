@@ -4,15 +4,10 @@ import { sameDigest } from '../secrets';
 
 /**
  * The secrets of interactive login: challenges and verifiers (`{requestId}.{secret}`), codes,
- * refresh tokens and session cookies. Each carries 256 random bits; only its keyed hash is stored,
+ * refresh tokens and session cookies (`newSecret`). Each carries 256 random bits; only its keyed hash is stored,
  * so a table read gives nothing that could be presented. A handle names its record by ID (a
  * deterministic key) and proves itself with the rest, compared in constant time.
  */
-
-/** 256 random bits behind a recognisable prefix. */
-export function newOpaqueSecret(prefix: string): string {
-  return `${prefix}_${randomBytes(32).toString('base64url')}`;
-}
 
 /** A handle on the record `id`: `{id}.{secret}`, and the keyed hash to store. */
 export async function newHandle(hasher: SecretHasher, id: string): Promise<{ value: string; hash: string }> {

@@ -1,5 +1,4 @@
-import { earliestIssuedAt } from '../service-account-grants';
-import { latestReset } from '../token-origins';
+import { earliestIssuedAt, latestReset } from '../revoking-resets';
 import { requirePermission, type Caller } from '../caller';
 import { resolveDelegatedSubject } from '../delegated-tokens';
 import { ChallengeExpired, Conflict, InvalidRequest, NotFound } from '../errors';

@@ -1,7 +1,7 @@
-import { newId } from '../ids';
+import { newId, newSecret } from '../ids';
 import { endUserStands, loadEndUserStanding } from '../token-origins';
 import { DEFAULT_SESSION_SECONDS, seconds, type InteractionDeps } from './deps';
-import { handleMatches, newOpaqueSecret } from './handles';
+import { handleMatches } from './handles';
 import type { AuthorizationRequestRecord, LoginResult, SessionRecord } from './model';
 import type { SessionCookie } from './outcome';
 
@@ -51,7 +51,7 @@ export async function rememberSession(deps: InteractionDeps, record: Authorizati
   }
   const now = seconds(deps.now);
   const sessionId = newId('ses');
-  const secret = newOpaqueSecret('lkb');
+  const secret = newSecret('lkb');
   const lifetime = login.remember ? (login.rememberForSeconds ?? DEFAULT_SESSION_SECONDS) : DEFAULT_SESSION_SECONDS;
   await deps.authorizations.putSession({
     id: sessionId,
