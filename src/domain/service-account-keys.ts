@@ -2,7 +2,7 @@ import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK 
 import { Conflict, InvalidClient, InvalidRequest, NotFound } from './errors';
 import { isId, newId, parseClientId } from './ids';
 import { requireCovers, requirePermission, type Caller } from './caller';
-import { hasExpired } from './reference-tokens';
+import { expirySeconds, hasExpired } from './reference-tokens';
 import { verifyJwtAssertion, type AssertionReplayStore } from './clients/client-assertion';
 import type { BeforeEvaluating } from './authentication-throttle';
 import type { AuthenticatedServiceAccount } from './service-account-tokens';
@@ -334,14 +334,6 @@ async function generatePair(keyId: string): Promise<{ publicKeyJwk: PublicKeyJwk
   const exported = await exportJWK(publicKey);
   const publicKeyJwk: PublicKeyJwk = { kty: 'EC', crv: exported.crv!, x: exported.x!, y: exported.y! };
   return { publicKeyJwk, privateKeyJwk: { ...(await exportJWK(privateKey)), kid: keyId, alg: 'ES256', use: 'sig' } };
-}
-
-function expirySeconds(expiresAt: string, nowMs: number): number {
-  const ms = Date.parse(expiresAt);
-  const field = (message: string) => new InvalidRequest(`expiresAt ${message}`, { fields: [{ path: 'expiresAt', message }] });
-  if (Number.isNaN(ms)) throw field('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z');
-  if (ms <= nowMs) throw field(`must be in the future (it is ${new Date(nowMs).toISOString()} now)`);
-  return Math.ceil(ms / 1000);
 }
 
 function notFound(id: string): NotFound {
