@@ -122,7 +122,7 @@ export async function createServiceAccountKey(
   const brought = input.publicKeyJwk === undefined ? undefined : await publicKeyOf(input.publicKeyJwk);
   const account = await requireServiceAccount(deps.store, caller, accountId);
   requireCovers(caller, account);
-  const live = (await deps.keys.listServiceAccountKeys(caller.environmentId, accountId)).filter((key) => !keyExpired(key, deps.now()));
+  const live = (await deps.keys.listServiceAccountKeys(caller.environmentId, accountId)).filter((key) => !hasExpired(key.expiresAt, deps.now()));
   if (live.length >= MAX_KEYS_PER_ACCOUNT) {
     throw new Conflict(`service account "${accountId}" already has ${MAX_KEYS_PER_ACCOUNT} keys, the most it may hold; delete one first`);
   }
@@ -148,14 +148,14 @@ export async function listServiceAccountKeys(deps: ServiceAccountKeyDeps, caller
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
   await requireServiceAccount(deps.store, caller, accountId);
   const keys = await deps.keys.listServiceAccountKeys(caller.environmentId, accountId);
-  return { items: keys.filter((key) => !keyExpired(key, deps.now())).map(publicView) };
+  return { items: keys.filter((key) => !hasExpired(key.expiresAt, deps.now())).map(publicView) };
 }
 
 export async function getServiceAccountKey(deps: ServiceAccountKeyDeps, caller: Caller, accountId: string, id: string): Promise<ServiceAccountKey> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
   if (!isId(accountId, 'sa') || !isId(id, 'sak')) throw notFound(id);
   const key = await deps.keys.getServiceAccountKey(caller.environmentId, accountId, id);
-  if (!key || keyExpired(key, deps.now())) throw notFound(id);
+  if (!key || hasExpired(key.expiresAt, deps.now())) throw notFound(id);
   return publicView(key);
 }
 
@@ -199,7 +199,7 @@ export async function authenticateServiceAccountWithKey(
     lastFailedAt: account.lastFailedAuthenticationAt,
     mark: (atSeconds) => deps.store.markFailedAuthentication(environment.id, account.id, atSeconds),
   });
-  if (!key || keyExpired(key, deps.now())) {
+  if (!key || hasExpired(key.expiresAt, deps.now())) {
     const reason = !kid
       ? `assertion for ${account.id} names no key of Latchkey in its kid header`
       : key
@@ -231,7 +231,7 @@ export async function authenticateServiceAccountWithKey(
  * Basic or form), and `private_key_jwt` while it has a key that has not expired.
  */
 export async function registeredMethods(deps: Pick<KeyAssertionDeps, 'keys' | 'now'>, account: { environmentId: string; id: string }): Promise<string[]> {
-  const live = (await deps.keys.listServiceAccountKeys(account.environmentId, account.id)).some((key) => !keyExpired(key, deps.now()));
+  const live = (await deps.keys.listServiceAccountKeys(account.environmentId, account.id)).some((key) => !hasExpired(key.expiresAt, deps.now()));
   return ['client_secret_basic', 'client_secret_post', ...(live ? ['private_key_jwt'] : [])];
 }
 
@@ -272,10 +272,6 @@ export function publicView(key: StoredServiceAccountKey): ServiceAccountKey {
 
 function algorithmsOf(jwk: PublicKeyJwk): string[] {
   return jwk.kty === 'EC' ? [CURVE_ALGORITHMS[jwk.crv]!] : [...RSA_ALGORITHMS];
-}
-
-function keyExpired(key: StoredServiceAccountKey, nowMs: number): boolean {
-  return key.expiresAt !== undefined && hasExpired(key.expiresAt, nowMs);
 }
 
 function keyIdOf(assertion: string): string | undefined {
