@@ -230,30 +230,25 @@ export async function authenticateServiceAccountWithKey(
  * The client-authentication methods a service account is registered for: its secret always (HTTP
  * Basic or form), and `private_key_jwt` while it has a key that has not expired.
  */
-export async function registeredMethods(deps: Pick<KeyAssertionDeps, 'keys' | 'now'>, account: { environmentId: string; id: string }): Promise<string[]> {
+async function registeredMethods(deps: Pick<KeyAssertionDeps, 'keys' | 'now'>, account: { environmentId: string; id: string }): Promise<string[]> {
   const live = (await deps.keys.listServiceAccountKeys(account.environmentId, account.id)).some((key) => !hasExpired(key.expiresAt, deps.now()));
   return ['client_secret_basic', 'client_secret_post', ...(live ? ['private_key_jwt'] : [])];
 }
 
 /** The `error_description` of a method mismatch: the methods registered, no credential's detail. */
-export function registeredFor(methods: readonly string[]): string {
+function registeredFor(methods: readonly string[]): string {
   return `the service account is registered for the ${methods.slice(0, -1).join(', ')} or ${methods.at(-1)} authentication method`;
 }
 
 /**
  * A service account presenting a method it cannot be registered for (only its `client_id`, read as
- * mutual TLS):
- * refused, saying which methods it is registered for when the account exists.
+ * mutual TLS): refused, saying which methods it is registered for when the account exists.
  */
-export async function refuseServiceAccountMethod(
-  deps: Pick<KeyAssertionDeps, 'keys' | 'now'> & { readonly store: ServiceAccountStore },
-  clientId: string,
-  method: string,
-): Promise<never> {
+export async function refuseServiceAccountMethod(deps: Pick<KeyAssertionDeps, 'keys' | 'now'> & { readonly store: ServiceAccountStore }, clientId: string): Promise<never> {
   const parsed = parseClientId(clientId);
   if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID');
   const { account } = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, []);
-  const reason = `service account ${parsed.principalId} sent ${method === 'self_signed_tls_client_auth' ? 'neither a secret nor an assertion' : method}`;
+  const reason = `service account ${parsed.principalId} sent neither a secret nor an assertion`;
   if (!account) throw new InvalidClient(reason);
   throw new InvalidClient(reason, false, registeredFor(await registeredMethods(deps, account)));
 }
