@@ -135,7 +135,7 @@ export async function mintAccessToken(deps: MinterDeps, request: MintRequest): P
 }
 
 /** Rule 2, the one lifetime rule: the grant's lifetime, cut to the shortest limit of an audience resource. */
-export function tokenLifetime(seconds: number, resources: readonly Pick<Resource, 'accessTokenTtlSeconds'>[]): number {
+function tokenLifetime(seconds: number, resources: readonly Pick<Resource, 'accessTokenTtlSeconds'>[]): number {
   return Math.min(seconds, ...resources.map((resource) => resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY));
 }
 
