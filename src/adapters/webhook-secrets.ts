@@ -8,7 +8,8 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { WebhookSecretRef, WebhookSecretVault } from '../domain/applications';
+import type { WebhookSecretRef } from '../domain/model';
+import type { WebhookSecretVault } from '../domain/webhook-settings';
 import { LatchkeyError } from '../domain/errors';
 import { webhookSecretName } from '../webhook/secret-name';
 

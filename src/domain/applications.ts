@@ -11,9 +11,6 @@ import { webUrlProblem } from './clients/redirect-uris';
 import { outboundUrlProblem } from './outbound-policy';
 import { localTargetsAllowed } from '../config';
 
-export { DEFAULT_WEBHOOK_TIMEOUT_MS, MAX_WEBHOOK_TIMEOUT_MS, MIN_WEBHOOK_TIMEOUT_MS, webhookSettings } from './webhook-settings';
-export type { WebhookInput, WebhookSecretVault } from './webhook-settings';
-
 /**
  * Applications: the end-user facing apps of an environment. An application has its own end-user
  * token lifetime and, optionally, an enrichment webhook that adds claims to its end users'
@@ -27,9 +24,6 @@ export type { WebhookInput, WebhookSecretVault } from './webhook-settings';
  * - The webhook secret is generated here (256 bits), answered once, and handed to the vault (Secrets
  *   Manager); the application record keeps only where it is, never the value.
  */
-
-// The webhook settings are records of their own (model.ts), shared with the environment's service-account webhook.
-export type { FailurePolicy, WebhookSecretRef, WebhookSettings } from './model';
 
 export interface StoredApplication {
   readonly id: string;
@@ -230,7 +224,6 @@ async function load(deps: Pick<ApplicationDeps, 'applications'>, environmentId: 
   return application;
 }
 
-/** Checks a webhook setting (its target against the outbound policy, its time budget) and fills in the defaults. */
 /**
  * Login, consent and logout URLs follow the redirect URI rules: https, or http on a local host.
  * Latchkey itself posts logout tokens to `logoutUrl`, so it must also pass the outbound policy, as

@@ -27,8 +27,13 @@ export interface Caller {
   readonly permissions: Grants;
 }
 
+/** Whether the caller holds a built-in permission. */
+export function holdsPermission(caller: Caller, permission: ManagementPermission): boolean {
+  return caller.permissions[LATCHKEY_RESOURCE_KEY]?.includes(permission) === true;
+}
+
 export function requirePermission(caller: Caller, permission: ManagementPermission): void {
-  if (!caller.permissions[LATCHKEY_RESOURCE_KEY]?.includes(permission)) {
+  if (!holdsPermission(caller, permission)) {
     throw new NotAuthorized(`this operation requires the permission ${permission} on the resource ${LATCHKEY_RESOURCE_KEY}`);
   }
 }
@@ -55,7 +60,7 @@ export function requireCovers(caller: Caller, target: { readonly grants: Grants 
     );
   }
   const customer = Object.keys(target.grants).filter((key) => key !== LATCHKEY_RESOURCE_KEY && (target.grants[key]?.length ?? 0) > 0);
-  if (customer.length > 0 && missingFrom(caller, ['PERMISSIONS_GRANT']).length > 0) {
+  if (customer.length > 0 && !holdsPermission(caller, 'PERMISSIONS_GRANT')) {
     throw new NotAuthorized(
       `this service account holds grants on ${customer.map((key) => `"${key}"`).join(', ')}; acting on it needs PERMISSIONS_GRANT on the resource ${LATCHKEY_RESOURCE_KEY}, as granting them would`,
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EnrichmentFailed } from './errors';
-import type { StoredApplication, WebhookSecretVault } from './applications';
+import type { StoredApplication } from './applications';
+import type { WebhookSecretVault } from './webhook-settings';
 import type { Environment } from './model';
 import type { Clock } from './primitives';
 import { ENRICHMENT_MESSAGE_TYPE, ENRICHMENT_MESSAGE_VERSION, MAX_EXTENSIONS_CHARACTERS, type EnrichmentEnvelope, type EnrichmentRequestPayload } from '../webhook/contract';

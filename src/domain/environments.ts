@@ -36,7 +36,7 @@ export interface EnvironmentDeps {
 /** An environment as the management API answers it: where its webhook secret is kept is not told. */
 export type EnvironmentView = Omit<Environment, 'serviceAccountTokenWebhookSecret'> & { readonly serviceAccountTokenWebhookSecretConfigured?: boolean };
 
-export function environmentView(environment: Environment): EnvironmentView {
+function environmentView(environment: Environment): EnvironmentView {
   const { serviceAccountTokenWebhookSecret, ...view } = environment;
   return serviceAccountTokenWebhookSecret ? { ...view, serviceAccountTokenWebhookSecretConfigured: true } : view;
 }

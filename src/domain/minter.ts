@@ -89,14 +89,14 @@ export interface MintRequest {
   readonly actor?: NonNullable<AccessTokenClaims['act']>;
   /** Claims a grant adds beyond the standard ones (compatibility role claims, enrichment `extensions`). */
   readonly extra?: Readonly<Record<string, unknown>>;
-  /** Rule 6: the RFC 7638 thumbprint of the key of the request's DPoP proof, when it had one. */
+  /** Rule 7: the RFC 7638 thumbprint of the key of the request's DPoP proof, when it had one. */
   readonly dpopKeyThumbprint?: string;
 }
 
 export interface MintedToken {
   readonly accessToken: string;
   readonly expiresInSeconds: number;
-  /** Rule 6: `DPoP` for a token bound to a proof key, else `Bearer` (the token response's `token_type`). */
+  /** Rule 7: `DPoP` for a token bound to a proof key, else `Bearer` (the token response's `token_type`). */
   readonly tokenType: 'Bearer' | 'DPoP';
   /** The `scope` the token states, also the token response's `scope` (absent when it states none). */
   readonly scope?: string;
@@ -135,15 +135,17 @@ export async function mintAccessToken(deps: MinterDeps, request: MintRequest): P
 }
 
 /** Rule 2, the one lifetime rule: the grant's lifetime, cut to the shortest limit of an audience resource. */
-export function tokenLifetime(seconds: number, resources: readonly Pick<Resource, 'accessTokenTtlSeconds'>[]): number {
+function tokenLifetime(seconds: number, resources: readonly Pick<Resource, 'accessTokenTtlSeconds'>[]): number {
   return Math.min(seconds, ...resources.map((resource) => resource.accessTokenTtlSeconds ?? Number.POSITIVE_INFINITY));
 }
 
-/** Rule 6 beside RFC 8705's certificate binding: one `cnf` with each confirmation the token has. */
+/** Rule 7 beside RFC 8705's certificate binding: one `cnf` with each confirmation the token has, none without one. */
 function confirmation(subject: TokenSubject, dpopKeyThumbprint: string | undefined): Partial<AccessTokenClaims> {
-  if (dpopKeyThumbprint === undefined) return {};
-  const certificate = subject.subjectType === 'Client' && subject.certificateThumbprint ? { 'x5t#S256': subject.certificateThumbprint } : {};
-  return { cnf: { ...certificate, jkt: dpopKeyThumbprint } };
+  const cnf = {
+    ...(subject.subjectType === 'Client' && subject.certificateThumbprint ? { 'x5t#S256': subject.certificateThumbprint } : {}),
+    ...(dpopKeyThumbprint !== undefined ? { jkt: dpopKeyThumbprint } : {}),
+  };
+  return Object.keys(cnf).length > 0 ? { cnf } : {};
 }
 
 function subjectClaims(subject: TokenSubject): Partial<AccessTokenClaims> {
@@ -151,7 +153,7 @@ function subjectClaims(subject: TokenSubject): Partial<AccessTokenClaims> {
     case 'ServiceAccount':
       return { permissions: subject.permissions };
     case 'Client':
-      return { applicationId: subject.applicationId, ...(subject.certificateThumbprint ? { cnf: { 'x5t#S256': subject.certificateThumbprint } } : {}) };
+      return { applicationId: subject.applicationId };
     case 'EndUserAccount':
       return {
         ...(subject.authTime !== undefined ? { auth_time: subject.authTime } : {}),

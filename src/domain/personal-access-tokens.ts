@@ -3,7 +3,7 @@ import { isId, newId } from './ids';
 import { requireCovers, requirePermission, type Caller } from './caller';
 import { createdBeforeReset, earliestCreatedAt } from './revoking-resets';
 import { managementGrants } from './service-account-grants';
-import { hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
+import { expirySeconds, hasExpired, newReferenceToken, parseReferenceToken, referenceTokenMatches } from './reference-tokens';
 import { pageLimit } from './paging';
 import { DEFAULT_PERSONAL_ACCESS_TOKEN_MAX_LIFETIME_SECONDS, personalAccessTokenMaxLifetime } from './environments';
 import type { Page } from './model';
@@ -157,15 +157,6 @@ export function publicView(token: StoredPersonalAccessToken): PersonalAccessToke
     createdAt: token.createdAt,
     expiresAt: new Date(personalAccessTokenExpiry(token) * 1000).toISOString(),
   };
-}
-
-function expirySeconds(expiresAt: string, nowMs: number): number {
-  const ms = Date.parse(expiresAt);
-  const field = (message: string) => new InvalidRequest(`expiresAt ${message}`, { fields: [{ path: 'expiresAt', message }] });
-  if (Number.isNaN(ms)) throw field('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z');
-  if (ms <= nowMs) throw field(`must be in the future (it is ${new Date(nowMs).toISOString()} now)`);
-  // Whole seconds, rounded up, so the token never expires before the moment asked for.
-  return Math.ceil(ms / 1000);
 }
 
 /** The expiry asked for, or the maximum lifetime from now; one beyond the maximum is refused, naming it. */

@@ -25,7 +25,7 @@ export type {
 
 // ---- the other ports, defined beside the feature that owns them -------------------------------
 
-export type { ApplicationStore, WebhookSecretVault } from './applications';
+export type { ApplicationStore } from './applications';
 export type { AuditLog } from './audit';
 export type { FailedAuthenticationCounters } from './authentication-throttle';
 export type { AuthorizationStore } from './authorization/ports';
@@ -39,3 +39,4 @@ export type { JwtVerifier } from './introspection';
 export type { LoginStore } from './login/ports';
 export type { ServiceAccountKeyStore } from './service-account-keys';
 export type { KeyPairFactory, SigningKeyStore } from './signing-keys';
+export type { WebhookSecretVault } from './webhook-settings';

@@ -1,3 +1,4 @@
+import { InvalidRequest } from './errors';
 import { isId, newSecret } from './ids';
 import { sameDigest } from './secrets';
 import type { SecretHasher } from './primitives';
@@ -65,4 +66,14 @@ export async function referenceTokenMatches(hasher: SecretHasher, presented: str
 /** A record with an `expiresAt` (epoch seconds) is gone once that moment is reached, whatever TTL has done. */
 export function hasExpired(expiresAt: number | undefined, nowMs: number): boolean {
   return expiresAt !== undefined && nowMs >= expiresAt * 1000;
+}
+
+/** An `expiresAt` field (ISO 8601, in the future) as epoch seconds; else the field's `invalid_request`. */
+export function expirySeconds(expiresAt: string, nowMs: number): number {
+  const ms = Date.parse(expiresAt);
+  const field = (message: string) => new InvalidRequest(`expiresAt ${message}`, { fields: [{ path: 'expiresAt', message }] });
+  if (Number.isNaN(ms)) throw field('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z');
+  if (ms <= nowMs) throw field(`must be in the future (it is ${new Date(nowMs).toISOString()} now)`);
+  // Whole seconds, rounded up, so the record never expires before the moment asked for.
+  return Math.ceil(ms / 1000);
 }

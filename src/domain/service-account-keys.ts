@@ -2,7 +2,7 @@ import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, type JWK 
 import { Conflict, InvalidClient, InvalidRequest, NotFound } from './errors';
 import { isId, newId, parseClientId } from './ids';
 import { requireCovers, requirePermission, type Caller } from './caller';
-import { hasExpired } from './reference-tokens';
+import { expirySeconds, hasExpired } from './reference-tokens';
 import { verifyJwtAssertion, type AssertionReplayStore } from './clients/client-assertion';
 import type { BeforeEvaluating } from './authentication-throttle';
 import type { AuthenticatedServiceAccount } from './service-account-tokens';
@@ -122,7 +122,7 @@ export async function createServiceAccountKey(
   const brought = input.publicKeyJwk === undefined ? undefined : await publicKeyOf(input.publicKeyJwk);
   const account = await requireServiceAccount(deps.store, caller, accountId);
   requireCovers(caller, account);
-  const live = (await deps.keys.listServiceAccountKeys(caller.environmentId, accountId)).filter((key) => !keyExpired(key, deps.now()));
+  const live = (await deps.keys.listServiceAccountKeys(caller.environmentId, accountId)).filter((key) => !hasExpired(key.expiresAt, deps.now()));
   if (live.length >= MAX_KEYS_PER_ACCOUNT) {
     throw new Conflict(`service account "${accountId}" already has ${MAX_KEYS_PER_ACCOUNT} keys, the most it may hold; delete one first`);
   }
@@ -148,14 +148,14 @@ export async function listServiceAccountKeys(deps: ServiceAccountKeyDeps, caller
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
   await requireServiceAccount(deps.store, caller, accountId);
   const keys = await deps.keys.listServiceAccountKeys(caller.environmentId, accountId);
-  return { items: keys.filter((key) => !keyExpired(key, deps.now())).map(publicView) };
+  return { items: keys.filter((key) => !hasExpired(key.expiresAt, deps.now())).map(publicView) };
 }
 
 export async function getServiceAccountKey(deps: ServiceAccountKeyDeps, caller: Caller, accountId: string, id: string): Promise<ServiceAccountKey> {
   requirePermission(caller, 'SERVICE_ACCOUNTS_READ');
   if (!isId(accountId, 'sa') || !isId(id, 'sak')) throw notFound(id);
   const key = await deps.keys.getServiceAccountKey(caller.environmentId, accountId, id);
-  if (!key || keyExpired(key, deps.now())) throw notFound(id);
+  if (!key || hasExpired(key.expiresAt, deps.now())) throw notFound(id);
   return publicView(key);
 }
 
@@ -199,7 +199,7 @@ export async function authenticateServiceAccountWithKey(
     lastFailedAt: account.lastFailedAuthenticationAt,
     mark: (atSeconds) => deps.store.markFailedAuthentication(environment.id, account.id, atSeconds),
   });
-  if (!key || keyExpired(key, deps.now())) {
+  if (!key || hasExpired(key.expiresAt, deps.now())) {
     const reason = !kid
       ? `assertion for ${account.id} names no key of Latchkey in its kid header`
       : key
@@ -230,30 +230,25 @@ export async function authenticateServiceAccountWithKey(
  * The client-authentication methods a service account is registered for: its secret always (HTTP
  * Basic or form), and `private_key_jwt` while it has a key that has not expired.
  */
-export async function registeredMethods(deps: Pick<KeyAssertionDeps, 'keys' | 'now'>, account: { environmentId: string; id: string }): Promise<string[]> {
-  const live = (await deps.keys.listServiceAccountKeys(account.environmentId, account.id)).some((key) => !keyExpired(key, deps.now()));
+async function registeredMethods(deps: Pick<KeyAssertionDeps, 'keys' | 'now'>, account: { environmentId: string; id: string }): Promise<string[]> {
+  const live = (await deps.keys.listServiceAccountKeys(account.environmentId, account.id)).some((key) => !hasExpired(key.expiresAt, deps.now()));
   return ['client_secret_basic', 'client_secret_post', ...(live ? ['private_key_jwt'] : [])];
 }
 
 /** The `error_description` of a method mismatch: the methods registered, no credential's detail. */
-export function registeredFor(methods: readonly string[]): string {
+function registeredFor(methods: readonly string[]): string {
   return `the service account is registered for the ${methods.slice(0, -1).join(', ')} or ${methods.at(-1)} authentication method`;
 }
 
 /**
  * A service account presenting a method it cannot be registered for (only its `client_id`, read as
- * mutual TLS):
- * refused, saying which methods it is registered for when the account exists.
+ * mutual TLS): refused, saying which methods it is registered for when the account exists.
  */
-export async function refuseServiceAccountMethod(
-  deps: Pick<KeyAssertionDeps, 'keys' | 'now'> & { readonly store: ServiceAccountStore },
-  clientId: string,
-  method: string,
-): Promise<never> {
+export async function refuseServiceAccountMethod(deps: Pick<KeyAssertionDeps, 'keys' | 'now'> & { readonly store: ServiceAccountStore }, clientId: string): Promise<never> {
   const parsed = parseClientId(clientId);
   if (!parsed) throw new InvalidClient('client ID is not a Latchkey client ID');
   const { account } = await deps.store.loadTokenContext(parsed.environmentId, parsed.principalId, []);
-  const reason = `service account ${parsed.principalId} sent ${method === 'self_signed_tls_client_auth' ? 'neither a secret nor an assertion' : method}`;
+  const reason = `service account ${parsed.principalId} sent neither a secret nor an assertion`;
   if (!account) throw new InvalidClient(reason);
   throw new InvalidClient(reason, false, registeredFor(await registeredMethods(deps, account)));
 }
@@ -272,10 +267,6 @@ export function publicView(key: StoredServiceAccountKey): ServiceAccountKey {
 
 function algorithmsOf(jwk: PublicKeyJwk): string[] {
   return jwk.kty === 'EC' ? [CURVE_ALGORITHMS[jwk.crv]!] : [...RSA_ALGORITHMS];
-}
-
-function keyExpired(key: StoredServiceAccountKey, nowMs: number): boolean {
-  return key.expiresAt !== undefined && hasExpired(key.expiresAt, nowMs);
 }
 
 function keyIdOf(assertion: string): string | undefined {
@@ -334,14 +325,6 @@ async function generatePair(keyId: string): Promise<{ publicKeyJwk: PublicKeyJwk
   const exported = await exportJWK(publicKey);
   const publicKeyJwk: PublicKeyJwk = { kty: 'EC', crv: exported.crv!, x: exported.x!, y: exported.y! };
   return { publicKeyJwk, privateKeyJwk: { ...(await exportJWK(privateKey)), kid: keyId, alg: 'ES256', use: 'sig' } };
-}
-
-function expirySeconds(expiresAt: string, nowMs: number): number {
-  const ms = Date.parse(expiresAt);
-  const field = (message: string) => new InvalidRequest(`expiresAt ${message}`, { fields: [{ path: 'expiresAt', message }] });
-  if (Number.isNaN(ms)) throw field('must be an ISO 8601 date-time, e.g. 2030-01-31T12:00:00Z');
-  if (ms <= nowMs) throw field(`must be in the future (it is ${new Date(nowMs).toISOString()} now)`);
-  return Math.ceil(ms / 1000);
 }
 
 function notFound(id: string): NotFound {

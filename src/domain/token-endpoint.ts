@@ -192,7 +192,7 @@ export async function authenticateTokenClient(deps: TokenEndpointDeps, request: 
       return { kind: 'service-account', authenticated: await authenticateServiceAccountWithKey(keyDeps, presented.clientId, presented.assertion, { beforeEvaluating }) };
     }
     if (presented.method === 'self_signed_tls_client_auth') {
-      return refuseServiceAccountMethod({ ...deps.serviceAccountKeys, store: deps.serviceAccounts.store }, presented.clientId, presented.method);
+      return refuseServiceAccountMethod({ ...deps.serviceAccountKeys, store: deps.serviceAccounts.store }, presented.clientId);
     }
     const authenticated = await authenticateServiceAccountClient(deps.serviceAccounts, presented.clientId, presented.clientSecret, {
       basicScheme: presented.method === 'client_secret_basic',

@@ -130,13 +130,13 @@ export async function exchangeToken(deps: TokenExchangeDeps, actor: ExchangeActo
 
   // Rule 7.
   const act = { sub: actor.id, client_id: actor.clientId, ...(isObject(subject.act) ? { act: subject.act } : {}) };
-  const iat = Math.floor(deps.now() / 1000);
   const token = await mintAccessToken(deps, {
     subject: subjectOf(subject, permissions),
     tenantId: String(subject.tenantId),
     environmentId: actor.environmentId,
     audience: { resources: targets, otherwise: '' },
-    lifetimeSeconds: subject.exp - iat,
+    // No lifetime of its own: the minter ends it at the subject token's `exp` (or a target's limit, if sooner).
+    lifetimeSeconds: Number.POSITIVE_INFINITY,
     notAfter: subject.exp,
     actor: act,
   });

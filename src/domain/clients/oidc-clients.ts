@@ -1,7 +1,7 @@
 import { NotAuthorized, NotFound } from '../errors';
 import { formatClientId, newId } from '../ids';
 import { retryOnConcurrentUpdate } from '../optimistic';
-import { requirePermission, type Caller } from '../caller';
+import { holdsPermission, requirePermission, type Caller } from '../caller';
 import { LATCHKEY_RESOURCE_KEY } from '../builtin-resource';
 import { checkGracePeriod, generateClientSecret, rotatedHashes } from '../secrets';
 import type { ClientResource, OidcClient, OidcClientSettings, StoredOidcClient } from './model';
@@ -128,7 +128,7 @@ export async function rotateOidcClientSecret(
 
 /** Naming customer resources in a client's resources hands out tokens for them: PERMISSIONS_GRANT's duty. */
 function requireMayName(caller: Caller, resources: readonly ClientResource[]): void {
-  if (resources.length > 0 && !holdsPermissionsGrant(caller)) {
+  if (resources.length > 0 && !holdsPermission(caller, 'PERMISSIONS_GRANT')) {
     throw new NotAuthorized(
       `a client's resources ${keysOf(resources)} let it get tokens for them; naming them needs PERMISSIONS_GRANT on the resource ${LATCHKEY_RESOURCE_KEY}, as granting them would`,
     );
@@ -143,15 +143,11 @@ function requireMayExchange(caller: Caller, client: Pick<OidcClientSettings, 'to
 /** Changing or taking the secret of a client that gets tokens for customer resources acts as it. */
 function requireMayActOn(caller: Caller, client: Pick<OidcClientSettings, 'resources' | 'tokenExchange'>): void {
   requireMayExchange(caller, client);
-  if (client.resources.length > 0 && !holdsPermissionsGrant(caller)) {
+  if (client.resources.length > 0 && !holdsPermission(caller, 'PERMISSIONS_GRANT')) {
     throw new NotAuthorized(
       `this client gets tokens for ${keysOf(client.resources)}; acting on it needs PERMISSIONS_GRANT on the resource ${LATCHKEY_RESOURCE_KEY}, as granting them would`,
     );
   }
-}
-
-function holdsPermissionsGrant(caller: Caller): boolean {
-  return caller.permissions[LATCHKEY_RESOURCE_KEY]?.includes('PERMISSIONS_GRANT') === true;
 }
 
 function keysOf(resources: readonly ClientResource[]): string {
