@@ -16,7 +16,7 @@ export type ThrottleOverrides = Readonly<Record<string, RouteThrottle>>;
  * (`generateDelegatedAccessToken`) issue. One operation, one limit: their throttles must stay equal
  * whatever the overrides say.
  */
-export const SAME_OPERATION_DOORS: readonly (readonly string[])[] = [['graphql', 'token', 'generate-delegated-access-token']];
+const SAME_OPERATION_DOORS: readonly (readonly string[])[] = [['graphql', 'token', 'generate-delegated-access-token']];
 
 /** The class whose default throttle applies to an operation, or undefined when it sets its own. */
 export function throttleClassOf(operation: Operation): ThrottleClass | undefined {

@@ -75,24 +75,16 @@ export function grantAccess(fn: LambdaFunction, access: RouteAccess, state: Stat
       case 'webhook-write':
         grantWebhookSecrets(fn, state, secret === 'webhook-write');
         break;
-      case 'canary': {
+      case 'canary':
         // Created by the operator, so named, not referenced: Secrets Manager appends six characters.
-        const canarySecretArn = Stack.of(fn).formatArn({
-          service: 'secretsmanager',
-          resource: 'secret',
-          resourceName: `${canarySecretName(state.stage)}-??????`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        });
-        allow(['secretsmanager:GetSecretValue'], [canarySecretArn]);
+        grantSecretsMatching(
+          fn,
+          `${canarySecretName(state.stage)}-??????`,
+          ['secretsmanager:GetSecretValue'],
+          'The canary secret is created by the operator, so its ARN ends in six characters unknown at deploy time; the wildcard matches exactly those six.',
+        );
         fn.addEnvironment(ENV.canarySecretId, canarySecretName(state.stage));
-        if (fn.role) {
-          Validations.of(fn.role).acknowledge({
-            id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(Stack.of(fn), canarySecretArn)}]`,
-            reason: 'The canary secret is created by the operator, so its ARN ends in six characters unknown at deploy time; the wildcard matches exactly those six.',
-          });
-        }
         break;
-      }
       case 'idp':
       case 'idp-write':
         grantPrefixedSecrets(fn, state.idpSecretPrefix, ENV.idpSecretPrefix, secret === 'idp-write', 'IDP connection secrets are created at run time, one per upstream connection');
@@ -159,24 +151,17 @@ function grantWebhookSecrets(fn: LambdaFunction, state: StateRefs, write: boolea
 
 /** Secrets created at run time under one name prefix: the grant is on that prefix only; writers never read, readers never write. */
 function grantPrefixedSecrets(fn: LambdaFunction, prefix: string, envName: string, write: boolean, why: string): void {
-  const prefixArn = Stack.of(fn).formatArn({
-    service: 'secretsmanager',
-    resource: 'secret',
-    resourceName: `${prefix}*`,
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
-  fn.addToRolePolicy(
-    new PolicyStatement({
-      actions: write ? ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'] : ['secretsmanager:GetSecretValue'],
-      resources: [prefixArn],
-    }),
-  );
+  const actions = write ? ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'] : ['secretsmanager:GetSecretValue'];
+  grantSecretsMatching(fn, `${prefix}*`, actions, `${why}, so their names are not known at deploy time; the wildcard covers only this stage's prefix (${prefix}).`);
   fn.addEnvironment(envName, prefix);
+}
+
+/** `actions` on the secrets whose names match `namePattern`, a wildcard that `why` acknowledges to cdk-nag. */
+function grantSecretsMatching(fn: LambdaFunction, namePattern: string, actions: readonly string[], why: string): void {
+  const arn = Stack.of(fn).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: namePattern, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  fn.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [arn] }));
   if (!fn.role) return;
-  Validations.of(fn.role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(Stack.of(fn), prefixArn)}]`,
-    reason: `${why}, so their names are not known at deploy time; the wildcard covers only this stage's prefix (${prefix}).`,
-  });
+  Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${asNagShowsIt(Stack.of(fn), arn)}]`, reason: why });
 }
 
 /**

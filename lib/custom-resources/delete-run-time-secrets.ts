@@ -16,7 +16,7 @@
 import { DeleteSecretCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 
-export const RECOVERY_WINDOW_DAYS = 7;
+const RECOVERY_WINDOW_DAYS = 7;
 const MANAGED_BY_CLOUDFORMATION = 'aws:cloudformation:stack-id';
 
 /**

@@ -121,12 +121,15 @@ export class Monitoring extends Construct {
     });
     stackAlarm('Api5xxRate', `more than ${settings.api5xxPercent}% of API answers are 5xx`, errorRate, settings.api5xxPercent, 2);
 
-    const clientErrorRate = new MathExpression({
-      expression: `IF(requests >= ${RATE_MINIMUM_REQUESTS}, 100 * FILL(clientErrors, 0) / requests, 0)`,
-      usingMetrics: { clientErrors: api('4xx', 'Sum'), requests: api('Count', 'SampleCount') },
-      period: FIVE_MINUTES,
-      label: 'API 4xx %',
-    });
+    /** The percentage of API answers that `answers` counts, once there are RATE_MINIMUM_REQUESTS of them in five minutes. */
+    const answerRate = (name: string, answers: Metric, label: string) =>
+      new MathExpression({
+        expression: `IF(requests >= ${RATE_MINIMUM_REQUESTS}, 100 * FILL(${name}, 0) / requests, 0)`,
+        usingMetrics: { [name]: answers, requests: api('Count', 'SampleCount') },
+        period: FIVE_MINUTES,
+        label,
+      });
+    const clientErrorRate = answerRate('clientErrors', api('4xx', 'Sum'), 'API 4xx %');
     stackAlarm('Api4xxRate', `more than ${settings.api4xxPercent}% of API answers are 4xx`, clientErrorRate, settings.api4xxPercent, 2);
 
     props.accessLogs.addMetricFilter('ThrottledResponses', {
@@ -136,21 +139,14 @@ export class Monitoring extends Construct {
       metricValue: '1',
       dimensions: { ApiId: '$.apiId' },
     });
-    const throttledRate = new MathExpression({
-      expression: `IF(requests >= ${RATE_MINIMUM_REQUESTS}, 100 * FILL(throttled, 0) / requests, 0)`,
-      usingMetrics: {
-        throttled: new Metric({
-          namespace: LATCHKEY_NAMESPACE,
-          metricName: THROTTLED_RESPONSES_METRIC,
-          dimensionsMap: { ApiId: props.httpApiId },
-          statistic: 'Sum',
-          period: FIVE_MINUTES,
-        }),
-        requests: api('Count', 'SampleCount'),
-      },
+    const throttled = new Metric({
+      namespace: LATCHKEY_NAMESPACE,
+      metricName: THROTTLED_RESPONSES_METRIC,
+      dimensionsMap: { ApiId: props.httpApiId },
+      statistic: 'Sum',
       period: FIVE_MINUTES,
-      label: 'API 429 %',
     });
+    const throttledRate = answerRate('throttled', throttled, 'API 429 %');
     stackAlarm('Api429Rate', `more than ${settings.api429Percent}% of API answers are 429 (throttled)`, throttledRate, settings.api429Percent, 2);
 
     const tokenLatency = api('Latency', 'p99', { ApiId: props.httpApiId, Stage: '$default', Route: props.tokenRouteKey });
@@ -213,16 +209,7 @@ export class Monitoring extends Construct {
         [
           new GraphWidget({
             title: 'API 4xx and 429 answers',
-            left: [
-              api('4xx', 'Sum'),
-              new Metric({
-                namespace: LATCHKEY_NAMESPACE,
-                metricName: THROTTLED_RESPONSES_METRIC,
-                dimensionsMap: { ApiId: props.httpApiId },
-                statistic: 'Sum',
-                period: FIVE_MINUTES,
-              }),
-            ],
+            left: [api('4xx', 'Sum'), throttled],
             width: 12,
           }),
           // Empty unless canary=true.

@@ -57,7 +57,7 @@ export const JWKS_MAX_AGE_SECONDS = 30;
  * JWKS cache plus the JWKS's `max-age` and the signers' refresh, so a key published as `next` is in
  * every guard's cached JWKS before it signs.
  */
-export const keyRotationMinIntervalSeconds = (): number =>
+const keyRotationMinIntervalSeconds = (): number =>
   secondsFromEnv(ENV.keyRotationMinIntervalSeconds, Math.max(600, GUARD_JWKS_CACHE_SECONDS + JWKS_MAX_AGE_SECONDS + signingKeyRefreshSeconds()));
 
 /**

@@ -11,6 +11,10 @@ import { decodeCursor, encodeCursor, RecordIo } from './record-io';
  * the table's TTL has done.
  */
 
+/** An event's or the head's place in the chain, without an empty `retainedUntil`. */
+const linkOf = (item: ChainLink | undefined): ChainLink | undefined =>
+  item && { sequence: item.sequence, digest: item.digest, ...(item.retainedUntil ? { retainedUntil: item.retainedUntil } : {}) };
+
 /** Items a filtered read evaluates per request, and requests per page at most (a page may then be short, with a cursor). */
 const EVALUATED_PER_REQUEST = 200;
 const REQUESTS_PER_PAGE = 10;
@@ -38,8 +42,7 @@ export class DynamoDbAuditLog implements AuditLog {
         Limit: 1,
       }),
     );
-    const item = Items[0] as ChainLink | undefined;
-    return item && { sequence: item.sequence, digest: item.digest, ...(item.retainedUntil ? { retainedUntil: item.retainedUntil } : {}) };
+    return linkOf(Items[0] as ChainLink | undefined);
   }
 
   append(chain: string, event: AuditEvent): Promise<boolean> {
@@ -65,8 +68,7 @@ export class DynamoDbAuditLog implements AuditLog {
   }
 
   async head(chain: string): Promise<ChainLink | undefined> {
-    const head = await this.io.get<ChainLink>(keys.auditHead(chain));
-    return head && { sequence: head.sequence, digest: head.digest, ...(head.retainedUntil ? { retainedUntil: head.retainedUntil } : {}) };
+    return linkOf(await this.io.get<ChainLink>(keys.auditHead(chain)));
   }
 
   async list(chain: string, query: AuditQuery, nowSeconds: number): Promise<Page<AuditEvent>> {

@@ -3,7 +3,7 @@ import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient }
 import type { AuthorizationStore } from '../../domain/authorization/ports';
 import type { AuthorizationCodeRecord, PushedAuthorizationRequestRecord, RefreshTokenRecord, TokenFamilyRecord } from '../../domain/authorization/model';
 import type { AuthorizationRequestRecord, AuthorizationStatus, ConsentRecord, SessionRecord } from '../../domain/login/model';
-import { conditionMet, environmentPartition, keys, SK_PREFIX, toRecord, type Key } from './items';
+import { conditionMet, environmentPartition, keys, SK_PREFIX, toRecord, withExpiry, type Key } from './items';
 import { RecordIo } from './record-io';
 
 /**
@@ -27,12 +27,6 @@ import { RecordIo } from './record-io';
  * deterministic keys, so every session that exists can be found from its user; an index item whose
  * session is gone (a deletion cut short) finds nothing and is skipped.
  */
-
-/** Records keep their expiry as a domain field too, so it is not a storage-only attribute. */
-const withExpiry = <T>(item: Record<string, unknown> | undefined): T | undefined => {
-  const record = toRecord<T>(item);
-  return record && item && typeof item.expiresAt === 'number' ? { ...record, expiresAt: item.expiresAt } : record;
-};
 
 /** A session as stored, its clients (a DynamoDB string set) as a sorted list. */
 const readSession = <T>(item: Record<string, unknown> | undefined): T | undefined => {

@@ -42,7 +42,7 @@ export class DynamoDbDelegationReads implements DelegationReads {
       ...(guessedConnection === undefined ? [] : [claimKey(guessedConnection)]),
       ...(guessedUser === undefined ? [] : userKeys(guessedUser)),
     ]);
-    const found = (key: Key) => items.find((item) => item.pk === key.pk && item.sk === key.sk);
+    const found = (key: Key, among = items) => among.find((item) => item.pk === key.pk && item.sk === key.sk);
     const stored = toRecord<StoredConnection>(found(connectionKey));
     const application = toRecord<StoredApplication>(found(applicationKey));
     const readSoFar = application ? { application } : {};
@@ -62,9 +62,8 @@ export class DynamoDbDelegationReads implements DelegationReads {
     const [userKey, profileKey] = userKeys(claim.userId);
     const confirmed = connection.id === guessedConnection && claim.userId === guessedUser;
     const records = confirmed ? items : await this.io.batchGet([userKey, profileKey]);
-    const inRecords = (key: Key) => records.find((item) => item.pk === key.pk && item.sk === key.sk);
-    const user = toRecord<EndUser>(inRecords(userKey));
-    const profile = toRecord<Profile>(inRecords(profileKey));
+    const user = toRecord<EndUser>(found(userKey, records));
+    const profile = toRecord<Profile>(found(profileKey, records));
     return { ...readSoFar, connection, subject: { userId: claim.userId, ...(user ? { user } : {}), ...(profile ? { profile } : {}) } };
   }
 }

@@ -1,7 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EndUser, EndUserLifecycleStore, Profile } from '../../domain/end-users';
-import { ConcurrentUpdate } from '../../domain/errors';
 import type { Page } from '../../domain/model';
 import { keys, SK_PREFIX, toRecord, environmentPartition } from './items';
 import { RecordIo } from './record-io';
@@ -85,30 +83,8 @@ export class DynamoDbEndUserStore implements EndUserLifecycleStore {
     expectedTokensValidAfter: string | undefined,
     changes: Partial<Pick<EndUser, 'disabled' | 'tokensValidAfter'>> & { updatedAt: string },
   ): Promise<EndUser | undefined> {
-    const key = keys.user(environmentId, userId);
-    const set = Object.entries(changes).filter(([, value]) => value !== undefined);
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key,
-          UpdateExpression: `SET ${set.map((_, index) => `#a${index} = :a${index}`).join(', ')}`,
-          ConditionExpression:
-            expectedTokensValidAfter === undefined ? 'attribute_exists(pk) AND attribute_not_exists(#after)' : 'attribute_exists(pk) AND #after = :expectedAfter',
-          ExpressionAttributeNames: { '#after': 'tokensValidAfter', ...Object.fromEntries(set.map(([name], index) => [`#a${index}`, name])) },
-          ExpressionAttributeValues: {
-            ...(expectedTokensValidAfter === undefined ? {} : { ':expectedAfter': expectedTokensValidAfter }),
-            ...Object.fromEntries(set.map(([, value], index) => [`:a${index}`, value])),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toRecord<EndUser>(Attributes);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      if (await this.io.get(key)) throw new ConcurrentUpdate(`user "${userId}"`);
-      return undefined;
-    }
+    const guarded = { attribute: 'tokensValidAfter', value: expectedTokensValidAfter, what: `user "${userId}"` };
+    return toRecord<EndUser>(await updateExisting(this.client, this.tableName, keys.user(environmentId, userId), changes, undefined, guarded));
   }
 
   async deleteUserRecords(user: EndUser): Promise<boolean> {

@@ -147,6 +147,13 @@ export function toRecord<T>(item: Record<string, unknown> | undefined): T | unde
   return record as T;
 }
 
+/** `toRecord`, keeping `expiresAt`: for records whose TTL attribute is also the expiry the domain checks. */
+export function withExpiry<T>(item: Record<string, unknown> | undefined): T | undefined {
+  const record = toRecord<Record<string, unknown>>(item);
+  if (!record) return undefined;
+  return (item?.expiresAt === undefined ? record : { ...record, expiresAt: Number(item.expiresAt) }) as T;
+}
+
 /** Whether a conditional write took place: false when its condition did not hold; any other error passes through. */
 export async function conditionMet(write: Promise<unknown>): Promise<boolean> {
   try {

@@ -1,8 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ServiceAccountKeyStore, StoredServiceAccountKey } from '../../domain/service-account-keys';
-import { environmentPartition, keys, SK_PREFIX } from './items';
+import { environmentPartition, keys, SK_PREFIX, withExpiry } from './items';
 import { RecordIo } from './record-io';
-import { withExpiry } from './token-store';
 
 /**
  * Service-account keys in Latchkey's table, in the account's partition under its ID (key pattern in

@@ -51,17 +51,7 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementSt
   }
 
   async replaceRing(ring: KeyRing, expectedVersion: number): Promise<boolean> {
-    return conditionMet(
-      this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...ring, ...keys.signingKeyRing(), type: 'signing-key-ring' },
-          ...(expectedVersion === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),
-        }),
-      ),
-    );
+    return this.replaceVersioned({ ...ring, ...keys.signingKeyRing(), type: 'signing-key-ring' }, expectedVersion);
   }
 
   async deleteGeneration(id: string): Promise<void> {
@@ -74,11 +64,16 @@ export class DynamoDbSigningKeyStore implements SigningKeyStore, KmsRetirementSt
   }
 
   async replaceRetirements(next: KmsRetirements, expectedVersion: number): Promise<boolean> {
+    return this.replaceVersioned({ ...keys.kmsRetirements(), type: 'signing-key-kms-retirements', version: next.version, kids: [...next.kids] }, expectedVersion);
+  }
+
+  /** Puts `item` only over the version that was read (0: none yet); answers whether it did. */
+  private replaceVersioned(item: Record<string, unknown>, expectedVersion: number): Promise<boolean> {
     return conditionMet(
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.kmsRetirements(), type: 'signing-key-kms-retirements', version: next.version, kids: [...next.kids] },
+          Item: item,
           ...(expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),

@@ -1,7 +1,7 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, StoredServiceAccount } from '../../domain/model';
 import type { StoredOpaqueToken, StoredPersonalAccessToken, TokenRecordStore, WithOwner } from '../../domain/ports';
-import { keys, SK_PREFIX, toRecord, type Key, environmentPartition } from './items';
+import { keys, SK_PREFIX, toRecord, type Key, environmentPartition, withExpiry } from './items';
 import { RecordIo } from './record-io';
 
 /**
@@ -90,11 +90,4 @@ export class DynamoDbTokenStore implements TokenRecordStore {
   private async bySortKey(requested: Key[]): Promise<Map<string, Record<string, unknown>>> {
     return new Map((await this.io.batchGet(requested)).map((item) => [String(item.sk), item]));
   }
-}
-
-/** `toRecord`, keeping `expiresAt`: for these records it is the expiry the domain checks. */
-export function withExpiry<T>(item: Record<string, unknown> | undefined): T | undefined {
-  const record = toRecord<Record<string, unknown>>(item);
-  if (!record) return undefined;
-  return (item?.expiresAt === undefined ? record : { ...record, expiresAt: Number(item.expiresAt) }) as T;
 }

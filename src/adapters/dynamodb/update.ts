@@ -3,9 +3,14 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { ConcurrentUpdate } from '../../domain/errors';
 import type { Key } from './items';
 
+/** The value an attribute must still have (undefined: none), else the update is a `ConcurrentUpdate` of `what`. */
+type Expected = { readonly attribute: string; readonly value: string | number | undefined; readonly what: string };
+
 /**
  * Sets the given attributes on an item that must already exist, and answers the item as it is now,
  * or undefined when there was none. The condition makes "update" never create a half-formed record.
+ * `versioned` replaces only the version that was read, by the next one; `guarded` holds the update
+ * to another attribute's value as read.
  */
 export async function updateExisting(
   client: DynamoDBDocumentClient,
@@ -13,22 +18,27 @@ export async function updateExisting(
   key: Key,
   changes: Record<string, unknown>,
   versioned?: { readonly expected: number | undefined; readonly what: string },
+  guarded?: Expected,
 ): Promise<Record<string, unknown> | undefined> {
+  const expected = versioned ? { attribute: 'version', value: versioned.expected, what: versioned.what } : guarded;
   const names: Record<string, string> = { '#pk': 'pk' };
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
   let condition = 'attribute_exists(#pk)';
+  if (expected) {
+    // Optimistic concurrency: only the value that was read may be replaced.
+    names['#expected'] = expected.attribute;
+    if (expected.value === undefined) {
+      condition += ' AND attribute_not_exists(#expected)';
+    } else {
+      values[':expected'] = expected.value;
+      condition += ' AND #expected = :expected';
+    }
+  }
   if (versioned) {
-    // Optimistic concurrency: only the version that was read may be replaced, by the next one.
     names['#version'] = 'version';
     values[':nextVersion'] = (versioned.expected ?? 0) + 1;
     sets.push('#version = :nextVersion');
-    if (versioned.expected === undefined) {
-      condition += ' AND attribute_not_exists(#version)';
-    } else {
-      values[':expectedVersion'] = versioned.expected;
-      condition += ' AND #version = :expectedVersion';
-    }
   }
   const removes: string[] = [];
   for (const [index, [name, value]] of Object.entries(changes).entries()) {
@@ -58,7 +68,7 @@ export async function updateExisting(
     return Attributes;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (versioned && (await exists(client, tableName, key))) throw new ConcurrentUpdate(versioned.what);
+    if (expected && (await exists(client, tableName, key))) throw new ConcurrentUpdate(expected.what);
     return undefined;
   }
 }
